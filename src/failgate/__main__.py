@@ -1,0 +1,3 @@
+from failgate.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""Writes that never leave a file half-written, and appends that never interleave.
+
+- `write_atomic`: temp file in the same directory, fsync, rename over, fsync the
+  directory: a reader (or a crash) sees the old content or the new, nothing else.
+- `locked(dir)`: an exclusive `flock` on `<dir>/.failgate.lock`, held while a
+  command reads-modifies-writes the dataset's files, so two recorders or a
+  recorder and `remove` serialise instead of losing each other's appends.
+- `Transaction`: stage new contents for several files and commit them with
+  renames under the lock; a failure before commit leaves every file as it was.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+LOCK_NAME = ".failgate.lock"
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - not every platform opens directories
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def _temp_for(path: Path, data: bytes) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o644)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = _temp_for(target, payload)
+    os.replace(tmp, target)
+    _fsync_dir(target.parent)
+
+
+@contextlib.contextmanager
+def locked(directory: str | os.PathLike[str]) -> Iterator[None]:
+    """Exclusive advisory lock over a dataset directory (blocks until free)."""
+    import fcntl
+
+    lock_path = Path(directory) / LOCK_NAME
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def append_locked(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Append under the directory lock, rewriting atomically.
+
+    A plain O_APPEND write can be torn by a crash; rewriting the whole file
+    through `write_atomic` costs a copy but keeps the all-or-nothing promise.
+    """
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with locked(target.parent):
+        current = target.read_bytes() if target.exists() else b""
+        if current and not current.endswith(b"\n"):
+            current += b"\n"
+        write_atomic(target, current + payload)
+
+
+class Transaction:
+    """New contents for several files, written all together or not at all.
+
+    Each file is written to a temp file first (the slow, failure-prone part);
+    only when every temp file is on disk are they renamed into place. Renames
+    of files in one directory are atomic each; the lock keeps other failgate
+    writers from observing the short window between them.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[Path, bytes] = {}
+
+    def write(self, path: str | os.PathLike[str], data: bytes | str) -> None:
+        self._pending[Path(path)] = data.encode("utf-8") if isinstance(data, str) else data
+
+    def commit(self) -> None:
+        temps: list[tuple[Path, Path]] = []
+        try:
+            for target, payload in self._pending.items():
+                temps.append((_temp_for(target, payload), target))
+        except BaseException:
+            for tmp, _ in temps:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            raise
+        for tmp, target in temps:
+            os.replace(tmp, target)
+        for directory in {target.parent for _, target in temps}:
+            _fsync_dir(directory)
+        self._pending.clear()

@@ -1,0 +1,92 @@
+"""The `failgate` command line: one click group, one module per subcommand.
+
+Subcommands are imported lazily: `failgate validate` runs inside a pre-commit
+hook on every commit, and must not pay for importing pygit2 or the eval engine.
+Each subcommand module exposes `command`, a click command that only parses
+arguments, calls one function and returns an exit code.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any, Sequence
+
+import click
+
+from failgate import __version__
+from failgate.findings import FailgateError
+
+# name -> module under failgate.commands. Keep in the order of `--help`.
+COMMANDS = {
+    "init": "init",
+    "install": "install",
+    "validate": "validate",
+    "check-ledger": "check_ledger",
+    "merge-driver": "merge_driver",
+    "eval": "eval",
+    "gate": "gate",
+    "ingest": "ingest",
+    "promote": "promote",
+    "remove": "remove",
+    "renumber": "renumber",
+    "report": "report",
+    "demo": "demo",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self._spec(name) is not None]
+
+    @staticmethod
+    def _spec(name: str) -> Any:
+        module = COMMANDS.get(name)
+        if module is None:
+            return None
+        return importlib.util.find_spec(f"failgate.commands.{module}")
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if self._spec(cmd_name) is None:
+            return None
+        module = importlib.import_module(f"failgate.commands.{COMMANDS[cmd_name]}")
+        command: click.Command = module.command
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="failgate")
+def cli() -> None:
+    """Make git guard your agent's failure dataset."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: maps results and user errors to exit codes, never a traceback."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="failgate", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except FailgateError as exc:
+        report_error(exc)
+        return exc.exit_code
+    except BrokenPipeError:  # pragma: no cover - `failgate eval | head`
+        return 1
+    if isinstance(result, int):
+        return result
+    return 0
+
+
+def report_error(exc: FailgateError) -> None:
+    from failgate.reporting import print_findings
+
+    if exc.findings:
+        print_findings(exc.findings, sys.stderr)
+    else:
+        click.echo(f"failgate: {exc.message}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

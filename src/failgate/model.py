@@ -1,0 +1,79 @@
+"""The vocabulary of a failure dataset (DESIGN.md), as plain constants.
+
+The JSON Schemas in `schemas/` are the reference for editors and for
+`validate`; this module holds the few values that code needs by name.
+"""
+from __future__ import annotations
+
+import re
+
+DEFAULT_DATASET_DIR = "evals/failures"
+CASES_FILE = "cases.yaml"
+REMOVED_FILE = "cases_removed.yaml"
+HISTORY_FILE = "history.jsonl"
+WATCHLIST_FILE = "watchlist.yaml"
+INTAKE_DIR = "_intake"
+
+SCHEMA_VERSION = 1
+FAILURE_MODES_V1 = (
+    "tool_invocation",
+    "retrieval_miss",
+    "hallucination",
+    "multi_turn_drift",
+    "refusal_overreach",
+    "latency_breach",
+    "blast_radius_breach",
+)
+SEVERITIES = ("P0", "P1", "P2", "P3")
+BLAST_RADII = (
+    "customer_visible",
+    "internal_visible",
+    "irreversible_write",
+    "reversible_write",
+    "no_external_effect",
+)
+STATUSES = ("active", "deprecated")
+EVENT_TYPES = (
+    "promoted",
+    "result",
+    "regressed",
+    "status_changed",
+    "remediated",
+    "recurrence",
+    "removed",
+    "taxonomy_changed",
+)
+OUTCOMES = ("pass", "fail")
+RULE_NAMES = (
+    "contains",
+    "not_contains",
+    "regex",
+    "equals",
+    "tool_called",
+    "tool_not_called",
+    "tool_order",
+    "max_latency_ms",
+    "not_refused",
+    "judge",
+)
+
+CASE_ID_RE = re.compile(r"^AGTFAIL-(\d{4,})$")
+INPUT_HASH_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def case_number(case_id: str) -> int | None:
+    match = CASE_ID_RE.match(case_id)
+    return int(match.group(1)) if match else None
+
+
+def format_case_id(number: int) -> str:
+    return f"AGTFAIL-{number:04d}"
+
+
+def mode_name(entry: object) -> str | None:
+    """A taxonomy entry is a bare name (v1) or `{name, added_in, rationale}`."""
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+        return entry["name"]
+    return None

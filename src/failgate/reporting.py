@@ -1,0 +1,52 @@
+"""Render findings: `path:line:col: CODE message`, plus GitHub annotations.
+
+Under GitHub Actions (`GITHUB_ACTIONS=true`) each finding is also printed as a
+workflow command so it shows up on the pull request's diff at its line.
+"""
+from __future__ import annotations
+
+import os
+from typing import Iterable, TextIO
+
+from failgate.findings import Finding
+
+
+def format_text(finding: Finding) -> str:
+    level = "" if finding.is_error else "warning: "
+    return f"{finding.location}: {finding.code} {level}{finding.message}"
+
+
+def _escape_data(value: str) -> str:
+    # https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(finding: Finding) -> str:
+    command = "error" if finding.is_error else "warning"
+    loc = finding.location
+    props = [f"file={_escape_property(loc.path)}"]
+    if loc.line:
+        props.append(f"line={loc.line}")
+    if loc.col:
+        props.append(f"col={loc.col}")
+    props.append(f"title={_escape_property('failgate ' + finding.code)}")
+    return f"::{command} {','.join(props)}::{_escape_data(finding.message)}"
+
+
+def under_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def print_findings(findings: Iterable[Finding], out: TextIO, *, github: bool | None = None) -> None:
+    if github is None:
+        github = under_github_actions()
+    ordered = sorted(findings, key=Finding.sort_key)
+    for finding in ordered:
+        print(format_text(finding), file=out)
+    if github:
+        for finding in ordered:
+            print(format_github(finding), file=out)
