@@ -1,0 +1,17 @@
+"""`failgate demo`: a narrated tour in a throwaway consumer repository.
+
+Each step is a module here with `run(ctx: DemoContext) -> None`; STEPS lists
+them in order. A step runs the real `failgate` commands (as subprocesses, the
+way a user or a git hook would) and asserts what the user should see, so a
+demo that stops telling the truth fails loudly instead of narrating a lie.
+"""
+from __future__ import annotations
+
+from failgate.demo.context import DemoContext, DemoFailure
+
+# (module under failgate.demo, one-line title). Later features append here.
+STEPS: list[tuple[str, str]] = [
+    ("step_validate", "a valid dataset passes; a malformed commit is refused"),
+]
+
+__all__ = ["DemoContext", "DemoFailure", "STEPS"]

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+
+def no_git_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment without the GIT_* variables git exports inside hooks.
+
+    Like pre-commit's `no_git_env`: a test run from inside a git hook would
+    otherwise point every temporary repo at the outer repo's index.
+    """
+    env = dict(os.environ if env is None else env)
+    keep = {"GIT_EXEC_PATH", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY"}
+    return {k: v for k, v in env.items() if not k.startswith("GIT_") or k in keep}
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=check, capture_output=True, text=True, env=no_git_env()
+    )
+
+
+def commit_all(cwd: Path, message: str = "commit") -> str:
+    git(cwd, "add", "-A")
+    git(cwd, "commit", "-q", "--no-verify", "--allow-empty", "-m", message)
+    return git(cwd, "rev-parse", "HEAD").stdout.strip()
+
+
+@pytest.fixture(autouse=True)
+def _isolate_from_machine(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the developer's git config or a hook's GIT_* vars."""
+    home = tmp_path_factory.mktemp("home")
+    for key in list(os.environ):
+        if key.startswith("GIT_") and key not in {"GIT_SSL_CAINFO"}:
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Test Author\n\temail = author@example.com\n[init]\n\tdefaultBranch = main\n"
+        "[protocol \"file\"]\n\tallow = always\n"
+    )
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A real, empty git repository as the current directory."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    monkeypatch.chdir(repo)
+    yield repo
