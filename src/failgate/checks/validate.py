@@ -1,0 +1,378 @@
+"""`validate`: JSON Schema plus the invariants that span files.
+
+Pure over a parsed `Dataset`. Schema errors are all reported (not just the
+first), each at the line of the offending node; a few invariants the schema
+cannot express well (unknown rule names, ledger reasons) are checked in code
+with a precise message, and the schema's vaguer error at the same place is
+dropped so the user reads one finding per mistake.
+"""
+from __future__ import annotations
+
+import posixpath
+from collections import Counter
+from typing import Any, Callable, Iterable
+
+from failgate.dataset import Dataset
+from failgate.findings import WARNING, Finding, Location
+from failgate.model import (
+    CASES_FILE,
+    FAILURE_MODES_V1,
+    HISTORY_FILE,
+    REMOVED_FILE,
+    RULE_NAMES,
+    WATCHLIST_FILE,
+    mode_name,
+)
+from failgate.yamlstrict import YamlDocument
+
+JsonPath = tuple[Any, ...]
+
+
+def _json_path(parts: Iterable[Any]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _best_error(error: Any) -> Any:
+    """For oneOf/anyOf failures, the most specific sub-error says more."""
+    from jsonschema.exceptions import best_match
+
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        return best_match(error.context)
+    return error
+
+
+def schema_findings(doc: YamlDocument, schema_name: str, suppressed: set[JsonPath], *, root: JsonPath = ()) -> list[Finding]:
+    from failgate.schemas import validator_for
+
+    validator = validator_for(schema_name)
+    findings = []
+    missing: dict[JsonPath, list[str]] = {}
+    for error in validator.iter_errors(doc.data):
+        error = _best_error(error)
+        path = tuple(error.absolute_path)
+        if any(path[: len(s)] == s for s in suppressed):
+            continue
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            extras = [k for k in error.instance if k not in allowed]
+            for extra in extras:
+                findings.append(
+                    Finding(
+                        "SCHEMA",
+                        f"{_json_path(path + (extra,))}: unknown field '{extra}'"
+                        + _did_you_mean(str(extra), allowed),
+                        doc.locate_key(list(path), str(extra)),
+                    )
+                )
+            continue
+        if error.validator == "required" and isinstance(error.instance, dict):
+            # One finding per object listing every missing field, not one each.
+            missing.setdefault(path, []).extend(f for f in error.validator_value if f not in error.instance)
+            continue
+        findings.append(Finding("SCHEMA", f"{_json_path(path)}: {error.message}", doc.locate(list(path))))
+    for path, fields in missing.items():
+        names = ", ".join(dict.fromkeys(fields))
+        findings.append(Finding("SCHEMA", f"{_json_path(path)}: missing required field(s): {names}", doc.locate(list(path))))
+    return findings
+
+
+def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.7)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _rule_findings(doc: YamlDocument, entries_key: str, suppressed: set[JsonPath]) -> list[Finding]:
+    """Unknown rule names get their own finding: the schema's message for a
+    oneOf over ten rule shapes is unreadable."""
+    findings = []
+    entries = doc.data.get(entries_key) if isinstance(doc.data, dict) else None
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        expected = entry.get("expected") if isinstance(entry, dict) else None
+        if not isinstance(expected, list):
+            continue
+        for rule_index, rule in enumerate(expected):
+            if not isinstance(rule, dict) or len(rule) != 1:
+                continue
+            (name,) = rule
+            if name in RULE_NAMES:
+                continue
+            path = (entries_key, index, "expected", rule_index)
+            suppressed.add(path)
+            findings.append(
+                Finding(
+                    "UNKNOWN_RULE",
+                    f"{_json_path(path)}: unknown rule '{name}'{_did_you_mean(str(name), RULE_NAMES)}; "
+                    f"known rules: {', '.join(RULE_NAMES)}",
+                    doc.locate_key(list(path), str(name)),
+                )
+            )
+    return findings
+
+
+def _taxonomy_findings(dataset: Dataset) -> tuple[list[Finding], set[str]]:
+    doc = dataset.cases_doc
+    assert doc is not None
+    header = dataset.header
+    modes = header.get("failure_modes")
+    version = header.get("schema_version")
+    findings: list[Finding] = []
+    if not isinstance(modes, list) or not isinstance(version, int):
+        return findings, set(FAILURE_MODES_V1)  # the schema reports the shape
+    names: list[str] = []
+    for index, entry in enumerate(modes):
+        name = mode_name(entry)
+        if name is None:
+            continue
+        names.append(name)
+        where = doc.locate(["failure_modes", index])
+        if name in FAILURE_MODES_V1:
+            continue
+        if isinstance(entry, str):
+            findings.append(
+                Finding(
+                    "TAXONOMY",
+                    f"failure mode '{name}' is not one of version 1's seven; add a mode only with a "
+                    f"schema_version bump, written as {{name: {name}, added_in: {max(version, 1) + 1}, "
+                    f"rationale: \"...\"}}",
+                    where,
+                )
+            )
+            continue
+        added_in = entry.get("added_in")
+        if not isinstance(added_in, int) or added_in < 2 or added_in > version:
+            findings.append(
+                Finding(
+                    "TAXONOMY",
+                    f"failure mode '{name}' says added_in: {added_in!r} but schema_version is {version}; "
+                    f"an added mode needs 2 <= added_in <= schema_version",
+                    where,
+                )
+            )
+        if not str(entry.get("rationale") or "").strip():
+            findings.append(Finding("TAXONOMY", f"failure mode '{name}' needs a non-empty rationale", where))
+    for name, count in Counter(names).items():
+        if count > 1:
+            findings.append(Finding("TAXONOMY", f"failure mode '{name}' is listed {count} times", doc.locate(["failure_modes"])))
+    missing = [m for m in FAILURE_MODES_V1 if m not in names]
+    if missing:
+        findings.append(
+            Finding(
+                "TAXONOMY",
+                f"failure modes are never removed; missing: {', '.join(missing)}",
+                doc.locate(["failure_modes"]),
+            )
+        )
+    if version > 1 and not any(isinstance(e, dict) for e in modes):
+        findings.append(
+            Finding(
+                "TAXONOMY",
+                f"schema_version {version} but no added failure mode records why; "
+                f"version 1's taxonomy goes with schema_version: 1",
+                doc.locate(["schema_version"]),
+            )
+        )
+    return findings, set(names)
+
+
+def _case_findings(
+    dataset: Dataset, modes: set[str], fixture_exists: Callable[[str], bool], check_hash: bool
+) -> list[Finding]:
+    doc = dataset.cases_doc
+    assert doc is not None
+    findings: list[Finding] = []
+    first_seen: dict[str, int] = {}
+    removed = set(dataset.removed_ids())
+    regressed = Counter(e.get("case_id") for _, e in dataset.events() if e.get("type") == "regressed")
+    for index, case in enumerate(dataset.cases):
+        case_id = case.get("id")
+        if isinstance(case_id, str):
+            if case_id in first_seen:
+                findings.append(
+                    Finding(
+                        "DUPLICATE_ID",
+                        f"{case_id} is already used by the case at line {doc.locate(['cases', first_seen[case_id]]).line}; "
+                        "ids are unique",
+                        dataset.case_location(index, "id"),
+                    )
+                )
+            else:
+                first_seen[case_id] = index
+            if case_id in removed:
+                findings.append(
+                    Finding(
+                        "ID_REUSED",
+                        f"{case_id} was removed (see {dataset.path(REMOVED_FILE)}); ids are never reused, "
+                        "give this case a new id",
+                        dataset.case_location(index, "id"),
+                    )
+                )
+        mode = case.get("failure_mode")
+        if isinstance(mode, str) and mode not in modes:
+            findings.append(
+                Finding(
+                    "UNKNOWN_MODE",
+                    f"failure_mode '{mode}' is not in this dataset's taxonomy ({', '.join(sorted(modes))})"
+                    + _did_you_mean(mode, modes),
+                    dataset.case_location(index, "failure_mode"),
+                )
+            )
+        count = case.get("regressed_count")
+        if isinstance(count, int) and isinstance(case_id, str) and count != regressed.get(case_id, 0):
+            findings.append(
+                Finding(
+                    "REGRESSED_COUNT",
+                    f"{case_id}: regressed_count is {count} but {dataset.path(HISTORY_FILE)} has "
+                    f"{regressed.get(case_id, 0)} 'regressed' event(s)",
+                    dataset.case_location(index, "regressed_count"),
+                )
+            )
+        findings.extend(_input_findings(dataset, index, case, fixture_exists, check_hash))
+    return findings
+
+
+def _input_findings(
+    dataset: Dataset, index: int, case: dict[str, Any], fixture_exists: Callable[[str], bool], check_hash: bool
+) -> list[Finding]:
+    findings: list[Finding] = []
+    case_input = case.get("input")
+    if not isinstance(case_input, dict):
+        return findings
+    fixtures = case_input.get("fixtures")
+    for f_index, fixture in enumerate(fixtures if isinstance(fixtures, list) else []):
+        if not isinstance(fixture, str):
+            continue
+        where = dataset.case_location(index, "input", "fixtures", f_index)
+        normal = posixpath.normpath(fixture)
+        if fixture.startswith(("/", "\\")) or (len(fixture) > 1 and fixture[1] == ":"):
+            findings.append(Finding("FIXTURE", f"fixture '{fixture}' is absolute; use a path relative to the dataset directory", where))
+        elif normal == ".." or normal.startswith("../") or "\\" in fixture:
+            findings.append(Finding("FIXTURE", f"fixture '{fixture}' points outside the dataset directory", where))
+        elif not fixture_exists(normal):
+            findings.append(Finding("FIXTURE", f"fixture '{fixture}' does not exist in {dataset.directory}/", where))
+    recorded = case.get("input_hash")
+    if check_hash and isinstance(recorded, str):
+        from failgate.hashing import input_hash
+
+        actual = input_hash(case_input)
+        if actual != recorded:
+            findings.append(
+                Finding(
+                    "INPUT_HASH",
+                    f"{case.get('id')}: input_hash does not match the input (expected {actual}); "
+                    "intake dedupes by it, so update it",
+                    dataset.case_location(index, "input_hash"),
+                    severity=WARNING,
+                )
+            )
+    return findings
+
+
+def _ledger_findings(dataset: Dataset, suppressed: set[JsonPath]) -> list[Finding]:
+    doc = dataset.removed_doc
+    assert doc is not None
+    findings = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(dataset.removed):
+        entry_id = entry.get("id")
+        where = doc.locate(["removed", index])
+        if not str(entry.get("reason") or "").strip():
+            suppressed.add(("removed", index, "reason"))
+            findings.append(Finding("LEDGER_REASON", f"{entry_id}: a removal needs a non-empty reason", where))
+        snapshot = entry.get("case")
+        if not isinstance(snapshot, dict) or not snapshot:
+            suppressed.add(("removed", index, "case"))
+            findings.append(Finding("LEDGER_SNAPSHOT", f"{entry_id}: a removal keeps a snapshot of the case under 'case:'", where))
+        elif snapshot.get("id") != entry_id:
+            findings.append(
+                Finding("LEDGER_SNAPSHOT", f"{entry_id}: the snapshot's id is {snapshot.get('id')!r}", doc.locate(["removed", index, "case"]))
+            )
+        if isinstance(entry_id, str):
+            if entry_id in seen:
+                findings.append(Finding("DUPLICATE_ID", f"{entry_id} is removed twice (first at line {seen[entry_id]})", where))
+            else:
+                seen[entry_id] = where.line
+    return findings
+
+
+def _history_findings(dataset: Dataset, known_ids: set[str]) -> list[Finding]:
+    from failgate.schemas import validator_for
+
+    validator = validator_for("history-event")
+    path = dataset.path(HISTORY_FILE)
+    findings = []
+    seen: dict[str, int] = {}
+    for lineno, event in dataset.events():
+        for error in validator.iter_errors(event):
+            error = _best_error(error)
+            findings.append(
+                Finding("HISTORY_EVENT", f"{_json_path(error.absolute_path)}: {error.message}", Location(path, lineno, 1))
+            )
+        event_id = event.get("id")
+        if isinstance(event_id, str):
+            if event_id in seen:
+                findings.append(
+                    Finding("DUPLICATE_EVENT", f"event id {event_id} already used at line {seen[event_id]}", Location(path, lineno, 1))
+                )
+            else:
+                seen[event_id] = lineno
+        case_id = event.get("case_id")
+        if isinstance(case_id, str) and case_id not in known_ids:
+            findings.append(
+                Finding("UNKNOWN_CASE", f"event names {case_id}, which is neither a case nor a removed case", Location(path, lineno, 1))
+            )
+    return findings
+
+
+def validate_dataset(
+    dataset: Dataset, *, fixture_exists: Callable[[str], bool] = lambda _: True, check_hash: bool = True
+) -> list[Finding]:
+    """Every finding for one dataset; load findings (bad YAML/JSON) included."""
+    findings = list(dataset.findings)
+    if CASES_FILE not in dataset.present:
+        findings.append(
+            Finding("MISSING_FILE", f"no {CASES_FILE}; run `failgate init` to scaffold the dataset", Location(dataset.path(CASES_FILE)))
+        )
+    modes: set[str] = set(FAILURE_MODES_V1)
+    if dataset.cases_doc is not None:
+        doc = dataset.cases_doc
+        suppressed: set[JsonPath] = set()
+        findings.extend(_rule_findings(doc, "cases", suppressed))
+        taxonomy, modes = _taxonomy_findings(dataset)
+        findings.extend(taxonomy)
+        # Bare-string modes beyond v1's seven are reported once, by the taxonomy check.
+        for index, entry in enumerate(dataset.header.get("failure_modes") or []):
+            if isinstance(entry, str):
+                suppressed.add(("failure_modes", index))
+        findings.extend(schema_findings(doc, "cases", suppressed))
+        findings.extend(_case_findings(dataset, modes, fixture_exists, check_hash))
+    if dataset.removed_doc is not None:
+        suppressed = set()
+        findings.extend(_ledger_findings(dataset, suppressed))
+        findings.extend(schema_findings(dataset.removed_doc, "cases_removed", suppressed))
+    if dataset.watchlist_doc is not None:
+        suppressed = set()
+        findings.extend(_rule_findings(dataset.watchlist_doc, "cases", suppressed))
+        findings.extend(schema_findings(dataset.watchlist_doc, "watchlist", suppressed))
+        gating = set(dataset.case_ids()) | set(dataset.removed_ids())
+        for index, case in enumerate(dataset.watchlist):
+            if case.get("id") in gating:
+                findings.append(
+                    Finding(
+                        "DUPLICATE_ID",
+                        f"{case.get('id')} is also in {CASES_FILE} or the ledger; a case lives in one place",
+                        dataset.watchlist_doc.locate(["cases", index, "id"]),
+                    )
+                )
+    known = set(dataset.case_ids()) | set(dataset.removed_ids()) | {
+        c["id"] for c in dataset.watchlist if isinstance(c.get("id"), str)
+    }
+    findings.extend(_history_findings(dataset, known))
+    return findings
+
+
+__all__ = ["validate_dataset", "schema_findings", "WATCHLIST_FILE"]

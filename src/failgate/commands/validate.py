@@ -1,0 +1,87 @@
+"""`failgate validate [FILES]`: strict YAML, JSON Schema and cross-file invariants."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from failgate.findings import FailgateError
+from failgate.model import CASES_FILE
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path, Path.cwd()).replace(os.sep, "/")
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+
+
+def dataset_dirs_for(files: tuple[str, ...], configured: Path) -> list[Path]:
+    """The dataset directories that the given files belong to.
+
+    pre-commit passes changed files; a dataset is validated as a whole, since
+    most invariants (unique ids, history vs cases) span files.
+    """
+    if not files:
+        return [configured]
+    found: list[Path] = []
+    configured = configured.resolve()
+    for name in files:
+        path = Path(name).resolve()
+        directory = None
+        for parent in path.parents:
+            if (parent / CASES_FILE).is_file() or parent == configured:
+                directory = parent
+                break
+        if directory is None:
+            raise FailgateError(
+                f"{name} is not inside a failgate dataset (no {CASES_FILE} above it, and not under {_display(configured)})"
+            )
+        if directory not in found:
+            found.append(directory)
+    return found
+
+
+def run_validate(files: tuple[str, ...]) -> int:
+    from failgate.checks.validate import validate_dataset
+    from failgate.config import load_config
+    from failgate.dataset import read_dataset
+    from failgate.findings import has_errors
+    from failgate.reporting import print_findings
+
+    config = load_config()
+    findings = []
+    for directory in dataset_dirs_for(files, config.dataset_dir):
+        if not directory.is_dir():
+            raise FailgateError(
+                f"no dataset at {_display(directory)}: run `failgate init`, or set `dataset` in [tool.failgate]"
+            )
+        dataset = read_dataset(directory, _display(directory))
+
+        def exists(relative: str, base: Path = directory) -> bool:
+            return (base / relative).is_file()
+
+        findings.extend(validate_dataset(dataset, fixture_exists=exists))
+    print_findings(findings, sys.stdout)
+    errors = sum(f.is_error for f in findings)
+    warnings = len(findings) - errors
+    if errors:
+        click.echo(f"failgate validate: {errors} error(s), {warnings} warning(s)", err=True)
+        return 1
+    if warnings:
+        click.echo(f"failgate validate: ok, {warnings} warning(s)", err=True)
+    return 1 if has_errors(findings) else 0
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+def command(files: tuple[str, ...]) -> int:
+    """Check the dataset: strict YAML, schemas and cross-file invariants.
+
+    With FILES (as pre-commit passes them), validates the datasets they belong
+    to; without, the configured dataset directory. Exit 0 ok, 1 invalid,
+    2 usage or configuration error.
+    """
+    return run_validate(files)
