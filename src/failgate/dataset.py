@@ -117,7 +117,9 @@ def _load_doc(data: bytes | None, path: str, dataset: Dataset) -> YamlDocument |
     if data is None:
         return None
     try:
-        return load_yaml(data, path)
+        doc = load_yaml(data, path, collect=True)
+        dataset.findings.extend(doc.findings)
+        return doc
     except YamlLoadError as exc:
         dataset.findings.append(exc.finding)
         return None

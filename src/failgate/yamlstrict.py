@@ -108,6 +108,8 @@ class YamlDocument:
     data: Any
     root: yaml.Node
     text: str
+    # Non-fatal findings (duplicate keys) when loaded with collect=True.
+    findings: list[Finding] = dataclasses.field(default_factory=list)
 
     def node_at(self, json_path: Sequence[str | int]) -> tuple[yaml.Node, bool]:
         """Follow `json_path` down the node tree as far as it goes.
@@ -217,9 +219,11 @@ def compose(text: str, path: str) -> yaml.Node:
 class _Builder:
     """Builds Python values from nodes, refusing what strict mode refuses."""
 
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str, collect: bool = False) -> None:
         self.path = path
         self.text = text
+        self.collect = collect
+        self.findings: list[Finding] = []
         self.seen: set[int] = set()
 
     def fail(self, code: str, message: str, node: yaml.Node) -> YamlLoadError:
@@ -253,11 +257,18 @@ class _Builder:
                     raise self.fail("KEY_TYPE", "mapping keys must be plain scalars", key_node)
                 if key in result:
                     first = next(k for k, _ in node.value if getattr(k, "value", None) == key_node.value)
-                    raise self.fail(
+                    error = self.fail(
                         "DUPLICATE_KEY",
                         f"duplicate key {key!r} (first defined at line {first.start_mark.line + 1})",
                         key_node,
                     )
+                    if not self.collect:
+                        raise error
+                    # Keep the first value and go on, so one run reports this
+                    # and every schema error after it.
+                    self.findings.append(error.finding)
+                    self.build(value_node)
+                    continue
                 result[key] = self.build(value_node)
             return result
         raise self.fail("YAML_SYNTAX", "unsupported node", node)  # pragma: no cover
@@ -308,7 +319,9 @@ def _refuse_anchors(text: str, path: str) -> None:
         raise _syntax_error(path, exc) from None
 
 
-def load_yaml_text(text: str, path: str) -> YamlDocument:
+def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocument:
+    """Parse strictly. With `collect`, a duplicate key is recorded in
+    `findings` (the first value kept) instead of raised."""
     if "\t" in text:
         # PyYAML accepts tabs inside some flow contexts and reports others
         # obscurely; a tab at the start of a line's indentation is the
@@ -319,17 +332,17 @@ def load_yaml_text(text: str, path: str) -> YamlDocument:
                 raise _error(path, "TAB", "tab character in indentation; YAML allows only spaces",
                              lineno, len(line) - len(stripped) + 1)
     root = compose(text, path)
-    builder = _Builder(path, text)
+    builder = _Builder(path, text, collect)
     data = builder.build(root)
     if "&" in text:
         _refuse_anchors(text, path)
-    return YamlDocument(path=path, data=data, root=root, text=text)
+    return YamlDocument(path=path, data=data, root=root, text=text, findings=builder.findings)
 
 
-def load_yaml(data: bytes, path: str, *, expect_mapping: bool = True) -> YamlDocument:
+def load_yaml(data: bytes, path: str, *, expect_mapping: bool = True, collect: bool = False) -> YamlDocument:
     """Decode and parse one file strictly; raises YamlLoadError with a finding."""
     text = decode(data, path)
-    doc = load_yaml_text(text, path)
+    doc = load_yaml_text(text, path, collect=collect)
     if expect_mapping and not isinstance(doc.data, dict):
         kind = type(doc.data).__name__
         kind = {"list": "a list", "str": "a string", "int": "a number", "float": "a number", "bool": "a boolean"}.get(
