@@ -3,21 +3,192 @@
 The project root is the nearest directory upwards that holds a
 `failgate.toml` or a `pyproject.toml` with a `[tool.failgate]` table, else the
 git work tree's top. Paths in the configuration are relative to that root.
+
+Every key is checked against `SCHEMA` below: an unknown key or a wrong type is
+a `FailgateError` (exit 2) whose findings point at `file:line`, because a
+silently ignored `timout_s` would make a hung agent look like a slow one.
+tomllib keeps no positions, so `_KeyLines` finds a key's line in the text.
 """
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
-from failgate.findings import FailgateError
+from failgate.findings import FailgateError, Finding, Location
 from failgate.model import DEFAULT_DATASET_DIR
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+DEFAULT_JOBS = 4  # promptfoo's default too: safe for agents that are not thread-safe-hungry
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_BASE_BRANCH = "origin/main"
+CACHE_DIR = ".failgate-cache"
+
+# -- the schema ---------------------------------------------------------------
+# A checker takes a value and returns None when it is fine, else what was
+# expected ("an integer >= 1"). Kept as data so that later features declare
+# their keys by adding a line here, not by writing another validator.
+Checker = Callable[[Any], "str | None"]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def string(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "a non-empty string"
+
+
+def boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "true or false"
+
+
+def positive_int(value: Any) -> str | None:
+    return None if _is_int(value) and value >= 1 else "an integer >= 1"
+
+
+def positive_number(value: Any) -> str | None:
+    return None if _is_number(value) and value > 0 else "a number > 0"
+
+
+def fraction(value: Any) -> str | None:
+    return None if _is_number(value) and 0 <= value <= 1 else "a number between 0 and 1"
+
+
+def string_list(value: Any) -> str | None:
+    ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return None if ok else "a list of strings"
+
+
+def one_of(*choices: str) -> Checker:
+    def check(value: Any) -> str | None:
+        return None if value in choices else "one of " + ", ".join(repr(c) for c in choices)
+
+    return check
+
+
+_AGENT_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+
+
+def agent_ref(value: Any) -> str | None:
+    return None if isinstance(value, str) and _AGENT_RE.match(value) else '"package.module:function"'
+
+
+def command(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return None
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return None
+    return 'a command: a list of strings like ["python", "-m", "myagent.worker"] or a string'
+
+
+def regex_list(value: Any) -> str | None:
+    if string_list(value):
+        return "a list of regular expressions (strings)"
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return f"valid regular expressions ({pattern!r}: {exc})"
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """A sub-table. `keys=None` accepts any keys (a section not yet declared);
+    `each` validates every value as a table of its own (`sets.<name>`)."""
+
+    keys: Mapping[str, "Checker | Table"] | None = None
+    each: "Table | None" = None
+    required: tuple[str, ...] = ()
+
+
+SET_TABLE = Table({"path": string, "floor": fraction}, required=("path",))
+
+# The hook for later features: declare a section's keys here, e.g.
+#   SECTIONS["gate"] = Table({"mode": one_of("strict", "advisory")})
+# Until declared, `gate` and `intake` accept any mapping.
+SECTIONS: dict[str, Table] = {
+    "sets": Table(each=SET_TABLE),
+    "gate": Table(),
+    "intake": Table(),
+    "judge": Table({"refusal_patterns": regex_list, "extra_refusal_patterns": regex_list}),
+}
+
+SCHEMA: dict[str, Checker] = {
+    "dataset": string,
+    "agent": agent_ref,
+    "agent_command": command,
+    "base_branch": string,
+    "jobs": positive_int,
+    "timeout_s": positive_number,
+}
+
+
+def declare_section(name: str, keys: Mapping[str, Checker | Table]) -> None:
+    """Make `[tool.failgate.<name>]` strict with these keys (call at import of config users)."""
+    SECTIONS[name] = Table(dict(keys))
+
+
+# -- locating keys in TOML text ----------------------------------------------
+_HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY_RE = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+
+
+def _split_dotted(text: str) -> tuple[str, ...]:
+    parts = re.findall(r'"[^"]*"|\'[^\']*\'|[A-Za-z0-9_-]+', text)
+    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
+
+
+class _KeyLines:
+    """Maps dotted key paths to the line (1-based) that defines them."""
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple[str, ...], int] = {}
+        table: tuple[str, ...] = ()
+        in_multiline = False
+        for lineno, line in enumerate(text.splitlines(), 1):
+            # Skip the insides of multi-line strings: their lines are not keys.
+            if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
+                in_multiline = not in_multiline
+                if not in_multiline:
+                    continue
+            elif in_multiline:
+                continue
+            header = _HEADER_RE.match(line)
+            if header:
+                table = _split_dotted(header.group(1))
+                self.lines.setdefault(table, lineno)
+                continue
+            key = _KEY_RE.match(line)
+            if key:
+                self.lines.setdefault(table + _split_dotted(key.group(1)), lineno)
+
+    def find(self, path: tuple[str, ...]) -> int:
+        # The key itself, else the nearest ancestor written in the text
+        # (an inline table holds its keys on its parent's line).
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return 0
+
+
+# -- the config object --------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class SetConfig:
+    name: str
+    path: Path  # the cases file, absolute
+    floor: float | None
 
 
 @dataclasses.dataclass
@@ -33,33 +204,148 @@ class Config:
     def get(self, key: str, default: Any = None) -> Any:
         return self.raw.get(key, default)
 
+    @property
+    def agent(self) -> str | None:
+        return self.raw.get("agent")
 
-def _read_toml(path: Path) -> dict[str, Any]:
+    @property
+    def agent_command(self) -> list[str] | None:
+        value = self.raw.get("agent_command")
+        if isinstance(value, str):
+            import shlex
+
+            return shlex.split(value)
+        return value
+
+    @property
+    def jobs(self) -> int:
+        return int(self.raw.get("jobs", DEFAULT_JOBS))
+
+    @property
+    def timeout_s(self) -> float:
+        return float(self.raw.get("timeout_s", DEFAULT_TIMEOUT_S))
+
+    @property
+    def base_branch(self) -> str:
+        return str(self.raw.get("base_branch", DEFAULT_BASE_BRANCH))
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / CACHE_DIR
+
+    def section(self, name: str) -> dict[str, Any]:
+        value = self.raw.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def sets(self) -> dict[str, SetConfig]:
+        return {
+            name: SetConfig(name, self.root / table["path"], table.get("floor"))
+            for name, table in self.section("sets").items()
+        }
+
+    def describe(self) -> str:
+        return str(self.source) if self.source else "defaults (no [tool.failgate] found)"
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise FailgateError(f"{path}: not UTF-8 text", exit_code=2) from None
+    try:
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        raise FailgateError(f"{path}: invalid TOML: {exc}", exit_code=2) from None
+        # The message ends with "(at line L, column C)"; make it a location.
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line, col = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        finding = Finding("CONFIG", f"invalid TOML: {message}", Location(str(path), line, col))
+        raise FailgateError(f"{path}: invalid TOML: {exc}", exit_code=2, findings=[finding]) from None
+
+
+def _check_table(
+    table: Mapping[str, Any], spec: Table, path: tuple[str, ...], report: Callable[[tuple[str, ...], str], None]
+) -> None:
+    for key in spec.required:
+        if key not in table:
+            report(path, f"[{'.'.join(path)}] needs a {key!r} key")
+    for key, value in table.items():
+        where = path + (key,)
+        dotted = ".".join(where)
+        if spec.each is not None:
+            if not isinstance(value, dict):
+                report(where, f"{dotted} must be a table")
+            else:
+                _check_table(value, spec.each, where, report)
+            continue
+        if spec.keys is None:
+            continue
+        checker = spec.keys.get(key)
+        if checker is None:
+            known = ", ".join(sorted(spec.keys)) or "none yet"
+            report(where, f"unknown key {dotted!r} (known keys here: {known})")
+        elif isinstance(checker, Table):
+            if not isinstance(value, dict):
+                report(where, f"{dotted} must be a table")
+            else:
+                _check_table(value, checker, where, report)
+        else:
+            problem = checker(value)
+            if problem:
+                report(where, f"{dotted} must be {problem}, got {value!r}")
+
+
+def validate(raw: Mapping[str, Any], source: Path, text: str, prefix: tuple[str, ...]) -> list[Finding]:
+    """Every problem in the `[tool.failgate]` table, each at its file:line."""
+    lines = _KeyLines(text)
+    findings: list[Finding] = []
+
+    def report(path: tuple[str, ...], message: str) -> None:
+        line = lines.find(prefix + path) or lines.find(prefix)
+        findings.append(Finding("CONFIG", message, Location(str(source), line)))
+
+    top = Table({**SCHEMA, **SECTIONS})
+    _check_table(raw, top, (), report)
+    if "agent" in raw and "agent_command" in raw:
+        report(("agent_command",), "set either 'agent' or 'agent_command', not both")
+    return sorted(findings, key=Finding.sort_key)
 
 
 def find_root(start: Path) -> tuple[Path, Path | None, dict[str, Any]]:
+    root, source, raw, _ = _find(start)
+    return root, source, raw
+
+
+def _find(start: Path) -> tuple[Path, Path | None, dict[str, Any], tuple[str, str, tuple[str, ...]] | None]:
     start = start.resolve()
     git_top: Path | None = None
     for directory in (start, *start.parents):
         candidate = directory / "failgate.toml"
         if candidate.is_file():
-            return directory, candidate, _read_toml(candidate)
+            data, text = _read_toml(candidate)
+            return directory, candidate, data, (str(candidate), text, ())
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file():
-            table = _read_toml(pyproject).get("tool", {}).get("failgate")
-            if isinstance(table, dict):
-                return directory, pyproject, table
+            data, text = _read_toml(pyproject)
+            tool = data.get("tool", {})
+            table = tool.get("failgate") if isinstance(tool, dict) else None
+            if table is not None:
+                if not isinstance(table, dict):
+                    raise FailgateError(f"{pyproject}: tool.failgate must be a table", exit_code=2)
+                return directory, pyproject, table, (str(pyproject), text, ("tool", "failgate"))
         if git_top is None and (directory / ".git").exists():
             git_top = directory
             break
-    return (git_top or start), None, {}
+    return (git_top or start), None, {}, None
 
 
 def load_config(start: Path | None = None) -> Config:
-    root, source, raw = find_root(start or Path.cwd())
+    """Find and validate the configuration; raises FailgateError (exit 2) with
+    one finding per problem, each at file:line."""
+    root, source, raw, origin = _find(start or Path.cwd())
+    if source is not None and origin is not None:
+        findings = validate(raw, source, origin[1], origin[2])
+        if findings:
+            raise FailgateError(f"{source}: invalid failgate configuration", exit_code=2, findings=findings)
     return Config(root=root, source=source, raw=raw)
