@@ -1,0 +1,148 @@
+"""failgate's git merge drivers: which file gets which merge, and where it goes.
+
+git calls `failgate merge-driver %O %A %B %P %L` for every path whose
+`.gitattributes` says `merge=failgate-…`. The driver is picked by the file's
+name (`%P`), so one registered command serves every ledger file; a later
+`cases.yaml` driver only adds an entry to `DRIVERS`.
+
+The merges themselves are pure (`history.merge_history_streams`,
+`ledger.merge_ledger`); this module does the file handling: read the three
+temp files git gives us, write the result to %A atomically (temp file +
+rename, so a driver killed mid-way leaves %A as git wrote it).
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import posixpath
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+from failgate.model import HISTORY_FILE, REMOVED_FILE
+
+# git config names of the drivers, `merge.<name>.*`; `.gitattributes` refers to them.
+HISTORY_DRIVER = "failgate-history"
+LEDGER_DRIVER = "failgate-ledger"
+CASES_DRIVER = "failgate-cases"  # reserved for the cases.yaml driver (not built yet)
+
+DRIVER_COMMAND = "failgate merge-driver %O %A %B %P %L"
+
+
+@dataclasses.dataclass(frozen=True)
+class DriverSpec:
+    name: str  # merge.<name> in git config
+    description: str  # merge.<name>.name, shown by git
+    # `recursive`: which driver builds the virtual ancestor of a criss-cross
+    # merge. `binary` makes git take the merge-bases' own common ancestor as
+    # the virtual ancestor; an append-only file's older version is a
+    # subsequence of both sides, so the outer merge sees exactly what each side
+    # added. Letting our driver build it instead gave false conflicts (its
+    # result is a prefix of neither side; see FIELD-NOTES and
+    # tests/test_merge_git.py::test_criss_cross_merge_is_clean).
+    recursive: str = "binary"
+
+
+# file name -> driver. The cases.yaml driver plugs in here.
+DRIVERS: dict[str, DriverSpec] = {
+    HISTORY_FILE: DriverSpec(HISTORY_DRIVER, "failgate: append-only history.jsonl, merged by event id"),
+    REMOVED_FILE: DriverSpec(LEDGER_DRIVER, "failgate: append-only cases_removed.yaml, merged by case id"),
+}
+
+
+@dataclasses.dataclass
+class Outcome:
+    clean: bool
+    messages: list[str]  # one line each, already phrased for a person
+
+
+def driver_for(path: str) -> DriverSpec | None:
+    return DRIVERS.get(posixpath.basename(path.replace("\\", "/")))
+
+
+def gitattributes_lines(dataset_dir: str) -> list[str]:
+    """The `.gitattributes` lines that send the dataset's ledgers to failgate.
+
+    `eol=lf` keeps the files byte-identical across platforms, which is what
+    lets the driver compare them byte by byte on its fast path.
+    """
+    directory = posixpath.normpath(dataset_dir.replace("\\", "/")).strip("/")
+    lines = []
+    for filename, spec in DRIVERS.items():
+        path = filename if directory in ("", ".") else f"{directory}/{filename}"
+        lines.append(f"{_attr_pattern(path)} merge={spec.name} eol=lf")
+    return lines
+
+
+def _attr_pattern(path: str) -> str:
+    # Patterns with spaces must be C-quoted in .gitattributes (git >= 2.?).
+    if any(c in path for c in ' "\\\t#'):
+        escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t")
+        return f'"{escaped}"'
+    return path
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Stream into a temp file beside `path`, then rename it over `path`.
+
+    `failgate.atomic.write_atomic` takes the whole content as bytes; a merged
+    150 MB history must not be held in memory, so this streams instead, with
+    the same guarantees: the old content or the new, never a truncated file.
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle  # type: ignore[misc]
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _merge_history_files(base: str, ours: str, theirs: str, path: str, marker_size: int) -> Outcome:
+    from failgate.merge.history import merge_history_streams
+
+    with open(base, "rb") as fb, open(ours, "rb") as fo, open(theirs, "rb") as ft:
+        with atomic_output(ours) as out:
+            report = merge_history_streams(fb, fo, ft, out, marker_size=marker_size)
+    if report.clean:
+        o, t = report.added
+        return Outcome(True, [f"{path}: merged ({o} events from ours, {t} from theirs)"])
+    return Outcome(False, [f"{path}: {c}" for c in report.conflicts])
+
+
+def _merge_ledger_files(base: str, ours: str, theirs: str, path: str, marker_size: int) -> Outcome:
+    from failgate.atomic import write_atomic
+    from failgate.merge.ledger import merge_ledger
+
+    data = [Path(p).read_bytes() for p in (base, ours, theirs)]
+    result = merge_ledger(*data, path=path, marker_size=marker_size)
+    write_atomic(ours, result.text)
+    if result.clean:
+        o, t = result.added
+        return Outcome(True, [f"{path}: merged ({o} entries from ours, {t} from theirs)"])
+    return Outcome(False, [f"{path}: {c}" for c in result.conflicts])
+
+
+_MERGERS: dict[str, Callable[[str, str, str, str, int], Outcome]] = {
+    HISTORY_DRIVER: _merge_history_files,
+    LEDGER_DRIVER: _merge_ledger_files,
+}
+
+
+def merge_files(base: str, ours: str, theirs: str, path: str, marker_size: int = 7) -> Outcome:
+    """Merge git's three temp files for `path`; the result replaces `ours`."""
+    spec = driver_for(path)
+    if spec is None or spec.name not in _MERGERS:
+        known = ", ".join(sorted(DRIVERS))
+        return Outcome(False, [f"{path}: failgate has no merge driver for this file (it merges {known}); "
+                               "check .gitattributes. Left as a conflict."])
+    return _MERGERS[spec.name](base, ours, theirs, path, marker_size)
