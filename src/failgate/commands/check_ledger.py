@@ -1,0 +1,102 @@
+"""`failgate check-ledger [--base REV]`: refuse a commit that loses history.
+
+Two modes (DESIGN.md, issue 3):
+- default, the pre-commit hook: the index (what will be committed) against
+  HEAD;
+- `--base REV`, CI: the commit under test (HEAD) against merge-base(HEAD, REV),
+  so a pull request is judged against where it forked, not against whatever
+  the target branch gained since.
+
+Everything is read from git objects (no checkout). A base that cannot be
+found is an error (exit 2) that says how to fetch it, never a silent pass.
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+import click
+
+from failgate.dataset import Dataset, parse_dataset
+from failgate.findings import FailgateError, Finding
+from failgate.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
+
+
+@dataclasses.dataclass
+class Comparison:
+    base: Dataset | None  # None when there is nothing to compare against
+    now: Dataset | None
+    description: str  # what was compared with what, for the summary line
+
+
+def _dataset(directory: str, files: dict[str, bytes]) -> Dataset:
+    return parse_dataset(
+        directory,
+        cases=files.get(CASES_FILE),
+        removed=files.get(REMOVED_FILE),
+        history=files.get(HISTORY_FILE),
+        watchlist=files.get(WATCHLIST_FILE),
+    )
+
+
+def load_comparison(base_rev: str | None) -> Comparison:
+    """Read the two sides from git (the I/O edge of the check)."""
+    from failgate.config import load_config
+    from failgate.gitrepo import FETCH_HINT, open_repo
+
+    config = load_config()
+    repo = open_repo(config.root)
+    directory = repo.relpath(config.dataset_dir)
+    if base_rev is None:
+        head = repo.head_commit()
+        if head is None:
+            return Comparison(None, None, "first commit: nothing committed yet to compare against")
+        base_files = repo.read_tree_files(head, directory)
+        now_files = repo.read_index_files(directory)
+        description = f"staged {directory or '.'}/ against HEAD ({head[:10]})"
+    else:
+        head = repo.head_commit()
+        if head is None:
+            raise FailgateError("HEAD has no commit yet: commit something before checking against a base")
+        target = repo.resolve(base_rev)
+        merge_base = repo.merge_base(head, target)
+        if merge_base is None:
+            if repo.is_shallow():
+                raise FailgateError(f"no merge-base of HEAD and {base_rev}: {FETCH_HINT}")
+            raise FailgateError(f"HEAD and {base_rev} share no history (no merge-base); check the --base revision")
+        base_files = repo.read_tree_files(merge_base, directory)
+        now_files = repo.read_tree_files(head, directory)
+        description = f"{directory or '.'}/ at HEAD ({head[:10]}) against merge-base with {base_rev} ({merge_base[:10]})"
+    return Comparison(_dataset(directory, base_files), _dataset(directory, now_files), description)
+
+
+def run(base_rev: str | None) -> tuple[list[Finding], str]:
+    from failgate.checks.ledger import check_ledger
+
+    comparison = load_comparison(base_rev)
+    if comparison.base is None or comparison.now is None:
+        return [], comparison.description
+    return check_ledger(comparison.base, comparison.now), comparison.description
+
+
+@click.command("check-ledger")
+@click.option(
+    "--base",
+    "base_rev",
+    metavar="REV",
+    help="CI mode: check HEAD against its merge-base with REV (e.g. origin/main). "
+    "Default: check what is staged against HEAD.",
+)
+def command(base_rev: str | None) -> int:
+    """Refuse vanished cases, edited ledger or history lines, reused ids and
+    unversioned taxonomy changes."""
+    from failgate.reporting import print_findings
+
+    findings, description = run(base_rev)
+    print_findings(findings, sys.stdout)
+    errors = sum(1 for f in findings if f.is_error)
+    if errors:
+        click.echo(f"check-ledger: {errors} problem(s) in {description}")
+        return 1
+    click.echo(f"check-ledger: ok ({description})")
+    return 0

@@ -1,0 +1,310 @@
+"""Every git read failgate needs, over pygit2; the only module that imports it.
+
+Reads git objects directly (no checkout, no `git` subprocess, no history walk
+where one lookup does): a blob at a revision, the staged blob, a directory's
+files at a revision or in the index, merge-bases, and the repository's state
+(shallow, worktree, unborn or detached HEAD).
+
+Hooks: inside a git hook, git exports `GIT_INDEX_FILE` (and, in a worktree,
+`GIT_DIR`). During `git commit -a` it points at `.git/index.lock`, during
+`git commit PATH` at a temporary `next-index-*.lock`: that file, not
+`.git/index`, is what will be committed, so `staged_index()` respects it. But
+the variable belongs to the repository whose hook is running: pre-commit's
+`no_git_env` exists because `GIT_INDEX_FILE` leaking into another repository
+breaks it, so we only honour it when it lies inside this repository's git dir.
+libgit2 does not read `GIT_DIR` & co. on its own, so nothing else leaks.
+
+Other code (check-ledger, the gate) calls `open_repo()` and the small
+`get_*`/`is_*`/`has_*`/`read_*` methods; errors a user can fix become
+`FailgateError` with a hint, never a pygit2 traceback.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from failgate.findings import FailgateError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pygit2
+
+FETCH_HINT = (
+    "this clone is shallow and does not hold the history needed; fetch it with "
+    "`git fetch --unshallow` (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)"
+)
+
+
+def no_git_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment without the GIT_* variables git exports into hooks.
+
+    For subprocesses that work on a *different* repository (a temp repo, a
+    clone): inherited `GIT_DIR`/`GIT_INDEX_FILE` would point them at ours.
+    """
+    env = dict(os.environ if env is None else env)
+    keep = {"GIT_EXEC_PATH", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY"}
+    return {k: v for k, v in env.items() if not k.startswith("GIT_") or k in keep}
+
+
+def _is_within(path: Path, directory: Path) -> bool:
+    try:
+        path.relative_to(directory)
+    except ValueError:
+        return False
+    return True
+
+
+class GitRepo:
+    """A repository opened from anywhere inside its work tree."""
+
+    def __init__(self, repo: pygit2.Repository) -> None:
+        self.repo = repo
+        self.git_dir = Path(repo.path).resolve()  # per-worktree dir for a linked worktree
+        if repo.workdir is None:
+            raise FailgateError(f"{self.git_dir} is a bare repository; run failgate in a work tree")
+        self.workdir = Path(repo.workdir).resolve()
+
+    # -- repository state -------------------------------------------------
+    @property
+    def common_dir(self) -> Path:
+        """The main `.git` directory (differs from `git_dir` in a linked worktree)."""
+        commondir = self.git_dir / "commondir"
+        if commondir.is_file():
+            return (self.git_dir / commondir.read_text().strip()).resolve()
+        return self.git_dir
+
+    def is_worktree(self) -> bool:
+        return self.common_dir != self.git_dir
+
+    def is_shallow(self) -> bool:
+        return bool(self.repo.is_shallow)
+
+    def is_head_unborn(self) -> bool:
+        return bool(self.repo.head_is_unborn)
+
+    def is_head_detached(self) -> bool:
+        return not self.is_head_unborn() and bool(self.repo.head_is_detached)
+
+    def head_commit(self) -> str | None:
+        """HEAD's commit id, or None before the first commit."""
+        if self.is_head_unborn():
+            return None
+        return str(self.repo.head.target)
+
+    def get_branch_name(self) -> str | None:
+        """The checked-out branch's short name; None when detached or unborn-less."""
+        if self.is_head_detached():
+            return None
+        ref = self.repo.references.get("HEAD")
+        target = ref.target if ref is not None else None
+        if isinstance(target, str) and target.startswith("refs/heads/"):
+            return target[len("refs/heads/") :]
+        return None  # pragma: no cover - HEAD pointing elsewhere
+
+    def list_worktrees(self) -> list[str]:
+        return list(self.repo.list_worktrees())
+
+    # -- revisions --------------------------------------------------------
+    def has_commit(self, sha: str) -> bool:
+        import pygit2
+
+        try:
+            obj = self.repo.get(sha)
+        except (ValueError, pygit2.GitError):
+            return False
+        return obj is not None and obj.type == pygit2.enums.ObjectType.COMMIT
+
+    def resolve(self, rev: str) -> str:
+        """A revision (HEAD, branch, origin/main, tag, SHA, HEAD~3) -> commit id."""
+        import pygit2
+
+        try:
+            obj = self.repo.revparse_single(rev)
+            commit = obj.peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError) as exc:
+            hint = f"; {FETCH_HINT}" if self.is_shallow() else ""
+            if rev.startswith("origin/") and not hint:
+                hint = f"; fetch it first (`git fetch origin {rev[len('origin/'):]}`)"
+            if rev == "HEAD" and self.is_head_unborn():
+                raise FailgateError("HEAD has no commit yet (the branch is unborn)") from None
+            raise FailgateError(f"unknown revision {rev!r}{hint}") from exc
+        return str(commit.id)
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        """The best common ancestor of two revisions, None when there is none
+        (unrelated histories, or a shallow clone that cut it off)."""
+        import pygit2
+
+        try:
+            base = self.repo.merge_base(self.resolve(a), self.resolve(b))
+        except pygit2.GitError:  # pragma: no cover - libgit2 gives up on a broken graph
+            return None
+        return str(base) if base is not None else None
+
+    def merge_bases(self, a: str, b: str) -> list[str]:
+        """Every best common ancestor (several after a criss-cross merge)."""
+        import pygit2
+
+        try:
+            bases = self.repo.merge_base_many([self.resolve(a), self.resolve(b)])
+        except (AttributeError, pygit2.GitError):  # pragma: no cover
+            one = self.merge_base(a, b)
+            return [one] if one else []
+        if bases is None:  # pragma: no cover
+            return []
+        if not isinstance(bases, list):  # pragma: no cover - pygit2 returns one Oid
+            return [str(bases)]
+        return [str(oid) for oid in bases]
+
+    # -- reading files at a revision -------------------------------------
+    def _tree(self, rev: str) -> pygit2.Tree:
+        import pygit2
+
+        return self.repo[self.resolve(rev)].peel(pygit2.Tree)
+
+    def get_blob(self, rev: str, path: str) -> bytes | None:
+        """The file's bytes at `rev`, None when it does not exist there."""
+        import pygit2
+
+        tree = self._tree(rev)
+        try:
+            entry = tree[path]
+        except KeyError:
+            return None
+        obj = self.repo[entry.id]
+        return obj.data if isinstance(obj, pygit2.Blob) else None
+
+    def read_tree_files(self, rev: str, directory: str) -> dict[str, bytes]:
+        """The regular files directly inside `directory` at `rev` (name -> bytes);
+        empty when the directory does not exist there. Not recursive."""
+        import pygit2
+
+        tree = self._tree(rev)
+        if directory not in ("", "."):
+            try:
+                sub = self.repo[tree[directory].id]
+            except KeyError:
+                return {}
+            if not isinstance(sub, pygit2.Tree):
+                return {}
+            tree = sub
+        result: dict[str, bytes] = {}
+        for entry in tree:
+            obj = self.repo[entry.id]
+            if isinstance(obj, pygit2.Blob):
+                result[str(entry.name)] = obj.data
+        return result
+
+    # -- the index (what will be committed) -------------------------------
+    def index_path(self) -> Path:
+        """The index file a commit in progress will use.
+
+        `GIT_INDEX_FILE` when git exported it for *this* repository (see the
+        module docstring); otherwise the repository's own index.
+        """
+        own = self.git_dir / "index"
+        exported = os.environ.get("GIT_INDEX_FILE")
+        if not exported:
+            return own
+        git_dir_env = os.environ.get("GIT_DIR")
+        if git_dir_env and Path(git_dir_env).resolve() != self.git_dir:
+            return own  # exported by a hook of another repository
+        # A relative GIT_INDEX_FILE is relative to the hook's cwd (the work tree top).
+        candidate = Path(exported)
+        if not candidate.is_absolute():
+            candidate = Path.cwd() / candidate
+        candidate = candidate.resolve()
+        if _is_within(candidate, self.git_dir) and candidate.is_file():
+            return candidate
+        return own
+
+    def staged_index(self) -> pygit2.Index:
+        import pygit2
+
+        path = self.index_path()
+        if path == self.git_dir / "index":
+            return self.repo.index
+        return pygit2.Index(str(path))
+
+    def get_staged_blob(self, path: str) -> bytes | None:
+        """The staged (stage 0) bytes of `path`; None when it is not in the index."""
+        return self._index_blob(self.staged_index(), path)
+
+    def _index_blob(self, index: pygit2.Index, path: str) -> bytes | None:
+        import pygit2
+
+        try:
+            entry = index[path]
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+        return bytes(self.repo[entry.id].data)
+
+    def read_index_files(self, directory: str) -> dict[str, bytes]:
+        """The staged files directly inside `directory` (name -> bytes)."""
+        index = self.staged_index()
+        prefix = "" if directory in ("", ".") else directory.rstrip("/") + "/"
+        conflicted = self._conflicted_paths(index, prefix)
+        if conflicted:
+            raise FailgateError(
+                f"unresolved merge conflict in {', '.join(sorted(conflicted))}; resolve it and `git add` the file"
+            )
+        result: dict[str, bytes] = {}
+        for entry in index:
+            path = str(entry.path)
+            if not path.startswith(prefix) or "/" in path[len(prefix) :]:
+                continue
+            data = self._index_blob(index, path)
+            if data is not None:
+                result[path[len(prefix) :]] = data
+        return result
+
+    @staticmethod
+    def _conflicted_paths(index: pygit2.Index, prefix: str) -> set[str]:
+        conflicts = index.conflicts
+        if conflicts is None:
+            return set()
+        paths: set[str] = set()
+        for ancestor, ours, theirs in conflicts:
+            for side in (ancestor, ours, theirs):
+                if side is not None and str(side.path).startswith(prefix):
+                    paths.add(str(side.path))
+        return paths
+
+    # -- work tree --------------------------------------------------------
+    def relpath(self, path: str | os.PathLike[str]) -> str:
+        """`path` relative to the work tree top, '/'-separated ('' for the top)."""
+        resolved = Path(path).resolve()
+        try:
+            rel = resolved.relative_to(self.workdir)
+        except ValueError:
+            raise FailgateError(f"{path} is outside the git work tree {self.workdir}") from None
+        text = rel.as_posix()
+        return "" if text == "." else text
+
+    def is_dirty(self, directory: str = "") -> bool:
+        """Whether tracked files under `directory` differ between HEAD, the
+        index and the work tree (untracked files do not count)."""
+        import pygit2
+
+        prefix = "" if directory in ("", ".") else directory.rstrip("/") + "/"
+        status = self.repo.status(untracked_files="no")
+        ignored = pygit2.enums.FileStatus.IGNORED | pygit2.enums.FileStatus.CURRENT
+        return any(
+            path.startswith(prefix) and flags & ~ignored for path, flags in status.items()
+        )
+
+
+def open_repo(start: str | os.PathLike[str] | None = None) -> GitRepo:
+    """The repository containing `start` (default: the current directory)."""
+    import pygit2
+
+    where = Path(start if start is not None else Path.cwd()).resolve()
+    found = pygit2.discover_repository(str(where))
+    if found is None:
+        raise FailgateError(
+            f"{where} is not inside a git repository; run failgate from your project's work tree (or `git init`)"
+        )
+    try:
+        return GitRepo(pygit2.Repository(found))
+    except pygit2.GitError as exc:  # pragma: no cover - corrupt repository
+        raise FailgateError(f"cannot open the git repository at {found}: {exc}") from None

@@ -1,0 +1,76 @@
+"""Hand-style dataset texts for the ledger, remove and git tests."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from failgate.hashing import input_hash
+
+MODES_V1 = """\
+failure_modes:
+  - tool_invocation
+  - retrieval_miss
+  - hallucination
+  - multi_turn_drift
+  - refusal_overreach
+  - latency_breach
+  - blast_radius_breach
+"""
+
+HEADER = "# Failure dataset of the shop agent.\nschema_version: 1\n" + MODES_V1 + "cases:\n"
+LEDGER_EMPTY = "schema_version: 1\nremoved: []\n"
+
+
+def case_block(number: int, *, title: str | None = None) -> str:
+    case_id = f"AGTFAIL-{number:04d}"
+    content = f"Please refund order {8800 + number}, it arrived broken."
+    case_input = {"messages": [{"role": "user", "content": content}]}
+    return f"""\
+  # {title or f'Refund issued twice ({number})'}
+  - id: {case_id}
+    title: {title or f'Refund issued twice ({number})'}
+    failure_mode: tool_invocation
+    severity: P1
+    blast_radius: irreversible_write
+    status: active
+    owner: dana@example.com
+    discovered_at: 2026-05-02
+    discovered_by:
+      - trace:9f1c{number}
+    intent: refund_request
+    input:
+      messages:
+        - role: user
+          content: "{content}"
+    input_hash: {input_hash(case_input)}
+    observed_behavior: The agent called issue_refund twice for one order.
+    expected:
+      - contains: "order {8800 + number}"
+      - tool_called: {{name: issue_refund, times: 1}}
+    remediation:
+      - date: 2026-05-03
+        change: Idempotency key on issue_refund.
+    regressed_count: 0
+"""
+
+
+def cases_text(*numbers: int, header: str = HEADER) -> str:
+    return header + "\n".join(case_block(n) for n in numbers)
+
+
+def event(event_id: str, case_id: str, kind: str = "promoted", **fields: object) -> str:
+    payload = {"id": event_id, "ts": "2026-05-02T10:00:00Z", "case_id": case_id, "type": kind, **fields}
+    return json.dumps(payload) + "\n"
+
+
+def history_text(*numbers: int) -> str:
+    return "".join(event(f"01J{n:023d}", f"AGTFAIL-{n:04d}") for n in numbers)
+
+
+def write_dataset(directory: Path, numbers: tuple[int, ...] = (1, 2, 3), *, removed: str = LEDGER_EMPTY,
+                  history: str | None = None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "cases.yaml").write_text(cases_text(*numbers))
+    (directory / "cases_removed.yaml").write_text(removed)
+    (directory / "history.jsonl").write_text(history if history is not None else history_text(*numbers))
+    return directory
