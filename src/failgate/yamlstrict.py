@@ -27,7 +27,7 @@ import yaml
 from failgate.findings import FailgateError, Finding, Location
 
 try:  # pragma: no branch - depends on how PyYAML was built
-    from yaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser
 
     HAS_C_PARSER = True
 except ImportError:  # pragma: no cover
@@ -167,7 +167,24 @@ def decode(data: bytes, path: str) -> str:
         ) from None
 
 
-def _syntax_error(path: str, exc: yaml.MarkedYAMLError) -> YamlLoadError:
+def _unclosed_quote_line(text: str, first: int, last: int) -> tuple[int, int] | None:
+    """A line in [first, last] (0-based) that opens a double quote it never closes.
+
+    A quoted scalar may legally span lines, so PyYAML reports an unclosed quote
+    far below it, where the parse finally breaks. Hand-written datasets almost
+    never continue a quoted string on the next line, so point at the opener.
+    """
+    lines = text.split("\n")
+    for number in range(max(first, 0), min(last, len(lines) - 1) + 1):
+        line = lines[number]
+        body = line.split(" #")[0] if '"' not in line.split(" #")[0][:1] else line
+        quotes = [i for i, ch in enumerate(body) if ch == '"' and (i == 0 or body[i - 1] != "\\")]
+        if len(quotes) % 2 == 1 and "'" not in body[: quotes[0]]:
+            return number, quotes[-1]
+    return None
+
+
+def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str = "") -> YamlLoadError:
     problem = exc.problem or "invalid YAML"
     mark = exc.problem_mark
     if "'\\t'" in problem or "\\t" in problem or "\t" in problem:
@@ -184,6 +201,14 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError) -> YamlLoadError:
         message += f" (started at line {exc.context_mark.line + 1})"
     if mark is None:
         return _error(path, "YAML_SYNTAX", message)
+    if text and exc.context_mark is not None and mark.line > exc.context_mark.line:
+        opener = _unclosed_quote_line(text, exc.context_mark.line, mark.line)
+        if opener is not None:
+            return _error(
+                path, "YAML_SYNTAX",
+                f"unclosed double quote (the parse breaks at line {mark.line + 1}: {problem})",
+                opener[0] + 1, opener[1] + 1,
+            )
     return _error(path, "YAML_SYNTAX", message, mark.line + 1, mark.column + 1)
 
 
@@ -192,8 +217,9 @@ def compose(text: str, path: str) -> yaml.Node:
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
         raise _error(path, "EMPTY", "file is empty; expected a YAML mapping", 1, 1)
-    loader = _Composer(text)
+    loader = None
     try:
+        loader = _Composer(text)
         root = loader.get_single_node()
     except yaml.composer.ComposerError as exc:
         if exc.problem and "another document" in exc.problem:
@@ -204,13 +230,19 @@ def compose(text: str, path: str) -> yaml.Node:
             m = exc.problem_mark
             raise _error(path, "ALIAS", "aliases (*name) are not allowed; write the value out",
                          m.line + 1 if m else 0, m.column + 1 if m else 0) from None
-        raise _syntax_error(path, exc) from None
+        raise _syntax_error(path, exc, text) from None
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(path, exc) from None
-    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML reader errors without a mark
+        raise _syntax_error(path, exc, text) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        raise _error(path, "ENCODING", f"control character {exc.character!r} is not allowed in YAML", line, col) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - no other unmarked errors known
         raise _error(path, "YAML_SYNTAX", str(exc)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if root is None:
         raise _error(path, "EMPTY", "file is empty; expected a YAML mapping", 1, 1)
     return root
@@ -236,7 +268,7 @@ class _Builder:
         if ident in self.seen:
             # The node is shared, so it came from an alias; the events say
             # where the alias itself is written.
-            _refuse_anchors(self.text, self.path)
+            _refuse_anchors(self.text, self.path, aliases_only=True)
             raise self.fail("ALIAS", "aliases (*name) are not allowed; write the value out", node)
         self.seen.add(ident)
         if isinstance(node, yaml.ScalarNode):
@@ -299,7 +331,7 @@ class _Builder:
         raise self.fail("TAG", f"explicit tag {tag!r} is not allowed; quote the value instead", node)
 
 
-def _refuse_anchors(text: str, path: str) -> None:
+def _refuse_anchors(text: str, path: str, *, aliases_only: bool = False) -> None:
     """An anchor without an alias shares nothing, but it is a trap for the next
     editor. Only scan events when the text could hold one."""
     if "&" not in text and "*" not in text:
@@ -311,7 +343,7 @@ def _refuse_anchors(text: str, path: str) -> None:
                 m = event.start_mark
                 raise _error(path, "ALIAS", f"aliases (*{anchor}) are not allowed; write the value out",
                              m.line + 1, m.column + 1)
-            if anchor is not None:
+            if anchor is not None and not aliases_only:
                 m = event.start_mark
                 raise _error(path, "ALIAS", f"anchors (&{anchor}) are not allowed; write the value out",
                              m.line + 1, m.column + 1)

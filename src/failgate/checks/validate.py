@@ -348,6 +348,10 @@ def validate_dataset(
         for index, entry in enumerate(dataset.header.get("failure_modes") or []):
             if isinstance(entry, str):
                 suppressed.add(("failure_modes", index))
+        # Fixture paths get their own finding (FIXTURE) with a readable message.
+        for index, case in enumerate(dataset.cases):
+            if isinstance(case.get("input"), dict) and isinstance(case["input"].get("fixtures"), list):
+                suppressed.update(("cases", index, "input", "fixtures", j) for j in range(len(case["input"]["fixtures"])))
         findings.extend(schema_findings(doc, "cases", suppressed))
         findings.extend(_case_findings(dataset, modes, fixture_exists, check_hash))
     if dataset.removed_doc is not None:

@@ -1,0 +1,42 @@
+"""`failgate demo`: the guided tour, in a throwaway repo under a temp dir."""
+from __future__ import annotations
+
+import importlib
+import tempfile
+from pathlib import Path
+
+import click
+
+
+def run_demo(keep: bool, only: tuple[str, ...]) -> int:
+    from failgate.demo import STEPS, DemoContext, DemoFailure
+
+    root = Path(tempfile.mkdtemp(prefix="failgate-demo-"))
+    ctx = DemoContext(root)
+    click.secho("failgate demo: a support bot's failure dataset, guarded by git\n", bold=True)
+    ctx.say(f"Working in a throwaway repository: {ctx.repo}")
+    try:
+        for number, (module_name, title) in enumerate(STEPS, 1):
+            step = importlib.import_module(f"failgate.demo.{module_name}")
+            if only and module_name not in only and module_name.removeprefix("step_") not in only and number > 1:
+                continue
+            ctx.heading(number, title)
+            step.run(ctx)
+    except DemoFailure as exc:
+        click.secho(f"\nThe demo went wrong: {exc}", fg="red", err=True)
+        click.echo(f"The demo repository is kept for inspection: {ctx.repo}", err=True)
+        return 1
+    if keep:
+        click.echo(f"Done. The demo repository is kept: {ctx.repo}")
+    else:
+        ctx.cleanup()
+        click.echo("Done. (Run with --keep to look around the demo repository afterwards.)")
+    return 0
+
+
+@click.command("demo")
+@click.option("--keep", is_flag=True, help="Keep the demo repository instead of deleting it.")
+@click.option("--step", "only", multiple=True, help="Run only these steps (after the first), e.g. --step merge.")
+def command(keep: bool, only: tuple[str, ...]) -> int:
+    """Walk through failgate on a bundled example, in a throwaway repo."""
+    return run_demo(keep, only)

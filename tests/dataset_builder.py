@@ -1,0 +1,81 @@
+"""A small valid dataset for tests, written as real files (hand-style YAML)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from failgate.hashing import input_hash
+
+HEADER = """\
+# yaml-language-server: $schema=.schema/cases.schema.json
+schema_version: 1
+failure_modes:
+  - tool_invocation
+  - retrieval_miss
+  - hallucination
+  - multi_turn_drift
+  - refusal_overreach
+  - latency_breach
+  - blast_radius_breach
+cases:
+"""
+
+REFUND_INPUT = {"messages": [{"role": "user", "content": "Please refund order 8812, it arrived broken."}]}
+POLICY_INPUT = {"messages": [{"role": "user", "content": "What is the warranty on the kettle?"}]}
+
+
+def case_block(case_id: str, *, title: str = "Refund issued twice", severity: str = "P1",
+               case_input: dict | None = None, regressed_count: int = 0, extra: str = "") -> str:
+    case_input = case_input or REFUND_INPUT
+    content = case_input["messages"][0]["content"]
+    return f"""\
+  # {title}
+  - id: {case_id}
+    title: {title}
+    failure_mode: tool_invocation
+    severity: {severity}
+    blast_radius: irreversible_write
+    status: active
+    owner: dana@example.com
+    discovered_at: 2026-05-02
+    discovered_by:
+      - trace:9f1c2
+    intent: refund_request
+    input:
+      messages:
+        - role: user
+          content: "{content}"
+    input_hash: {input_hash(case_input)}
+    observed_behavior: The agent called issue_refund twice for one order.
+    expected:
+      - contains: "order 8812"
+      - tool_called: {{name: issue_refund, times: 1}}
+    remediation:
+      - date: 2026-05-03
+        change: Idempotency key on issue_refund.
+    regressed_count: {regressed_count}
+{extra}"""
+
+
+def event(event_id: str, case_id: str, kind: str = "promoted", **fields: object) -> str:
+    payload = {"id": event_id, "ts": "2026-05-02T10:00:00Z", "case_id": case_id, "type": kind, **fields}
+    return json.dumps(payload) + "\n"
+
+
+def write_dataset(directory: Path, *, cases: str | None = None, removed: str | None = None,
+                  history: str | None = None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    if cases is None:
+        cases = HEADER + case_block("AGTFAIL-0001") + "\n" + case_block(
+            "AGTFAIL-0002", title="Warranty answer invented", case_input=POLICY_INPUT
+        )
+    if removed is None:
+        removed = "schema_version: 1\nremoved: []\n"
+    if history is None:
+        history = event("01J0000000000000000000001A", "AGTFAIL-0001") + event(
+            "01J0000000000000000000002B", "AGTFAIL-0002"
+        )
+    (directory / "cases.yaml").write_text(cases)
+    (directory / "cases_removed.yaml").write_text(removed)
+    (directory / "history.jsonl").write_text(history)
+    return directory
