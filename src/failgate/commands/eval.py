@@ -1,0 +1,160 @@
+"""`failgate eval`: run the cases against the agent, judge them, print the matrix.
+
+Exit 0 when every gating case passes (or a set's pass rate meets its floor),
+1 otherwise, 2 for usage and configuration errors. The click function only
+fills `EvalSettings`; `execute` does the work, so tests and other commands can
+call it without a command line.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from failgate.findings import FailgateError
+
+
+@dataclasses.dataclass
+class EvalSettings:
+    set_name: str | None = None
+    jobs: int | None = None
+    timeout_s: float | None = None
+    repeat: int | None = None
+    agent: str | None = None
+    agent_command: str | None = None
+    recorded: Path | None = None
+    case_ids: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    last_failed: bool = False
+    watchlist: bool = True
+    fmt: str = "text"
+    output: Path | None = None
+    progress: bool | None = None  # None: on a terminal and not in CI
+
+
+def _progress_printer() -> Callable[[int, int], None]:
+    started = time.monotonic()
+    state = {"shown": False}
+
+    def show(done: int, total: int) -> None:
+        # Short runs finish before anyone could read a bar: wait half a second.
+        if time.monotonic() - started < 0.5 and done < total:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r  eval [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        state["shown"] = True
+        if done == total:
+            sys.stderr.write("\r" + " " * (width + 30) + "\r")
+        sys.stderr.flush()
+
+    return show
+
+
+def _want_progress(setting: bool | None) -> bool:
+    if setting is not None:
+        return setting
+    return sys.stderr.isatty() and not os.environ.get("CI") and os.environ.get("GITHUB_ACTIONS") != "true"
+
+
+def execute(settings: EvalSettings) -> int:
+    from failgate import evalcases
+    from failgate.agents import build_agent
+    from failgate.config import load_config
+    from failgate.eval_report import render
+    from failgate.eval_report.text import annotations
+    from failgate.judge import JudgeOptions
+    from failgate.reporting import under_github_actions
+    from failgate.runner import run_eval
+
+    config = load_config()
+    selection = evalcases.load_selection(config, settings.set_name, watchlist=settings.watchlist)
+    only = None
+    if settings.last_failed:
+        only = evalcases.read_last_failed(config, selection.set_name)
+        if only is None:
+            click.echo("failgate eval: no previous run recorded; running every selected case", err=True)
+    cases = evalcases.filter_cases(
+        selection, ids=settings.case_ids, modes=settings.modes, severities=settings.severities, only=only
+    )
+    if settings.last_failed and only is not None and not cases:
+        click.echo("failgate eval: nothing failed last time; nothing to rerun")
+        return 0
+
+    # A command-line agent replaces the configured one for this run only, so a
+    # model swap can be qualified against the failure set before it ships.
+    overridden = bool(settings.agent or settings.agent_command or settings.recorded)
+    command = None
+    if settings.agent_command:
+        import shlex
+
+        command = shlex.split(settings.agent_command)
+    elif not overridden:
+        command = config.agent_command
+    jobs = settings.jobs or config.jobs
+    agent = build_agent(
+        root=config.root,
+        agent=settings.agent if overridden else config.agent,
+        agent_command=command,
+        recorded=settings.recorded,
+        jobs=jobs,
+    )
+    progress = _progress_printer() if _want_progress(settings.progress) else None
+    try:
+        result = run_eval(
+            cases, agent, jobs=jobs, timeout_s=settings.timeout_s or config.timeout_s, repeat=settings.repeat,
+            options=JudgeOptions.from_config(config.section("judge"), str(config.root)),
+            taxonomy=selection.taxonomy, set_name=selection.set_name, floor=selection.floor, progress=progress,
+        )
+    finally:
+        agent.close()
+    evalcases.write_last_failed(config, selection.set_name, result)
+    # Seam for `--record` (the gate issue): append `result` to history.jsonl here.
+
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if settings.output is not None:
+        from failgate.atomic import write_atomic
+
+        settings.output.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(settings.output, render(result, settings.fmt))
+        if settings.fmt != "text":
+            click.echo(render(result, "text", color=color), nl=False)
+        click.echo(f"failgate eval: wrote the {settings.fmt} report to {settings.output}", err=True)
+    else:
+        click.echo(render(result, settings.fmt, color=color and settings.fmt == "text"), nl=False)
+    if under_github_actions():
+        for line in annotations(result):
+            click.echo(line)
+    return result.exit_code
+
+
+@click.command("eval")
+@click.option("--set", "set_name", metavar="NAME", help="Run a configured set ([tool.failgate.sets.NAME]) instead of the failure set.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Cases in flight at once (default: config `jobs`, else 4).")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Per-call timeout (default: config `timeout_s`, else 60).")
+@click.option("--repeat", type=click.IntRange(min=1), metavar="N", help="Run every case N times (overrides `repeat:`).")
+@click.option("--agent", metavar="PKG.MOD:FN", help="Use this Python callable as the agent, for this run only.")
+@click.option("--agent-command", metavar="COMMAND", help="Use this JSON-lines worker command as the agent, for this run only.")
+@click.option("--recorded", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Judge recorded outputs (JSONL keyed by case id) instead of calling an agent.")
+@click.option("--case", "case_ids", multiple=True, metavar="ID", help="Only this case (repeatable).")
+@click.option("--mode", "modes", multiple=True, metavar="MODE", help="Only this failure mode (repeatable).")
+@click.option("--severity", "severities", multiple=True, metavar="P0..P3", help="Only this severity (repeatable).")
+@click.option("--last-failed", "--lf", "last_failed", is_flag=True, help="Rerun only the cases that failed last time.")
+@click.option("--watchlist/--no-watchlist", default=True, show_default=True, help="Also run watchlist.yaml (never gates).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "markdown"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the report to FILE (the text matrix still goes to stdout).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, not in CI).")
+def command(**kwargs: object) -> int:
+    """Run the cases against the agent, judge them, print the per-failure-mode matrix."""
+    if kwargs.get("agent") and kwargs.get("agent_command"):
+        raise FailgateError("give --agent or --agent-command, not both", exit_code=2)
+    return execute(EvalSettings(**kwargs))  # type: ignore[arg-type]
