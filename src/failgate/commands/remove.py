@@ -1,0 +1,68 @@
+"""`failgate remove ID --reason TEXT --by WHO`: take a case out, on the record.
+
+Reads the three files under the dataset lock, computes the new texts
+(`failgate.removal`, pure) and writes all three in one `Transaction`, so a
+crash leaves the old state or the new one, never a case that is gone from
+`cases.yaml` but missing from the ledger.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from failgate.findings import FailgateError
+from failgate.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
+
+
+def _read(path: Path, display: str) -> str | None:
+    from failgate.yamlstrict import decode
+
+    return decode(path.read_bytes(), display) if path.is_file() else None
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@click.command("remove")
+@click.argument("case_id", metavar="ID")
+@click.option("--reason", default=None, help="Why the case leaves the dataset (required).")
+@click.option("--by", "by", default=None, help="Who removes it (required), e.g. an e-mail address.")
+def command(case_id: str, reason: str | None, by: str | None) -> int:
+    """Move a case into the deletion ledger with its snapshot and a history event."""
+    from failgate.atomic import Transaction, locked
+    from failgate.config import load_config
+    from failgate.removal import remove_case
+
+    config = load_config()
+    directory = config.dataset_dir
+    shown = _display(directory, config.root)
+    if not (directory / CASES_FILE).is_file():
+        raise FailgateError(f"no {CASES_FILE} in {shown}; nothing to remove", exit_code=1)
+    with locked(directory):
+        # Read inside the lock: a concurrent `eval --record` append must not be lost.
+        cases = _read(directory / CASES_FILE, f"{shown}/{CASES_FILE}")
+        assert cases is not None
+        result = remove_case(
+            cases_text=cases,
+            removed_text=_read(directory / REMOVED_FILE, f"{shown}/{REMOVED_FILE}"),
+            history_text=_read(directory / HISTORY_FILE, f"{shown}/{HISTORY_FILE}"),
+            case_id=case_id,
+            reason=reason,
+            by=by,
+            directory=shown,
+        )
+        transaction = Transaction()
+        transaction.write(directory / CASES_FILE, result.cases)
+        transaction.write(directory / REMOVED_FILE, result.removed)
+        transaction.write(directory / HISTORY_FILE, result.history)
+        transaction.commit()
+    click.echo(
+        f"removed {case_id}: ledger entry in {shown}/{REMOVED_FILE}, event {result.event['id']} "
+        f"in {shown}/{HISTORY_FILE}.\nStage and commit all three: git add '{shown}' && git commit"
+    )
+    return 0
