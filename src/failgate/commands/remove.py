@@ -41,6 +41,9 @@ def command(case_id: str, reason: str | None, by: str | None) -> int:
     config = load_config()
     directory = config.dataset_dir
     shown = _display(directory, config.root)
+    if not reason or not reason.strip() or not by or not by.strip():
+        # Checked again in remove_case; here so a refusal creates not even the lock file.
+        remove_case(cases_text="", removed_text=None, history_text=None, case_id=case_id, reason=reason, by=by)
     if not (directory / CASES_FILE).is_file():
         raise FailgateError(f"no {CASES_FILE} in {shown}; nothing to remove", exit_code=1)
     with locked(directory):
@@ -61,8 +64,9 @@ def command(case_id: str, reason: str | None, by: str | None) -> int:
         transaction.write(directory / REMOVED_FILE, result.removed)
         transaction.write(directory / HISTORY_FILE, result.history)
         transaction.commit()
+    files = " ".join(f"'{shown}/{name}'" for name in (CASES_FILE, REMOVED_FILE, HISTORY_FILE))
     click.echo(
         f"removed {case_id}: ledger entry in {shown}/{REMOVED_FILE}, event {result.event['id']} "
-        f"in {shown}/{HISTORY_FILE}.\nStage and commit all three: git add '{shown}' && git commit"
+        f"in {shown}/{HISTORY_FILE}.\nStage and commit all three: git add {files} && git commit"
     )
     return 0
