@@ -211,7 +211,8 @@ def _added_conflicts(name: str, added: list[Event], base_keys: set[Hashable], no
     for event in added:
         if not event.readable:
             snippet = event.raw.split(b"\n", 1)[0][:80].decode("utf-8", "replace")
-            what = "a JSON object with an \"id\"" if noun == "event" else f"a {noun} with an \"id\""
+            article = "an" if noun[:1] in "aeiou" else "a"
+            what = "a JSON object with an \"id\"" if noun == "event" else f"{article} {noun} with an \"id\""
             problems.append(f"{name} line {event.line} is not {what}: {snippet!r}")
             continue
         if event.key in base_keys:
@@ -283,7 +284,8 @@ def merge_fragments(
 
 
 def merge_history_streams(
-    base: BinaryIO, ours: BinaryIO, theirs: BinaryIO, out: BinaryIO, *, marker_size: int = 7
+    base: BinaryIO, ours: BinaryIO, theirs: BinaryIO, out: BinaryIO, *, marker_size: int = 7,
+    chunk_size: int = CHUNK,
 ) -> MergeReport:
     """Merge three history.jsonl streams into `out`.
 
@@ -291,7 +293,7 @@ def merge_history_streams(
     the three versions of the rest, so git shows a conflict the user can
     resolve by hand and `failgate check-ledger` can judge.
     """
-    prefix_lines, (base_rest, ours_rest, theirs_rest) = copy_common_prefix([base, ours, theirs], out)
+    prefix_lines, (base_rest, ours_rest, theirs_rest) = copy_common_prefix([base, ours, theirs], out, chunk_size)
     first = prefix_lines + 1
     lines, conflicts, added = merge_fragments(
         parse_events(base_rest, first), parse_events(ours_rest, first), parse_events(theirs_rest, first)
@@ -311,10 +313,13 @@ def merge_history_streams(
     return MergeReport(clean=False, conflicts=conflicts, prefix_lines=prefix_lines, added=added)
 
 
-def merge_history(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7) -> tuple[bytes, MergeReport]:
+def merge_history(
+    base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7, chunk_size: int = CHUNK
+) -> tuple[bytes, MergeReport]:
     """`merge_history_streams` over bytes, for tests and small files."""
     out = io.BytesIO()
     report = merge_history_streams(
-        io.BytesIO(base), io.BytesIO(ours), io.BytesIO(theirs), out, marker_size=marker_size
+        io.BytesIO(base), io.BytesIO(ours), io.BytesIO(theirs), out, marker_size=marker_size,
+        chunk_size=chunk_size,
     )
     return out.getvalue(), report
