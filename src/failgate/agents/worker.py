@@ -117,7 +117,13 @@ class _Worker:
         self.kill()
 
     def _close_pipes(self) -> None:
-        for pipe in (self.proc.stdin, self.proc.stdout):
+        # The process is gone, so stderr reaches EOF and the drain thread ends;
+        # close stderr only after it, never under its feet.
+        self.stderr_thread.join(timeout=1)
+        pipes = [self.proc.stdin, self.proc.stdout]
+        if not self.stderr_thread.is_alive():
+            pipes.append(self.proc.stderr)
+        for pipe in pipes:
             try:
                 if pipe is not None:
                     pipe.close()
