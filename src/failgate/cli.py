@@ -8,6 +8,7 @@ arguments, calls one function and returns an exit code.
 from __future__ import annotations
 
 import importlib
+import importlib.util  # not implied by `import importlib`: a clean venv has no one importing it for us
 import sys
 from typing import Any, Sequence
 
