@@ -406,3 +406,35 @@ def test_no_traceback_outside_a_repo(tmp_path: Path, capsys: pytest.CaptureFixtu
     code, out = run_cli(capsys)
     assert code == 2 and "not inside a git repository" in out
     assert os.environ.get("GIT_INDEX_FILE") is None
+
+
+def test_server_side_merge_that_loses_a_line_is_caught(dataset_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # What CI sees on a pull request: refs/pull/N/merge, a merge GitHub made
+    # without failgate's merge driver. Both sides' appends must survive it.
+    hist = dataset_repo / DS / "history.jsonl"
+    base = hist.read_text()
+    git(dataset_repo, "checkout", "-q", "-b", "feature")
+    hist.write_text(base + event("01JFEATURE", "AGTFAIL-0001", "result", outcome="pass"))
+    commit_all(dataset_repo, "feature records a result")
+    git(dataset_repo, "checkout", "-q", "main")
+    hist.write_text(base + event("01JMAIN", "AGTFAIL-0002", "result", outcome="fail"))
+    commit_all(dataset_repo, "main records a result")
+    git(dataset_repo, "merge", "-q", "--no-commit", "-s", "ours", "feature")  # keeps only main's line
+    commit_all(dataset_repo, "merge that dropped the feature's line")
+    assert run_cli(capsys, "--base", "HEAD^1")[0] == 0  # the target branch's side is intact
+    code, out = run_cli(capsys, "--base", "HEAD^2")  # the PR head: its line is gone
+    assert code == 1 and "HISTORY_DELETED event 01JFEATURE (case AGTFAIL-0001)" in out
+
+
+def test_ci_workflow_text() -> None:
+    import yaml
+
+    from failgate.scaffold_ci import ci_workflow
+
+    text = ci_workflow("evals/my failures")
+    steps = yaml.safe_load(text)["jobs"]["failgate"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    runs = [s.get("run", "") for s in steps]
+    assert "pip install failgate pre-commit" in runs and "pre-commit run --all-files --show-diff-on-failure" in runs
+    assert 'failgate check-ledger --base "origin/${{ github.base_ref }}"' in runs
+    assert "evals/my failures/" in text
