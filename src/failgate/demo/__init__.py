@@ -12,6 +12,7 @@ from failgate.demo.context import DemoContext, DemoFailure
 # (module under failgate.demo, one-line title). Later features append here.
 STEPS: list[tuple[str, str]] = [
     ("step_validate", "a valid dataset passes; a malformed commit is refused"),
+    ("step_eval", "the eval is green; a past bug comes back and exactly its failure mode goes red"),
 ]
 
 __all__ = ["DemoContext", "DemoFailure", "STEPS"]
