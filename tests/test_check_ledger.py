@@ -438,3 +438,25 @@ def test_ci_workflow_text() -> None:
     assert "pip install failgate pre-commit" in runs and "pre-commit run --all-files --show-diff-on-failure" in runs
     assert 'failgate check-ledger --base "origin/${{ github.base_ref }}"' in runs
     assert "evals/my failures/" in text
+
+
+@pytest.mark.parametrize("now_history", [
+    history_text(1, 2, 3),  # pure append: the base's lines are reused from now
+    history_text(1, 2, 3).replace("\n", "\r\n"),
+    history_text(1, 3),  # not a prefix: parsed on its own
+    history_text(1) + "not json\n" + history_text(2),
+    "",
+])
+def test_parse_pair_matches_a_full_parse(now_history: str) -> None:
+    from failgate.commands.check_ledger import parse_pair
+
+    for base_history in (history_text(1, 2), history_text(1) + "not json\n", "", history_text(1).rstrip("\n")):
+        base_files = {"cases.yaml": cases_text(1).encode(), "history.jsonl": base_history.encode()}
+        now_files = {"cases.yaml": cases_text(1).encode(), "history.jsonl": now_history.encode()}
+        base, now = parse_pair(DS, base_files, now_files)
+        full = parse_dataset(DS, cases=base_files["cases.yaml"], history=base_files["history.jsonl"])
+        assert [(h.lineno, h.raw, h.event) for h in base.history] == [
+            (h.lineno, h.raw, h.event) for h in full.history]
+        assert sorted(map(str, (f.location for f in base.findings))) == sorted(
+            map(str, (f.location for f in full.findings)))
+        assert check_ledger(base, now) == check_ledger(full, now)
