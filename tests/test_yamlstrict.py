@@ -27,12 +27,14 @@ def load_error(data: bytes):
         (b"- 1\n- 2\n", "NOT_MAPPING", 1),
         (b"just a string\n", "NOT_MAPPING", 1),
         (b"a: 1\nb: \"unclosed\nc: 3\n", "YAML_SYNTAX", 2),
-        (b"a: &x [1, 2]\nb: *x\n", "ALIAS", 2),
+        (b"a: &x [1, 2]\nb: *x\n", "ALIAS", 1),  # the anchor is where it starts
+        (b"a: [1, 2]\nb: *x\n", "ALIAS", 2),
         (b"a: &x [1, 2]\n", "ALIAS", 1),
         (b"a: !!binary aGVsbG8=\n", "TAG", 1),
         (b"a: !custom x\n", "TAG", 1),
         (b"a: 1\n---\nb: 2\n", "MULTI_DOCUMENT", 2),
-        (b"base: &b {x: 1}\nc:\n  <<: *b\n", "ALIAS", 3),
+        (b"base: &b {x: 1}\nc:\n  <<: *b\n", "ALIAS", 1),
+        (b"c:\n  <<: {x: 1}\n", "ALIAS", 2),
         (b"a: 1\n  b: 2\n", "YAML_SYNTAX", 2),
     ],
 )

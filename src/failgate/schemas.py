@@ -91,3 +91,15 @@ def _validator(file_name: str) -> Draft7Validator:
     from jsonschema import Draft7Validator
 
     return Draft7Validator(load_schema(file_name), registry=_registry())
+
+
+@functools.lru_cache(maxsize=None)
+def validator_for_pointer(name: str, pointer: str) -> Draft7Validator:
+    """A validator for one definition inside a schema, e.g. a single case
+    (`pointer="/definitions/case"`), so that errors can be collected for the
+    entries that failed without walking every entry again."""
+    from jsonschema import Draft7Validator
+
+    file_name = _file_name(name)
+    uri = load_schema(file_name).get("$id", SCHEMA_BASE_URI + file_name)
+    return Draft7Validator({"$ref": f"{uri}#{pointer}"}, registry=_registry())

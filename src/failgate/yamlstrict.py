@@ -100,16 +100,35 @@ def _error(path: str, code: str, message: str, line: int = 0, col: int = 0) -> Y
     return YamlLoadError(Finding(code, message, Location(path, line, col)))
 
 
-@dataclasses.dataclass
-class YamlDocument:
-    """Parsed data plus the node tree it came from, for line numbers."""
+# Positions recorded while building: for a mapping, key -> (key line, key col,
+# value line, value col); for a sequence, one (line, col) per item; all 0-based.
+_Marks = dict[int, tuple[int, int, Any]]
 
-    path: str
-    data: Any
-    root: yaml.Node
-    text: str
-    # Non-fatal findings (duplicate keys) when loaded with collect=True.
-    findings: list[Finding] = dataclasses.field(default_factory=list)
+
+class YamlDocument:
+    """Parsed data, its text, and where every value is written.
+
+    Locations come from positions recorded while the data was built. The full
+    node tree (`root`), which text edits need, is composed on first use only:
+    creating a node and two marks per value is what made loading slow, and
+    `validate` never needs them.
+    """
+
+    def __init__(self, path: str, data: Any, text: str, marks: _Marks | None = None,
+                 findings: list[Finding] | None = None, root: yaml.Node | None = None) -> None:
+        self.path = path
+        self.data = data
+        self.text = text
+        self.marks: _Marks = marks or {}
+        # Non-fatal findings (duplicate keys) when loaded with collect=True.
+        self.findings: list[Finding] = findings or []
+        self._root = root
+
+    @property
+    def root(self) -> yaml.Node:
+        if self._root is None:
+            self._root = compose(self.text, self.path)
+        return self._root
 
     def node_at(self, json_path: Sequence[str | int]) -> tuple[yaml.Node, bool]:
         """Follow `json_path` down the node tree as far as it goes.
@@ -124,18 +143,36 @@ class YamlDocument:
             node = child
         return node, True
 
+    def _walk(self, json_path: Sequence[str | int]) -> tuple[Any, int, int, bool]:
+        value = self.data
+        line, col = self.marks[id(value)][:2] if id(value) in self.marks else (0, 0)
+        for part in json_path:
+            entry = self.marks.get(id(value))
+            if entry is None:
+                return value, line, col, False
+            children = entry[2]
+            if isinstance(value, dict) and part in value and part in children:
+                line, col = children[part][2:]
+            elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+                line, col = children[part]
+            else:
+                return value, line, col, False
+            value = value[part]
+        return value, line, col, True
+
     def locate(self, json_path: Sequence[str | int]) -> Location:
-        node, _ = self.node_at(json_path)
-        return _mark_location(self.path, node.start_mark)
+        """Where the value at `json_path` is written (or the deepest part of it that exists)."""
+        _, line, col, _ = self._walk(json_path)
+        return Location(self.path, line + 1, col + 1)
 
     def locate_key(self, json_path: Sequence[str | int], key: str) -> Location:
         """Where the key `key` of the mapping at `json_path` is written."""
-        node, found = self.node_at(json_path)
-        if found and isinstance(node, yaml.MappingNode):
-            for key_node, _ in node.value:
-                if key_node.value == key:
-                    return _mark_location(self.path, key_node.start_mark)
-        return _mark_location(self.path, node.start_mark)
+        value, line, col, found = self._walk(json_path)
+        entry = self.marks.get(id(value))
+        if found and isinstance(value, dict) and entry is not None and key in entry[2]:
+            key_line, key_col = entry[2][key][:2]
+            return Location(self.path, key_line + 1, key_col + 1)
+        return Location(self.path, line + 1, col + 1)
 
 
 def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
@@ -213,9 +250,7 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str = "") -> YamlL
 
 
 def compose(text: str, path: str) -> yaml.Node:
-    if not text.strip() or all(
-        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
-    ):
+    if _is_blank(text):
         raise _error(path, "EMPTY", "file is empty; expected a YAML mapping", 1, 1)
     loader = None
     try:
@@ -248,107 +283,151 @@ def compose(text: str, path: str) -> yaml.Node:
     return root
 
 
-class _Builder:
-    """Builds Python values from nodes, refusing what strict mode refuses."""
+_PLAIN_RESOLVERS = StrictResolver.yaml_implicit_resolvers
 
-    def __init__(self, path: str, text: str, collect: bool = False) -> None:
+
+def _resolve_plain(value: str) -> Any:
+    for tag, regexp in _PLAIN_RESOLVERS.get(value[:1] if value else "", ()):
+        if regexp.match(value):
+            return _convert(tag, value)
+    return value
+
+
+def _convert(tag: str, value: str) -> Any:
+    if tag == BOOL:
+        return value.lower() == "true"
+    if tag == NULL:
+        return None
+    if tag == INT:
+        if value.startswith("0o"):
+            return int(value[2:], 8)
+        if value.startswith("0x"):
+            return int(value[2:], 16)
+        return int(value)
+    lowered = value.lower()  # FLOAT
+    if lowered.endswith("inf"):
+        return float("-inf") if lowered.startswith("-") else float("inf")
+    if lowered.endswith("nan"):
+        return float("nan")
+    return float(value)
+
+
+_NO_KEY = object()
+
+
+class _EventBuilder:
+    """Builds Python values straight from parser events, recording positions.
+
+    One pass, no node objects: duplicate keys, aliases, anchors, merge keys
+    and explicit tags are refused as they stream by, each at its own mark.
+    """
+
+    def __init__(self, path: str, collect: bool) -> None:
         self.path = path
-        self.text = text
         self.collect = collect
         self.findings: list[Finding] = []
-        self.seen: set[int] = set()
+        self.marks: _Marks = {}
 
-    def fail(self, code: str, message: str, node: yaml.Node) -> YamlLoadError:
-        return _error(self.path, code, message, node.start_mark.line + 1, node.start_mark.column + 1)
+    def fail(self, code: str, message: str, mark: Any) -> YamlLoadError:
+        return _error(self.path, code, message, mark.line + 1, mark.column + 1)
 
-    def build(self, node: yaml.Node) -> Any:
-        # Iterative over containers would be faster still, but nesting in a
-        # dataset is shallow; recursion keeps this readable.
-        ident = id(node)
-        if ident in self.seen:
-            # The node is shared, so it came from an alias; the events say
-            # where the alias itself is written.
-            _refuse_anchors(self.text, self.path, aliases_only=True)
-            raise self.fail("ALIAS", "aliases (*name) are not allowed; write the value out", node)
-        self.seen.add(ident)
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != SEQ:
-                raise self.fail("TAG", f"explicit tag {node.tag!r} is not allowed", node)
-            return [self.build(item) for item in node.value]
-        if isinstance(node, yaml.MappingNode):
-            if node.tag != MAP:
-                raise self.fail("TAG", f"explicit tag {node.tag!r} is not allowed", node)
-            result: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
-                    raise self.fail("ALIAS", "merge keys (<<) are not allowed; write the keys out", key_node)
-                key = self.build(key_node)
-                if not isinstance(key, (str, int, float, bool)) and key is not None:
-                    raise self.fail("KEY_TYPE", "mapping keys must be plain scalars", key_node)
-                if key in result:
-                    first = next(k for k, _ in node.value if getattr(k, "value", None) == key_node.value)
-                    error = self.fail(
-                        "DUPLICATE_KEY",
-                        f"duplicate key {key!r} (first defined at line {first.start_mark.line + 1})",
-                        key_node,
-                    )
-                    if not self.collect:
-                        raise error
-                    # Keep the first value and go on, so one run reports this
-                    # and every schema error after it.
-                    self.findings.append(error.finding)
-                    self.build(value_node)
-                    continue
-                result[key] = self.build(value_node)
-            return result
-        raise self.fail("YAML_SYNTAX", "unsupported node", node)  # pragma: no cover
+    def build(self, parser: Any) -> Any:
+        # The hot loop of every command that reads the dataset: scalars first,
+        # locals for everything, no per-event allocation beyond the value and
+        # its position tuple.
+        get_event = parser.get_event
+        ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+        MappingEndEvent, SequenceEndEvent, AliasEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
+        DocumentStartEvent, StreamEndEvent = yaml.DocumentStartEvent, yaml.StreamEndEvent
+        resolve_plain = _resolve_plain
+        allowed_tags = (None, "!", STR, MAP, SEQ)
+        marks = self.marks
+        # Frame: [container, children, pending key, pending key position]
+        stack: list[list[Any]] = []
+        frame: list[Any] | None = None
+        result: Any = _NO_KEY
+        documents = 0
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is ScalarEvent:
+                if event.anchor is not None or event.tag not in allowed_tags:
+                    self._refuse(event)
+                mark = event.start_mark
+                position = (mark.line, mark.column)
+                if event.tag is None and event.implicit[0]:
+                    value = resolve_plain(event.value)
+                    if value == "<<" and frame is not None and frame[2] is _NO_KEY and type(frame[0]) is dict:
+                        raise self.fail("ALIAS", "merge keys (<<) are not allowed; write the keys out", mark)
+                else:
+                    value = event.value
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                value = stack.pop()[0]
+                frame = stack[-1] if stack else None
+                position = marks[id(value)][:2]
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.anchor is not None or event.tag not in allowed_tags:
+                    self._refuse(event)
+                mark = event.start_mark
+                container: Any = {} if kind is MappingStartEvent else []
+                children: Any = {} if kind is MappingStartEvent else []
+                marks[id(container)] = (mark.line, mark.column, children)
+                frame = [container, children, _NO_KEY, None]
+                stack.append(frame)
+                continue
+            elif kind is AliasEvent:
+                raise self.fail("ALIAS", f"aliases (*{event.anchor}) are not allowed; write the value out", event.start_mark)
+            elif kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise self.fail("MULTI_DOCUMENT", "file holds several YAML documents; expected one", event.start_mark)
+                continue
+            elif kind is StreamEndEvent:
+                break
+            else:
+                continue  # StreamStart, DocumentEnd
+            if frame is None:
+                result = value
+                continue
+            parent = frame[0]
+            if type(parent) is list:
+                parent.append(value)
+                frame[1].append(position)
+                continue
+            if frame[2] is _NO_KEY:
+                if isinstance(value, (dict, list)):
+                    raise _error(self.path, "KEY_TYPE", "mapping keys must be plain scalars", position[0] + 1, position[1] + 1)
+                frame[2] = value
+                frame[3] = position
+                continue
+            key = frame[2]
+            frame[2] = _NO_KEY
+            if key in parent:
+                self._duplicate(key, frame[1][key][0], frame[3])
+                continue
+            parent[key] = value
+            frame[1][key] = frame[3] + position
+        return None if result is _NO_KEY else result
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        tag, value = node.tag, node.value
-        if tag == STR:
-            return value
-        if tag == BOOL:
-            return value.lower() == "true"
-        if tag == NULL:
-            return None
-        if tag == INT:
-            if value.startswith("0o"):
-                return int(value[2:], 8)
-            if value.startswith("0x"):
-                return int(value[2:], 16)
-            return int(value)
-        if tag == FLOAT:
-            lowered = value.lower()
-            if lowered.endswith("inf"):
-                return float("-inf") if lowered.startswith("-") else float("inf")
-            if lowered.endswith("nan"):
-                return float("nan")
-            return float(value)
-        if tag == "tag:yaml.org,2002:merge":
-            return value
-        raise self.fail("TAG", f"explicit tag {tag!r} is not allowed; quote the value instead", node)
+    def _refuse(self, event: Any) -> None:
+        if event.anchor is not None:
+            raise self.fail("ALIAS", f"anchors (&{event.anchor}) are not allowed; write the value out", event.start_mark)
+        raise self.fail("TAG", f"explicit tag {event.tag!r} is not allowed; quote the value instead", event.start_mark)
+
+    def _duplicate(self, key: Any, first_line: int, position: tuple[int, int]) -> None:
+        error = _error(
+            self.path, "DUPLICATE_KEY", f"duplicate key {key!r} (first defined at line {first_line + 1})",
+            position[0] + 1, position[1] + 1,
+        )
+        if not self.collect:
+            raise error
+        # Keep the first value and go on, so one run reports this and every
+        # schema error after it.
+        self.findings.append(error.finding)
 
 
-def _refuse_anchors(text: str, path: str, *, aliases_only: bool = False) -> None:
-    """An anchor without an alias shares nothing, but it is a trap for the next
-    editor. Only scan events when the text could hold one."""
-    if "&" not in text and "*" not in text:
-        return
-    try:
-        for event in yaml.parse(text, Loader=_Composer):
-            anchor = getattr(event, "anchor", None)
-            if isinstance(event, yaml.AliasEvent):
-                m = event.start_mark
-                raise _error(path, "ALIAS", f"aliases (*{anchor}) are not allowed; write the value out",
-                             m.line + 1, m.column + 1)
-            if anchor is not None and not aliases_only:
-                m = event.start_mark
-                raise _error(path, "ALIAS", f"anchors (&{anchor}) are not allowed; write the value out",
-                             m.line + 1, m.column + 1)
-    except yaml.MarkedYAMLError as exc:  # pragma: no cover - compose() already parsed it
-        raise _syntax_error(path, exc) from None
+def _is_blank(text: str) -> bool:
+    return not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 
 def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocument:
@@ -363,12 +442,24 @@ def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocume
             if stripped.startswith("\t"):
                 raise _error(path, "TAB", "tab character in indentation; YAML allows only spaces",
                              lineno, len(line) - len(stripped) + 1)
-    root = compose(text, path)
-    builder = _Builder(path, text, collect)
-    data = builder.build(root)
-    if "&" in text:
-        _refuse_anchors(text, path)
-    return YamlDocument(path=path, data=data, root=root, text=text, findings=builder.findings)
+    if _is_blank(text):
+        raise _error(path, "EMPTY", "file is empty; expected a YAML mapping", 1, 1)
+    builder = _EventBuilder(path, collect)
+    parser = None
+    try:
+        parser = _Composer(text)
+        data = builder.build(parser)
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(path, exc, text) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        raise _error(path, "ENCODING", f"control character {exc.character!r} is not allowed in YAML", line, col) from None
+    finally:
+        if parser is not None:
+            parser.dispose()
+    return YamlDocument(path=path, data=data, text=text, marks=builder.marks, findings=builder.findings)
 
 
 def load_yaml(data: bytes, path: str, *, expect_mapping: bool = True, collect: bool = False) -> YamlDocument:
@@ -381,5 +472,5 @@ def load_yaml(data: bytes, path: str, *, expect_mapping: bool = True, collect: b
             kind, kind
         )
         raise _error(path, "NOT_MAPPING", f"top level is {kind}; expected a mapping with a header and entries",
-                     doc.root.start_mark.line + 1, doc.root.start_mark.column + 1)
+                     doc.locate([]).line, doc.locate([]).col)
     return doc

@@ -44,15 +44,49 @@ def _best_error(error: Any) -> Any:
     return error
 
 
-def schema_findings(doc: YamlDocument, schema_name: str, suppressed: set[JsonPath], *, root: JsonPath = ()) -> list[Finding]:
-    from failgate.schemas import validator_for
+# schema name -> (the list of entries, the definition of one entry)
+ENTRY_DEFINITIONS = {
+    "cases": ("cases", "/definitions/case"),
+    "watchlist": ("cases", "/definitions/watchCase"),
+    "cases_removed": ("removed", "/definitions/entry"),
+    "aggregate-cases": ("cases", "/definitions/case"),
+}
 
-    validator = validator_for(schema_name)
+
+def _schema_errors(data: Any, schema_name: str) -> Iterable[tuple[JsonPath, Any]]:
+    """(path, jsonschema error) for every violation, paying jsonschema's cost
+    only for the entries that the fast check rejects."""
+    from failgate.fastschema import compile_checker
+    from failgate.schemas import SCHEMA_FILES, validator_for, validator_for_pointer
+
+    file_name = SCHEMA_FILES[schema_name]
+    whole = compile_checker(file_name)
+    if whole is not None and whole(data):
+        return
+    key, pointer = ENTRY_DEFINITIONS.get(schema_name, (None, ""))
+    entries = data.get(key) if key and isinstance(data, dict) else None
+    item_check = compile_checker(file_name, pointer) if isinstance(entries, list) else None
+    if item_check is None or not isinstance(entries, list):
+        for error in validator_for(schema_name).iter_errors(data):
+            yield tuple(error.absolute_path), error
+        return
+    for error in validator_for(schema_name).iter_errors({**data, key: []}):
+        yield tuple(error.absolute_path), error
+    item_validator = validator_for_pointer(schema_name, pointer)
+    for index, entry in enumerate(entries):
+        if not item_check(entry):
+            for error in item_validator.iter_errors(entry):
+                yield (key, index, *error.absolute_path), error
+
+
+def schema_findings(doc: YamlDocument, schema_name: str, suppressed: set[JsonPath]) -> list[Finding]:
     findings = []
     missing: dict[JsonPath, list[str]] = {}
-    for error in validator.iter_errors(doc.data):
-        error = _best_error(error)
-        path = tuple(error.absolute_path)
+    for path, error in _schema_errors(doc.data, schema_name):
+        best = _best_error(error)
+        if best is not error:
+            path = path[: len(path) - len(error.absolute_path)] + tuple(best.absolute_path)
+            error = best
         if any(path[: len(s)] == s for s in suppressed):
             continue
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -302,12 +336,18 @@ def _ledger_findings(dataset: Dataset, suppressed: set[JsonPath]) -> list[Findin
 def _history_findings(dataset: Dataset, known_ids: set[str]) -> list[Finding]:
     from failgate.schemas import validator_for
 
-    validator = validator_for("history-event")
+    from failgate.fastschema import compile_checker
+
+    fast = compile_checker("history-event.schema.json")
     path = dataset.path(HISTORY_FILE)
     findings = []
     seen: dict[str, int] = {}
     for lineno, event in dataset.events():
-        for error in validator.iter_errors(event):
+        if fast is not None and fast(event):
+            errors = []
+        else:
+            errors = list(validator_for("history-event").iter_errors(event))
+        for error in errors:
             error = _best_error(error)
             findings.append(
                 Finding("HISTORY_EVENT", f"{_json_path(error.absolute_path)}: {error.message}", Location(path, lineno, 1))

@@ -1,0 +1,99 @@
+"""The fast yes/no check must agree with jsonschema on every document."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from failgate.fastschema import compile_checker
+from failgate.schemas import SCHEMA_FILES, validator_for, validator_for_pointer
+from failgate.yamlstrict import load_yaml
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "src" / "failgate" / "examples" / "support-bot"
+
+
+def example(name: str) -> dict:
+    return load_yaml((EXAMPLE / name).read_bytes(), name).data
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMA_FILES))
+def test_every_schema_compiles(name: str) -> None:
+    assert compile_checker(SCHEMA_FILES[name]) is not None
+
+
+def test_examples_are_valid_both_ways() -> None:
+    for file_name, schema in (("cases.yaml", "cases"), ("cases_removed.yaml", "cases_removed"), ("watchlist.yaml", "watchlist")):
+        data = example(file_name)
+        assert compile_checker(SCHEMA_FILES[schema])(data)
+        assert validator_for(schema).is_valid(data)
+    for line in (EXAMPLE / "history.jsonl").read_text().splitlines():
+        event = json.loads(line)
+        assert compile_checker(SCHEMA_FILES["history-event"])(event)
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False, allow_infinity=False),
+              st.sampled_from(["", "P0", "high", "active", "deprecated", "AGTFAIL-0001", "sha256:" + "a" * 64,
+                               "2026-05-01", "tool_invocation", "x"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.sampled_from(["name", "times", "contains", "turn", "id", "x"]), inner, max_size=3)),
+    max_leaves=6,
+)
+
+
+def mutate(draw: st.DrawFn, value: object, depth: int = 0) -> object:
+    """Replace, delete or add something somewhere inside `value`."""
+    value = copy.deepcopy(value)
+    if isinstance(value, dict) and value and depth < 5 and draw(st.booleans()):
+        key = draw(st.sampled_from(sorted(value)))
+        action = draw(st.sampled_from(["descend", "delete", "replace", "add"]))
+        if action == "descend":
+            value[key] = mutate(draw, value[key], depth + 1)
+        elif action == "delete":
+            del value[key]
+        elif action == "replace":
+            value[key] = draw(json_values)
+        else:
+            value[draw(st.sampled_from(["severty", "notes", "tags", "x", "times"]))] = draw(json_values)
+        return value
+    if isinstance(value, list) and value and depth < 5 and draw(st.booleans()):
+        index = draw(st.integers(0, len(value) - 1))
+        action = draw(st.sampled_from(["descend", "delete", "replace"]))
+        if action == "descend":
+            value[index] = mutate(draw, value[index], depth + 1)
+        elif action == "delete":
+            del value[index]
+        else:
+            value[index] = draw(json_values)
+        return value
+    return draw(json_values)
+
+
+@st.composite
+def mutated_cases(draw: st.DrawFn) -> object:
+    cases = example("cases.yaml")["cases"]
+    case = draw(st.sampled_from(cases))
+    return mutate(draw, case)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_cases())
+def test_case_check_agrees_with_jsonschema(case: object) -> None:
+    fast = compile_checker("cases.schema.json", "/definitions/case")
+    assert fast(case) == validator_for_pointer("cases", "/definitions/case").is_valid(case)
+
+
+@st.composite
+def mutated_events(draw: st.DrawFn) -> object:
+    lines = (EXAMPLE / "history.jsonl").read_text().splitlines()
+    return mutate(draw, json.loads(draw(st.sampled_from(lines))))
+
+
+@settings(max_examples=200, deadline=None)
+@given(mutated_events())
+def test_event_check_agrees_with_jsonschema(event: object) -> None:
+    assert compile_checker("history-event.schema.json")(event) == validator_for("history-event").is_valid(event)
