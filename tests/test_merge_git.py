@@ -174,6 +174,15 @@ def test_revert_of_an_append_is_refused(repo: Path) -> None:
     assert "event m1" in result.stderr and "deleted" in result.stderr
 
 
+def test_stash_pop_merges_an_uncommitted_append(repo: Path) -> None:
+    with (repo / HISTORY).open("a") as handle:
+        handle.write(ev("local", "2026-02-05T00:00:00Z"))
+    git(repo, "stash", "-q")
+    append(repo, HISTORY, ev("m1", "2026-02-02T00:00:00Z"), "m1")
+    git(repo, "stash", "pop", "-q")
+    assert ids((repo / HISTORY).read_text()) == ["b1", "b2", "m1", "local"]
+
+
 def test_merge_tree_write_tree_runs_the_driver(repo: Path) -> None:
     diverge(repo)
     result = git(repo, "merge-tree", "--write-tree", "main", "feature")
