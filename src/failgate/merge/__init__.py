@@ -71,11 +71,11 @@ def gitattributes_lines(dataset_dir: str) -> list[str]:
     lines = []
     for filename, spec in DRIVERS.items():
         path = filename if directory in ("", ".") else f"{directory}/{filename}"
-        lines.append(f"{_attr_pattern(path)} merge={spec.name} eol=lf")
+        lines.append(f"{attr_pattern(path)} merge={spec.name} eol=lf")
     return lines
 
 
-def _attr_pattern(path: str) -> str:
+def attr_pattern(path: str) -> str:
     # Patterns with spaces must be C-quoted in .gitattributes (git >= 2.?).
     if any(c in path for c in ' "\\\t#'):
         escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t")

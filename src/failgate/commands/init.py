@@ -1,0 +1,125 @@
+"""`failgate init`: scaffold the dataset and wire it into git, idempotently."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from failgate import __version__
+
+
+class Plan:
+    """Files to write, each compared with what is there, for a report."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.changes: list[tuple[Path, str]] = []  # (path, new content)
+        self.report: list[tuple[str, str]] = []  # (status, relative path)
+
+    def want(self, relative: str, content: str, *, create_only: bool = False) -> None:
+        path = self.root / relative
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current is None:
+            self.changes.append((path, content))
+            self.report.append(("created", relative))
+        elif current != content and not create_only:
+            self.changes.append((path, content))
+            self.report.append(("updated", relative))
+        else:
+            self.report.append(("unchanged", relative))
+
+    def current(self, relative: str) -> str | None:
+        path = self.root / relative
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def apply(self) -> None:
+        from failgate.atomic import write_atomic
+
+        for path, content in self.changes:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, content)
+
+
+def _codeowners_path(root: Path) -> str:
+    # GitHub looks in .github/, the root, then docs/; extend the one in use.
+    for candidate in (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"):
+        if (root / candidate).is_file():
+            return candidate
+    return ".github/CODEOWNERS"
+
+
+def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
+    from failgate import scaffold
+    from failgate.merge import gitattributes_lines
+    from failgate.model import CASES_FILE, HISTORY_FILE, INTAKE_DIR, REMOVED_FILE
+    from failgate.scaffold_ci import ci_workflow
+    from failgate.schemas import SCHEMA_FILES, schemas_dir
+
+    plan = Plan(root)
+    plan.want(f"{dataset_dir}/{CASES_FILE}", scaffold.cases_header(), create_only=True)
+    plan.want(f"{dataset_dir}/{REMOVED_FILE}", scaffold.removed_header(), create_only=True)
+    plan.want(f"{dataset_dir}/{HISTORY_FILE}", "", create_only=True)
+    plan.want(f"{dataset_dir}/{INTAKE_DIR}/.gitkeep", "", create_only=True)
+    for file_name in SCHEMA_FILES.values():
+        plan.want(
+            f"{dataset_dir}/{scaffold.SCHEMA_DIR}/{file_name}", (schemas_dir() / file_name).read_text(encoding="utf-8")
+        )
+    plan.want(
+        ".gitattributes",
+        scaffold.with_lines(
+            plan.current(".gitattributes"),
+            scaffold.eol_lines(dataset_dir) + gitattributes_lines(dataset_dir),
+            "# failgate: merge drivers and line endings",
+        ),
+    )
+    plan.want(".gitignore", scaffold.with_lines(plan.current(".gitignore"), [".failgate-cache/"], "# failgate"))
+    codeowners = _codeowners_path(root)
+    plan.want(
+        codeowners,
+        scaffold.with_line(
+            plan.current(codeowners),
+            scaffold.codeowners_line(dataset_dir, owner),
+            same_prefix=f"/{dataset_dir.strip('/')}/",
+        ),
+    )
+    plan.want(".github/workflows/failgate.yml", ci_workflow(dataset_dir), create_only=True)
+    return plan
+
+
+def run_init(owner: str | None, dataset: str | None) -> int:
+    from failgate.commands.install import register
+    from failgate.config import load_config
+    from failgate.gitconfig import repo_root
+    from failgate.scaffold import OWNER_PLACEHOLDER, precommit_snippet
+
+    root = repo_root(Path.cwd())
+    config = load_config(root)
+    dataset_dir = dataset or str(config.dataset_dir.relative_to(config.root))
+    dataset_dir = dataset_dir.replace("\\", "/").strip("/")
+    plan = plan_init(root, dataset_dir, owner)
+    plan.apply()
+    registered = register(root)
+    for status, relative in plan.report:
+        if status != "unchanged":
+            click.echo(f"{status:>9}  {relative}")
+    click.echo(f"{'registered' if registered else 'unchanged':>9}  merge drivers in .git/config (run `failgate install` in every clone)")
+    if not plan.changes and not registered:
+        click.echo("failgate is already initialised here: nothing to do.")
+    codeowners = (root / _codeowners_path(root)).read_text(encoding="utf-8")
+    if OWNER_PLACEHOLDER in codeowners:
+        click.echo(
+            f"\nFill in the dataset's owners in {_codeowners_path(root)} (replace {OWNER_PLACEHOLDER}), "
+            "or rerun with --owner @team."
+        )
+    click.echo("\nAdd to .pre-commit-config.yaml, then run `pre-commit install --install-hooks "
+               "--hook-type pre-commit --hook-type pre-push --hook-type post-checkout --hook-type post-merge`:\n")
+    click.echo(precommit_snippet(__version__))
+    return 0
+
+
+@click.command("init")
+@click.option("--owner", help="CODEOWNERS owner of the dataset directory, e.g. @acme/agent-team.")
+@click.option("--dataset", help="Dataset directory relative to the repo root (default: [tool.failgate] dataset or evals/failures).")
+def command(owner: str | None, dataset: str | None) -> int:
+    """Scaffold the dataset, .gitattributes, merge drivers, CODEOWNERS and CI."""
+    return run_init(owner, dataset)
