@@ -13,7 +13,6 @@ from failgate.demo.context import DemoContext, DemoFailure
 STEPS: list[tuple[str, str]] = [
     ("step_validate", "a valid dataset passes; a malformed commit is refused"),
     ("step_eval", "the eval is green; a past bug comes back and exactly its failure mode goes red"),
-    ("step_ledger", "a commit that silently drops a case is refused; `failgate remove` makes it pass"),
     ("step_merge", "two branches record results and remove cases at once; the merge is clean"),
     ("step_ledger", "a commit that silently drops a case is refused; `failgate remove` makes it pass"),
 ]
