@@ -36,6 +36,7 @@ def test_init_scaffolds_a_valid_dataset(git_repo: Path, capsys: pytest.CaptureFi
     assert "evals/failures/history.jsonl merge=failgate-history eol=lf" in attributes
     assert "evals/failures/*.yaml eol=lf" in attributes
     assert ".failgate-cache/" in (git_repo / ".gitignore").read_text()
+    assert ".failgate.lock" in (git_repo / ".gitignore").read_text().splitlines()
     assert "fetch-depth: 0" in (git_repo / ".github" / "workflows" / "failgate.yml").read_text()
     assert git(git_repo, "config", "--get", "merge.failgate-history.driver").stdout.startswith("failgate merge-driver")
     assert "failgate-validate" in output  # the pre-commit snippet

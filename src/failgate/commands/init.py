@@ -72,7 +72,11 @@ def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
             "# failgate: merge drivers and line endings",
         ),
     )
-    plan.want(".gitignore", scaffold.with_lines(plan.current(".gitignore"), [".failgate-cache/"], "# failgate"))
+    # The lock that serialises writers of the dataset lives next to it (see
+    # failgate.atomic.locked); it must never be committed.
+    plan.want(
+        ".gitignore", scaffold.with_lines(plan.current(".gitignore"), [".failgate-cache/", ".failgate.lock"], "# failgate")
+    )
     codeowners = _codeowners_path(root)
     plan.want(
         codeowners,
