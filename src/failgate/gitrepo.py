@@ -104,6 +104,61 @@ class GitRepo:
     def list_worktrees(self) -> list[str]:
         return list(self.repo.list_worktrees())
 
+    def get_upstream(self) -> str | None:
+        """The current branch's upstream (`origin/feature`), None when unset or detached."""
+        name = self.get_branch_name()
+        if name is None:
+            return None
+        branch = self.repo.branches.local.get(name)
+        try:
+            upstream = branch.upstream if branch is not None else None
+        except Exception:  # pragma: no cover - libgit2 on a half-configured upstream
+            return None
+        return str(upstream.shorthand) if upstream is not None else None
+
+    def get_config(self, key: str) -> str | None:
+        """A git config value as git would resolve it (repo, global, system)."""
+        try:
+            value = self.repo.config[key]
+        except KeyError:
+            return None
+        return str(value) if value else None
+
+    def get_dirty_paths(self) -> list[str]:
+        """Tracked paths whose index or work-tree content differs from HEAD."""
+        import pygit2
+
+        status = self.repo.status(untracked_files="no")
+        ignored = pygit2.enums.FileStatus.IGNORED | pygit2.enums.FileStatus.CURRENT
+        return sorted(path for path, flags in status.items() if flags & ~ignored)
+
+    # -- temporary worktrees ------------------------------------------------
+    # The gate evaluates a commit, not the work tree: `git worktree add
+    # --detach` checks that commit out elsewhere without touching the user's
+    # index, branch or uncommitted edits (libgit2's add_worktree needs a branch).
+    def add_worktree(self, commit: str, path: Path) -> None:
+        self._git("worktree", "add", "--detach", "--quiet", str(path), commit)
+
+    def remove_worktree(self, path: Path) -> None:
+        import shutil
+        import subprocess
+
+        try:
+            self._git("worktree", "remove", "--force", str(path))
+        except (FailgateError, subprocess.SubprocessError):  # pragma: no cover - already gone
+            shutil.rmtree(path, ignore_errors=True)
+            self._git("worktree", "prune")
+
+    def _git(self, *args: str) -> str:
+        import subprocess
+
+        result = subprocess.run(
+            ["git", "-C", str(self.workdir), *args], capture_output=True, text=True, env=no_git_env(),
+        )
+        if result.returncode != 0:
+            raise FailgateError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout
+
     # -- revisions --------------------------------------------------------
     def has_commit(self, sha: str) -> bool:
         import pygit2

@@ -36,6 +36,7 @@ class EvalSettings:
     fmt: str = "text"
     output: Path | None = None
     progress: bool | None = None  # None: on a terminal and not in CI
+    record: bool = False  # append what changed to history.jsonl (failgate.recording)
 
 
 def _progress_printer() -> Callable[[int, int], None]:
@@ -115,7 +116,10 @@ def execute(settings: EvalSettings) -> int:
     finally:
         agent.close()
     evalcases.write_last_failed(config, selection.set_name, result)
-    # Seam for `--record` (the gate issue): append `result` to history.jsonl here.
+    if settings.record:
+        from failgate.recording import record
+
+        click.echo(record(config, result).describe(), err=True)
 
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if settings.output is not None:
@@ -153,8 +157,15 @@ def execute(settings: EvalSettings) -> int:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Write the report to FILE (the text matrix still goes to stdout).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, not in CI).")
+@click.option("--record", is_flag=True, help="Append changed outcomes (and regressions) to history.jsonl.")
 def command(**kwargs: object) -> int:
     """Run the cases against the agent, judge them, print the per-failure-mode matrix."""
     if kwargs.get("agent") and kwargs.get("agent_command"):
         raise FailgateError("give --agent or --agent-command, not both", exit_code=2)
+    if kwargs.get("record") and kwargs.get("set_name") not in (None, "failures"):
+        # history.jsonl is the failure set's log; set ids are not AGTFAIL ids.
+        raise FailgateError("--record records the failure set only; drop --set", exit_code=2)
+    if kwargs.get("record") and (kwargs.get("agent") or kwargs.get("agent_command")):
+        # The history is the baseline of the configured agent; a trial agent's results would poison it.
+        raise FailgateError("--record records the configured agent only; drop --agent/--agent-command", exit_code=2)
     return execute(EvalSettings(**kwargs))  # type: ignore[arg-type]
