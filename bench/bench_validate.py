@@ -34,11 +34,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 MODES = ["tool_invocation", "retrieval_miss", "hallucination", "multi_turn_drift",
          "refusal_overreach", "latency_breach", "blast_radius_breach"]
 RADII = ["customer_visible", "internal_visible", "irreversible_write", "reversible_write", "no_external_effect"]
-BOMB = (
-    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
-    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+# The classic billion laughs: nine levels of nine aliases (9^8 leaves once expanded).
+BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{name}: &{name} [{','.join('*' + prev for _ in range(9))}]\n" for prev, name in zip("abcdefgh", "bcdefghi")
 )
 
 
@@ -175,9 +173,9 @@ def main() -> int:
     if peer:
         theirs, peer_code, peer_out = timed(
             [peer, "--schemafile", str(SCHEMA), str(bomb_dir / "evals" / "failures" / "cases.yaml")], bomb_dir, 1,
-            timeout=20,
+            timeout=30,
         )
-        print(f"alias bomb: check-jsonschema {'killed after 20 s' if theirs == float('inf') else f'{theirs:.3f} s'}")
+        print(f"alias bomb: check-jsonschema {'killed after 30 s' if theirs == float('inf') else f'{theirs:.3f} s'}")
     return 0
 
 
