@@ -53,7 +53,8 @@ def entry_blocks(doc: YamlDocument, key: str) -> list[EntryBlock]:
     while seq_end > item_lines[-1] + 1 and _is_comment_or_blank(lines[seq_end - 1]):
         seq_end -= 1
     starts: list[int] = []
-    floor = seq.start_mark.line
+    # Comments between `key:` and the first item belong to the first item.
+    floor = _key_line(doc, key) + 1
     for index, line_no in enumerate(item_lines):
         start = line_no
         lower = floor if index == 0 else item_lines[index - 1] + 1

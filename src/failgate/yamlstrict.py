@@ -250,35 +250,17 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str = "") -> YamlL
 
 
 def compose(text: str, path: str) -> yaml.Node:
-    if _is_blank(text):
-        raise _error(path, "EMPTY", "file is empty; expected a YAML mapping", 1, 1)
-    loader = None
+    """The node tree of a text that `load_yaml_text` already accepted.
+
+    Text edits need nodes (flow style, exact end marks); everything that could
+    go wrong was reported when the text was first loaded.
+    """
+    loader = _Composer(text)
     try:
-        loader = _Composer(text)
         root = loader.get_single_node()
-    except yaml.composer.ComposerError as exc:
-        if exc.problem and "another document" in exc.problem:
-            m = exc.problem_mark
-            raise _error(path, "MULTI_DOCUMENT", "file holds several YAML documents; expected one",
-                         m.line + 1 if m else 0, m.column + 1 if m else 0) from None
-        if exc.problem and "undefined alias" in exc.problem:
-            m = exc.problem_mark
-            raise _error(path, "ALIAS", "aliases (*name) are not allowed; write the value out",
-                         m.line + 1 if m else 0, m.column + 1 if m else 0) from None
-        raise _syntax_error(path, exc, text) from None
-    except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(path, exc, text) from None
-    except yaml.reader.ReaderError as exc:
-        before = text[: exc.position]
-        line = before.count("\n") + 1
-        col = exc.position - (before.rfind("\n") + 1) + 1
-        raise _error(path, "ENCODING", f"control character {exc.character!r} is not allowed in YAML", line, col) from None
-    except yaml.YAMLError as exc:  # pragma: no cover - no other unmarked errors known
-        raise _error(path, "YAML_SYNTAX", str(exc)) from None
     finally:
-        if loader is not None:
-            loader.dispose()
-    if root is None:
+        loader.dispose()
+    if root is None:  # pragma: no cover - load_yaml_text refuses empty files
         raise _error(path, "EMPTY", "file is empty; expected a YAML mapping", 1, 1)
     return root
 
