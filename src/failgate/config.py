@@ -120,7 +120,8 @@ SET_TABLE = Table({"path": string, "floor": fraction}, required=("path",))
 # Until declared, `gate` and `intake` accept any mapping.
 SECTIONS: dict[str, Table] = {
     "sets": Table(each=SET_TABLE),
-    "gate": Table(),
+    # blocking (default) or advisory: reports, exits 0, says so (issue 6: the first weeks of adoption).
+    "gate": Table({"mode": one_of("blocking", "advisory")}),
     "intake": Table(),
     "judge": Table({"refusal_patterns": regex_list, "extra_refusal_patterns": regex_list}),
 }

@@ -1,0 +1,278 @@
+"""`failgate gate [--base REV]`: the pre-push and CI gate (DESIGN.md "The gate", issue 6).
+
+The I/O edge of `failgate.gate`: chooses the commit under test and the base,
+reads the baseline from git objects (never a checkout), runs the agent on a
+clean tree of the commit under test, and prints the decision.
+
+- Commit under test: `--rev`, else `PRE_COMMIT_TO_REF` (pre-commit's pre-push
+  stage: the pushed commit, not the index, which pre-commit leaves holding
+  staged-but-uncommitted changes), else HEAD -- said out loud when running
+  as a pre-commit hook without the ref variables (`pre-commit run
+  --hook-stage pre-push --all-files` sets none).
+- Base: `--base`, else `base_branch`, else the branch's upstream, else
+  `origin/main`, else `main`. Baseline = history.jsonl at
+  merge-base(commit, base).
+- When the work tree differs from the commit under test (or that commit is
+  not HEAD), the eval runs in a temporary `git worktree add --detach` of it,
+  removed afterwards: uncommitted edits neither hide nor cause a failure.
+- `gate.mode` is read from the configuration at the merge-base when it exists
+  there, so a branch cannot make its own gate advisory.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import click
+
+from failgate.findings import FailgateError
+
+_ZERO = "0" * 40
+
+
+@dataclasses.dataclass
+class GateSettings:
+    base: str | None = None
+    rev: str | None = None
+    fmt: str = "text"
+    output: Path | None = None
+    jobs: int | None = None
+
+
+def choose_commit(repo: Any, rev: str | None) -> tuple[str, list[str]]:
+    if rev:
+        return repo.resolve(rev), []
+    to_ref = os.environ.get("PRE_COMMIT_TO_REF")
+    if to_ref and to_ref != _ZERO:
+        branch = os.environ.get("PRE_COMMIT_REMOTE_BRANCH") or "the remote"
+        sha = repo.resolve(to_ref)
+        return sha, [f"pre-push: judging the pushed commit {sha[:10]} (PRE_COMMIT_TO_REF) for {branch}, not the index"]
+    head = repo.resolve("HEAD")
+    if os.environ.get("PRE_COMMIT") == "1":
+        return head, ["PRE_COMMIT_TO_REF is not set (e.g. `pre-commit run --hook-stage pre-push --all-files`): "
+                      f"judging HEAD ({head[:10]}) against the configured base instead"]
+    return head, []
+
+
+def choose_base(repo: Any, config: Any, base: str | None) -> tuple[str, str, list[str]]:
+    """(name, commit, notes). A named base that does not resolve is an error, never a silent fallback."""
+    if base:
+        return base, repo.resolve(base), []
+    configured = config.raw.get("base_branch")
+    if configured:
+        return configured, repo.resolve(configured), []
+    candidates = [c for c in (repo.get_upstream(), "origin/main", "main") if c]
+    for candidate in candidates:
+        try:
+            return candidate, repo.resolve(candidate), [f"base {candidate}: no base_branch configured "
+                                                        "(tried the upstream, origin/main, main in that order)"]
+        except FailgateError:
+            continue
+    from_ref = os.environ.get("PRE_COMMIT_FROM_REF")
+    if from_ref and from_ref != _ZERO and repo.has_commit(from_ref):
+        return from_ref, from_ref, ["base: the remote's previous tip (PRE_COMMIT_FROM_REF); configure base_branch"]
+    raise FailgateError(
+        f"no base to compare against: tried {', '.join(candidates)}; pass --base REV or set base_branch in [tool.failgate]"
+    )
+
+
+def mode_at_base(repo: Any, config: Any, merge_base: str) -> str:
+    """gate.mode as configured at the merge-base (the branch under test cannot relax it);
+    the current configuration's when the config file is new in the range (adoption)."""
+    import tomllib
+
+    current = config.section("gate").get("mode", "blocking")
+    if config.source is None:
+        return str(current)
+    try:
+        rel = repo.relpath(config.source)
+    except FailgateError:
+        return str(current)
+    data = repo.get_blob(merge_base, rel)
+    if data is None:
+        return str(current)
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return str(current)
+    if config.source.name == "pyproject.toml":
+        raw = raw.get("tool", {}).get("failgate", {})
+        if not isinstance(raw, dict):
+            return str(current)
+    gate = raw.get("gate", {})
+    mode = gate.get("mode", "blocking") if isinstance(gate, dict) else "blocking"
+    return mode if mode in ("blocking", "advisory") else "blocking"
+
+
+@contextlib.contextmanager
+def evaluation_tree(repo: Any, commit: str, notes: list[str]) -> Iterator[Path]:
+    """The work tree to run the agent in: this one when it *is* the commit, else a temporary worktree."""
+    import shutil
+    import tempfile
+
+    head = repo.head_commit()
+    dirty = repo.get_dirty_paths()
+    if commit == head and not dirty:
+        yield repo.workdir
+        return
+    if commit == head:
+        notes.append(f"the work tree differs from {commit[:10]} ({len(dirty)} changed path(s), e.g. {dirty[0]}): "
+                     "evaluating a clean temporary worktree of the commit")
+    else:
+        notes.append(f"{commit[:10]} is not the checked-out HEAD: evaluating a clean temporary worktree of it")
+    holder = Path(tempfile.mkdtemp(prefix="failgate-gate-"))
+    tree = holder / "tree"
+    try:
+        repo.add_worktree(commit, tree)
+        yield tree
+    finally:
+        repo.remove_worktree(tree)
+        shutil.rmtree(holder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _cwd(path: Path) -> Iterator[None]:
+    # An agent that reads files relative to its cwd must see the commit under test.
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def _materialise_fixtures(repo: Any, commit: str, dataset_rel: str, cases: list[Any], into: Path) -> None:
+    """Retired cases run from their baseline definition, fixtures included: a removed case
+    may have taken its fixture files with it."""
+    for case in cases:
+        raw = case.get("input") if isinstance(case.get("input"), dict) else {}
+        fixtures = raw.get("fixtures")
+        for item in fixtures if isinstance(fixtures, list) else [fixtures] if fixtures else []:
+            data = repo.get_blob(commit, f"{dataset_rel}/{item}" if dataset_rel else str(item))
+            if data is not None:
+                target = into / str(item)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+
+
+def _check_set_file(selection: Any) -> None:
+    """A set's case file is validated by its own schema (id, input, expected, optional tags)."""
+    from failgate.findings import Finding
+    from failgate.schemas import validator_for
+    from failgate.yamlstrict import load_yaml
+
+    path = selection.cases_path
+    doc = load_yaml(path.read_bytes(), str(path))
+    findings = [
+        Finding("SCHEMA", f"set {selection.set_name}: {error.message}", doc.locate(list(error.absolute_path)))
+        for error in validator_for("aggregate-cases").iter_errors(doc.data)
+    ]
+    if findings:
+        raise FailgateError(f"{path}: invalid set file", exit_code=1, findings=findings)
+
+
+def evaluate(settings: GateSettings) -> Any:
+    import tempfile
+
+    from failgate import evalcases
+    from failgate.agents import build_agent
+    from failgate.config import load_config
+    from failgate.dataset import parse_dataset
+    from failgate.gate import Range, decide, retired_cases
+    from failgate.gitrepo import FETCH_HINT, open_repo
+    from failgate.history import fold_events, split_range
+    from failgate.judge import JudgeOptions
+    from failgate.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
+    from failgate.runner import EvalCase, run_eval
+
+    config = load_config()
+    repo = open_repo(config.root)
+    if repo.is_shallow():
+        raise FailgateError(f"the gate reads its baseline from the history at the merge-base; {FETCH_HINT}")
+    commit, notes = choose_commit(repo, settings.rev)
+    base_name, base_sha, base_notes = choose_base(repo, config, settings.base)
+    notes += base_notes
+    merge_base = repo.merge_base(commit, base_sha)
+    if merge_base is None:
+        raise FailgateError(f"{commit[:10]} and {base_name} share no history (no merge-base); check --base")
+    mode = mode_at_base(repo, config, merge_base)
+    root_rel = repo.relpath(config.root)
+
+    with evaluation_tree(repo, commit, notes) as tree, tempfile.TemporaryDirectory(prefix="failgate-base-") as scratch:
+        root = tree / root_rel if root_rel else tree
+        eval_config = load_config(root)
+        dataset_rel = repo.relpath(config.root / eval_config.dataset_dir.relative_to(root))
+        selection = evalcases.load_selection(eval_config)
+        base_files = repo.read_tree_files(merge_base, dataset_rel)
+        history_now = repo.get_blob(commit, f"{dataset_rel}/{HISTORY_FILE}" if dataset_rel else HISTORY_FILE)
+        base_events, range_events = split_range(base_files.get(HISTORY_FILE), history_now)
+        baseline = fold_events(base_events)
+        base_dataset = parse_dataset(dataset_rel, cases=base_files.get(CASES_FILE), watchlist=base_files.get(WATCHLIST_FILE))
+        now_cases = [i.case for i in selection.cases if i.source == "cases"]
+        now_watch = [i.case for i in selection.cases if i.source == "watchlist"]
+        retired = retired_cases(baseline, base_dataset.cases, now_cases, now_watch)
+        fixtures = Path(scratch)
+        _materialise_fixtures(repo, merge_base, dataset_rel, [r.definition for r in retired], fixtures)
+        retired_items = [EvalCase(dict(r.definition), fixtures, gating=True, source=f"retired:{r.how}") for r in retired]
+        set_selections = [evalcases.load_selection(eval_config, name) for name in sorted(eval_config.sets)]
+        for set_selection in set_selections:
+            _check_set_file(set_selection)
+
+        jobs = settings.jobs or eval_config.jobs
+        options = JudgeOptions.from_config(eval_config.section("judge"), str(root))
+        agent = build_agent(root=root, agent=eval_config.agent, agent_command=eval_config.agent_command, jobs=jobs)
+        common = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options}
+        try:
+            with _cwd(root):
+                result = run_eval(selection.cases, agent, taxonomy=selection.taxonomy, **common)  # type: ignore[arg-type]
+                retired_result = (run_eval(retired_items, agent, taxonomy=selection.taxonomy, set_name="retired",
+                                           **common) if retired_items else None)  # type: ignore[arg-type]
+                sets = [run_eval(s.cases, agent, taxonomy=s.taxonomy, set_name=s.set_name, floor=s.floor, **common)  # type: ignore[arg-type]
+                        for s in set_selections]
+        finally:
+            agent.close()
+
+    return decide(
+        range=Range(commit, merge_base, base_name, tuple(notes)), baseline=baseline,
+        base_cases=base_dataset.cases, now_cases=now_cases, range_events=range_events, result=result,
+        retired=retired, retired_result=retired_result, sets=sets, mode=mode,
+    )
+
+
+def execute(settings: GateSettings) -> int:
+    from failgate.gate_report import render
+
+    decision = evaluate(settings)
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if settings.output is not None:
+        from failgate.atomic import write_atomic
+
+        settings.output.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(settings.output, render(decision, settings.fmt))
+        click.echo(render(decision, "text", color=color), nl=False)
+        click.echo(f"failgate gate: wrote the {settings.fmt} report to {settings.output}", err=True)
+    else:
+        click.echo(render(decision, settings.fmt, color=color and settings.fmt == "text"), nl=False)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        # GitHub renders this file on the run's page; append, other steps write there too.
+        with contextlib.suppress(OSError), open(summary, "a", encoding="utf-8") as handle:
+            handle.write(render(decision, "markdown"))
+    return decision.exit_code
+
+
+@click.command("gate")
+@click.option("--base", metavar="REV", help="Compare against the merge-base with REV (default: base_branch, "
+              "else the upstream, else origin/main, else main).")
+@click.option("--rev", metavar="REV", help="The commit under test (default: PRE_COMMIT_TO_REF in a pre-push hook, else HEAD).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "markdown"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the report to FILE (the text report still goes to stdout).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Cases in flight at once (default: config `jobs`).")
+def command(**kwargs: Any) -> int:
+    """Eval the commit under test; fail on any failing case or any flip since the base."""
+    return execute(GateSettings(**kwargs))
