@@ -46,8 +46,8 @@ def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) ->
         click.echo(f"  {message}", err=True)
     click.echo(
         "  The file now holds conflict markers around the part failgate could not merge. "
-        "Ledger files are append-only: keep every earlier event unchanged, keep both sides' new ones, "
-        "then `git add` it and run `failgate check-ledger`.",
+        + (outcome.hint or "Ledger files are append-only: keep every earlier event unchanged, keep both sides' "
+           "new ones, then `git add` it and run `failgate check-ledger`."),
         err=True,
     )
     return 1

@@ -20,12 +20,12 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
-from failgate.model import HISTORY_FILE, REMOVED_FILE
+from failgate.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
 
 # git config names of the drivers, `merge.<name>.*`; `.gitattributes` refers to them.
 HISTORY_DRIVER = "failgate-history"
 LEDGER_DRIVER = "failgate-ledger"
-CASES_DRIVER = "failgate-cases"  # reserved for the cases.yaml driver (not built yet)
+CASES_DRIVER = "failgate-cases"  # cases.yaml, case by case (merge/cases.py, issue 8)
 
 DRIVER_COMMAND = "failgate merge-driver %O %A %B %P %L"
 
@@ -48,6 +48,7 @@ class DriverSpec:
 DRIVERS: dict[str, DriverSpec] = {
     HISTORY_FILE: DriverSpec(HISTORY_DRIVER, "failgate: append-only history.jsonl, merged by event id"),
     REMOVED_FILE: DriverSpec(LEDGER_DRIVER, "failgate: append-only cases_removed.yaml, merged by case id"),
+    CASES_FILE: DriverSpec(CASES_DRIVER, "failgate: cases.yaml, merged case by case (by id)"),
 }
 
 
@@ -55,6 +56,7 @@ DRIVERS: dict[str, DriverSpec] = {
 class Outcome:
     clean: bool
     messages: list[str]  # one line each, already phrased for a person
+    hint: str | None = None  # how to resolve a conflict, when the generic advice does not fit
 
 
 def driver_for(path: str) -> DriverSpec | None:
@@ -132,9 +134,17 @@ def _merge_ledger_files(base: str, ours: str, theirs: str, path: str, marker_siz
     return Outcome(False, [f"{path}: {c}" for c in result.conflicts])
 
 
+def _merge_cases_files(base: str, ours: str, theirs: str, path: str, marker_size: int) -> Outcome:
+    from failgate.merge.cases import merge_cases_files
+
+    outcome: Outcome = merge_cases_files(base, ours, theirs, path, marker_size)
+    return outcome
+
+
 _MERGERS: dict[str, Callable[[str, str, str, str, int], Outcome]] = {
     HISTORY_DRIVER: _merge_history_files,
     LEDGER_DRIVER: _merge_ledger_files,
+    CASES_DRIVER: _merge_cases_files,
 }
 
 

@@ -1,0 +1,244 @@
+"""cases.yaml merge driver: the three-way table, case by case (issue 8)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dataset_builder import HEADER, POLICY_INPUT, case_block
+from failgate import cli
+from failgate.merge import DRIVERS, gitattributes_lines
+from failgate.merge.cases import merge_cases
+from failgate.yamlstrict import load_yaml
+
+
+def block(number: int, title: str | None = None, **kw: object) -> str:
+    title = title or f"Case {number}"
+    kw.setdefault("case_input", {"messages": [{"role": "user", "content": f"input of {title}"}]})
+    return case_block(f"AGTFAIL-{number:04d}", title=title, **kw)  # type: ignore[arg-type]
+
+
+def cases_file(*blocks: str, header: str = HEADER) -> str:
+    return header + "\n".join(blocks)
+
+
+BASE = cases_file(block(1), block(2), block(3))
+
+
+def merge(base: str, ours: str, theirs: str, size: int = 7):  # type: ignore[no-untyped-def]
+    return merge_cases(base.encode(), ours.encode(), theirs.encode(), marker_size=size)
+
+
+def both_ways(base: str, ours: str, theirs: str):  # type: ignore[no-untyped-def]
+    a, b = merge(base, ours, theirs), merge(base, theirs, ours)
+    assert a.clean == b.clean
+    if a.clean:
+        assert a.text == b.text, "merging a into b and b into a must give the same bytes"
+    return a
+
+
+def ids(text: bytes) -> list[str]:
+    return [c["id"] for c in load_yaml(text, "merged").data["cases"]]
+
+
+def test_registered_for_cases_yaml() -> None:
+    assert DRIVERS["cases.yaml"].name == "failgate-cases"
+    assert "evals/failures/cases.yaml merge=failgate-cases eol=lf" in gitattributes_lines("evals/failures")
+
+
+def test_cases_added_on_both_sides_are_kept_in_id_order() -> None:
+    ours = cases_file(block(1), block(2), block(3), block(5))
+    theirs = cases_file(block(1), block(2), block(3), block(4), block(6))
+    result = both_ways(BASE, ours, theirs)
+    assert result.clean and result.added == (1, 2)
+    assert ids(result.text) == [f"AGTFAIL-{n:04d}" for n in (1, 2, 3, 4, 5, 6)]
+    # Text, not a re-dump: comments and the blank line between cases are kept.
+    assert result.text.decode() == cases_file(*(block(n) for n in (1, 2, 3, 4, 5, 6)))
+
+
+def test_added_case_stays_where_its_side_put_it() -> None:
+    ours = cases_file(block(1), block(9), block(2), block(3))
+    theirs = cases_file(block(1), block(2), block(3), block(4))
+    result = both_ways(BASE, ours, theirs)
+    assert ids(result.text) == ["AGTFAIL-0001", "AGTFAIL-0009", "AGTFAIL-0002", "AGTFAIL-0003", "AGTFAIL-0004"]
+
+
+def test_change_on_one_side_is_taken() -> None:
+    ours = cases_file(block(1), block(2, severity="P0"), block(3))
+    theirs = cases_file(block(1), block(2), block(3, regressed_count=1), block(4))
+    result = both_ways(BASE, ours, theirs)
+    data = load_yaml(result.text, "m").data["cases"]
+    assert [c["severity"] for c in data] == ["P1", "P0", "P1", "P1"]
+    assert data[2]["regressed_count"] == 1
+
+
+def test_an_append_after_the_last_case_is_not_an_edit_of_it() -> None:
+    # Appending adds a blank line after the old last case; the other side
+    # edits that case (eval --record bumps regressed_count): both must merge.
+    ours = cases_file(block(1), block(2), block(3), block(4))
+    theirs = cases_file(block(1), block(2), block(3, regressed_count=1))
+    result = both_ways(BASE, ours, theirs)
+    assert result.clean
+    assert result.text.decode() == cases_file(block(1), block(2), block(3, regressed_count=1), block(4))
+
+
+def test_same_change_on_both_sides_appears_once() -> None:
+    ours = theirs = cases_file(block(1), block(2, severity="P0"), block(3), block(4))
+    assert both_ways(BASE, ours, theirs).text.decode() == ours
+    ours2 = cases_file(block(1), block(2, severity="P0"), block(3), block(4))
+    theirs2 = cases_file(block(1), block(2, severity="P0"), block(3), block(5))
+    assert ids(both_ways(BASE, ours2, theirs2).text) == [f"AGTFAIL-{n:04d}" for n in (1, 2, 3, 4, 5)]
+
+
+def test_different_changes_on_both_sides_conflict_inside_that_block_only() -> None:
+    ours = cases_file(block(1), block(2, severity="P0"), block(3), block(4))
+    theirs = cases_file(block(1), block(2, severity="P3"), block(3), block(5))
+    result = merge(BASE, ours, theirs, size=9)
+    assert not result.clean
+    assert result.conflicts == ["AGTFAIL-0002 was changed differently on both sides; "
+                                "the conflict markers are inside its block"]
+    text = result.text.decode()
+    assert "<<<<<<<<< ours\n    severity: P0\n||||||||| base\n    severity: P1\n=========\n    severity: P3\n" \
+           ">>>>>>>>> theirs\n" in text
+    # Everything else is merged: both additions are there, once each.
+    assert text.count("- id: AGTFAIL-0004") == 1 and text.count("- id: AGTFAIL-0005") == 1
+    assert text.count("- id: AGTFAIL-0002") == 1  # the id line is outside the markers
+
+
+def test_removed_on_one_side_and_untouched_on_the_other_is_removed() -> None:
+    ours = cases_file(block(1), block(3))  # AGTFAIL-0002 moved to the ledger
+    theirs = cases_file(block(1), block(2), block(3), block(4))
+    result = both_ways(BASE, ours, theirs)
+    assert ids(result.text) == ["AGTFAIL-0001", "AGTFAIL-0003", "AGTFAIL-0004"]
+    # The last case removed on one side, the other appends after it.
+    result = both_ways(BASE, cases_file(block(1), block(2)), theirs)
+    assert ids(result.text) == ["AGTFAIL-0001", "AGTFAIL-0002", "AGTFAIL-0004"]
+
+
+def test_removed_on_one_side_and_edited_on_the_other_is_a_conflict() -> None:
+    ours = cases_file(block(1), block(3))
+    theirs = cases_file(block(1), block(2, severity="P0"), block(3))
+    result = merge(BASE, ours, theirs)
+    assert not result.clean
+    assert "AGTFAIL-0002 was removed in ours (moved to the deletion ledger) but edited in theirs" in result.conflicts[0]
+    text = result.text.decode()
+    assert "<<<<<<< ours\n||||||| base\n  # Case 2\n" in text and "    severity: P0\n" in text
+    assert not merge(BASE, theirs, ours).clean
+
+
+def test_removed_on_both_sides_is_removed() -> None:
+    side = cases_file(block(1), block(3))
+    assert ids(both_ways(BASE, side, cases_file(block(1), block(3), block(4))).text) == [
+        "AGTFAIL-0001", "AGTFAIL-0003", "AGTFAIL-0004"]
+
+
+def test_id_collision_is_a_conflict_that_names_the_id_both_titles_and_the_fix() -> None:
+    ours = cases_file(block(1), block(2), block(3), block(4, "Refund to a closed card"))
+    theirs = cases_file(block(1), block(2), block(3), block(4, "Invented warranty terms"))
+    result = merge(BASE, ours, theirs)
+    assert not result.clean
+    assert [(c.case_id, c.ours_title, c.theirs_title) for c in result.collisions] == [
+        ("AGTFAIL-0004", "Refund to a closed card", "Invented warranty terms")]
+    message = result.conflicts[0]
+    assert message.startswith("id collision: AGTFAIL-0004 was given to two different cases")
+    assert '"Refund to a closed card"' in message and '"Invented warranty terms"' in message
+    assert "`failgate renumber`" in message
+    text = result.text.decode()
+    # Both whole cases sit between the markers; never one silently overwriting the other.
+    assert text.count("- id: AGTFAIL-0004") == 2
+    assert text.index("<<<<<<< ours") < text.index("Refund to a closed card") < text.index("=======") \
+        < text.index("Invented warranty terms") < text.index(">>>>>>> theirs")
+
+
+def test_same_case_added_with_different_text_is_a_plain_conflict() -> None:
+    ours = cases_file(block(1), block(2), block(3), block(4, "Same"))
+    theirs = cases_file(block(1), block(2), block(3), block(4, "Same", severity="P0"))
+    result = merge(BASE, ours, theirs)
+    assert not result.clean and not result.collisions
+    assert "AGTFAIL-0004 was added on both sides with different text" in result.conflicts[0]
+
+
+MODE_X = "  - {name: prompt_injection_uncaught, added_in: 2, rationale: \"tool output can carry instructions\"}\n"
+MODE_Y = "  - {name: pii_leak, added_in: 2, rationale: \"a reply quoted another customer's address\"}\n"
+
+
+def with_mode(mode: str) -> str:
+    return HEADER.replace("schema_version: 1", "schema_version: 2").replace("cases:\n", mode + "cases:\n")
+
+
+def test_taxonomy_change_on_one_side_is_taken_with_cases_from_the_other() -> None:
+    ours = cases_file(block(1), block(2), block(3), header=with_mode(MODE_X))
+    theirs = cases_file(block(1), block(2), block(3), block(4))
+    result = both_ways(BASE, ours, theirs)
+    data = load_yaml(result.text, "m").data
+    assert data["schema_version"] == 2 and len(data["failure_modes"]) == 8 and len(data["cases"]) == 4
+
+
+def test_header_changes_in_different_parts_merge() -> None:
+    ours = cases_file(block(1), block(2), block(3), header=with_mode(MODE_X))
+    theirs = cases_file(block(1), block(2), block(3), header=HEADER.replace(
+        "schema_version: 1", "# Owned by the evals team.\nschema_version: 1"))
+    result = both_ways(BASE, ours, theirs)
+    assert result.clean
+    assert result.text.decode().startswith(
+        "# yaml-language-server: $schema=.schema/cases.schema.json\n# Owned by the evals team.\nschema_version: 2\n")
+
+
+def test_different_taxonomy_changes_on_both_sides_conflict_with_an_explanation() -> None:
+    ours = cases_file(block(1), block(2), block(3), header=with_mode(MODE_X))
+    theirs = cases_file(block(1), block(2), block(3), block(4), header=with_mode(MODE_Y))
+    result = merge(BASE, ours, theirs)
+    assert not result.clean
+    assert any("both sides changed the taxonomy" in c and "schema_version bump" in c for c in result.conflicts)
+    text = result.text.decode()
+    assert "prompt_injection_uncaught" in text and "pii_leak" in text and "<<<<<<< ours" in text
+    assert text.count("- id: AGTFAIL-0004") == 1  # the cases are merged all the same
+    # The same taxonomy change on both sides is no conflict.
+    assert both_ways(BASE, ours, cases_file(block(1), block(2), block(3), block(4), header=with_mode(MODE_X))).clean
+
+
+def test_empty_list_and_empty_base() -> None:
+    empty = HEADER.replace("cases:\n", "cases: []\n")
+    ours, theirs = cases_file(block(1)), cases_file(block(2))
+    result = both_ways(empty, ours, theirs)
+    assert result.clean and ids(result.text) == ["AGTFAIL-0001", "AGTFAIL-0002"]
+    result = both_ways("", ours, theirs)  # the file was added on both sides
+    assert result.clean and ids(result.text) == ["AGTFAIL-0001", "AGTFAIL-0002"]
+    # Both sides removed the only cases: `cases: []`, not a null.
+    result = both_ways(cases_file(block(1), block(2)), cases_file(block(2)), cases_file(block(1)))
+    assert result.clean and load_yaml(result.text, "m").data["cases"] == []
+
+
+def test_crlf_and_indentation_differences_merge() -> None:
+    ours = cases_file(block(1), block(2), block(3), block(4)).replace("\n", "\r\n")
+    # theirs writes its list without indentation (`- id:` at column 0).
+    body = cases_file(block(1), block(2), block(3), block(5))[len(HEADER):]
+    theirs = HEADER + "".join(line[2:] + "\n" if line.startswith("  ") else line + "\n"
+                              for line in body.splitlines())
+    result = both_ways(BASE, ours, theirs)
+    assert result.clean and ids(result.text) == [f"AGTFAIL-{n:04d}" for n in (1, 2, 3, 4, 5)]
+    assert b"\r" not in result.text
+
+
+@pytest.mark.parametrize("bad", ["cases: [oops\n", "\tcases: []\n", "- just a list\n", "cases:\n  - id: A\n  - id: A\n"])
+def test_unreadable_input_is_a_conflict_not_a_crash(bad: str) -> None:
+    result = merge(BASE, BASE + "\n" + block(4), bad)
+    assert not result.clean and result.conflicts
+    assert b"<<<<<<< ours" in result.text
+
+
+def test_driver_cli_writes_ours_and_exits_1_with_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    paths = []
+    for name, text in (("O", BASE), ("A", cases_file(block(1), block(2), block(3), block(4, "Ours"))),
+                       ("B", cases_file(block(1), block(2), block(3), block(4, "Theirs")))):
+        (tmp_path / name).write_text(text)
+        paths.append(str(tmp_path / name))
+    code = cli.main(["merge-driver", *paths, "evals/failures/cases.yaml", "7"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "id collision: AGTFAIL-0004" in err and "`failgate renumber`, then `git commit`" in err
+    assert "<<<<<<< ours" in (tmp_path / "A").read_text()
+    (tmp_path / "A").write_text(cases_file(block(1), block(2), block(3), block(4)))
+    (tmp_path / "B").write_text(cases_file(block(1), block(2), block(3), block(5)))
+    assert cli.main(["merge-driver", *paths, "evals/failures/cases.yaml", "7"]) == 0
+    assert ids((tmp_path / "A").read_bytes())[-2:] == ["AGTFAIL-0004", "AGTFAIL-0005"]
