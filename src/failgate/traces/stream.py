@@ -1,0 +1,181 @@
+"""Stream JSON records out of a trace export without loading it whole (issue 7).
+
+Exports come in three shapes, told apart from the first bytes:
+
+- JSON Lines (one record per line; the OpenTelemetry collector's file
+  exporter writes one OTLP request per line, Langfuse and Phoenix exports can
+  be written this way too): read line by line, a bad line is reported at its
+  line number and skipped.
+- A top-level JSON array `[record, record, ...]`.
+- One JSON object whose records sit in an array under a known key
+  (`{"resourceSpans": [...]}`, `{"data": [...]}`): the array's items are the
+  records.
+
+For the last two, items are decoded one at a time with
+`json.JSONDecoder.raw_decode` over a buffer refilled in 1 MB chunks and
+trimmed as it is consumed, so a 1 GB export costs the largest single item in
+memory, not the file. A malformed item inside a single JSON document cannot be
+resynchronised reliably (there is no line boundary to restart at), so it is
+reported and the rest of that file is skipped; JSON Lines is the shape to
+prefer for big exports.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+try:  # orjson parses JSON Lines ~3x faster; optional, never required
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover
+    _loads = json.loads
+
+CHUNK = 1 << 20
+MAX_ITEM = 64 << 20  # an item larger than this is treated as malformed, not buffered forever
+ARRAY_KEYS = ("resourceSpans", "data", "spans", "traces", "observations")
+_WS = " \t\r\n"
+_KEY_RE = re.compile(r'"(' + "|".join(ARRAY_KEYS) + r')"\s*:\s*\[')
+
+
+class RecordError:
+    """A record that could not be decoded: where, and why."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"RecordError({self.message!r})"
+
+
+Record = tuple[int, Any]  # (1-based line, value or RecordError)
+
+
+def iter_records(path: Path) -> Iterator[Record]:
+    """(line, value) for each record of the export at `path`; undecodable
+    records come as (line, RecordError)."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        head = handle.read(CHUNK)
+        stripped = head.lstrip(_WS)
+        if not stripped:
+            return
+        lead = head[: len(head) - len(stripped)].count("\n")
+        if stripped[0] == "[":
+            yield from _iter_array(handle, head, len(head) - len(stripped) + 1, 0)
+            return
+        if stripped[0] == "{" and not _first_line_is_json(stripped):
+            yield from _iter_object(handle, head, lead)
+            return
+        yield from _iter_lines(head, handle)
+
+
+def _first_line_is_json(text: str) -> bool:
+    line = text.split("\n", 1)[0]
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def _iter_lines(head: str, handle: IO[str]) -> Iterator[Record]:
+    lineno = 0
+    pending = ""
+    for chunk in _chunks(head, handle):
+        pending += chunk
+        lines = pending.split("\n")
+        pending = lines.pop()
+        for raw in lines:
+            lineno += 1
+            record = _decode_line(raw)
+            if record is not None:
+                yield lineno, record
+    if pending:
+        record = _decode_line(pending)
+        if record is not None:
+            yield lineno + 1, record
+
+
+def _chunks(head: str, handle: IO[str]) -> Iterator[str]:
+    yield head
+    while True:
+        chunk = handle.read(CHUNK)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _decode_line(raw: str) -> Any | None:
+    if not raw.strip():
+        return None
+    try:
+        return _loads(raw)
+    except ValueError as exc:
+        return RecordError(f"not valid JSON: {exc}")
+
+
+def _iter_object(handle: IO[str], buf: str, lead: int) -> Iterator[Record]:
+    """Find the records array under a known key, then stream its items."""
+    base_line = 0
+    while True:
+        match = _KEY_RE.search(buf)
+        if match:
+            yield from _iter_array(handle, buf, match.end(), base_line)
+            return
+        more = handle.read(CHUNK)
+        if not more:
+            break
+        keep = buf[-200:]  # a key may straddle two chunks
+        base_line += buf[: len(buf) - len(keep)].count("\n")
+        buf = keep + more
+    # No records array: a single small record (one Langfuse trace, one OTLP request).
+    try:
+        handle.seek(0)
+        text = handle.read(MAX_ITEM + 1)
+        if len(text) > MAX_ITEM:
+            yield lead + 1, RecordError(f"one JSON document without a {'/'.join(ARRAY_KEYS)} array, too large to read")
+            return
+        yield lead + 1, json.loads(text)
+    except ValueError as exc:
+        yield lead + 1, RecordError(f"not valid JSON: {exc}")
+
+
+def _iter_array(handle: IO[str], buf: str, pos: int, base_line: int) -> Iterator[Record]:
+    decoder = json.JSONDecoder()
+    counted, line = 0, base_line + 1  # `line` is the line of buf[counted]
+    eof = False
+    while True:
+        while pos < len(buf) and buf[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(buf):
+            if eof:
+                line += buf.count("\n", counted, pos)
+                yield line, RecordError("the JSON array is not closed (truncated file?)")
+                return
+            buf, pos, counted, line, eof = _refill(handle, buf, pos, counted, line)
+            continue
+        if buf[pos] == "]":
+            return
+        try:
+            value, end = decoder.raw_decode(buf, pos)
+        except json.JSONDecodeError as exc:
+            if not eof and len(buf) - pos < MAX_ITEM:
+                buf, pos, counted, line, eof = _refill(handle, buf, pos, counted, line)
+                continue
+            line += buf.count("\n", counted, pos)
+            yield line, RecordError(f"not valid JSON: {exc.msg}; the rest of this file is skipped")
+            return
+        line += buf.count("\n", counted, pos)
+        counted = pos
+        yield line, value
+        pos = end
+
+
+def _refill(handle: IO[str], buf: str, pos: int, counted: int, line: int) -> tuple[str, int, int, int, bool]:
+    """Drop what was consumed, read another chunk."""
+    line += buf.count("\n", counted, pos)
+    buf = buf[pos:]
+    more = handle.read(CHUNK)
+    return buf + more, 0, 0, line, not more
