@@ -268,3 +268,17 @@ def test_machine_formats_and_the_step_summary(consumer: Path, tmp_path: Path) ->
     assert data["flips"][0]["failure_mode"] == "hallucination" and data["flips"][0]["range"]
     markdown = failgate(consumer, "gate", "--format", "markdown").stdout
     assert markdown.startswith("## ❌ failgate gate") and "| **AGTFAIL-0002** Case number 2 |" in markdown
+
+
+def test_ci_workflow_runs_the_gate_against_the_target() -> None:
+    import yaml
+
+    from failgate.scaffold_ci import ci_workflow
+
+    steps = yaml.safe_load(ci_workflow("evals/failures"))["jobs"]["failgate"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    gate = next(s for s in steps if "failgate gate" in s.get("run", ""))
+    assert gate["run"] == 'failgate gate --base "origin/$TARGET" --format junit --output failgate-gate.xml'
+    assert gate["env"]["TARGET"] == "${{ github.base_ref || github.ref_name }}"
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["if"] == "always()" and upload["with"]["path"] == "failgate-gate.xml"

@@ -11,6 +11,9 @@ Why each piece is there:
   merge is caught. The second run against the PR's head catches lines of the
   branch's own side lost in the same merge.
 - on push: the pushed commits against what the branch was before.
+- `failgate gate --base origin/$TARGET` (issue 6): the same gate as the
+  pre-push hook, against the PR's target (or the pushed branch); JUnit for
+  the checks page, Markdown for the run summary.
 """
 from __future__ import annotations
 
@@ -58,4 +61,17 @@ jobs:
       - name: ledger against the branch before this push
         if: github.event_name == 'push' && github.event.before != '{_ZERO}'
         run: failgate check-ledger --base "${{{{ github.event.before }}}}"
+      # The gate runs your agent: install what it imports first (e.g. `pip install -e .`).
+      # It writes its Markdown summary to $GITHUB_STEP_SUMMARY itself.
+      - name: gate (100 % on the failure set, zero flips since the target)
+        env:
+          TARGET: ${{{{ github.base_ref || github.ref_name }}}}
+        run: failgate gate --base "origin/$TARGET" --format junit --output failgate-gate.xml
+      - name: upload the gate's JUnit report
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: failgate-gate-junit
+          path: failgate-gate.xml
+          if-no-files-found: ignore
 """
