@@ -1,10 +1,12 @@
 """Assemble traces from spans, streaming (OTLP and OpenInference exports).
 
 Span-based exports interleave traces and split one trace across batches, so
-spans are grouped by trace id. A trace is complete when its root span (no
-parent) has arrived: tracers export a span when it ends and the root ends
-last, so its children are already buffered. Traces still open at the end of
-the file are built from what arrived. At most `max_open` traces are held; past
+spans are grouped by trace id. A trace is built once its root span (no
+parent) has arrived and another `grace` spans have been read after it:
+tracers export a span when it ends and the root ends last, so children
+usually come before it, but exports sorted by start time (Phoenix) put the
+root first. Traces still open at the end of the file are built from what
+arrived. At most `max_open` traces are held; past
 that the oldest is built early (memory stays bounded on a huge export whose
 roots are missing). Spans that arrive for a trace already built are counted
 and ignored (ids of the last `remember` built traces are kept for that).
@@ -41,13 +43,15 @@ Builder = Callable[[list[Span], str], "Trace | None"]
 
 class Assembler:
     def __init__(self, build: Builder, path: str, stats: ReadStats, *, max_open: int = 10_000,
-                 remember: int = 10_000) -> None:
+                 remember: int = 10_000, grace: int = 2_000) -> None:
         self.build = build
         self.path = path
         self.stats = stats
         self.max_open = max_open
         self.open: "collections.OrderedDict[str, list[Span]]" = collections.OrderedDict()
-        self.rooted: set[str] = set()
+        self.rooted: collections.deque[tuple[int, str]] = collections.deque()  # (span count at root, trace)
+        self.seen = 0
+        self.grace = grace
         self.done: set[str] = set()
         self.done_order: collections.deque[str] = collections.deque()
         self.remember = remember
@@ -59,13 +63,14 @@ class Assembler:
             if span.trace_id in self.done:
                 self.late += 1
                 continue
+            self.seen += 1
             self.open.setdefault(span.trace_id, []).append(span)
             if span.is_root:
-                self.rooted.add(span.trace_id)
-        # Build after the whole record: a batch may hold a root before its children.
-        for trace_id in [t for t in self.rooted if t in self.open]:
-            yield from self._emit(trace_id)
-        self.rooted.clear()
+                self.rooted.append((self.seen, span.trace_id))
+        while self.rooted and self.seen - self.rooted[0][0] >= self.grace:
+            _, trace_id = self.rooted.popleft()
+            if trace_id in self.open:
+                yield from self._emit(trace_id)
         while len(self.open) > self.max_open:
             yield from self._emit(next(iter(self.open)))
 
