@@ -229,6 +229,14 @@ class GitRepo:
         obj = self.repo[entry.id]
         return obj.data if isinstance(obj, pygit2.Blob) else None
 
+    def get_blob_id(self, rev: str, path: str) -> str | None:
+        """The blob id of `path` at `rev` (None when absent): equal ids mean equal
+        bytes, so a 30 MB history need not be read twice to learn it did not change."""
+        try:
+            return str(self._tree(rev)[path].id)
+        except KeyError:
+            return None
+
     def read_tree_files(self, rev: str, directory: str) -> dict[str, bytes]:
         """The regular files directly inside `directory` at `rev` (name -> bytes);
         empty when the directory does not exist there. Not recursive."""

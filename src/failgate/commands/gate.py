@@ -175,6 +175,25 @@ def _check_set_file(selection: Any) -> None:
         raise FailgateError(f"{path}: invalid set file", exit_code=1, findings=findings)
 
 
+def _now_selection(eval_config: Any, dataset: Any) -> Any:
+    """The failure set at the commit under test, parsed once from its blobs (evalcases'
+    own loader would also parse the 100,000-line history, which the gate reads otherwise)."""
+    from failgate import evalcases
+
+    if "cases.yaml" not in dataset.present:
+        raise FailgateError(f"no {dataset.path('cases.yaml')} at the commit under test; the gate needs the dataset")
+    errors = [f for f in dataset.findings if f.is_error]
+    if errors or dataset.cases_doc is None:
+        raise FailgateError("the dataset at the commit under test cannot be read; fix these first",
+                            exit_code=1, findings=errors)
+    directory = eval_config.dataset_dir
+    items = evalcases._items(dataset.cases, dataset.cases_doc, directory, gating=True, source="cases")
+    if dataset.watchlist_doc is not None:
+        items += evalcases._items(dataset.watchlist, dataset.watchlist_doc, directory, gating=False, source="watchlist")
+    return evalcases.Selection(items, evalcases._taxonomy(dataset.header), evalcases.FAILURE_SET,
+                               directory / "cases.yaml")
+
+
 def evaluate(settings: GateSettings) -> Any:
     import tempfile
 
@@ -184,7 +203,7 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.dataset import parse_dataset
     from failgate.gate import Range, decide, retired_cases
     from failgate.gitrepo import FETCH_HINT, open_repo
-    from failgate.history import fold_events, split_range
+    from failgate.history import fold_latest, range_events
     from failgate.judge import JudgeOptions
     from failgate.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
     from failgate.runner import EvalCase, run_eval
@@ -206,12 +225,22 @@ def evaluate(settings: GateSettings) -> Any:
         root = tree / root_rel if root_rel else tree
         eval_config = load_config(root)
         dataset_rel = repo.relpath(config.root / eval_config.dataset_dir.relative_to(root))
-        selection = evalcases.load_selection(eval_config)
-        base_files = repo.read_tree_files(merge_base, dataset_rel)
-        history_now = repo.get_blob(commit, f"{dataset_rel}/{HISTORY_FILE}" if dataset_rel else HISTORY_FILE)
-        base_events, range_events = split_range(base_files.get(HISTORY_FILE), history_now)
-        baseline = fold_events(base_events)
-        base_dataset = parse_dataset(dataset_rel, cases=base_files.get(CASES_FILE), watchlist=base_files.get(WATCHLIST_FILE))
+
+        def blob(rev: str, name: str) -> bytes | None:
+            return repo.get_blob(rev, f"{dataset_rel}/{name}" if dataset_rel else name)
+
+        def unchanged(name: str) -> bool:
+            path = f"{dataset_rel}/{name}" if dataset_rel else name
+            return repo.get_blob_id(merge_base, path) == repo.get_blob_id(commit, path)
+
+        # Most pushes touch neither file: equal blob ids mean equal bytes, parsed once.
+        now_dataset = parse_dataset(dataset_rel, cases=blob(commit, CASES_FILE), watchlist=blob(commit, WATCHLIST_FILE))
+        base_dataset = now_dataset if unchanged(CASES_FILE) and unchanged(WATCHLIST_FILE) else parse_dataset(
+            dataset_rel, cases=blob(merge_base, CASES_FILE), watchlist=blob(merge_base, WATCHLIST_FILE))
+        selection = _now_selection(eval_config, now_dataset)
+        base_history = blob(merge_base, HISTORY_FILE)
+        added = [] if unchanged(HISTORY_FILE) else range_events(base_history, blob(commit, HISTORY_FILE))
+        baseline = fold_latest(base_history, base_dataset.case_ids())
         now_cases = [i.case for i in selection.cases if i.source == "cases"]
         now_watch = [i.case for i in selection.cases if i.source == "watchlist"]
         retired = retired_cases(baseline, base_dataset.cases, now_cases, now_watch)
@@ -238,7 +267,7 @@ def evaluate(settings: GateSettings) -> Any:
 
     return decide(
         range=Range(commit, merge_base, base_name, tuple(notes)), baseline=baseline,
-        base_cases=base_dataset.cases, now_cases=now_cases, range_events=range_events, result=result,
+        base_cases=base_dataset.cases, now_cases=now_cases, range_events=added, result=result,
         retired=retired, retired_result=retired_result, sets=sets, mode=mode,
     )
 
