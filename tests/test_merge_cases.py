@@ -242,3 +242,78 @@ def test_driver_cli_writes_ours_and_exits_1_with_the_fix(tmp_path: Path, capsys:
     (tmp_path / "B").write_text(cases_file(block(1), block(2), block(3), block(5)))
     assert cli.main(["merge-driver", *paths, "evals/failures/cases.yaml", "7"]) == 0
     assert ids((tmp_path / "A").read_bytes())[-2:] == ["AGTFAIL-0004", "AGTFAIL-0005"]
+
+
+# -- properties: random edits on both sides ------------------------------------
+
+import datetime as _dt  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dataset_builder import event  # noqa: E402
+from failgate.casefile import set_entry_scalar  # noqa: E402
+from failgate.checks.validate import validate_dataset  # noqa: E402
+from failgate.dataset import parse_dataset  # noqa: E402
+from failgate.merge.history import merge_history  # noqa: E402
+from failgate.merge.ledger import merge_ledger  # noqa: E402
+from failgate.model import case_number  # noqa: E402
+from failgate.removal import remove_case  # noqa: E402
+from failgate.yamlstrict import load_yaml_text  # noqa: E402
+
+NOW = _dt.datetime(2026, 5, 12, 8, 0, tzinfo=_dt.timezone.utc)
+BASE_HISTORY = "".join(event(f"01KRBASE{n:018d}", f"AGTFAIL-{n:04d}") for n in (1, 2, 3))
+BASE_LEDGER = "schema_version: 1\nremoved: []\n"
+
+OPS = st.lists(
+    st.tuples(st.sampled_from(["add", "edit", "remove"]), st.integers(0, 10), st.integers(0, 2)), max_size=4
+)
+
+
+def apply(side: str, ops: list[tuple[str, int, int]]) -> tuple[str, str, str]:
+    """One branch's work: promotions (the next id, or one a little above it),
+    edits of any case, removals of base cases through `failgate remove`."""
+    cases, ledger, history = BASE, BASE_LEDGER, BASE_HISTORY
+    for step, (kind, pick, offset) in enumerate(ops):
+        doc = load_yaml_text(cases, "cases.yaml")
+        present = [c["id"] for c in doc.data["cases"]]
+        if kind == "add":
+            used = present + [f"AGTFAIL-{n:04d}" for n in (1, 2, 3)] + [
+                e["id"] for e in load_yaml_text(ledger, "l").data["removed"] or []]
+            number = max(case_number(i) or 0 for i in used) + 1 + offset
+            title = f"{side} case {step}"
+            cases = cases.replace("cases: []\n", "cases:\n").rstrip("\n") + "\n\n" + block(number, title)
+            history += event(f"01KR{ {'ours': 'AA', 'theirs': 'BB'}[side]}{step:020d}", f"AGTFAIL-{number:04d}")
+        elif kind == "edit" and present:
+            target = present[pick % len(present)]
+            cases = set_entry_scalar(doc, "cases", target, "severity", f"P{(pick + offset) % 4}")
+        elif kind == "remove":
+            base_ids = [i for i in present if i in ("AGTFAIL-0001", "AGTFAIL-0002", "AGTFAIL-0003")]
+            if base_ids:
+                target = base_ids[pick % len(base_ids)]
+                done = remove_case(cases_text=cases, removed_text=ledger, history_text=history, case_id=target,
+                                   reason=f"{side} retired it", by=side, now=NOW)
+                cases, ledger, history = done.cases, done.removed, done.history
+    return cases, ledger, history
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(OPS, OPS)
+def test_random_edits_merge_into_a_valid_dataset_or_a_reported_conflict(ours_ops: list, theirs_ops: list) -> None:
+    (oc, ol, oh), (tc, tl, th) = apply("ours", ours_ops), apply("theirs", theirs_ops)
+    merged = merge_cases(BASE.encode(), oc.encode(), tc.encode())
+    if not merged.clean:
+        assert merged.conflicts and b"<<<<<<< ours" in merged.text
+        return
+    assert merge_cases(BASE.encode(), tc.encode(), oc.encode()).text == merged.text
+    ledger = merge_ledger(BASE_LEDGER.encode(), ol.encode(), tl.encode())
+    history, report = merge_history(BASE_HISTORY.encode(), oh.encode(), th.encode())
+    if not (ledger.clean and report.clean):
+        return  # those drivers reported their own conflict
+    dataset = parse_dataset("", cases=merged.text, removed=ledger.text, history=history)
+    errors = [f"{f.code} {f.message}" for f in validate_dataset(dataset) if f.is_error]
+    assert errors == []
+    # Nothing lost: every case either side had is merged in, or in the ledger.
+    kept = set(dataset.case_ids()) | set(dataset.removed_ids())
+    for side_cases in (oc, tc):
+        assert {c["id"] for c in load_yaml_text(side_cases, "s").data["cases"]} <= kept

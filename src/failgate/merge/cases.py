@@ -294,10 +294,15 @@ def merge_cases(base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases.y
     conflicts = [_describe(p, path) for p in header_problems + case_problems]
     collisions = [Collision(str(p.key), _title(p.units[1]), _title(p.units[2])) for p in case_problems
                   if is_collision(p)]
-    trailer = pick3(sb.trailer, so.trailer, st.trailer)
-    if so.trailer != st.trailer and sb.trailer not in (so.trailer, st.trailer):
+    # Blank lines at the top of the trailer are what removing the last case
+    # leaves behind, not a change of the trailer: compare without them.
+    cores = [s.trailer.lstrip("\n") for s in (sb, so, st)]
+    trailer = pick3(*cores)
+    if trailer:
+        trailer = "\n" * pick3(*(len(s.trailer) - len(c) for s, c in zip((sb, so, st), cores))) + trailer
+    if cores[1] != cores[2] and cores[0] not in cores[1:]:
         conflicts.append("both sides changed the lines after the last case differently")
-        trailer = markers(sb.trailer, so.trailer, st.trailer, marker_size)
+        trailer = markers(*cores, marker_size)
     rhythm = 1 if any(u.trail for s in (sb, so, st) for u in s.cases) else 0
     out = "".join(_render_piece(p, marker_size) for p in header)
     if not cases:
