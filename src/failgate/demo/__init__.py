@@ -15,6 +15,7 @@ STEPS: list[tuple[str, str]] = [
     ("step_eval", "the eval is green; a past bug comes back and exactly its failure mode goes red"),
     ("step_merge", "two branches record results and remove cases at once; the merge is clean"),
     ("step_ledger", "a commit that silently drops a case is refused; `failgate remove` makes it pass"),
+    ("step_intake", "production traces -> the intake funnel -> a reviewed, reproduced, promoted case"),
     ("step_gate", "a green baseline on main; a branch breaks a case and deprecates it; the pre-push gate refuses it"),
 ]
 
