@@ -97,3 +97,30 @@ def mutated_events(draw: st.DrawFn) -> object:
 @given(mutated_events())
 def test_event_check_agrees_with_jsonschema(event: object) -> None:
     assert compile_checker("history-event.schema.json")(event) == validator_for("history-event").is_valid(event)
+
+
+@st.composite
+def mutated_datasets(draw: st.DrawFn) -> dict:
+    data = example("cases.yaml")
+    return mutate(draw, data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_datasets())
+def test_validate_never_crashes_on_odd_shapes(data: dict) -> None:
+    """Whatever shape a hand edit leaves, validate answers with findings."""
+    import yaml
+
+    from failgate.checks.validate import validate_dataset
+    from failgate.dataset import parse_dataset
+
+    text = yaml.safe_dump(data, allow_unicode=True).encode()
+    history = (EXAMPLE / "history.jsonl").read_bytes()
+    removed = (EXAMPLE / "cases_removed.yaml").read_bytes()
+    dataset = parse_dataset("evals/failures", cases=text, removed=removed, history=history)
+    findings = validate_dataset(dataset)
+    schema_ok = validator_for("cases").is_valid(data) if isinstance(data, dict) else False
+    if not schema_ok:
+        assert any(f.is_error for f in findings)
+    for finding in findings:
+        assert finding.location.path.startswith("evals/failures/")
