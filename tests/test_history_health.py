@@ -101,3 +101,19 @@ def test_report_cli_text_and_json(git_repo: Path) -> None:
     data = json.loads(failgate(git_repo, "report", "--format", "json").stdout)
     assert data["active"] == 3 and data["flakiness"][0]["case_id"] == "AGTFAIL-0001"
     assert data["flakiness"][0]["disagreements"] == 1
+
+
+def test_fold_latest_agrees_with_the_full_fold_on_last_results() -> None:
+    events = (sequence("AGTFAIL-0001", "PPFP", "abcd") + sequence("AGTFAIL-0002", "PF", "ef", 10)
+              + [ev(30, "AGTFAIL-0002", "regressed"), ev(31, "AGTFAIL-0003", "promoted")])
+    data = jsonl(events).replace(b"\n", b"\r\n", 3) + b"garbage with \"result\"\n"
+    from failgate.history import fold_latest
+
+    full, latest = fold_bytes(data), fold_latest(data, ["AGTFAIL-0001", "AGTFAIL-0002", "AGTFAIL-0003"])
+    for case_id in ("AGTFAIL-0001", "AGTFAIL-0002"):
+        a, b = full.cases[case_id], latest.cases[case_id]
+        assert (a.last_outcome, a.last_judge, a.last_commit) == (b.last_outcome, b.last_judge, b.last_commit)
+    assert latest.cases["AGTFAIL-0001"].last_pass_commit == "d" * 40
+    assert "AGTFAIL-0003" not in latest.cases  # promoted, never run
+    # backwards: two AGTFAIL-0002 results, then AGTFAIL-0001's last one, and it stops there
+    assert fold_latest(data, ["AGTFAIL-0001"]).events == 3

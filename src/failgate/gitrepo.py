@@ -137,7 +137,9 @@ class GitRepo:
     # --detach` checks that commit out elsewhere without touching the user's
     # index, branch or uncommitted edits (libgit2's add_worktree needs a branch).
     def add_worktree(self, commit: str, path: Path) -> None:
-        self._git("worktree", "add", "--detach", "--quiet", str(path), commit)
+        # No hooks: `worktree add` runs post-checkout, and a throwaway tree needs
+        # neither the merge-driver registration nor the consumer's own hooks.
+        self._git("-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", "--quiet", str(path), commit)
 
     def remove_worktree(self, path: Path) -> None:
         import shutil
