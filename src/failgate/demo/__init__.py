@@ -17,6 +17,7 @@ STEPS: list[tuple[str, str]] = [
     ("step_ledger", "a commit that silently drops a case is refused; `failgate remove` makes it pass"),
     ("step_intake", "production traces -> the intake funnel -> a reviewed, reproduced, promoted case"),
     ("step_gate", "a green baseline on main; a branch breaks a case and deprecates it; the pre-push gate refuses it"),
+    ("step_promotions", "two branches add a case each and merge cleanly; two that took one id get a clear conflict and `failgate renumber`"),
 ]
 
 __all__ = ["DemoContext", "DemoFailure", "STEPS"]

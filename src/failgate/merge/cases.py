@@ -244,7 +244,8 @@ def _describe(problem: Problem, path: str) -> str:
     if is_collision(problem):
         return (f"id collision: {what} was given to two different cases, ours \"{_title(o)}\" and theirs "
                 f"\"{_title(t)}\". Ids are never reused, so one case needs a new id: run `{FIX_COMMAND}` (it gives "
-                f"theirs the next free id, rewrites its history.jsonl events and stages {path}), then `git commit`")
+                "theirs' case the next free id, rewrites its history.jsonl events and stages both files), "
+                "then `git commit`")
     if problem.kind == "add-add":
         return f"{what} was added on both sides with different text; keep one version"
     if problem.kind == "taxonomy":
