@@ -112,8 +112,8 @@ class GateDecision:
     def verdict(self) -> str:
         if self.passed:
             text = (f"PASS: all {len(self.result.gating)} gating case(s) pass, no flips since {self.range.merge_base[:10]}"
-                    + "".join(f"; {s.set_name} at {s.pass_rate * 100:.1f}% >= floor {s.floor_text}"
-                              for s in map(_SetView, self.sets)))
+                    + "".join(f"; {s.set_name} at {s.pass_rate * 100:.1f}% >= floor {(s.floor or 0) * 100:.1f}%"
+                              for s in self.sets))
         else:
             parts = []
             if self.flips:
@@ -127,13 +127,6 @@ class GateDecision:
         if self.mode == ADVISORY:
             text = f"ADVISORY MODE (gate.mode = \"advisory\"): exit 0 whatever the result. {text}"
         return text
-
-
-class _SetView:
-    def __init__(self, result: EvalResult) -> None:
-        self.set_name = result.set_name
-        self.pass_rate = result.pass_rate
-        self.floor_text = f"{(result.floor or 0) * 100:.1f}%"
 
 
 def _is_active(case: Mapping[str, Any]) -> bool:

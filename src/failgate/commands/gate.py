@@ -286,6 +286,14 @@ def execute(settings: GateSettings) -> int:
         click.echo(f"failgate gate: wrote the {settings.fmt} report to {settings.output}", err=True)
     else:
         click.echo(render(decision, settings.fmt, color=color and settings.fmt == "text"), nl=False)
+    from failgate.reporting import under_github_actions
+
+    if under_github_actions():
+        from failgate.eval_report.text import annotations
+
+        # failing active cases (flipped or not) as ::error at their line in cases.yaml
+        for line in annotations(decision.result):
+            click.echo(line)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         # GitHub renders this file on the run's page; append, other steps write there too.
