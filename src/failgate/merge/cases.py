@@ -277,8 +277,13 @@ def merge_cases(base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases.y
         sb, so, st = (split(v, name) for v, name in zip(texts, ("base", "ours", "theirs")))
     except SplitError as exc:
         return _whole_conflict(texts, marker_size, [f"{exc}; resolve by hand"])
-    dupes = [f"{name} has {u.label} twice" for name, s in (("base", sb), ("ours", so), ("theirs", st))
-             for i, u in enumerate(s.cases) if any(v.key == u.key for v in s.cases[:i])]
+    dupes = []
+    for name, s in (("base", sb), ("ours", so), ("theirs", st)):
+        seen: set[Hashable] = set()
+        for unit in s.cases:
+            if unit.key in seen:
+                dupes.append(f"{name} has {unit.label} twice")
+            seen.add(unit.key)
     if dupes:
         return _whole_conflict(texts, marker_size, dupes)
     target = sb.indent if sb.indent is not None else min(
@@ -312,8 +317,8 @@ def merge_cases(base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases.y
         trail = 0 if index == len(cases) - 1 else (piece.trail if piece.trail else rhythm)
         out += _render_piece(piece, marker_size) + "\n" * trail
     out += trailer
-    added = (sum(1 for u in so.cases if u.key not in {v.key for v in sb.cases}),
-             sum(1 for u in st.cases if u.key not in {v.key for v in sb.cases}))
+    base_keys = {u.key for u in sb.cases}
+    added = (sum(1 for u in so.cases if u.key not in base_keys), sum(1 for u in st.cases if u.key not in base_keys))
     if conflicts:
         return CasesMerge(False, out.encode(), conflicts, collisions, added)
     problem = _verify(out, cases, pick3(*tax))

@@ -108,11 +108,12 @@ def _reference_order(base: list[Hashable], ours: list[Hashable], theirs: list[Ha
                      kept: set[Hashable]) -> list[Hashable] | None:
     """Order of the surviving base units; None when both sides reordered differently."""
     kept_base = [k for k in base if k in kept]
+    in_base = set(base)
     orders = []
     for side in (ours, theirs):
         present = set(side)
         as_base = [k for k in kept_base if k in present]
-        as_side = [k for k in side if k in kept and k in set(base)]
+        as_side = [k for k in side if k in kept and k in in_base]
         orders.append(None if as_side == as_base else as_side)
     o, t = orders
     if o is not None and t is not None and o != t:
@@ -123,10 +124,12 @@ def _reference_order(base: list[Hashable], ours: list[Hashable], theirs: list[Ha
     # The reordering side's order, with units it lacks (delete/edit conflicts)
     # after their predecessor in the base.
     result = list(moved)
+    placed = set(result)
     for index, key in enumerate(kept_base):
-        if key not in result:
-            before = [k for k in kept_base[:index] if k in result]
+        if key not in placed:
+            before = [k for k in kept_base[:index] if k in placed]
             result.insert(result.index(before[-1]) + 1 if before else 0, key)
+            placed.add(key)
     return result
 
 
