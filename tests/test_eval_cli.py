@@ -347,7 +347,7 @@ def test_failgate_toml_and_open_sections(project: Any, capsys: pytest.CaptureFix
     project.write(GREEN, config="")
     (project.root / "pyproject.toml").unlink()
     (project.root / "failgate.toml").write_text(
-        f'agent = "{project.agent}"\n[gate]\nmode = "advisory"\n[intake]\nanything = 1\n[judge]\nextra_refusal_patterns = ["nope"]\n')
+        f'agent = "{project.agent}"\n[gate]\nmode = "advisory"\n[intake]\nmax_candidates = 10\n[judge]\nextra_refusal_patterns = ["nope"]\n')
     assert run_cli(capsys)[0] == 0
     (project.root / "failgate.toml").write_text(f'agent = "{project.agent}"\njobz = 1\n')
     code, _, err = run_cli(capsys)

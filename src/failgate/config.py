@@ -306,6 +306,10 @@ def validate(raw: Mapping[str, Any], source: Path, text: str, prefix: tuple[str,
         line = lines.find(prefix + path) or lines.find(prefix)
         findings.append(Finding("CONFIG", message, Location(str(source), line)))
 
+    # Sections declared by the modules that own them must be strict for every
+    # command, not only for the one that happened to import them first.
+    import failgate.intake.settings  # noqa: F401  (declares [intake])
+
     top = Table({**SCHEMA, **SECTIONS})
     _check_table(raw, top, (), report)
     if "agent" in raw and "agent_command" in raw:

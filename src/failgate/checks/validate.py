@@ -385,7 +385,8 @@ def validate_dataset(
         taxonomy, modes = _taxonomy_findings(dataset)
         findings.extend(taxonomy)
         # Bare-string modes beyond v1's seven are reported once, by the taxonomy check.
-        for index, entry in enumerate(dataset.header.get("failure_modes") or []):
+        modes_list = dataset.header.get("failure_modes")
+        for index, entry in enumerate(modes_list if isinstance(modes_list, list) else []):
             if isinstance(entry, str):
                 suppressed.add(("failure_modes", index))
         # Fixture paths get their own finding (FIXTURE) with a readable message.
