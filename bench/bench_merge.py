@@ -21,7 +21,6 @@ these figures come from is a noisy shared 2-core machine.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -83,7 +82,6 @@ def measure(
         match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
         rss = int(match.group(1)) / 1024 if match else float("nan")
         return wall, rss, proc.returncode
-    import resource  # pragma: no cover - fallback without GNU time
 
     runner = (
         "import resource,subprocess,sys,time;t=time.perf_counter();"

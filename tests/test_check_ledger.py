@@ -15,7 +15,7 @@ from conftest import commit_all, git, no_git_env
 from failgate.checks.ledger import check_ledger
 from failgate.cli import main
 from failgate.dataset import parse_dataset
-from ledger_data import HEADER, LEDGER_EMPTY, MODES_V1, case_block, cases_text, event, history_text, write_dataset
+from ledger_data import HEADER, LEDGER_EMPTY, case_block, cases_text, event, history_text, write_dataset
 
 DS = "evals/failures"
 

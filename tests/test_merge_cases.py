@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from dataset_builder import HEADER, POLICY_INPUT, case_block
+from dataset_builder import HEADER, case_block
 from failgate import cli
 from failgate.merge import DRIVERS, gitattributes_lines
 from failgate.merge.cases import merge_cases

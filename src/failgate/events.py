@@ -61,3 +61,11 @@ def append_event_text(history_text: str, event: dict[str, Any]) -> str:
     if history_text and not history_text.endswith("\n"):
         history_text += "\n"
     return history_text + event_line(event)
+
+
+def default_actor(email: str | None) -> str:
+    """Who an event is by when no --by is given: `ci` under CI (CI=true is set
+    by GitHub, GitLab, Buildkite, CircleCI...), else the git author's e-mail."""
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        return "ci"
+    return email or os.environ.get("USER") or "unknown"

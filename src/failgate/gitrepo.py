@@ -124,6 +124,10 @@ class GitRepo:
             return None
         return str(value) if value else None
 
+    def get_user_email(self) -> str | None:
+        """Who git would name as the author: GIT_AUTHOR_EMAIL, else user.email."""
+        return os.environ.get("GIT_AUTHOR_EMAIL") or self.get_config("user.email")
+
     def get_dirty_paths(self) -> list[str]:
         """Tracked paths whose index or work-tree content differs from HEAD."""
         import pygit2

@@ -162,7 +162,7 @@ def render_text(report: HealthReport) -> str:
         lines += ["", "regressed more than once (structurally fragile: worth an architectural fix):"]
         lines += [f"  {i}  regressed_count {n}" for i, n in r.fragile]
     if r.prune:
-        lines += ["", f"prune candidates (no failure in 9 months):"]
+        lines += ["", "prune candidates (no failure in 9 months):"]
         lines += [f"  {i}  last failure {d}" for i, d in r.prune]
     if r.no_remediation:
         lines += ["", f"without remediation: {', '.join(r.no_remediation)}"]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -90,11 +89,9 @@ def regressed_counts(fold: HistoryFold, events: Sequence[dict[str, Any]]) -> dic
 
 
 def actor(repo: Any) -> str:
-    """`ci` under CI (CI=true is set by GitHub, GitLab, Buildkite, CircleCI...), else git user.email."""
-    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-        return "ci"
-    email = repo.get_config("user.email") if repo is not None else None
-    return email or os.environ.get("USER") or "unknown"
+    from failgate.events import default_actor
+
+    return default_actor(repo.get_user_email() if repo is not None else None)
 
 
 def _edit_counts(text: str, path: str, counts: dict[str, int]) -> tuple[str, dict[str, int]]:

@@ -18,7 +18,6 @@ can point at `file:line:col`.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any, Sequence
 

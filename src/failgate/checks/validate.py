@@ -342,6 +342,7 @@ def _history_findings(dataset: Dataset, known_ids: set[str]) -> list[Finding]:
     path = dataset.path(HISTORY_FILE)
     findings = []
     seen: dict[str, int] = {}
+    unknown: dict[str, list[int]] = {}
     for lineno, event in dataset.events():
         if fast is not None and fast(event):
             errors = []
@@ -362,9 +363,19 @@ def _history_findings(dataset: Dataset, known_ids: set[str]) -> list[Finding]:
                 seen[event_id] = lineno
         case_id = event.get("case_id")
         if isinstance(case_id, str) and case_id not in known_ids:
-            findings.append(
-                Finding("UNKNOWN_CASE", f"event names {case_id}, which is neither a case nor a removed case", Location(path, lineno, 1))
+            unknown.setdefault(case_id, []).append(lineno)
+    # One finding per unknown case, not one per event: dropping a case with a
+    # long history would otherwise bury the message under identical lines.
+    for case_id, lines in unknown.items():
+        more = f" (and {len(lines) - 1} more event(s), lines {', '.join(map(str, lines[1:6]))}{', ...' if len(lines) > 6 else ''})" if len(lines) > 1 else ""
+        findings.append(
+            Finding(
+                "UNKNOWN_CASE",
+                f"event names {case_id}{more}, which is neither a case nor a removed case; "
+                f"if it was deleted by hand, restore it and remove it on the record with `failgate remove`",
+                Location(path, lines[0], 1),
             )
+        )
     return findings
 
 

@@ -19,7 +19,6 @@ The agent runs outside the lock: a slow agent must not block `eval --record`.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -41,17 +40,16 @@ def _read(path: Path, display: str) -> str | None:
     return decode(path.read_bytes(), display) if path.is_file() else None
 
 
-def _actor() -> str | None:
-    import subprocess
+def _actor() -> str:
+    from failgate.events import default_actor
+    from failgate.findings import FailgateError
+    from failgate.gitrepo import open_repo
 
-    for key in ("user.email", "user.name"):
-        try:
-            out = subprocess.run(["git", "config", key], capture_output=True, text=True, timeout=5)
-        except (OSError, subprocess.SubprocessError):
-            return os.environ.get("USER")
-        if out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip()
-    return os.environ.get("USER")
+    try:
+        email = open_repo().get_user_email()
+    except FailgateError:
+        email = None
+    return default_actor(email)
 
 
 def reproduce(config: Any, case: dict[str, Any], directory: Path) -> Any:

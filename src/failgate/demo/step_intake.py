@@ -57,7 +57,7 @@ def run(ctx: DemoContext) -> None:
     ctx.say(
         "Only failed runs were kept, order_status was capped at its share, the four repeats of a known case "
         "became one recurrence line, and no e-mail address made it into the review file. A promotion with "
-        f"TODOs left is refused at their lines:"
+        "TODOs left is refused at their lines:"
     )
     ctx.failgate("promote", shown, "--candidate", number, expect=1)
     _fill(review, int(number))

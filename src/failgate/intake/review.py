@@ -147,7 +147,7 @@ def manual_entry(*, ticket: str, by: str | None, today: str) -> dict[str, Any]:
         "candidate": 1,
         "kind": "new",
         "title": TODO_TITLE,
-        "failure_mode": f"TODO: one of the taxonomy's failure modes",
+        "failure_mode": "TODO: one of the taxonomy's failure modes",
         "severity": TODO_SEVERITY,
         "blast_radius": TODO_BLAST,
         "status": "active",
