@@ -71,9 +71,15 @@ def load_selection(config: Config, set_name: str | None = None, *, watchlist: bo
             exit_code=2,
         )
     dataset = read_dataset(directory, _display(directory, config.root))
+    return selection_from_dataset(dataset, directory, watchlist=watchlist)
+
+
+def selection_from_dataset(dataset: Any, directory: Path, *, watchlist: bool = True, what: str = "the dataset") -> Selection:
+    """The failure set of an already parsed dataset (from the work tree or from
+    blobs at a revision); `directory` is where its fixtures are on disk."""
     errors = [f for f in dataset.findings if f.is_error]
     if errors or dataset.cases_doc is None:
-        raise FailgateError("the dataset cannot be read; fix these first", exit_code=1, findings=errors)
+        raise FailgateError(f"{what} cannot be read; fix these first", exit_code=1, findings=errors)
     items = _items(dataset.cases, dataset.cases_doc, directory, gating=True, source="cases")
     if watchlist and dataset.watchlist_doc is not None:
         items += _items(dataset.watchlist, dataset.watchlist_doc, directory, gating=False, source="watchlist")

@@ -182,16 +182,7 @@ def _now_selection(eval_config: Any, dataset: Any) -> Any:
 
     if "cases.yaml" not in dataset.present:
         raise FailgateError(f"no {dataset.path('cases.yaml')} at the commit under test; the gate needs the dataset")
-    errors = [f for f in dataset.findings if f.is_error]
-    if errors or dataset.cases_doc is None:
-        raise FailgateError("the dataset at the commit under test cannot be read; fix these first",
-                            exit_code=1, findings=errors)
-    directory = eval_config.dataset_dir
-    items = evalcases._items(dataset.cases, dataset.cases_doc, directory, gating=True, source="cases")
-    if dataset.watchlist_doc is not None:
-        items += evalcases._items(dataset.watchlist, dataset.watchlist_doc, directory, gating=False, source="watchlist")
-    return evalcases.Selection(items, evalcases._taxonomy(dataset.header), evalcases.FAILURE_SET,
-                               directory / "cases.yaml")
+    return evalcases.selection_from_dataset(dataset, eval_config.dataset_dir, what="the dataset at the commit under test")
 
 
 def evaluate(settings: GateSettings) -> Any:
