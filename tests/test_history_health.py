@@ -62,11 +62,19 @@ def test_report_tells_a_steady_regression_from_a_flaky_case() -> None:
     cases = [{"id": f"AGTFAIL-000{n}", "status": "active", "failure_mode": "hallucination", "severity": "P1",
               "intent": "refund", "discovered_at": "2026-05-01", "remediation": [{"date": "2026-05-02"}]}
              for n in (1, 2)]
+    cases[1]["remediation"] = []  # AGTFAIL-0002 recovers with no fix on record
     fold = fold_events(sequence("AGTFAIL-0001", "PPFF", "abcd") + sequence("AGTFAIL-0002", "PFPFP", "abcde", 10))
     report = build_report({}, cases, [], fold, dt.date(2026, 5, 10))
     by_id = {f.case_id: f for f in report.flakiness}
     assert by_id["AGTFAIL-0001"].flip_rate == 1 / 3 and by_id["AGTFAIL-0001"].verdict.startswith("steady")
     assert by_id["AGTFAIL-0002"].flip_rate == 1.0 and by_id["AGTFAIL-0002"].verdict.startswith("flaky")
+    assert by_id["AGTFAIL-0002"].unexplained_recoveries == 2
+    # The same outcomes, each recovery following a dated fix: a fragile case
+    # that regressed twice, not a flaky one (change-only recording makes the
+    # outcomes alternate either way).
+    cases[1]["remediation"] = [{"date": "2026-05-02"}, {"date": "2026-05-05"}]
+    fixed = {f.case_id: f for f in build_report({}, cases, [], fold, dt.date(2026, 5, 10)).flakiness}
+    assert fixed["AGTFAIL-0002"].unexplained_recoveries == 0 and fixed["AGTFAIL-0002"].verdict.startswith("steady")
     same_commit = fold_events(sequence("AGTFAIL-0001", "PF", "aa"))
     flaky = build_report({}, cases, [], same_commit, dt.date(2026, 5, 10)).flakiness[0]
     assert flaky.disagreements == 1 and "different outcomes at one commit" in flaky.verdict

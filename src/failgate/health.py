@@ -12,9 +12,13 @@ What it looks for (DESIGN.md `report`, issue 6):
 - per case, the flip rate (flips / (recorded runs - 1)) and same-commit
   disagreements, so a steady regression (pass, pass, fail, fail) reads
   differently from a flaky case (pass, fail, pass, fail) that belongs on the
-  watchlist. Note: `eval --record` appends only changes, so a case recorded
-  that way shows alternating outcomes; a high flip rate is called flaky only
-  over 4 or more runs, and any same-commit disagreement is flaky by definition.
+  watchlist. `eval --record` appends only changes, so recorded outcomes
+  alternate by construction and the flip rate alone cannot tell the two
+  apart. What can: a steady regression recovers because someone fixed it (a
+  `remediation` entry of the case, or a `remediated` event, dated between the
+  failure and the recovery); a flaky case recovers by itself. So a case is
+  called flaky when it recovered without a recorded fix twice or more, or
+  when one commit was recorded with both outcomes (flaky by definition).
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from failgate.model import FAILURE_MODES_V1, SEVERITIES
 SIZE_MIN, SIZE_MAX = 60, 200
 INTENT_SHARE_MAX = 0.30
 PRUNE_AFTER_DAYS = 274  # 9 months
-FLAKY_RATE, FLAKY_MIN_RUNS = 0.5, 4
+FLAKY_RECOVERIES = 2  # unexplained fail -> pass recoveries that make a case flaky
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,16 +44,33 @@ class Flakiness:
     flip_rate: float | None
     disagreements: int
     outcomes: str  # "P P F F", for people
+    unexplained_recoveries: int = 0  # fail -> pass with no fix recorded in between
 
     @property
     def verdict(self) -> str:
         if self.disagreements:
             return "flaky (different outcomes at one commit): move it to the watchlist or make it deterministic"
-        if self.flip_rate is not None and self.runs >= FLAKY_MIN_RUNS and self.flip_rate > FLAKY_RATE:
-            return "flaky (flips back and forth): move it to the watchlist or make it deterministic"
+        if self.unexplained_recoveries >= FLAKY_RECOVERIES:
+            return (f"flaky (recovered {self.unexplained_recoveries} times without a recorded fix): "
+                    "move it to the watchlist or make it deterministic")
         if self.flips:
             return "steady (changes stick)"
         return "stable"
+
+
+def unexplained_recoveries(entry: Any, case: Mapping[str, Any]) -> int:
+    """fail -> pass transitions with no remediation dated between them."""
+    fixes = [str(r.get("date")) for r in case.get("remediation") or [] if isinstance(r, dict) and r.get("date")]
+    fixes += [ts[:10] for ts in entry.remediated_times]
+    count = 0
+    for before, after, failed_at, passed_at in zip(entry.outcomes, entry.outcomes[1:], entry.result_times,
+                                                   entry.result_times[1:]):
+        if before != "fail" or after != "pass":
+            continue
+        low, high = (failed_at or "")[:10], (passed_at or "9999")[:10]
+        if not any(low <= fix <= high for fix in fixes):
+            count += 1
+    return count
 
 
 @dataclasses.dataclass
@@ -141,8 +162,9 @@ def build_report(
         if entry is None or entry.runs < 2:
             continue
         flakiness.append(Flakiness(case["id"], entry.runs, entry.flips, entry.flip_rate, len(entry.disagreements),
-                                   " ".join("P" if o == "pass" else "F" for o in entry.outcomes[-12:])))
-    flakiness.sort(key=lambda f: (-(f.disagreements > 0), -(f.flip_rate or 0), f.case_id))
+                                   " ".join("P" if o == "pass" else "F" for o in entry.outcomes[-12:]),
+                                   unexplained_recoveries(entry, case)))
+    flakiness.sort(key=lambda f: (-(f.disagreements > 0), -f.unexplained_recoveries, -(f.flip_rate or 0), f.case_id))
     return HealthReport(
         active=len(active), deprecated=len(cases) - len(active), watchlist=len(watchlist), by_mode=by_mode,
         by_severity=by_severity, by_intent=dict(intents.most_common()), warnings=warnings, fragile=fragile,
@@ -167,7 +189,8 @@ def render_text(report: HealthReport) -> str:
     if r.no_remediation:
         lines += ["", f"without remediation: {', '.join(r.no_remediation)}"]
     if r.flakiness:
-        lines += ["", "flip rate = flips / (recorded runs - 1); same-commit disagreements are flaky by definition:"]
+        lines += ["", "flip rate = flips / (recorded runs - 1); flaky = recovers without a recorded fix, "
+                      "or both outcomes at one commit:"]
         for f in r.flakiness:
             rate = "-" if f.flip_rate is None else f"{f.flip_rate:.2f}"
             lines.append(f"  {f.case_id}  runs {f.runs}  flips {f.flips}  rate {rate}  same-commit {f.disagreements}"

@@ -55,6 +55,8 @@ class CaseHistory:
     last_remediated_at: str | None = None
     recurrences: int = 0
     outcomes: list[str] = dataclasses.field(default_factory=list)  # result outcomes, in order
+    result_times: list[str | None] = dataclasses.field(default_factory=list)  # ts of each outcome
+    remediated_times: list[str] = dataclasses.field(default_factory=list)
     disagreements: set[str] = dataclasses.field(default_factory=set)  # commits with both outcomes
     _by_commit: dict[str, str] = dataclasses.field(default_factory=dict, repr=False)  # commit -> first outcome
 
@@ -114,6 +116,7 @@ def fold_events(events: Iterable[dict[str, Any]], skipped: int = 0) -> HistoryFo
                 entry.flips += 1
             entry.runs += 1
             entry.outcomes.append(outcome)
+            entry.result_times.append(ts)
             entry.last_outcome = outcome
             entry.last_judge = event.get("judge") if isinstance(event.get("judge"), str) else None
             entry.last_commit = commit
@@ -143,6 +146,8 @@ def fold_events(events: Iterable[dict[str, Any]], skipped: int = 0) -> HistoryFo
         elif kind == "remediated":
             entry.remediations += 1
             entry.last_remediated_at = ts
+            if ts is not None:
+                entry.remediated_times.append(ts)
         elif kind == "recurrence":
             entry.recurrences += 1
     return HistoryFold(cases, count, skipped)
