@@ -56,7 +56,8 @@ def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) ->
 @click.command(
     "merge-driver",
     context_settings={"ignore_unknown_options": True},
-    help="Three-way merge of an append-only ledger file (git's %O %A %B %P [%L] protocol). "
+    help="Three-way merge of a dataset file, called by git (%O %A %B %P [%L]): history.jsonl and "
+    "cases_removed.yaml as append-only ledgers keyed by id, cases.yaml case by case. "
     "Writes the result to %A; exit 0 merged, 1 conflict.",
 )
 @click.argument("base", metavar="%O")
