@@ -5,20 +5,11 @@ import json
 from pathlib import Path
 
 from failgate.hashing import input_hash
+from failgate.model import FAILURE_MODES_V1
 
-HEADER = """\
-# yaml-language-server: $schema=.schema/cases.schema.json
-schema_version: 1
-failure_modes:
-  - tool_invocation
-  - retrieval_miss
-  - hallucination
-  - multi_turn_drift
-  - refusal_overreach
-  - latency_breach
-  - blast_radius_breach
-cases:
-"""
+# The taxonomy block as people write it; the other test builders reuse it.
+MODES_V1_YAML = "failure_modes:\n" + "".join(f"  - {mode}\n" for mode in FAILURE_MODES_V1)
+HEADER = "# yaml-language-server: $schema=.schema/cases.schema.json\nschema_version: 1\n" + MODES_V1_YAML + "cases:\n"
 
 REFUND_INPUT = {"messages": [{"role": "user", "content": "Please refund order 8812, it arrived broken."}]}
 POLICY_INPUT = {"messages": [{"role": "user", "content": "What is the warranty on the kettle?"}]}

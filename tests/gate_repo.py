@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from conftest import commit_all, git, no_git_env
+from dataset_builder import MODES_V1_YAML
 from failgate.hashing import input_hash
 
 DS = "evals/failures"
@@ -27,19 +28,7 @@ def run(inp):
     say = inp.get("say", "")
     return {"output": "nope" if say in broken else say}
 '''
-HEADER = """\
-# The shop agent's failure dataset.
-schema_version: 1
-failure_modes:
-  - tool_invocation
-  - retrieval_miss
-  - hallucination
-  - multi_turn_drift
-  - refusal_overreach
-  - latency_breach
-  - blast_radius_breach
-cases:
-"""
+HEADER = "# The shop agent's failure dataset.\nschema_version: 1\n" + MODES_V1_YAML + "cases:\n"
 MODES = ("tool_invocation", "retrieval_miss", "hallucination")
 
 

@@ -4,18 +4,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from dataset_builder import MODES_V1_YAML
 from failgate.hashing import input_hash
 
-MODES_V1 = """\
-failure_modes:
-  - tool_invocation
-  - retrieval_miss
-  - hallucination
-  - multi_turn_drift
-  - refusal_overreach
-  - latency_breach
-  - blast_radius_breach
-"""
+MODES_V1 = MODES_V1_YAML
 
 HEADER = "# Failure dataset of the shop agent.\nschema_version: 1\n" + MODES_V1 + "cases:\n"
 LEDGER_EMPTY = "schema_version: 1\nremoved: []\n"
