@@ -6,6 +6,14 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from hypothesis import settings
+
+# Locally, property tests explore new examples on every run (that is how they
+# find bugs); in CI they replay a fixed sequence so a green main stays green
+# and a red run is reproducible. `HYPOTHESIS_PROFILE=dev` opts CI out.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("dev")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
 def no_git_env(env: dict[str, str] | None = None) -> dict[str, str]:

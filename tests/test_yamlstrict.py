@@ -91,12 +91,19 @@ values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=
 
 @settings(max_examples=150, deadline=None)
 @given(st.dictionaries(keys, values, min_size=1, max_size=6))
-def test_round_trip_of_safe_dump(data: dict) -> None:
-    """Whatever a YAML writer produces for plain data, the strict loader reads back as is."""
-    import yaml
+def test_round_trip_of_failgate_writes(data: dict) -> None:
+    """Whatever failgate writes (promote, remove, intake files), the strict loader reads back as is."""
+    from failgate.casefile import dump_yaml
 
-    text = yaml.safe_dump(data, allow_unicode=True)
-    assert load_yaml(text.encode(), "f.yaml").data == data
+    assert load_yaml(dump_yaml(data).encode(), "f.yaml").data == data
+
+
+@pytest.mark.parametrize("value", ["0E0", "1e5", "0o17", "0x1F", ".inf", "-.5", "true", "null", "~", "12", "no", "2026-05-01"])
+def test_strings_that_look_like_yaml_12_numbers_are_quoted(value: str) -> None:
+    """PyYAML (YAML 1.1) writes `0E0` and `0o17` plain; strict YAML 1.2 reads them as numbers."""
+    from failgate.casefile import dump_yaml
+
+    assert load_yaml(dump_yaml({"intent": value}).encode(), "f.yaml").data == {"intent": value}
 
 
 @settings(max_examples=150, deadline=None)

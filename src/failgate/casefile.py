@@ -114,11 +114,15 @@ def _set_empty_list(text: str, key: str) -> str:
     return "\n".join(lines)
 
 
+def dump_yaml(data: Any) -> str:
+    """YAML in the style of a hand-written dataset that the strict loader reads
+    back as exactly `data`."""
+    return yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=88, default_flow_style=False)
+
+
 def dump_entry(entry: dict[str, Any], indent: int = 0) -> str:
     """One entry as a `- ` block, in the style of a hand-written dataset."""
-    body = yaml.dump(
-        [entry], Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=88, default_flow_style=False
-    )
+    body = dump_yaml([entry])
     pad = " " * indent
     return "".join(pad + line if line.strip() else line for line in body.splitlines(keepends=True))
 
@@ -131,7 +135,18 @@ class _BlockDumper(yaml.SafeDumper):
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
+    from failgate.yamlstrict import resolve_plain
+
+    if "\n" in value:
+        style: str | None = "|"
+    elif not isinstance(resolve_plain(value), str):
+        # PyYAML quotes what YAML 1.1 would misread (`no`, dates) but writes
+        # `0E0` or `0o17` plain; failgate reads YAML 1.2's core schema, where
+        # those are numbers. Quote whatever the strict loader would not read
+        # back as this very string.
+        style = "'"
+    else:
+        style = None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -182,7 +197,7 @@ def set_entry_scalar(doc: YamlDocument, key: str, entry_id: str, field: str, val
 
     When the field is absent it is added as the entry's last key.
     """
-    rendered = yaml.safe_dump(value, default_flow_style=True).strip()
+    rendered = yaml.dump(value, Dumper=_BlockDumper, default_flow_style=True, allow_unicode=True, width=10**6).strip()
     if rendered.endswith("\n...") or rendered.endswith("..."):
         rendered = rendered.replace("\n...", "").replace("...", "").strip()
     block = find_block(doc, key, entry_id)

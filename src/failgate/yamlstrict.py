@@ -267,7 +267,8 @@ def compose(text: str, path: str) -> yaml.Node:
 _PLAIN_RESOLVERS = StrictResolver.yaml_implicit_resolvers
 
 
-def _resolve_plain(value: str) -> Any:
+def resolve_plain(value: str) -> Any:
+    """What the strict loader makes of `value` written as a plain (unquoted) scalar."""
     for tag, regexp in _PLAIN_RESOLVERS.get(value[:1] if value else "", ()):
         if regexp.match(value):
             return _convert(tag, value)
@@ -320,7 +321,6 @@ class _EventBuilder:
         ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
         MappingEndEvent, SequenceEndEvent, AliasEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
         DocumentStartEvent, StreamEndEvent = yaml.DocumentStartEvent, yaml.StreamEndEvent
-        resolve_plain = _resolve_plain
         allowed_tags = (None, "!", STR, MAP, SEQ)
         marks = self.marks
         # Frame: [container, children, pending key, pending key position]

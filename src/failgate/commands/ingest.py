@@ -129,7 +129,9 @@ def _ingest(config: object, settings: object, paths: list[Path], fmt: str, limit
         threshold=settings.similarity_threshold, since=cutoff,
     )
     if stats.findings:
-        print_findings(stats.findings, click.get_text_stream("stderr"))
+        import sys
+
+        print_findings(stats.findings, sys.stderr)
         if stats.skipped > len(stats.findings):
             click.echo(f"... and {stats.skipped - len(stats.findings)} more skipped records", err=True)
     funnel = funnel_text(result, stats, limit=limit, share=settings.max_intent_share, since=since)
