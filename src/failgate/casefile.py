@@ -36,19 +36,25 @@ def _is_comment_or_blank(line: str) -> bool:
 
 
 def entry_blocks(doc: YamlDocument, key: str) -> list[EntryBlock]:
-    """The blocks of the sequence under top-level `key`, in file order."""
+    """The blocks of the sequence under top-level `key`, in file order.
+
+    From the positions the loader recorded, not the node tree: the merge
+    driver splits three versions of a file this way on every merge.
+    """
     lines = doc.text.split("\n")
-    seq = _sequence_node(doc, key)
-    if seq is None or not seq.value:
+    items = doc.data.get(key) if isinstance(doc.data, dict) else None
+    marks = doc.marks.get(id(items)) if isinstance(items, list) else None
+    if not items or marks is None:
         return []
-    if seq.flow_style:
+    _, _, positions, flow, end_line, end_col = marks
+    if flow:
         raise FailgateError(
             f"{doc.path}: '{key}' is written in flow style ([...]); write one '- ' item per entry", exit_code=1
         )
-    item_lines = [node.start_mark.line for node in seq.value]
+    item_lines = [line for line, _ in positions]
     # The sequence's end mark sits on the first token after it; trailing
     # comments and blank lines before that belong to no entry.
-    seq_end = seq.end_mark.line if seq.end_mark.column == 0 else seq.end_mark.line + 1
+    seq_end = end_line if end_col == 0 else end_line + 1
     seq_end = min(seq_end, len(lines))
     while seq_end > item_lines[-1] + 1 and _is_comment_or_blank(lines[seq_end - 1]):
         seq_end -= 1
@@ -62,16 +68,20 @@ def entry_blocks(doc: YamlDocument, key: str) -> list[EntryBlock]:
             start -= 1
         starts.append(start)
     blocks = []
-    for index, node in enumerate(seq.value):
-        end = starts[index + 1] if index + 1 < len(starts) else seq_end
+    for index, item in enumerate(items):
         # A blank line between entries belongs to the entry above it.
-        entry_id = None
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if k.value == "id" and isinstance(v, yaml.ScalarNode):
-                    entry_id = v.value
+        end = starts[index + 1] if index + 1 < len(starts) else seq_end
+        raw_id = item.get("id") if isinstance(item, dict) else None
+        entry_id = None if raw_id is None or isinstance(raw_id, (dict, list)) else _scalar_text(raw_id)
         blocks.append(EntryBlock(entry_id, index, starts[index], item_lines[index], end))
     return blocks
+
+
+def _scalar_text(value: Any) -> str:
+    # What the node tree gave as a scalar's value: its text as written.
+    if value is True or value is False:
+        return "true" if value else "false"
+    return str(value)
 
 
 def _sequence_node(doc: YamlDocument, key: str) -> yaml.SequenceNode | None:
@@ -186,9 +196,9 @@ def append_entry(doc: YamlDocument, key: str, entry: dict[str, Any]) -> str:
 
 
 def _key_line(doc: YamlDocument, key: str) -> int:
-    for key_node, _ in doc.root.value:
-        if key_node.value == key:
-            return int(key_node.start_mark.line)
+    marks = doc.marks.get(id(doc.data))
+    if marks is not None and key in marks[2]:
+        return int(marks[2][key][0])
     raise FailgateError(f"{doc.path}: no top-level '{key}'", exit_code=1)  # pragma: no cover
 
 

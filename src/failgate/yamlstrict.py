@@ -99,9 +99,11 @@ def _error(path: str, code: str, message: str, line: int = 0, col: int = 0) -> Y
     return YamlLoadError(Finding(code, message, Location(path, line, col)))
 
 
-# Positions recorded while building: for a mapping, key -> (key line, key col,
-# value line, value col); for a sequence, one (line, col) per item; all 0-based.
-_Marks = dict[int, tuple[int, int, Any]]
+# Positions recorded while building, per container: (line, col, children,
+# flow style, end line, end col), where children is, for a mapping, key ->
+# (key line, key col, value line, value col), for a sequence one (line, col)
+# per item; all 0-based. The end is where the next token starts, as for nodes.
+_Marks = dict[int, tuple[Any, ...]]
 
 
 class YamlDocument:
@@ -158,6 +160,27 @@ class YamlDocument:
                 return value, line, col, False
             value = value[part]
         return value, line, col, True
+
+    def extent(self, json_path: Sequence[str | int]) -> tuple[int, int, int, int, bool, list[Any]] | None:
+        """Where the mapping or sequence at `json_path` starts and ends (0-based
+        line, col each), whether it is in flow style, and its children's
+        positions; None when the path does not lead to a container."""
+        value, _, _, found = self._walk(json_path)
+        entry = self.marks.get(id(value)) if found and isinstance(value, (dict, list)) else None
+        if entry is None:
+            return None
+        line, col, children, flow, end_line, end_col = entry
+        return line, col, end_line, end_col, flow, list(children.values() if isinstance(children, dict) else children)
+
+    def offset(self, line: int, col: int) -> int:
+        """The character index of a 0-based (line, col) in `text`."""
+        index = 0
+        for _ in range(line):
+            found = self.text.find("\n", index)
+            if found < 0:
+                return len(self.text)
+            index = found + 1
+        return index + col
 
     def locate(self, json_path: Sequence[str | int]) -> Location:
         """Where the value at `json_path` is written (or the deepest part of it that exists)."""
@@ -345,14 +368,17 @@ class _EventBuilder:
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 value = stack.pop()[0]
                 frame = stack[-1] if stack else None
-                position = marks[id(value)][:2]
+                opened = marks[id(value)]
+                position = opened[:2]
+                end = event.end_mark
+                marks[id(value)] = (*opened, end.line, end.column)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if event.anchor is not None or event.tag not in allowed_tags:
                     self._refuse(event)
                 mark = event.start_mark
                 container: Any = {} if kind is MappingStartEvent else []
                 children: Any = {} if kind is MappingStartEvent else []
-                marks[id(container)] = (mark.line, mark.column, children)
+                marks[id(container)] = (mark.line, mark.column, children, bool(event.flow_style))
                 frame = [container, children, _NO_KEY, None]
                 stack.append(frame)
                 continue

@@ -102,7 +102,6 @@ def _case_order(case_id: str) -> tuple[int, str]:
 
 def split(text: str, name: str) -> Split:
     """Header units, case blocks and trailer of one normalised version."""
-    import yaml
 
     from failgate.casefile import entry_blocks
     from failgate.findings import FailgateError
@@ -114,17 +113,18 @@ def split(text: str, name: str) -> Split:
         doc = load_yaml_text(text, name)
         if not isinstance(doc.data, dict):
             raise SplitError(f"{name}: the top level is not a mapping")
-        node, found = doc.node_at([LIST_KEY])
-        if found and isinstance(node, yaml.SequenceNode) and node.flow_style and not node.value:
+        extent = doc.extent([LIST_KEY])
+        if extent is not None and extent[4] and doc.data.get(LIST_KEY) == []:
             # `cases: []` (what init writes) is an empty block list: lets the
             # first cases added on both sides merge like any others.
-            text = text[: node.start_mark.index].rstrip(" ") + text[node.end_mark.index :]
+            start_line, start_col, end_line, end_col = extent[:4]
+            text = text[: doc.offset(start_line, start_col)].rstrip(" ") + text[doc.offset(end_line, end_col) :]
             doc = load_yaml_text(text, name)
         blocks = entry_blocks(doc, LIST_KEY)
     except FailgateError as exc:
         raise SplitError(f"{name}: {exc.message}") from None
     lines = text.split("\n")[:-1]
-    keys = sorted((int(k.start_mark.line), str(k.value)) for k, _ in doc.root.value)
+    keys = sorted((int(position[0]), str(k)) for k, position in doc.marks[id(doc.data)][2].items())
     list_line = next((line for line, key in keys if key == LIST_KEY), -1)
     starts = [b.start for b in blocks]
     if starts:

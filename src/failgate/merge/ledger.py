@@ -26,7 +26,6 @@ import dataclasses
 import json
 from typing import Hashable
 
-import yaml
 
 from failgate.merge.history import Event, merge_fragments, pick3
 
@@ -82,23 +81,23 @@ def split(data: bytes, name: str) -> Split:
         doc = load_yaml(data, name)
     except YamlLoadError as exc:
         raise LedgerSplitError(f"{name} is not valid YAML: {exc.finding.location.line}: {exc.message}") from None
-    node = next((v for k, v in doc.root.value if k.value == LIST_KEY), None)
     items = doc.data.get(LIST_KEY)
-    if node is None or not isinstance(node, yaml.SequenceNode) or not isinstance(items, list):
+    extent = doc.extent([LIST_KEY])
+    if extent is None or not isinstance(items, list):
         if items is None or items == []:
             return Split(data, data, [], b"", None)
         raise LedgerSplitError(f"{name}: `{LIST_KEY}` is not a list")
+    start_line, start_col, end_line, end_col, flow, positions = extent
     lines = text.split("\n")[:-1]  # the text ends with "\n"
-    if not node.value:
+    if not items:
         # `removed: []` -> treat as `removed:` followed by no blocks.
-        start, end = node.start_mark, node.end_mark
-        header_text = text[: start.index].rstrip(" ") + text[end.index :]
+        header_text = text[: doc.offset(start_line, start_col)].rstrip(" ") + text[doc.offset(end_line, end_col) :]
         return Split(data, header_text.encode(), [], b"", None)
-    if node.flow_style:
-        raise LedgerSplitError(f"{name} line {node.start_mark.line + 1}: write `{LIST_KEY}` as a block list (- id: …)")
+    if flow:
+        raise LedgerSplitError(f"{name} line {start_line + 1}: write `{LIST_KEY}` as a block list (- id: …)")
     dashes = []
-    for item in node.value:
-        line = item.start_mark.line
+    for item_line, _ in positions:
+        line = item_line
         while line > 0 and not lines[line].lstrip().startswith("-"):
             line -= 1
         dashes.append(line)
