@@ -11,9 +11,7 @@ whose processes are killed.
 """
 from __future__ import annotations
 
-import importlib
 import inspect
-import sys
 import threading
 import time
 from pathlib import Path
@@ -24,22 +22,12 @@ from failgate.findings import FailgateError
 
 
 def load_callable(ref: str, root: Path) -> Callable[..., Any]:
-    module_name, sep, attr = ref.partition(":")
-    if not sep or not module_name or not attr:
-        raise FailgateError(f"agent {ref!r} must look like \"package.module:function\"", exit_code=2)
-    # The consumer's agent lives in their repo, which is not necessarily
-    # installed: import it the way `python -m` from the root would.
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+    from failgate.dotted import DottedPathError, import_dotted
+
     try:
-        obj: Any = importlib.import_module(module_name)
-        for part in attr.split("."):
-            obj = getattr(obj, part)
-    except Exception as exc:
-        raise FailgateError(
-            f"cannot load agent {ref!r}: {type(exc).__name__}: {exc} (imported with {root} on sys.path)",
-            exit_code=2,
-        ) from None
+        obj = import_dotted(ref, root)
+    except DottedPathError as exc:
+        raise FailgateError(f"cannot load agent {ref!r}: {exc} (imported with {root} on sys.path)", exit_code=2) from None
     if not callable(obj):
         raise FailgateError(f"agent {ref!r} is not callable", exit_code=2)
     return obj  # type: ignore[no-any-return]

@@ -144,17 +144,11 @@ def load_redactor(settings: IntakeSettings, root: str | None = None) -> Callable
 
 
 def load_callable(ref: str, root: str | None, *, what: str) -> Callable[..., Any]:
-    import importlib
-    import sys
+    from failgate.dotted import DottedPathError, import_dotted
 
-    module_name, _, attr = ref.partition(":")
-    if root and root not in sys.path:
-        sys.path.insert(0, root)
     try:
-        target: Any = importlib.import_module(module_name)
-        for part in attr.split("."):
-            target = getattr(target, part)
-    except (ImportError, AttributeError) as exc:
+        target = import_dotted(ref, root)
+    except DottedPathError as exc:
         raise FailgateError(f"cannot load the {what} {ref!r}: {exc}", exit_code=2) from None
     if not callable(target):
         raise FailgateError(f"the {what} {ref!r} is not callable", exit_code=2)

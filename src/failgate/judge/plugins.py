@@ -13,7 +13,6 @@ package's `__version__`.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import sys
 from typing import Any, Mapping, Protocol, runtime_checkable
 
@@ -70,16 +69,14 @@ def load_judge(use: str, root: str | None = None) -> LoadedJudge:
     key = (use, root or "")
     if key in _CACHE:
         return _CACHE[key]
-    if root and root not in sys.path:
-        sys.path.insert(0, root)
     if ":" in use:
-        module_name, _, attr = use.partition(":")
+        from failgate.dotted import DottedPathError, import_dotted
+
+        module_name = use.partition(":")[0]
         try:
-            obj: Any = importlib.import_module(module_name)
-            for part in attr.split("."):
-                obj = getattr(obj, part)
-        except (ImportError, AttributeError) as exc:
-            raise RuleError(f"judge {use!r} cannot be loaded: {type(exc).__name__}: {exc}") from None
+            obj: Any = import_dotted(use, root)
+        except DottedPathError as exc:
+            raise RuleError(f"judge {use!r} cannot be loaded: {exc}") from None
         version = getattr(obj, "version", None) or _distribution_version(module_name)
         if version is None:
             version = getattr(sys.modules.get(module_name.split(".")[0]), "__version__", None)
