@@ -116,7 +116,8 @@ def run_init(owner: str | None, dataset: str | None) -> int:
             "or rerun with --owner @team."
         )
     click.echo("\nAdd to .pre-commit-config.yaml, then run `pre-commit install --install-hooks "
-               "--hook-type pre-commit --hook-type pre-push --hook-type post-checkout --hook-type post-merge`:\n")
+               "--hook-type pre-commit --hook-type pre-merge-commit --hook-type pre-push --hook-type post-checkout "
+               "--hook-type post-merge`:\n")
     click.echo(precommit_snippet(__version__))
     return 0
 
