@@ -29,12 +29,9 @@ def red_modes(output: str) -> list[str]:
 
 
 def run(ctx: DemoContext) -> None:
-    if not (ctx.repo / "evals/failures/cases.yaml").is_file():
-        from failgate.demo.step_validate import copy_example, setup_repo
+    from failgate.demo.step_validate import ensure_dataset
 
-        if not ctx.repo.exists():
-            setup_repo(ctx)
-        copy_example(ctx)
+    ensure_dataset(ctx)
     ensure_agent_config(ctx)
     ctx.say(
         "The dataset is only worth something if every case is replayed against the real agent. "

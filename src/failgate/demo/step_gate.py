@@ -51,12 +51,9 @@ GATE_HOOK = {
 def _prepare(ctx: DemoContext) -> None:
     import yaml
 
-    if not (ctx.repo / DATASET / "cases.yaml").is_file():
-        from failgate.demo.step_validate import copy_example, setup_repo
+    from failgate.demo.step_validate import ensure_dataset
 
-        if not ctx.repo.exists():
-            setup_repo(ctx)
-        copy_example(ctx)
+    ensure_dataset(ctx)
     ctx.git("checkout", "-q", "main")
     (ctx.repo / "shop_agent.py").write_text(SHOP_AGENT.format(fast_retry="False"))
     toml = ctx.repo / "failgate.toml"

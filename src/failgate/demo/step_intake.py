@@ -27,12 +27,9 @@ def _fill(path: Path, number: int) -> None:
 
 
 def run(ctx: DemoContext) -> None:
-    if not (ctx.repo / "evals/failures/cases.yaml").is_file():
-        from failgate.demo.step_validate import copy_example, setup_repo
+    from failgate.demo.step_validate import ensure_dataset
 
-        if not ctx.repo.exists():
-            setup_repo(ctx)
-        copy_example(ctx)
+    ensure_dataset(ctx)
     from failgate.demo.step_eval import ensure_agent_config
 
     ensure_agent_config(ctx)

@@ -55,6 +55,16 @@ def copy_example(ctx: DemoContext) -> None:
             shutil.copy2(item, target / item.name)
 
 
+def ensure_dataset(ctx: DemoContext) -> None:
+    """Later steps run on their own too (`failgate demo --step gate`, tests):
+    give them the repo and the example dataset that step 1 leaves."""
+    if (ctx.repo / DATASET / "cases.yaml").is_file():
+        return
+    if not ctx.repo.exists():
+        setup_repo(ctx)
+    copy_example(ctx)
+
+
 def run(ctx: DemoContext) -> None:
     setup_repo(ctx)
     ctx.say(
