@@ -178,9 +178,8 @@ def append_entry(doc: YamlDocument, key: str, entry: dict[str, Any]) -> str:
         result = before + separator + new_block.rstrip("\n").split("\n") + lines[insert_at:]
         return "\n".join(result)
     # No entries yet: `key: []` (or `key:`) becomes a block list.
-    node, found = doc.node_at([key])
-    new_block = dump_entry(entry, 0).rstrip("\n").split("\n")
-    if found:
+    new_lines = dump_entry(entry, 0).rstrip("\n").split("\n")
+    if isinstance(doc.data, dict) and key in doc.data:
         key_line = _key_line(doc, key)
         line = lines[key_line]
         comment = ""
@@ -190,9 +189,9 @@ def append_entry(doc: YamlDocument, key: str, entry: dict[str, Any]) -> str:
         # Insert right after the key line (and anything that belonged to the
         # empty flow list on the same line).
         insert_at = key_line + 1
-        return "\n".join(lines[:insert_at] + new_block + lines[insert_at:])
+        return "\n".join(lines[:insert_at] + new_lines + lines[insert_at:])
     text = doc.text if doc.text.endswith("\n") else doc.text + "\n"
-    return text + f"{key}:\n" + "\n".join(new_block) + "\n"
+    return text + f"{key}:\n" + "\n".join(new_lines) + "\n"
 
 
 def _key_line(doc: YamlDocument, key: str) -> int:

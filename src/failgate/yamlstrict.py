@@ -460,9 +460,9 @@ def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocume
         raise _syntax_error(path, exc, text) from None
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]
-        line = before.count("\n") + 1
+        row = before.count("\n") + 1
         col = exc.position - (before.rfind("\n") + 1) + 1
-        raise _error(path, "ENCODING", f"control character {exc.character!r} is not allowed in YAML", line, col) from None
+        raise _error(path, "ENCODING", f"control character {exc.character!r} is not allowed in YAML", row, col) from None
     finally:
         if parser is not None:
             parser.dispose()

@@ -69,7 +69,7 @@ def execute(settings: EvalSettings) -> int:
     from failgate.agents import build_agent
     from failgate.config import load_config
     from failgate.eval_report import render
-    from failgate.eval_report.text import annotations
+    from failgate.eval_report.text import github_annotations
     from failgate.judge import JudgeOptions
     from failgate.reporting import under_github_actions
     from failgate.runner import run_eval
@@ -133,7 +133,7 @@ def execute(settings: EvalSettings) -> int:
     else:
         click.echo(render(result, settings.fmt, color=color and settings.fmt == "text"), nl=False)
     if under_github_actions():
-        for line in annotations(result):
+        for line in github_annotations(result):
             click.echo(line)
     return result.exit_code
 

@@ -280,10 +280,10 @@ def execute(settings: GateSettings) -> int:
     from failgate.reporting import under_github_actions
 
     if under_github_actions():
-        from failgate.eval_report.text import annotations
+        from failgate.eval_report.text import github_annotations
 
         # failing active cases (flipped or not) as ::error at their line in cases.yaml
-        for line in annotations(decision.result):
+        for line in github_annotations(decision.result):
             click.echo(line)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:

@@ -77,7 +77,7 @@ def render_text(result: EvalResult, *, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def annotations(result: EvalResult) -> Iterable[str]:
+def github_annotations(result: EvalResult) -> Iterable[str]:
     """GitHub workflow commands at each failing case's line in cases.yaml."""
     for case in result.failed + watch_failures(result):
         location = case.location or Location("cases.yaml")
