@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-LOCK_NAME = ".failgate.lock"
+from failgate.model import LOCK_NAME
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -234,6 +234,16 @@ class Config:
     def cache_dir(self) -> Path:
         return self.root / CACHE_DIR
 
+    def ensure_cache_dir(self) -> Path:
+        """The cache folder, created with a `.gitignore` of its own: like
+        pytest's cache, ignored even where `init` did not add it."""
+        directory = self.cache_dir
+        directory.mkdir(parents=True, exist_ok=True)
+        gitignore = directory / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("# created by failgate\n*\n", encoding="utf-8")
+        return directory
+
     def section(self, name: str) -> dict[str, Any]:
         value = self.raw.get(name, {})
         return value if isinstance(value, dict) else {}

@@ -170,11 +170,7 @@ def write_last_failed(config: Config, set_name: str, result: EvalResult) -> None
     previous = set(data.get(set_name, [])) if isinstance(data.get(set_name), list) else set()
     data[set_name] = sorted((previous - ran) | failed)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        gitignore = path.parent / ".gitignore"
-        if not gitignore.exists():
-            # Like pytest's cache: ignored even where `init` did not add it.
-            gitignore.write_text("# created by failgate eval\n*\n", encoding="utf-8")
+        config.ensure_cache_dir()
         write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
     except OSError:
         pass

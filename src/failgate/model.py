@@ -13,6 +13,7 @@ REMOVED_FILE = "cases_removed.yaml"
 HISTORY_FILE = "history.jsonl"
 WATCHLIST_FILE = "watchlist.yaml"
 INTAKE_DIR = "_intake"
+LOCK_NAME = ".failgate.lock"  # the dataset's writer lock (failgate.atomic.locked)
 
 SCHEMA_VERSION = 1
 FAILURE_MODES_V1 = (

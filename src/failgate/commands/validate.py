@@ -44,26 +44,35 @@ def dataset_dirs_for(files: tuple[str, ...], configured: Path) -> list[Path]:
     return found
 
 
-def run_validate(files: tuple[str, ...]) -> int:
+def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
     from failgate.checks.validate import validate_dataset
     from failgate.config import load_config
     from failgate.dataset import read_dataset
     from failgate.findings import has_errors
     from failgate.reporting import print_findings
+    from failgate.validate_cache import CleanCache, dataset_key
 
     config = load_config()
+    cache = CleanCache(config.cache_dir) if use_cache and not os.environ.get("FAILGATE_NO_CACHE") else None
     findings = []
     for directory in dataset_dirs_for(files, config.dataset_dir):
         if not directory.is_dir():
             raise FailgateError(
                 f"no dataset at {_display(directory)}: run `failgate init`, or set `dataset` in [tool.failgate]"
             )
+        key = dataset_key(directory) if cache is not None else ""
+        if cache is not None and cache.is_clean(key):
+            continue  # byte for byte what validated clean before, by the same checks
         dataset = read_dataset(directory, _display(directory))
 
         def exists(relative: str, base: Path = directory) -> bool:
             return (base / relative).is_file()
 
-        findings.extend(validate_dataset(dataset, fixture_exists=exists))
+        found = validate_dataset(dataset, fixture_exists=exists)
+        if cache is not None and not found:
+            config.ensure_cache_dir()
+            cache.mark_clean(key)
+        findings.extend(found)
     print_findings(findings, sys.stdout)
     errors = sum(f.is_error for f in findings)
     warnings = len(findings) - errors
@@ -77,11 +86,15 @@ def run_validate(files: tuple[str, ...]) -> int:
 
 @click.command("validate")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-def command(files: tuple[str, ...]) -> int:
+@click.option("--no-cache", is_flag=True, help="Validate in full even if these exact files validated clean before.")
+def command(files: tuple[str, ...], no_cache: bool) -> int:
     """Check the dataset: strict YAML, schemas and cross-file invariants.
 
     With FILES (as pre-commit passes them), validates the datasets they belong
-    to; without, the configured dataset directory. Exit 0 ok, 1 invalid,
-    2 usage or configuration error.
+    to; without, the configured dataset directory. A dataset whose files are
+    byte for byte one that validated clean before, under the same failgate,
+    is not parsed again (see failgate.validate_cache; FAILGATE_NO_CACHE=1 or
+    --no-cache turn that off). Exit 0 ok, 1 invalid, 2 usage or configuration
+    error.
     """
-    return run_validate(files)
+    return run_validate(files, use_cache=not no_cache)

@@ -1,0 +1,100 @@
+"""validate remembers clean datasets by the hash of everything it reads, and nothing else."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import failgate.dataset
+import failgate.validate_cache as validate_cache
+from dataset_builder import write_dataset
+from failgate.cli import main
+
+DATASET = Path("evals/failures")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["validate", *args])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.fixture
+def dataset(git_repo: Path) -> Path:
+    return write_dataset(git_repo / DATASET)
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Counts full validations (each one parses the dataset)."""
+    seen: list[Path] = []
+    real = failgate.dataset.read_dataset
+
+    def counting(directory: Path, display: str | None = None) -> failgate.dataset.Dataset:
+        seen.append(directory)
+        return real(directory, display)
+
+    monkeypatch.setattr(failgate.dataset, "read_dataset", counting)
+    return seen
+
+
+def test_a_clean_dataset_is_not_parsed_twice(dataset: Path, parses: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys) == (0, "")
+    assert run(capsys) == (0, "")
+    assert len(parses) == 1
+    assert (dataset.parent.parent / ".failgate-cache" / ".gitignore").read_text().endswith("*\n")
+
+
+@pytest.mark.parametrize("name", ["cases.yaml", "cases_removed.yaml", "history.jsonl"])
+def test_any_changed_byte_validates_again(name: str, dataset: Path, parses: list[Path],
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys)[0] == 0
+    path = dataset / name
+    path.write_text(path.read_text() + "not: [valid\n")
+    code, output = run(capsys)
+    assert code == 1 and name in output
+    assert len(parses) == 2
+
+
+def test_a_fixture_that_disappears_validates_again(dataset: Path, parses: list[Path],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    (dataset / "fixtures").mkdir()
+    (dataset / "fixtures" / "order.json").write_text("{}")
+    cases = dataset / "cases.yaml"
+    cases.write_text(cases.read_text().replace("    input:\n", "    input:\n      fixtures: [fixtures/order.json]\n", 1))
+    assert run(capsys) == (0, "")  # fixtures are not part of input_hash: still clean
+    assert run(capsys) == (0, "")
+    assert len(parses) == 1
+    (dataset / "fixtures" / "order.json").unlink()
+    code, output = run(capsys)
+    assert code == 1 and "FIXTURE" in output
+
+
+def test_warnings_are_shown_every_time(dataset: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = dataset / "cases.yaml"
+    cases.write_text(cases.read_text().replace("Please refund order 8812", "Please refund order 8813"))
+    for _ in range(2):
+        code, output = run(capsys)
+        assert code == 0 and "INPUT_HASH warning" in output
+
+
+def test_opting_out(dataset: Path, parses: list[Path], capsys: pytest.CaptureFixture[str],
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    run(capsys)
+    run(capsys, "--no-cache")
+    monkeypatch.setenv("FAILGATE_NO_CACHE", "1")
+    run(capsys)
+    assert len(parses) == 3
+
+
+def test_a_different_failgate_never_reuses_a_verdict(dataset: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = validate_cache.dataset_key(dataset)
+    assert validate_cache.dataset_key(dataset) == before
+    monkeypatch.setattr(validate_cache, "__version__", "99.0")
+    assert validate_cache.dataset_key(dataset) != before
+
+
+def test_the_lock_file_does_not_change_the_key(dataset: Path) -> None:
+    before = validate_cache.dataset_key(dataset)
+    (dataset / ".failgate.lock").touch()
+    assert validate_cache.dataset_key(dataset) == before
