@@ -153,7 +153,7 @@ def main() -> int:
             built = time.perf_counter() - start
             size = (repo / "evals/failures/history.jsonl").stat().st_size
             ledger_t, ledger_code, ledger_out = timed(["failgate", "check-ledger", "--base", "main"], repo, args.runs)
-            validate_t, validate_code, validate_out = timed(["failgate", "validate"], repo, args.runs)
+            validate_t, validate_code, validate_out = timed(["failgate", "validate", "--no-cache"], repo, args.runs)
             floor_t, _, _ = timed([sys.executable, "-c", "import failgate.cli"], repo, args.runs)
             if ledger_code != 0:
                 print(f"check-ledger exited {ledger_code}:\n{ledger_out[-2000:]}", file=sys.stderr)
