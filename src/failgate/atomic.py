@@ -73,21 +73,6 @@ def locked(directory: str | os.PathLike[str]) -> Iterator[None]:
         os.close(fd)
 
 
-def append_locked(path: str | os.PathLike[str], data: bytes | str) -> None:
-    """Append under the directory lock, rewriting atomically.
-
-    A plain O_APPEND write can be torn by a crash; rewriting the whole file
-    through `write_atomic` costs a copy but keeps the all-or-nothing promise.
-    """
-    target = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    with locked(target.parent):
-        current = target.read_bytes() if target.exists() else b""
-        if current and not current.endswith(b"\n"):
-            current += b"\n"
-        write_atomic(target, current + payload)
-
-
 class Transaction:
     """New contents for several files, written all together or not at all.
 

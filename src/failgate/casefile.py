@@ -96,11 +96,6 @@ def find_block(doc: YamlDocument, key: str, entry_id: str) -> EntryBlock:
     raise FailgateError(f"{doc.path}: no entry with id {entry_id}", exit_code=1)
 
 
-def block_text(doc: YamlDocument, block: EntryBlock) -> str:
-    lines = doc.text.split("\n")
-    return "\n".join(lines[block.start : block.end]) + "\n"
-
-
 def remove_entry(doc: YamlDocument, key: str, entry_id: str) -> str:
     """The file's text without the entry's block; every other byte unchanged."""
     block = find_block(doc, key, entry_id)

@@ -327,11 +327,6 @@ def validate(raw: Mapping[str, Any], source: Path, text: str, prefix: tuple[str,
     return sorted(findings, key=Finding.sort_key)
 
 
-def find_root(start: Path) -> tuple[Path, Path | None, dict[str, Any]]:
-    root, source, raw, _ = _find(start)
-    return root, source, raw
-
-
 def _find(start: Path) -> tuple[Path, Path | None, dict[str, Any], tuple[str, str, tuple[str, ...]] | None]:
     start = start.resolve()
     git_top: Path | None = None

@@ -91,10 +91,6 @@ class YamlLoadError(FailgateError):
         self.finding = finding
 
 
-def _mark_location(path: str, mark: Any) -> Location:
-    return Location(path, mark.line + 1, mark.column + 1)
-
-
 def _error(path: str, code: str, message: str, line: int = 0, col: int = 0) -> YamlLoadError:
     return YamlLoadError(Finding(code, message, Location(path, line, col)))
 

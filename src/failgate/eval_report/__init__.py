@@ -54,10 +54,6 @@ def severity_rows(result: EvalResult) -> list[Row]:
     return [_row(s, [c for c in gating if c.severity == s]) for s in names]
 
 
-def failing(result: EvalResult) -> list[CaseResult]:
-    return result.failed
-
-
 def watch_failures(result: EvalResult) -> list[CaseResult]:
     return [c for c in result.cases if not c.gating and c.outcome == FAIL]
 
