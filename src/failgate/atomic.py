@@ -1,7 +1,8 @@
 """Writes that never leave a file half-written, and appends that never interleave.
 
-- `write_atomic`: temp file in the same directory, fsync, rename over, fsync the
-  directory: a reader (or a crash) sees the old content or the new, nothing else.
+- `write_atomic` / `open_atomic` (streaming): temp file in the same directory,
+  fsync, rename over, fsync the directory: a reader (or a crash) sees the old
+  content or the new, nothing else.
 - `locked(dir)`: an exclusive `flock` on `<dir>/.failgate.lock`, held while a
   command reads-modifies-writes the dataset's files, so two recorders or a
   recorder and `remove` serialise instead of losing each other's appends.
@@ -14,7 +15,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from failgate.model import LOCK_NAME
 
@@ -32,30 +33,49 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _temp_for(path: Path, data: bytes) -> Path:
+@contextlib.contextmanager
+def _staged(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
+    """A temp file beside `path`, written through the handle, fsynced and
+    given `path`'s mode when the block ends; removed if anything fails."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle, Path(tmp)
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o644)
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    return Path(tmp)
+
+
+def _temp_for(path: Path, data: bytes) -> Path:
+    with _staged(path) as (handle, tmp):
+        handle.write(data)
+    return tmp
+
+
+@contextlib.contextmanager
+def open_atomic(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Stream the new content of `path`; it replaces the old one only when the
+    block ends without an error. For content too big to hold in memory (a
+    merged 150 MB history)."""
+    target = Path(path)
+    with _staged(target) as (handle, tmp):
+        yield handle
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(target.parent)
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
-    target = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = _temp_for(target, payload)
-    os.replace(tmp, target)
-    _fsync_dir(target.parent)
+    with open_atomic(path) as handle:
+        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 @contextlib.contextmanager

@@ -12,13 +12,10 @@ rename, so a driver killed mid-way leaves %A as git wrote it).
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 import posixpath
-import tempfile
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import Callable
 
 from failgate.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
 
@@ -85,35 +82,12 @@ def attr_pattern(path: str) -> str:
     return path
 
 
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """Stream into a temp file beside `path`, then rename it over `path`.
-
-    `failgate.atomic.write_atomic` takes the whole content as bytes; a merged
-    150 MB history must not be held in memory, so this streams instead, with
-    the same guarantees: the old content or the new, never a truncated file.
-    """
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle  # type: ignore[misc]
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _merge_history_files(base: str, ours: str, theirs: str, path: str, marker_size: int) -> Outcome:
+    from failgate.atomic import open_atomic
     from failgate.merge.history import merge_history_streams
 
     with open(base, "rb") as fb, open(ours, "rb") as fo, open(theirs, "rb") as ft:
-        with atomic_output(ours) as out:
+        with open_atomic(ours) as out:
             report = merge_history_streams(fb, fo, ft, out, marker_size=marker_size)
     if report.clean:
         o, t = report.added
@@ -135,10 +109,20 @@ def _merge_ledger_files(base: str, ours: str, theirs: str, path: str, marker_siz
 
 
 def _merge_cases_files(base: str, ours: str, theirs: str, path: str, marker_size: int) -> Outcome:
-    from failgate.merge.cases import merge_cases_files
+    from failgate.atomic import write_atomic
+    from failgate.merge.cases import FIX_COMMAND, merge_cases
 
-    outcome: Outcome = merge_cases_files(base, ours, theirs, path, marker_size)
-    return outcome
+    data = [Path(p).read_bytes() for p in (base, ours, theirs)]
+    result = merge_cases(*data, path=path, marker_size=marker_size)
+    write_atomic(ours, result.text)
+    if result.clean:
+        o, t = result.added
+        return Outcome(True, [f"{path}: merged ({o} cases added in ours, {t} in theirs)"])
+    hint = (f"Resolve the marked blocks (each conflict is inside one case or header part), then `git add {path}` "
+            "and run `failgate validate`.")
+    if result.collisions:
+        hint = f"Fix the id collision with one command: `{FIX_COMMAND}`, then `git commit`."
+    return Outcome(False, [f"{path}: {c}" for c in result.conflicts], hint)
 
 
 _MERGERS: dict[str, Callable[[str, str, str, str, int], Outcome]] = {

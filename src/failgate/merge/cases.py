@@ -372,23 +372,3 @@ def _verify(text: str, cases: list[Piece], taxonomy: str) -> str | None:
     if _taxonomy(merged.data) != taxonomy:
         return "the merged header would not read back as the merged taxonomy; resolve by hand"
     return None
-
-
-def merge_cases_files(base: str, ours: str, theirs: str, path: str, marker_size: int) -> Any:
-    """The driver's file handling: read git's three temp files, write %A."""
-    from pathlib import Path
-
-    from failgate.atomic import write_atomic
-    from failgate.merge import Outcome
-
-    data = [Path(p).read_bytes() for p in (base, ours, theirs)]
-    result = merge_cases(*data, path=path, marker_size=marker_size)
-    write_atomic(ours, result.text)
-    if result.clean:
-        o, t = result.added
-        return Outcome(True, [f"{path}: merged ({o} cases added in ours, {t} in theirs)"])
-    hint = (f"Resolve the marked blocks (each conflict is inside one case or header part), then `git add {path}` "
-            "and run `failgate validate`.")
-    if result.collisions:
-        hint = f"Fix the id collision with one command: `{FIX_COMMAND}`, then `git commit`."
-    return Outcome(False, [f"{path}: {c}" for c in result.conflicts], hint)
