@@ -22,12 +22,11 @@ and key order are not edits.
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Hashable, Iterable
 
 from failgate.dataset import Dataset
 from failgate.findings import WARNING, Finding, Location
-from failgate.merge.appendonly import DELETED, EDITED, EventKey, find_tampering
+from failgate.merge.appendonly import DELETED, EDITED, EventKey, canonical, find_tampering
 from failgate.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE, mode_name
 
 # Past this many findings of one code, the rest are summed up in one line:
@@ -132,8 +131,6 @@ def _history_case_ids(dataset: Dataset) -> set[str]:
     return {e["case_id"] for _, e in dataset.events() if isinstance(e.get("case_id"), str)}
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 # -- VANISHED ------------------------------------------------------------------
@@ -240,7 +237,7 @@ def _taxonomy(base: Dataset, now: Dataset) -> list[Finding]:
             findings.append(Finding(
                 "TAXONOMY_CHANGED", f"failure mode {name!r} was removed; modes are never removed", modes_loc
             ))
-        elif _canonical(new_modes[name]) != _canonical(old_modes[name]):
+        elif canonical(new_modes[name]) != canonical(old_modes[name]):
             findings.append(Finding(
                 "TAXONOMY_CHANGED", f"failure mode {name!r} was changed; existing modes stay as they are", modes_loc
             ))
@@ -278,7 +275,7 @@ def _taxonomy(base: Dataset, now: Dataset) -> list[Finding]:
 def _ledger_keys(dataset: Dataset) -> list[EventKey]:
     keys: list[EventKey] = []
     for index, (ident, loc, entry) in enumerate(_ledger_locations(dataset)):
-        content = _canonical(entry)
+        content = canonical(entry)
         key: Hashable = ident if ident is not None else ("noid", content)
         keys.append((loc.line, key, content))
     return keys
@@ -330,7 +327,7 @@ def history_keys(dataset: Dataset) -> list[EventKey]:
     for line in dataset.history:
         event = line.event
         if event is not None and isinstance(event.get("id"), str) and event["id"]:
-            keys.append((line.lineno, event["id"], _canonical(event)))
+            keys.append((line.lineno, event["id"], canonical(event)))
         else:
             keys.append((line.lineno, ("raw", line.raw), line.raw))
     return keys
@@ -355,9 +352,11 @@ def _history_append_only(base: Dataset, now: Dataset) -> list[Finding]:
     ):
         return []
     findings = []
+    case_at_line = {line.lineno: line.event.get("case_id") for line in base.history if line.event}
     for tamper in find_tampering(history_keys(base), history_keys(now)):
         ident = tamper.event_id if isinstance(tamper.event_id, str) else "a line without an id"
-        case = _event_case(base, tamper.old_line)
+        case = case_at_line.get(tamper.old_line)
+        case = case if isinstance(case, str) else None
         about = f" (case {case})" if case else ""
         if tamper.kind == DELETED:
             findings.append(Finding(
@@ -381,14 +380,6 @@ def _history_append_only(base: Dataset, now: Dataset) -> list[Finding]:
                 Location(path, tamper.new_line or tamper.old_line),
             ))
     return findings
-
-
-def _event_case(dataset: Dataset, lineno: int) -> str | None:
-    for line in dataset.history:
-        if line.lineno == lineno:
-            value = line.event.get("case_id") if line.event else None
-            return value if isinstance(value, str) else None
-    return None  # pragma: no cover
 
 
 # -- REMOVED_WITHOUT_EVENT ---------------------------------------------------------

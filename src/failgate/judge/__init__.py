@@ -19,7 +19,7 @@ import json
 from typing import Any, Callable, Iterable, Mapping
 
 from failgate.judge import text, tools
-from failgate.judge.plugins import LoadedJudge, PluginJudge, Verdict, load_judge, run_judge
+from failgate.judge.plugins import PluginJudge, Verdict, load_judge, run_judge
 from failgate.judge.response import Response, ResponseError, ToolCall, parse_response
 from failgate.judge.text import DEFAULT_REFUSAL_PATTERNS, RuleError
 

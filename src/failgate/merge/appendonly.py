@@ -17,11 +17,18 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from typing import Hashable, Sequence
+import json
+from typing import Any, Hashable, Sequence
 
 EDITED = "edited"
 DELETED = "deleted"
 REORDERED = "reordered"
+
+def canonical(value: Any) -> str:
+    """The content an event or entry is compared by: key order, spacing and
+    escaping are not edits. Every append-only comparison uses this one form."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
 
 # (line_number, event_id, canonical_content). `event_id` is any hashable key:
 # a string id, or for a line that has no id, something like ("raw", text) so

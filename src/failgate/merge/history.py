@@ -38,7 +38,7 @@ import io
 import json
 from typing import BinaryIO, Hashable, Sequence
 
-from failgate.merge.appendonly import align
+from failgate.merge.appendonly import align, canonical
 
 CHUNK = 1 << 20
 BOM = b"\xef\xbb\xbf"
@@ -151,8 +151,7 @@ def parse_events(data: bytes, first_line: int = 1) -> list[Event]:
         line = first_line + offset
         if isinstance(obj, dict) and isinstance(obj.get("id"), str) and obj["id"]:
             ts = obj.get("ts")
-            canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-            events.append(Event(line, obj["id"], canonical, raw, ts if isinstance(ts, str) else "", True))
+            events.append(Event(line, obj["id"], canonical(obj), raw, ts if isinstance(ts, str) else "", True))
         else:
             text = raw.decode("utf-8", "replace")
             events.append(Event(line, ("raw", raw), text, raw, "", False))

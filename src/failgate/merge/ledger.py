@@ -23,11 +23,11 @@ Deliberate choices:
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Hashable
 
 
 from failgate.merge.history import Event, merge_fragments, pick3
+from failgate.merge.appendonly import canonical
 
 LIST_KEY = "removed"
 
@@ -117,7 +117,7 @@ def split(data: bytes, name: str) -> Split:
         readable = isinstance(ident, str) and bool(ident)
         key: Hashable = ident if readable else ("raw", block)
         when = item_data.get("removed_at") if isinstance(item_data, dict) else None
-        content = json.dumps(item_data, sort_keys=True, ensure_ascii=False, default=str)
+        content = canonical(item_data)
         entries.append(Event(bounds[i] + 1, key, content, block.encode(), str(when or ""), readable))
     header = "".join(line + "\n" for line in lines[: dashes[0]])
     trailer = "".join(line + "\n" for line in lines[end:])
