@@ -25,20 +25,20 @@ def dataset(git_repo: Path) -> Path:
 
 
 @pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts full validations (each one parses the dataset)."""
-    seen: list[Path] = []
-    real = failgate.dataset.read_dataset
+    seen: list[str] = []
+    real = failgate.dataset.parse_files
 
-    def counting(directory: Path, display: str | None = None) -> failgate.dataset.Dataset:
-        seen.append(directory)
-        return real(directory, display)
+    def counting(display: str, files: dict) -> failgate.dataset.Dataset:
+        seen.append(display)
+        return real(display, files)
 
-    monkeypatch.setattr(failgate.dataset, "read_dataset", counting)
+    monkeypatch.setattr(failgate.dataset, "parse_files", counting)
     return seen
 
 
-def test_a_clean_dataset_is_not_parsed_twice(dataset: Path, parses: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_clean_dataset_is_not_parsed_twice(dataset: Path, parses: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys) == (0, "")
     assert run(capsys) == (0, "")
     assert len(parses) == 1
@@ -46,7 +46,7 @@ def test_a_clean_dataset_is_not_parsed_twice(dataset: Path, parses: list[Path], 
 
 
 @pytest.mark.parametrize("name", ["cases.yaml", "cases_removed.yaml", "history.jsonl"])
-def test_any_changed_byte_validates_again(name: str, dataset: Path, parses: list[Path],
+def test_any_changed_byte_validates_again(name: str, dataset: Path, parses: list[str],
                                           capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys)[0] == 0
     path = dataset / name
@@ -56,7 +56,7 @@ def test_any_changed_byte_validates_again(name: str, dataset: Path, parses: list
     assert len(parses) == 2
 
 
-def test_a_fixture_that_disappears_validates_again(dataset: Path, parses: list[Path],
+def test_a_fixture_that_disappears_validates_again(dataset: Path, parses: list[str],
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     (dataset / "fixtures").mkdir()
     (dataset / "fixtures" / "order.json").write_text("{}")
@@ -78,7 +78,7 @@ def test_warnings_are_shown_every_time(dataset: Path, capsys: pytest.CaptureFixt
         assert code == 0 and "INPUT_HASH warning" in output
 
 
-def test_opting_out(dataset: Path, parses: list[Path], capsys: pytest.CaptureFixture[str],
+def test_opting_out(dataset: Path, parses: list[str], capsys: pytest.CaptureFixture[str],
                     monkeypatch: pytest.MonkeyPatch) -> None:
     run(capsys)
     run(capsys, "--no-cache")
@@ -88,13 +88,14 @@ def test_opting_out(dataset: Path, parses: list[Path], capsys: pytest.CaptureFix
 
 
 def test_a_different_failgate_never_reuses_a_verdict(dataset: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    before = validate_cache.dataset_key(dataset)
-    assert validate_cache.dataset_key(dataset) == before
+    files = failgate.dataset.read_files(dataset)
+    before = validate_cache.dataset_key(dataset, files)
+    assert validate_cache.dataset_key(dataset, files) == before
     monkeypatch.setattr(validate_cache, "__version__", "99.0")
-    assert validate_cache.dataset_key(dataset) != before
+    assert validate_cache.dataset_key(dataset, files) != before
 
 
 def test_the_lock_file_does_not_change_the_key(dataset: Path) -> None:
-    before = validate_cache.dataset_key(dataset)
+    before = validate_cache.dataset_key(dataset, failgate.dataset.read_files(dataset))
     (dataset / ".failgate.lock").touch()
-    assert validate_cache.dataset_key(dataset) == before
+    assert validate_cache.dataset_key(dataset, failgate.dataset.read_files(dataset)) == before

@@ -146,17 +146,24 @@ def parse_dataset(
     return dataset
 
 
+DATASET_FILES = (CASES_FILE, REMOVED_FILE, HISTORY_FILE, WATCHLIST_FILE)
+
+
+def read_files(directory: Path) -> dict[str, bytes | None]:
+    """The bytes of the files a dataset is parsed from (None when absent)."""
+    return {name: (directory / name).read_bytes() if (directory / name).is_file() else None for name in DATASET_FILES}
+
+
+def parse_files(display: str, files: dict[str, bytes | None]) -> Dataset:
+    return parse_dataset(
+        display,
+        cases=files.get(CASES_FILE),
+        removed=files.get(REMOVED_FILE),
+        history=files.get(HISTORY_FILE),
+        watchlist=files.get(WATCHLIST_FILE),
+    )
+
+
 def read_dataset(directory: Path, display: str | None = None) -> Dataset:
     """Parse the dataset in a working-tree directory (the I/O edge)."""
-
-    def read(name: str) -> bytes | None:
-        path = directory / name
-        return path.read_bytes() if path.is_file() else None
-
-    return parse_dataset(
-        display if display is not None else str(directory),
-        cases=read(CASES_FILE),
-        removed=read(REMOVED_FILE),
-        history=read(HISTORY_FILE),
-        watchlist=read(WATCHLIST_FILE),
-    )
+    return parse_files(display if display is not None else str(directory), read_files(directory))

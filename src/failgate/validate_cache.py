@@ -20,9 +20,10 @@ import hashlib
 from pathlib import Path
 
 from failgate import __version__
-from failgate.model import CASES_FILE, HISTORY_FILE, LOCK_NAME, REMOVED_FILE, WATCHLIST_FILE
+from failgate.dataset import DATASET_FILES
+from failgate.model import LOCK_NAME
 
-_READ_FILES = {CASES_FILE, REMOVED_FILE, HISTORY_FILE, WATCHLIST_FILE}
+_READ_FILES = set(DATASET_FILES)
 # The modules whose code decides validate's verdict.
 _VERDICT_MODULES = (
     "checks/validate.py", "yamlstrict.py", "dataset.py", "fastschema.py", "hashing.py", "redact.py",
@@ -43,15 +44,18 @@ def _code_fingerprint() -> bytes:
     return digest.digest()
 
 
-def dataset_key(directory: Path) -> str:
+def dataset_key(directory: Path, files: dict[str, bytes | None]) -> str:
+    """`files`: the parsed files' bytes as validate read them (`dataset.read_files`),
+    so a cache miss does not read them twice."""
     digest = hashlib.sha256(_code_fingerprint())
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         relative = path.relative_to(directory).as_posix()
         if relative == LOCK_NAME:
             continue
         digest.update(b"\0file\0" + relative.encode())
-        if relative in _READ_FILES:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        data = files.get(relative) if relative in _READ_FILES else None
+        if data is not None:
+            digest.update(hashlib.sha256(data).digest())
     return digest.hexdigest()
 
 

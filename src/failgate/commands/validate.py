@@ -47,7 +47,7 @@ def dataset_dirs_for(files: tuple[str, ...], configured: Path) -> list[Path]:
 def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
     from failgate.checks.validate import validate_dataset
     from failgate.config import load_config
-    from failgate.dataset import read_dataset
+    from failgate.dataset import parse_files, read_files
     from failgate.findings import has_errors
     from failgate.reporting import print_findings
     from failgate.validate_cache import CleanCache, dataset_key
@@ -60,10 +60,11 @@ def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
             raise FailgateError(
                 f"no dataset at {_display(directory)}: run `failgate init`, or set `dataset` in [tool.failgate]"
             )
-        key = dataset_key(directory) if cache is not None else ""
+        files = read_files(directory)
+        key = dataset_key(directory, files) if cache is not None else ""
         if cache is not None and cache.is_clean(key):
             continue  # byte for byte what validated clean before, by the same checks
-        dataset = read_dataset(directory, _display(directory))
+        dataset = parse_files(_display(directory), files)
 
         def exists(relative: str, base: Path = directory) -> bool:
             return (base / relative).is_file()
