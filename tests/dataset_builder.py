@@ -16,7 +16,8 @@ POLICY_INPUT = {"messages": [{"role": "user", "content": "What is the warranty o
 
 
 def case_block(case_id: str, *, title: str = "Refund issued twice", severity: str = "P1",
-               case_input: dict | None = None, regressed_count: int = 0, extra: str = "") -> str:
+               case_input: dict | None = None, regressed_count: int = 0, extra: str = "",
+               contains: str = "order 8812", trace: str = "9f1c2") -> str:
     case_input = case_input or REFUND_INPUT
     content = case_input["messages"][0]["content"]
     return f"""\
@@ -30,7 +31,7 @@ def case_block(case_id: str, *, title: str = "Refund issued twice", severity: st
     owner: dana@example.com
     discovered_at: 2026-05-02
     discovered_by:
-      - trace:9f1c2
+      - trace:{trace}
     intent: refund_request
     input:
       messages:
@@ -39,7 +40,7 @@ def case_block(case_id: str, *, title: str = "Refund issued twice", severity: st
     input_hash: {input_hash(case_input)}
     observed_behavior: The agent called issue_refund twice for one order.
     expected:
-      - contains: "order 8812"
+      - contains: "{contains}"
       - tool_called: {{name: issue_refund, times: 1}}
     remediation:
       - date: 2026-05-03

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import dataset_builder
 from dataset_builder import MODES_V1_YAML
-from failgate.hashing import input_hash
 
 MODES_V1 = MODES_V1_YAML
 
@@ -14,36 +14,14 @@ LEDGER_EMPTY = "schema_version: 1\nremoved: []\n"
 
 
 def case_block(number: int, *, title: str | None = None) -> str:
-    case_id = f"AGTFAIL-{number:04d}"
-    content = f"Please refund order {8800 + number}, it arrived broken."
-    case_input = {"messages": [{"role": "user", "content": content}]}
-    return f"""\
-  # {title or f'Refund issued twice ({number})'}
-  - id: {case_id}
-    title: {title or f'Refund issued twice ({number})'}
-    failure_mode: tool_invocation
-    severity: P1
-    blast_radius: irreversible_write
-    status: active
-    owner: dana@example.com
-    discovered_at: 2026-05-02
-    discovered_by:
-      - trace:9f1c{number}
-    intent: refund_request
-    input:
-      messages:
-        - role: user
-          content: "{content}"
-    input_hash: {input_hash(case_input)}
-    observed_behavior: The agent called issue_refund twice for one order.
-    expected:
-      - contains: "order {8800 + number}"
-      - tool_called: {{name: issue_refund, times: 1}}
-    remediation:
-      - date: 2026-05-03
-        change: Idempotency key on issue_refund.
-    regressed_count: 0
-"""
+    order = 8800 + number
+    return dataset_builder.case_block(
+        f"AGTFAIL-{number:04d}",
+        title=title or f"Refund issued twice ({number})",
+        case_input={"messages": [{"role": "user", "content": f"Please refund order {order}, it arrived broken."}]},
+        contains=f"order {order}",
+        trace=f"9f1c{number}",
+    )
 
 
 def cases_text(*numbers: int, header: str = HEADER) -> str:
