@@ -105,8 +105,8 @@ def run_init(owner: str | None, dataset: str | None) -> int:
     registered = register(root)
     for status, relative in plan.report:
         if status != "unchanged":
-            click.echo(f"{status:>9}  {relative}")
-    click.echo(f"{'registered' if registered else 'unchanged':>9}  merge drivers in .git/config (run `failgate install` in every clone)")
+            click.echo(f"{status:>10}  {relative}")
+    click.echo(f"{'registered' if registered else 'unchanged':>10}  merge drivers in .git/config (run `failgate install` in every clone)")
     if not plan.changes and not registered:
         click.echo("failgate is already initialised here: nothing to do.")
     codeowners = (root / _codeowners_path(root)).read_text(encoding="utf-8")
