@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from failgate.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
 
@@ -89,40 +89,42 @@ def _merge_history_files(base: str, ours: str, theirs: str, path: str, marker_si
     with open(base, "rb") as fb, open(ours, "rb") as fo, open(theirs, "rb") as ft:
         with open_atomic(ours) as out:
             report = merge_history_streams(fb, fo, ft, out, marker_size=marker_size)
-    if report.clean:
-        o, t = report.added
-        return Outcome(True, [f"{path}: merged ({o} events from ours, {t} from theirs)"])
-    return Outcome(False, [f"{path}: {c}" for c in report.conflicts])
+    return _outcome(report, path, "{o} events from ours, {t} from theirs")
+
+
+def _merge_in_memory(merge: Callable[..., Any], base: str, ours: str, theirs: str, path: str, marker_size: int) -> Any:
+    """For files small enough to hold (the YAML ledgers): read git's three
+    temp files, merge, write the result over %A atomically."""
+    from failgate.atomic import write_atomic
+
+    result = merge(*(Path(p).read_bytes() for p in (base, ours, theirs)), path=path, marker_size=marker_size)
+    write_atomic(ours, result.text)
+    return result
+
+
+def _outcome(result: Any, path: str, added: str, hint: str | None = None) -> Outcome:
+    if result.clean:
+        o, t = result.added
+        return Outcome(True, [f"{path}: merged ({added.format(o=o, t=t)})"])
+    return Outcome(False, [f"{path}: {c}" for c in result.conflicts], hint)
 
 
 def _merge_ledger_files(base: str, ours: str, theirs: str, path: str, marker_size: int) -> Outcome:
-    from failgate.atomic import write_atomic
     from failgate.merge.ledger import merge_ledger
 
-    data = [Path(p).read_bytes() for p in (base, ours, theirs)]
-    result = merge_ledger(*data, path=path, marker_size=marker_size)
-    write_atomic(ours, result.text)
-    if result.clean:
-        o, t = result.added
-        return Outcome(True, [f"{path}: merged ({o} entries from ours, {t} from theirs)"])
-    return Outcome(False, [f"{path}: {c}" for c in result.conflicts])
+    result = _merge_in_memory(merge_ledger, base, ours, theirs, path, marker_size)
+    return _outcome(result, path, "{o} entries from ours, {t} from theirs")
 
 
 def _merge_cases_files(base: str, ours: str, theirs: str, path: str, marker_size: int) -> Outcome:
-    from failgate.atomic import write_atomic
     from failgate.merge.cases import FIX_COMMAND, merge_cases
 
-    data = [Path(p).read_bytes() for p in (base, ours, theirs)]
-    result = merge_cases(*data, path=path, marker_size=marker_size)
-    write_atomic(ours, result.text)
-    if result.clean:
-        o, t = result.added
-        return Outcome(True, [f"{path}: merged ({o} cases added in ours, {t} in theirs)"])
+    result = _merge_in_memory(merge_cases, base, ours, theirs, path, marker_size)
     hint = (f"Resolve the marked blocks (each conflict is inside one case or header part), then `git add {path}` "
             "and run `failgate validate`.")
     if result.collisions:
         hint = f"Fix the id collision with one command: `{FIX_COMMAND}`, then `git commit`."
-    return Outcome(False, [f"{path}: {c}" for c in result.conflicts], hint)
+    return _outcome(result, path, "{o} cases added in ours, {t} in theirs", hint)
 
 
 _MERGERS: dict[str, Callable[[str, str, str, str, int], Outcome]] = {
