@@ -102,10 +102,10 @@ def bench_overhead(n: int = 2000) -> dict[str, float]:
     root = SCRATCH / "overhead-project"
     shutil.rmtree(root, ignore_errors=True)
     write_project(root, n)
-    from failgate.agents import build_agent
+    from failgate.eval.agents import build_agent
     from failgate.config import load_config
-    from failgate.evalcases import load_selection
-    from failgate.runner import run_eval
+    from failgate.eval.cases import load_selection
+    from failgate.eval.runner import run_eval
 
     config = load_config(root)
     cases = load_selection(config).cases

@@ -45,11 +45,11 @@ def env() -> dict[str, str]:
 
 
 def dataset(cases: int, lines: int) -> tuple[bytes, bytes]:
-    from failgate.judge import case_fingerprint
+    from failgate.eval.judge import case_fingerprint
     from gate_repo import HEADER, case_block, case_id
 
     text = HEADER + "".join(case_block(n) for n in range(1, cases + 1))
-    from failgate.yamlstrict import load_yaml_text
+    from failgate.dataset.yamlstrict import load_yaml_text
 
     parsed = load_yaml_text(text, "cases.yaml").data["cases"]
     judges = {c["id"]: case_fingerprint(c) for c in parsed}

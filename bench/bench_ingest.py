@@ -20,14 +20,14 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from failgate.hashing import input_hash
+from failgate.dataset.hashing import input_hash
 from failgate.intake.pipeline import run_pipeline
 from failgate.intake.rules import IntakeRules
 from failgate.intake.settings import IntakeSettings
 from failgate.intake.similarity import NgramSimilarity
-from failgate.redact import redact_text
-from failgate.traces import read_traces
-from failgate.traces.model import ReadStats
+from failgate.intake.redact import redact_text
+from failgate.intake.traces import read_traces
+from failgate.intake.traces.model import ReadStats
 
 INTENTS = ["order_status"] * 6 + ["refund_request", "policy_question", "delivery_change", "account_help", "complaint"]
 

@@ -43,7 +43,7 @@ BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".jo
 
 
 def make_case(number: int) -> str:
-    from failgate.hashing import input_hash
+    from failgate.dataset.hashing import input_hash
 
     case_input = {"messages": [
         {"role": "user", "content": f"Where is my order {number}? It was due last week."},
@@ -86,7 +86,7 @@ def make_case(number: int) -> str:
 
 
 def make_dataset(directory: Path, count: int) -> Path:
-    from failgate.scaffold import cases_header
+    from failgate.scaffold.project import cases_header
 
     directory.mkdir(parents=True, exist_ok=True)
     header = cases_header().replace("cases: []\n", "cases:\n")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from failgate.hashing import input_hash
-from failgate.model import FAILURE_MODES_V1
+from failgate.dataset.hashing import input_hash
+from failgate.dataset.model import FAILURE_MODES_V1
 
 # The taxonomy block as people write it; the other test builders reuse it.
 MODES_V1_YAML = "failure_modes:\n" + "".join(f"  - {mode}\n" for mode in FAILURE_MODES_V1)

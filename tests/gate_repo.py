@@ -14,7 +14,7 @@ from pathlib import Path
 
 from conftest import commit_all, git, no_git_env
 from dataset_builder import MODES_V1_YAML
-from failgate.hashing import input_hash
+from failgate.dataset.hashing import input_hash
 
 DS = "evals/failures"
 AGENT = '''\

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from failgate.agents import AgentError, AgentRequest, AgentTimeout, build_agent
-from failgate.agents.pycallable import CallableAgent
-from failgate.agents.recorded import RecordedAgent
-from failgate.agents.worker import WorkerPoolAgent
+from failgate.eval.agents import AgentError, AgentRequest, AgentTimeout, build_agent
+from failgate.eval.agents.pycallable import CallableAgent
+from failgate.eval.agents.recorded import RecordedAgent
+from failgate.eval.agents.worker import WorkerPoolAgent
 from failgate.findings import FailgateError
-from failgate.runner import EvalCase, run_eval
+from failgate.eval.runner import EvalCase, run_eval
 
 WORKER = textwrap.dedent(
     """

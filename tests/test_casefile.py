@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from failgate import casefile
+from failgate.dataset import casefile
 from failgate.findings import FailgateError
-from failgate.yamlstrict import load_yaml_text
+from failgate.dataset.yamlstrict import load_yaml_text
 
 TEXT = """\
 # header comment

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from conftest import commit_all, git, no_git_env
 from failgate.checks.ledger import check_ledger
 from failgate.cli import main
-from failgate.dataset import parse_dataset
+from failgate.dataset.parse import parse_dataset
 from ledger_data import HEADER, LEDGER_EMPTY, case_block, cases_text, event, history_text, write_dataset
 
 DS = "evals/failures"
@@ -429,7 +429,7 @@ def test_server_side_merge_that_loses_a_line_is_caught(dataset_repo: Path, capsy
 def test_ci_workflow_text() -> None:
     import yaml
 
-    from failgate.scaffold_ci import ci_workflow
+    from failgate.scaffold.ci import ci_workflow
 
     text = ci_workflow("evals/my failures")
     steps = yaml.safe_load(text)["jobs"]["failgate"]["steps"]

@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 
-from failgate import model, schemas
+from failgate.dataset import model
+
+from failgate.dataset import schemas
 from failgate.examples import SUPPORT_BOT_DATASET, support_bot
-from failgate.hashing import input_hash
-from failgate.yamlstrict import load_yaml
+from failgate.dataset.hashing import input_hash
+from failgate.dataset.yamlstrict import load_yaml
 
 DATASET = SUPPORT_BOT_DATASET
 

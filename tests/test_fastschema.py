@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from failgate.fastschema import compile_checker
-from failgate.schemas import SCHEMA_FILES, validator_for, validator_for_pointer
-from failgate.yamlstrict import load_yaml
+from failgate.dataset.fastschema import compile_checker
+from failgate.dataset.schemas import SCHEMA_FILES, validator_for, validator_for_pointer
+from failgate.dataset.yamlstrict import load_yaml
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "src" / "failgate" / "examples" / "support-bot"
 
@@ -112,7 +112,7 @@ def test_validate_never_crashes_on_odd_shapes(data: dict) -> None:
     import yaml
 
     from failgate.checks.validate import validate_dataset
-    from failgate.dataset import parse_dataset
+    from failgate.dataset.parse import parse_dataset
 
     text = yaml.safe_dump(data, allow_unicode=True).encode()
     history = (EXAMPLE / "history.jsonl").read_bytes()

@@ -273,7 +273,7 @@ def test_machine_formats_and_the_step_summary(consumer: Path, tmp_path: Path) ->
 def test_ci_workflow_runs_the_gate_against_the_target() -> None:
     import yaml
 
-    from failgate.scaffold_ci import ci_workflow
+    from failgate.scaffold.ci import ci_workflow
 
     steps = yaml.safe_load(ci_workflow("evals/failures"))["jobs"]["failgate"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from conftest import commit_all
-from failgate.health import build_report
-from failgate.history import fold_bytes, fold_events, parse_events, split_range
+from failgate.report.health import build_report
+from failgate.dataset.history import fold_bytes, fold_events, parse_events, split_range
 from gate_repo import DS, cases_text, failgate, setup_consumer
 
 
@@ -115,7 +115,7 @@ def test_fold_latest_agrees_with_the_full_fold_on_last_results() -> None:
     events = (sequence("AGTFAIL-0001", "PPFP", "abcd") + sequence("AGTFAIL-0002", "PF", "ef", 10)
               + [ev(30, "AGTFAIL-0002", "regressed"), ev(31, "AGTFAIL-0003", "promoted")])
     data = jsonl(events).replace(b"\n", b"\r\n", 3) + b"garbage with \"result\"\n"
-    from failgate.history import fold_latest
+    from failgate.dataset.history import fold_latest
 
     full, latest = fold_bytes(data), fold_latest(data, ["AGTFAIL-0001", "AGTFAIL-0002", "AGTFAIL-0003"])
     for case_id in ("AGTFAIL-0001", "AGTFAIL-0002"):

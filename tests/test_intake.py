@@ -8,15 +8,15 @@ from pathlib import Path
 from hypothesis import given, settings, strategies as st
 
 from failgate.cli import main
-from failgate.hashing import input_hash
+from failgate.dataset.hashing import input_hash
 from failgate.intake.pipeline import run_pipeline
 from failgate.intake.rules import IntakeRules
 from failgate.intake.settings import IntakeSettings
 from failgate.intake.similarity import NgramSimilarity
 from failgate.intake.stratify import intent_cap, stratify
-from failgate.redact import redact_text, redact_value
-from failgate.traces.model import Trace
-from failgate.yamlstrict import load_yaml_text
+from failgate.intake.redact import redact_text, redact_value
+from failgate.intake.traces.model import Trace
+from failgate.dataset.yamlstrict import load_yaml_text
 
 EXAMPLE = Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from failgate.findings import FailgateError
-from failgate.hashing import input_hash
+from failgate.dataset.hashing import input_hash
 from failgate.intake.settings import IntakeSettings, load_redactor
 from failgate.intake.similarity import build_similarity
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from failgate.judge import (
+from failgate.eval.judge import (
     JudgeOptions,
     RuleError,
     case_fingerprint,
@@ -14,7 +14,7 @@ from failgate.judge import (
     parse_response,
     validate_rules,
 )
-from failgate.judge.plugins import Verdict
+from failgate.eval.judge.plugins import Verdict
 
 REFUND = {
     "output": "Refund of $49.00 issued for order 8812.",
@@ -212,7 +212,7 @@ def test_validate_rules_names_the_problem(rule: dict[str, Any], message: str) ->
     ],
 )
 def test_malformed_responses_are_refused(raw: Any, message: str) -> None:
-    from failgate.judge import ResponseError
+    from failgate.eval.judge import ResponseError
 
     with pytest.raises(ResponseError, match=None) as info:
         parse_response(raw, 1)
@@ -293,7 +293,7 @@ def test_fingerprint_is_stable_and_sensitive() -> None:
     assert both == judge_fingerprint([other, case])
     import importlib
 
-    from failgate.judge import plugins
+    from failgate.eval.judge import plugins
 
     # The plugin is loaded by its dotted path, which may be another module
     # object than the one pytest imported this file as.
@@ -308,7 +308,7 @@ def test_fingerprint_is_stable_and_sensitive() -> None:
 
 
 def test_parse_errors_are_rule_errors() -> None:
-    from failgate.judge import parse_rules
+    from failgate.eval.judge import parse_rules
 
     with pytest.raises(RuleError, match="rule 2 \\(regex\\)"):
         parse_rules([{"contains": "x"}, {"regex": "("}])

@@ -9,7 +9,7 @@ from dataset_builder import HEADER, case_block
 from failgate import cli
 from failgate.merge import DRIVERS, gitattributes_lines
 from failgate.merge.cases import merge_cases
-from failgate.yamlstrict import load_yaml
+from failgate.dataset.yamlstrict import load_yaml
 
 
 def block(number: int, title: str | None = None, **kw: object) -> str:
@@ -252,14 +252,14 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from dataset_builder import event  # noqa: E402
-from failgate.casefile import set_entry_scalar  # noqa: E402
+from failgate.dataset.casefile import set_entry_scalar  # noqa: E402
 from failgate.checks.validate import validate_dataset  # noqa: E402
-from failgate.dataset import parse_dataset  # noqa: E402
+from failgate.dataset.parse import parse_dataset  # noqa: E402
 from failgate.merge.history import merge_history  # noqa: E402
 from failgate.merge.ledger import merge_ledger  # noqa: E402
-from failgate.model import case_number  # noqa: E402
-from failgate.removal import remove_case  # noqa: E402
-from failgate.yamlstrict import load_yaml_text  # noqa: E402
+from failgate.dataset.model import case_number  # noqa: E402
+from failgate.dataset.removal import remove_case  # noqa: E402
+from failgate.dataset.yamlstrict import load_yaml_text  # noqa: E402
 
 NOW = _dt.datetime(2026, 5, 12, 8, 0, tzinfo=_dt.timezone.utc)
 BASE_HISTORY = "".join(event(f"01KRBASE{n:018d}", f"AGTFAIL-{n:04d}") for n in (1, 2, 3))

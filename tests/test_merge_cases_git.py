@@ -13,7 +13,7 @@ import pytest
 from conftest import commit_all, git, no_git_env
 from dataset_builder import case_block, event, write_dataset
 from failgate.merge import gitattributes_lines
-from failgate.yamlstrict import load_yaml
+from failgate.dataset.yamlstrict import load_yaml
 
 DATA = "evals/failures"
 CASES = f"{DATA}/cases.yaml"

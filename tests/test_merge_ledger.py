@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from failgate import cli
 from failgate.merge.ledger import merge_ledger
-from failgate.yamlstrict import load_yaml
+from failgate.dataset.yamlstrict import load_yaml
 
 HEADER = """\
 # Deletion ledger: append-only, written by `failgate remove`.

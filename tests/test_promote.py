@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from failgate.cli import main
-from failgate.yamlstrict import load_yaml_text
+from failgate.dataset.yamlstrict import load_yaml_text
 
 EXAMPLE = Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot"
 REFUSAL = "I'm sorry, but I can't help with that."
 
 
 def _next_id() -> str:
-    from failgate.dataset import read_dataset
-    from failgate.ids import next_id_for
+    from failgate.dataset.parse import read_dataset
+    from failgate.dataset.ids import next_id_for
 
     return next_id_for(read_dataset(EXAMPLE))
 

@@ -10,10 +10,10 @@ import pytest
 
 from conftest import commit_all, git
 from failgate.cli import main
-from failgate.events import event_line, new_event, new_event_id
+from failgate.dataset.events import event_line, new_event, new_event_id
 from failgate.findings import FailgateError
-from failgate.removal import remove_case
-from failgate.yamlstrict import load_yaml_text
+from failgate.dataset.removal import remove_case
+from failgate.dataset.yamlstrict import load_yaml_text
 from ledger_data import LEDGER_EMPTY, cases_text, history_text, write_dataset
 
 DS = "evals/failures"

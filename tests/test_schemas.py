@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from failgate import schemas
+from failgate.dataset import schemas
 
 REPO = Path(__file__).resolve().parents[1]
 HASH = "sha256:" + "ab" * 32
@@ -368,7 +368,7 @@ def test_wheel_ships_the_schemas_and_the_example(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for file_name in schemas.SCHEMA_FILES.values():
         assert f"failgate/_schemas/{file_name}" in names
-    assert "failgate/schemas.py" in names
+    assert "failgate/dataset/schemas.py" in names
     example = "failgate/examples/support-bot/"
     if (REPO / "src" / example).is_dir():
         for needed in ("cases.yaml", "cases_removed.yaml", "history.jsonl", "watchlist.yaml"):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from failgate.traces import detect_format, read_traces
-from failgate.traces.model import ReadStats, feedback_of, parse_time
-from failgate.traces.stream import RecordError, iter_records
+from failgate.intake.traces import detect_format, read_traces
+from failgate.intake.traces.model import ReadStats, feedback_of, parse_time
+from failgate.intake.traces.stream import RecordError, iter_records
 
 DATA = Path(__file__).parent / "data" / "traces"
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-import failgate.dataset
-import failgate.validate_cache as validate_cache
+import failgate.dataset.parse
+import failgate.checks.validate_cache as validate_cache
 from dataset_builder import write_dataset
 from failgate.cli import main
 
@@ -28,13 +28,13 @@ def dataset(git_repo: Path) -> Path:
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts full validations (each one parses the dataset)."""
     seen: list[str] = []
-    real = failgate.dataset.parse_files
+    real = failgate.dataset.parse.parse_files
 
-    def counting(display: str, files: dict) -> failgate.dataset.Dataset:
+    def counting(display: str, files: dict) -> failgate.dataset.parse.Dataset:
         seen.append(display)
         return real(display, files)
 
-    monkeypatch.setattr(failgate.dataset, "parse_files", counting)
+    monkeypatch.setattr(failgate.dataset.parse, "parse_files", counting)
     return seen
 
 
@@ -88,7 +88,7 @@ def test_opting_out(dataset: Path, parses: list[str], capsys: pytest.CaptureFixt
 
 
 def test_a_different_failgate_never_reuses_a_verdict(dataset: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    files = failgate.dataset.read_files(dataset)
+    files = failgate.dataset.parse.read_files(dataset)
     before = validate_cache.dataset_key(dataset, files)
     assert validate_cache.dataset_key(dataset, files) == before
     monkeypatch.setattr(validate_cache, "__version__", "99.0")
@@ -96,6 +96,6 @@ def test_a_different_failgate_never_reuses_a_verdict(dataset: Path, monkeypatch:
 
 
 def test_the_lock_file_does_not_change_the_key(dataset: Path) -> None:
-    before = validate_cache.dataset_key(dataset, failgate.dataset.read_files(dataset))
+    before = validate_cache.dataset_key(dataset, failgate.dataset.parse.read_files(dataset))
     (dataset / ".failgate.lock").touch()
-    assert validate_cache.dataset_key(dataset, failgate.dataset.read_files(dataset)) == before
+    assert validate_cache.dataset_key(dataset, failgate.dataset.parse.read_files(dataset)) == before

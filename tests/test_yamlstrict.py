@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from failgate.yamlstrict import YamlLoadError, load_yaml
+from failgate.dataset.yamlstrict import YamlLoadError, load_yaml
 
 
 def load_error(data: bytes):
@@ -93,7 +93,7 @@ values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=
 @given(st.dictionaries(keys, values, min_size=1, max_size=6))
 def test_round_trip_of_failgate_writes(data: dict) -> None:
     """Whatever failgate writes (promote, remove, intake files), the strict loader reads back as is."""
-    from failgate.casefile import dump_yaml
+    from failgate.dataset.casefile import dump_yaml
 
     assert load_yaml(dump_yaml(data).encode(), "f.yaml").data == data
 
@@ -101,7 +101,7 @@ def test_round_trip_of_failgate_writes(data: dict) -> None:
 @pytest.mark.parametrize("value", ["0E0", "1e5", "0o17", "0x1F", ".inf", "-.5", "true", "null", "~", "12", "no", "2026-05-01"])
 def test_strings_that_look_like_yaml_12_numbers_are_quoted(value: str) -> None:
     """PyYAML (YAML 1.1) writes `0E0` and `0o17` plain; strict YAML 1.2 reads them as numbers."""
-    from failgate.casefile import dump_yaml
+    from failgate.dataset.casefile import dump_yaml
 
     assert load_yaml(dump_yaml({"intent": value}).encode(), "f.yaml").data == {"intent": value}
 

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from failgate.model import LOCK_NAME
+from failgate.dataset.model import LOCK_NAME
 
 
 def _fsync_dir(directory: Path) -> None:

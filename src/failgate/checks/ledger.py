@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from typing import Any, Hashable, Iterable
 
-from failgate.dataset import Dataset
+from failgate.dataset.parse import Dataset
 from failgate.findings import WARNING, Finding, Location
 from failgate.merge.appendonly import DELETED, EDITED, EventKey, canonical, find_tampering
-from failgate.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE, mode_name
+from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE, mode_name
 
 # Past this many findings of one code, the rest are summed up in one line:
 # a history truncated by 50,000 lines needs one message, not 50,000.

@@ -12,9 +12,9 @@ import posixpath
 from collections import Counter
 from typing import Any, Callable, Iterable
 
-from failgate.dataset import Dataset
+from failgate.dataset.parse import Dataset
 from failgate.findings import WARNING, Finding, Location
-from failgate.model import (
+from failgate.dataset.model import (
     CASES_FILE,
     FAILURE_MODES_V1,
     HISTORY_FILE,
@@ -23,7 +23,7 @@ from failgate.model import (
     WATCHLIST_FILE,
     mode_name,
 )
-from failgate.yamlstrict import YamlDocument
+from failgate.dataset.yamlstrict import YamlDocument
 
 JsonPath = tuple[Any, ...]
 
@@ -56,8 +56,8 @@ ENTRY_DEFINITIONS = {
 def _schema_errors(data: Any, schema_name: str) -> Iterable[tuple[JsonPath, Any]]:
     """(path, jsonschema error) for every violation, paying jsonschema's cost
     only for the entries that the fast check rejects."""
-    from failgate.fastschema import compile_checker
-    from failgate.schemas import SCHEMA_FILES, validator_for, validator_for_pointer
+    from failgate.dataset.fastschema import compile_checker
+    from failgate.dataset.schemas import SCHEMA_FILES, validator_for, validator_for_pointer
 
     file_name = SCHEMA_FILES[schema_name]
     whole = compile_checker(file_name)
@@ -290,7 +290,7 @@ def _input_findings(
             findings.append(Finding("FIXTURE", f"fixture '{fixture}' does not exist in {dataset.directory}/", where))
     recorded = case.get("input_hash")
     if check_hash and isinstance(recorded, str):
-        from failgate.hashing import input_hash
+        from failgate.dataset.hashing import input_hash
 
         actual = input_hash(case_input)
         if actual != recorded:
@@ -334,9 +334,9 @@ def _ledger_findings(dataset: Dataset, suppressed: set[JsonPath]) -> list[Findin
 
 
 def _history_findings(dataset: Dataset, known_ids: set[str]) -> list[Finding]:
-    from failgate.schemas import validator_for
+    from failgate.dataset.schemas import validator_for
 
-    from failgate.fastschema import compile_checker
+    from failgate.dataset.fastschema import compile_checker
 
     fast = compile_checker("history-event.schema.json")
     path = dataset.path(HISTORY_FILE)

@@ -17,9 +17,9 @@ import sys
 
 import click
 
-from failgate.dataset import Dataset, parse_dataset
+from failgate.dataset.parse import Dataset, parse_dataset
 from failgate.findings import FailgateError, Finding
-from failgate.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
+from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
 
 
 @dataclasses.dataclass

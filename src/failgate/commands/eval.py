@@ -36,7 +36,7 @@ class EvalSettings:
     fmt: str = "text"
     output: Path | None = None
     progress: bool | None = None  # None: on a terminal and not in CI
-    record: bool = False  # append what changed to history.jsonl (failgate.recording)
+    record: bool = False  # append what changed to history.jsonl (failgate.eval.recording)
 
 
 def _progress_printer() -> Callable[[int, int], None]:
@@ -65,14 +65,14 @@ def _want_progress(setting: bool | None) -> bool:
 
 
 def execute(settings: EvalSettings) -> int:
-    from failgate import evalcases
-    from failgate.agents import build_agent
+    from failgate.eval import cases as evalcases
+    from failgate.eval.agents import build_agent
     from failgate.config import load_config
-    from failgate.eval_report import render
-    from failgate.eval_report.text import github_annotations
-    from failgate.judge import JudgeOptions
+    from failgate.eval.report import render
+    from failgate.eval.report.text import github_annotations
+    from failgate.eval.judge import JudgeOptions
     from failgate.reporting import under_github_actions
-    from failgate.runner import run_eval
+    from failgate.eval.runner import run_eval
 
     config = load_config()
     selection = evalcases.load_selection(config, settings.set_name, watchlist=settings.watchlist)
@@ -117,7 +117,7 @@ def execute(settings: EvalSettings) -> int:
         agent.close()
     evalcases.write_last_failed(config, selection.set_name, result)
     if settings.record:
-        from failgate.recording import record
+        from failgate.eval.recording import record
 
         click.echo(record(config, result).describe(), err=True)
 

@@ -1,6 +1,6 @@
 """`failgate gate [--base REV]`: the pre-push and CI gate (DESIGN.md "The gate", issue 6).
 
-The I/O edge of `failgate.gate`: chooses the commit under test and the base,
+The I/O edge of `failgate.gate.decision`: chooses the commit under test and the base,
 reads the baseline from git objects (never a checkout), runs the agent on a
 clean tree of the commit under test, and prints the decision.
 
@@ -162,8 +162,8 @@ def _materialise_fixtures(repo: Any, commit: str, dataset_rel: str, cases: list[
 def _check_set_file(selection: Any) -> None:
     """A set's case file is validated by its own schema (id, input, expected, optional tags)."""
     from failgate.findings import Finding
-    from failgate.schemas import validator_for
-    from failgate.yamlstrict import load_yaml
+    from failgate.dataset.schemas import validator_for
+    from failgate.dataset.yamlstrict import load_yaml
 
     path = selection.cases_path
     doc = load_yaml(path.read_bytes(), str(path))
@@ -178,7 +178,7 @@ def _check_set_file(selection: Any) -> None:
 def _now_selection(eval_config: Any, dataset: Any) -> Any:
     """The failure set at the commit under test, parsed once from its blobs (evalcases'
     own loader would also parse the 100,000-line history, which the gate reads otherwise)."""
-    from failgate import evalcases
+    from failgate.eval import cases as evalcases
 
     if "cases.yaml" not in dataset.present:
         raise FailgateError(f"no {dataset.path('cases.yaml')} at the commit under test; the gate needs the dataset")
@@ -188,16 +188,16 @@ def _now_selection(eval_config: Any, dataset: Any) -> Any:
 def evaluate(settings: GateSettings) -> Any:
     import tempfile
 
-    from failgate import evalcases
-    from failgate.agents import build_agent
+    from failgate.eval import cases as evalcases
+    from failgate.eval.agents import build_agent
     from failgate.config import load_config
-    from failgate.dataset import parse_dataset
-    from failgate.gate import Range, decide, retired_cases
+    from failgate.dataset.parse import parse_dataset
+    from failgate.gate.decision import Range, decide, retired_cases
     from failgate.gitrepo import FETCH_HINT, open_repo
-    from failgate.history import fold_latest, range_events
-    from failgate.judge import JudgeOptions
-    from failgate.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
-    from failgate.runner import EvalCase, run_eval
+    from failgate.dataset.history import fold_latest, range_events
+    from failgate.eval.judge import JudgeOptions
+    from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
+    from failgate.eval.runner import EvalCase, run_eval
 
     config = load_config()
     repo = open_repo(config.root)
@@ -264,7 +264,7 @@ def evaluate(settings: GateSettings) -> Any:
 
 
 def execute(settings: GateSettings) -> int:
-    from failgate.gate_report import render
+    from failgate.gate.report import render
 
     decision = evaluate(settings)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -280,7 +280,7 @@ def execute(settings: GateSettings) -> int:
     from failgate.reporting import under_github_actions
 
     if under_github_actions():
-        from failgate.eval_report.text import github_annotations
+        from failgate.eval.report.text import github_annotations
 
         # failing active cases (flipped or not) as ::error at their line in cases.yaml
         for line in github_annotations(decision.result):

@@ -27,7 +27,7 @@ def _display(path: Path, root: Path) -> str:
 
 def funnel_text(result: object, stats: object, *, limit: int, share: float, since: str | None) -> str:
     from failgate.intake.pipeline import IngestResult
-    from failgate.traces.model import ReadStats
+    from failgate.intake.traces.model import ReadStats
 
     assert isinstance(result, IngestResult) and isinstance(stats, ReadStats)
     rows = [("traces", result.traces, f"{stats.records} records read" + (f", {stats.skipped} skipped" if stats.skipped else ""))]
@@ -90,18 +90,18 @@ def _ingest(config: object, settings: object, paths: list[Path], fmt: str, limit
             cutoff: _dt.datetime | None, since: str | None, now: _dt.datetime) -> int:
     from failgate.atomic import write_atomic
     from failgate.config import Config
-    from failgate.dataset import read_dataset
-    from failgate.hashing import input_hash
+    from failgate.dataset.parse import read_dataset
+    from failgate.dataset.hashing import input_hash
     from failgate.intake.pipeline import run_pipeline
     from failgate.intake.review import file_name, pending_hashes, render
     from failgate.intake.rules import IntakeRules
     from failgate.intake.settings import IntakeSettings, load_redactor
     from failgate.intake.similarity import build_similarity
-    from failgate.judge import JudgeOptions
-    from failgate.model import CASES_FILE, INTAKE_DIR
+    from failgate.eval.judge import JudgeOptions
+    from failgate.dataset.model import CASES_FILE, INTAKE_DIR
     from failgate.reporting import print_findings
-    from failgate.traces import read_traces
-    from failgate.traces.model import ReadStats
+    from failgate.intake.traces import read_traces
+    from failgate.intake.traces.model import ReadStats
 
     assert isinstance(config, Config) and isinstance(settings, IntakeSettings)
     directory = config.dataset_dir
@@ -156,7 +156,7 @@ def _manual(directory: Path, shown: str, ticket: str | None, by: str | None, now
             traces: tuple[Path, ...]) -> int:
     from failgate.atomic import write_atomic
     from failgate.intake.review import file_name, manual_entry, render_manual
-    from failgate.model import INTAKE_DIR
+    from failgate.dataset.model import INTAKE_DIR
 
     if traces:
         raise FailgateError("--manual takes no trace files")

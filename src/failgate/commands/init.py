@@ -49,11 +49,11 @@ def _codeowners_path(root: Path) -> str:
 
 
 def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
-    from failgate import scaffold
+    from failgate.scaffold import project as scaffold
     from failgate.merge import gitattributes_lines
-    from failgate.model import CASES_FILE, HISTORY_FILE, INTAKE_DIR, REMOVED_FILE
-    from failgate.scaffold_ci import ci_workflow
-    from failgate.schemas import SCHEMA_FILES, schemas_dir
+    from failgate.dataset.model import CASES_FILE, HISTORY_FILE, INTAKE_DIR, REMOVED_FILE
+    from failgate.scaffold.ci import ci_workflow
+    from failgate.dataset.schemas import SCHEMA_FILES, schemas_dir
 
     plan = Plan(root)
     plan.want(f"{dataset_dir}/{CASES_FILE}", scaffold.cases_header(), create_only=True)
@@ -94,7 +94,7 @@ def run_init(owner: str | None, dataset: str | None) -> int:
     from failgate.commands.install import register
     from failgate.config import load_config
     from failgate.gitconfig import repo_root
-    from failgate.scaffold import OWNER_PLACEHOLDER, precommit_snippet
+    from failgate.scaffold.project import OWNER_PLACEHOLDER, precommit_snippet
 
     root = repo_root(Path.cwd())
     config = load_config(root)

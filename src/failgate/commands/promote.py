@@ -35,13 +35,13 @@ def _display(path: Path, root: Path) -> str:
 
 
 def _read(path: Path, display: str) -> str | None:
-    from failgate.yamlstrict import decode
+    from failgate.dataset.yamlstrict import decode
 
     return decode(path.read_bytes(), display) if path.is_file() else None
 
 
 def _actor() -> str:
-    from failgate.events import default_actor
+    from failgate.dataset.events import default_actor
     from failgate.findings import FailgateError
     from failgate.gitrepo import open_repo
 
@@ -54,10 +54,10 @@ def _actor() -> str:
 
 def reproduce(config: Any, case: dict[str, Any], directory: Path) -> Any:
     """Run the case against the configured agent; a Reproduction."""
-    from failgate.agents import build_agent
-    from failgate.judge import JudgeOptions
-    from failgate.promotion import Reproduction
-    from failgate.runner import EvalCase, run_eval
+    from failgate.eval.agents import build_agent
+    from failgate.eval.judge import JudgeOptions
+    from failgate.intake.promotion import Reproduction
+    from failgate.eval.runner import EvalCase, run_eval
 
     options = JudgeOptions.from_config(config.section("judge"), str(config.root))
     agent = build_agent(root=config.root, agent=config.agent, agent_command=config.agent_command, jobs=1)
@@ -94,10 +94,10 @@ def command(file: Path, number: int | None, no_reproduce: bool, reason: str | No
 
 def execute(config: Any, settings: Any, file: Path, number: int | None, no_reproduce_reason: str | None,
             watchlist: bool, actor: str | None) -> int:
-    from failgate.dataset import read_dataset
+    from failgate.dataset.parse import read_dataset
     from failgate.intake.review import candidates_of, load_intake
     from failgate.intake.settings import load_redactor
-    from failgate.promotion import Reproduction, case_from_candidate, find_duplicate, refuse, review_findings, select_candidate
+    from failgate.intake.promotion import Reproduction, case_from_candidate, find_duplicate, refuse, review_findings, select_candidate
 
     directory = config.dataset_dir
     shown = _display(directory, config.root)
@@ -132,7 +132,7 @@ def execute(config: Any, settings: Any, file: Path, number: int | None, no_repro
             )
         click.echo("  reproduced: " + "; ".join(reproduction.reasons[:3]))
     else:
-        from failgate.judge import JudgeOptions, case_fingerprint
+        from failgate.eval.judge import JudgeOptions, case_fingerprint
 
         options = JudgeOptions.from_config(config.section("judge"), str(config.root))
         reproduction = Reproduction(None, case_fingerprint(case, options), (), no_reproduce_reason)
@@ -159,11 +159,11 @@ def _land(config: Any, file: Path, intake_shown: str, number: int | None, case: 
     """Everything that writes, under the lock, from freshly read files."""
     from failgate.atomic import Transaction, locked
     from failgate.checks.validate import validate_dataset
-    from failgate.dataset import parse_dataset, read_dataset
+    from failgate.dataset.parse import parse_dataset, read_dataset
     from failgate.findings import has_errors
     from failgate.intake.review import load_intake
-    from failgate.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
-    from failgate.promotion import promote_texts, recurrence_texts, refuse, select_candidate
+    from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
+    from failgate.intake.promotion import promote_texts, recurrence_texts, refuse, select_candidate
 
     directory = config.dataset_dir
     shown = _display(directory, config.root)

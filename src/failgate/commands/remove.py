@@ -1,7 +1,7 @@
 """`failgate remove ID --reason TEXT --by WHO`: take a case out, on the record.
 
 Reads the three files under the dataset lock, computes the new texts
-(`failgate.removal`, pure) and writes all three in one `Transaction`, so a
+(`failgate.dataset.removal`, pure) and writes all three in one `Transaction`, so a
 crash leaves the old state or the new one, never a case that is gone from
 `cases.yaml` but missing from the ledger.
 """
@@ -12,11 +12,11 @@ from pathlib import Path
 import click
 
 from failgate.findings import FailgateError
-from failgate.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
+from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
 
 
 def _read(path: Path, display: str) -> str | None:
-    from failgate.yamlstrict import decode
+    from failgate.dataset.yamlstrict import decode
 
     return decode(path.read_bytes(), display) if path.is_file() else None
 
@@ -36,7 +36,7 @@ def command(case_id: str, reason: str | None, by: str | None) -> int:
     """Move a case into the deletion ledger with its snapshot and a history event."""
     from failgate.atomic import Transaction, locked
     from failgate.config import load_config
-    from failgate.removal import remove_case
+    from failgate.dataset.removal import remove_case
 
     config = load_config()
     directory = config.dataset_dir

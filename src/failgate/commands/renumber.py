@@ -3,7 +3,7 @@
 Run while a merge, cherry-pick or rebase is stopped on a cases.yaml conflict
 that the driver called an id collision. Reads the three versions from the
 index's conflict stages and each side's history from HEAD and the incoming
-commit, computes the new texts (`failgate.renumber`, pure), writes cases.yaml
+commit, computes the new texts (`failgate.dataset.renumber`, pure), writes cases.yaml
 and history.jsonl in one `Transaction` under the dataset lock, and stages
 both — the files are then exactly what the commit should hold, so the user's
 next command is `git commit` (or `--continue`). When cases.yaml still has
@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from failgate.findings import FailgateError
-from failgate.model import CASES_FILE, HISTORY_FILE
+from failgate.dataset.model import CASES_FILE, HISTORY_FILE
 
 # The ref naming the incoming side, per operation, and the command that finishes it.
 OPERATIONS = (
@@ -41,9 +41,9 @@ def _incoming(git_dir: Path) -> tuple[str, str]:
 
 
 def _ids(directory: str, files: dict[str, bytes]) -> set[str]:
-    from failgate.dataset import parse_dataset
-    from failgate.ids import ids_ever_used
-    from failgate.model import REMOVED_FILE, WATCHLIST_FILE
+    from failgate.dataset.parse import parse_dataset
+    from failgate.dataset.ids import ids_ever_used
+    from failgate.dataset.model import REMOVED_FILE, WATCHLIST_FILE
 
     dataset = parse_dataset(directory, cases=files.get(CASES_FILE), removed=files.get(REMOVED_FILE),
                             history=files.get(HISTORY_FILE), watchlist=files.get(WATCHLIST_FILE))
@@ -54,7 +54,7 @@ def run(only: tuple[str, ...]) -> int:
     from failgate.atomic import Transaction, locked
     from failgate.config import load_config
     from failgate.gitrepo import open_repo
-    from failgate.renumber import renumber
+    from failgate.dataset.renumber import renumber
 
     config = load_config()
     repo = open_repo(config.root)

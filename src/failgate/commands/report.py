@@ -11,10 +11,10 @@ from failgate.findings import FailgateError
 
 def execute(fmt: str, today: _dt.date | None = None) -> int:
     from failgate.config import load_config
-    from failgate.dataset import read_dataset
-    from failgate.health import build_report, render_text
-    from failgate.history import fold_bytes
-    from failgate.model import CASES_FILE, HISTORY_FILE
+    from failgate.dataset.parse import read_dataset
+    from failgate.report.health import build_report, render_text
+    from failgate.dataset.history import fold_bytes
+    from failgate.dataset.model import CASES_FILE, HISTORY_FILE
 
     config = load_config()
     directory = config.dataset_dir

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from failgate.findings import FailgateError
-from failgate.model import CASES_FILE
+from failgate.dataset.model import CASES_FILE
 
 
 def _display(path: Path) -> str:
@@ -47,10 +47,10 @@ def dataset_dirs_for(files: tuple[str, ...], configured: Path) -> list[Path]:
 def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
     from failgate.checks.validate import validate_dataset
     from failgate.config import load_config
-    from failgate.dataset import parse_files, read_files
+    from failgate.dataset.parse import parse_files, read_files
     from failgate.findings import has_errors
     from failgate.reporting import print_findings
-    from failgate.validate_cache import CleanCache, dataset_key
+    from failgate.checks.validate_cache import CleanCache, dataset_key
 
     config = load_config()
     cache = CleanCache(config.cache_dir) if use_cache and not os.environ.get("FAILGATE_NO_CACHE") else None
@@ -94,7 +94,7 @@ def command(files: tuple[str, ...], no_cache: bool) -> int:
     With FILES (as pre-commit passes them), validates the datasets they belong
     to; without, the configured dataset directory. A dataset whose files are
     byte for byte one that validated clean before, under the same failgate,
-    is not parsed again (see failgate.validate_cache; FAILGATE_NO_CACHE=1 or
+    is not parsed again (see failgate.checks.validate_cache; FAILGATE_NO_CACHE=1 or
     --no-cache turn that off). Exit 0 ok, 1 invalid, 2 usage or configuration
     error.
     """

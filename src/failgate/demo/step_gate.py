@@ -122,7 +122,7 @@ def run(ctx: DemoContext) -> None:
 
 
 def _deprecate(ctx: DemoContext, case_id: str) -> None:
-    from failgate.casefile import reparse, set_entry_scalar
+    from failgate.dataset.casefile import reparse, set_entry_scalar
 
     path = ctx.repo / DATASET / "cases.yaml"
     text = path.read_text()

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import yaml
 
-from failgate.casefile import remove_entry
+from failgate.dataset.casefile import remove_entry
 from failgate.demo.context import DemoContext, DemoFailure
-from failgate.yamlstrict import load_yaml_text
+from failgate.dataset.yamlstrict import load_yaml_text
 
 DATASET = "evals/failures"
 FILES = [f"{DATASET}/cases.yaml", f"{DATASET}/cases_removed.yaml", f"{DATASET}/history.jsonl"]

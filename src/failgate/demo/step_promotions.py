@@ -88,13 +88,13 @@ def _promote(ctx: DemoContext, branch: str, start: str, candidate: dict[str, str
 
 
 def _ids(ctx: DemoContext) -> list[str]:
-    from failgate.yamlstrict import load_yaml
+    from failgate.dataset.yamlstrict import load_yaml
 
     return [c["id"] for c in load_yaml((ctx.repo / CASES).read_bytes(), CASES).data["cases"]]
 
 
 def _handwritten(ctx: DemoContext, branch: str, start: str, case_id: str) -> None:
-    from failgate.hashing import input_hash
+    from failgate.dataset.hashing import input_hash
 
     ctx.git("checkout", "-q", "-b", branch, start)
     case_input = {"messages": [{"role": "user", "content": "Update my card please, it's the one ending in 4242."}]}

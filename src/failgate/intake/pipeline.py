@@ -3,7 +3,7 @@
     traces -> failed -> distinct inputs -> recurrences | stratified -> new candidates
 
 1. Each trace is classified by `IntakeRules` (successes are never sampled).
-2. A failed trace's input is redacted, then hashed (`failgate.hashing`): the
+2. A failed trace's input is redacted, then hashed (`failgate.dataset.hashing`): the
    same question with another customer's e-mail is one distinct input, with
    every trace id kept.
 3. A distinct input whose hash is already a case (or a pending candidate in
@@ -22,11 +22,11 @@ import dataclasses
 import datetime as _dt
 from typing import Any, Callable, Iterable, Mapping
 
-from failgate.hashing import input_hash
+from failgate.dataset.hashing import input_hash
 from failgate.intake.rules import Failure, IntakeRules
 from failgate.intake.stratify import stratify
-from failgate.redact import redact_value
-from failgate.traces.model import Trace
+from failgate.intake.redact import redact_value
+from failgate.intake.traces.model import Trace
 
 MAX_TRACE_IDS = 20  # trace ids listed per candidate; the rest are counted
 OUTPUT_LIMIT = 1200

@@ -17,11 +17,11 @@ import hashlib
 from pathlib import Path
 from typing import Any, Iterator
 
-from failgate.casefile import dump_entry
+from failgate.dataset.casefile import dump_entry
 from failgate.findings import Finding, Location
 from failgate.intake.pipeline import Candidate, IngestResult
-from failgate.model import BLAST_RADII, SEVERITIES
-from failgate.yamlstrict import YamlDocument, YamlLoadError, load_yaml
+from failgate.dataset.model import BLAST_RADII, SEVERITIES
+from failgate.dataset.yamlstrict import YamlDocument, YamlLoadError, load_yaml
 
 INTAKE_ONLY = ("candidate", "kind", "case", "failure_mode_reason", "occurrences", "nearest", "likely_same", "trace")
 TODO_TITLE = "TODO: one line naming the failure, as a reviewer would"

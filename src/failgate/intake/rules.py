@@ -1,7 +1,7 @@
 """Which production runs failed, and which failure mode each one proposes.
 
 A run fails when any intake signal fires. The response-level signals are
-judge rules run by the eval's own judge (`failgate.judge`), so "refused" or
+judge rules run by the eval's own judge (`failgate.eval.judge`), so "refused" or
 "too slow" means exactly what it means at eval time, with the same refusal
 patterns from `[tool.failgate.judge]`:
 
@@ -26,8 +26,8 @@ import re
 from typing import Any
 
 from failgate.intake.settings import IntakeSettings
-from failgate.judge import JudgeOptions, ResponseError, judge_case, parse_response
-from failgate.traces.model import Trace
+from failgate.eval.judge import JudgeOptions, ResponseError, judge_case, parse_response
+from failgate.intake.traces.model import Trace
 
 _TIMEOUT = re.compile(r"time(?:d)?[ _-]?out|deadline|timeout", re.IGNORECASE)
 

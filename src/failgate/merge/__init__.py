@@ -17,7 +17,7 @@ import posixpath
 from pathlib import Path
 from typing import Any, Callable
 
-from failgate.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
+from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
 
 # git config names of the drivers, `merge.<name>.*`; `.gitattributes` refers to them.
 HISTORY_DRIVER = "failgate-history"

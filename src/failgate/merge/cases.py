@@ -94,7 +94,7 @@ def _join(lines: list[str]) -> str:
 
 
 def _case_order(case_id: str) -> tuple[int, str]:
-    from failgate.model import case_number
+    from failgate.dataset.model import case_number
 
     number = case_number(case_id)
     return (number if number is not None else 1 << 62, case_id)
@@ -103,9 +103,9 @@ def _case_order(case_id: str) -> tuple[int, str]:
 def split(text: str, name: str) -> Split:
     """Header units, case blocks and trailer of one normalised version."""
 
-    from failgate.casefile import entry_blocks
+    from failgate.dataset.casefile import entry_blocks
     from failgate.findings import FailgateError
-    from failgate.yamlstrict import load_yaml_text
+    from failgate.dataset.yamlstrict import load_yaml_text
 
     if all(_filler(line) for line in text.split("\n")):
         return Split([], [], text, None, {})  # no file at the base of an add/add

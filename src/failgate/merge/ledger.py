@@ -71,7 +71,7 @@ def _is_filler(line: str) -> bool:
 
 def split(data: bytes, name: str) -> Split:
     """Header, entry blocks and trailer of one version of the ledger."""
-    from failgate.yamlstrict import YamlLoadError, load_yaml
+    from failgate.dataset.yamlstrict import YamlLoadError, load_yaml
 
     data = _normalise(data)
     text = data.decode("utf-8", "replace")

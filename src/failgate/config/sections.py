@@ -1,0 +1,109 @@
+"""Every key `[tool.failgate]` accepts, by section.
+
+The configuration declares its sections here, in one place, so that every
+command is strict about every section (a misspelt `[tool.failgate.intake]`
+key is refused at its line by `eval` as much as by `ingest`). The modules that
+read a section (`failgate.intake.settings`, ...) import its keys from here;
+nothing here imports them back.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Mapping
+
+from failgate.config.checkers import (
+    Checker, Table, agent_ref, boolean, command, fraction, one_of, positive_int, positive_number, regex_list,
+    string, string_list,
+)
+
+DEFAULT_MAX = 50
+DEFAULT_SHARE = 0.30
+DEFAULT_THRESHOLD = 0.92
+DEFAULT_LATENCY_BUDGET_MS = 8000
+
+
+def parse_since_text(text: str) -> float | None:
+    """Seconds in "7d" / "36h" / "90m" / "2w"; None when unreadable."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*", text)
+    if not match:
+        return None
+    return float(match.group(1)) * {"m": 60, "h": 3600, "d": 86400, "w": 604800}[match.group(2)]
+
+
+def _patterns(value: Any) -> str | None:
+    """{placeholder = regex}: project-specific PII, redacted after the defaults."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return 'a table of placeholder = "regex" (e.g. "<ACCOUNT>" = "ACC-\\\\d{6}")'
+    for placeholder, pattern in value.items():
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return f"valid regular expressions ({placeholder}: {exc})"
+    return None
+
+
+def _rules(value: Any) -> str | None:
+    """[[tool.failgate.intake.rules]]: a judge rule plus the failure mode a violation proposes."""
+    from failgate.eval.judge import validate_rules
+
+    expected = "a list of tables, each one judge rule plus failure_mode (e.g. {not_contains = \"1Z\", failure_mode = \"hallucination\"})"
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        return expected
+    for item in value:
+        rule = {k: v for k, v in item.items() if k != "failure_mode"}
+        if not isinstance(item.get("failure_mode"), str) or len(rule) != 1:
+            return expected
+        problems = validate_rules([rule])
+        if problems:
+            return f"valid judge rules ({problems[0][1]})"
+    return None
+
+
+def _since(value: Any) -> str | None:
+    return None if isinstance(value, str) and parse_since_text(value) is not None else 'a duration like "7d", "36h" or "2w"'
+
+
+INTAKE_KEYS: dict[str, Callable[[Any], "str | None"]] = {
+    "latency_budget_ms": positive_int,
+    "refusal": boolean,
+    "forbidden_tools": string_list,
+    "tool_errors": boolean,
+    "negative_feedback": boolean,
+    "explicit_errors": boolean,
+    "rules": _rules,
+    "max_candidates": positive_int,
+    "max_intent_share": fraction,
+    "similarity_threshold": fraction,
+    "embedder": agent_ref,
+    "redactor": agent_ref,
+    "redact_patterns": _patterns,
+    "since": _since,
+}
+
+
+SET_TABLE = Table({"path": string, "floor": fraction}, required=("path",))
+
+SECTIONS: dict[str, Table] = {
+    "sets": Table(each=SET_TABLE),
+    # blocking (default) or advisory: reports, exits 0 and says so, for the first weeks of adoption.
+    "gate": Table({"mode": one_of("blocking", "advisory")}),
+    "intake": Table(INTAKE_KEYS),
+    "judge": Table({"refusal_patterns": regex_list, "extra_refusal_patterns": regex_list}),
+}
+
+SCHEMA: dict[str, Checker] = {
+    "dataset": string,
+    "agent": agent_ref,
+    "agent_command": command,
+    "base_branch": string,
+    "jobs": positive_int,
+    "timeout_s": positive_number,
+}
+
+
+def declare_section(name: str, keys: Mapping[str, Checker | Table]) -> None:
+    """Make `[tool.failgate.<name>]` strict with these keys (for plugins and tests;
+    the product's own sections are all listed above)."""
+    SECTIONS[name] = Table(dict(keys))
+
+

@@ -1,0 +1,169 @@
+"""A failure dataset parsed from its files' bytes.
+
+Pure: callers hand in bytes (from the working tree, the index or a blob at a
+revision) and get parsed documents plus load findings. Nothing here touches
+the file system or git, so `validate`, `check-ledger`, the merge drivers and
+the gate all parse the same way from wherever their bytes come from.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from failgate.findings import Finding, Location
+from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
+from failgate.dataset.yamlstrict import YamlDocument, YamlLoadError, decode, load_yaml
+
+try:  # orjson is 3-4x faster on large histories; optional, never required
+    from orjson import loads as _json_loads
+except ImportError:  # pragma: no cover
+    _json_loads = json.loads
+
+
+@dataclasses.dataclass
+class HistoryLine:
+    lineno: int  # 1-based
+    raw: str  # the line without its newline (and without a trailing CR)
+    event: dict[str, Any] | None  # None when the line is not a JSON object
+
+
+@dataclasses.dataclass
+class Dataset:
+    """The dataset's documents; a missing file is None, an unreadable one too
+    (with its finding in `findings`)."""
+
+    directory: str  # as shown to users, e.g. "evals/failures"
+    cases_doc: YamlDocument | None = None
+    removed_doc: YamlDocument | None = None
+    watchlist_doc: YamlDocument | None = None
+    history: list[HistoryLine] = dataclasses.field(default_factory=list)
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    present: set[str] = dataclasses.field(default_factory=set)  # file names that exist
+
+    def path(self, name: str) -> str:
+        return f"{self.directory}/{name}" if self.directory else name
+
+    @property
+    def cases(self) -> list[dict[str, Any]]:
+        return _entries(self.cases_doc, "cases")
+
+    @property
+    def removed(self) -> list[dict[str, Any]]:
+        return _entries(self.removed_doc, "removed")
+
+    @property
+    def watchlist(self) -> list[dict[str, Any]]:
+        return _entries(self.watchlist_doc, "cases")
+
+    @property
+    def header(self) -> dict[str, Any]:
+        data = self.cases_doc.data if self.cases_doc else None
+        return data if isinstance(data, dict) else {}
+
+    def case_ids(self) -> list[str]:
+        return [c["id"] for c in self.cases if isinstance(c.get("id"), str)]
+
+    def removed_ids(self) -> list[str]:
+        return [e["id"] for e in self.removed if isinstance(e.get("id"), str)]
+
+    def events(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        for line in self.history:
+            if line.event is not None:
+                yield line.lineno, line.event
+
+    def case_location(self, index: int, *field: str | int) -> Location:
+        assert self.cases_doc is not None
+        return self.cases_doc.locate(["cases", index, *field])
+
+
+def _entries(doc: YamlDocument | None, key: str) -> list[dict[str, Any]]:
+    if doc is None or not isinstance(doc.data, dict):
+        return []
+    items = doc.data.get(key)
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, dict)]
+
+
+def parse_history(data: bytes, path: str) -> tuple[list[HistoryLine], list[Finding]]:
+    """One JSON object per line; blank lines are ignored, anything else is a finding."""
+    findings: list[Finding] = []
+    try:
+        text = decode(data, path)
+    except YamlLoadError as exc:
+        return [], [exc.finding]
+    lines: list[HistoryLine] = []
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        raw = raw.rstrip("\r")
+        if not raw.strip():
+            continue
+        try:
+            value = _json_loads(raw)
+        except ValueError as exc:
+            findings.append(Finding("INVALID_JSON", f"not valid JSON: {exc}", Location(path, lineno, 1)))
+            lines.append(HistoryLine(lineno, raw, None))
+            continue
+        if not isinstance(value, dict):
+            findings.append(Finding("INVALID_JSON", "each line must be a JSON object", Location(path, lineno, 1)))
+            lines.append(HistoryLine(lineno, raw, None))
+            continue
+        lines.append(HistoryLine(lineno, raw, value))
+    return lines, findings
+
+
+def _load_doc(data: bytes | None, path: str, dataset: Dataset) -> YamlDocument | None:
+    if data is None:
+        return None
+    try:
+        doc = load_yaml(data, path, collect=True)
+        dataset.findings.extend(doc.findings)
+        return doc
+    except YamlLoadError as exc:
+        dataset.findings.append(exc.finding)
+        return None
+
+
+def parse_dataset(
+    directory: str,
+    *,
+    cases: bytes | None,
+    removed: bytes | None = None,
+    history: bytes | None = None,
+    watchlist: bytes | None = None,
+) -> Dataset:
+    dataset = Dataset(directory=directory)
+    for name, data in ((CASES_FILE, cases), (REMOVED_FILE, removed), (HISTORY_FILE, history), (WATCHLIST_FILE, watchlist)):
+        if data is not None:
+            dataset.present.add(name)
+    dataset.cases_doc = _load_doc(cases, dataset.path(CASES_FILE), dataset)
+    dataset.removed_doc = _load_doc(removed, dataset.path(REMOVED_FILE), dataset)
+    dataset.watchlist_doc = _load_doc(watchlist, dataset.path(WATCHLIST_FILE), dataset)
+    if history is not None:
+        dataset.history, history_findings = parse_history(history, dataset.path(HISTORY_FILE))
+        dataset.findings.extend(history_findings)
+    return dataset
+
+
+DATASET_FILES = (CASES_FILE, REMOVED_FILE, HISTORY_FILE, WATCHLIST_FILE)
+
+
+def read_files(directory: Path) -> dict[str, bytes | None]:
+    """The bytes of the files a dataset is parsed from (None when absent)."""
+    return {name: (directory / name).read_bytes() if (directory / name).is_file() else None for name in DATASET_FILES}
+
+
+def parse_files(display: str, files: dict[str, bytes | None]) -> Dataset:
+    return parse_dataset(
+        display,
+        cases=files.get(CASES_FILE),
+        removed=files.get(REMOVED_FILE),
+        history=files.get(HISTORY_FILE),
+        watchlist=files.get(WATCHLIST_FILE),
+    )
+
+
+def read_dataset(directory: Path, display: str | None = None) -> Dataset:
+    """Parse the dataset in a working-tree directory (the I/O edge)."""
+    return parse_files(display if display is not None else str(directory), read_files(directory))

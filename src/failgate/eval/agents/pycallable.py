@@ -1,0 +1,142 @@
+"""A Python callable as the agent: `package.module:function`, sync or async.
+
+Timeouts: an `async def` agent runs on one event loop owned by this adapter
+(in a background thread, so async clients bound to a loop keep working across
+cases) and is cancelled at its deadline. A sync agent runs in a fresh daemon
+thread per call; at the deadline the case fails, the run moves on, and the
+thread gets an asynchronous `AgentTimeout` exception so that Python code stops
+at its next bytecode. Code blocked inside C (a socket read, `time.sleep`)
+only stops when that call returns: for a hard kill use `agent_command`,
+whose processes are killed.
+"""
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from failgate.eval.agents import AgentError, AgentReply, AgentRequest, AgentTimeout
+from failgate.findings import FailgateError
+
+
+def load_callable(ref: str, root: Path) -> Callable[..., Any]:
+    from failgate.dotted import DottedPathError, import_dotted
+
+    try:
+        obj = import_dotted(ref, root)
+    except DottedPathError as exc:
+        raise FailgateError(f"cannot load agent {ref!r}: {exc} (imported with {root} on sys.path)", exit_code=2) from None
+    if not callable(obj):
+        raise FailgateError(f"agent {ref!r} is not callable", exit_code=2)
+    return obj  # type: ignore[no-any-return]
+
+
+def _is_async(func: Any) -> bool:
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(getattr(func, "__call__", None))
+
+
+def _interrupt(thread: threading.Thread) -> None:
+    import ctypes
+
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(AgentTimeout))
+
+
+class _Loop:
+    """One event loop in a daemon thread, shared by all concurrent calls."""
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="failgate-agent-loop", daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Any, timeout_s: float | None) -> Any:
+        import asyncio
+        import concurrent.futures
+
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result(timeout_s)
+        except concurrent.futures.TimeoutError:
+            future.cancel()  # cancels the task: the coroutine stops at its next await
+            raise AgentTimeout(f"agent timed out after {timeout_s:g} s (cancelled)") from None
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=1)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+
+class CallableAgent:
+    def __init__(self, func: Callable[..., Any], name: str) -> None:
+        self.func = func
+        self.name = name
+        self._loop: _Loop | None = None
+        self._lock = threading.Lock()
+        self._async = _is_async(func)
+
+    @classmethod
+    def from_ref(cls, ref: str, *, root: Path) -> "CallableAgent":
+        return cls(load_callable(ref, root), ref)
+
+    def _event_loop(self) -> _Loop:
+        with self._lock:
+            if self._loop is None:
+                self._loop = _Loop()
+            return self._loop
+
+    def call(self, request: AgentRequest) -> AgentReply:
+        payload = dict(request.input)
+        start = time.perf_counter()
+        if self._async:
+            raw = self._run_async(self.func(payload), request.timeout_s)
+        else:
+            raw = self._run_sync(payload, request.timeout_s)
+            if inspect.isawaitable(raw):  # a sync function that returns a coroutine
+                raw = self._run_async(raw, request.timeout_s)
+        return AgentReply(raw, (time.perf_counter() - start) * 1000)
+
+    def _run_async(self, coro: Any, timeout_s: float | None) -> Any:
+        try:
+            return self._event_loop().run(coro, timeout_s)
+        except AgentError:
+            raise
+        except Exception as exc:
+            raise AgentError(f"agent raised {type(exc).__name__}: {exc}") from exc
+
+    def _run_sync(self, payload: dict[str, Any], timeout_s: float | None) -> Any:
+        if timeout_s is None:
+            try:
+                return self.func(payload)
+            except Exception as exc:
+                raise AgentError(f"agent raised {type(exc).__name__}: {exc}") from exc
+        box: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                box["value"] = self.func(payload)
+            except AgentTimeout:
+                pass  # our own interrupt after the deadline: nobody is waiting
+            except BaseException as exc:  # reported to the waiting runner thread
+                box["error"] = exc
+
+        thread = threading.Thread(target=target, name="failgate-agent-call", daemon=True)
+        thread.start()
+        thread.join(timeout_s)
+        if thread.is_alive():
+            _interrupt(thread)
+            raise AgentTimeout(f"agent timed out after {timeout_s:g} s")
+        if "error" in box:
+            exc = box["error"]
+            raise AgentError(f"agent raised {type(exc).__name__}: {exc}") from exc
+        return box.get("value")
+
+    def close(self) -> None:
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None

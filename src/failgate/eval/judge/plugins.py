@@ -1,0 +1,129 @@
+"""Plugin judges: `judge: {use: ..., <options>}` in a case's `expected`.
+
+`use` is either a dotted path `package.module:attribute` or the name of an
+entry point in the `failgate.judges` group (how a judge package registers
+itself: `[project.entry-points."failgate.judges"] rubric = "mypkg.judges:rubric"`).
+
+A plugin judge is any callable matching `PluginJudge`; it may be `async def`.
+It answers a `Verdict`, a bool, a `(passed, reason)` tuple or a mapping with
+`passed` and `reason`. Its version (for the judge fingerprint) is its
+`version` attribute, else its distribution's version, else its top-level
+package's `__version__`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Any, Mapping, Protocol, runtime_checkable
+
+from failgate.eval.judge.response import Response
+from failgate.eval.judge.text import RuleError
+
+ENTRY_POINT_GROUP = "failgate.judges"
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    reason: str = ""
+
+
+@runtime_checkable
+class PluginJudge(Protocol):
+    """`judge(case, response, options) -> Verdict | bool | (bool, str) | {"passed", "reason"}`.
+
+    - `case`: the case mapping as written in cases.yaml (id, intent, input, ...).
+    - `response`: the agent's normalised Response (`.output`, `.tool_calls`,
+      `.turns`, `.latency_ms`, `.raw`; `.as_dict()` for a plain mapping).
+    - `options`: the rule's mapping without `use` (e.g. `{"rubric": "..."}`).
+    Raising fails the case with the exception as the reason.
+    """
+
+    def __call__(self, case: Mapping[str, Any], response: Response, options: Mapping[str, Any]) -> Any: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedJudge:
+    use: str
+    func: Any
+    version: str
+
+
+_CACHE: dict[tuple[str, str], LoadedJudge] = {}
+
+
+def _distribution_version(module_name: str) -> str | None:
+    from importlib import metadata
+
+    top = module_name.split(".")[0]
+    try:
+        for dist in metadata.packages_distributions().get(top, []):
+            return metadata.version(dist)
+    except Exception:  # metadata is best effort: a broken dist must not break judging
+        return None
+    return None
+
+
+def load_judge(use: str, root: str | None = None) -> LoadedJudge:
+    """Resolve `use` once per process; RuleError when it cannot be loaded."""
+    key = (use, root or "")
+    if key in _CACHE:
+        return _CACHE[key]
+    if ":" in use:
+        from failgate.dotted import DottedPathError, import_dotted
+
+        module_name = use.partition(":")[0]
+        try:
+            obj: Any = import_dotted(use, root)
+        except DottedPathError as exc:
+            raise RuleError(f"judge {use!r} cannot be loaded: {exc}") from None
+        version = getattr(obj, "version", None) or _distribution_version(module_name)
+        if version is None:
+            version = getattr(sys.modules.get(module_name.split(".")[0]), "__version__", None)
+    else:
+        from importlib import metadata
+
+        found = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == use]
+        if not found:
+            raise RuleError(
+                f"judge {use!r}: no entry point of that name in group {ENTRY_POINT_GROUP!r}"
+                " (use 'package.module:function' for a dotted path)"
+            )
+        try:
+            obj = found[0].load()
+        except Exception as exc:
+            raise RuleError(f"judge {use!r} cannot be loaded: {type(exc).__name__}: {exc}") from None
+        dist = getattr(found[0], "dist", None)
+        version = getattr(obj, "version", None) or (dist.version if dist is not None else None)
+    if not callable(obj):
+        raise RuleError(f"judge {use!r} is not callable")
+    loaded = LoadedJudge(use, obj, str(version or "unversioned"))
+    _CACHE[key] = loaded
+    return loaded
+
+
+def _verdict(result: Any) -> Verdict:
+    if isinstance(result, Verdict):
+        return result
+    if isinstance(result, bool):
+        return Verdict(result, "")
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], bool):
+        return Verdict(result[0], str(result[1]))
+    if isinstance(result, Mapping) and isinstance(result.get("passed"), bool):
+        return Verdict(result["passed"], str(result.get("reason", "")))
+    raise TypeError(f"a judge must return a Verdict, a bool, (bool, reason) or {{passed, reason}}; got {result!r}")
+
+
+def run_judge(loaded: LoadedJudge, case: Mapping[str, Any], response: Response, options: Mapping[str, Any]) -> Verdict:
+    import inspect
+
+    result = loaded.func(case, response, options)
+    if inspect.isawaitable(result):
+        import asyncio
+
+        async def _await() -> Any:
+            return await result
+
+        # Runner threads have no running loop, so a fresh one per call is safe.
+        result = asyncio.run(_await())
+    return _verdict(result)

@@ -1,0 +1,300 @@
+"""Run cases against an agent and judge them: `run_eval`, the engine that
+`failgate eval`, the gate and promotion share.
+
+Concurrency is threads: `jobs` cases (or repeats of a case) are in flight at
+once; each adapter enforces its own per-call timeout (see `failgate.eval.agents`),
+so a hung case fails at its deadline and the run goes on. Results come back
+in the order of the input, whatever `jobs` is, so reports are identical for
+`--jobs 1` and `--jobs 8`.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from failgate.eval.agents import Agent, AgentError, AgentRequest
+from failgate.findings import Location
+from failgate.eval.judge import JudgeOptions, ResponseError, RuleResult, case_fingerprint, judge_case, judge_fingerprint
+from failgate.eval.judge import parse_response
+from failgate.dataset.model import FAILURE_MODES_V1
+
+PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalCase:
+    """One case to run. `case` is the mapping as written in cases.yaml."""
+
+    case: Mapping[str, Any]
+    base_dir: Path  # `input.fixtures` are relative to this (the dataset directory)
+    gating: bool = True  # False for watchlist cases: run and reported, never gate
+    source: str = "cases"  # "cases", "watchlist", or a set's name
+    location: Location | None = None  # where the case starts, for annotations
+    skip_reason: str | None = None  # set: reported as skipped, not run (deprecated cases)
+
+    @property
+    def id(self) -> str:
+        return str(self.case.get("id", "<no id>"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Attempt:
+    passed: bool
+    rules: tuple[RuleResult, ...]  # empty when the agent failed before answering
+    error: str | None  # the agent raised / timed out / crashed / answered garbage
+    latency_ms: float | None
+
+    @property
+    def reasons(self) -> list[str]:
+        if self.error:
+            return [self.error]
+        return [r.message for r in self.rules if not r.passed]
+
+
+@dataclasses.dataclass
+class CaseResult:
+    case_id: str
+    title: str
+    failure_mode: str
+    severity: str
+    blast_radius: str
+    gating: bool
+    source: str
+    outcome: str  # "pass" | "fail" | "skipped"
+    passes: int  # k of k/N
+    runs: int  # N of k/N (0 when skipped)
+    required: int  # passes needed (N for pass_if: all)
+    reasons: list[str]  # why it failed (deduplicated over failing attempts), or why skipped
+    failed_rules: list[RuleResult]  # the first failing attempt's failed rules
+    latency_ms: float | None  # median over attempts that answered
+    judge: str  # the case's judge fingerprint
+    location: Location | None = None
+    attempts: list[Attempt] = dataclasses.field(default_factory=list)
+
+    @property
+    def ratio(self) -> str:
+        return f"{self.passes}/{self.runs}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.case_id, "title": self.title, "failure_mode": self.failure_mode, "severity": self.severity,
+            "blast_radius": self.blast_radius, "gating": self.gating, "source": self.source,
+            "outcome": self.outcome, "passes": self.passes, "runs": self.runs, "required": self.required,
+            "reasons": list(self.reasons), "failed_rules": [r.as_dict() for r in self.failed_rules],
+            "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1), "judge": self.judge,
+            "location": None if self.location is None else {"path": self.location.path, "line": self.location.line},
+        }
+
+
+@dataclasses.dataclass
+class EvalResult:
+    cases: list[CaseResult]  # in input order
+    judge: str  # fingerprint over every case that ran
+    agent: str
+    jobs: int
+    wall_s: float
+    taxonomy: list[str]
+    set_name: str = "failures"
+    floor: float | None = None  # a set with a soft floor passes at pass rate >= floor
+
+    @property
+    def gating(self) -> list[CaseResult]:
+        return [c for c in self.cases if c.gating and c.outcome != SKIPPED]
+
+    @property
+    def failed(self) -> list[CaseResult]:
+        return [c for c in self.gating if c.outcome == FAIL]
+
+    @property
+    def pass_rate(self) -> float:
+        gating = self.gating
+        return 1.0 if not gating else sum(c.outcome == PASS for c in gating) / len(gating)
+
+    @property
+    def ok(self) -> bool:
+        if self.floor is not None:
+            return self.pass_rate >= self.floor
+        return not self.failed
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def by_id(self) -> dict[str, CaseResult]:
+        return {c.case_id: c for c in self.cases}
+
+
+class CaseSetupError(Exception):
+    """The case cannot be sent (a fixture is missing): the case fails, the run goes on."""
+
+
+def resolve_input(case: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
+    """The case's input with `fixtures` turned into absolute paths (as strings,
+    so that a worker receives them as JSON)."""
+    raw = case.get("input")
+    payload: dict[str, Any] = copy.deepcopy(dict(raw)) if isinstance(raw, Mapping) else {}
+    fixtures = payload.get("fixtures")
+    if fixtures is None:
+        return payload
+    items = fixtures if isinstance(fixtures, list) else [fixtures]
+    resolved = []
+    for item in items:
+        path = (base_dir / str(item)).resolve()
+        if not path.exists():
+            raise CaseSetupError(f"fixture {item!r} not found (looked for {path})")
+        resolved.append(str(path))
+    payload["fixtures"] = resolved if isinstance(fixtures, list) else resolved[0]
+    return payload
+
+
+def repeat_policy(case: Mapping[str, Any], repeat: int | None) -> tuple[int, int]:
+    """(runs N, passes required): `repeat` from the case unless the run
+    overrides it; `pass_if: all` (default) needs N, `{min_pass: k}` needs
+    min(k, N)."""
+    runs = repeat if repeat is not None else case.get("repeat", 1)
+    if not isinstance(runs, int) or isinstance(runs, bool) or runs < 1:
+        runs = 1
+    pass_if = case.get("pass_if", "all")
+    if isinstance(pass_if, Mapping) and isinstance(pass_if.get("min_pass"), int):
+        return runs, max(1, min(int(pass_if["min_pass"]), runs))
+    return runs, runs
+
+
+def _attempt(item: EvalCase, agent: Agent, attempt: int, timeout_s: float | None, options: JudgeOptions) -> Attempt:
+    try:
+        payload = resolve_input(item.case, item.base_dir)
+        reply = agent.call(AgentRequest(item.id, payload, attempt, timeout_s))
+        response = parse_response(reply.raw, reply.elapsed_ms)
+    except (AgentError, CaseSetupError) as exc:
+        return Attempt(False, (), str(exc), None)
+    except ResponseError as exc:
+        return Attempt(False, (), f"malformed response: {exc}", None)
+    except Exception as exc:  # an adapter bug must fail one case, not the run
+        return Attempt(False, (), f"{type(exc).__name__}: {exc}", None)
+    rules = tuple(judge_case(item.case, response, options))
+    return Attempt(all(r.passed for r in rules), rules, None, response.latency_ms)
+
+
+def _text(case: Mapping[str, Any], key: str) -> str:
+    value = case.get(key)
+    return value if isinstance(value, str) else "?"
+
+
+def _summarise(item: EvalCase, attempts: list[Attempt], required: int, options: JudgeOptions) -> CaseResult:
+    case = item.case
+    passes = sum(a.passed for a in attempts)
+    outcome = PASS if attempts and passes >= required else FAIL
+    reasons: list[str] = []
+    failed_rules: list[RuleResult] = []
+    for attempt in attempts:
+        if attempt.passed:
+            continue
+        if not failed_rules:
+            failed_rules = [r for r in attempt.rules if not r.passed]
+        for reason in attempt.reasons:
+            if reason not in reasons:
+                reasons.append(reason)
+    latencies = [a.latency_ms for a in attempts if a.latency_ms is not None]
+    return CaseResult(
+        case_id=item.id, title=_text(case, "title"), failure_mode=_text(case, "failure_mode"),
+        severity=_text(case, "severity"), blast_radius=_text(case, "blast_radius"), gating=item.gating,
+        source=item.source, outcome=outcome, passes=passes, runs=len(attempts), required=required,
+        reasons=reasons if outcome == FAIL or passes < len(attempts) else [], failed_rules=failed_rules,
+        latency_ms=statistics.median(latencies) if latencies else None,
+        judge=case_fingerprint(case, options), location=item.location, attempts=attempts,
+    )
+
+
+def _skipped(item: EvalCase, options: JudgeOptions) -> CaseResult:
+    case = item.case
+    return CaseResult(
+        case_id=item.id, title=_text(case, "title"), failure_mode=_text(case, "failure_mode"),
+        severity=_text(case, "severity"), blast_radius=_text(case, "blast_radius"), gating=item.gating,
+        source=item.source, outcome=SKIPPED, passes=0, runs=0, required=0, reasons=[item.skip_reason or ""],
+        failed_rules=[], latency_ms=None, judge=case_fingerprint(case, options), location=item.location,
+    )
+
+
+def run_eval(
+    cases: Sequence[EvalCase],
+    agent: Agent,
+    *,
+    jobs: int = 1,
+    timeout_s: float | None = 60.0,
+    repeat: int | None = None,
+    options: JudgeOptions = JudgeOptions(),
+    taxonomy: Sequence[str] | None = None,
+    set_name: str = "failures",
+    floor: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> EvalResult:
+    """Run every case against `agent`, judge it, and return an EvalResult.
+
+    - `cases`: EvalCase items (build them with `failgate.eval.cases.load_selection`
+      or directly from a case mapping, e.g. a baseline's definition of a case
+      that was since deprecated: `EvalCase(case_dict, base_dir=dataset_dir)`).
+      Items with `skip_reason` are reported as skipped and not run.
+    - `agent`: from `failgate.eval.agents.build_agent(...)`; not closed here.
+    - `jobs`: calls in flight at once (repeats of one case run concurrently too).
+    - `timeout_s`: per call; None waits forever. A timed-out call fails that attempt.
+    - `repeat`: overrides every case's `repeat: N`; a case passes when at
+      least `required` of its N attempts pass (`pass_if`).
+    - `options`: judge settings (refusal patterns, plugin root).
+    - `taxonomy`: the failure modes the matrix lists (default: v1's seven).
+    - `floor`: for a set with a soft floor, `ok` means pass rate >= floor.
+    - `progress(done, total)`: called after each attempt (from the main thread).
+
+    Never raises for an agent's failure: it becomes a failing CaseResult with
+    the reason. `EvalResult.ok` / `.exit_code` say whether every gating case passed.
+    """
+    start = time.perf_counter()
+    plan: list[tuple[int, int]] = []  # (case index, attempt)
+    required: dict[int, int] = {}
+    for index, item in enumerate(cases):
+        if item.skip_reason is None:
+            runs, required[index] = repeat_policy(item.case, repeat)
+            plan.extend((index, attempt) for attempt in range(runs))
+    outcomes: dict[int, dict[int, Attempt]] = {index: {} for index in required}
+    total = len(plan)
+
+    def run_one(task: tuple[int, int]) -> Attempt:
+        index, attempt = task
+        return _attempt(cases[index], agent, attempt, timeout_s, options)
+
+    if jobs <= 1 or total <= 1:
+        for done, task in enumerate(plan, 1):
+            outcomes[task[0]][task[1]] = run_one(task)
+            if progress:
+                progress(done, total)
+    else:
+        import concurrent.futures
+
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(jobs, total), thread_name_prefix="failgate-eval")
+        try:
+            futures = {pool.submit(run_one, task): task for task in plan}
+            for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+                index, attempt = futures[future]
+                outcomes[index][attempt] = future.result()
+                if progress:
+                    progress(done, total)
+        finally:
+            # On Ctrl-C do not start what is still queued.
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    results = []
+    for index, item in enumerate(cases):
+        if item.skip_reason is not None:
+            results.append(_skipped(item, options))
+        else:
+            attempts = [outcomes[index][a] for a in sorted(outcomes[index])]
+            results.append(_summarise(item, attempts, required[index], options))
+    ran = [item.case for item in cases if item.skip_reason is None]
+    return EvalResult(
+        cases=results, judge=judge_fingerprint(ran, options), agent=getattr(agent, "name", type(agent).__name__),
+        jobs=jobs, wall_s=time.perf_counter() - start,
+        taxonomy=list(taxonomy) if taxonomy is not None else list(FAILURE_MODES_V1), set_name=set_name, floor=floor,
+    )

@@ -1,0 +1,1 @@
+"""The gate: the decision against the base and its report."""

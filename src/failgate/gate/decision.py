@@ -1,0 +1,238 @@
+"""The gate's decision: 100 % on the failure set, zero flips. Pure.
+
+Inputs are already parsed: the baseline (the history fold at the merge-base),
+the case definitions at the base and at the commit under test, the history
+events added in the range, and the eval results. `commands/gate.py` gathers
+them from git and runs the agent; this module only decides (DESIGN.md, "The
+gate"; issue 6).
+
+It fails on:
+- an active case that fails now (the failure set gates at 1.00);
+- a flip: a case whose last recorded outcome at the baseline is pass and that
+  fails now -- including a case the range deprecated, moved to the watchlist
+  or removed, which is run from its *baseline* definition, because retiring
+  the case must not be the way to ship its regression;
+- a judge fingerprint that differs from the one the baseline was recorded
+  with, unless the range says why (a status_changed/remediated event for the
+  case, or its `expected`/`repeat`/`pass_if` changed, which the diff shows and
+  check-ledger allowed): otherwise pass-at-baseline and fail-now were decided
+  by different rules, and the comparison would be silent;
+- a configured set (`[tool.failgate.sets.NAME]`) below its floor.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping, Sequence
+
+from failgate.dataset.history import PASS, HistoryFold
+from failgate.dataset.model import SEVERITIES
+from failgate.eval.runner import FAIL, CaseResult, EvalResult
+
+BLOCKING, ADVISORY = "blocking", "advisory"
+DEPRECATED, WATCHLIST, REMOVED = "deprecated", "watchlist", "removed"
+FRAGILE_NOTE = "structurally fragile: worth an architectural fix rather than another patch"
+# The parts of a case that its judge fingerprint covers (judge.case_fingerprint).
+_JUDGED_KEYS = ("expected", "repeat", "pass_if")
+
+
+@dataclasses.dataclass(frozen=True)
+class Retired:
+    """A case active and passing at the baseline that the range retired."""
+
+    case_id: str
+    how: str  # deprecated | watchlist | removed
+    definition: Mapping[str, Any]  # the case as it was at the base
+
+
+@dataclasses.dataclass(frozen=True)
+class Range:
+    commit: str  # the commit under test
+    merge_base: str
+    base_rev: str  # what the user (or the config) named as the base
+    notes: tuple[str, ...] = ()  # how the commit and base were chosen, worktree used, ...
+
+    @property
+    def text(self) -> str:
+        return f"{self.merge_base[:10]}..{self.commit[:10]}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Flip:
+    case: CaseResult
+    retired: str | None  # how the range retired it, None for an active case
+    baseline_commit: str | None
+    baseline_at: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class JudgeChange:
+    case_id: str
+    baseline: str
+    now: str
+    explained_by: str | None  # None: unexplained, blocks
+
+
+@dataclasses.dataclass(frozen=True)
+class Fragile:
+    case_id: str
+    title: str
+    regressed_count: int
+
+
+@dataclasses.dataclass
+class GateDecision:
+    range: Range
+    result: EvalResult  # the failure set at the commit under test
+    retired: EvalResult | None  # retired cases run from their baseline definitions
+    sets: list[EvalResult]
+    flips: list[Flip]
+    failures: list[CaseResult]  # failing active cases that are not flips
+    judge_changes: list[JudgeChange]
+    fragile: list[Fragile]
+    mode: str = BLOCKING
+    baseline_cases: int = 0  # cases with a recorded outcome at the baseline
+
+    @property
+    def unexplained_judges(self) -> list[JudgeChange]:
+        return [j for j in self.judge_changes if j.explained_by is None]
+
+    @property
+    def failed_sets(self) -> list[EvalResult]:
+        return [s for s in self.sets if not s.ok]
+
+    @property
+    def passed(self) -> bool:
+        """The verdict, whatever the mode."""
+        return not (self.flips or self.failures or self.unexplained_judges or self.failed_sets)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed or self.mode == ADVISORY else 1
+
+    def verdict(self) -> str:
+        if self.passed:
+            text = (f"PASS: all {len(self.result.gating)} gating case(s) pass, no flips since {self.range.merge_base[:10]}"
+                    + "".join(f"; {s.set_name} at {s.pass_rate * 100:.1f}% >= floor {(s.floor or 0) * 100:.1f}%"
+                              for s in self.sets))
+        else:
+            parts = []
+            if self.flips:
+                parts.append(f"{len(self.flips)} flip(s)")
+            if self.failures:
+                parts.append(f"{len(self.failures)} other failing case(s)")
+            if self.unexplained_judges:
+                parts.append(f"{len(self.unexplained_judges)} unexplained judge change(s)")
+            parts.extend(f"set {s.set_name} below its floor" for s in self.failed_sets)
+            text = "FAIL: " + ", ".join(parts)
+        if self.mode == ADVISORY:
+            text = f"ADVISORY MODE (gate.mode = \"advisory\"): exit 0 whatever the result. {text}"
+        return text
+
+
+def _is_active(case: Mapping[str, Any]) -> bool:
+    return case.get("status", "active") != DEPRECATED
+
+
+def retired_cases(
+    baseline: HistoryFold,
+    base_cases: Sequence[Mapping[str, Any]],
+    now_cases: Sequence[Mapping[str, Any]],
+    now_watchlist: Sequence[Mapping[str, Any]],
+) -> list[Retired]:
+    """Cases active at the base, passing at the baseline, that the range
+    deprecated, moved to the watchlist or removed: they run from their
+    baseline definition (a regression is not dodged by retiring its case)."""
+    now_by_id = {c.get("id"): c for c in now_cases}
+    watch_ids = {c.get("id") for c in now_watchlist}
+    retired = []
+    for case in base_cases:
+        case_id = case.get("id")
+        if not isinstance(case_id, str) or not _is_active(case):
+            continue
+        entry = baseline.get(case_id)
+        if entry is None or entry.last_outcome != PASS:
+            continue  # nothing passed there, so nothing can flip
+        now = now_by_id.get(case_id)
+        if now is not None and _is_active(now):
+            continue
+        how = DEPRECATED if now is not None else WATCHLIST if case_id in watch_ids else REMOVED
+        retired.append(Retired(case_id, how, case))
+    return retired
+
+
+def _explanation(case_id: str, base: Mapping[str, Any] | None, now: Mapping[str, Any] | None,
+                 range_events: Sequence[Mapping[str, Any]]) -> str | None:
+    kinds = [e.get("type") for e in range_events
+             if e.get("case_id") == case_id and e.get("type") in ("status_changed", "remediated")]
+    if kinds:
+        return f"a {kinds[-1]} event in the range"
+    if base is not None and now is not None:
+        changed = [k for k in _JUDGED_KEYS if base.get(k) != now.get(k)]
+        if changed:
+            return f"its {'/'.join(changed)} changed in the range"
+    return None
+
+
+def _severity_key(case: CaseResult) -> tuple[int, str]:
+    rank = SEVERITIES.index(case.severity) if case.severity in SEVERITIES else len(SEVERITIES)
+    return rank, case.case_id
+
+
+def decide(
+    *,
+    range: Range,
+    baseline: HistoryFold,
+    base_cases: Sequence[Mapping[str, Any]],
+    now_cases: Sequence[Mapping[str, Any]],
+    range_events: Sequence[Mapping[str, Any]],
+    result: EvalResult,
+    retired: Sequence[Retired] = (),
+    retired_result: EvalResult | None = None,
+    sets: Sequence[EvalResult] = (),
+    mode: str = BLOCKING,
+) -> GateDecision:
+    base_by_id = {c.get("id"): c for c in base_cases}
+    now_by_id = {c.get("id"): c for c in now_cases}
+    how = {r.case_id: r.how for r in retired}
+    flips: list[Flip] = []
+    failures: list[CaseResult] = []
+    judged: list[tuple[CaseResult, Mapping[str, Any] | None]] = []
+
+    for case in result.gating:
+        if case.source != "cases":
+            continue
+        judged.append((case, now_by_id.get(case.case_id)))
+        if case.outcome != FAIL:
+            continue
+        entry = baseline.get(case.case_id)
+        if entry is not None and entry.last_outcome == PASS:
+            flips.append(Flip(case, None, entry.last_pass_commit, entry.last_pass_at))
+        else:
+            failures.append(case)
+    for case in retired_result.cases if retired_result is not None else []:
+        judged.append((case, base_by_id.get(case.case_id)))
+        if case.outcome == FAIL:
+            entry = baseline.get(case.case_id)
+            flips.append(Flip(case, how.get(case.case_id, REMOVED),
+                              entry.last_pass_commit if entry else None, entry.last_pass_at if entry else None))
+
+    changes = []
+    for case, definition in judged:
+        entry = baseline.get(case.case_id)
+        if entry is None or entry.last_judge is None or entry.last_judge == case.judge:
+            continue
+        why = _explanation(case.case_id, base_by_id.get(case.case_id), definition, range_events)
+        changes.append(JudgeChange(case.case_id, entry.last_judge, case.judge, why))
+
+    fragile = [
+        Fragile(str(c["id"]), str(c.get("title", "")), int(c["regressed_count"]))
+        for c in now_cases
+        if isinstance(c.get("regressed_count"), int) and not isinstance(c.get("regressed_count"), bool)
+        and c["regressed_count"] > 1 and isinstance(c.get("id"), str)
+    ]
+    return GateDecision(
+        range=range, result=result, retired=retired_result, sets=list(sets),
+        flips=sorted(flips, key=lambda f: _severity_key(f.case)), failures=sorted(failures, key=_severity_key),
+        judge_changes=changes, fragile=sorted(fragile, key=lambda f: (-f.regressed_count, f.case_id)), mode=mode,
+        baseline_cases=sum(1 for e in baseline.cases.values() if e.last_outcome is not None),
+    )

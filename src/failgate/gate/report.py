@@ -1,0 +1,198 @@
+"""Render a GateDecision: text, json, junit, markdown.
+
+Order (issue 6): the per-failure-mode matrix, then flips first (case, mode,
+severity, blast radius, the commit range), then the other failures, then judge
+changes, the configured sets, and notes (regressed_count > 1). The matrix and
+tables come from `failgate.eval.report`, so the gate and `eval` show the same
+figures in the same shape.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from failgate.eval.report import matrix, severity_rows
+from failgate.gate.decision import ADVISORY, FRAGILE_NOTE, Flip, GateDecision
+from failgate.eval.runner import CaseResult
+
+FORMATS = ("text", "json", "junit", "markdown")
+JSON_FORMAT_VERSION = 1
+
+
+def _retired_text(flip: Flip) -> str:
+    return {"deprecated": "deprecated in the range", "watchlist": "moved to watchlist.yaml in the range",
+            "removed": "removed in the range"}.get(flip.retired or "", "active")
+
+
+def _flip_line(flip: Flip, rng: str) -> str:
+    case = flip.case
+    baseline = f"passed at {flip.baseline_commit[:10]}" if flip.baseline_commit else "passed at the baseline"
+    return (f"FLIP {case.case_id}  {case.title}\n     {case.failure_mode}, {case.severity}, {case.blast_radius}; "
+            f"{baseline}, fails at {rng}; {_retired_text(flip)}"
+            + ("; run from its baseline definition" if flip.retired else ""))
+
+
+def _reasons(case: CaseResult) -> list[str]:
+    return [f"     - {r.splitlines()[0] if r else ''}" for r in case.reasons]
+
+
+def render_text(decision: GateDecision, *, color: bool = False) -> str:
+    from failgate.eval.report.text import _style, _table
+
+    d, rng = decision, decision.range
+    lines = [f"failgate gate: {d.result.set_name} at {rng.commit[:10]} against the baseline at merge-base "
+             f"{rng.merge_base[:10]} (base {rng.base_rev}; {d.baseline_cases} case(s) with a recorded outcome)"]
+    lines += [f"  note: {note}" for note in rng.notes]
+    if d.mode == ADVISORY:
+        lines.append(_style("  ADVISORY MODE: this gate reports but never blocks (gate.mode = \"advisory\")",
+                            color, fg="yellow", bold=True))
+    lines += ["", *_table("failure mode", matrix(d.result), color), ""]
+    if d.flips:
+        lines.append(_style(f"Flips ({len(d.flips)}): passed at the baseline, fail now", color, fg="red", bold=True))
+        for flip in d.flips:
+            lines += [_flip_line(flip, rng.text), *_reasons(flip.case)]
+        lines.append("")
+    if d.failures:
+        lines.append(_style(f"Other failures ({len(d.failures)}): the failure set gates at 100%", color, fg="red"))
+        for case in d.failures:
+            lines += [f"FAIL {case.case_id}  {case.title}",
+                      f"     {case.failure_mode}, {case.severity}, {case.blast_radius}", *_reasons(case)]
+        lines.append("")
+    if d.judge_changes:
+        lines.append("Judge changes against the baseline:")
+        for change in d.judge_changes:
+            why = (f"explained: {change.explained_by}" if change.explained_by else
+                   "UNEXPLAINED: record why (a status_changed/remediated event) or restore the judge settings")
+            lines.append(f"  {change.case_id}: {change.baseline[:19]} -> {change.now[:19]}; {why}")
+        lines.append("")
+    for result in d.sets:
+        mark = "PASS" if result.ok else "FAIL"
+        lines.append(f"set {result.set_name}: {mark} pass rate {result.pass_rate * 100:.1f}% "
+                     f"(floor {(result.floor or 0) * 100:.1f}%, {len(result.failed)} of {len(result.gating)} failed, same judge)")
+    if d.sets:
+        lines.append("")
+    if d.fragile:
+        lines.append("Notes:")
+        lines += [f"  {f.case_id} regressed {f.regressed_count} times ({f.title}): {FRAGILE_NOTE}" for f in d.fragile]
+        lines.append("")
+    lines.append(_style(d.verdict(), color, fg="green" if d.passed else "red", bold=True))
+    return "\n".join(lines) + "\n"
+
+
+def _case(case: CaseResult) -> dict[str, Any]:
+    data = case.as_dict()
+    data.pop("failed_rules", None)
+    return data
+
+
+def as_data(decision: GateDecision) -> dict[str, Any]:
+    from failgate.eval.report.machine import _row_dict, as_data as eval_data
+
+    d = decision
+    return {
+        "format": JSON_FORMAT_VERSION,
+        "ok": d.passed,
+        "exit_code": d.exit_code,
+        "mode": d.mode,
+        "verdict": d.verdict(),
+        "commit": d.range.commit,
+        "merge_base": d.range.merge_base,
+        "base": d.range.base_rev,
+        "range": d.range.text,
+        "notes": list(d.range.notes),
+        "matrix": [_row_dict(r) for r in matrix(d.result)],
+        "severity": [_row_dict(r) for r in severity_rows(d.result)],
+        "flips": [{**_case(f.case), "retired": f.retired, "baseline_commit": f.baseline_commit,
+                   "baseline_at": f.baseline_at, "range": d.range.text} for f in d.flips],
+        "failures": [_case(c) for c in d.failures],
+        "judge_changes": [{"id": j.case_id, "baseline": j.baseline, "now": j.now, "explained_by": j.explained_by}
+                          for j in d.judge_changes],
+        "sets": [eval_data(s) for s in d.sets],
+        "fragile": [{"id": f.case_id, "title": f.title, "regressed_count": f.regressed_count} for f in d.fragile],
+        "failure_set": eval_data(d.result),
+    }
+
+
+def render_json(decision: GateDecision) -> str:
+    return json.dumps(as_data(decision), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_junit(decision: GateDecision) -> str:
+    """One suite per gate: flips, the failure set by case, each configured set.
+    A test per case; flips and failures are <failure>s, so CI marks them red."""
+    import xml.etree.ElementTree as ET
+
+    d = decision
+    root = ET.Element("testsuites", name=f"failgate gate {d.range.text}")
+    flipped = {f.case.case_id for f in d.flips}
+
+    def suite(name: str, cases: list[tuple[str, str | None]]) -> None:
+        element = ET.SubElement(root, "testsuite", name=name, tests=str(len(cases)),
+                                failures=str(sum(m is not None for _, m in cases)), errors="0", skipped="0")
+        for test, message in cases:
+            case = ET.SubElement(element, "testcase", classname=name, name=test)
+            if message is not None:
+                ET.SubElement(case, "failure", type="failgate.gate", message=message.splitlines()[0]).text = message
+
+    suite("failgate.flips", [(f"{f.case.case_id} {f.case.title}", _flip_line(f, d.range.text)) for f in d.flips])
+    suite("failgate.failures", [
+        (f"{c.case_id} {c.title}",
+         None if c.outcome != "fail" or c.case_id in flipped else
+         f"{c.severity} {c.blast_radius} {c.failure_mode}: " + "; ".join(c.reasons))
+        for c in d.result.gating
+    ])
+    suite("failgate.judge", [(j.case_id, None if j.explained_by else f"judge changed unexplained: {j.baseline} -> {j.now}")
+                             for j in d.judge_changes])
+    for result in d.sets:
+        message = None if result.ok else f"pass rate {result.pass_rate:.4f} below floor {result.floor}"
+        suite(f"failgate.set.{result.set_name}", [(f"floor {result.floor}", message)])
+    total_tests = sum(int(s.get("tests", "0")) for s in root)
+    root.set("tests", str(total_tests))
+    root.set("failures", str(sum(int(s.get("failures", "0")) for s in root)))
+    root.set("errors", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def render_markdown(decision: GateDecision) -> str:
+    """For `$GITHUB_STEP_SUMMARY`."""
+    from failgate.eval.report.machine import _md, _md_table
+
+    d = decision
+    icon = "✅" if d.passed else ("⚠️" if d.mode == ADVISORY else "❌")
+    lines = [f"## {icon} failgate gate `{d.range.text}`: {_md(d.verdict())}", ""]
+    lines += [f"> {_md(note)}" for note in d.range.notes] + ([""] if d.range.notes else [])
+    lines += [*_md_table("failure mode", matrix(d.result)), ""]
+    if d.flips:
+        lines += ["### Flips (passed at the baseline, fail now)", "",
+                  "| case | mode | severity | blast radius | range | retired |", "|---|---|---|---|---|---|"]
+        for f in d.flips:
+            lines.append(f"| **{f.case.case_id}** {_md(f.case.title)} | `{f.case.failure_mode}` | {f.case.severity} "
+                         f"| {f.case.blast_radius} | `{d.range.text}` | {_retired_text(f)} |")
+        lines.append("")
+    if d.failures:
+        lines += ["### Other failures", ""]
+        for c in d.failures:
+            lines.append(f"- **{c.case_id}** {_md(c.title)}: `{c.failure_mode}`, {c.severity}, {c.blast_radius}"
+                         + "".join(f"<br>{_md(r)}" for r in c.reasons))
+        lines.append("")
+    if d.judge_changes:
+        lines += ["### Judge changes", ""]
+        lines += [f"- {j.case_id}: " + (f"explained ({_md(j.explained_by)})" if j.explained_by else "**unexplained**")
+                  for j in d.judge_changes]
+        lines.append("")
+    for result in d.sets:
+        lines.append(f"- set `{result.set_name}`: {'✅' if result.ok else '❌'} {result.pass_rate * 100:.1f}% "
+                     f"(floor {(result.floor or 0) * 100:.1f}%)")
+    if d.fragile:
+        lines += ["", "### Notes", ""]
+        lines += [f"- {f.case_id} regressed {f.regressed_count} times: {FRAGILE_NOTE}" for f in d.fragile]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render(decision: GateDecision, fmt: str, *, color: bool = False) -> str:
+    renderers: dict[str, Callable[[GateDecision], str]] = {
+        "text": lambda d: render_text(d, color=color), "json": render_json,
+        "junit": render_junit, "markdown": render_markdown,
+    }
+    return renderers[fmt](decision)

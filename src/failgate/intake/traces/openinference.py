@@ -1,0 +1,157 @@
+"""OpenInference span JSON, as Arize Phoenix exports it.
+
+One span per record (JSON Lines, a JSON array, or `{"data": [...]}`), in the
+shape of Phoenix's span API: `context.trace_id`, `context.span_id`,
+`parent_id`, `name`, `span_kind`, `start_time`, `end_time`, `status_code`
+(OK / ERROR / UNSET), `status_message`, `attributes`. Attributes may be
+nested (`{"llm": {"output_messages": [...]}}`) or flattened
+(`llm.output_messages.0.message.tool_calls.0.tool_call.function.name`); both
+are read as flat dotted keys. A dataframe export's `attributes.` column
+prefix is accepted too. From the spans of one trace:
+
+- input: the root span's `input.value` (text, or JSON with `messages`), else
+  the user turns of the LLM span with the most `llm.input_messages`;
+- output: the root span's `output.value`, else the last LLM span's last
+  `llm.output_messages.N.message.content`;
+- tool calls: TOOL spans (`tool.name`, `tool.parameters` / `input.value`,
+  ERROR status = tool error), else the LLM spans' `tool_calls.M.tool_call.function.*`;
+- intent and feedback from `metadata` (JSON) or `failgate.intent` /
+  `failgate.feedback`; tags from `tag.tags`.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Mapping
+
+from failgate.intake.traces.model import (
+    UNKNOWN_INTENT, ReadStats, Trace, arguments_of, feedback_of, input_from, maybe_json, parse_time, text_of,
+)
+from failgate.intake.traces.spans import Assembler, Span, duration_ms, flatten, indexed
+
+FORMAT = "openinference"
+
+
+def matches(record: Any) -> bool:
+    if not isinstance(record, Mapping):
+        return False
+    if isinstance(record.get("context"), Mapping) and "span_id" in record["context"]:
+        return True
+    if "context.span_id" in record or "span_kind" in record:
+        return True
+    attrs = record.get("attributes")
+    return isinstance(attrs, Mapping) and ("openinference.span.kind" in attrs or "openinference" in attrs)
+
+
+def _ns(value: Any) -> int | None:
+    moment = parse_time(value)
+    return int(moment.timestamp() * 1e9) if moment else None
+
+
+def _span(record: Mapping[str, Any], line: int) -> Span | None:
+    flat = flatten(dict(record))
+    trace_id = flat.get("context.trace_id")
+    if not trace_id:
+        return None
+    attrs: dict[str, Any] = {}
+    raw_attrs = record.get("attributes")
+    if isinstance(raw_attrs, Mapping):
+        attrs.update(flatten(dict(raw_attrs)))
+    for key, value in flat.items():  # dataframe exports: "attributes.llm.model_name" columns
+        if key.startswith("attributes.") and key[11:] not in attrs:
+            attrs[key[11:]] = value
+    kind = record.get("span_kind") or attrs.get("openinference.span.kind")
+    if kind:
+        attrs["openinference.span.kind"] = str(kind).upper()
+    status = str(flat.get("status_code") or flat.get("status.status_code") or "").upper()
+    message = flat.get("status_message") or ""
+    error = None
+    if status in ("ERROR", "STATUS_CODE_ERROR", "2"):
+        error = str(message or attrs.get("exception.message") or "error status")
+    return Span(
+        trace_id=str(trace_id), span_id=str(flat.get("context.span_id") or ""),
+        parent_id=str(record.get("parent_id")) if record.get("parent_id") else None,
+        name=str(record.get("name", "")), start_ns=_ns(record.get("start_time")), end_ns=_ns(record.get("end_time")),
+        error=error, attrs=attrs, line=line,
+    )
+
+
+def _kind(span: Span) -> str:
+    return str(span.attrs.get("openinference.span.kind", ""))
+
+
+def _messages(span: Span, key: str) -> list[dict[str, Any]]:
+    return [
+        {k.removeprefix("message."): v for k, v in item.items()}
+        for item in indexed(span.attrs, key)
+    ]
+
+
+def _input(root: Span, llms: list[Span]) -> dict[str, Any]:
+    if "input.value" in root.attrs and _kind(root) != "LLM":
+        found = input_from(root.attrs["input.value"])
+        if found:
+            return found
+    best: list[dict[str, str]] = []
+    for span in llms:
+        turns = [{"role": "user", "content": text_of(m.get("content"))} for m in _messages(span, "llm.input_messages")
+                 if m.get("role") == "user" and m.get("content")]
+        if len(turns) > len(best):
+            best = turns
+    if best:
+        return {"messages": best}
+    return input_from(root.attrs.get("input.value"))
+
+
+def _calls_from_llm(span: Span) -> list[dict[str, Any]]:
+    calls = []
+    for message in indexed(span.attrs, "llm.output_messages"):
+        for call in indexed({k.removeprefix("message."): v for k, v in message.items()}, "tool_calls"):
+            name = call.get("tool_call.function.name")
+            if name:
+                calls.append({"name": str(name), "arguments": arguments_of(call.get("tool_call.function.arguments"))})
+    return calls
+
+
+def build(spans: list[Span], path: str) -> Trace | None:
+    root = next((s for s in spans if s.is_root), spans[0])
+    llms = [s for s in spans if _kind(s) == "LLM"]
+    case_input = _input(root, llms)
+    if not case_input:
+        return None
+    output = text_of(maybe_json(root.attrs.get("output.value"))) if _kind(root) != "LLM" else ""
+    if not output:
+        for span in reversed(llms):
+            contents = [m.get("content") for m in _messages(span, "llm.output_messages") if m.get("content")]
+            if contents:
+                output = text_of(contents[-1])
+                break
+    tools = [s for s in spans if _kind(s) == "TOOL"]
+    calls = [
+        {"name": str(s.attrs.get("tool.name") or s.name),
+         "arguments": arguments_of(s.attrs.get("tool.parameters") or s.attrs.get("input.value")),
+         **({"error": s.error} if s.error else {})}
+        for s in tools
+    ] or [c for s in llms for c in _calls_from_llm(s)]
+    metadata = maybe_json(root.attrs.get("metadata"))
+    metadata = metadata if isinstance(metadata, Mapping) else {}
+    intent = metadata.get("intent") or root.attrs.get("failgate.intent") or UNKNOWN_INTENT
+    feedback, comment = feedback_of(metadata.get("feedback", root.attrs.get("failgate.feedback")))
+    tags = [v for k, v in root.attrs.items() if k.startswith("tag.tags")]
+    tags = tags[0] if len(tags) == 1 and isinstance(tags[0], list) else tags
+    error = root.error or next((s.error for s in llms if s.error), None)
+    start = min((s.start_ns for s in spans if s.start_ns), default=None)
+    return Trace(
+        trace_id=root.trace_id, input=case_input, output=output, tool_calls=calls, latency_ms=duration_ms(spans),
+        error=error, feedback=feedback, feedback_comment=comment, intent=str(intent),
+        timestamp=parse_time(start), tags=tuple(str(t) for t in tags), where=f"{path}:{root.line}",
+    )
+
+
+def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
+    assembler = Assembler(build, path, stats)
+    for line, record in records:
+        span = _span(record, line) if isinstance(record, Mapping) else None
+        if span is None:
+            stats.skip(path, line, "not an OpenInference span (no context.trace_id)")
+            continue
+        yield from assembler.add([span])
+    yield from assembler.finish()

@@ -1,0 +1,217 @@
+"""OpenTelemetry OTLP/JSON exports with the GenAI semantic conventions.
+
+Records are OTLP export requests (`{"resourceSpans": [...]}`, one per line as
+the collector's file exporter writes them) or, in one big pretty-printed
+request, its `resourceSpans` items (see `stream.py`). Spans are grouped by
+`traceId` into one run (`spans.Assembler`); from them:
+
+- input: the user messages of `gen_ai.input.messages` (the span carrying the
+  most user turns: the last call of a multi-turn run sees the whole
+  conversation), else the deprecated `gen_ai.prompt` (a string, JSON, or the
+  indexed `gen_ai.prompt.N.role/content` of older instrumentations);
+- output: the agent span's `gen_ai.output.messages`, else the last inference
+  span's, else the deprecated `gen_ai.completion`;
+- tool calls: `execute_tool` spans (`gen_ai.tool.name`,
+  `gen_ai.tool.call.arguments`; an error status or `error.type` is a tool
+  error), else `tool_call` parts of the output messages;
+- error: an error status or `error.type` on the root or an inference span;
+- latency: the root span's duration; intent, feedback and tags from the
+  `failgate.intent`, `failgate.feedback` and `failgate.tags` attributes
+  (span or resource; `intent` and `app.intent` are accepted too).
+`gen_ai.system` (deprecated for `gen_ai.provider.name`) is read only to tell
+inference spans apart.
+"""
+from __future__ import annotations
+
+import base64
+from typing import Any, Iterable, Iterator, Mapping
+
+from failgate.intake.traces.model import (
+    UNKNOWN_INTENT, ReadStats, Trace, arguments_of, feedback_of, maybe_json, parse_time, text_of, user_messages,
+)
+from failgate.intake.traces.spans import Assembler, Span, duration_ms, indexed
+
+FORMAT = "otlp"
+INFERENCE_OPS = frozenset({"chat", "text_completion", "generate_content", "completion"})
+
+
+def matches(record: Any) -> bool:
+    return isinstance(record, Mapping) and ("resourceSpans" in record or "scopeSpans" in record)
+
+
+def any_value(value: Any) -> Any:
+    """OTLP AnyValue -> Python (intValue arrives as a string in OTLP/JSON)."""
+    if not isinstance(value, Mapping):
+        return value
+    if "stringValue" in value:
+        return value["stringValue"]
+    if "intValue" in value:
+        try:
+            return int(value["intValue"])
+        except (TypeError, ValueError):
+            return value["intValue"]
+    if "doubleValue" in value:
+        return float(value["doubleValue"])
+    if "boolValue" in value:
+        return bool(value["boolValue"])
+    if "arrayValue" in value:
+        return [any_value(v) for v in (value["arrayValue"] or {}).get("values", [])]
+    if "kvlistValue" in value:
+        return attributes((value["kvlistValue"] or {}).get("values", []))
+    if "bytesValue" in value:
+        return value["bytesValue"]
+    return None
+
+
+def attributes(items: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, Mapping) and isinstance(item.get("key"), str):
+            out[item["key"]] = any_value(item.get("value"))
+    return out
+
+
+def _hex_id(value: Any) -> str:
+    text = str(value or "")
+    if text and len(text) in (24, 12) and not all(c in "0123456789abcdefABCDEF" for c in text):
+        try:  # some exporters write proto-JSON ids as base64
+            return base64.b64decode(text).hex()
+        except ValueError:
+            return text
+    return text.lower()
+
+
+def _error(status: Any, attrs: Mapping[str, Any]) -> str | None:
+    code = status.get("code") if isinstance(status, Mapping) else None
+    failed = code in (2, "2", "STATUS_CODE_ERROR", "ERROR")
+    if failed or attrs.get("error.type"):
+        parts = [str(p) for p in (attrs.get("error.type"), (status or {}).get("message")) if p]
+        return ": ".join(parts) or "error status"
+    return None
+
+
+def _spans(record: Mapping[str, Any], line: int) -> Iterator[Span]:
+    groups = record.get("resourceSpans") if "resourceSpans" in record else [record]
+    for group in groups if isinstance(groups, list) else []:
+        if not isinstance(group, Mapping):
+            continue
+        resource = attributes((group.get("resource") or {}).get("attributes"))
+        for scope in group.get("scopeSpans") or group.get("instrumentationLibrarySpans") or []:
+            for raw in (scope or {}).get("spans") or []:
+                if not isinstance(raw, Mapping) or not raw.get("traceId"):
+                    continue
+                attrs = {**resource, **attributes(raw.get("attributes"))}
+                events = [{"name": e.get("name"), **attributes(e.get("attributes"))}
+                          for e in raw.get("events") or [] if isinstance(e, Mapping)]
+                for event in events:  # older GenAI instrumentations put prompt/completion on events
+                    for key in ("gen_ai.prompt", "gen_ai.completion"):
+                        if key in event and key not in attrs:
+                            attrs[key] = event[key]
+                start, end = raw.get("startTimeUnixNano"), raw.get("endTimeUnixNano")
+                yield Span(
+                    trace_id=_hex_id(raw["traceId"]), span_id=_hex_id(raw.get("spanId")),
+                    parent_id=_hex_id(raw.get("parentSpanId")) or None, name=str(raw.get("name", "")),
+                    start_ns=int(start) if start else None, end_ns=int(end) if end else None,
+                    error=_error(raw.get("status"), attrs), attrs=attrs, line=line, events=events,
+                )
+
+
+def _is_tool(span: Span) -> bool:
+    return span.attrs.get("gen_ai.operation.name") == "execute_tool" or span.name.startswith("execute_tool")
+
+
+def _is_inference(span: Span) -> bool:
+    a = span.attrs
+    return a.get("gen_ai.operation.name") in INFERENCE_OPS or any(
+        k in a for k in ("gen_ai.input.messages", "gen_ai.prompt", "gen_ai.completion", "gen_ai.prompt.0.content")
+    ) or ("gen_ai.system" in a and not _is_tool(span))
+
+
+def _legacy(span: Span, key: str) -> Any:
+    if key in span.attrs:
+        return maybe_json(span.attrs[key])
+    items = indexed(span.attrs, key)  # gen_ai.prompt.0.role / .content
+    return [{"role": i.get("role"), "content": i.get("content")} for i in items] if items else None
+
+
+def _input(spans: list[Span]) -> dict[str, Any]:
+    best: list[dict[str, str]] = []
+    for span in spans:
+        for value in (maybe_json(span.attrs.get("gen_ai.input.messages")), _legacy(span, "gen_ai.prompt")):
+            if isinstance(value, str) and value:
+                messages = [{"role": "user", "content": value}]
+            else:
+                messages = user_messages(value)
+            if len(messages) > len(best):
+                best = messages
+    return {"messages": best} if best else {}
+
+
+def _output_parts(value: Any) -> tuple[str, list[dict[str, Any]]]:
+    value = maybe_json(value)
+    if isinstance(value, str):
+        return value, []
+    text, calls = "", []
+    for message in value if isinstance(value, list) else []:
+        if not isinstance(message, Mapping):
+            continue
+        parts = message.get("parts") if "parts" in message else message.get("content")
+        if isinstance(parts, list):
+            for part in parts:
+                if isinstance(part, Mapping) and part.get("type") == "tool_call" and part.get("name"):
+                    calls.append({"name": str(part["name"]), "arguments": arguments_of(part.get("arguments"))})
+        for call in message.get("tool_calls") or []:  # OpenAI-style messages
+            function = call.get("function", call) if isinstance(call, Mapping) else {}
+            if isinstance(function, Mapping) and function.get("name"):
+                calls.append({"name": str(function["name"]), "arguments": arguments_of(function.get("arguments"))})
+        text = text_of(parts) or text
+    return text, calls
+
+
+def build(spans: list[Span], path: str) -> Trace | None:
+    root = next((s for s in spans if s.is_root), spans[0])
+    case_input = _input(spans)
+    if not case_input:
+        return None  # not an agent run (no GenAI content): nothing intake could replay
+    output, part_calls = "", []
+    ordered = [root] + [s for s in reversed(spans) if _is_inference(s) and s is not root]
+    for span in ordered:
+        for key in ("gen_ai.output.messages", "gen_ai.completion"):
+            value = span.attrs.get(key) if key in span.attrs else _legacy(span, key)
+            if value is None:
+                continue
+            text, calls = _output_parts(value)
+            part_calls = part_calls or calls
+            if text and not output:
+                output = text
+    tools = [s for s in spans if _is_tool(s)]
+    tool_calls = [
+        {"name": str(s.attrs.get("gen_ai.tool.name") or s.name.removeprefix("execute_tool").strip() or "?"),
+         "arguments": arguments_of(s.attrs.get("gen_ai.tool.call.arguments")),
+         **({"error": s.error} if s.error else {})}
+        for s in tools
+    ] or part_calls
+    error = root.error or next((s.error for s in spans if s.error and _is_inference(s)), None)
+    look = [root] + [s for s in spans if s is not root]
+    intent = next((str(s.attrs[k]) for s in look for k in ("failgate.intent", "intent", "app.intent") if s.attrs.get(k)),
+                  UNKNOWN_INTENT)
+    feedback = next((s.attrs[k] for s in look for k in ("failgate.feedback", "user.feedback") if k in s.attrs), None)
+    verdict, comment = feedback_of(maybe_json(feedback))
+    tags = root.attrs.get("failgate.tags")
+    start = min((s.start_ns for s in spans if s.start_ns), default=None)
+    return Trace(
+        trace_id=root.trace_id, input=case_input, output=output, tool_calls=tool_calls,
+        latency_ms=duration_ms(spans), error=error, feedback=verdict, feedback_comment=comment, intent=intent,
+        timestamp=parse_time(start), tags=tuple(map(str, tags)) if isinstance(tags, list) else (),
+        where=f"{path}:{root.line}",
+    )
+
+
+def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
+    assembler = Assembler(build, path, stats)
+    for line, record in records:
+        if not matches(record):
+            stats.skip(path, line, "not an OTLP export request (no resourceSpans/scopeSpans)")
+            continue
+        yield from assembler.add(_spans(record, line))
+    yield from assembler.finish()

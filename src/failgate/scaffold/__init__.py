@@ -1,0 +1,1 @@
+"""What `failgate init` writes into a consumer repository."""
