@@ -90,7 +90,7 @@ def _ingest(config: object, settings: object, paths: list[Path], fmt: str, limit
             cutoff: _dt.datetime | None, since: str | None, now: _dt.datetime) -> int:
     from failgate.atomic import write_atomic
     from failgate.config import Config
-    from failgate.dataset.parse import read_dataset
+    from failgate.dataset.parse import existing_file, read_dataset
     from failgate.dataset.hashing import input_hash
     from failgate.intake.pipeline import run_pipeline
     from failgate.intake.review import file_name, pending_hashes, render
@@ -106,7 +106,7 @@ def _ingest(config: object, settings: object, paths: list[Path], fmt: str, limit
     assert isinstance(config, Config) and isinstance(settings, IntakeSettings)
     directory = config.dataset_dir
     shown = _display(directory, config.root)
-    if not (directory / CASES_FILE).is_file():
+    if not existing_file(directory / CASES_FILE):
         raise FailgateError(f"no {CASES_FILE} in {shown}; run `failgate init` first")
     dataset = read_dataset(directory, shown)
     root = str(config.root)

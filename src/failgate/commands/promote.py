@@ -159,7 +159,7 @@ def _land(config: Any, file: Path, intake_shown: str, number: int | None, case: 
     """Everything that writes, under the lock, from freshly read files."""
     from failgate.atomic import Transaction, locked
     from failgate.checks.validate import validate_dataset
-    from failgate.dataset.parse import parse_dataset, read_dataset
+    from failgate.dataset.parse import existing_file, parse_dataset, read_dataset
     from failgate.findings import has_errors
     from failgate.intake.review import load_intake
     from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
@@ -167,7 +167,7 @@ def _land(config: Any, file: Path, intake_shown: str, number: int | None, case: 
 
     directory = config.dataset_dir
     shown = _display(directory, config.root)
-    if not (directory / CASES_FILE).is_file():
+    if not existing_file(directory / CASES_FILE):
         raise FailgateError(f"no {CASES_FILE} in {shown}; run `failgate init` first", exit_code=1)
     with locked(directory):
         # Re-read inside the lock: another promote or `eval --record` may have written since.

@@ -11,14 +11,14 @@ from failgate.findings import FailgateError
 
 def execute(fmt: str, today: _dt.date | None = None) -> int:
     from failgate.config import load_config
-    from failgate.dataset.parse import read_dataset
+    from failgate.dataset.parse import existing_file, read_dataset
     from failgate.report.health import build_report, render_text
     from failgate.dataset.history import fold_bytes
     from failgate.dataset.model import CASES_FILE, HISTORY_FILE
 
     config = load_config()
     directory = config.dataset_dir
-    if not (directory / CASES_FILE).is_file():
+    if not existing_file(directory / CASES_FILE):
         raise FailgateError(f"no {CASES_FILE} in {directory}; run `failgate init` or set `dataset` in [tool.failgate]")
     dataset = read_dataset(directory)
     if dataset.cases_doc is None:

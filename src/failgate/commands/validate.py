@@ -60,7 +60,7 @@ def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
             raise FailgateError(
                 f"no dataset at {_display(directory)}: run `failgate init`, or set `dataset` in [tool.failgate]"
             )
-        files = read_files(directory)
+        files = read_files(directory, _display(directory))
         key = dataset_key(directory, files) if cache is not None else ""
         if cache is not None and cache.is_clean(key):
             continue  # byte for byte what validated clean before, by the same checks

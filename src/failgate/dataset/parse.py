@@ -8,18 +8,14 @@ the gate all parse the same way from wherever their bytes come from.
 from __future__ import annotations
 
 import dataclasses
-import json
+import stat
 from pathlib import Path
 from typing import Any, Iterator
 
 from failgate.findings import Finding, Location
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
+from failgate.dataset.jsonstrict import JsonLineError, loads_line, split_lines
 from failgate.dataset.yamlstrict import YamlDocument, YamlLoadError, decode, load_yaml
-
-try:  # orjson is 3-4x faster on large histories; optional, never required
-    from orjson import loads as _json_loads
-except ImportError:  # pragma: no cover
-    _json_loads = json.loads
 
 
 @dataclasses.dataclass
@@ -95,14 +91,15 @@ def parse_history(data: bytes, path: str) -> tuple[list[HistoryLine], list[Findi
     except YamlLoadError as exc:
         return [], [exc.finding]
     lines: list[HistoryLine] = []
-    for lineno, raw in enumerate(text.split("\n"), 1):
-        raw = raw.rstrip("\r")
+    # Strict per line (jsonstrict): a repeated key, NaN, a lone surrogate or
+    # nesting past MAX_DEPTH is a finding at its line, never a crash later.
+    for lineno, raw in split_lines(text):
         if not raw.strip():
             continue
         try:
-            value = _json_loads(raw)
-        except ValueError as exc:
-            findings.append(Finding("INVALID_JSON", f"not valid JSON: {exc}", Location(path, lineno, 1)))
+            value = loads_line(raw)
+        except JsonLineError as exc:
+            findings.append(Finding("INVALID_JSON", exc.message, Location(path, lineno, exc.col or 1)))
             lines.append(HistoryLine(lineno, raw, None))
             continue
         if not isinstance(value, dict):
@@ -149,9 +146,37 @@ def parse_dataset(
 DATASET_FILES = (CASES_FILE, REMOVED_FILE, HISTORY_FILE, WATCHLIST_FILE)
 
 
-def read_files(directory: Path) -> dict[str, bytes | None]:
+def existing_file(path: Path, display: str | None = None) -> bool:
+    """Whether a dataset file is there: False when nothing is at `path`,
+    FailgateError (exit 1) when something that is not a regular file is.
+
+    A directory or a FIFO named `cases.yaml` is not "no cases.yaml: run
+    init"; and opening a FIFO would block the hook forever.
+    """
+    from failgate.findings import FailgateError
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        shown = display or str(path)
+        raise FailgateError(f"{shown}: {exc.strerror}", exit_code=1,
+                            findings=[Finding("UNREADABLE", f"cannot read it: {exc.strerror}", Location(shown))]) from None
+    if stat.S_ISREG(mode):
+        return True
+    kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+    shown = display or str(path)
+    raise FailgateError(f"{shown} is {kind}", exit_code=1, findings=[
+        Finding("NOT_A_FILE", f"{path.name} is {kind}; it must be a regular file (move it aside and run `failgate validate`)",
+                Location(shown))])
+
+
+def read_files(directory: Path, display: str | None = None) -> dict[str, bytes | None]:
     """The bytes of the files a dataset is parsed from (None when absent)."""
-    return {name: (directory / name).read_bytes() if (directory / name).is_file() else None for name in DATASET_FILES}
+    shown = display if display is not None else str(directory)
+    return {name: (directory / name).read_bytes() if existing_file(directory / name, f"{shown}/{name}") else None
+            for name in DATASET_FILES}
 
 
 def parse_files(display: str, files: dict[str, bytes | None]) -> Dataset:
@@ -166,4 +191,5 @@ def parse_files(display: str, files: dict[str, bytes | None]) -> Dataset:
 
 def read_dataset(directory: Path, display: str | None = None) -> Dataset:
     """Parse the dataset in a working-tree directory (the I/O edge)."""
-    return parse_files(display if display is not None else str(directory), read_files(directory))
+    shown = display if display is not None else str(directory)
+    return parse_files(shown, read_files(directory, shown))

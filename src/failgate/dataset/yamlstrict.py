@@ -9,7 +9,15 @@ closer to YAML 1.2's core schema and refuses what a reviewer cannot see:
 - only `true`/`false` are booleans and dates stay strings;
 - anchors and aliases are refused (no billion laughs, no action at a distance);
 - tabs, a byte-order mark, invalid UTF-8, an empty file, several documents,
-  explicit tags and a non-mapping top level are errors.
+  explicit tags and a non-mapping top level are errors;
+- nesting deeper than `jsonstrict.MAX_DEPTH` and integers over Python's
+  4,300-digit limit are refused with a finding, so no later walk can crash;
+- a comment glued to a quoted scalar or a flow collection (`"v"# c`, `]#c`)
+  is an error, as in YAML 1.2; libyaml silently drops the text.
+
+Lines and columns are counted as git counts them: lines end at `\n` only (the
+YAML 1.1 breaks NEL, LS and PS are characters inside a line), columns are
+characters, not bytes.
 
 We compose with the C parser when PyYAML has it (about 4x faster) and build the
 Python values ourselves from the node graph: one walk that constructs, checks
@@ -18,11 +26,13 @@ can point at `file:line:col`.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any, Sequence
 
 import yaml
 
+from failgate.dataset.jsonstrict import MAX_DEPTH, MAX_INT_DIGITS
 from failgate.findings import FailgateError, Finding, Location
 
 try:  # pragma: no branch - depends on how PyYAML was built
@@ -216,7 +226,8 @@ def decode(data: bytes, path: str) -> str:
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        line_start = before.rfind(b"\n") + 1
+        col = len(data[line_start: exc.start].decode("utf-8", "replace")) + 1  # characters, not bytes
         raise _error(
             path, "ENCODING", f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", line, col
         ) from None
@@ -239,8 +250,46 @@ def _unclosed_quote_line(text: str, first: int, last: int) -> tuple[int, int] | 
     return None
 
 
+class _GitMark:
+    """A libyaml mark re-counted by git's lines (`\n` only, characters)."""
+
+    def __init__(self, text: str, mark: Any) -> None:
+        self.index = getattr(mark, "index", None)
+        self.line, self.column = _mark_position(text, mark)
+
+
+def _last_content(text: str, index: int) -> int | None:
+    """The index just after the last non-blank, non-comment text before
+    `index`, when only blank lines and comments lie between; else None."""
+    before = text[:index]
+    stripped = before.rstrip()
+    tail = before[len(stripped):]
+    lines = stripped.split("\n")
+    while lines and lines[-1].lstrip().startswith("#"):
+        lines.pop()
+        tail = "\n"
+    if "\n" not in tail or not lines or text[index:].split("\n", 1)[0].strip():
+        return None
+    return len("\n".join(lines))
+
+
 def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str = "") -> YamlLoadError:
     problem = exc.problem or "invalid YAML"
+    if text:
+        exc.problem_mark = _GitMark(text, exc.problem_mark) if exc.problem_mark is not None else None
+        exc.context_mark = _GitMark(text, exc.context_mark) if exc.context_mark is not None else None
+        mark = exc.problem_mark
+        if mark is not None and mark.index is not None:
+            # libyaml notices a missing `]` or value only at the next token,
+            # often lines further down; the problem is where the text stopped.
+            end = _last_content(text, mark.index)
+            if end is not None:
+                line, col = _index_position(text, end)
+                exc.problem_mark = _GitMark(text, type("M", (), {"index": end, "line": line, "column": col})())
+                if exc.context_mark is not None and exc.context_mark.line > line:
+                    exc.context_mark = None  # libyaml's context mark is past the end too
+                if exc.context_mark is None or exc.context_mark.line != line:
+                    problem += " (the text stops here)"
     mark = exc.problem_mark
     if "'\\t'" in problem or "\\t" in problem or "\t" in problem:
         if mark is not None:
@@ -300,6 +349,8 @@ def _convert(tag: str, value: str) -> Any:
     if tag == NULL:
         return None
     if tag == INT:
+        if len(value) > MAX_INT_DIGITS:
+            raise _NumberTooLong(value)
         if value.startswith("0o"):
             return int(value[2:], 8)
         if value.startswith("0x"):
@@ -316,6 +367,64 @@ def _convert(tag: str, value: str) -> Any:
 _NO_KEY = object()
 
 
+class _NumberTooLong(ValueError):
+    pass
+
+
+def _line_starts(text: str, breaks: str) -> list[int]:
+    return [0] + [m.end() for m in re.finditer(breaks, text)]
+
+
+# What libyaml counts as a line break (YAML 1.1), and what git does.
+_YAML11_BREAKS = "\r\n|[\r\n\x85\u2028\u2029]"
+_EXTRA_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+_GLUED_COMMENT = re.compile("[\"'\\]}]#")
+
+
+class _Positions:
+    """Maps libyaml's (line, col) to git's, for texts where they differ (a
+    NEL, LS, PS or lone CR in the text). Built only for those texts."""
+
+    def __init__(self, text: str) -> None:
+        self.yaml_starts = _line_starts(text, _YAML11_BREAKS)
+        self.git_starts = _line_starts(text, "\n")
+
+    def index(self, line: int, col: int) -> int:
+        return self.yaml_starts[min(line, len(self.yaml_starts) - 1)] + col
+
+    def from_index(self, index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.git_starts, index) - 1
+        return line, index - self.git_starts[line]
+
+    def convert(self, line: int, col: int) -> tuple[int, int]:
+        return self.from_index(self.index(line, col))
+
+
+def _remap(marks: _Marks, positions: _Positions) -> None:
+    conv = positions.convert
+    for key, entry in list(marks.items()):
+        line, col, children, flow, end_line, end_col = entry
+        if isinstance(children, dict):
+            for child_key, (kl, kc, vl, vc) in list(children.items()):
+                children[child_key] = conv(kl, kc) + conv(vl, vc)
+        else:
+            children[:] = [conv(*pair) for pair in children]
+        marks[key] = (*conv(line, col), children, flow, *conv(end_line, end_col))
+
+
+def _index_position(text: str, index: int) -> tuple[int, int]:
+    """0-based (line, col) of a character index, lines split at `\n` only."""
+    index = max(0, min(index, len(text)))
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index), index - line_start
+
+
+def _mark_position(text: str, mark: Any) -> tuple[int, int]:
+    if text and getattr(mark, "index", None) is not None:
+        return _index_position(text, mark.index)
+    return mark.line, mark.column
+
+
 class _EventBuilder:
     """Builds Python values straight from parser events, recording positions.
 
@@ -323,14 +432,22 @@ class _EventBuilder:
     and explicit tags are refused as they stream by, each at its own mark.
     """
 
-    def __init__(self, path: str, collect: bool) -> None:
+    def __init__(self, path: str, collect: bool, text: str = "") -> None:
         self.path = path
         self.collect = collect
+        self.text = text
         self.findings: list[Finding] = []
         self.marks: _Marks = {}
+        self.positions = _Positions(text) if text and _EXTRA_BREAKS.search(text) else None
 
     def fail(self, code: str, message: str, mark: Any) -> YamlLoadError:
-        return _error(self.path, code, message, mark.line + 1, mark.column + 1)
+        line, col = _mark_position(self.text, mark)
+        return _error(self.path, code, message, line + 1, col + 1)
+
+    def at(self, position: tuple[int, int]) -> tuple[int, int]:
+        """1-based git (line, col) of a recorded libyaml position."""
+        line, col = self.positions.convert(*position) if self.positions else position
+        return line + 1, col + 1
 
     def build(self, parser: Any) -> Any:
         # The hot loop of every command that reads the dataset: scalars first,
@@ -342,6 +459,10 @@ class _EventBuilder:
         DocumentStartEvent, StreamEndEvent = yaml.DocumentStartEvent, yaml.StreamEndEvent
         allowed_tags = (None, "!", STR, MAP, SEQ)
         marks = self.marks
+        text = self.text
+        # Only texts that hold `"#`, `]#`... can have a comment glued to a
+        # quoted scalar or a flow collection; the others skip the check.
+        glued = bool(text) and _GLUED_COMMENT.search(text) is not None
         # Frame: [container, children, pending key, pending key position]
         stack: list[list[Any]] = []
         frame: list[Any] | None = None
@@ -356,11 +477,18 @@ class _EventBuilder:
                 mark = event.start_mark
                 position = (mark.line, mark.column)
                 if event.tag is None and event.implicit[0]:
-                    value = resolve_plain(event.value)
+                    try:
+                        value = resolve_plain(event.value)
+                    except _NumberTooLong:
+                        raise self.fail("NUMBER", f"a number of {len(event.value)} digits; at most {MAX_INT_DIGITS} "
+                                        "are read (quote it if it is text)", mark) from None
                     if value == "<<" and frame is not None and frame[2] is _NO_KEY and type(frame[0]) is dict:
                         raise self.fail("ALIAS", "merge keys (<<) are not allowed; write the keys out", mark)
                 else:
                     value = event.value
+                    if glued and event.style in ('"', "'") and text[event.end_mark.index:event.end_mark.index + 1] == "#":
+                        raise self.fail("YAML_SYNTAX", "a comment needs a space before '#'; after a quoted value "
+                                        "the text would be silently dropped", event.end_mark)
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 value = stack.pop()[0]
                 frame = stack[-1] if stack else None
@@ -368,10 +496,16 @@ class _EventBuilder:
                 position = opened[:2]
                 end = event.end_mark
                 marks[id(value)] = (*opened, end.line, end.column)
+                if glued and opened[3] and text[end.index:end.index + 1] == "#":
+                    raise self.fail("YAML_SYNTAX", "a comment needs a space before '#'; after a closing bracket "
+                                    "the text would be silently dropped", end)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if event.anchor is not None or event.tag not in allowed_tags:
                     self._refuse(event)
                 mark = event.start_mark
+                if len(stack) >= MAX_DEPTH:
+                    raise self.fail("TOO_DEEP", f"nested more than {MAX_DEPTH} levels deep; failgate reads at most "
+                                    f"{MAX_DEPTH}", mark)
                 container: Any = {} if kind is MappingStartEvent else []
                 children: Any = {} if kind is MappingStartEvent else []
                 marks[id(container)] = (mark.line, mark.column, children, bool(event.flow_style))
@@ -399,17 +533,19 @@ class _EventBuilder:
                 continue
             if frame[2] is _NO_KEY:
                 if isinstance(value, (dict, list)):
-                    raise _error(self.path, "KEY_TYPE", "mapping keys must be plain scalars", position[0] + 1, position[1] + 1)
+                    raise _error(self.path, "KEY_TYPE", "mapping keys must be plain scalars", *self.at(position))
                 frame[2] = value
                 frame[3] = position
                 continue
             key = frame[2]
             frame[2] = _NO_KEY
-            if key in parent:
-                self._duplicate(key, frame[1][key][0], frame[3])
+            if key in parent or (key != key and any(k != k for k in parent)):
+                self._same_key(parent, key, frame[1], frame[3])
                 continue
             parent[key] = value
             frame[1][key] = frame[3] + position
+        if self.positions is not None:
+            _remap(marks, self.positions)
         return None if result is _NO_KEY else result
 
     def _refuse(self, event: Any) -> None:
@@ -417,10 +553,27 @@ class _EventBuilder:
             raise self.fail("ALIAS", f"anchors (&{event.anchor}) are not allowed; write the value out", event.start_mark)
         raise self.fail("TAG", f"explicit tag {event.tag!r} is not allowed; quote the value instead", event.start_mark)
 
+    def _same_key(self, parent: dict[Any, Any], key: Any, children: dict[Any, Any], position: tuple[int, int]) -> None:
+        """`key` collides with a key of `parent`. The same YAML value twice
+        (`.nan` twice included) is a duplicate; `1` and `true`, or `1` and
+        `1.0`, are different YAML keys that one Python mapping cannot hold."""
+        if key != key:  # NaN: never equal to itself, the same key all the same
+            first = next(k for k in parent if k != k)
+        else:
+            first = next(k for k in parent if k == key)
+        if type(first) is not type(key):
+            raise _error(
+                self.path, "KEY_TYPE",
+                f"keys {first!r} and {key!r} are different YAML keys but the same key once loaded; quote them",
+                *self.at(position),
+            )
+        self._duplicate(key, children[first][0], position)
+
     def _duplicate(self, key: Any, first_line: int, position: tuple[int, int]) -> None:
+        first_line = self.at((first_line, 0))[0]
         error = _error(
-            self.path, "DUPLICATE_KEY", f"duplicate key {key!r} (first defined at line {first_line + 1})",
-            position[0] + 1, position[1] + 1,
+            self.path, "DUPLICATE_KEY", f"duplicate key {key!r} (first defined at line {first_line})",
+            *self.at(position),
         )
         if not self.collect:
             raise error
@@ -447,18 +600,38 @@ def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocume
                              lineno, len(line) - len(stripped) + 1)
     if _is_blank(text):
         raise _error(path, "EMPTY", "file is empty; expected a YAML mapping", 1, 1)
-    builder = _EventBuilder(path, collect)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a str from elsewhere than `decode`
+            line, col = _index_position(text, exc.start)
+            raise _error(path, "ENCODING", f"lone surrogate U+{ord(text[exc.start]):04X} is not valid Unicode",
+                         line + 1, col + 1) from None
+    builder = _EventBuilder(path, collect, text)
     parser = None
     try:
         parser = _Composer(text)
         data = builder.build(parser)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(path, exc, text) from None
+        error = _syntax_error(path, exc, text)
+        extra = _EXTRA_BREAKS.search(text)
+        if extra is not None and extra.group() != "\r":
+            # libyaml (YAML 1.1) breaks lines at NEL, LS and PS; outside a
+            # double-quoted string that splits the value and the parse fails.
+            line, col = _index_position(text, extra.start())
+            finding = error.finding
+            error = YamlLoadError(Finding(finding.code, f"{finding.message} (U+{ord(extra.group()):04X} at line "
+                                          f"{line + 1}, column {col + 1}, is a line break for the YAML parser; write it "
+                                          f"as \\u{ord(extra.group()):04x} inside double quotes)", finding.location))
+        raise error from None
     except yaml.reader.ReaderError as exc:
-        before = text[: exc.position]
-        row = before.count("\n") + 1
-        col = exc.position - (before.rfind("\n") + 1) + 1
-        raise _error(path, "ENCODING", f"control character {exc.character!r} is not allowed in YAML", row, col) from None
+        position = exc.position
+        if HAS_C_PARSER:  # libyaml reads UTF-8 bytes: its offset counts bytes
+            position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
+        row, col = _index_position(text, position)
+        character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise _error(path, "ENCODING", f"control character U+{character:04X} is not allowed in YAML",
+                     row + 1, col + 1) from None
     finally:
         if parser is not None:
             parser.dispose()

@@ -61,10 +61,10 @@ def load_selection(config: Config, set_name: str | None = None, *, watchlist: bo
     when the files cannot be read (exit 1 with the findings) or the set is unknown (exit 2)."""
     if set_name and set_name != FAILURE_SET:
         return _load_set(config, set_name)
-    from failgate.dataset.parse import read_dataset
+    from failgate.dataset.parse import existing_file, read_dataset
 
     directory = config.dataset_dir
-    if not (directory / "cases.yaml").is_file():
+    if not existing_file(directory / "cases.yaml", f"{_display(directory, config.root)}/cases.yaml"):
         raise FailgateError(
             f"no cases.yaml in {_display(directory, config.root)} (dataset = {config.get('dataset', 'evals/failures')!r});"
             " run `failgate init` or set `dataset` in [tool.failgate]",
