@@ -124,3 +124,58 @@ def test_validate_never_crashes_on_odd_shapes(data: dict) -> None:
         assert any(f.is_error for f in findings)
     for finding in findings:
         assert finding.location.path.startswith("evals/failures/")
+
+
+# -- draft-07 corners the fast checker once got wrong --------------------------
+
+def _agree(schema: dict, *instances: object) -> None:
+    from failgate.dataset.fastschema import compile_schema
+    from failgate.dataset.schemas import _validator_class
+
+    check = compile_schema(schema)
+    assert check is not None
+    for instance in instances:
+        assert check(instance) == _validator_class()(schema).is_valid(instance), instance
+
+
+def test_enum_and_const_compare_by_json_equality_at_any_depth() -> None:
+    _agree({"enum": [[False]]}, [0], [False], [0.0])
+    _agree({"const": {"a": [True]}}, {"a": [1]}, {"a": [True]})
+    _agree({"const": 1}, 1.0, True)
+
+
+def test_unique_items_by_json_equality_and_any_key_type() -> None:
+    _agree({"uniqueItems": True}, [1, 1.0], [True, 1], [{1: "a", "b": "c"}, {"b": "c"}], [[1], [True]])
+
+
+def test_keywords_beside_ref_are_ignored() -> None:
+    _agree({"definitions": {"s": {"type": "string"}}, "properties": {"x": {"$ref": "#/definitions/s", "minLength": 5}}},
+           {"x": "ab"}, {"x": 3})
+
+
+def test_dollar_keywords_and_unhandled_refs_or_patterns_fall_back() -> None:
+    from failgate.dataset.fastschema import compile_schema
+
+    assert compile_schema({"$properties": {"a": False}}) is None  # jsonschema ignores it; never enforced
+    assert compile_schema({"$ref": "#/definitions/missing"}) is None
+    assert compile_schema({"$ref": "http://example.com/remote.json"}) is None
+    assert compile_schema({"pattern": "(?<"}) is None
+    # control: what it handles, it compiles
+    assert compile_schema({"pattern": "^a"}) is not None
+
+
+def test_property_names_outside_the_bmp() -> None:
+    _agree({"properties": {"\U0001F600": {"type": "string"}}, "required": ["\U0001F600"]},
+           {"\U0001F600": "x"}, {"\U0001F600": 1}, {})
+
+
+def test_patterns_end_at_the_end_of_input_as_in_ecma_262() -> None:
+    """`$` is the end of input: an id with a trailing newline is not an id."""
+    _agree({"pattern": "^AGTFAIL-[0-9]{4,}$"}, "AGTFAIL-0001\n", "AGTFAIL-0001")
+    from failgate.dataset.model import case_number
+
+    assert case_number("AGTFAIL-0001\n") is None
+    assert case_number("AGTFAIL-0001") == 1
+    assert case_number("AGTFAIL-\u0661\u0662\u0663\u0664") is None  # Arabic-Indic digits are not [0-9]
+    assert compile_checker("history-event.schema.json")({"id": "01KQ763K187GQCGWNGTTZHYYZC\n", "ts": "2026-04-27T10:00:09Z",
+                                                          "case_id": "AGTFAIL-0001", "type": "remediated"}) is False

@@ -9,18 +9,25 @@ Python source generated once from the schema, and ask jsonschema for the
 full list of errors only for the entries that failed.
 
 Only the keywords failgate's schemas use are translated. Any other keyword
-makes `compile_checker` return None, and the caller falls back to jsonschema
-for everything: the fast path may be absent, never wrong
-(tests/test_fastschema.py checks agreement on mutated documents).
+(a `$`-prefixed one included), a `$ref` it cannot resolve or a `pattern` it
+cannot compile makes `compile_checker` return None, and the caller falls back
+to jsonschema for everything: the fast path may be absent, never wrong.
+tests/test_fastschema.py checks agreement on mutated documents, and
+tests/test_schema_suite.py on the official draft-07 test suite for every
+keyword compiled here.
+
+Draft-07 semantics kept on purpose: `enum`, `const` and `uniqueItems` compare
+by JSON equality (`true` is not `1` at any depth, `1` equals `1.0`); keywords
+beside a `$ref` are ignored; `pattern` is ECMA-262 (`schemas.ecma_pattern`).
 """
 from __future__ import annotations
 
 import functools
-import json
 import re
 from typing import Any, Callable
+from urllib.parse import unquote
 
-from failgate.dataset.schemas import SCHEMA_BASE_URI, load_schema
+from failgate.dataset.schemas import SCHEMA_BASE_URI, ecma_pattern, load_schema
 
 Check = Callable[[Any], bool]
 
@@ -45,14 +52,37 @@ def _is_integer(v: Any) -> bool:
 
 
 def _equal(a: Any, b: Any) -> bool:
-    # JSON Schema equality: true is not 1.
+    """JSON equality at any depth: true is not 1, [false] is not [0], 1 is 1.0."""
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
-    return bool(a == b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return bool(a == b)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    return type(a) is type(b) and bool(a == b)
+
+
+def _canonical(value: Any) -> Any:
+    """A hashable stand-in that is equal exactly when the JSON values are.
+
+    Mapping keys may be any YAML scalar (`{1: a, b: c}`), so nothing here
+    sorts or serialises them.
+    """
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", int(value) if isinstance(value, float) and value.is_integer() else value)
+    if isinstance(value, list):
+        return ("array", tuple(_canonical(item) for item in value))
+    if isinstance(value, dict):
+        return ("object", frozenset((_canonical(k), _canonical(v)) for k, v in value.items()))
+    return (type(value).__name__, value)
 
 
 def _unique(items: list[Any]) -> bool:
-    return len({json.dumps(i, sort_keys=True, default=str) for i in items}) == len(items)
+    return len({_canonical(item) for item in items}) == len(items)
 
 
 class _Generator:
@@ -63,7 +93,10 @@ class _Generator:
     per `$ref` instead of one closure call per keyword.
     """
 
-    def __init__(self) -> None:
+    INLINE_URI = "urn:failgate:inline-schema"
+
+    def __init__(self, inline: Any = None) -> None:
+        self.inline = inline  # a schema given as a value, not one of failgate's files
         self.functions: list[list[str]] = []
         self.by_uri: dict[str, str] = {}
         self.constants: dict[str, Any] = {}
@@ -88,11 +121,20 @@ class _Generator:
         if uri in self.by_uri:
             return self.by_uri[uri]
         document_uri, _, pointer = uri.partition("#")
-        if not document_uri.startswith(SCHEMA_BASE_URI):
-            raise Unsupported(f"remote $ref {uri}")
-        node: Any = load_schema(document_uri[len(SCHEMA_BASE_URI) :])
-        for part in [p for p in pointer.split("/") if p]:
-            node = node[part.replace("~1", "/").replace("~0", "~")]
+        try:
+            if document_uri == self.INLINE_URI:
+                node: Any = self.inline
+            elif document_uri.startswith(SCHEMA_BASE_URI):
+                node = load_schema(document_uri[len(SCHEMA_BASE_URI) :])
+            else:
+                raise Unsupported(f"remote $ref {uri}")
+            if pointer and not pointer.startswith("/"):
+                raise Unsupported(f"$ref to an anchor {uri}")
+            for part in pointer.split("/")[1:]:
+                part = unquote(part).replace("~1", "/").replace("~0", "~")
+                node = node[int(part)] if isinstance(node, list) else node[part]
+        except (KeyError, IndexError, ValueError, TypeError, OSError) as exc:
+            raise Unsupported(f"$ref {uri}: {exc}") from None
         name = self.fresh("_ref")
         self.by_uri[uri] = name  # before generating: recursive schemas call it by name
         self.function(name, node, document_uri)
@@ -117,17 +159,27 @@ class _Generator:
             return
         if not isinstance(schema, dict):
             raise Unsupported("schema is not an object")
+        if "$id" in schema and (self.inline is not None or not isinstance(schema["$id"], str)):
+            raise Unsupported("$id inside an inline schema")  # a new base URI: leave it to jsonschema
         base = schema.get("$id", base).partition("#")[0] or base
+        if "$ref" in schema:
+            # Draft-07: "All other properties in a "$ref" object MUST be ignored."
+            self.k_ref(schema["$ref"], schema, v, base, out, depth)
+            return
         for keyword, value in schema.items():
             if keyword in _ANNOTATIONS or keyword in ("then", "else"):
                 continue
-            method = getattr(self, "k_" + keyword.lstrip("$"), None)
+            # `$`-prefixed words other than $ref are not validation keywords
+            # of draft-07 (and `$properties` must not run as `properties`).
+            method = None if keyword.startswith("$") else getattr(self, "k_" + keyword, None)
             if method is None:
                 raise Unsupported(keyword)
             method(value, schema, v, base, out, depth)
 
     # -- keywords ------------------------------------------------------------
     def k_ref(self, value: str, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
+        if not isinstance(value, str):
+            raise Unsupported("$ref is not a string")
         out.append(f"{'    ' * depth}if not {self.function_for_ref(value, base)}({v}): return False")
 
     def k_type(self, value: Any, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
@@ -148,7 +200,10 @@ class _Generator:
         out.append(f"{'    ' * depth}if not _equal({v}, {self.constant(value)}): return False")
 
     def k_pattern(self, value: str, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
-        regex = self.constant(re.compile(value))
+        try:
+            regex = self.constant(re.compile(ecma_pattern(value)))
+        except (re.error, TypeError, ValueError) as exc:
+            raise Unsupported(f"pattern {value!r}: {exc}") from None
         out.append(f"{'    ' * depth}if isinstance({v}, str) and {regex}.search({v}) is None: return False")
 
     def k_minLength(self, value: int, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
@@ -174,7 +229,7 @@ class _Generator:
 
     def k_required(self, value: list[str], schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
         pad = "    " * depth
-        missing = " or ".join(f"{json.dumps(key)} not in {v}" for key in value) or "False"
+        missing = " or ".join(f"{repr(key)} not in {v}" for key in value) or "False"
         out.append(f"{pad}if isinstance({v}, dict) and ({missing}): return False")
 
     def k_properties(self, value: dict[str, Any], schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
@@ -186,7 +241,7 @@ class _Generator:
             inner: list[str] = []
             self.emit(sub, child, base, inner, depth + 2)
             if inner:
-                out.append(f"{pad}    {child} = {v}.get({json.dumps(key)}, _MISSING)")
+                out.append(f"{pad}    {child} = {v}.get({repr(key)}, _MISSING)")
                 out.append(f"{pad}    if {child} is not _MISSING:")
                 out.extend(inner)
         if len(out) == body_start:
@@ -216,11 +271,11 @@ class _Generator:
         pad = "    " * depth
         for key, dep in value.items():
             if isinstance(dep, list):
-                missing = " or ".join(f"{json.dumps(n)} not in {v}" for n in dep) or "False"
-                out.append(f"{pad}if isinstance({v}, dict) and {json.dumps(key)} in {v} and ({missing}): return False")
+                missing = " or ".join(f"{repr(n)} not in {v}" for n in dep) or "False"
+                out.append(f"{pad}if isinstance({v}, dict) and {repr(key)} in {v} and ({missing}): return False")
             else:
                 name = self.subfunction(dep, base)
-                out.append(f"{pad}if isinstance({v}, dict) and {json.dumps(key)} in {v} and not {name}({v}): return False")
+                out.append(f"{pad}if isinstance({v}, dict) and {repr(key)} in {v} and not {name}({v}): return False")
 
     def k_items(self, value: Any, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
         if isinstance(value, list):
@@ -266,10 +321,25 @@ def compile_checker(schema_file: str, pointer: str = "") -> Check | None:
         entry = generator.function_for_ref(f"{SCHEMA_BASE_URI}{schema_file}#{pointer}", SCHEMA_BASE_URI + schema_file)
     except Unsupported:
         return None
+    return _build(generator, entry, f"{schema_file}#{pointer}")
+
+
+def compile_schema(schema: Any) -> Check | None:
+    """A predicate for a schema given as a value (its `$ref`s local to it), or
+    None when it needs jsonschema. For tests against the official suite."""
+    generator = _Generator(inline=schema)
+    try:
+        entry = generator.function_for_ref("#", _Generator.INLINE_URI)
+    except Unsupported:
+        return None
+    return _build(generator, entry, "inline")
+
+
+def _build(generator: _Generator, entry: str, label: str) -> Check:
     source = "\n".join("\n".join(lines) for lines in generator.functions)
     namespace: dict[str, Any] = {
         "_is_integer": _is_integer, "_equal": _equal, "_unique": _unique, "_MISSING": object(), **generator.constants,
     }
-    exec(compile(source, f"<failgate schema {schema_file}#{pointer}>", "exec"), namespace)  # noqa: S102 - our own schema
+    exec(compile(source, f"<failgate schema {label}>", "exec"), namespace)  # noqa: S102 - our own schema
     check: Check = namespace[entry]
     return check

@@ -58,11 +58,16 @@ RULE_NAMES = (
     "judge",
 )
 
-CASE_ID_RE = re.compile(r"^AGTFAIL-(\d{4,})$")
-INPUT_HASH_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
+# \A...\Z, not ^...$: Python's `$` also matches before a final newline, and
+# `\d` matches any Unicode digit ("AGTFAIL-0001\n" and Arabic-Indic digits
+# are not ids). Use with `.match`.
+CASE_ID_RE = re.compile(r"\AAGTFAIL-([0-9]{4,})\Z")
+INPUT_HASH_RE = re.compile(r"\Asha256:[0-9a-f]{64}\Z")
 
 
 def case_number(case_id: str) -> int | None:
+    if not isinstance(case_id, str):
+        return None
     match = CASE_ID_RE.match(case_id)
     return int(match.group(1)) if match else None
 

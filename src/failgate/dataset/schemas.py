@@ -67,6 +67,58 @@ def _load_file(file_name: str) -> dict[str, Any]:
     return schema
 
 
+def ecma_pattern(pattern: str) -> str:
+    """A JSON Schema `pattern` (ECMA-262) as a Python regex with the same meaning
+    where the two differ in ways failgate's schemas rely on.
+
+    Python's `$` also matches before a final newline, so `^AGTFAIL-[0-9]{4,}$`
+    would accept `"AGTFAIL-0001\\n"`; ECMA's `$` (without the m flag) is the
+    end of input only, which is Python's `\\Z`. `\\d` is ASCII in ECMA and
+    Unicode in Python: `[0-9]`. The translation walks the pattern once,
+    leaving escapes and character classes alone.
+    """
+    out: list[str] = []
+    index, in_class = 0, False
+    while index < len(pattern):
+        ch = pattern[index]
+        if ch == "\\" and index + 1 < len(pattern):
+            pair = pattern[index:index + 2]
+            if pair == "\\d":
+                out.append("0-9" if in_class else "[0-9]")
+            elif pair == "\\D" and not in_class:
+                out.append("[^0-9]")
+            else:
+                out.append(pair)
+            index += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "$":
+            ch = "\\Z"
+        out.append(ch)
+        index += 1
+    return "".join(out)
+
+
+def _ecma_pattern_keyword(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    """jsonschema's `pattern`, with ECMA-262's `$` (see `ecma_pattern`)."""
+    import re
+
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not re.search(ecma_pattern(pattern), instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@functools.lru_cache(maxsize=1)
+def _validator_class() -> Any:
+    from jsonschema import Draft7Validator, validators
+
+    return validators.extend(Draft7Validator, {"pattern": _ecma_pattern_keyword})
+
+
 @functools.lru_cache(maxsize=1)
 def _registry() -> Any:
     """A referencing.Registry holding every schema under its `$id`, so that
@@ -89,9 +141,8 @@ def validator_for(name: str) -> Draft7Validator:
 
 @functools.lru_cache(maxsize=None)
 def _validator(file_name: str) -> Draft7Validator:
-    from jsonschema import Draft7Validator
-
-    return Draft7Validator(load_schema(file_name), registry=_registry())
+    validator: Draft7Validator = _validator_class()(load_schema(file_name), registry=_registry())
+    return validator
 
 
 @functools.lru_cache(maxsize=None)
@@ -99,8 +150,7 @@ def validator_for_pointer(name: str, pointer: str) -> Draft7Validator:
     """A validator for one definition inside a schema, e.g. a single case
     (`pointer="/definitions/case"`), so that errors can be collected for the
     entries that failed without walking every entry again."""
-    from jsonschema import Draft7Validator
-
     file_name = _file_name(name)
     uri = load_schema(file_name).get("$id", SCHEMA_BASE_URI + file_name)
-    return Draft7Validator({"$ref": f"{uri}#{pointer}"}, registry=_registry())
+    validator: Draft7Validator = _validator_class()({"$ref": f"{uri}#{pointer}"}, registry=_registry())
+    return validator
