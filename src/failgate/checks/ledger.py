@@ -48,6 +48,7 @@ def check_ledger(base: Dataset, now: Dataset) -> list[Finding]:
         findings.extend(_ledger_append_only(base, now))
     if now.path(HISTORY_FILE) not in unreadable:
         findings.extend(_history_append_only(base, now))
+        findings.extend(_unreadable_added_lines(base, now))
     if now.path(REMOVED_FILE) not in unreadable and now.path(HISTORY_FILE) not in unreadable:
         findings.extend(_removed_without_event(base, now))
     return _cap(findings)
@@ -68,6 +69,17 @@ def _unreadable(dataset: Dataset) -> set[str]:
         if any(f.location.path == dataset.path(HISTORY_FILE) for f in dataset.findings):
             paths.add(dataset.path(HISTORY_FILE))
     return paths
+
+
+def _unreadable_added_lines(base: Dataset, now: Dataset) -> list[Finding]:
+    """An added history line that is not strict JSON (a lone surrogate, a
+    repeated key, a 4,301-digit number, nesting past the limit) cannot be
+    checked against anything: refuse it at its line. Lines the base already
+    had are the base's business, not this commit's."""
+    old = {line.raw for line in base.history}
+    added = {line.lineno for line in now.history if line.event is None and line.raw not in old}
+    path = now.path(HISTORY_FILE)
+    return [f for f in now.findings if f.location.path == path and f.location.line in added]
 
 
 def _base_warnings(base: Dataset) -> list[Finding]:

@@ -8,6 +8,7 @@ dropped so the user reads one finding per mistake.
 """
 from __future__ import annotations
 
+import datetime
 import posixpath
 from collections import Counter
 from typing import Any, Callable, Iterable
@@ -333,7 +334,12 @@ def _ledger_findings(dataset: Dataset, suppressed: set[JsonPath]) -> list[Findin
     return findings
 
 
-def _history_findings(dataset: Dataset, known_ids: set[str]) -> list[Finding]:
+# How far ahead of this machine's clock an event's `ts` may be: clocks of
+# CI runners and laptops drift, but not by a day.
+CLOCK_SKEW = datetime.timedelta(days=1)
+
+
+def _history_findings(dataset: Dataset, known_ids: set[str] | None, now: datetime.datetime | None = None) -> list[Finding]:
     from failgate.dataset.schemas import validator_for
 
     from failgate.dataset.fastschema import compile_checker
@@ -343,7 +349,12 @@ def _history_findings(dataset: Dataset, known_ids: set[str]) -> list[Finding]:
     findings = []
     seen: dict[str, int] = {}
     unknown: dict[str, list[int]] = {}
+    latest = ((now or datetime.datetime.now(datetime.timezone.utc)) + CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ")
     for lineno, event in dataset.events():
+        ts = event.get("ts")
+        if isinstance(ts, str) and ts[:19] > latest[:19]:
+            findings.append(Finding("FUTURE_EVENT", f"ts {ts} is more than a day ahead of this clock ({latest[:19]}Z "
+                                    "allowed); events are recorded when they happen", Location(path, lineno, 1)))
         if fast is not None and fast(event):
             errors = []
         else:
@@ -362,7 +373,7 @@ def _history_findings(dataset: Dataset, known_ids: set[str]) -> list[Finding]:
             else:
                 seen[event_id] = lineno
         case_id = event.get("case_id")
-        if isinstance(case_id, str) and case_id not in known_ids:
+        if known_ids is not None and isinstance(case_id, str) and case_id not in known_ids:
             unknown.setdefault(case_id, []).append(lineno)
     # One finding per unknown case, not one per event: dropping a case with a
     # long history would otherwise bury the message under identical lines.
@@ -380,7 +391,8 @@ def _history_findings(dataset: Dataset, known_ids: set[str]) -> list[Finding]:
 
 
 def validate_dataset(
-    dataset: Dataset, *, fixture_exists: Callable[[str], bool] = lambda _: True, check_hash: bool = True
+    dataset: Dataset, *, fixture_exists: Callable[[str], bool] = lambda _: True, check_hash: bool = True,
+    now: datetime.datetime | None = None,
 ) -> list[Finding]:
     """Every finding for one dataset; load findings (bad YAML/JSON) included."""
     findings = list(dataset.findings)
@@ -416,7 +428,7 @@ def validate_dataset(
         findings.extend(schema_findings(dataset.watchlist_doc, "watchlist", suppressed))
         gating = set(dataset.case_ids()) | set(dataset.removed_ids())
         for index, case in enumerate(dataset.watchlist):
-            if case.get("id") in gating:
+            if isinstance(case.get("id"), str) and case["id"] in gating:
                 findings.append(
                     Finding(
                         "DUPLICATE_ID",
@@ -427,7 +439,11 @@ def validate_dataset(
     known = set(dataset.case_ids()) | set(dataset.removed_ids()) | {
         c["id"] for c in dataset.watchlist if isinstance(c.get("id"), str)
     }
-    findings.extend(_history_findings(dataset, known))
+    # A YAML file that could not be read names no ids: every event would then
+    # be an UNKNOWN_CASE, burying the one finding that matters.
+    unreadable = any(name in dataset.present and doc is None for name, doc in (
+        (CASES_FILE, dataset.cases_doc), (REMOVED_FILE, dataset.removed_doc), (WATCHLIST_FILE, dataset.watchlist_doc)))
+    findings.extend(_history_findings(dataset, None if unreadable else known, now=now))
     return findings
 
 

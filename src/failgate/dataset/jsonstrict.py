@@ -121,8 +121,8 @@ def loads_line(line: str, *, strict: bool = True) -> Any:
     """One JSON value, or JsonLineError saying what is wrong and at which column.
 
     `strict` adds the checks a file failgate guards needs (duplicate keys,
-    NaN/Infinity, lone surrogates); readers of foreign exports (traces) keep
-    the depth and integer limits only.
+    NaN/Infinity); readers of foreign exports (traces, recorded outputs) keep
+    the depth, integer and surrogate checks only.
     """
     too_deep = nesting_depth(line)
     if too_deep:
@@ -140,7 +140,7 @@ def loads_line(line: str, *, strict: bool = True) -> Any:
         col = getattr(exc, "colno", 0)
         message = getattr(exc, "msg", str(exc))
         raise JsonLineError(f"not valid JSON: {message}", col) from None
-    if strict and _SURROGATE_ESCAPE.search(line) and has_lone_surrogate(value):
+    if _SURROGATE_ESCAPE.search(line) and has_lone_surrogate(value):
         raise JsonLineError("a \\ud800-\\udfff escape that is not a surrogate pair; it is not valid Unicode")
     return value
 

@@ -26,6 +26,7 @@ import json
 import re
 from typing import Iterable, Sequence
 
+from failgate.dataset.jsonstrict import loads_or_none, split_lines
 from failgate.findings import FailgateError
 
 
@@ -52,11 +53,10 @@ class Renumbering:
 
 def _event_ids(history: str, case_id: str | None = None) -> set[str]:
     ids = set()
-    for line in history.splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
+    # `\n` only (jsonstrict.split_lines): splitlines() also breaks at U+2028
+    # and U+0085, which a JSON string may hold unescaped.
+    for _, line in split_lines(history):
+        event = loads_or_none(line)
         if isinstance(event, dict) and isinstance(event.get("id"), str):
             if case_id is None or event.get("case_id") == case_id:
                 ids.add(event["id"])
@@ -71,12 +71,9 @@ def rename_events(history: str, event_ids: set[str], old: str, new: str) -> tupl
     """
     pattern = re.compile(r'("case_id"\s*:\s*)"' + re.escape(old) + '"')
     out, count = [], 0
-    for line in history.splitlines(keepends=True):
+    for line in re.findall(r"[^\n]*\n|[^\n]+\Z", history):  # lines with their `\n`, split at `\n` only
         body = line.rstrip("\r\n")
-        try:
-            event = json.loads(body) if body.strip() else None
-        except ValueError:
-            event = None
+        event = loads_or_none(body) if body.strip() else None
         if isinstance(event, dict) and event.get("id") in event_ids and event.get("case_id") == old:
             expected = {**event, "case_id": new}
             edited = pattern.sub(lambda m: m.group(1) + json.dumps(new), body, count=1)

@@ -35,9 +35,9 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 from typing import BinaryIO, Hashable, Sequence
 
+from failgate.dataset.jsonstrict import loads_or_none
 from failgate.merge.appendonly import align, canonical
 
 CHUNK = 1 << 20
@@ -144,10 +144,7 @@ def parse_events(data: bytes, first_line: int = 1) -> list[Event]:
             raw = raw[:-1]
         if not raw.strip():
             continue
-        try:
-            obj = json.loads(raw)
-        except ValueError:  # includes UnicodeDecodeError
-            obj = None
+        obj = loads_or_none(raw)  # not JSON, not UTF-8, or too deep to read safely
         line = first_line + offset
         if isinstance(obj, dict) and isinstance(obj.get("id"), str) and obj["id"]:
             ts = obj.get("ts")

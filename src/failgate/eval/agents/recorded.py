@@ -12,12 +12,12 @@ to measure.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from failgate.eval.agents import AgentError, AgentReply, AgentRequest
 from failgate.findings import FailgateError, Finding, Location
+from failgate.dataset.jsonstrict import JsonLineError, loads_line, split_lines
 
 
 class RecordedAgent:
@@ -30,13 +30,14 @@ class RecordedAgent:
         except (OSError, UnicodeDecodeError) as exc:
             raise FailgateError(f"cannot read recorded outputs {path}: {exc}", exit_code=2) from None
         findings = []
-        for lineno, line in enumerate(text.splitlines(), 1):
+        # `\n` only: splitlines() would also break inside a JSON string at U+2028 or U+0085.
+        for lineno, line in split_lines(text):
             if not line.strip():
                 continue
             try:
-                entry = json.loads(line)
-            except json.JSONDecodeError as exc:
-                findings.append(Finding("RECORDED", f"not JSON: {exc.msg}", Location(str(path), lineno, exc.colno)))
+                entry = loads_line(line, strict=False)
+            except JsonLineError as exc:
+                findings.append(Finding("RECORDED", exc.message, Location(str(path), lineno, exc.col or 1)))
                 continue
             if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
                 findings.append(Finding("RECORDED", "each line must be an object with a string 'id'",

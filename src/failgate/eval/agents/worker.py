@@ -205,11 +205,13 @@ class WorkerPoolAgent:
     def _parse(answer: bytes, case_id: str) -> Any:
         text = answer.decode("utf-8", "replace")
         shown = text if len(text) <= 200 else text[:197] + "..."
+        from failgate.dataset.jsonstrict import JsonLineError, loads_line
+
         try:
-            message = json.loads(text)
-        except json.JSONDecodeError:
+            message = loads_line(text, strict=False)
+        except JsonLineError as exc:
             raise AgentError(
-                f"agent worker answered a line that is not JSON: {shown!r} (print logs to stderr, not stdout)"
+                f"agent worker answered a line that is not JSON: {shown!r} ({exc}; print logs to stderr, not stdout)"
             ) from None
         if not isinstance(message, dict) or message.get("id") != case_id:
             got = message.get("id") if isinstance(message, dict) else None

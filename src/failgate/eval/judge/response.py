@@ -65,10 +65,12 @@ def _tool_call(index: int, item: Any) -> ToolCall:
     if isinstance(arguments, str):
         # Chat-completion APIs hand arguments over as a JSON string; decode it
         # so that `args` rules compare values, not text.
+        from failgate.dataset.jsonstrict import JsonLineError, loads_line
+
         try:
-            arguments = json.loads(arguments) if arguments.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise ResponseError(f"{where}.arguments is a string that is not JSON: {exc}") from None
+            arguments = loads_line(arguments, strict=False) if arguments.strip() else {}
+        except JsonLineError as exc:
+            raise ResponseError(f"{where}.arguments is a string that is not JSON we read: {exc}") from None
     if arguments is None:
         arguments = {}
     if not isinstance(arguments, Mapping):

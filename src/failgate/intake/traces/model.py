@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import json
 from typing import Any, Mapping
 
 from failgate.findings import Finding, Location, WARNING
@@ -133,10 +132,10 @@ def text_of(value: Any) -> str:
 def maybe_json(value: Any) -> Any:
     """Attributes often carry JSON as a string; decode it when it is JSON."""
     if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
+        from failgate.dataset.jsonstrict import loads_or_none
+
+        decoded = loads_or_none(value)  # too deep or not JSON: keep the text
+        return value if decoded is None else decoded
     return value
 
 

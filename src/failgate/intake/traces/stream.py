@@ -26,10 +26,7 @@ import re
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-try:  # orjson parses JSON Lines ~3x faster; optional, never required
-    from orjson import loads as _loads
-except ImportError:  # pragma: no cover
-    _loads = json.loads
+from failgate.dataset.jsonstrict import MAX_DEPTH, JsonLineError, has_lone_surrogate, loads_line, nesting_depth
 
 CHUNK = 1 << 20
 MAX_ITEM = 64 << 20  # an item larger than this is treated as malformed, not buffered forever
@@ -74,9 +71,9 @@ def iter_records(path: Path) -> Iterator[Record]:
 def _first_line_is_json(text: str) -> bool:
     line = text.split("\n", 1)[0]
     try:
-        json.loads(line)
-    except ValueError:
-        return False
+        loads_line(line, strict=False)
+    except JsonLineError as exc:
+        return "JSON" not in exc.message  # too deep or a lone surrogate: JSON all the same, one bad record
     return True
 
 
@@ -110,10 +107,12 @@ def _chunks(head: str, handle: IO[str]) -> Iterator[str]:
 def _decode_line(raw: str) -> Any | None:
     if not raw.strip():
         return None
+    # Depth, huge integers and lone surrogates make one skipped record (with
+    # its line), never a crash that stops the whole ingest (jsonstrict).
     try:
-        return _loads(raw)
-    except ValueError as exc:
-        return RecordError(f"not valid JSON: {exc}")
+        return loads_line(raw, strict=False)
+    except JsonLineError as exc:
+        return RecordError(exc.message)
 
 
 def _iter_object(handle: IO[str], buf: str, lead: int) -> Iterator[Record]:
@@ -137,9 +136,9 @@ def _iter_object(handle: IO[str], buf: str, lead: int) -> Iterator[Record]:
         if len(text) > MAX_ITEM:
             yield lead + 1, RecordError(f"one JSON document without a {'/'.join(ARRAY_KEYS)} array, too large to read")
             return
-        yield lead + 1, json.loads(text)
-    except ValueError as exc:
-        yield lead + 1, RecordError(f"not valid JSON: {exc}")
+        yield lead + 1, loads_line(text, strict=False)
+    except JsonLineError as exc:
+        yield lead + 1, RecordError(exc.message)
 
 
 def _iter_array(handle: IO[str], buf: str, pos: int, base_line: int) -> Iterator[Record]:
@@ -160,6 +159,11 @@ def _iter_array(handle: IO[str], buf: str, pos: int, base_line: int) -> Iterator
             return
         try:
             value, end = decoder.raw_decode(buf, pos)
+        except RecursionError:
+            line += buf.count("\n", counted, pos)
+            yield line, RecordError(f"a record nested deeper than the parser can read (failgate reads {MAX_DEPTH} "
+                                    "levels); the rest of this file is skipped")
+            return
         except json.JSONDecodeError as exc:
             if not eof and len(buf) - pos < MAX_ITEM:
                 buf, pos, counted, line, eof = _refill(handle, buf, pos, counted, line)
@@ -169,7 +173,10 @@ def _iter_array(handle: IO[str], buf: str, pos: int, base_line: int) -> Iterator
             return
         line += buf.count("\n", counted, pos)
         counted = pos
-        yield line, value
+        if has_lone_surrogate(value) or nesting_depth(buf[pos:end]):
+            yield line, RecordError("a lone surrogate escape or nesting past the depth limit; record skipped")
+        else:
+            yield line, value
         pos = end
 
 
