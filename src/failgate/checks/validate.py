@@ -443,6 +443,9 @@ def validate_dataset(
     # be an UNKNOWN_CASE, burying the one finding that matters.
     unreadable = any(name in dataset.present and doc is None for name, doc in (
         (CASES_FILE, dataset.cases_doc), (REMOVED_FILE, dataset.removed_doc), (WATCHLIST_FILE, dataset.watchlist_doc)))
+    # Likewise an id written as a list or mapping (its SCHEMA finding says so).
+    unreadable = unreadable or any(not isinstance(entry.get("id"), str)
+                                   for entry in (*dataset.cases, *dataset.removed, *dataset.watchlist))
     findings.extend(_history_findings(dataset, None if unreadable else known, now=now))
     return findings
 

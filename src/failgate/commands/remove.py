@@ -44,7 +44,9 @@ def command(case_id: str, reason: str | None, by: str | None) -> int:
     if not reason or not reason.strip() or not by or not by.strip():
         # Checked again in remove_case; here so a refusal creates not even the lock file.
         remove_case(cases_text="", removed_text=None, history_text=None, case_id=case_id, reason=reason, by=by)
-    if not (directory / CASES_FILE).is_file():
+    from failgate.dataset.parse import existing_file
+
+    if not existing_file(directory / CASES_FILE, f"{shown}/{CASES_FILE}"):  # a directory or FIFO is named as such
         raise FailgateError(f"no {CASES_FILE} in {shown}; nothing to remove", exit_code=1)
     with locked(directory):
         # Read inside the lock: a concurrent `eval --record` append must not be lost.

@@ -22,7 +22,7 @@ from typing import Any
 from failgate.dataset.casefile import append_entry, remove_entry
 from failgate.dataset.events import append_event_text, new_event, utc_timestamp
 from failgate.findings import FailgateError
-from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
+from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, case_number
 from failgate.dataset.yamlstrict import YamlDocument, load_yaml_text
 
 LEDGER_HEADER = """\
@@ -40,6 +40,19 @@ class Removal:
     history: str
     entry: dict[str, Any]
     event: dict[str, Any]
+
+
+def unwritable_character(text: str) -> str | None:
+    """A description of the first character of `text` that a YAML file cannot
+    hold (a control character other than tab and newline, a lone surrogate,
+    a BOM or non-character), else None."""
+    for index, ch in enumerate(text):
+        code = ord(ch)
+        if ch in "\t\n" or 0x20 <= code < 0x7F:
+            continue
+        if code < 0x20 or 0x7F <= code <= 0x9F and code != 0x85 or 0xD800 <= code <= 0xDFFF or code in (0xFEFF, 0xFFFE, 0xFFFF):
+            return f"the character U+{code:04X} at position {index + 1}"
+    return None
 
 
 def _refuse(message: str) -> FailgateError:
@@ -77,6 +90,14 @@ def remove_case(
         raise _refuse("a removal needs a reason: --reason 'why this case leaves the dataset'")
     if not by or not by.strip():
         raise _refuse("a removal needs to say who removes it: --by NAME")
+    if case_number(case_id) is None:
+        raise FailgateError(f"ID must be a case id like AGTFAIL-0042; got {case_id!r}", exit_code=2)
+    # Text YAML cannot hold would otherwise fail when the new ledger is read
+    # back, and be blamed on a line of the ledger instead of on the argument.
+    for option, value in (("--reason", reason), ("--by", by)):
+        bad = unwritable_character(value)
+        if bad is not None:
+            raise FailgateError(f"{option} holds {bad}, which the ledger cannot store; retype it", exit_code=2)
     cases_doc = load_yaml_text(cases_text, path(CASES_FILE))
     ledger_doc = load_yaml_text(removed_text if removed_text is not None else LEDGER_HEADER, path(REMOVED_FILE))
     earlier = [e for e in _entries(ledger_doc, "removed") if e.get("id") == case_id]
