@@ -16,8 +16,9 @@ closer to YAML 1.2's core schema and refuses what a reviewer cannot see:
   is an error, as in YAML 1.2; libyaml silently drops the text.
 
 Lines and columns are counted as git counts them: lines end at `\n` only (the
-YAML 1.1 breaks NEL, LS and PS are characters inside a line), columns are
-characters, not bytes.
+YAML 1.1 breaks LS and PS are characters inside a line), columns are
+characters, not bytes. A raw NEL (U+0085) is refused: libyaml folds it into
+a space inside quotes, silently another value; `\\N` writes it.
 
 We compose with the C parser when PyYAML has it (about 4x faster) and build the
 Python values ourselves from the node graph: one walk that constructs, checks
@@ -607,6 +608,13 @@ def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocume
             line, col = _index_position(text, exc.start)
             raise _error(path, "ENCODING", f"lone surrogate U+{ord(text[exc.start]):04X} is not valid Unicode",
                          line + 1, col + 1) from None
+    nel = text.find("\x85")
+    if nel >= 0:
+        # libyaml (YAML 1.1) reads NEL as a line break: inside quotes it
+        # silently becomes a space, elsewhere it splits the value.
+        line, col = _index_position(text, nel)
+        raise _error(path, "ENCODING", "U+0085 (NEL) is read as a line break by the YAML parser; write it as \\N "
+                     "inside double quotes", line + 1, col + 1)
     builder = _EventBuilder(path, collect, text)
     parser = None
     try:
