@@ -81,22 +81,18 @@ def nesting_depth(text: str | bytes, limit: int = MAX_DEPTH) -> int:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise JsonLineError(f"duplicate key {key!r}; each key appears once")
-        result[key] = value
+    result = dict(pairs)  # C speed; the Python loop runs only to name the culprit
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise JsonLineError(f"duplicate key {key!r}; each key appears once")
+            seen.add(key)
     return result
 
 
 def _constant(name: str) -> Any:
     raise JsonLineError(f"{name} is not JSON; write a number or a string")
-
-
-def _integer(digits: str) -> int:
-    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
-        raise JsonLineError(f"integer of {len(digits.lstrip('-'))} digits; at most {MAX_INT_DIGITS} are read")
-    return int(digits)
 
 
 def has_lone_surrogate(value: Any) -> bool:
@@ -129,14 +125,16 @@ def loads_line(line: str, *, strict: bool = True) -> Any:
         raise JsonLineError(f"nested more than {MAX_DEPTH} levels deep; failgate reads at most {MAX_DEPTH}", too_deep)
     try:
         if strict:
-            value = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_constant, parse_int=_integer)
+            value = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_constant)
         else:
-            value = json.loads(line, parse_int=_integer)
+            value = json.loads(line)
     except JsonLineError:
         raise
     except RecursionError:  # pragma: no cover - nesting_depth stops it first
         raise JsonLineError(f"nested more than {MAX_DEPTH} levels deep") from None
     except ValueError as exc:
+        if "integer string conversion" in str(exc):  # Python's int-string limit, raised by the scanner
+            raise JsonLineError(f"an integer of more than {MAX_INT_DIGITS} digits; at most {MAX_INT_DIGITS} are read") from None
         col = getattr(exc, "colno", 0)
         message = getattr(exc, "msg", str(exc))
         raise JsonLineError(f"not valid JSON: {message}", col) from None
