@@ -18,6 +18,8 @@ import dataclasses
 import json
 import os
 import shutil
+import subprocess
+import sys
 import traceback
 from pathlib import Path
 from typing import Callable
@@ -43,6 +45,7 @@ class Hostile:
     argv: list[str]
     edit: Callable[[Path], None] = lambda repo: None
     stage: bool = False  # `git add -A` after the edit (check-ledger reads the index)
+    commit: bool = False  # commit the edit (the gate judges a commit, not the work tree)
     codes: tuple[int, ...] = (1, 2)
     may_write: tuple[str, ...] = ()  # a merge driver writes its result (or conflict) over %A
 
@@ -172,10 +175,11 @@ for _label in ("huge-int", "deep-990", "lone-surrogate", "directory", "fifo", "c
     _edit = dict(CASES_EDITS)[_label]
     for _argv in CASES_READERS[1:]:
         ROWS.append(Hostile(f"cases-{_label}/{_argv[0]}", list(_argv), _edit))
-for _label in ("id-list", "id-mapping", "tags-int-key"):  # schema errors: eval and report carry on, without a traceback
-    _edit = dict(CASES_EDITS)[_label]
-    for _argv in CASES_READERS[1:3]:
-        ROWS.append(Hostile(f"cases-{_label}/{_argv[0]}", list(_argv), _edit, codes=ANY))
+for _label in ("id-list", "id-mapping"):  # eval runs cases by id: refused
+    ROWS.append(Hostile(f"cases-{_label}/eval", ["eval"], dict(CASES_EDITS)[_label]))
+for _label in ("id-list", "id-mapping", "tags-int-key"):  # a health report carries on, without a traceback
+    ROWS.append(Hostile(f"cases-{_label}/report", ["report"], dict(CASES_EDITS)[_label], codes=ANY))
+ROWS.append(Hostile("cases-tags-int-key/eval", ["eval"], dict(CASES_EDITS)["tags-int-key"], codes=ANY))
 
 HISTORY_EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("huge-int", append(HISTORY, event(detail={"n": 0}).replace('"n": 0', f'"n": {HUGE_INT}'))),
@@ -211,7 +215,7 @@ for _label, _edit in [
     ("deep-990", replace(WATCHLIST, "  - id: AGTFAIL-0024\n", f"  - id: AGTFAIL-0024\n    notes: {deep_flow}\n")),
 ]:
     ROWS.append(Hostile(f"watchlist-{_label}/validate", ["validate", "--no-cache"], _edit))
-    ROWS.append(Hostile(f"watchlist-{_label}/eval", ["eval"], _edit, codes=ANY if "id" in _label else (1, 2)))
+    ROWS.append(Hostile(f"watchlist-{_label}/eval", ["eval"], _edit))
 
 for _label, _edit in [
     ("id-mapping", replace(REMOVED, "  - id: AGTFAIL-0006\n", "  - id: {AGTFAIL-0006: x}\n")),
@@ -222,6 +226,39 @@ for _label, _edit in [
     ROWS.append(Hostile(f"ledger-{_label}/check-ledger", ["check-ledger"], _edit, stage=True))
 
 REVIEW = f"{DS}/_intake/review.yaml"
+# A reviewed candidate as `ingest` writes it and a reviewer fills it in; the
+# control below promotes it.
+FILLED = """\
+schema_version: 1
+generated_at: "2026-12-02T06:35:55Z"
+sources:
+  - "t.jsonl"
+candidates:
+  - candidate: 1
+    kind: new
+    title: Refused a policy question that mentioned a chargeback
+    failure_mode: refusal_overreach
+    severity: P2
+    blast_radius: customer_visible
+    status: active
+    owner: "@support-agents"
+    discovered_at: '2026-05-07'
+    discovered_by:
+      - trace:n1
+    intent: refund_request
+    input:
+      messages:
+        - role: user
+          content: I had a chargeback on order 8820, mail me at <EMAIL>. What is the refund policy?
+    observed_behavior: The agent refused instead of stating the refund policy.
+    expected:
+      - not_refused: true
+    remediation: []
+    regressed_count: 0
+"""
+# The support bot answers this one correctly today: promote it on the record.
+PROMOTE = ["promote", REVIEW, "--candidate", "1", "--no-reproduce", "--reason", "fixed before intake"]
+RECURRENCE = FILLED.replace("    kind: new\n", "    kind: recurrence\n    case: AGTFAIL-0008\n")
 for _label, _text in [
     ("huge-int", f"candidates:\n  - candidate: {HUGE_INT}\n"),
     ("deep-990", f"candidates: {deep_flow}\n"),
@@ -231,6 +268,21 @@ for _label, _text in [
     ("top-level-list", "- 1\n"),
 ]:
     ROWS.append(Hostile(f"promote-{_label}", ["promote", REVIEW], write(REVIEW, _text)))
+for _label, _edit in [
+    ("recurrence-case-list", write(REVIEW, RECURRENCE.replace("case: AGTFAIL-0008", "case: [AGTFAIL-0008]"))),
+    ("recurrence-case-mapping", write(REVIEW, RECURRENCE.replace("case: AGTFAIL-0008", "case: {AGTFAIL-0008: 1}"))),
+    ("candidate-number-list", write(REVIEW, FILLED.replace("- candidate: 1", "- candidate: [1]"))),
+    ("input-deep-990", write(REVIEW, FILLED.replace("    input:\n", f"    input:\n      nest: {deep_flow}\n"))),
+    ("input-huge-int", write(REVIEW, FILLED.replace("    input:\n", f"    input:\n      n: {HUGE_INT}\n"))),
+    ("input-lone-surrogate", write(REVIEW, FILLED.replace("content: I had", 'content: "bad \\ud800"\n          was: I had'))),
+    ("cases-huge-int", both(write(REVIEW, FILLED), dict(CASES_EDITS)["huge-int"])),
+    ("cases-id-list", both(write(REVIEW, FILLED), dict(CASES_EDITS)["id-list"])),
+    ("history-huge-int", both(write(REVIEW, FILLED), dict(HISTORY_EDITS)["huge-int"])),
+    ("history-deep-100k", both(write(REVIEW, FILLED), dict(HISTORY_EDITS)["deep-100k"])),
+    ("history-lone-surrogate", both(write(REVIEW, FILLED), dict(HISTORY_EDITS)["lone-surrogate"])),
+    ("watchlist-id-list", both(write(REVIEW, FILLED), replace(WATCHLIST, "  - id: AGTFAIL-0024\n", "  - id: [AGTFAIL-0024]\n"))),
+]:
+    ROWS.append(Hostile(f"promote-{_label}", PROMOTE, _edit))
 ROWS += [
     Hostile("promote-missing-file", ["promote", f"{DS}/_intake/nope.yaml"]),
     Hostile("promote-directory", ["promote", f"{DS}/_intake"], lambda repo: (repo / DS / "_intake").mkdir(exist_ok=True)),
@@ -265,7 +317,19 @@ ROWS += [
             both(write("O", "schema_version: 1\ncases: []\n"), write("A", f"schema_version: 1\ncases: []\nx: {deep_flow}\n"),
                  write("B", "schema_version: 1\ncases: []\ny: 1\n")), may_write=("A",)),
     Hostile("merge-driver-missing-files", ["merge-driver", "nope-O", "nope-A", "nope-B", HISTORY]),
-    Hostile("gate-case-id-list", ["gate", "--base", "HEAD"], append(HISTORY, event(case_id=["AGTFAIL-0001"]))),
+    *[Hostile(f"gate-committed-{label}", ["gate", "--base", "HEAD~1"], edit, commit=True) for label, edit in [
+        ("cases-id-list", dict(CASES_EDITS)["id-list"]),
+        ("cases-id-mapping", dict(CASES_EDITS)["id-mapping"]),
+        ("cases-huge-int", dict(CASES_EDITS)["huge-int"]),
+        ("cases-deep-990", dict(CASES_EDITS)["deep-990"]),
+        ("cases-lone-surrogate", dict(CASES_EDITS)["lone-surrogate"]),
+        ("watchlist-id-list", replace(WATCHLIST, "  - id: AGTFAIL-0024\n", "  - id: [AGTFAIL-0024]\n")),
+    ]],
+    # An added history line the gate cannot read names no case it runs: the
+    # gate's verdict stands (exit 0); validate and check-ledger, which CI runs
+    # beside it, refuse the line.
+    *[Hostile(f"gate-committed-history-{label}", ["gate", "--base", "HEAD~1"], dict(HISTORY_EDITS)[label], commit=True,
+              codes=ANY) for label in ("case-id-list", "case-id-mapping", "deep-100k", "huge-int", "lone-surrogate")],
     Hostile("gate-bad-base", ["gate", "--base", "no-such-rev"]),
     Hostile("eval-recorded-deep", ["eval", "--recorded", "rec.jsonl"], write("rec.jsonl", deep_json + "\n")),
     Hostile("eval-recorded-not-json", ["eval", "--recorded", "rec.jsonl"], write("rec.jsonl", "{nope\n")),
@@ -302,6 +366,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(root, "config", "user.email", "author@example.com")
     git(root, "config", "user.name", "Test Author")
     commit_all(root, "dataset")
+    # A baseline recorded by today's judge, so that the gate's control passes.
+    subprocess.run([sys.executable, "-m", "failgate.cli", "eval", "--record"], cwd=root, check=True, capture_output=True,
+                   env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")})
+    commit_all(root, "baseline")
     return root
 
 
@@ -330,6 +398,8 @@ def test_hostile_input_is_refused_and_changes_nothing(row: Hostile, repo: Path, 
     row.edit(repo)
     if row.stage:
         git(repo, "add", "-A")
+    if row.commit:
+        commit_all(repo, row.name)
     before = snapshot(repo)
     code, output = run(row.argv, capsys)
     assert "Traceback" not in output
@@ -338,6 +408,22 @@ def test_hostile_input_is_refused_and_changes_nothing(row: Hostile, repo: Path, 
     for name in row.may_write:
         before.pop(name, None), after.pop(name, None)
     assert after == before
+
+
+def test_control_the_gate_passes_a_harmless_commit(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write("NOTES.md", "unrelated\n")(repo)
+    commit_all(repo, "notes")
+    code, output = run(["gate", "--base", "HEAD~1"], capsys)
+    assert code == 0, output[-2000:]
+
+
+def test_control_a_filled_candidate_and_a_recurrence_promote(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(REVIEW, FILLED)(repo)
+    code, output = run(PROMOTE, capsys)
+    assert code == 0, output
+    write(REVIEW, RECURRENCE)(repo)
+    code, output = run(PROMOTE, capsys)
+    assert code == 0, output
 
 
 def test_control_a_line_separator_inside_a_json_string_is_one_event(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

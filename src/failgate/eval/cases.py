@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from failgate.config import Config
-from failgate.findings import FailgateError, Location
+from failgate.findings import FailgateError, Finding, Location
 from failgate.dataset.model import FAILURE_MODES_V1, SEVERITIES, mode_name
 from failgate.eval.runner import EvalCase, EvalResult, FAIL
 
@@ -80,6 +80,16 @@ def selection_from_dataset(dataset: Any, directory: Path, *, watchlist: bool = T
     errors = [f for f in dataset.findings if f.is_error]
     if errors or dataset.cases_doc is None:
         raise FailgateError(f"{what} cannot be read; fix these first", exit_code=1, findings=errors)
+    # A case is run, recorded and compared by its id: one written as a list
+    # or a mapping cannot be any of that (validate reports it as SCHEMA too).
+    for name, doc, entries in (("cases", dataset.cases_doc, dataset.cases),
+                               ("watchlist", dataset.watchlist_doc, dataset.watchlist)):
+        for index, case in enumerate(entries if doc is not None else []):
+            if not isinstance(case.get("id"), str):
+                errors.append(Finding("ID_TYPE", f"case {index + 1} of {doc.path}: id must be a string like "
+                                      f"AGTFAIL-0042, not {case.get('id')!r}", doc.locate(["cases", index, "id"])))
+    if errors:
+        raise FailgateError(f"{what} has cases without a usable id; fix these first", exit_code=1, findings=errors)
     items = _items(dataset.cases, dataset.cases_doc, directory, gating=True, source="cases")
     if watchlist and dataset.watchlist_doc is not None:
         items += _items(dataset.watchlist, dataset.watchlist_doc, directory, gating=False, source="watchlist")
