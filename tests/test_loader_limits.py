@@ -199,3 +199,17 @@ def test_recorded_outputs_split_on_newline_only(tmp_path) -> None:  # type: igno
     path.write_text(json.dumps({"id": "AGTFAIL-0001", "output": "a\u2028b"}, ensure_ascii=False) + "\n", encoding="utf-8")
     agent = RecordedAgent(path)
     assert agent.responses["AGTFAIL-0001"] == [{"output": "a\u2028b"}]
+
+
+def test_renumber_keeps_a_history_line_holding_a_line_separator_whole() -> None:
+    from failgate.dataset.renumber import _event_ids, rename_events
+
+    line = json.dumps({**EVENT, "actor": "a\u2028b\x85c"}, ensure_ascii=False)
+    other = json.dumps({**EVENT, "id": "01KQ763K187GQCGWNGTTZHYYZC", "case_id": "AGTFAIL-0002"})
+    history = line + "\n" + other + "\n"
+    assert _event_ids(history, "AGTFAIL-0001") == {EVENT["id"]}
+    renamed, count = rename_events(history, {EVENT["id"]}, "AGTFAIL-0001", "AGTFAIL-0031")
+    assert count == 1
+    assert renamed == line.replace("AGTFAIL-0001", "AGTFAIL-0031") + "\n" + other + "\n"
+    # control: str.splitlines() would have cut the first event into three pieces
+    assert len(line.splitlines()) == 3

@@ -43,7 +43,7 @@ def _commit_removal(ctx: DemoContext, message: str) -> None:
 
 
 def _ids(text: str) -> list[str]:
-    return [json.loads(line)["id"] for line in text.splitlines() if line.strip()]
+    return [json.loads(line)["id"] for line in text.split("\n") if line.strip()]  # JSONL: `\n` only
 
 
 def run(ctx: DemoContext) -> None:
