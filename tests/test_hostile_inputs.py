@@ -459,3 +459,18 @@ def table_counts() -> dict[str, int]:
         key = f"{row.argv[0]} ({'refused' if row.refused else 'no traceback'})"
         counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+def test_control_merge_driver_ingest_remove_on_sound_input(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The commands the table attacks with files of their own work on sound ones."""
+    both(write("O", ""), write("A", event()), write("B", event(id="01KQ763K187GQCGWNGTTZHYYZD")))(repo)
+    code, output = run(["merge-driver", "O", "A", "B", HISTORY], capsys)
+    assert code == 0, output
+    both(write("O", "schema_version: 1\nremoved: []\n"), write("A", "schema_version: 1\nremoved: []\n# ours\n"),
+         write("B", "schema_version: 1\nremoved: []\n"))(repo)
+    assert run(["merge-driver", "O", "A", "B", REMOVED], capsys)[0] == 0
+    write(TRACES, trace())(repo)
+    code, output = run(["ingest", TRACES], capsys)
+    assert code == 0 and "1 records read" in output, output
+    code, output = run(["remove", "AGTFAIL-0002", "--reason", "duplicate of AGTFAIL-0001", "--by", "me"], capsys)
+    assert code == 0, output
