@@ -276,38 +276,38 @@ def _last_content(text: str, index: int) -> int | None:
 
 def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str = "") -> YamlLoadError:
     problem = exc.problem or "invalid YAML"
+    mark: Any = exc.problem_mark
+    context_mark: Any = exc.context_mark
     if text:
-        exc.problem_mark = _GitMark(text, exc.problem_mark) if exc.problem_mark is not None else None
-        exc.context_mark = _GitMark(text, exc.context_mark) if exc.context_mark is not None else None
-        mark = exc.problem_mark
+        mark = _GitMark(text, mark) if mark is not None else None
+        context_mark = _GitMark(text, context_mark) if context_mark is not None else None
         if mark is not None and mark.index is not None:
             # libyaml notices a missing `]` or value only at the next token,
             # often lines further down; the problem is where the text stopped.
             end = _last_content(text, mark.index)
             if end is not None:
-                line, col = _index_position(text, end)
-                exc.problem_mark = _GitMark(text, type("M", (), {"index": end, "line": line, "column": col})())
-                if exc.context_mark is not None and exc.context_mark.line > line:
-                    exc.context_mark = None  # libyaml's context mark is past the end too
-                if exc.context_mark is None or exc.context_mark.line != line:
+                row, column = _index_position(text, end)
+                mark = _GitMark(text, type("M", (), {"index": end, "line": row, "column": column})())
+                if context_mark is not None and context_mark.line > row:
+                    context_mark = None  # libyaml's context mark is past the end too
+                if context_mark is None or context_mark.line != row:
                     problem += " (the text stops here)"
-    mark = exc.problem_mark
     if "'\\t'" in problem or "\\t" in problem or "\t" in problem:
         if mark is not None:
             return _error(path, "TAB", "tab character in indentation; YAML allows only spaces", mark.line + 1, mark.column + 1)
     message = problem
     if exc.context:
         message = f"{exc.context}: {problem}" if problem else exc.context
-    if exc.context_mark is not None and "end of stream" in problem:
+    if context_mark is not None and "end of stream" in problem:
         # An unclosed quote or bracket: the place it was opened is what to fix.
-        mark = exc.context_mark
+        mark = context_mark
         message = f"{exc.context} that is never closed"
-    elif exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
-        message += f" (started at line {exc.context_mark.line + 1})"
+    elif context_mark is not None and mark is not None and context_mark.line != mark.line:
+        message += f" (started at line {context_mark.line + 1})"
     if mark is None:
         return _error(path, "YAML_SYNTAX", message)
-    if text and exc.context_mark is not None and mark.line > exc.context_mark.line:
-        opener = _unclosed_quote_line(text, exc.context_mark.line, mark.line)
+    if text and context_mark is not None and mark.line > context_mark.line:
+        opener = _unclosed_quote_line(text, context_mark.line, mark.line)
         if opener is not None:
             return _error(
                 path, "YAML_SYNTAX",
@@ -605,16 +605,16 @@ def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocume
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as exc:  # a str from elsewhere than `decode`
-            line, col = _index_position(text, exc.start)
+            row, column = _index_position(text, exc.start)
             raise _error(path, "ENCODING", f"lone surrogate U+{ord(text[exc.start]):04X} is not valid Unicode",
-                         line + 1, col + 1) from None
+                         row + 1, column + 1) from None
     nel = text.find("\x85")
     if nel >= 0:
         # libyaml (YAML 1.1) reads NEL as a line break: inside quotes it
         # silently becomes a space, elsewhere it splits the value.
-        line, col = _index_position(text, nel)
+        row, column = _index_position(text, nel)
         raise _error(path, "ENCODING", "U+0085 (NEL) is read as a line break by the YAML parser; write it as \\N "
-                     "inside double quotes", line + 1, col + 1)
+                     "inside double quotes", row + 1, column + 1)
     builder = _EventBuilder(path, collect, text)
     parser = None
     try:
@@ -626,10 +626,10 @@ def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocume
         if extra is not None and extra.group() != "\r":
             # libyaml (YAML 1.1) breaks lines at NEL, LS and PS; outside a
             # double-quoted string that splits the value and the parse fails.
-            line, col = _index_position(text, extra.start())
+            row, column = _index_position(text, extra.start())
             finding = error.finding
             error = YamlLoadError(Finding(finding.code, f"{finding.message} (U+{ord(extra.group()):04X} at line "
-                                          f"{line + 1}, column {col + 1}, is a line break for the YAML parser; write it "
+                                          f"{row + 1}, column {column + 1}, is a line break for the YAML parser; write it "
                                           f"as \\u{ord(extra.group()):04x} inside double quotes)", finding.location))
         raise error from None
     except yaml.reader.ReaderError as exc:
