@@ -3,7 +3,7 @@
 Inputs are the example dataset's real files with a few hostile edits spliced
 in (brackets, quotes, tabs, control characters, NEL/LS, a lone surrogate,
 invalid UTF-8, 5,000-digit numbers, 70-deep nesting, anchors, tags, glued
-comments, a second document...). The promise: whatever the bytes, each
+comments, a second document...), and trace exports likewise. The promise: whatever the bytes, each
 function answers with its data or its typed error (a finding), never another
 exception. Bounded by `max_examples` (about 15 s in all on the 2-core CI box);
 CI=true replays a fixed sequence (tests/conftest.py).
@@ -137,3 +137,25 @@ def test_the_cases_merge_driver_merges_or_conflicts(ours: bytes, theirs: bytes) 
     from failgate.merge.cases import merge_cases
 
     assert isinstance(merge_cases(CASES, ours, theirs).clean, bool)
+
+
+TRACES = (b'{"trace_id": "t1", "timestamp": "2026-05-07T10:00:00Z", "input": "Where is order 8820?", '
+          b'"output": "I\'m sorry, but I can\'t help with that.", "tool_calls": [{"name": "lookup", "arguments": {"id": 1}}]}\n'
+          b'{"trace_id": "t2", "input": {"messages": [{"role": "user", "content": "refund 8812"}]}, "output": "done", '
+          b'"latency_ms": 812, "error": null, "tags": ["web"]}\n')
+
+
+@FUZZ
+@given(mutated(TRACES))
+def test_the_trace_reader_skips_what_it_cannot_read(data: bytes) -> None:
+    import tempfile
+
+    from failgate.intake.traces import read_traces
+    from failgate.intake.traces.model import ReadStats
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "traces.jsonl"
+        path.write_bytes(data)
+        stats = ReadStats()
+        for trace in read_traces([path], stats=stats):
+            assert trace.where.startswith(str(path))
