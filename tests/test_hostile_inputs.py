@@ -280,6 +280,8 @@ for _label, _edit in [
     ("history-huge-int", both(write(REVIEW, FILLED), dict(HISTORY_EDITS)["huge-int"])),
     ("history-deep-100k", both(write(REVIEW, FILLED), dict(HISTORY_EDITS)["deep-100k"])),
     ("history-lone-surrogate", both(write(REVIEW, FILLED), dict(HISTORY_EDITS)["lone-surrogate"])),
+    ("history-case-id-list", both(write(REVIEW, FILLED), dict(HISTORY_EDITS)["case-id-list"])),
+    ("history-case-id-mapping", both(write(REVIEW, FILLED), dict(HISTORY_EDITS)["case-id-mapping"])),
     ("watchlist-id-list", both(write(REVIEW, FILLED), replace(WATCHLIST, "  - id: AGTFAIL-0024\n", "  - id: [AGTFAIL-0024]\n"))),
 ]:
     ROWS.append(Hostile(f"promote-{_label}", PROMOTE, _edit))
