@@ -26,7 +26,7 @@ from failgate.dataset.model import LOCK_NAME
 _READ_FILES = set(DATASET_FILES)
 # The modules whose code decides validate's verdict.
 _VERDICT_MODULES = (
-    "checks/validate.py", "dataset/yamlstrict.py", "dataset/parse.py", "dataset/fastschema.py",
+    "checks/validate.py", "dataset/yamlstrict.py", "dataset/jsonstrict.py", "dataset/parse.py", "dataset/fastschema.py",
     "dataset/hashing.py", "intake/redact.py", "dataset/model.py", "dataset/schemas.py",
     "checks/validate_cache.py",
 )
