@@ -73,9 +73,10 @@ def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
         ),
     )
     # The lock that serialises writers of the dataset lives next to it (see
-    # failgate.atomic.locked); it must never be committed.
+    # failgate.atomic.locked), and so do a killed command's journal and temp
+    # files (failgate.journal): `git add -A` must never commit any of them.
     plan.want(
-        ".gitignore", scaffold.with_lines(plan.current(".gitignore"), [".failgate-cache/", ".failgate.lock"], "# failgate")
+        ".gitignore", scaffold.with_lines(plan.current(".gitignore"), scaffold.IGNORE_LINES, "# failgate")
     )
     codeowners = _codeowners_path(root)
     plan.want(

@@ -95,7 +95,7 @@ def run(only: tuple[str, ...]) -> int:
             theirs_history=(repo.get_blob(theirs_rev, history_path) or b"").decode("utf-8", "replace"),
             used=used, only=only, path=cases_path,
         )
-        transaction = Transaction()
+        transaction = Transaction(config.dataset_dir)
         transaction.write(config.dataset_dir / CASES_FILE, result.cases)
         if result.history != history:
             transaction.write(work_history, result.history)
