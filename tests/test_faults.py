@@ -1,0 +1,188 @@
+"""Faults and silently accepted input: each attack beside its control.
+
+Configuration values that used to be accepted (an infinite timeout, a typo'd
+`jobs`, `agent = "os:system"`, an unbalanced quote), flag combinations that
+wrote invented history, a lock held by a stopped process, files of the wrong
+type where failgate keeps its lock and cache.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from failgate.cli import main
+
+DS = "evals/failures"
+EXAMPLE = Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot"
+AGENT = 'agent = "failgate.examples.support_bot:run"\n'
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "repo"
+    (root / "evals").mkdir(parents=True)
+    shutil.copytree(EXAMPLE, root / DS)
+    (root / "failgate.toml").write_text(AGENT)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("FAILGATE_DEMO_BUG", raising=False)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != ".failgate.lock" and ".failgate-cache" not in p.parts}
+
+
+# -- configuration values ---------------------------------------------------------
+@pytest.mark.parametrize(("line", "message"), [
+    ("timeout_s = inf", "timeout_s must be a number > 0 and <= 86400, got inf"),
+    ("timeout_s = nan", "timeout_s must be a number > 0"),
+    ("timeout_s = 1e300", "timeout_s must be a number > 0 and <= 86400"),
+    ("jobs = 100000", "jobs must be an integer from 1 to 256, got 100000"),
+    ('agent_command = "python -c \'print(1)"', "No closing quotation"),
+])
+def test_absurd_config_values_are_config_errors_at_their_line(
+        project: Path, line: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    key = line.split()[0]
+    text = (AGENT if key != "agent_command" else "") + "# a comment\n" + line + "\n"
+    (project / "failgate.toml").write_text(text)
+    before = snapshot(project)
+    assert main(["eval"]) == 2
+    err = capsys.readouterr().err
+    assert f"failgate.toml:{text.count(chr(10))}: CONFIG" in err and message in err, err
+    assert "Traceback" not in err and snapshot(project) == before
+
+
+@pytest.mark.parametrize("line", ["timeout_s = 86400", "timeout_s = 0.5", "jobs = 256", "jobs = 1",
+                                  'agent_command = "python -c \'print(1)\'"'])
+def test_control_sane_config_values_load(project: Path, line: str) -> None:
+    from failgate.config import load_config
+
+    key = line.split()[0]
+    (project / "failgate.toml").write_text((AGENT if key != "agent_command" else "") + line + "\n")
+    load_config()
+
+
+def test_agent_that_is_a_standard_library_function_is_refused_at_load(project: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "failgate.toml").write_text('agent = "os:system"\n')
+    assert main(["eval"]) == 2
+    err = capsys.readouterr().err
+    assert "failgate.toml:1: CONFIG agent must be your agent" in err and "standard-library module" in err
+    # --agent on the command line gets the same check.
+    (project / "failgate.toml").write_text(AGENT)
+    assert main(["eval", "--agent", "subprocess:call"]) == 2
+    assert "standard-library module" in capsys.readouterr().err
+
+
+def test_agent_whose_signature_cannot_take_the_input_is_refused_before_any_case(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "bad_agent.py").write_text("def run(question, context):\n    return {'output': ''}\n"
+                                          "def good(payload, extra=None):\n    return {'output': 'x'}\n")
+    assert main(["eval", "--agent", "bad_agent:run"]) == 2
+    assert "must take one argument, the case's input mapping; its signature is run(question, context)" in \
+        capsys.readouterr().err
+    assert main(["eval", "--agent", "bad_agent:good"]) == 1  # control: it runs (and fails the cases)
+    assert "failed" in capsys.readouterr().out.lower()
+
+
+def test_agent_command_option_with_an_unbalanced_quote(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--agent-command", "python -c 'print(1)"]) == 2
+    assert "--agent-command must be a command line that splits into words (No closing quotation)" in \
+        capsys.readouterr().err
+
+
+@pytest.mark.parametrize("owner", ["@team\n* @attacker", "@team\r", "  "])
+def test_init_owner_must_be_one_line(git_repo: Path, owner: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "--owner", owner]) == 2
+    assert "--owner must be one line of printable text" in capsys.readouterr().err
+    assert list(git_repo.iterdir()) == [git_repo / ".git"]  # nothing written
+    assert main(["init", "--owner", "@acme/agents @dana"]) == 0  # control
+
+
+def test_recorded_outputs_are_never_recorded_as_results(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "out.jsonl").write_text("")
+    before = snapshot(project)
+    assert main(["eval", "--recorded", "out.jsonl", "--record"]) == 2
+    assert "--recorded outputs are not one" in capsys.readouterr().err
+    assert snapshot(project) == before
+    assert main(["eval", "--recorded", "out.jsonl"]) == 1  # control: judging recorded outputs still works
+
+
+# -- the dataset lock ----------------------------------------------------------------
+HOLD = """
+import sys, time
+from failgate.atomic import locked, set_command
+set_command(["remove", "AGTFAIL-0001"])
+with locked(sys.argv[1]):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def _holder(directory: Path) -> subprocess.Popen[str]:
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(directory)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_lock_held_by_a_stopped_process_names_it_and_gives_up(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    directory = project / DS
+    holder = _holder(directory)
+    try:
+        os.kill(holder.pid, signal.SIGSTOP)
+        monkeypatch.setenv("FAILGATE_LOCK_TIMEOUT", "2")
+        before = snapshot(project)
+        started = time.monotonic()
+        assert main(["remove", "AGTFAIL-0002", "--reason", "r", "--by", "d"]) == 1
+        waited = time.monotonic() - started
+        err = capsys.readouterr().err
+        assert f"waiting for the dataset lock {directory}/.failgate.lock, held by pid {holder.pid} " \
+               "(`failgate remove AGTFAIL-0001`) since 20" in err
+        assert f"gave up after 2s" in err and f"kill {holder.pid}" in err and "FAILGATE_LOCK_TIMEOUT" in err
+        assert 2 <= waited < 30 and snapshot(project) == before
+    finally:
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait()
+    # Control: the holder is gone (its flock went with it): the same command goes through at once.
+    assert main(["remove", "AGTFAIL-0002", "--reason", "r", "--by", "d"]) == 0
+
+
+def test_control_a_lock_released_within_the_timeout_is_waited_for(project: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", HOLD.replace("time.sleep(60)", "time.sleep(1.5)"),
+                               str(project / DS)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert main(["remove", "AGTFAIL-0002", "--reason", "r", "--by", "d"]) == 0
+        assert f"held by pid {holder.pid}" in capsys.readouterr().err
+    finally:
+        holder.wait()
+
+
+# -- failgate's own files of the wrong type --------------------------------------------
+def test_lock_path_that_is_a_directory(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / DS / ".failgate.lock").mkdir()
+    before = snapshot(project)
+    assert main(["remove", "AGTFAIL-0002", "--reason", "r", "--by", "d"]) == 2
+    err = capsys.readouterr().err
+    assert ".failgate.lock is not failgate's lock file" in err and "rm -r" in err and "Traceback" not in err
+    assert snapshot(project) == before
+    (project / DS / ".failgate.lock").rmdir()
+    assert main(["remove", "AGTFAIL-0002", "--reason", "r", "--by", "d"]) == 0  # control
+
+
+def test_cache_path_that_is_a_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".failgate-cache").write_text("not a directory")
+    assert main(["validate"]) == 0  # the cache is best effort
+    assert main(["eval"]) == 0  # so is the last-failed list
+    assert "Traceback" not in capsys.readouterr().err
+    assert (project / ".failgate-cache").read_text() == "not a directory"
