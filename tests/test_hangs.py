@@ -1,0 +1,82 @@
+"""Hangs to bound: a catastrophic pattern in a case rule or in the refusal
+patterns, and an ingest input with no newline. Each attack beside its control.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from failgate.cli import main
+from failgate.eval.judge import CASE_BUDGET_S, JudgeOptions, judge_case, parse_response
+from failgate.eval.judge.text import REGEX_BUDGET_S
+
+EXAMPLE = Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot"
+DS = "evals/failures"
+# Python's `re` needs on the order of 2**n steps for these on n a's and a '!';
+# the `regex` package is faster on some, but not without end.
+EVIL = r"(a|aa)+$"
+LONG = "a" * 5000 + "!"
+
+
+def test_a_catastrophic_rule_pattern_fails_its_rule_with_timed_out() -> None:
+    case = {"expected": [{"regex": EVIL}, {"contains": "aaa"}]}
+    started = time.monotonic()
+    results = judge_case(case, parse_response({"output": LONG}, 1.0))
+    assert time.monotonic() - started < REGEX_BUDGET_S + 3
+    assert not results[0].passed and results[0].got.startswith("final answer: timed out: /(a|aa)+$/ did not finish within 1 s")
+    assert results[1].passed  # the other rules are still judged
+
+
+def test_control_the_same_pattern_on_a_short_text_matches() -> None:
+    results = judge_case({"expected": [{"regex": EVIL}]}, parse_response({"output": "aaaa"}, 1.0))
+    assert results[0].passed
+
+
+def test_a_catastrophic_refusal_pattern_fails_not_refused_with_timed_out() -> None:
+    options = JudgeOptions(refusal_patterns=(EVIL,))
+    results = judge_case({"expected": [{"not_refused": True}]}, parse_response({"output": LONG}, 1.0), options)
+    assert not results[0].passed and "refusal pattern timed out" in results[0].got
+    # control: no refusal pattern matches a short ordinary answer
+    ok = judge_case({"expected": [{"not_refused": True}]}, parse_response({"output": "Refund issued"}, 1.0), options)
+    assert ok[0].passed
+
+
+def test_the_case_budget_bounds_many_slow_rules() -> None:
+    rules = [{"regex": EVIL + "x" * i} for i in range(int(CASE_BUDGET_S / REGEX_BUDGET_S) + 3)]
+    started = time.monotonic()
+    results = judge_case({"expected": rules}, parse_response({"output": LONG}, 1.0))
+    assert time.monotonic() - started < CASE_BUDGET_S + 2 * REGEX_BUDGET_S + 2
+    assert all(not r.passed and "timed out" in r.got for r in results)
+    assert "judge budget of 5 s was spent" in results[-1].got
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "repo"
+    (root / "evals").mkdir(parents=True)
+    shutil.copytree(EXAMPLE, root / DS)
+    (root / "failgate.toml").write_text('agent = "failgate.examples.support_bot:run"\n')
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_eval_with_a_catastrophic_rule_finishes_and_names_the_rule(project: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    cases = project / DS / "cases.yaml"
+    text = cases.read_text()
+    cases.write_text(text.replace('      - contains: "30 days"\n', f'      - contains: "30 days"\n      - regex: "{EVIL}"\n', 1))
+    assert main(["validate"]) == 0  # a valid pattern: the budget, not validate, is the guard
+    records = [{"id": "AGTFAIL-0002", "output": "Returns within 30 days. " + LONG, "latency_ms": 5}]
+    (project / "rec.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    started = time.monotonic()
+    assert main(["eval", "--recorded", "rec.jsonl", "--case", "AGTFAIL-0002", "--no-progress"]) == 1
+    assert time.monotonic() - started < 20
+    out = capsys.readouterr().out
+    assert "AGTFAIL-0002" in out and "timed out" in out
+    # Control: the same case with an answer the pattern handles quickly passes.
+    (project / "rec.jsonl").write_text(json.dumps({"id": "AGTFAIL-0002", "output": "30 days aa", "latency_ms": 5}) + "\n")
+    assert main(["eval", "--recorded", "rec.jsonl", "--case", "AGTFAIL-0002", "--no-progress"]) == 0
