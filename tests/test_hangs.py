@@ -80,3 +80,42 @@ def test_eval_with_a_catastrophic_rule_finishes_and_names_the_rule(project: Path
     # Control: the same case with an answer the pattern handles quickly passes.
     (project / "rec.jsonl").write_text(json.dumps({"id": "AGTFAIL-0002", "output": "30 days aa", "latency_ms": 5}) + "\n")
     assert main(["eval", "--recorded", "rec.jsonl", "--case", "AGTFAIL-0002", "--no-progress"]) == 0
+
+
+# -- ingest of a huge record ------------------------------------------------------------
+@pytest.mark.parametrize("lead", ["{", "x"])  # a JSON-looking start and a plain one take different readers
+def test_ingest_of_a_huge_file_with_no_newline_skips_it_with_memory_bounded(
+        project: Path, lead: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import tracemalloc
+
+    from failgate.intake.traces import stream
+
+    monkeypatch.setattr(stream, "MAX_RECORD", 1 << 20)
+    huge = project / "huge.jsonl"
+    with huge.open("w") as handle:  # 24 MB, one line, no newline
+        handle.write(lead + '"trace_id": "t1", "input": "')
+        for _ in range(24):
+            handle.write("a" * (1 << 20))
+        handle.write('"}')
+    tracemalloc.start()
+    try:
+        code = main(["ingest", "huge.jsonl"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    captured = capsys.readouterr()
+    assert code == 0, captured
+    assert "huge.jsonl:1" in captured.out + captured.err and "maximum record size" in captured.out + captured.err
+    assert peak < 12 << 20, f"peak {peak >> 20} MB for a 24 MB line"
+
+
+def test_control_ingest_of_a_normal_record_after_a_huge_line(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from failgate.intake.traces import stream
+
+    monkeypatch.setattr(stream, "MAX_RECORD", 1 << 20)
+    good = {"trace_id": "t2", "intent": "refund_request", "input": "Refund order 9?", "output": "I can't help with that."}
+    (project / "mixed.jsonl").write_text("x" * (3 << 20) + "\n" + json.dumps(good) + "\n")
+    assert main(["ingest", "mixed.jsonl"]) == 0
+    out = capsys.readouterr()
+    assert "mixed.jsonl:1" in out.out + out.err and "new candidates              1" in out.out
