@@ -186,3 +186,102 @@ def test_cache_path_that_is_a_file(project: Path, capsys: pytest.CaptureFixture[
     assert main(["eval"]) == 0  # so is the last-failed list
     assert "Traceback" not in capsys.readouterr().err
     assert (project / ".failgate-cache").read_text() == "not a directory"
+
+
+# -- git state and output paths -----------------------------------------------------------
+@pytest.fixture
+def repo(git_repo: Path) -> Path:
+    from conftest import commit_all
+    from ledger_data import write_dataset
+
+    write_dataset(git_repo / DS)
+    (git_repo / ".gitignore").write_text(".failgate.lock\n.failgate-cache/\n")
+    commit_all(git_repo, "dataset")
+    return git_repo
+
+
+@pytest.mark.parametrize("args", [["renumber"], ["check-ledger"], ["validate"],
+                                  ["remove", "AGTFAIL-0001", "--reason", "r", "--by", "d"]])
+def test_an_empty_merge_head_is_no_traceback(repo: Path, args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / ".git" / "MERGE_HEAD").write_text("")
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code in (0, 1, 2) and "Traceback" not in err
+    if args == ["renumber"]:
+        assert code == 1 and "MERGE_HEAD is empty (an interrupted merge?)" in err and "git merge --abort" in err
+
+
+def test_control_renumber_without_a_merge(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["renumber"]) == 1
+    assert "nothing to renumber" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda root: (root / "report.json").mkdir(), "is a directory"),
+    (lambda root: (root / "afile").write_text("x"), "is not a directory"),
+])
+def test_output_to_an_unwritable_path_is_refused_before_the_run(project: Path, make, message: str,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    make(project)
+    target = "report.json" if message == "is a directory" else "afile/report.json"
+    before = snapshot(project)
+    assert main(["eval", "--format", "json", "--output", target, "--record"]) == 2
+    err = capsys.readouterr().err
+    assert target in err and message in err and "Traceback" not in err
+    assert snapshot(project) == before  # refused before the run: --record wrote nothing either
+
+
+def test_control_output_into_a_new_folder(project: Path) -> None:
+    assert main(["eval", "--format", "json", "--output", "reports/new/eval.json"]) == 0
+    assert (project / "reports/new/eval.json").is_file()
+
+
+# -- not root ------------------------------------------------------------------------------
+# Tests run as root, which reads and writes anything. setpriv drops the capabilities
+# that bypass file permissions (the interpreter lives in root's home, which user
+# nobody cannot enter): files owned by nobody then get the permissions a non-root user gets.
+NOBODY = 65534
+NO_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner,-chown", "--"]
+
+
+def _without_root_powers(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*NO_OVERRIDE, sys.executable, "-m", "failgate.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture
+def shared_project(project: Path) -> Path:
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to drop the permission-override capabilities")
+    probe = subprocess.run([*NO_OVERRIDE, "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"setpriv cannot drop capabilities here: {probe.stderr!r}")
+    return project
+
+
+def test_an_unreadable_dataset_file_is_a_finding_naming_it(shared_project: Path) -> None:
+    cases = shared_project / DS / "cases.yaml"
+    os.chown(cases, NOBODY, NOBODY)
+    os.chmod(cases, 0o600)  # nobody's, unreadable for everyone else
+    done = _without_root_powers(shared_project, "validate")
+    assert done.returncode == 1, done
+    assert "evals/failures/cases.yaml: UNREADABLE cannot read this file: Permission denied" in done.stdout
+    assert "Traceback" not in done.stderr
+    for args in (["remove", "AGTFAIL-0002", "--reason", "r", "--by", "d"], ["eval"], ["report"]):
+        done = _without_root_powers(shared_project, *args)
+        assert done.returncode in (1, 2) and "Traceback" not in done.stderr, (args, done)
+        assert "cases.yaml" in done.stderr + done.stdout and "Permission denied" in done.stderr + done.stdout, args
+
+
+def test_control_a_readable_dataset_it_cannot_write_validates(shared_project: Path) -> None:
+    for path in [shared_project, *shared_project.rglob("*")]:
+        os.chown(path, NOBODY, NOBODY)
+        os.chmod(path, 0o555 if path.is_dir() else 0o444)
+    before = snapshot(shared_project)
+    done = _without_root_powers(shared_project, "validate")
+    assert done.returncode == 0, done  # the cache is best effort: it cannot be created, validate still passes
+    assert not (shared_project / ".failgate-cache").exists()
+    done = _without_root_powers(shared_project, "remove", "AGTFAIL-0002", "--reason", "r", "--by", "d")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done
+    assert "Permission denied" in done.stderr and "nothing was changed" in done.stderr
+    assert snapshot(shared_project) == before

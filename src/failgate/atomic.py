@@ -106,6 +106,24 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
         handle.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
+def check_writable(path: Path, option: str) -> None:
+    """Refuse, before any work, an output path that cannot be written (exit 2):
+    a report that fails after an eval of many minutes is the wrong time to learn it."""
+    from failgate.findings import FailgateError
+
+    if path.is_dir():
+        raise FailgateError(f"{option} {path}: is a directory; give a file name", exit_code=2)
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise FailgateError(f"{option} {path}: {ancestor} is not a directory", exit_code=2)
+    target = path if path.exists() else ancestor
+    if not os.access(target, os.W_OK) or (target is ancestor and not os.access(ancestor, os.X_OK)):
+        raise FailgateError(f"{option} {path}: cannot write there (permission denied or a read-only file system)",
+                            exit_code=2)
+
+
 # -- the dataset lock -----------------------------------------------------------
 _COMMAND: list[str] | None = None  # the command line `cli.main` was given, for lock and journal notes
 

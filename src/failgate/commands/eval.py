@@ -74,6 +74,10 @@ def execute(settings: EvalSettings) -> int:
     from failgate.reporting import under_github_actions
     from failgate.eval.runner import run_eval
 
+    if settings.output is not None:
+        from failgate.atomic import check_writable
+
+        check_writable(settings.output, "--output")
     config = load_config()
     selection = evalcases.load_selection(config, settings.set_name, watchlist=settings.watchlist)
     only = None

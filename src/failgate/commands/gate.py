@@ -266,6 +266,10 @@ def evaluate(settings: GateSettings) -> Any:
 def execute(settings: GateSettings) -> int:
     from failgate.gate.report import render
 
+    if settings.output is not None:
+        from failgate.atomic import check_writable
+
+        check_writable(settings.output, "--output")
     decision = evaluate(settings)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if settings.output is not None:

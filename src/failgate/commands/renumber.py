@@ -32,7 +32,12 @@ def _incoming(git_dir: Path) -> tuple[str, str]:
         if head.is_file():
             if name == "REBASE_HEAD" and not any((git_dir / d).is_dir() for d in ("rebase-merge", "rebase-apply")):
                 continue  # left over from a finished rebase
-            return head.read_text().split()[0], finish
+            words = head.read_text(encoding="utf-8", errors="replace").split()
+            if not words:
+                operation = name[: -len("_HEAD")].lower().replace("_", "-")
+                raise FailgateError(f"{head} is empty (an interrupted {operation}?): finish it (`{finish}`) or "
+                                    f"abort it (`git {operation} --abort`), then start it again", exit_code=1)
+            return words[0], finish
     raise FailgateError(
         "nothing to renumber: no merge, cherry-pick or rebase is in progress. `failgate renumber` resolves an id "
         "collision that `git merge` (or cherry-pick / rebase) just reported in cases.yaml",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from failgate.findings import FailgateError
+from failgate.findings import FailgateError, Finding, Location
 from failgate.dataset.model import CASES_FILE
 
 
@@ -60,7 +60,12 @@ def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
             raise FailgateError(
                 f"no dataset at {_display(directory)}: run `failgate init`, or set `dataset` in [tool.failgate]"
             )
-        files = read_files(directory)
+        try:
+            files = read_files(directory)
+        except OSError as exc:  # permission denied, a directory named cases.yaml, an I/O error
+            shown = _display(Path(exc.filename)) if isinstance(exc.filename, str) else _display(directory)
+            findings.append(Finding("UNREADABLE", f"cannot read this file: {exc.strerror or exc}", Location(shown)))
+            continue
         key = dataset_key(directory, files) if cache is not None else ""
         if cache is not None and cache.is_clean(key):
             continue  # byte for byte what validated clean before, by the same checks
