@@ -285,3 +285,31 @@ def test_control_a_readable_dataset_it_cannot_write_validates(shared_project: Pa
     assert done.returncode == 1 and "Traceback" not in done.stderr, done
     assert "Permission denied" in done.stderr and "nothing was changed" in done.stderr
     assert snapshot(shared_project) == before
+
+
+# -- failgate demo without pre-commit ------------------------------------------------------
+def test_demo_without_pre_commit_says_how_to_install_it_and_runs_the_rest(tmp_path: Path) -> None:
+    """A Python that has failgate but no `pre-commit` command on PATH (the base
+    interpreter with this venv's packages on PYTHONPATH, and a `failgate` shim
+    for the merge drivers)."""
+    import site
+
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    python = bindir / "python"
+    python.symlink_to(os.path.realpath(sys.executable))
+    (bindir / "failgate").write_text(f'#!/bin/sh\nexec "{python}" -m failgate "$@"\n')
+    (bindir / "failgate").chmod(0o755)
+    src = Path(__file__).parents[1] / "src"
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}/usr/bin{os.pathsep}/bin",
+           "PYTHONPATH": os.pathsep.join([str(src), *site.getsitepackages()]), "TMPDIR": str(tmp_path)}
+    env.pop("VIRTUAL_ENV", None)
+    assert shutil.which("pre-commit", path=env["PATH"]) is None
+    done = subprocess.run([str(python), "-m", "failgate", "demo", "--step", "ledger", "--step", "promotions"],
+                          env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    assert "pre-commit is not installed" in out and "pip install pre-commit" in out
+    assert "(skipped: this step needs pre-commit" in out  # the ledger step
+    assert "refusing a malformed commit; skipped" in out  # the hook half of step 1
+    assert "renumbered theirs'" in out and "Traceback" not in out  # the steps without hooks still run
