@@ -7,6 +7,7 @@ type where failgate keeps its lock and cache.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -313,3 +314,69 @@ def test_demo_without_pre_commit_says_how_to_install_it_and_runs_the_rest(tmp_pa
     assert "(skipped: this step needs pre-commit" in out  # the ledger step
     assert "refusing a malformed commit; skipped" in out  # the hook half of step 1
     assert "renumbered theirs'" in out and "Traceback" not in out  # the steps without hooks still run
+
+
+# -- symlinks out of the repository ------------------------------------------------------
+SECRET = "TOPSECRET-4b1d"
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    path = outside / "order-7731.json"
+    path.write_text(json.dumps({"token": SECRET}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("args", [["validate"], ["eval"], ["report"],
+                                  ["remove", "AGTFAIL-0002", "--reason", "r", "--by", "d"]])
+def test_a_dataset_file_linked_outside_the_repository_is_refused(project: Path, secret: Path, args: list[str],
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    history = project / DS / "history.jsonl"
+    secret.write_text(history.read_text() + json.dumps({"token": SECRET}) + "\n")
+    history.unlink()
+    history.symlink_to(secret)
+    before = secret.read_bytes()
+    assert main(args) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "evals/failures/history.jsonl: OUTSIDE_REPO is a symlink that resolves outside the repository" in text
+    assert SECRET not in text and str(secret.parent) not in text and "Traceback" not in text
+    assert secret.read_bytes() == before and history.is_symlink()
+
+
+def test_control_a_dataset_file_linked_inside_the_repository_is_read(project: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    history = project / DS / "history.jsonl"
+    (project / "shared").mkdir()
+    (history).rename(project / "shared" / "history.jsonl")
+    history.symlink_to(Path("../../shared/history.jsonl"))
+    assert main(["validate"]) == 0, capsys.readouterr()
+
+
+def test_a_fixture_linked_outside_the_repository_is_refused_and_never_read(project: Path, secret: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    fixture = project / DS / "fixtures" / "order-7731.json"
+    fixture.unlink()
+    fixture.symlink_to(secret)
+    assert main(["validate"]) == 1
+    out = capsys.readouterr().out
+    line = next(n for n, text in enumerate((project / DS / "cases.yaml").read_text().splitlines(), 1)
+                if text.strip() == "- fixtures/order-7731.json")
+    assert f"evals/failures/cases.yaml:{line}:11: OUTSIDE_REPO fixture 'fixtures/order-7731.json' resolves outside" in out
+    assert SECRET not in out and str(secret.parent) not in out
+    # The eval fails that case without reading the file, and says why.
+    (project / "peek.py").write_text("import json\ndef run(payload):\n"
+                                     "    return {'output': ' '.join(open(f).read() for f in payload.get('fixtures', []))}\n")
+    assert main(["eval", "--agent", "peek:run", "--case", "AGTFAIL-0009"]) == 1
+    out = capsys.readouterr().out
+    assert "resolves outside the repository (a symlink?); refused" in out
+    assert SECRET not in out and str(secret.parent) not in out
+
+
+def test_control_a_fixture_linked_inside_the_repository_is_fine(project: Path) -> None:
+    fixture = project / DS / "fixtures" / "order-7731.json"
+    fixture.rename(project / "order-7731.json")
+    fixture.symlink_to(Path("../../../order-7731.json"))
+    assert main(["validate", "--no-cache"]) == 0

@@ -254,6 +254,11 @@ def load_config(start: Path | None = None, *, recover: bool = True) -> Config:
         if findings:
             raise FailgateError(f"{source}: invalid failgate configuration", exit_code=2, findings=findings)
     config = Config(root=root, source=source, raw=raw)
+    from failgate.confinement import dataset_links
+
+    outside = dataset_links(config.dataset_dir, root)
+    if outside:
+        raise FailgateError("dataset files outside the repository", exit_code=1, findings=outside)
     if recover and config.dataset_dir.is_dir():
         from failgate.dataset.model import INTAKE_DIR
         from failgate.journal import recover as finish_interrupted
