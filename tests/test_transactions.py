@@ -236,3 +236,51 @@ def test_a_hand_written_journal_cannot_move_arbitrary_files(repo: Path, capsys: 
     assert main(["validate"]) == 2
     assert "not a journal failgate wrote" in capsys.readouterr().err
     assert (directory / "cases.yaml").read_bytes() == before
+
+
+# -- renumber: cases.yaml + history.jsonl, during a stopped merge ------------------------
+@pytest.fixture
+def collided(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from dataset_builder import write_dataset as write_small
+    from failgate.merge import gitattributes_lines
+    from test_merge_cases_git import collide, fg
+
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    (git_repo / ".gitattributes").write_text("\n".join(gitattributes_lines(DS)) + "\n")
+    (git_repo / ".gitignore").write_text(".failgate.lock\n.failgate-journal.json\n*.failgate-tmp\n")
+    write_small(git_repo / DS)
+    fg(git_repo, "install", "--quiet")
+    commit_all(git_repo, "base")
+    collide(git_repo)
+    assert git(git_repo, "merge", "--no-edit", "feature", check=False).returncode == 1
+    return git_repo
+
+
+def renumber_state(root: Path) -> str:
+    text = (root / DS / "cases.yaml").read_text()
+    if "<<<<<<<" in text:
+        return "old"
+    ids = [c["id"] for c in load_yaml_text(text, "c").data["cases"]]
+    events = [json.loads(line)["case_id"] for line in (root / DS / "history.jsonl").read_text().splitlines() if line]
+    return "new" if ids[-2:] == ["AGTFAIL-0003", "AGTFAIL-0004"] and events[-2:] == ids[-2:] else f"torn {ids} {events}"
+
+
+@pytest.mark.parametrize("point", ["journal", "rename:1", "rename:2", "renamed"])
+def test_renumber_killed_at_any_point_is_finished_by_the_next_command(
+        collided: Path, point: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _crash(collided, ["renumber"], point, "kill", monkeypatch)
+    assert main(["validate", "--no-cache"]) == 0, capsys.readouterr()
+    assert renumber_state(collided) == "new" and _leftovers(collided / DS) == []
+    # The kill came before renumber staged the files: running it again must not renumber twice.
+    capsys.readouterr()
+    assert main(["renumber"]) == 1
+    assert "already resolved in the work tree but not staged" in capsys.readouterr().err
+    assert renumber_state(collided) == "new"
+    git(collided, "add", DS)  # staging them finishes the merge
+    git(collided, "commit", "-q", "--no-verify", "--no-edit")
+    assert main(["check-ledger", "--base", "HEAD~1"]) == 0
+
+
+def test_control_renumber_without_a_crash(collided: Path) -> None:
+    assert main(["renumber"]) == 0
+    assert renumber_state(collided) == "new" and _leftovers(collided / DS) == []

@@ -11,6 +11,7 @@ other conflicts, the file is written with their markers and nothing is staged.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -85,6 +86,13 @@ def run(only: tuple[str, ...]) -> int:
     if stages is None:
         raise FailgateError(f"nothing to renumber: {cases_path} is not in conflict (it merged cleanly or is "
                             "already resolved)", exit_code=1)
+    work_cases = config.dataset_dir / CASES_FILE
+    if work_cases.is_file() and not re.search(rb"^<<<<<<< ", work_cases.read_bytes(), re.MULTILINE):
+        # Resolved in the work tree but not staged: by hand, or by a renumber killed before it staged
+        # (failgate.journal finished its writes). Renumbering again would renumber twice.
+        raise FailgateError(f"{cases_path} is already resolved in the work tree but not staged (resolved by hand, or "
+                            f"by an earlier `failgate renumber` interrupted before staging): check it with `failgate "
+                            f"validate`, then `git add {cases_path} {history_path}` and `{finish}`", exit_code=1)
     base, ours, theirs = (bytes(repo.repo[e.id].data) if e is not None else b"" for e in stages)
     work_history = config.dataset_dir / HISTORY_FILE
     used = (_ids(directory, repo.read_tree_files("HEAD", directory))
