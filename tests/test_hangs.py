@@ -119,3 +119,39 @@ def test_control_ingest_of_a_normal_record_after_a_huge_line(project: Path, monk
     assert main(["ingest", "mixed.jsonl"]) == 0
     out = capsys.readouterr()
     assert "mixed.jsonl:1" in out.out + out.err and "new candidates              1" in out.out
+
+
+# -- the gate, end to end ----------------------------------------------------------------
+LONG_AGENT = '''\
+import json, pathlib
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def run(inp):
+    long = json.loads((HERE / "behavior.json").read_text()).get("long")
+    return {"output": inp.get("say", "") + ("a" * 5000 + "!" if long else "")}
+'''
+
+
+def test_the_gate_finishes_on_a_catastrophic_pattern_and_blocks(git_repo: Path) -> None:
+    from conftest import commit_all, git
+    from gate_repo import failgate, record_baseline, setup_consumer
+
+    setup_consumer(git_repo)
+    (git_repo / "gateagent.py").write_text(LONG_AGENT)
+    cases = git_repo / DS / "cases.yaml"
+    # Matches "ok N" at once; on "ok N" + 5,000 a's + "!" the first alternative backtracks without end.
+    cases.write_text(cases.read_text().replace('      - contains: "ok 2"\n',
+                                               '      - contains: "ok 2"\n      - regex: "(a|aa)+$|^ok \\\\d+$"\n'))
+    commit_all(git_repo, "a rule with a catastrophic alternative")
+    record_baseline(git_repo)
+    git(git_repo, "checkout", "-q", "-b", "feature")
+    control = failgate(git_repo, "gate")
+    assert control.returncode == 0, control.stdout + control.stderr  # control: short answers, green
+    (git_repo / "behavior.json").write_text('{"broken": [], "long": true}\n')
+    commit_all(git_repo, "agent rambles")
+    started = time.monotonic()
+    result = failgate(git_repo, "gate")
+    assert time.monotonic() - started < 60
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FLIP AGTFAIL-0002" in result.stdout and "timed out" in result.stdout
