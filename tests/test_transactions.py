@@ -284,3 +284,15 @@ def test_renumber_killed_at_any_point_is_finished_by_the_next_command(
 def test_control_renumber_without_a_crash(collided: Path) -> None:
     assert main(["renumber"]) == 0
     assert renumber_state(collided) == "new" and _leftovers(collided / DS) == []
+
+
+def test_a_kill_during_recovery_is_recovered_by_the_next_command(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    directory = repo / DS
+    _crash(repo, REMOVE, "journal", "kill", monkeypatch)
+    # The validate that finishes it is killed after its first rename: the journal is still there.
+    _crash(repo, ["validate", "--no-cache"], "rename:1", "kill", monkeypatch)
+    assert (directory / JOURNAL_NAME).exists() and removal_state(directory).startswith("torn")
+    assert main(["validate", "--no-cache"]) == 0, capsys.readouterr()
+    assert "2 of 3 file(s) were still to be renamed" in capsys.readouterr().err
+    assert removal_state(directory) == "new" and _leftovers(directory) == []

@@ -107,8 +107,8 @@ def _steps(directory: Path, record: Any) -> tuple[list[tuple[Path, Path]], list[
             if not match or match.group("target") != target.name or os.path.abspath(tmp.parent) != os.path.abspath(target.parent):
                 raise bad
             temps.append((tmp, target))
-        elif step.get("op") == "unlink":
-            unlink.append(target)
+        elif step.get("op") == "unlink" and target.suffix in (".yaml", ".yml"):
+            unlink.append(target)  # only ever an emptied review file (promote)
         else:
             raise bad
     return temps, unlink
