@@ -259,8 +259,11 @@ class Transaction:
     def commit(self) -> None:
         from failgate import journal
 
+        if not self._pending and not self._unlink:
+            return
         temps: list[tuple[Path, Path]] = []
-        directory = self._journal_dir or next(iter(self._pending), Path("x")).parent
+        # The journal lives beside the files (the caller's dataset directory, ideally).
+        directory = self._journal_dir or [*self._pending, *self._unlink][0].parent
         try:
             for target, payload in self._pending.items():
                 temps.append((_temp_for(target, payload), target))
