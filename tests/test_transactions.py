@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import commit_all, git
 from failgate.cli import main
@@ -296,3 +297,52 @@ def test_a_kill_during_recovery_is_recovered_by_the_next_command(repo: Path, mon
     assert main(["validate", "--no-cache"]) == 0, capsys.readouterr()
     assert "2 of 3 file(s) were still to be renamed" in capsys.readouterr().err
     assert removal_state(directory) == "new" and _leftovers(directory) == []
+
+
+# -- the property, at the level of Transaction itself ----------------------------------
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    files=st.dictionaries(st.sampled_from(["cases.yaml", "cases_removed.yaml", "history.jsonl", "watchlist.yaml"]),
+                          st.tuples(st.one_of(st.none(), st.binary(max_size=64)), st.binary(max_size=64)),
+                          min_size=1),
+    unlink=st.booleans(),
+    point=st.integers(min_value=-2, max_value=5),
+)
+def test_any_crash_leaves_all_old_or_all_new(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             files: dict[str, tuple[bytes | None, bytes]], unlink: bool,
+                                             point: int) -> None:
+    """Files that existed or not, any crash point: after recover, every file is old, or every file is new."""
+    import tempfile
+
+    from failgate.atomic import Transaction
+    from failgate.journal import recover
+
+    directory = Path(tempfile.mkdtemp(dir=tmp_path))
+    review = directory / "_intake" / "r.yaml"
+    review.parent.mkdir()
+    review.write_bytes(b"candidates: []\n")
+    for name, (old, _) in files.items():
+        if old is not None:
+            (directory / name).write_bytes(old)
+    transaction = Transaction(directory)
+    for name, (_, new) in files.items():
+        transaction.write(directory / name, new)
+    if unlink:
+        transaction.unlink(review)
+    names = {-2: "staged", -1: "journal", 0: "renamed"}
+    crash = names.get(point, f"rename:{point}")  # rename:N beyond the last rename: no crash at all
+    with monkeypatch.context() as patch:
+        patch.setenv("FAILGATE_CRASH_AT", crash)
+        try:
+            transaction.commit()
+        except SimulatedCrash:
+            pass
+    recover(directory, (review.parent,))
+    expected = "old" if crash == "staged" else "new"
+    for name, (old, new) in files.items():
+        now = (directory / name).read_bytes() if (directory / name).exists() else None
+        assert now == (old if expected == "old" else new), (name, crash)
+    assert review.exists() == (not unlink or expected == "old")
+    assert _leftovers(directory) == []
