@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def describe_os_error(exc: OSError) -> str:
-    """`cannot write 'evals/failures/cases.yaml': No space left on device; nothing was changed`."""
+    """`cannot access 'evals/failures/cases.yaml': No space left on device; nothing was changed`."""
     import os
 
     path = exc.filename if isinstance(exc.filename, str) else None

@@ -17,11 +17,14 @@ CODE = "OUTSIDE_REPO"
 
 
 def escapes(path: Path, root: Path) -> bool:
-    """True when `path` exists through a symlink whose target is outside `root`."""
+    """True when `path` exists through a symlink whose target is outside `root`
+    (a path configured outside the root without any link is the user's choice)."""
     if not os.path.lexists(path):
         return False
-    real = Path(os.path.realpath(path))
-    return not real.is_relative_to(Path(os.path.realpath(root)))
+    real = os.path.realpath(path)
+    if real == os.path.abspath(path):
+        return False  # no link on the way
+    return not Path(real).is_relative_to(Path(os.path.realpath(root)))
 
 
 def _shown(path: Path, root: Path) -> str:
