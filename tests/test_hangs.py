@@ -155,3 +155,17 @@ def test_the_gate_finishes_on_a_catastrophic_pattern_and_blocks(git_repo: Path) 
     assert time.monotonic() - started < 60
     assert result.returncode == 1, result.stdout + result.stderr
     assert "FLIP AGTFAIL-0002" in result.stdout and "timed out" in result.stdout
+
+
+def test_validate_warns_about_a_nested_quantifier_at_its_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = project / DS / "cases.yaml"
+    text = cases.read_text().replace('      - contains: "30 days"\n', '      - contains: "30 days"\n      - regex: "(a+)+$"\n', 1)
+    cases.write_text(text)
+    line = text.splitlines().index('      - regex: "(a+)+$"') + 1
+    assert main(["validate"]) == 0  # a warning: the eval's budget is the guard
+    out = capsys.readouterr().out
+    assert f"evals/failures/cases.yaml:{line}:9: REGEX_BACKTRACK" in out and "(a+)+ -> a+" in out
+    # Control: a pattern without a nested quantifier is not flagged.
+    cases.write_text(text.replace('"(a+)+$"', '"(within )?30 days"'))
+    assert main(["validate"]) == 0
+    assert "REGEX_BACKTRACK" not in capsys.readouterr().out

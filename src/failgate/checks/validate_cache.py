@@ -29,7 +29,7 @@ _READ_FILES = set(DATASET_FILES)
 _VERDICT_MODULES = (
     "checks/validate.py", "dataset/yamlstrict.py", "dataset/parse.py", "dataset/fastschema.py",
     "dataset/hashing.py", "intake/redact.py", "dataset/model.py", "dataset/schemas.py",
-    "checks/validate_cache.py", "confinement.py",
+    "checks/validate_cache.py", "confinement.py", "checks/patterns.py",
 )
 _KEEP = 32  # clean results remembered per project
 

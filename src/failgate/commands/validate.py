@@ -46,6 +46,7 @@ def dataset_dirs_for(files: tuple[str, ...], configured: Path) -> list[Path]:
 
 def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
     from failgate.checks.validate import validate_dataset
+    from failgate.checks.patterns import backtracking_findings
     from failgate.confinement import fixture_links
     from failgate.config import load_config
     from failgate.dataset.parse import parse_files, read_files
@@ -75,7 +76,8 @@ def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
         def exists(relative: str, base: Path = directory) -> bool:
             return (base / relative).is_file()
 
-        found = validate_dataset(dataset, fixture_exists=exists) + fixture_links(dataset, directory, config.root)
+        found = (validate_dataset(dataset, fixture_exists=exists) + fixture_links(dataset, directory, config.root)
+                 + backtracking_findings(dataset))
         if cache is not None and not found:
             try:
                 config.ensure_cache_dir()
