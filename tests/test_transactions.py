@@ -346,3 +346,20 @@ def test_any_crash_leaves_all_old_or_all_new(tmp_path: Path, monkeypatch: pytest
         assert now == (old if expected == "old" else new), (name, crash)
     assert review.exists() == (not unlink or expected == "old")
     assert _leftovers(directory) == []
+
+
+def test_a_journal_whose_staged_file_was_deleted_is_never_finished_as_if_whole(
+        repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = repo / DS
+    _crash(repo, REMOVE, "journal", "kill", monkeypatch)
+    staged = sorted(directory.glob(".cases_removed.yaml.*.failgate-tmp"))
+    assert len(staged) == 1
+    staged[0].unlink()  # someone "cleans up" the temp files by hand
+    def files() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in directory.iterdir() if p.is_file() and p.name != ".failgate.lock"}
+
+    before = files()
+    assert main(["validate", "--no-cache"]) == 1
+    err = capsys.readouterr().err
+    assert "the staged new content of cases_removed.yaml is gone" in err and "cannot be finished" in err
+    assert files() == before  # nothing renamed, the journal kept for inspection

@@ -268,7 +268,7 @@ class Transaction:
             for target, payload in self._pending.items():
                 temps.append((_temp_for(target, payload), target))
             journal.crash_point("staged")
-            journal.write_journal(directory, temps, self._unlink)
+            journal.write_journal(directory, temps, self._unlink, self._pending)
         except BaseException:
             for tmp, _ in temps:
                 with contextlib.suppress(OSError):

@@ -27,7 +27,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 JOURNAL_NAME = ".failgate-journal.json"
 CRASH_AT_ENV = "FAILGATE_CRASH_AT"
@@ -54,11 +54,21 @@ def _relative(path: Path, directory: Path) -> str:
     return os.path.relpath(os.path.abspath(path), os.path.abspath(directory))
 
 
-def write_journal(directory: Path, temps: Sequence[tuple[Path, Path]], unlink: Sequence[Path]) -> None:
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_journal(directory: Path, temps: Sequence[tuple[Path, Path]], unlink: Sequence[Path],
+                  payloads: Mapping[Path, bytes]) -> None:
+    """The commit point. Each rename carries the sha256 of its new content, so
+    recovery can tell "already renamed" from "temp file lost" (never a silent tear)."""
     from failgate.atomic import current_command, write_atomic
 
     steps: list[dict[str, str]] = [
-        {"op": "replace", "tmp": _relative(tmp, directory), "target": _relative(target, directory)}
+        {"op": "replace", "tmp": _relative(tmp, directory), "target": _relative(target, directory),
+         "sha256": _digest(payloads[target])}
         for tmp, target in temps
     ]
     steps += [{"op": "unlink", "target": _relative(path, directory)} for path in unlink]
@@ -84,6 +94,23 @@ def apply(directory: Path, temps: Sequence[tuple[Path, Path]], unlink: Sequence[
         _fsync_dir(folder)
     (directory / JOURNAL_NAME).unlink()
     _fsync_dir(directory)
+
+
+def _torn(directory: Path, record: Any, missing: Sequence[tuple[Path, Path]]) -> list[str]:
+    """Targets whose temp file is gone but which do not hold the new content."""
+    wanted = {step.get("target"): step.get("sha256") for step in record["steps"] if isinstance(step, dict)}
+    torn = []
+    for _, target in missing:
+        digest = wanted.get(_relative(target, directory))
+        if not isinstance(digest, str):
+            continue  # a journal without digests: trust the rename happened
+        try:
+            ok = _digest(target.read_bytes()) == digest
+        except OSError:
+            ok = False
+        if not ok:
+            torn.append(_relative(target, directory))
+    return torn
 
 
 def _steps(directory: Path, record: Any) -> tuple[list[tuple[Path, Path]], list[Path]]:
@@ -173,6 +200,13 @@ def recover(directory: Path, extra_dirs: Sequence[Path] = ()) -> list[str]:
             temps, unlink = _steps(directory, record)
             missing = [t for t in temps if not os.path.lexists(t[0])]
             present = [t for t in temps if t not in missing]
+            torn = _torn(directory, record, missing)
+            if torn:
+                raise FailgateError(
+                    f"{journal} records an interrupted {_describe(record)}, but the staged new content of "
+                    f"{', '.join(torn)} is gone (deleted by hand?) and the file does not hold it: it cannot be "
+                    f"finished. Restore those files from git (`git restore -- {os.path.relpath(directory)}`), "
+                    f"delete the journal and rerun the command", exit_code=1)
             apply(directory, present, unlink)
             names = ", ".join(_relative(target, directory) for _, target in temps)
             done.append(f"finished the interrupted {_describe(record)}: {len(present)} of {len(temps)} file(s) "
