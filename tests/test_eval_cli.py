@@ -325,7 +325,7 @@ def test_set_with_a_floor(project: Any, capsys: pytest.CaptureFixture[str]) -> N
     "config,where,message",
     [
         ('[tool.failgate]\nagent = "x:run"\ntimout_s = 5\n', 3, "unknown key 'timout_s'"),
-        ('[tool.failgate]\nagent = "x:run"\n\njobs = "8"\n', 4, "jobs must be an integer >= 1, got '8'"),
+        ('[tool.failgate]\nagent = "x:run"\n\njobs = "8"\n', 4, "jobs must be an integer from 1 to 256, got '8'"),
         ('[tool.failgate]\nagent = "not a ref"\n', 2, 'agent must be "package.module:function"'),
         ('[tool.failgate]\nagent = "x:run"\n[tool.failgate.sets.agg]\nfloor = 2\n', 4, "floor must be a number between 0 and 1"),
         ('[tool.failgate]\nagent = "x:run"\n[tool.failgate.sets.agg]\nfloor = 0.9\n', 3, "needs a 'path' key"),

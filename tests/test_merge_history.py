@@ -315,7 +315,7 @@ def test_driver_writes_the_result_to_ours_and_exits_0(tmp_path: Path, capsys: py
     assert code == 0
     assert ids(Path(a).read_bytes()) == ["b1", "b2", "o1", "t1"]
     assert not (tmp_path / "evals").exists()  # never writes %P
-    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".failgate-tmp"))] == []
 
 
 def test_driver_conflict_exits_1_and_explains(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -353,4 +353,4 @@ def test_driver_killed_mid_write_leaves_ours_intact(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(history, "copy_common_prefix", dies_halfway)
     assert cli.main(["merge-driver", o, a, b, "history.jsonl"]) == 1
     assert Path(a).read_bytes() == BASE + ev("o1")
-    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".failgate-tmp"))] == []

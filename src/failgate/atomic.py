@@ -5,19 +5,35 @@
   content or the new, nothing else.
 - `locked(dir)`: an exclusive `flock` on `<dir>/.failgate.lock`, held while a
   command reads-modifies-writes the dataset's files, so two recorders or a
-  recorder and `remove` serialise instead of losing each other's appends.
-- `Transaction`: stage new contents for several files and commit them with
-  renames under the lock; a failure before commit leaves every file as it was.
+  recorder and `remove` serialise instead of losing each other's appends. The
+  holder writes its pid, command and start time into the lock file, so a
+  waiter can say who holds it; a waiter gives up after `lock_timeout()`.
+- `Transaction`: new contents for several files, committed through a journal
+  (`failgate.journal`): after a kill at any point, the next failgate command
+  finishes the transaction, so the files are the old version or the new one,
+  whole.
+
+Temp files are named `.<target>.<pid>.<random>.failgate-tmp`: the pid lets the
+next run delete the ones a killed process left (`journal.recover`), and the
+suffix is what the `.gitignore` lines `init` writes cover.
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from failgate.dataset.model import LOCK_NAME
+
+TEMP_SUFFIX = ".failgate-tmp"
+LOCK_TIMEOUT_ENV = "FAILGATE_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_S = 60.0  # README "Locks and interrupted commands"
+LOCK_NOTICE_AFTER_S = 1.0
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -37,17 +53,29 @@ def _fsync_dir(directory: Path) -> None:
 def _staged(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
     """A temp file beside `path`, written through the handle, fsynced and
     given `path`'s mode when the block ends; removed if anything fails."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle, Path(tmp)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _naming(exc, path) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The error with the file the user knows (not the temp file) as its filename."""
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def _temp_for(path: Path, data: bytes) -> Path:
@@ -78,48 +106,177 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
         handle.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
+def check_writable(path: Path, option: str) -> None:
+    """Refuse, before any work, an output path that cannot be written (exit 2):
+    a report that fails after an eval of many minutes is the wrong time to learn it."""
+    from failgate.findings import FailgateError
+
+    if path.is_dir():
+        raise FailgateError(f"{option} {path}: is a directory; give a file name", exit_code=2)
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise FailgateError(f"{option} {path}: {ancestor} is not a directory", exit_code=2)
+    target = path if path.exists() else ancestor
+    if not os.access(target, os.W_OK) or (target is ancestor and not os.access(ancestor, os.X_OK)):
+        raise FailgateError(f"{option} {path}: cannot write there (permission denied or a read-only file system)",
+                            exit_code=2)
+
+
+# -- the dataset lock -----------------------------------------------------------
+_COMMAND: list[str] | None = None  # the command line `cli.main` was given, for lock and journal notes
+
+
+def set_command(argv: list[str] | None) -> None:
+    global _COMMAND
+    _COMMAND = list(argv) if argv is not None else None
+
+
+def current_command() -> str:
+    """`failgate remove AGTFAIL-0002 ...`: who holds a lock or left a journal."""
+    args = _COMMAND if _COMMAND is not None else sys.argv[1:]
+    return " ".join(["failgate", *args])[:300]
+
+
+def lock_timeout() -> float:
+    """Seconds a command waits for the dataset lock (FAILGATE_LOCK_TIMEOUT, default 60)."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV)
+    try:
+        value = float(raw) if raw else DEFAULT_LOCK_TIMEOUT_S
+    except ValueError:
+        value = DEFAULT_LOCK_TIMEOUT_S
+    return value if value >= 0 and value == value and value != float("inf") else DEFAULT_LOCK_TIMEOUT_S
+
+
+def _holder(fd: int) -> str:
+    """Who holds the lock, from what the holder wrote into the lock file."""
+    try:
+        data = os.pread(fd, 4096, 0)
+        info = json.loads(data.decode("utf-8")) if data.strip() else {}
+    except (OSError, ValueError):
+        info = {}
+    if not isinstance(info, dict) or not isinstance(info.get("pid"), int):
+        return "another process (it left no details)"
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(info["since"])) if isinstance(info.get("since"), (int, float)) else "?"
+    command = str(info.get("command", ""))[:120]
+    return f"pid {info['pid']} (`{command}`) since {since}"
+
+
+def _open_lock(lock_path: Path) -> int:
+    from failgate.findings import FailgateError
+
+    if lock_path.is_symlink() or (lock_path.exists() and not lock_path.is_file()):
+        raise FailgateError(
+            f"{lock_path} is not failgate's lock file (it is a directory or a special file): "
+            f"remove it (`rm -r '{lock_path}'`) and retry", exit_code=2)
+    try:
+        return os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        raise FailgateError(f"cannot take the dataset lock {lock_path}: {exc.strerror}; nothing was changed",
+                            exit_code=1) from None
+
+
 @contextlib.contextmanager
-def locked(directory: str | os.PathLike[str]) -> Iterator[None]:
-    """Exclusive advisory lock over a dataset directory (blocks until free)."""
+def locked(directory: str | os.PathLike[str], timeout: float | None = None) -> Iterator[None]:
+    """Exclusive advisory lock over a dataset directory.
+
+    Waits at most `timeout` seconds (default `lock_timeout()`); after a second
+    it says who holds the lock, and when it gives up it says how to end the
+    holder. A holder that died released its flock with it, so the only lock
+    that is never released is one held by a stopped or hung process: removing
+    the file would not help (that process still holds the old inode), ending
+    the process does.
+    """
     import fcntl
 
+    from failgate.findings import FailgateError
+
     lock_path = Path(directory) / LOCK_NAME
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock(lock_path)
+    limit = lock_timeout() if timeout is None else timeout
+    started = time.monotonic()
+    told = False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                pass
+            waited = time.monotonic() - started
+            if waited >= limit:
+                holder = _holder(fd)
+                pid = holder.split()[1] if holder.startswith("pid ") else "PID"
+                raise FailgateError(
+                    f"gave up after {limit:g}s waiting for the dataset lock {lock_path}, held by {holder}. "
+                    f"If that process is stopped or hung, end it (`kill {pid}`; `ps -p {pid}` shows it), "
+                    f"then retry; set {LOCK_TIMEOUT_ENV} to wait longer", exit_code=1)
+            if not told and waited >= LOCK_NOTICE_AFTER_S:
+                sys.stderr.write(f"failgate: waiting for the dataset lock {lock_path}, held by {_holder(fd)}\n")
+                sys.stderr.flush()
+                told = True
+            time.sleep(0.05)
+        with contextlib.suppress(OSError):  # best effort: a full disk must not stop the command here
+            info = {"pid": os.getpid(), "since": time.time(), "command": current_command()}
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
 
 class Transaction:
     """New contents for several files, written all together or not at all.
 
-    Each file is written to a temp file first (the slow, failure-prone part);
-    only when every temp file is on disk are they renamed into place. Renames
-    of files in one directory are atomic each; the lock keeps other failgate
-    writers from observing the short window between them.
+    1. every new content goes to a temp file beside its target (the slow,
+       failure-prone part: a full disk fails here and changes nothing);
+    2. a journal naming every rename is written atomically (the commit point);
+    3. the renames run, then the journal is deleted.
+
+    A kill before 2 leaves only temp files (deleted by the next run); a kill
+    after 2 leaves a journal that the next failgate command rolls forward
+    (`failgate.journal.recover`). The caller holds the dataset lock.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, journal_dir: str | os.PathLike[str] | None = None) -> None:
         self._pending: dict[Path, bytes] = {}
+        self._unlink: list[Path] = []
+        self._journal_dir = Path(journal_dir) if journal_dir is not None else None
 
     def write(self, path: str | os.PathLike[str], data: bytes | str) -> None:
         self._pending[Path(path)] = data.encode("utf-8") if isinstance(data, str) else data
 
+    def unlink(self, path: str | os.PathLike[str]) -> None:
+        """Delete `path` as part of the transaction (after the renames)."""
+        self._unlink.append(Path(path))
+
     def commit(self) -> None:
+        from failgate import journal
+
+        if not self._pending and not self._unlink:
+            return
         temps: list[tuple[Path, Path]] = []
+        # The journal lives beside the files (the caller's dataset directory, ideally).
+        directory = self._journal_dir or [*self._pending, *self._unlink][0].parent
         try:
             for target, payload in self._pending.items():
                 temps.append((_temp_for(target, payload), target))
+            journal.crash_point("staged")
+            journal.write_journal(directory, temps, self._unlink, self._pending)
         except BaseException:
             for tmp, _ in temps:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
             raise
-        for tmp, target in temps:
-            os.replace(tmp, target)
-        for directory in {target.parent for _, target in temps}:
-            _fsync_dir(directory)
+        # From here on the journal is the record: no cleanup on failure, the
+        # next command finishes what this one started.
+        journal.crash_point("journal")
+        journal.apply(directory, temps, self._unlink)
         self._pending.clear()
+        self._unlink.clear()

@@ -62,6 +62,9 @@ def cli() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: maps results and user errors to exit codes, never a traceback."""
+    from failgate.atomic import set_command
+
+    set_command(list(argv) if argv is not None else sys.argv[1:])
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="failgate", standalone_mode=False)
     except click.exceptions.Abort:
@@ -75,9 +78,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:  # pragma: no cover - `failgate eval | head`
         return 1
+    except OSError as exc:
+        # A full disk, a read-only checkout, a file we may not read: one line
+        # naming the file, no traceback. Writes go through failgate.atomic, so
+        # a failed write changed nothing.
+        click.echo(f"failgate: {describe_os_error(exc)}", err=True)
+        return 1
     if isinstance(result, int):
         return result
     return 0
+
+
+def describe_os_error(exc: OSError) -> str:
+    """`cannot access 'evals/failures/cases.yaml': No space left on device; nothing was changed`."""
+    import os
+
+    path = exc.filename if isinstance(exc.filename, str) else None
+    reason = exc.strerror or str(exc)
+    if path is None:
+        return f"{reason}; nothing was changed"
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        shown = path
+    if shown.startswith(".."):
+        shown = path
+    return f"cannot access '{shown}': {reason}; nothing was changed"
 
 
 def report_error(exc: FailgateError) -> None:

@@ -17,6 +17,7 @@ any input misses the cache and validates in full.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from failgate import __version__
@@ -28,7 +29,7 @@ _READ_FILES = set(DATASET_FILES)
 _VERDICT_MODULES = (
     "checks/validate.py", "dataset/yamlstrict.py", "dataset/jsonstrict.py", "dataset/parse.py", "dataset/fastschema.py",
     "dataset/hashing.py", "intake/redact.py", "dataset/model.py", "dataset/schemas.py",
-    "checks/validate_cache.py",
+    "checks/validate_cache.py", "confinement.py", "checks/patterns.py",
 )
 _KEEP = 32  # clean results remembered per project
 
@@ -49,6 +50,10 @@ def dataset_key(directory: Path, files: dict[str, bytes | None]) -> str:
     """`files`: the parsed files' bytes as validate read them (`dataset.read_files`),
     so a cache miss does not read them twice."""
     digest = hashlib.sha256(_code_fingerprint())
+    for link in sorted(p for p in directory.rglob("*") if p.is_symlink()):
+        # Where a link points is part of the verdict (a fixture link out of the repository is refused).
+        digest.update(b"\0link\0" + link.relative_to(directory).as_posix().encode() + b"\0"
+                      + os.readlink(link).encode("utf-8", "surrogateescape"))
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         relative = path.relative_to(directory).as_posix()
         if relative == LOCK_NAME:

@@ -76,6 +76,12 @@ def load_comparison(base_rev: str | None) -> Comparison:
     config = load_config()
     repo = open_repo(config.root)
     directory = repo.relpath(config.dataset_dir)
+    if base_rev is None and config.recovered:
+        # The index may hold half of what a killed command wrote: judge it only
+        # once the finished files are staged again.
+        raise FailgateError(f"a killed failgate command left {directory or '.'}/ half written; it is now finished "
+                            f"in the work tree: review it, stage it again (`git add {directory or '.'}`) and retry",
+                            exit_code=1)
     if base_rev is None:
         head = repo.head_commit()
         if head is None:

@@ -9,18 +9,27 @@ import click
 
 
 def run_demo(keep: bool, only: tuple[str, ...]) -> int:
-    from failgate.demo import STEPS, DemoContext, DemoFailure
+    import shutil
+
+    from failgate.demo import NEEDS_PRE_COMMIT, PRE_COMMIT_INSTALL, STEPS, DemoContext, DemoFailure
 
     root = Path(tempfile.mkdtemp(prefix="failgate-demo-"))
     ctx = DemoContext(root)
     click.secho("failgate demo: a support bot's failure dataset, guarded by git\n", bold=True)
     ctx.say(f"Working in a throwaway repository: {ctx.repo}")
+    has_pre_commit = ctx.has_pre_commit = shutil.which("pre-commit", path=ctx.env.get("PATH")) is not None
+    if not has_pre_commit:
+        ctx.say(f"pre-commit is not installed, so the steps that show the hooks are skipped. To see them too: "
+                f"{PRE_COMMIT_INSTALL}, then run `failgate demo` again.")
     try:
         for number, (module_name, title) in enumerate(STEPS, 1):
             step = importlib.import_module(f"failgate.demo.{module_name}")
             if only and module_name not in only and module_name.removeprefix("step_") not in only and number > 1:
                 continue
             ctx.heading(number, title)
+            if module_name in NEEDS_PRE_COMMIT and not has_pre_commit:
+                ctx.say(f"(skipped: this step needs pre-commit; {PRE_COMMIT_INSTALL})")
+                continue
             step.run(ctx)
     except DemoFailure as exc:
         click.secho(f"\nThe demo went wrong: {exc}", fg="red", err=True)

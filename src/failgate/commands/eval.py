@@ -74,6 +74,10 @@ def execute(settings: EvalSettings) -> int:
     from failgate.reporting import under_github_actions
     from failgate.eval.runner import run_eval
 
+    if settings.output is not None:
+        from failgate.atomic import check_writable
+
+        check_writable(settings.output, "--output")
     config = load_config()
     selection = evalcases.load_selection(config, settings.set_name, watchlist=settings.watchlist)
     only = None
@@ -140,8 +144,8 @@ def execute(settings: EvalSettings) -> int:
 
 @click.command("eval")
 @click.option("--set", "set_name", metavar="NAME", help="Run a configured set ([tool.failgate.sets.NAME]) instead of the failure set.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Cases in flight at once (default: config `jobs`, else 4).")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), help="Cases in flight at once (default: config `jobs`, else 4).")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True, max=86400), metavar="SECONDS",
               help="Per-call timeout (default: config `timeout_s`, else 60).")
 @click.option("--repeat", type=click.IntRange(min=1), metavar="N", help="Run every case N times (overrides `repeat:`).")
 @click.option("--agent", metavar="PKG.MOD:FN", help="Use this Python callable as the agent, for this run only.")
@@ -168,4 +172,14 @@ def command(**kwargs: object) -> int:
     if kwargs.get("record") and (kwargs.get("agent") or kwargs.get("agent_command")):
         # The history is the baseline of the configured agent; a trial agent's results would poison it.
         raise FailgateError("--record records the configured agent only; drop --agent/--agent-command", exit_code=2)
+    if kwargs.get("record") and kwargs.get("recorded"):
+        # Recorded outputs are not a run of the agent: recording them would write invented results into history.
+        raise FailgateError("--record records a run of the configured agent; --recorded outputs are not one: "
+                            "drop --record or --recorded", exit_code=2)
+    if kwargs.get("agent_command"):
+        from failgate.config.checkers import command as command_line
+
+        problem = command_line(kwargs["agent_command"])
+        if problem:
+            raise FailgateError(f"--agent-command must be {problem}", exit_code=2)
     return execute(EvalSettings(**kwargs))  # type: ignore[arg-type]

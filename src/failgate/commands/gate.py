@@ -266,6 +266,10 @@ def evaluate(settings: GateSettings) -> Any:
 def execute(settings: GateSettings) -> int:
     from failgate.gate.report import render
 
+    if settings.output is not None:
+        from failgate.atomic import check_writable
+
+        check_writable(settings.output, "--output")
     decision = evaluate(settings)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if settings.output is not None:
@@ -300,7 +304,7 @@ def execute(settings: GateSettings) -> int:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "markdown"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Write the report to FILE (the text report still goes to stdout).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Cases in flight at once (default: config `jobs`).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), help="Cases in flight at once (default: config `jobs`).")
 def command(**kwargs: Any) -> int:
     """Eval the commit under test; fail on any failing case or any flip since the base."""
     return execute(GateSettings(**kwargs))

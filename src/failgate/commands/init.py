@@ -73,9 +73,10 @@ def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
         ),
     )
     # The lock that serialises writers of the dataset lives next to it (see
-    # failgate.atomic.locked); it must never be committed.
+    # failgate.atomic.locked), and so do a killed command's journal and temp
+    # files (failgate.journal): `git add -A` must never commit any of them.
     plan.want(
-        ".gitignore", scaffold.with_lines(plan.current(".gitignore"), [".failgate-cache/", ".failgate.lock"], "# failgate")
+        ".gitignore", scaffold.with_lines(plan.current(".gitignore"), scaffold.IGNORE_LINES, "# failgate")
     )
     codeowners = _codeowners_path(root)
     plan.want(
@@ -127,4 +128,10 @@ def run_init(owner: str | None, dataset: str | None) -> int:
 @click.option("--dataset", help="Dataset directory relative to the repo root (default: [tool.failgate] dataset or evals/failures).")
 def command(owner: str | None, dataset: str | None) -> int:
     """Scaffold the dataset, .gitattributes, merge drivers, CODEOWNERS and CI."""
+    from failgate.findings import FailgateError
+
+    for option, value in (("--owner", owner), ("--dataset", dataset)):
+        # Both end up inside one line of CODEOWNERS / .gitattributes: a newline would write a second rule.
+        if value is not None and (not value.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
+            raise FailgateError(f"{option} must be one line of printable text, got {value!r}", exit_code=2)
     return run_init(owner, dataset)

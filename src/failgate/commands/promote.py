@@ -197,16 +197,14 @@ def _land(config: Any, file: Path, intake_shown: str, number: int | None, case: 
                     if f.is_error]
         if has_errors(findings):
             raise refuse(f"promoting would leave {shown} invalid; nothing was changed", findings)
-        transaction = Transaction()
+        transaction = Transaction(directory)
         transaction.write(directory / result.target, result.target_text)
         transaction.write(directory / HISTORY_FILE, result.history)
         if result.intake is not None:
             transaction.write(file, result.intake)
+        else:
+            transaction.unlink(file)  # the last candidate: the emptied review file goes, in the same transaction
         transaction.commit()
-        if result.intake is None:
-            # After the commit: a crash in between leaves a candidate whose
-            # promotion is refused as a duplicate next time, never a lost case.
-            file.unlink()
     files = [f"{shown}/{result.target}", f"{shown}/{HISTORY_FILE}", intake_shown]
     if case is None:
         click.echo(f"linked a recurrence to {result.case_id}: discovered_by += {result.event['detail']['discovered_by']}"

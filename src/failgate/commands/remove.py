@@ -61,7 +61,7 @@ def command(case_id: str, reason: str | None, by: str | None) -> int:
             by=by,
             directory=shown,
         )
-        transaction = Transaction()
+        transaction = Transaction(directory)
         transaction.write(directory / CASES_FILE, result.cases)
         transaction.write(directory / REMOVED_FILE, result.removed)
         transaction.write(directory / HISTORY_FILE, result.history)

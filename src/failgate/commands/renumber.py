@@ -11,6 +11,7 @@ other conflicts, the file is written with their markers and nothing is staged.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -32,7 +33,12 @@ def _incoming(git_dir: Path) -> tuple[str, str]:
         if head.is_file():
             if name == "REBASE_HEAD" and not any((git_dir / d).is_dir() for d in ("rebase-merge", "rebase-apply")):
                 continue  # left over from a finished rebase
-            return head.read_text().split()[0], finish
+            words = head.read_text(encoding="utf-8", errors="replace").split()
+            if not words:
+                operation = name[: -len("_HEAD")].lower().replace("_", "-")
+                raise FailgateError(f"{head} is empty (an interrupted {operation}?): finish it (`{finish}`) or "
+                                    f"abort it (`git {operation} --abort`), then start it again", exit_code=1)
+            return words[0], finish
     raise FailgateError(
         "nothing to renumber: no merge, cherry-pick or rebase is in progress. `failgate renumber` resolves an id "
         "collision that `git merge` (or cherry-pick / rebase) just reported in cases.yaml",
@@ -80,6 +86,13 @@ def run(only: tuple[str, ...]) -> int:
     if stages is None:
         raise FailgateError(f"nothing to renumber: {cases_path} is not in conflict (it merged cleanly or is "
                             "already resolved)", exit_code=1)
+    work_cases = config.dataset_dir / CASES_FILE
+    if work_cases.is_file() and not re.search(rb"^<<<<<<< ", work_cases.read_bytes(), re.MULTILINE):
+        # Resolved in the work tree but not staged: by hand, or by a renumber killed before it staged
+        # (failgate.journal finished its writes). Renumbering again would renumber twice.
+        raise FailgateError(f"{cases_path} is already resolved in the work tree but not staged (resolved by hand, or "
+                            f"by an earlier `failgate renumber` interrupted before staging): check it with `failgate "
+                            f"validate`, then `git add {cases_path} {history_path}` and `{finish}`", exit_code=1)
     base, ours, theirs = (bytes(repo.repo[e.id].data) if e is not None else b"" for e in stages)
     work_history = config.dataset_dir / HISTORY_FILE
     used = (_ids(directory, repo.read_tree_files("HEAD", directory))
@@ -95,7 +108,7 @@ def run(only: tuple[str, ...]) -> int:
             theirs_history=(repo.get_blob(theirs_rev, history_path) or b"").decode("utf-8", "replace"),
             used=used, only=only, path=cases_path,
         )
-        transaction = Transaction()
+        transaction = Transaction(config.dataset_dir)
         transaction.write(config.dataset_dir / CASES_FILE, result.cases)
         if result.history != history:
             transaction.write(work_history, result.history)

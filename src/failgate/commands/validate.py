@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from failgate.findings import FailgateError
+from failgate.findings import FailgateError, Finding, Location
 from failgate.dataset.model import CASES_FILE
 
 
@@ -46,6 +46,8 @@ def dataset_dirs_for(files: tuple[str, ...], configured: Path) -> list[Path]:
 
 def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
     from failgate.checks.validate import validate_dataset
+    from failgate.checks.patterns import backtracking_findings
+    from failgate.confinement import fixture_links
     from failgate.config import load_config
     from failgate.dataset.parse import parse_files, read_files
     from failgate.findings import has_errors
@@ -60,7 +62,12 @@ def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
             raise FailgateError(
                 f"no dataset at {_display(directory)}: run `failgate init`, or set `dataset` in [tool.failgate]"
             )
-        files = read_files(directory, _display(directory))
+        try:
+            files = read_files(directory, _display(directory))
+        except OSError as exc:  # permission denied, a directory named cases.yaml, an I/O error
+            shown = _display(Path(exc.filename)) if isinstance(exc.filename, str) else _display(directory)
+            findings.append(Finding("UNREADABLE", f"cannot read this file: {exc.strerror or exc}", Location(shown)))
+            continue
         key = dataset_key(directory, files) if cache is not None else ""
         if cache is not None and cache.is_clean(key):
             continue  # byte for byte what validated clean before, by the same checks
@@ -69,10 +76,14 @@ def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
         def exists(relative: str, base: Path = directory) -> bool:
             return (base / relative).is_file()
 
-        found = validate_dataset(dataset, fixture_exists=exists)
+        found = (validate_dataset(dataset, fixture_exists=exists) + fixture_links(dataset, directory, config.root)
+                 + backtracking_findings(dataset))
         if cache is not None and not found:
-            config.ensure_cache_dir()
-            cache.mark_clean(key)
+            try:
+                config.ensure_cache_dir()
+                cache.mark_clean(key)
+            except OSError:
+                pass  # best effort: a read-only tree, or a file where the cache folder goes, still validates
         findings.extend(found)
     print_findings(findings, sys.stdout)
     errors = sum(f.is_error for f in findings)

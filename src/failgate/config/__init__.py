@@ -91,6 +91,7 @@ class Config:
     root: Path
     source: Path | None  # the file the settings came from, None for defaults
     raw: dict[str, Any]
+    recovered: list[str] = dataclasses.field(default_factory=list)  # what `failgate.journal.recover` finished
 
     @property
     def dataset_dir(self) -> Path:
@@ -240,12 +241,29 @@ def _find(start: Path) -> tuple[Path, Path | None, dict[str, Any], tuple[str, st
     return (git_top or start), None, {}, None
 
 
-def load_config(start: Path | None = None) -> Config:
+def load_config(start: Path | None = None, *, recover: bool = True) -> Config:
     """Find and validate the configuration; raises FailgateError (exit 2) with
-    one finding per problem, each at file:line."""
+    one finding per problem, each at file:line.
+
+    Every command that reads or writes the dataset starts here, so this is
+    where a transaction a killed command left half done is finished
+    (`failgate.journal.recover`): no command, hooks included, sees it half."""
     root, source, raw, origin = _find(start or Path.cwd())
     if source is not None and origin is not None:
         findings = validate(raw, source, origin[1], origin[2])
         if findings:
             raise FailgateError(f"{source}: invalid failgate configuration", exit_code=2, findings=findings)
-    return Config(root=root, source=source, raw=raw)
+    config = Config(root=root, source=source, raw=raw)
+    from failgate.confinement import dataset_links
+
+    outside = dataset_links(config.dataset_dir, root)
+    if outside:
+        raise FailgateError("dataset files outside the repository", exit_code=1, findings=outside)
+    if recover and config.dataset_dir.is_dir():
+        from failgate.dataset.model import INTAKE_DIR
+        from failgate.journal import recover as finish_interrupted
+
+        config.recovered = finish_interrupted(config.dataset_dir, (config.dataset_dir / INTAKE_DIR,))
+        for line in config.recovered:
+            sys.stderr.write(f"failgate: {line}\n")
+    return config

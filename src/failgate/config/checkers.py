@@ -56,12 +56,45 @@ def one_of(*choices: str) -> Checker:
 _AGENT_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 
+def bounded_int(low: int, high: int) -> Checker:
+    """An integer in [low, high]: `jobs = 100000` would start that many threads."""
+    def check(value: Any) -> str | None:
+        return None if _is_int(value) and low <= value <= high else f"an integer from {low} to {high}"
+
+    return check
+
+
+def bounded_number(high: float) -> Checker:
+    """A finite number in (0, high]: TOML reads `inf` and `nan` as floats, and a
+    timeout of `inf` or 1e300 seconds is a hang that looks like a setting."""
+    def check(value: Any) -> str | None:
+        ok = _is_number(value) and value == value and 0 < value <= high
+        return None if ok else f"a number > 0 and <= {high:g}"
+
+    return check
+
+
 def agent_ref(value: Any) -> str | None:
-    return None if isinstance(value, str) and _AGENT_RE.match(value) else '"package.module:function"'
+    if not (isinstance(value, str) and _AGENT_RE.match(value)):
+        return '"package.module:function"'
+    import sys
+
+    top = value.split(":")[0].split(".")[0]
+    names = getattr(sys, "stdlib_module_names", frozenset({"os", "sys", "subprocess", "builtins", "shutil"}))
+    if top in names:
+        # "os:system" is a callable, but not an agent taking the case's input mapping.
+        return f'your agent as "package.module:function"; {top!r} is a standard-library module, not an agent'
+    return None
 
 
 def command(value: Any) -> str | None:
     if isinstance(value, str) and value.strip():
+        import shlex
+
+        try:
+            shlex.split(value)
+        except ValueError as exc:  # "No closing quotation": the eval would crash on it later
+            return f"a command line that splits into words ({exc}); a list of strings avoids quoting"
         return None
     if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
         return None

@@ -12,9 +12,12 @@ import re
 from typing import Any, Callable, Mapping
 
 from failgate.config.checkers import (
-    Checker, Table, agent_ref, boolean, command, fraction, one_of, positive_int, positive_number, regex_list,
-    string, string_list,
+    Checker, Table, agent_ref, boolean, bounded_int, bounded_number, command, fraction, one_of, positive_int,
+    positive_number, regex_list, string, string_list,
 )
+
+MAX_JOBS = 256  # cases in flight; more is a typo, not a machine
+MAX_TIMEOUT_S = 86400.0  # one day per agent call
 
 DEFAULT_MAX = 50
 DEFAULT_SHARE = 0.30
@@ -96,8 +99,8 @@ SCHEMA: dict[str, Checker] = {
     "agent": agent_ref,
     "agent_command": command,
     "base_branch": string,
-    "jobs": positive_int,
-    "timeout_s": positive_number,
+    "jobs": bounded_int(1, MAX_JOBS),
+    "timeout_s": bounded_number(MAX_TIMEOUT_S),
 }
 
 

@@ -20,4 +20,10 @@ STEPS: list[tuple[str, str]] = [
     ("step_promotions", "two branches add a case each and merge cleanly; two that took one id get a clear conflict and `failgate renumber`"),
 ]
 
-__all__ = ["DemoContext", "DemoFailure", "STEPS"]
+# Steps that are about the pre-commit hooks at work; without pre-commit they are
+# skipped, saying so, and the rest of the tour still runs (step_validate skips
+# only its hook half).
+NEEDS_PRE_COMMIT = {"step_ledger", "step_gate"}
+PRE_COMMIT_INSTALL = "pip install pre-commit  (or: pipx install pre-commit)"
+
+__all__ = ["DemoContext", "DemoFailure", "STEPS", "NEEDS_PRE_COMMIT", "PRE_COMMIT_INSTALL"]

@@ -27,6 +27,7 @@ class DemoContext:
         self.root = root
         self.repo = root / "shop-agent"
         self.verbose = verbose
+        self.has_pre_commit = True  # False: the steps skip what shows the hooks (failgate.demo.NEEDS_PRE_COMMIT)
         self.env = _env_without_git_vars()
         self.env.update(
             {

@@ -160,7 +160,8 @@ def run(ctx: DemoContext) -> None:
     fixed = ctx.failgate("renumber")
     ctx.expect_in(f"renumbered theirs' {taken}", fixed)
     committed = ctx.run(["git", "commit", "--no-edit"])
-    ctx.expect_in("failgate validate", committed)
+    if ctx.has_pre_commit:  # else there is no hook to show running; the two commands below check the same
+        ctx.expect_in("failgate validate", committed)
     ids = _ids(ctx)
     if len(set(ids)) != len(ids) or ids.count(taken) != 1:
         raise DemoFailure("the renumbered merge holds a duplicate id")

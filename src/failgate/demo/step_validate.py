@@ -72,7 +72,8 @@ def run(ctx: DemoContext) -> None:
         "directory, .gitattributes with the merge drivers, a CODEOWNERS entry and a CI workflow."
     )
     ctx.failgate("init", "--owner", "@shop/agent-team")
-    ctx.run(["pre-commit", "install", "-t", "pre-commit"], show=False)
+    if ctx.has_pre_commit:
+        ctx.run(["pre-commit", "install", "-t", "pre-commit"], show=False)
 
     ctx.say(
         "Six weeks in, the dataset holds about twenty cases that failed in production. "
@@ -84,6 +85,12 @@ def run(ctx: DemoContext) -> None:
     ctx.git("add", "-A")
     ctx.run(["git", "commit", "-q", "-m", "failure dataset: week 6"])
 
+    if not ctx.has_pre_commit:
+        from failgate.demo import PRE_COMMIT_INSTALL
+
+        ctx.say(f"(The rest of this step shows the pre-commit hook refusing a malformed commit; skipped, "
+                f"pre-commit is not installed: {PRE_COMMIT_INSTALL}.)")
+        return
     ctx.say(
         "Someone edits a case by hand: a free-text severity ('high') and, further down, a key "
         "written twice. The pre-commit hook refuses the commit and points at the lines."

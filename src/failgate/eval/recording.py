@@ -127,7 +127,7 @@ def record_results(dataset_dir: Path, results: Sequence[CaseResult], stamp: Stam
         counts = regressed_counts(fold, events)
         touched = {e["case_id"] for e in events if e["type"] == "regressed"}
         wanted = {case_id: counts[case_id] for case_id in touched}
-        transaction = Transaction()
+        transaction = Transaction(dataset_dir)
         changed: dict[str, int] = {}
         for name in (CASES_FILE, WATCHLIST_FILE):
             path = dataset_dir / name

@@ -132,6 +132,15 @@ class CaseSetupError(Exception):
     """The case cannot be sent (a fixture is missing): the case fails, the run goes on."""
 
 
+def _repository_of(directory: Path) -> Path:
+    """The work tree holding `directory` (nearest `.git` above it), else the directory itself."""
+    start = directory.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
+
+
 def resolve_input(case: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
     """The case's input with `fixtures` turned into absolute paths (as strings,
     so that a worker receives them as JSON)."""
@@ -142,8 +151,13 @@ def resolve_input(case: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
         return payload
     items = fixtures if isinstance(fixtures, list) else [fixtures]
     resolved = []
+    root = _repository_of(base_dir)
     for item in items:
         path = (base_dir / str(item)).resolve()
+        if not path.is_relative_to(root):
+            # A symlink out of the repository would hand the agent (and our
+            # messages) a file from elsewhere on the machine: refused, target not shown.
+            raise CaseSetupError(f"fixture {item!r} resolves outside the repository (a symlink?); refused")
         if not path.exists():
             raise CaseSetupError(f"fixture {item!r} not found (looked for {path})")
         resolved.append(str(path))

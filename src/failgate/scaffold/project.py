@@ -10,6 +10,9 @@ from failgate.dataset.model import FAILURE_MODES_V1, SCHEMA_VERSION
 
 SCHEMA_DIR = ".schema"  # inside the dataset directory, for editors
 OWNER_PLACEHOLDER = "@REPLACE-WITH-DATASET-OWNERS"
+# What failgate leaves beside the dataset: cache, writer lock, the journal of
+# an interrupted transaction and staged temp files (failgate.atomic, failgate.journal).
+IGNORE_LINES = [".failgate-cache/", ".failgate.lock", ".failgate-journal.json", "*.failgate-tmp"]
 
 
 def cases_header() -> str:

@@ -22,14 +22,28 @@ from failgate.findings import FailgateError
 
 
 def load_callable(ref: str, root: Path) -> Callable[..., Any]:
+    from failgate.config.checkers import agent_ref
     from failgate.dotted import DottedPathError, import_dotted
 
+    problem = agent_ref(ref)  # the same refusal as the config key's, for --agent too
+    if problem:
+        raise FailgateError(f"agent must be {problem}, got {ref!r}", exit_code=2)
     try:
         obj = import_dotted(ref, root)
     except DottedPathError as exc:
         raise FailgateError(f"cannot load agent {ref!r}: {exc} (imported with {root} on sys.path)", exit_code=2) from None
     if not callable(obj):
         raise FailgateError(f"agent {ref!r} is not callable", exit_code=2)
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):  # some C callables have none: nothing to check
+        return obj  # type: ignore[no-any-return]
+    try:
+        signature.bind({})
+    except TypeError:
+        # Caught here, before any case runs, instead of as N identical "agent raised TypeError" failures.
+        raise FailgateError(f"agent {ref!r} must take one argument, the case's input mapping; its signature is "
+                            f"{ref.split(':')[-1]}{signature}", exit_code=2) from None
     return obj  # type: ignore[no-any-return]
 
 

@@ -16,12 +16,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import time
 from typing import Any, Callable, Iterable, Mapping
 
 from failgate.eval.judge import text, tools
 from failgate.eval.judge.plugins import PluginJudge, Verdict, load_judge, run_judge
 from failgate.eval.judge.response import Response, ResponseError, ToolCall, parse_response
 from failgate.eval.judge.text import DEFAULT_REFUSAL_PATTERNS, RuleError
+
+CASE_BUDGET_S = 5.0  # judge time per case (text rules; plugin judges keep their own)
 
 # Bump when any rule's meaning changes: every recorded baseline then stops
 # comparing silently against results judged by the new semantics.
@@ -185,9 +188,21 @@ def judge_case(case: Mapping[str, Any], response: Response, options: JudgeOption
     except RuleError as exc:
         return [RuleResult(-1, "expected", False, "valid rules", str(exc))]
     results = []
-    for index, (name, spec) in enumerate(parsed):
-        passed, expected, got = _evaluate(name, spec, case, response, options)
-        results.append(RuleResult(index, name, bool(passed), expected, got))
+    # A pattern that backtracks without end must not hang eval and the gate:
+    # each match has text.REGEX_BUDGET_S, the whole case CASE_BUDGET_S.
+    deadline = time.monotonic() + CASE_BUDGET_S
+    text.set_deadline(deadline)
+    try:
+        for index, (name, spec) in enumerate(parsed):
+            if time.monotonic() >= deadline:
+                results.append(RuleResult(index, name, False, "the rule to be judged",
+                                          f"timed out: the case's judge budget of {CASE_BUDGET_S:g} s was spent "
+                                          "by the rules before this one"))
+                continue
+            passed, expected, got = _evaluate(name, spec, case, response, options)
+            results.append(RuleResult(index, name, bool(passed), expected, got))
+    finally:
+        text.set_deadline(None)
     return results
 
 

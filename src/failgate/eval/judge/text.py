@@ -16,11 +16,18 @@ names are those of schemas/cases.schema.json):
   matches the text. The patterns are `DEFAULT_REFUSAL_PATTERNS` unless
   `[tool.failgate.judge]` sets `refusal_patterns` (replace) or
   `extra_refusal_patterns` (add).
+- Time budget: patterns are checked with Python `re` syntax (at validate time,
+  no extra import) but matched with the `regex` package, whose `timeout=` stops
+  a catastrophically backtracking pattern (`(a|aa)+$` on a long answer): a
+  match that takes longer than `REGEX_BUDGET_S` (or what is left of the case's
+  budget, `failgate.eval.judge.CASE_BUDGET_S`) fails its rule with "timed out".
 """
 from __future__ import annotations
 
 import dataclasses
 import re
+import threading
+import time
 from typing import Any, Mapping
 
 from failgate.eval.judge.response import Response
@@ -41,8 +48,53 @@ DEFAULT_REFUSAL_PATTERNS: tuple[str, ...] = (
 )
 
 
+REGEX_BUDGET_S = 1.0  # per pattern match; README "Running the eval"
+
+
 class RuleError(ValueError):
     """The rule itself is malformed (a dataset problem, not an agent failure)."""
+
+
+class MatchTimeout(Exception):
+    """A pattern ran out of its time budget on this text."""
+
+
+_BUDGET = threading.local()  # the deadline of the case being judged (set by judge_case)
+
+
+def set_deadline(deadline: float | None) -> None:
+    _BUDGET.deadline = deadline
+
+
+def _budget() -> float:
+    deadline = getattr(_BUDGET, "deadline", None)
+    if deadline is None:
+        return REGEX_BUDGET_S
+    return max(0.0, min(REGEX_BUDGET_S, deadline - time.monotonic()))
+
+
+_TIMED: dict[tuple[str, int], Any] = {}
+
+
+def search(pattern: "re.Pattern[str]", text: str) -> Any:
+    """`pattern.search(text)` within the time budget; MatchTimeout when it runs out."""
+    key = (pattern.pattern, pattern.flags)
+    if key not in _TIMED:
+        import regex  # the field's standard for a regex with a timeout; only eval needs it
+
+        try:
+            _TIMED[key] = regex.compile(pattern.pattern, pattern.flags & ~re.UNICODE | regex.VERSION0)
+        except (regex.error, ValueError):  # pragma: no cover - a pattern only `re` accepts: no budget
+            _TIMED[key] = None
+    timed = _TIMED[key]
+    if timed is None:  # pragma: no cover
+        return pattern.search(text)
+    budget = _budget()
+    try:
+        return timed.search(text, timeout=budget)
+    except TimeoutError:
+        raise MatchTimeout(f"timed out: /{pattern.pattern}/ did not finish within {budget:g} s on a "
+                           f"{len(text)}-character text (a pattern that backtracks catastrophically?)") from None
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -131,7 +183,10 @@ def check_one(rule: str, spec: TextSpec, text: str) -> str | None:
                 return f"{value!r} at char {at}: {_short(text[start:at + len(value) + 40])}"
         return None
     if rule == "regex":
-        missing = [p.pattern for p in spec.patterns if not p.search(text)]
+        try:
+            missing = [p.pattern for p in spec.patterns if not search(p, text)]
+        except MatchTimeout as exc:
+            return str(exc)
         return f"no match in {_short(text)}" if missing else None
     if rule == "equals":
         want, got = spec.values[0], text
@@ -201,7 +256,10 @@ def check_refusal(spec: RefusalSpec, response: Response) -> tuple[bool, str, str
     hits = []
     for label, text in found:
         for pattern in spec.patterns:
-            match = pattern.search(text)
+            try:
+                match = search(pattern, text)
+            except MatchTimeout as exc:
+                return False, expected, f"{label}: refusal pattern {exc}"
             if match:
                 hits.append(f"{label} matched refusal pattern /{pattern.pattern}/ at {match.group(0)!r}")
                 break

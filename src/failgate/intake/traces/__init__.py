@@ -56,6 +56,13 @@ def read_traces(paths: list[Path], fmt: str = "auto", *, stats: ReadStats, displ
             raise FailgateError(f"{shown}: no such file", exit_code=2)
         chosen = fmt if fmt != "auto" else detect_format(path)
         if chosen is None:
+            errors = [(line, r) for line, r in iter_records(path) if isinstance(r, RecordError)]
+            if errors and len(errors) == sum(1 for _ in iter_records(path)):
+                # Nothing decodable (a file of one huge line, say): say why, at its line.
+                for line, record in errors:
+                    stats.records += 1
+                    stats.skip(shown, line, record.message)
+                continue
             stats.skip(shown, 0, "format not recognised (not failgate JSONL, OTLP/JSON, OpenInference or Langfuse); "
                                  "pass --format")
             continue

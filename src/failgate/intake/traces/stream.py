@@ -30,6 +30,7 @@ from failgate.dataset.jsonstrict import MAX_DEPTH, JsonLineError, has_lone_surro
 
 CHUNK = 1 << 20
 MAX_ITEM = 64 << 20  # an item larger than this is treated as malformed, not buffered forever
+MAX_RECORD = 16 << 20  # one JSON Lines record (characters); a longer line is skipped with a finding
 ARRAY_KEYS = ("resourceSpans", "data", "spans", "traces", "observations")
 _WS = " \t\r\n"
 _KEY_RE = re.compile(r'"(' + "|".join(ARRAY_KEYS) + r')"\s*:\s*\[')
@@ -80,19 +81,40 @@ def _first_line_is_json(text: str) -> bool:
 def _iter_lines(head: str, handle: IO[str]) -> Iterator[Record]:
     lineno = 0
     pending = ""
+    oversized = False  # inside a line longer than MAX_RECORD: dropped until its newline
     for chunk in _chunks(head, handle):
+        if oversized:
+            cut = chunk.find("\n")
+            if cut < 0:
+                continue
+            lineno += 1
+            yield lineno, _too_large()
+            oversized, chunk = False, chunk[cut + 1:]
         pending += chunk
         lines = pending.split("\n")
         pending = lines.pop()
         for raw in lines:
             lineno += 1
+            if len(raw) > MAX_RECORD:
+                yield lineno, _too_large()
+                continue
             record = _decode_line(raw)
             if record is not None:
                 yield lineno, record
-    if pending:
-        record = _decode_line(pending)
+        if len(pending) > MAX_RECORD:
+            # A file with no newline (or one enormous line) must not be buffered
+            # whole: memory stays at MAX_RECORD plus one chunk.
+            pending, oversized = "", True
+    if oversized:
+        yield lineno + 1, _too_large()
+    elif pending:
+        record = _too_large() if len(pending) > MAX_RECORD else _decode_line(pending)
         if record is not None:
             yield lineno + 1, record
+
+
+def _too_large() -> RecordError:
+    return RecordError(f"record longer than {MAX_RECORD >> 20} MB (failgate's maximum record size), skipped")
 
 
 def _chunks(head: str, handle: IO[str]) -> Iterator[str]:
@@ -132,9 +154,10 @@ def _iter_object(handle: IO[str], buf: str, lead: int) -> Iterator[Record]:
     # No records array: a single small record (one Langfuse trace, one OTLP request).
     try:
         handle.seek(0)
-        text = handle.read(MAX_ITEM + 1)
-        if len(text) > MAX_ITEM:
-            yield lead + 1, RecordError(f"one JSON document without a {'/'.join(ARRAY_KEYS)} array, too large to read")
+        text = handle.read(MAX_RECORD + 1)
+        if len(text) > MAX_RECORD:
+            yield lead + 1, RecordError(f"one JSON document without a {'/'.join(ARRAY_KEYS)} array, longer than "
+                                        f"{MAX_RECORD >> 20} MB (failgate's maximum record size), skipped")
             return
         yield lead + 1, loads_line(text, strict=False)
     except JsonLineError as exc:
