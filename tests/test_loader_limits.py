@@ -213,3 +213,16 @@ def test_renumber_keeps_a_history_line_holding_a_line_separator_whole() -> None:
     assert renamed == line.replace("AGTFAIL-0001", "AGTFAIL-0031") + "\n" + other + "\n"
     # control: str.splitlines() would have cut the first event into three pieces
     assert len(line.splitlines()) == 3
+
+
+def test_a_long_run_of_digits_as_text_is_written_quoted_and_reads_back() -> None:
+    """The writer quotes what the strict reader would not read back as text."""
+    from failgate.dataset.casefile import append_entry
+
+    doc = load_yaml_text("schema_version: 1\nremoved: []\n", "r.yaml")
+    digits = "1" * 5000
+    text = append_entry(doc, "removed", {"id": "AGTFAIL-0001", "reason": digits})
+    assert load_yaml_text(text, "r.yaml").data["removed"][0]["reason"] == digits
+    # control: a short number-like text is quoted the same way
+    text = append_entry(doc, "removed", {"id": "AGTFAIL-0001", "reason": "12"})
+    assert load_yaml_text(text, "r.yaml").data["removed"][0]["reason"] == "12"

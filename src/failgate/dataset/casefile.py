@@ -142,9 +142,13 @@ class _BlockDumper(yaml.SafeDumper):
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     from failgate.dataset.yamlstrict import resolve_plain
 
+    try:
+        plain = resolve_plain(value)
+    except ValueError:  # digits past the integer limit: the loader refuses them plain
+        plain = None
     if "\n" in value:
         style: str | None = "|"
-    elif not isinstance(resolve_plain(value), str):
+    elif not isinstance(plain, str):
         # PyYAML quotes what YAML 1.1 would misread (`no`, dates) but writes
         # `0E0` or `0o17` plain; failgate reads YAML 1.2's core schema, where
         # those are numbers. Quote whatever the strict loader would not read

@@ -258,6 +258,13 @@ class _GitMark:
         self.index = getattr(mark, "index", None)
         self.line, self.column = _mark_position(text, mark)
 
+    @classmethod
+    def at(cls, text: str, index: int) -> "_GitMark":
+        mark = cls.__new__(cls)
+        mark.index = index
+        mark.line, mark.column = _index_position(text, index)
+        return mark
+
 
 def _last_content(text: str, index: int) -> int | None:
     """The index just after the last non-blank, non-comment text before
@@ -286,11 +293,10 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str = "") -> YamlL
             # often lines further down; the problem is where the text stopped.
             end = _last_content(text, mark.index)
             if end is not None:
-                row, column = _index_position(text, end)
-                mark = _GitMark(text, type("M", (), {"index": end, "line": row, "column": column})())
-                if context_mark is not None and context_mark.line > row:
+                mark = _GitMark.at(text, end)
+                if context_mark is not None and context_mark.line > mark.line:
                     context_mark = None  # libyaml's context mark is past the end too
-                if context_mark is None or context_mark.line != row:
+                if context_mark is None or context_mark.line != mark.line:
                     problem += " (the text stops here)"
     if "'\\t'" in problem or "\\t" in problem or "\t" in problem:
         if mark is not None:

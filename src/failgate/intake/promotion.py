@@ -299,5 +299,5 @@ def append_to_list(doc: YamlDocument, path: list[Any], items: list[str]) -> str:
 def _needs_quotes(item: str) -> bool:
     try:
         return yaml.safe_load(item) != item or ": " in item or item.startswith(("#", "- ", "[", "{", "*", "&", "!"))
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: digits past Python's int-string limit
         return True
