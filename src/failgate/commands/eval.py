@@ -67,6 +67,7 @@ def _want_progress(setting: bool | None) -> bool:
 def execute(settings: EvalSettings) -> int:
     from failgate.eval import cases as evalcases
     from failgate.eval.agents import build_agent
+    from failgate.eval.agents.interpreter import for_config
     from failgate.config import load_config
     from failgate.eval.report import render
     from failgate.eval.report.text import github_annotations
@@ -105,6 +106,7 @@ def execute(settings: EvalSettings) -> int:
         agent_command=command,
         recorded=settings.recorded,
         jobs=jobs,
+        python=None if settings.recorded else for_config(config),
     )
     progress = _progress_printer() if _want_progress(settings.progress) else None
     try:

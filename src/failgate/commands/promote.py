@@ -60,7 +60,10 @@ def reproduce(config: Any, case: dict[str, Any], directory: Path) -> Any:
     from failgate.eval.runner import EvalCase, run_eval
 
     options = JudgeOptions.from_config(config.section("judge"), str(config.root))
-    agent = build_agent(root=config.root, agent=config.agent, agent_command=config.agent_command, jobs=1)
+    from failgate.eval.agents.interpreter import for_config
+
+    agent = build_agent(root=config.root, agent=config.agent, agent_command=config.agent_command, jobs=1,
+                        python=for_config(config))
     try:
         result = run_eval([EvalCase(case, directory)], agent, jobs=1, timeout_s=config.timeout_s, options=options)
     finally:

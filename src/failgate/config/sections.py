@@ -98,6 +98,9 @@ SCHEMA: dict[str, Checker] = {
     "base_branch": string,
     "jobs": positive_int,
     "timeout_s": positive_number,
+    # the interpreter the agent runs in (failgate.eval.agents.interpreter), and what it imports first
+    "python": string,
+    "pythonpath": string_list,
 }
 
 

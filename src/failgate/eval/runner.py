@@ -100,6 +100,7 @@ class EvalResult:
     taxonomy: list[str]
     set_name: str = "failures"
     floor: float | None = None  # a set with a soft floor passes at pass rate >= floor
+    interpreter: str | None = None  # the Python the agent ran in, and how it was chosen
 
     @property
     def gating(self) -> list[CaseResult]:
@@ -297,4 +298,5 @@ def run_eval(
         cases=results, judge=judge_fingerprint(ran, options), agent=getattr(agent, "name", type(agent).__name__),
         jobs=jobs, wall_s=time.perf_counter() - start,
         taxonomy=list(taxonomy) if taxonomy is not None else list(FAILURE_MODES_V1), set_name=set_name, floor=floor,
+        interpreter=getattr(agent, "interpreter", None),
     )
