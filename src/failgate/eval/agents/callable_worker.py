@@ -53,9 +53,9 @@ def _plain(value):
 
 
 def _agent_traceback(exc):
-    """The traceback from the agent's frames on: this file's own frame is noise."""
+    """The traceback from the agent's frames on: this file's own frames are noise."""
     tb = exc.__traceback__
-    if tb is not None and tb.tb_next is not None:
+    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb))
 
