@@ -89,9 +89,9 @@ repos:
   - repo: {PRECOMMIT_REPO}
     rev: main   # no release tag yet: pin this commit with `pre-commit autoupdate --freeze`
     hooks:
+      - id: failgate-fmt         # first: fills input_hash and regressed_count (exits 1 when it changed a file)
       - id: failgate-validate
       - id: failgate-ledger
-      - id: failgate-fmt         # fills input_hash and regressed_count (exits 1 when it changed a file)
       - id: failgate-gate        # pre-push: `pre-commit install --hook-type pre-push`
       - id: failgate-install     # post-checkout/post-merge: keeps merge drivers registered
 """
