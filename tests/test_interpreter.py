@@ -1,0 +1,108 @@
+"""Which Python runs the agent, and what it imports first (failgate.eval.agents.interpreter)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from failgate.eval.agents import AgentRequest, build_agent
+from failgate.eval.agents.interpreter import agent_python, find_python, import_paths
+from failgate.findings import FailgateError
+
+
+def fake_venv(path: Path) -> Path:
+    (path / "bin").mkdir(parents=True)
+    (path / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    python = path / "bin" / "python"
+    python.write_text("")
+    return python
+
+
+def test_the_configured_python_wins(tmp_path: Path) -> None:
+    python = fake_venv(tmp_path / "envs" / "agent")
+    fake_venv(tmp_path / ".venv")
+    assert find_python(tmp_path, "envs/agent/bin/python", {}) == (python, "[tool.failgate] python")
+    assert find_python(tmp_path, "envs/agent", {}) == (python, "[tool.failgate] python")  # the venv itself
+    with pytest.raises(FailgateError, match="does not exist"):
+        find_python(tmp_path, "envs/nope/bin/python", {})
+
+
+def test_pre_commits_virtual_env_is_not_the_consumers(tmp_path: Path) -> None:
+    """Attack: inside a `language: python` hook VIRTUAL_ENV is pre-commit's hook env
+    (under PRE_COMMIT_HOME), which lacks the agent. Control: the consumer's own
+    activated venv is taken."""
+    home = tmp_path / "pre-commit-home"
+    fake_venv(home / "repoabc" / "py_env-python3")
+    consumer = fake_venv(tmp_path / "consumer-env")
+    project_venv = fake_venv(tmp_path / "project" / ".venv")
+    environ = {"PRE_COMMIT_HOME": str(home), "VIRTUAL_ENV": str(home / "repoabc" / "py_env-python3")}
+    assert find_python(tmp_path / "project", None, environ) == (project_venv, ".venv/ at the project root")
+    # The default cache location counts too, without PRE_COMMIT_HOME.
+    cache = tmp_path / "cache"
+    fake_venv(cache / "pre-commit" / "repoxyz" / "py_env-python3")
+    environ = {"XDG_CACHE_HOME": str(cache), "VIRTUAL_ENV": str(cache / "pre-commit" / "repoxyz" / "py_env-python3")}
+    assert find_python(tmp_path / "project", None, environ)[1] == ".venv/ at the project root"
+    # control
+    environ = {"PRE_COMMIT_HOME": str(home), "VIRTUAL_ENV": str(consumer.parent.parent)}
+    assert find_python(tmp_path / "project", None, environ) == (consumer, "$VIRTUAL_ENV")
+
+
+def test_failgates_own_env_is_not_taken_for_the_consumers(tmp_path: Path) -> None:
+    project_venv = fake_venv(tmp_path / "venv")
+    assert find_python(tmp_path, None, {"VIRTUAL_ENV": sys.prefix}) == (project_venv, "venv/ at the project root")
+
+
+def test_fallback_is_failgates_interpreter_in_process(tmp_path: Path) -> None:
+    python = agent_python(python_root=tmp_path, code_root=tmp_path, environ={})
+    assert (python.executable, python.source, python.in_process) == (sys.executable, "the interpreter failgate runs in",
+                                                                     True)
+    other = agent_python(python_root=tmp_path, code_root=tmp_path, python=str(fake_venv(tmp_path / "e")), environ={})
+    assert other.in_process is False
+
+
+def test_repository_top_venv_when_the_project_is_a_subdirectory(tmp_path: Path) -> None:
+    top_venv = fake_venv(tmp_path / ".venv")
+    (tmp_path / "agent").mkdir()
+    assert find_python(tmp_path / "agent", None, {}, tmp_path) == (top_venv, ".venv/ at the repository top")
+
+
+def test_import_paths_put_the_tree_first(tmp_path: Path) -> None:
+    assert import_paths(tmp_path) == (str(tmp_path),)  # flat layout
+    (tmp_path / "src").mkdir()
+    assert import_paths(tmp_path) == (str(tmp_path / "src"), str(tmp_path))
+    assert import_paths(tmp_path, ["libs/a", "libs/b"]) == (
+        str(tmp_path / "libs/a"), str(tmp_path / "libs/b"), str(tmp_path / "src"), str(tmp_path))
+
+
+def _package(root: Path, says: str) -> None:
+    package = root / "src" / "shadowpkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "agent.py").write_text(f"def run(inp):\n    return {{'output': {says!r}}}\n")
+
+
+def test_the_tree_shadows_an_editable_install_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editable install puts the checkout on sys.path; the tree under test
+    (the gate's temporary worktree) must win. Control: without the tree's paths,
+    the checkout's code is what runs -- the bug this prevents."""
+    checkout, tree = tmp_path / "checkout", tmp_path / "tree"
+    _package(checkout, "checkout's code")
+    _package(tree, "tree's code")
+    monkeypatch.setattr(sys, "path", [*sys.path, str(checkout / "src")])  # what a .pth line does
+
+    def answer(python: object) -> str:
+        for name in [m for m in sys.modules if m.startswith("shadowpkg")]:
+            del sys.modules[name]
+        agent = build_agent(root=tree, agent="shadowpkg.agent:run", python=python)  # type: ignore[arg-type]
+        try:
+            return str(agent.call(AgentRequest("AGTFAIL-0001", {})).raw["output"])
+        finally:
+            agent.close()
+
+    try:
+        assert answer(None) == "checkout's code"  # control: the old import path (the root only)
+        assert answer(agent_python(python_root=tree, code_root=tree, environ={})) == "tree's code"
+    finally:
+        for name in [m for m in sys.modules if m.startswith("shadowpkg")]:
+            del sys.modules[name]
