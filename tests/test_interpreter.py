@@ -106,3 +106,18 @@ def test_the_tree_shadows_an_editable_install_in_process(tmp_path: Path, monkeyp
     finally:
         for name in [m for m in sys.modules if m.startswith("shadowpkg")]:
             del sys.modules[name]
+
+
+def test_python_and_pythonpath_come_from_the_configuration(tmp_path: Path) -> None:
+    from failgate.config import load_config
+    from failgate.eval.agents.interpreter import for_config
+
+    python = fake_venv(tmp_path / "envs" / "agent")
+    (tmp_path / "failgate.toml").write_text('agent = "a:b"\npython = "envs/agent"\npythonpath = ["libs/core", "."]\n')
+    chosen = for_config(load_config(tmp_path))
+    assert (chosen.executable, chosen.source, chosen.in_process) == (str(python), "[tool.failgate] python", False)
+    assert chosen.import_paths == (str(tmp_path / "libs/core"), str(tmp_path))  # "." is the root: once
+    (tmp_path / "failgate.toml").write_text('agent = "a:b"\npythonpath = "libs"\n')
+    with pytest.raises(FailgateError) as caught:
+        load_config(tmp_path)
+    assert "pythonpath" in str(caught.value.findings or caught.value)
