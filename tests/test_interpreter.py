@@ -121,3 +121,15 @@ def test_python_and_pythonpath_come_from_the_configuration(tmp_path: Path) -> No
     with pytest.raises(FailgateError) as caught:
         load_config(tmp_path)
     assert "pythonpath" in str(caught.value.findings or caught.value)
+
+
+def test_the_worker_script_imports_only_the_standard_library() -> None:
+    """It runs in the consumer's Python, where failgate is usually not installed."""
+    import ast
+
+    from failgate.eval.agents.callable_process import WORKER_SCRIPT
+
+    tree = ast.parse(WORKER_SCRIPT.read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported and imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
