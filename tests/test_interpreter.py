@@ -1,6 +1,7 @@
 """Which Python runs the agent, and what it imports first (failgate.eval.agents.interpreter)."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -133,3 +134,22 @@ def test_the_worker_script_imports_only_the_standard_library() -> None:
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert imported and imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
+
+
+def test_an_agent_command_starting_with_python_gets_the_agents_interpreter(tmp_path: Path) -> None:
+    """Inside a pre-commit hook, `python` on PATH is the hook's venv; `python` in
+    agent_command means the agent's interpreter. Control: another program is left alone."""
+    other = tmp_path / "elsewhere" / "python"
+    other.parent.mkdir()
+    os.symlink(os.path.realpath(sys.executable), other)
+    (tmp_path / "worker.py").write_text(
+        "import json, sys\nfor line in sys.stdin:\n"
+        "    print(json.dumps({'id': json.loads(line)['id'], 'output': sys.executable}), flush=True)\n")
+    python = agent_python(python_root=tmp_path, code_root=tmp_path, python=str(other), environ={})
+    for command, expected in ((["python", "worker.py"], str(other)),
+                              ([os.path.realpath(sys.executable), "worker.py"], os.path.realpath(sys.executable))):
+        agent = build_agent(root=tmp_path, agent_command=command, python=python)
+        try:
+            assert agent.call(AgentRequest("AGTFAIL-0001", {}, timeout_s=30)).raw["output"] == expected
+        finally:
+            agent.close()
