@@ -21,7 +21,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
 def test_a_clean_dataset_is_left_alone(git_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cases = write_dataset(git_repo / DS) / "cases.yaml"
     before = cases.read_bytes()
-    assert run(capsys, ) == (0, "")
+    assert run(capsys) == (0, "")
     assert cases.read_bytes() == before
 
 
