@@ -53,11 +53,13 @@ def _plain(value):
 
 
 def _agent_traceback(exc):
-    """The traceback from the agent's frames on: this file's own frames are noise."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(type(exc), exc, tb))
+    """The traceback of the agent's own frames: this file's and the import
+    machinery's frames are noise to the person fixing the agent."""
+    machinery = (os.path.abspath(__file__), importlib.__file__)
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
+              if frame.filename not in machinery and not frame.filename.startswith("<frozen importlib")]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    return "".join(lines + traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc))
 
 
 def _answer(func, loop, request):
@@ -88,7 +90,7 @@ def main(argv):
     try:
         func = _load(argv[0])
     except BaseException as exc:  # the consumer's module may raise anything at import
-        _write(protocol, {"load_error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
+        _write(protocol, {"load_error": f"{type(exc).__name__}: {exc}", "traceback": _agent_traceback(exc),
                           "sys_path": sys.path})
         return 2
     _write(protocol, {"ready": sys.version.split()[0], "executable": sys.executable})

@@ -35,7 +35,9 @@ def load_callable(ref: str, root: Path, paths: Sequence[str] = ()) -> Callable[.
     try:
         obj = import_dotted(ref, root)
     except DottedPathError as exc:
-        raise FailgateError(f"cannot load agent {ref!r}: {exc} (imported with {root} on sys.path)", exit_code=2) from None
+        first = ", ".join(paths) if paths else str(root)
+        raise FailgateError(f"cannot load agent {ref!r}: {exc} (imported with {first} first on sys.path, "
+                            f"in {sys.executable})", exit_code=2) from None
     if not callable(obj):
         raise FailgateError(f"agent {ref!r} is not callable", exit_code=2)
     return obj  # type: ignore[no-any-return]
