@@ -153,3 +153,21 @@ def test_an_agent_command_starting_with_python_gets_the_agents_interpreter(tmp_p
             assert agent.call(AgentRequest("AGTFAIL-0001", {}, timeout_s=30)).raw["output"] == expected
         finally:
             agent.close()
+
+
+def test_async_and_dataclass_agents_in_another_interpreter(tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere" / "python"
+    other.parent.mkdir()
+    os.symlink(os.path.realpath(sys.executable), other)
+    (tmp_path / "asyncagent.py").write_text(
+        "import asyncio, dataclasses\n\n@dataclasses.dataclass\nclass Reply:\n    output: str\n\n"
+        "async def run(inp):\n    await asyncio.sleep(0)\n    return Reply(f\"async {inp['n']}\")\n\n"
+        "def plain(inp):\n    return 'just text'\n")
+    python = agent_python(python_root=tmp_path, code_root=tmp_path, python=str(other), environ={})
+    for ref, expected in (("asyncagent:run", {"output": "async 7"}), ("asyncagent:plain", {"output": "just text"})):
+        agent = build_agent(root=tmp_path, agent=ref, python=python, jobs=2)
+        try:
+            assert agent.interpreter == f"{other} ([tool.failgate] python)"  # type: ignore[attr-defined]
+            assert agent.call(AgentRequest("AGTFAIL-0001", {"n": 7}, timeout_s=30)).raw == expected
+        finally:
+            agent.close()
