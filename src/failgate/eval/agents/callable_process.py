@@ -58,7 +58,7 @@ class CallableProcessAgent(WorkerPoolAgent):
         reason = hello.get("load_error") if isinstance(hello, dict) else None
         trace = hello.get("traceback") if isinstance(hello, dict) else None
         raise FailgateError(
-            f"cannot load agent {self.ref!r} in {self.python.describe()}: {reason or hello!r}\n"
+            f"cannot load agent {self.ref!r} in {self.python.describe()}: {reason if reason else repr(hello)}\n"
             f"  import path first: {', '.join(self.python.import_paths)}\n"
             "  install the agent's dependencies into that interpreter, or set [tool.failgate] python = \"...\""
             + (f"\n{trace.rstrip()}" if isinstance(trace, str) and trace else ""),
