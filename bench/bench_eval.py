@@ -90,10 +90,28 @@ def bench_failgate(rounds: int) -> dict[str, float]:
     write_project(root, N_CASES)
     failgate = [sys.executable, "-m", "failgate", "eval", "--no-progress", "--jobs", str(JOBS)]
     worker = f"{sys.executable} benchagent.py {LATENCY_S}"
-    return {
+    figures = {
         "failgate callable --jobs 16": median_of(rounds, lambda: timed(failgate, root)),
         "failgate worker --jobs 16": median_of(rounds, lambda: timed([*failgate, "--agent-command", worker], root)),
     }
+    # The same callable in another interpreter (the consumer's venv when failgate runs
+    # in a pre-commit hook env): callable_worker.py processes, one per job.
+    other = other_python()
+    (root / "failgate.toml").write_text(f'agent = "benchagent:run"\npython = "{other}"\n')
+    figures["failgate callable, other Python --jobs 16"] = median_of(rounds, lambda: timed(failgate, root))
+    return figures
+
+
+def other_python() -> Path:
+    """The interpreter of a second, empty venv (as a consumer's would be): not failgate's
+    own, so the callable runs out of process. A venv, not the base interpreter, whose
+    site-packages may take far longer to start (0.2 s against 0.04 s here)."""
+    import venv
+
+    home = SCRATCH / "other-venv"
+    if not (home / "bin" / "python").exists():
+        venv.create(home, with_pip=False)
+    return home / "bin" / "python"
 
 
 def bench_overhead(n: int = 2000) -> dict[str, float]:
@@ -103,6 +121,7 @@ def bench_overhead(n: int = 2000) -> dict[str, float]:
     shutil.rmtree(root, ignore_errors=True)
     write_project(root, n)
     from failgate.eval.agents import build_agent
+    from failgate.eval.agents.interpreter import agent_python
     from failgate.config import load_config
     from failgate.eval.cases import load_selection
     from failgate.eval.runner import run_eval
@@ -113,6 +132,8 @@ def bench_overhead(n: int = 2000) -> dict[str, float]:
     for label, kwargs in (
         ("callable", {"agent": "benchagent:instant"}),
         ("worker", {"agent_command": [sys.executable, str(root / "benchagent.py"), "0"]}),
+        ("callable, other Python", {"agent": "benchagent:instant", "python": agent_python(
+            python_root=root, code_root=root, python=str(other_python()))}),
     ):
         agent = build_agent(root=root, jobs=1, **kwargs)  # type: ignore[arg-type]
         try:

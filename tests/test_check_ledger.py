@@ -435,7 +435,7 @@ def test_ci_workflow_text() -> None:
     steps = yaml.safe_load(text)["jobs"]["failgate"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0
     runs = [s.get("run", "") for s in steps]
-    assert "pip install failgate pre-commit" in runs and "pre-commit run --all-files --show-diff-on-failure" in runs
+    assert "pip install 'failgate-git @ git+https://github.com/failgate/failgate' pre-commit" in runs and "pre-commit run --all-files --show-diff-on-failure" in runs
     assert 'failgate check-ledger --base "origin/${{ github.base_ref }}"' in runs
     assert "evals/my failures/" in text
 

@@ -186,7 +186,9 @@ def test_markdown_snapshot(project: Any, capsys: pytest.CaptureFixture[str]) -> 
     assert code == 1
     normalised = re.sub(r"cases\.yaml:\d+", "cases.yaml:LINE", out)
     normalised = re.sub(r"jobs 2, [\d.]+ s; judge `sha256:[0-9a-f]{64}`", "jobs 2, TIME s; judge `JUDGE`", normalised)
-    assert normalised == MARKDOWN.replace("AGENT", project.agent)
+    # The report names the interpreter the agent ran in, and how it was chosen.
+    assert normalised == MARKDOWN.replace("AGENT", project.agent).replace(
+        "`, jobs", f"` in `{sys.executable} (the interpreter failgate runs in)`, jobs")
 
 
 def test_json_snapshot(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -197,7 +199,8 @@ def test_json_snapshot(project: Any, capsys: pytest.CaptureFixture[str]) -> None
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", data["judge"])
     assert data["cases"][0]["judge"].startswith("sha256:")
     assert _scrub(dict(data, judge="J", cases=[dict(c, judge="J") for c in data["cases"]])) == {
-        "format": 1, "set": "failures", "agent": project.agent, "jobs": 0, "wall_s": 0, "judge": "J", "ok": True,
+        "format": 1, "set": "failures", "agent": project.agent,
+        "python": f"{sys.executable} (the interpreter failgate runs in)", "jobs": 0, "wall_s": 0, "judge": "J", "ok": True,
         "pass_rate": 1.0, "floor": None, "verdict": "PASS: all 1 gating cases passed",
         "matrix": [
             {"name": m, "cases": int(m == "tool_invocation"), "passed": int(m == "tool_invocation"), "failed": 0,

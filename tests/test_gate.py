@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -221,6 +222,14 @@ def test_an_invalid_set_file_is_refused_at_its_line(consumer: Path) -> None:
 
 
 def test_unexplained_judge_change_blocks_and_an_explained_one_does_not(consumer: Path) -> None:
+    # Refusal patterns are read by not_refused rules only: give every case one on main,
+    # with a recorded baseline, so that a new pattern changes every case's judge.
+    git(consumer, "checkout", "-q", "main")
+    cases = consumer / DS / "cases.yaml"
+    cases.write_text(re.sub(r'(      - contains: "ok \d"\n)', r"\1      - not_refused: true\n", cases.read_text()))
+    commit_all(consumer, "no case may refuse")
+    record_baseline(consumer)
+    git(consumer, "checkout", "-q", "-B", "feature")
     toml = consumer / "failgate.toml"
     toml.write_text(toml.read_text() + '[judge]\nextra_refusal_patterns = ["(?i)cannot help"]\n')
     commit_all(consumer, "new refusal pattern")
@@ -239,6 +248,19 @@ def test_unexplained_judge_change_blocks_and_an_explained_one_does_not(consumer:
     assert result.returncode == 0, out(result)
     assert "AGTFAIL-0002" in result.stdout and "explained: its expected changed in the range" in result.stdout
     assert "explained: a remediated event in the range" in result.stdout
+
+
+def test_a_refusal_pattern_is_no_judge_change_for_cases_without_not_refused(consumer: Path) -> None:
+    """Attack (the first-week report): a new extra_refusal_patterns marked every case
+    with a baseline as an unexplained judge change. None of these cases has a
+    not_refused rule, so nothing they are judged by changed (the control, where
+    they do, is the test above)."""
+    toml = consumer / "failgate.toml"
+    toml.write_text(toml.read_text() + '[judge]\nextra_refusal_patterns = ["(?i)cannot help"]\n')
+    commit_all(consumer, "new refusal pattern")
+    result = failgate(consumer, "gate")
+    assert result.returncode == 0, out(result)
+    assert "judge change" not in result.stdout
 
 
 def test_fragile_cases_are_noted(git_repo: Path) -> None:

@@ -281,13 +281,26 @@ def test_plugin_judge_by_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # -- fingerprints ----------------------------------------------------------------
+def test_refusal_patterns_touch_only_cases_that_read_them() -> None:
+    from failgate.eval.judge import DEFAULT_REFUSAL_PATTERNS
+
+    extra = JudgeOptions(refusal_patterns=DEFAULT_REFUSAL_PATTERNS + ("as a policy bot",))
+    plain = {"id": "AGTFAIL-0001", "expected": [{"contains": "a"}, {"tool_not_called": "send_email"}]}
+    refusing = {"id": "AGTFAIL-0002", "expected": [{"contains": "a"}, {"not_refused": True}]}
+    # attack: an extra pattern changes the case whose not_refused rule reads it ...
+    assert case_fingerprint(refusing, extra) != case_fingerprint(refusing)
+    # ... control: and leaves a case without not_refused exactly as recorded before.
+    assert case_fingerprint(plain, extra) == case_fingerprint(plain)
+
+
 def test_fingerprint_is_stable_and_sensitive() -> None:
     case = {"id": "AGTFAIL-0001", "title": "t", "expected": [{"contains": "a"}]}
     first = case_fingerprint(case)
     assert first == case_fingerprint(dict(case, title="renamed"))  # only what judges counts
     assert first.startswith("sha256:") and len(first) == 71
     assert first != case_fingerprint(dict(case, expected=[{"contains": "b"}]))
-    assert first != case_fingerprint(case, JudgeOptions(refusal_patterns=("x",)))
+    refusing = dict(case, expected=[{"contains": "a"}, {"not_refused": True}])
+    assert case_fingerprint(refusing) != case_fingerprint(refusing, JudgeOptions(refusal_patterns=("x",)))
     other = {"id": "AGTFAIL-0002", "expected": [{"judge": {"use": "tests.test_judge:polite"}}]}
     both = judge_fingerprint([case, other])
     assert both == judge_fingerprint([other, case])

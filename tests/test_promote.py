@@ -199,3 +199,32 @@ def test_candidate_selection(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "pick one with --candidate N" in capsys.readouterr().err
     assert main(["promote", str(review), "--candidate", "9"]) == 2
     assert main(["promote", "nope.yaml"]) == 2
+
+
+@pytest.mark.parametrize("review_tracked", [False, True], ids=["untracked-review", "committed-review"])
+def test_the_printed_git_add_works(repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                   review_tracked: bool) -> None:
+    """Attack: the review file was never committed and promote deleted it; naming
+    it in `git add` made the printed command fail. Control: a committed review file
+    is named, so that its deletion is staged."""
+    import subprocess
+
+    from conftest import commit_all, git, no_git_env
+
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "dataset")
+    review = ingest(repo, CHARGEBACK)
+    fill(review)
+    if review_tracked:
+        commit_all(repo, "review file")
+    capsys.readouterr()
+    monkeypatch.setenv("FAILGATE_DEMO_BUG", "overcautious")
+    assert main(["promote", str(review), "--by", "dana"]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("Stage and commit: ")]
+    command = line.removeprefix("Stage and commit: ").removesuffix(" && git commit")
+    assert (review.name in command) is review_tracked
+    staged = subprocess.run(command, shell=True, cwd=repo, env=no_git_env(), capture_output=True, text=True)
+    assert staged.returncode == 0, staged.stderr
+    status = git(repo, "status", "--porcelain").stdout
+    assert "M  evals/failures/cases.yaml" in status and "M  evals/failures/history.jsonl" in status
+    assert (f"D  evals/failures/_intake/{review.name}" in status) is review_tracked

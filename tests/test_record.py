@@ -82,12 +82,19 @@ def test_ci_actor_and_refusals(consumer: Path) -> None:
 
 
 def test_a_judge_change_is_recorded_even_with_the_same_outcome(consumer: Path) -> None:
+    cases = consumer / DS / "cases.yaml"
+    cases.write_text(cases.read_text().replace('      - contains: "ok 1"\n',
+                                               '      - contains: "ok 1"\n      - not_refused: true\n'))
+    commit_all(consumer, "case 1 must not refuse")
     assert failgate(consumer, "eval", "--record").returncode == 0
     toml = consumer / "failgate.toml"
     toml.write_text(toml.read_text() + '[judge]\nextra_refusal_patterns = ["(?i)no can do"]\n')
     assert failgate(consumer, "eval", "--record").returncode == 0
     events = results(consumer)
-    assert len(events) == 6 and events[0]["judge"] != events[3]["judge"]
+    # Only the case whose not_refused rule reads the patterns got a new judge;
+    # the other two keep their recorded fingerprint (no new result event).
+    assert len(events) == 4 and [e["case_id"] for e in events[3:]] == ["AGTFAIL-0001"]
+    assert events[0]["judge"] != events[3]["judge"]
 
 
 def test_concurrent_recorders_lose_nothing(consumer: Path) -> None:

@@ -364,7 +364,7 @@ def test_wheel_ships_the_schemas_and_the_example(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    (wheel,) = tmp_path.glob("failgate-*.whl")
+    (wheel,) = tmp_path.glob("failgate_git-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for file_name in schemas.SCHEMA_FILES.values():
         assert f"failgate/_schemas/{file_name}" in names

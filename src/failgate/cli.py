@@ -22,6 +22,7 @@ COMMANDS = {
     "init": "init",
     "install": "install",
     "validate": "validate",
+    "fmt": "fmt",
     "check-ledger": "check_ledger",
     "merge-driver": "merge_driver",
     "eval": "eval",

@@ -262,7 +262,7 @@ def _case_findings(
                 Finding(
                     "REGRESSED_COUNT",
                     f"{case_id}: regressed_count is {count} but {dataset.path(HISTORY_FILE)} has "
-                    f"{regressed.get(case_id, 0)} 'regressed' event(s)",
+                    f"{regressed.get(case_id, 0)} 'regressed' event(s); `failgate fmt` sets it from the history",
                     dataset.case_location(index, "regressed_count"),
                 )
             )
@@ -299,7 +299,7 @@ def _input_findings(
                 Finding(
                     "INPUT_HASH",
                     f"{case.get('id')}: input_hash does not match the input (expected {actual}); "
-                    "intake dedupes by it, so update it",
+                    "intake dedupes by it: `failgate fmt` fills it in",
                     dataset.case_location(index, "input_hash"),
                     severity=WARNING,
                 )

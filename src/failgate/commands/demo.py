@@ -8,11 +8,28 @@ from pathlib import Path
 import click
 
 
+def step_names() -> list[str]:
+    from failgate.demo import STEPS
+
+    return [module_name.removeprefix("step_") for module_name, _ in STEPS]
+
+
+def check_steps(only: tuple[str, ...]) -> None:
+    """An unknown --step is a usage error: running nothing and saying "Done" hid the typo."""
+    from failgate.findings import FailgateError
+
+    names = step_names()
+    unknown = [name for name in only if name.removeprefix("step_") not in names]
+    if unknown:
+        raise FailgateError(f"unknown demo step {', '.join(unknown)}; the steps are: {', '.join(names)}", exit_code=2)
+
+
 def run_demo(keep: bool, only: tuple[str, ...]) -> int:
     import shutil
 
     from failgate.demo import NEEDS_PRE_COMMIT, PRE_COMMIT_INSTALL, STEPS, DemoContext, DemoFailure
 
+    check_steps(only)
     root = Path(tempfile.mkdtemp(prefix="failgate-demo-"))
     ctx = DemoContext(root)
     click.secho("failgate demo: a support bot's failure dataset, guarded by git\n", bold=True)
@@ -45,7 +62,8 @@ def run_demo(keep: bool, only: tuple[str, ...]) -> int:
 
 @click.command("demo")
 @click.option("--keep", is_flag=True, help="Keep the demo repository instead of deleting it.")
-@click.option("--step", "only", multiple=True, help="Run only these steps (after the first), e.g. --step merge.")
+@click.option("--step", "only", multiple=True, metavar="NAME",
+              help=f"Run only these steps (after the first, which sets up the repository): {', '.join(step_names())}.")
 def command(keep: bool, only: tuple[str, ...]) -> int:
     """Walk through failgate on a bundled example, in a throwaway repo."""
     return run_demo(keep, only)

@@ -37,6 +37,7 @@ class EvalSettings:
     output: Path | None = None
     progress: bool | None = None  # None: on a terminal and not in CI
     record: bool = False  # append what changed to history.jsonl (failgate.eval.recording)
+    show: bool = False  # print the --case cases' whole responses and every rule's verdict
 
 
 def _progress_printer() -> Callable[[int, int], None]:
@@ -67,6 +68,7 @@ def _want_progress(setting: bool | None) -> bool:
 def execute(settings: EvalSettings) -> int:
     from failgate.eval import cases as evalcases
     from failgate.eval.agents import build_agent
+    from failgate.eval.agents.interpreter import for_config
     from failgate.config import load_config
     from failgate.eval.report import render
     from failgate.eval.report.text import github_annotations
@@ -109,6 +111,7 @@ def execute(settings: EvalSettings) -> int:
         agent_command=command,
         recorded=settings.recorded,
         jobs=jobs,
+        python=None if settings.recorded else for_config(config),
     )
     progress = _progress_printer() if _want_progress(settings.progress) else None
     try:
@@ -125,6 +128,11 @@ def execute(settings: EvalSettings) -> int:
 
         click.echo(record(config, result).describe(), err=True)
 
+    if settings.show:
+        from failgate.eval.report.show import render_show
+
+        # Next to a machine format on stdout, the people's view goes to stderr.
+        click.echo(render_show(result, settings.case_ids), nl=False, err=settings.fmt != "text" and settings.output is None)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if settings.output is not None:
         from failgate.atomic import write_atomic
@@ -162,8 +170,12 @@ def execute(settings: EvalSettings) -> int:
               help="Write the report to FILE (the text matrix still goes to stdout).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, not in CI).")
 @click.option("--record", is_flag=True, help="Append changed outcomes (and regressions) to history.jsonl.")
+@click.option("--show", is_flag=True, help="With --case: print the agent's whole response (text, tool calls, turns, "
+              "latency, other keys) next to each rule's verdict, or the agent's traceback.")
 def command(**kwargs: object) -> int:
     """Run the cases against the agent, judge them, print the per-failure-mode matrix."""
+    if kwargs.get("show") and not kwargs.get("case_ids"):
+        raise FailgateError("--show needs the cases to show: --case ID (repeatable)", exit_code=2)
     if kwargs.get("agent") and kwargs.get("agent_command"):
         raise FailgateError("give --agent or --agent-command, not both", exit_code=2)
     if kwargs.get("record") and kwargs.get("set_name") not in (None, "failures"):

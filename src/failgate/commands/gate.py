@@ -190,6 +190,7 @@ def evaluate(settings: GateSettings) -> Any:
 
     from failgate.eval import cases as evalcases
     from failgate.eval.agents import build_agent
+    from failgate.eval.agents.interpreter import for_config as agent_python_for
     from failgate.config import load_config
     from failgate.dataset.parse import parse_dataset
     from failgate.gate.decision import Range, decide, retired_cases
@@ -244,7 +245,11 @@ def evaluate(settings: GateSettings) -> Any:
 
         jobs = settings.jobs or eval_config.jobs
         options = JudgeOptions.from_config(eval_config.section("judge"), str(root))
-        agent = build_agent(root=root, agent=eval_config.agent, agent_command=eval_config.agent_command, jobs=jobs)
+        # The consumer's interpreter (its venv, not a pre-commit hook's), importing the tree's code first.
+        python = agent_python_for(eval_config, code_root=root, python_root=config.root)
+        agent = build_agent(root=root, agent=eval_config.agent, agent_command=eval_config.agent_command, jobs=jobs,
+                            python=python)
+        notes.append(f"agent: {agent.name} in {python.describe()}")
         common = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options}
         try:
             with _cwd(root):

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-from failgate import __version__
 
 
 class Plan:
@@ -119,7 +118,9 @@ def run_init(owner: str | None, dataset: str | None) -> int:
     click.echo("\nAdd to .pre-commit-config.yaml, then run `pre-commit install --install-hooks "
                "--hook-type pre-commit --hook-type pre-merge-commit --hook-type pre-push --hook-type post-checkout "
                "--hook-type post-merge`:\n")
-    click.echo(precommit_snippet(__version__))
+    click.echo(precommit_snippet())
+    click.echo("failgate-git has no release tag yet: after adding the snippet, `pre-commit autoupdate --freeze` "
+               "pins rev: to the commit you reviewed.")
     return 0
 
 

@@ -52,6 +52,16 @@ def _actor() -> str:
     return default_actor(email)
 
 
+def _tracked(path: Path) -> bool:
+    from failgate.gitrepo import open_repo
+
+    try:
+        repo = open_repo(path.parent)
+        return repo.get_staged_blob(repo.relpath(path)) is not None
+    except FailgateError:
+        return False
+
+
 def reproduce(config: Any, case: dict[str, Any], directory: Path) -> Any:
     """Run the case against the configured agent; a Reproduction."""
     from failgate.eval.agents import build_agent
@@ -60,7 +70,10 @@ def reproduce(config: Any, case: dict[str, Any], directory: Path) -> Any:
     from failgate.eval.runner import EvalCase, run_eval
 
     options = JudgeOptions.from_config(config.section("judge"), str(config.root))
-    agent = build_agent(root=config.root, agent=config.agent, agent_command=config.agent_command, jobs=1)
+    from failgate.eval.agents.interpreter import for_config
+
+    agent = build_agent(root=config.root, agent=config.agent, agent_command=config.agent_command, jobs=1,
+                        python=for_config(config))
     try:
         result = run_eval([EvalCase(case, directory)], agent, jobs=1, timeout_s=config.timeout_s, options=options)
     finally:
@@ -205,7 +218,11 @@ def _land(config: Any, file: Path, intake_shown: str, number: int | None, case: 
         else:
             transaction.unlink(file)  # the last candidate: the emptied review file goes, in the same transaction
         transaction.commit()
-    files = [f"{shown}/{result.target}", f"{shown}/{HISTORY_FILE}", intake_shown]
+    files = [f"{shown}/{result.target}", f"{shown}/{HISTORY_FILE}"]
+    if file.exists() or _tracked(file):
+        # A deleted review file that git never knew: `git add` of it fails
+        # ("pathspec did not match"), so it is named only when there is something to stage.
+        files.append(intake_shown)
     if case is None:
         click.echo(f"linked a recurrence to {result.case_id}: discovered_by += {result.event['detail']['discovered_by']}"
                    f"; `recurrence` event {result.event['id']}")

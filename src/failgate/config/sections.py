@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 from failgate.config.checkers import (
     Checker, Table, agent_ref, boolean, bounded_int, bounded_number, command, fraction, one_of, positive_int,
-    positive_number, regex_list, string, string_list,
+    regex_list, string, string_list,
 )
 
 MAX_JOBS = 256  # cases in flight; more is a typo, not a machine
@@ -101,6 +101,9 @@ SCHEMA: dict[str, Checker] = {
     "base_branch": string,
     "jobs": bounded_int(1, MAX_JOBS),
     "timeout_s": bounded_number(MAX_TIMEOUT_S),
+    # the interpreter the agent runs in (failgate.eval.agents.interpreter), and what it imports first
+    "python": string,
+    "pythonpath": string_list,
 }
 
 

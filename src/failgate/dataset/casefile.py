@@ -200,10 +200,12 @@ def _key_line(doc: YamlDocument, key: str) -> int:
     raise FailgateError(f"{doc.path}: no top-level '{key}'", exit_code=1)  # pragma: no cover
 
 
-def set_entry_scalar(doc: YamlDocument, key: str, entry_id: str, field: str, value: Any) -> str:
+def set_entry_scalar(doc: YamlDocument, key: str, entry_id: str, field: str, value: Any,
+                     after: str | None = None) -> str:
     """Set `field` of one entry to a scalar, editing only that line.
 
-    When the field is absent it is added as the entry's last key.
+    When the field is absent it is added right after the `after` key's value
+    when the entry has that key, else as the entry's last key.
     """
     rendered = yaml.dump(value, Dumper=_BlockDumper, default_flow_style=True, allow_unicode=True, width=10**6).strip()
     if rendered.endswith("\n...") or rendered.endswith("..."):
@@ -223,13 +225,24 @@ def set_entry_scalar(doc: YamlDocument, key: str, entry_id: str, field: str, val
         start, end = value_node.start_mark.column, value_node.end_mark.column
         lines[row] = line[:start] + rendered + line[end:]
         return "\n".join(lines)
-    # Absent: add after the entry's last line of content, at the keys' indent.
+    # Absent: add after the entry's last line of content (or the `after` key's), at the keys' indent.
     first_key = item.value[0][0]
     indent = first_key.start_mark.column
-    last_row = max(v.end_mark.line if v.end_mark.column else v.end_mark.line - 1 for _, v in item.value)
-    last_row = max(last_row, item.value[-1][0].start_mark.line)
+    pairs = [(k, v) for k, v in item.value if k.value == after] or item.value
+    last_row = max(max(_last_row(v), k.start_mark.line) for k, v in pairs)
     lines.insert(last_row + 1, " " * indent + f"{field}: {rendered}")
     return "\n".join(lines)
+
+
+def _last_row(node: yaml.Node) -> int:
+    """The last line holding the node's own content. A block collection's end mark
+    sits on the next token (the next key, even past comments), so look inside it."""
+    if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False):
+        return node.end_mark.line if node.end_mark.column else node.end_mark.line - 1
+    children: list[yaml.Node] = []
+    for child in node.value:
+        children.extend(child if isinstance(child, tuple) else (child,))
+    return max([node.start_mark.line, *(_last_row(c) for c in children)])
 
 
 def reparse(text: str, path: str) -> YamlDocument:

@@ -42,6 +42,9 @@ class DemoContext:
             }
         )
         self.env.pop("GITHUB_ACTIONS", None)
+        # The demo's agents ship inside failgate: they run in failgate's own interpreter,
+        # not in whatever venv the user happens to have activated.
+        self.env.pop("VIRTUAL_ENV", None)
         (root / "home").mkdir(parents=True, exist_ok=True)
         (root / "home" / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n")
         # Run the failgate that runs this demo, whatever is on PATH.

@@ -47,6 +47,9 @@ class Attempt:
     rules: tuple[RuleResult, ...]  # empty when the agent failed before answering
     error: str | None  # the agent raised / timed out / crashed / answered garbage
     latency_ms: float | None
+    response: Any = None  # the parsed Response, for `eval --show`
+    detail: str | None = None  # the agent's traceback when it raised
+    raw: Any = None  # what the agent answered, when it could not be parsed
 
     @property
     def reasons(self) -> list[str]:
@@ -100,6 +103,7 @@ class EvalResult:
     taxonomy: list[str]
     set_name: str = "failures"
     floor: float | None = None  # a set with a soft floor passes at pass rate >= floor
+    interpreter: str | None = None  # the Python the agent ran in, and how it was chosen
 
     @property
     def gating(self) -> list[CaseResult]:
@@ -184,13 +188,13 @@ def _attempt(item: EvalCase, agent: Agent, attempt: int, timeout_s: float | None
         reply = agent.call(AgentRequest(item.id, payload, attempt, timeout_s))
         response = parse_response(reply.raw, reply.elapsed_ms)
     except (AgentError, CaseSetupError) as exc:
-        return Attempt(False, (), str(exc), None)
+        return Attempt(False, (), str(exc), None, detail=getattr(exc, "detail", None))
     except ResponseError as exc:
-        return Attempt(False, (), f"malformed response: {exc}", None)
+        return Attempt(False, (), f"malformed response: {exc}", None, raw=reply.raw)
     except Exception as exc:  # an adapter bug must fail one case, not the run
         return Attempt(False, (), f"{type(exc).__name__}: {exc}", None)
     rules = tuple(judge_case(item.case, response, options))
-    return Attempt(all(r.passed for r in rules), rules, None, response.latency_ms)
+    return Attempt(all(r.passed for r in rules), rules, None, response.latency_ms, response=response)
 
 
 def _text(case: Mapping[str, Any], key: str) -> str:
@@ -311,4 +315,5 @@ def run_eval(
         cases=results, judge=judge_fingerprint(ran, options), agent=getattr(agent, "name", type(agent).__name__),
         jobs=jobs, wall_s=time.perf_counter() - start,
         taxonomy=list(taxonomy) if taxonomy is not None else list(FAILURE_MODES_V1), set_name=set_name, floor=floor,
+        interpreter=getattr(agent, "interpreter", None),
     )

@@ -49,7 +49,10 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
-      - run: pip install failgate pre-commit
+      # failgate-git is not on the package index yet: install it from its git
+      # repository (pin the same commit as .pre-commit-config.yaml's rev:).
+      # The name `failgate` there is an unrelated project.
+      - run: pip install 'failgate-git @ git+https://github.com/failgate/failgate' pre-commit
       - run: failgate install
       - run: pre-commit run --all-files --show-diff-on-failure
       - name: ledger against the target branch

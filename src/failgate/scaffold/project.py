@@ -79,12 +79,20 @@ def with_lines(current: str | None, lines: list[str], comment: str) -> str:
     return text + block + "".join(line + "\n" for line in missing)
 
 
-def precommit_snippet(rev: str) -> str:
+# failgate-git has no release tag yet, so the snippet names none: `rev: main`
+# resolves today, and `pre-commit autoupdate --freeze` pins it to that
+# commit's SHA (autoupdate falls back to the default branch's head when a
+# repository has no tags).
+PRECOMMIT_REPO = "https://github.com/failgate/failgate"
+
+
+def precommit_snippet() -> str:
     return f"""\
 repos:
-  - repo: https://github.com/failgate/failgate
-    rev: v{rev}
+  - repo: {PRECOMMIT_REPO}
+    rev: main   # no release tag yet: pin this commit with `pre-commit autoupdate --freeze`
     hooks:
+      - id: failgate-fmt         # first: fills input_hash and regressed_count (exits 1 when it changed a file)
       - id: failgate-validate
       - id: failgate-ledger
       - id: failgate-gate        # pre-push: `pre-commit install --hook-type pre-push`

@@ -17,13 +17,23 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
 
 from failgate.findings import FailgateError
 
+if TYPE_CHECKING:
+    from failgate.eval.agents.interpreter import AgentPython
+
 
 class AgentError(Exception):
-    """This call failed (raised, crashed, timed out, answered garbage); the run goes on."""
+    """This call failed (raised, crashed, timed out, answered garbage); the run goes on.
+
+    `detail` is the agent's side of the story when there is one: the traceback
+    of the exception it raised (in process or in a worker), shown by `eval --show`."""
+
+    def __init__(self, message: str = "", detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class AgentTimeout(AgentError):
@@ -46,6 +56,8 @@ class AgentReply:
 
 class Agent(Protocol):
     name: str  # shown in reports: "myagent.evals:run", "python -m worker", "recorded:runs.jsonl"
+    # Adapters that run Python also have `interpreter: str`, e.g.
+    # "/repo/.venv/bin/python (.venv/ at the project root)", said next to the name.
 
     def call(self, request: AgentRequest) -> AgentReply: ...
 
@@ -59,8 +71,15 @@ def build_agent(
     agent_command: Sequence[str] | None = None,
     recorded: Path | None = None,
     jobs: int = 1,
+    python: "AgentPython | None" = None,
 ) -> Agent:
     """The adapter for what was configured; exactly one source must be given.
+
+    `python` (from `interpreter.for_config`): the consumer's interpreter and the
+    code under test's import path. A callable runs in process when that is
+    failgate's own interpreter, else in `callable_worker.py` processes of it; an
+    `agent_command` starting with `python`/`python3` gets that interpreter
+    (on PATH inside a pre-commit hook, `python` is the hook's venv).
 
     Raises FailgateError (exit 2) when none is, or the agent cannot be loaded.
     """
@@ -77,14 +96,31 @@ def build_agent(
         from failgate.eval.agents.recorded import RecordedAgent
 
         return RecordedAgent(recorded)
+    import os
+
     if agent_command:
         from failgate.eval.agents.worker import WorkerPoolAgent
 
-        return WorkerPoolAgent(list(agent_command), cwd=root, size=jobs)
+        command = list(agent_command)
+        if python is None:
+            return WorkerPoolAgent(command, cwd=root, size=jobs)
+        if command[0] in ("python", "python3"):
+            command[0] = python.executable
+        pool = WorkerPoolAgent(command, cwd=root, size=jobs, env=python.env(os.environ))
+        pool.interpreter = python.describe()
+        return pool
+    assert agent is not None
+    if python is not None and not python.in_process:
+        from failgate.eval.agents.callable_process import CallableProcessAgent
+
+        return CallableProcessAgent(agent, python, cwd=root, size=jobs, env=dict(os.environ))
     from failgate.eval.agents.pycallable import CallableAgent
 
-    assert agent is not None
-    return CallableAgent.from_ref(agent, root=root)
+    if python is None:
+        return CallableAgent.from_ref(agent, root=root)
+    adapter = CallableAgent.from_ref(agent, root=root, paths=python.import_paths)
+    adapter.interpreter = python.describe()
+    return adapter
 
 
 __all__ = ["Agent", "AgentError", "AgentTimeout", "AgentRequest", "AgentReply", "build_agent"]

@@ -15,23 +15,33 @@ import inspect
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from failgate.eval.agents import AgentError, AgentReply, AgentRequest, AgentTimeout
 from failgate.findings import FailgateError
 
 
-def load_callable(ref: str, root: Path) -> Callable[..., Any]:
+def load_callable(ref: str, root: Path, paths: Sequence[str] = ()) -> Callable[..., Any]:
+    """Import the agent; `paths` (the code under test) go first on sys.path, ahead
+    of any editable install of the same package (see `interpreter.import_paths`)."""
+    import sys
+
     from failgate.config.checkers import agent_ref
     from failgate.dotted import DottedPathError, import_dotted
 
     problem = agent_ref(ref)  # the same refusal as the config key's, for --agent too
     if problem:
         raise FailgateError(f"agent must be {problem}, got {ref!r}", exit_code=2)
+    for path in reversed(paths):
+        if path in sys.path:
+            sys.path.remove(path)
+        sys.path.insert(0, path)
     try:
         obj = import_dotted(ref, root)
     except DottedPathError as exc:
-        raise FailgateError(f"cannot load agent {ref!r}: {exc} (imported with {root} on sys.path)", exit_code=2) from None
+        first = ", ".join(paths) if paths else str(root)
+        raise FailgateError(f"cannot load agent {ref!r}: {exc} (imported with {first} first on sys.path, "
+                            f"in {sys.executable})", exit_code=2) from None
     if not callable(obj):
         raise FailgateError(f"agent {ref!r} is not callable", exit_code=2)
     try:
@@ -45,6 +55,17 @@ def load_callable(ref: str, root: Path) -> Callable[..., Any]:
         raise FailgateError(f"agent {ref!r} must take one argument, the case's input mapping; its signature is "
                             f"{ref.split(':')[-1]}{signature}", exit_code=2) from None
     return obj  # type: ignore[no-any-return]
+
+
+def _raised(exc: BaseException) -> AgentError:
+    """The failing case's reason, with the agent's traceback (failgate's own frames dropped)."""
+    import traceback
+
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_globals.get("__name__") == __name__:
+        tb = tb.tb_next
+    detail = "".join(traceback.format_exception(type(exc), exc, tb))
+    return AgentError(f"agent raised {type(exc).__name__}: {exc}", detail=detail)
 
 
 def _is_async(func: Any) -> bool:
@@ -90,13 +111,14 @@ class CallableAgent:
     def __init__(self, func: Callable[..., Any], name: str) -> None:
         self.func = func
         self.name = name
+        self.interpreter: str | None = None  # set by build_agent: said in reports
         self._loop: _Loop | None = None
         self._lock = threading.Lock()
         self._async = _is_async(func)
 
     @classmethod
-    def from_ref(cls, ref: str, *, root: Path) -> "CallableAgent":
-        return cls(load_callable(ref, root), ref)
+    def from_ref(cls, ref: str, *, root: Path, paths: Sequence[str] = ()) -> "CallableAgent":
+        return cls(load_callable(ref, root, paths), ref)
 
     def _event_loop(self) -> _Loop:
         with self._lock:
@@ -121,14 +143,14 @@ class CallableAgent:
         except AgentError:
             raise
         except Exception as exc:
-            raise AgentError(f"agent raised {type(exc).__name__}: {exc}") from exc
+            raise _raised(exc) from exc
 
     def _run_sync(self, payload: dict[str, Any], timeout_s: float | None) -> Any:
         if timeout_s is None:
             try:
                 return self.func(payload)
             except Exception as exc:
-                raise AgentError(f"agent raised {type(exc).__name__}: {exc}") from exc
+                raise _raised(exc) from exc
         box: dict[str, Any] = {}
 
         def target() -> None:
@@ -147,7 +169,7 @@ class CallableAgent:
             raise AgentTimeout(f"agent timed out after {timeout_s:g} s")
         if "error" in box:
             exc = box["error"]
-            raise AgentError(f"agent raised {type(exc).__name__}: {exc}") from exc
+            raise _raised(exc) from exc
         return box.get("value")
 
     def close(self) -> None:

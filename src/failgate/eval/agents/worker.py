@@ -75,6 +75,11 @@ class _Worker:
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             raise self.died("before reading the request") from None
+        return self.read_line(deadline)
+
+    def read_line(self, deadline: float | None) -> bytes:
+        """The next non-empty line the worker writes, by the deadline."""
+        assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         while True:
             newline = self.buffer.find(b"\n")
@@ -130,12 +135,15 @@ class _Worker:
 
 
 class WorkerPoolAgent:
-    def __init__(self, command: list[str], *, cwd: Path, size: int = 1) -> None:
+    def __init__(self, command: list[str], *, cwd: Path, size: int = 1, env: dict[str, str] | None = None,
+                 name: str | None = None) -> None:
         self.command = command
         self.cwd = cwd
         self.size = max(1, size)
-        self.name = " ".join(command)
-        self.env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # Python workers: no stuck stdout buffers
+        self.name = name or " ".join(command)
+        self.interpreter: str | None = None  # set by build_agent when it chose the Python
+        # Python workers: no stuck stdout buffers
+        self.env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
         self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self.lock = threading.Lock()
         self.count = 0  # workers alive or checked out
@@ -217,7 +225,9 @@ class WorkerPoolAgent:
             got = message.get("id") if isinstance(message, dict) else None
             raise AgentError(f"agent worker answered for id {got!r}, expected {case_id!r}: {shown!r}")
         if "error" in message and message["error"]:
-            raise _ReportedError(f"agent worker reported an error: {message['error']}")
+            trace = message.get("traceback")
+            raise _ReportedError(f"agent worker reported an error: {message['error']}",
+                                 detail=trace if isinstance(trace, str) else None)
         message.pop("id")
         return message["response"] if isinstance(message.get("response"), dict) else message
 

@@ -227,15 +227,22 @@ def _digest(payload: Any) -> str:
 
 def case_fingerprint(case: Mapping[str, Any], options: JudgeOptions = JudgeOptions()) -> str:
     """What decides this case's outcome besides the agent: rule vocabulary
-    version, its `expected`, its repeat policy, plugin versions, refusal patterns."""
+    version, its `expected`, its repeat policy, plugin versions, and the judge
+    settings its own rules read: refusal patterns only for a case with a
+    `not_refused` rule. Other cases hash the default patterns, whatever is
+    configured, so that adding `extra_refusal_patterns` changes no other case's
+    fingerprint and fingerprints recorded before this rule stay valid."""
     expected = case.get("expected")
+    reads_refusal = isinstance(expected, list) and any(
+        isinstance(rule, Mapping) and "not_refused" in rule for rule in expected)
+    patterns = options.refusal_patterns if reads_refusal else DEFAULT_REFUSAL_PATTERNS
     return _digest({
         "rules_version": RULES_VERSION,
         "expected": expected,
         "repeat": case.get("repeat"),
         "pass_if": case.get("pass_if"),
         "plugins": _plugin_versions(expected, options),
-        "refusal_patterns": list(options.refusal_patterns),
+        "refusal_patterns": list(patterns),
     })
 
 

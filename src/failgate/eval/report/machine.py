@@ -21,6 +21,7 @@ def as_data(result: EvalResult) -> dict[str, Any]:
         "format": JSON_FORMAT_VERSION,
         "set": result.set_name,
         "agent": result.agent,
+        "python": result.interpreter,
         "jobs": result.jobs,
         "wall_s": round(result.wall_s, 3),
         "judge": result.judge,
@@ -128,7 +129,8 @@ def render_markdown(result: EvalResult) -> str:
     skips = skipped(result)
     if skips:
         lines += ["", f"Skipped (deprecated): {', '.join(c.case_id for c in skips)}"]
-    lines += ["", f"Agent `{_md(result.agent)}`, jobs {result.jobs}, {result.wall_s:.2f} s; judge `{result.judge}`"]
+    python = f" in `{_md(result.interpreter)}`" if result.interpreter else ""
+    lines += ["", f"Agent `{_md(result.agent)}`{python}, jobs {result.jobs}, {result.wall_s:.2f} s; judge `{result.judge}`"]
     return "\n".join(lines) + "\n"
 
 

@@ -52,6 +52,7 @@ def render_text(result: EvalResult, *, color: bool = False) -> str:
     lines = [
         f"failgate eval: {result.set_name}, {len(gating)} gating case(s) against {result.agent} "
         f"(jobs {result.jobs}, {result.wall_s:.2f} s)",
+        *([f"agent's Python: {result.interpreter}"] if result.interpreter else []),
         "",
         *_table("failure mode", matrix(result), color),
         "",

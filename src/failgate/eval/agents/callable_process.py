@@ -1,0 +1,66 @@
+"""A callable agent in another interpreter: workers running `callable_worker.py`.
+
+When the consumer's Python is not the one failgate runs in (a pre-commit hook
+venv, a pipx install), the callable cannot be imported here. It runs instead
+in a pool of `callable_worker.py` processes started with the consumer's
+interpreter, over the JSON-lines worker protocol, with the code under test
+first on PYTHONPATH. Each worker first says whether the agent imported: an
+agent that cannot be imported is a configuration error (exit 2) naming the
+interpreter, not one identical failure per case.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from failgate.eval.agents import AgentError, AgentTimeout
+from failgate.eval.agents.interpreter import AgentPython
+from failgate.eval.agents.worker import WorkerPoolAgent, _Worker
+from failgate.findings import FailgateError
+
+WORKER_SCRIPT = Path(__file__).with_name("callable_worker.py")
+LOAD_TIMEOUT_S = 120.0  # importing a real agent (an SDK, a model client) can take a while
+
+
+class CallableProcessAgent(WorkerPoolAgent):
+    def __init__(self, ref: str, python: AgentPython, *, cwd: Path, size: int = 1, env: dict[str, str]) -> None:
+        self.ref = ref
+        self.python = python
+        super().__init__([python.executable, str(WORKER_SCRIPT), ref], cwd=cwd, size=size,
+                         env=python.env(env), name=ref)
+        self.interpreter = python.describe()
+
+    def _spawn(self) -> _Worker:
+        worker = super()._spawn()
+        try:
+            return self._handshake(worker)
+        except FailgateError:
+            with self.lock:
+                self.count -= 1
+            raise
+
+    def _handshake(self, worker: _Worker) -> _Worker:
+        try:
+            line = worker.read_line(time.monotonic() + LOAD_TIMEOUT_S)
+            hello = json.loads(line.decode("utf-8", "replace"))
+        except AgentTimeout:
+            worker.kill()
+            raise FailgateError(f"agent {self.ref!r} did not finish importing in {LOAD_TIMEOUT_S:g} s "
+                                f"in {self.python.describe()}", exit_code=2) from None
+        except (AgentError, ValueError) as exc:
+            worker.kill()
+            raise FailgateError(f"cannot start agent {self.ref!r} in {self.python.describe()}: {exc}",
+                                exit_code=2) from None
+        if isinstance(hello, dict) and "ready" in hello:
+            return worker
+        worker.kill()
+        reason = hello.get("load_error") if isinstance(hello, dict) else None
+        trace = hello.get("traceback") if isinstance(hello, dict) else None
+        raise FailgateError(
+            f"cannot load agent {self.ref!r} in {self.python.describe()}: {reason if reason else repr(hello)}\n"
+            f"  import path first: {', '.join(self.python.import_paths)}\n"
+            "  install the agent's dependencies into that interpreter, or set [tool.failgate] python = \"...\""
+            + (f"\n{trace.rstrip()}" if isinstance(trace, str) and trace else ""),
+            exit_code=2,
+        )

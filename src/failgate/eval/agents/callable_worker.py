@@ -1,0 +1,136 @@
+"""Run a `package.module:function` agent as a JSON-lines worker in another Python.
+
+    python callable_worker.py package.module:function
+
+failgate starts this file with the consumer's interpreter (see
+`failgate.eval.agents.interpreter`), where failgate itself is usually not
+installed: standard library only, Python >= 3.10, no import of failgate.
+
+Protocol: first one line `{"ready": "<python version>"}` once the agent
+imported, or `{"load_error": "...", "traceback": "..."}` and exit 2 when it did
+not. Then, per request line `{"id", "input", "attempt"}`, one answer line:
+`{"id", "response": {...}}`, or `{"id", "error": "KeyError: 'x'", "traceback":
+"..."}` when the agent raised. EOF on stdin ends the worker. The agent's own
+prints go to stderr, so they cannot corrupt the protocol.
+"""
+import importlib
+import json
+import os
+import sys
+
+
+def _drop_own_directory() -> None:
+    # `python path/to/callable_worker.py` puts this file's folder (failgate's
+    # package) first on sys.path, where it would shadow the consumer's
+    # top-level modules named like ours (`worker`, `recorded`, ...).
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here or p == ""]
+
+
+def _load(ref):
+    module_name, _, attr = ref.partition(":")
+    if not module_name or not attr:
+        raise ValueError(f'{ref!r} must look like "package.module:function"')
+    obj = importlib.import_module(module_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise TypeError(f"{ref!r} is not callable")
+    return obj
+
+
+def _plain(value):
+    """JSON for what agents commonly return besides dicts: dataclasses, pydantic models."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump()
+    raise TypeError(f"agent returned a {type(value).__name__} inside its response, which JSON cannot carry")
+
+
+def _agent_traceback(exc):
+    """The traceback of the agent's own frames: this file's and the import
+    machinery's frames are noise to the person fixing the agent."""
+    import traceback
+
+    machinery = (os.path.abspath(__file__), importlib.__file__)
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
+              if frame.filename not in machinery and not frame.filename.startswith("<frozen importlib")]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    return "".join(lines + traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc))
+
+
+class _Loop:
+    """One event loop for every async call, made on first use: a sync agent's
+    worker never imports asyncio (16 workers start faster on two cores)."""
+
+    def __init__(self):
+        self.loop = None
+
+    def run(self, awaitable):
+        if self.loop is None:
+            import asyncio
+
+            self.loop = asyncio.new_event_loop()
+        return self.loop.run_until_complete(awaitable)
+
+    def close(self):
+        if self.loop is not None:
+            self.loop.close()
+
+
+def _answer(func, loop, request):
+    result = func(request.get("input", {}))
+    if hasattr(result, "__await__"):
+        result = loop.run(result)
+    if isinstance(result, str):
+        result = {"output": result}
+    elif hasattr(result, "__dataclass_fields__") or hasattr(result, "model_dump"):
+        result = _plain(result)
+    if not isinstance(result, dict):
+        raise TypeError(f'response must be a mapping like {{"output": ...}}, got {type(result).__name__}: {result!r}'[:300])
+    return result
+
+
+def _write(stream, message):
+    stream.write(json.dumps(message, ensure_ascii=False, default=_plain) + "\n")
+    stream.flush()
+
+
+def main(argv):
+    if len(argv) != 1:
+        sys.stderr.write("usage: python callable_worker.py package.module:function\n")
+        return 2
+    _drop_own_directory()
+    protocol = sys.stdout
+    sys.stdout = sys.stderr  # the agent's prints must not land on the protocol stream
+    try:
+        func = _load(argv[0])
+    except BaseException as exc:  # the consumer's module may raise anything at import
+        _write(protocol, {"load_error": f"{type(exc).__name__}: {exc}", "traceback": _agent_traceback(exc),
+                          "sys_path": sys.path})
+        return 2
+    _write(protocol, {"ready": sys.version.split()[0], "executable": sys.executable})
+    loop = _Loop()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        case_id = request.get("id")
+        try:
+            response = _answer(func, loop, request)
+            text = json.dumps({"id": case_id, "response": response}, ensure_ascii=False, default=_plain)
+        except Exception as exc:
+            _write(protocol, {"id": case_id, "error": f"agent raised {type(exc).__name__}: {exc}",
+                              "traceback": _agent_traceback(exc)})
+            continue
+        protocol.write(text + "\n")
+        protocol.flush()
+    loop.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
