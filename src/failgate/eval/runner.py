@@ -19,7 +19,8 @@ from typing import Any, Callable, Mapping, Sequence
 from failgate.eval.agents import Agent, AgentError, AgentRequest
 from failgate.findings import Location
 from failgate.eval.judge import JudgeOptions, ResponseError, RuleResult, case_fingerprint, judge_case, judge_fingerprint
-from failgate.eval.judge import parse_response
+from failgate.eval.judge import parse_response, settings_fingerprint
+from failgate.eval.judge.llm import uses_llm
 from failgate.dataset.model import FAILURE_MODES_V1
 
 PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
@@ -100,6 +101,9 @@ class EvalResult:
     taxonomy: list[str]
     set_name: str = "failures"
     floor: float | None = None  # a set with a soft floor passes at pass rate >= floor
+    # llm_rubric verdicts this run: {"calls", "cached", "failed"}; None when no case asked the judge model.
+    judge_calls: dict[str, int] | None = None
+    judge_settings: str = ""  # judge.settings_fingerprint: what a gold-set grading is recorded under
 
     @property
     def gating(self) -> list[CaseResult]:
@@ -164,7 +168,8 @@ def repeat_policy(case: Mapping[str, Any], repeat: int | None) -> tuple[int, int
     return runs, runs
 
 
-def _attempt(item: EvalCase, agent: Agent, attempt: int, timeout_s: float | None, options: JudgeOptions) -> Attempt:
+def _attempt(item: EvalCase, agent: Agent, attempt: int, timeout_s: float | None, options: JudgeOptions,
+             fresh: bool = False) -> Attempt:
     try:
         payload = resolve_input(item.case, item.base_dir)
         reply = agent.call(AgentRequest(item.id, payload, attempt, timeout_s))
@@ -175,7 +180,7 @@ def _attempt(item: EvalCase, agent: Agent, attempt: int, timeout_s: float | None
         return Attempt(False, (), f"malformed response: {exc}", None)
     except Exception as exc:  # an adapter bug must fail one case, not the run
         return Attempt(False, (), f"{type(exc).__name__}: {exc}", None)
-    rules = tuple(judge_case(item.case, response, options))
+    rules = tuple(judge_case(item.case, response, options, fresh=fresh))
     return Attempt(all(r.passed for r in rules), rules, None, response.latency_ms)
 
 
@@ -254,16 +259,24 @@ def run_eval(
     start = time.perf_counter()
     plan: list[tuple[int, int]] = []  # (case index, attempt)
     required: dict[int, int] = {}
+    repeated: set[int] = set()  # cases run N > 1 times: their judge-model verdicts are not read from the cache
     for index, item in enumerate(cases):
         if item.skip_reason is None:
             runs, required[index] = repeat_policy(item.case, repeat)
             plan.extend((index, attempt) for attempt in range(runs))
+            if runs > 1:
+                repeated.add(index)
+    asks_judge_model = any(item.skip_reason is None and uses_llm(item.case.get("expected")) for item in cases)
+    if asks_judge_model:
+        from failgate.eval.judge.llm_transport import total_stats
+
+        stats_before = total_stats()
     outcomes: dict[int, dict[int, Attempt]] = {index: {} for index in required}
     total = len(plan)
 
     def run_one(task: tuple[int, int]) -> Attempt:
         index, attempt = task
-        return _attempt(cases[index], agent, attempt, timeout_s, options)
+        return _attempt(cases[index], agent, attempt, timeout_s, options, fresh=index in repeated)
 
     if jobs <= 1 or total <= 1:
         for done, task in enumerate(plan, 1):
@@ -293,8 +306,13 @@ def run_eval(
             attempts = [outcomes[index][a] for a in sorted(outcomes[index])]
             results.append(_summarise(item, attempts, required[index], options))
     ran = [item.case for item in cases if item.skip_reason is None]
+    judge_calls = None
+    if asks_judge_model:
+        stats_after = total_stats()
+        judge_calls = {k: getattr(stats_after, k) - getattr(stats_before, k) for k in ("calls", "cached", "failed")}
     return EvalResult(
         cases=results, judge=judge_fingerprint(ran, options), agent=getattr(agent, "name", type(agent).__name__),
         jobs=jobs, wall_s=time.perf_counter() - start,
         taxonomy=list(taxonomy) if taxonomy is not None else list(FAILURE_MODES_V1), set_name=set_name, floor=floor,
+        judge_calls=judge_calls, judge_settings=settings_fingerprint(options),
     )

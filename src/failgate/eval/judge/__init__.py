@@ -18,7 +18,8 @@ import hashlib
 import json
 from typing import Any, Callable, Iterable, Mapping
 
-from failgate.eval.judge import text, tools
+from failgate.eval.judge import llm, structured, text, tools
+from failgate.eval.judge.llm import LLMSettings
 from failgate.eval.judge.plugins import PluginJudge, Verdict, load_judge, run_judge
 from failgate.eval.judge.response import Response, ResponseError, ToolCall, parse_response
 from failgate.eval.judge.text import DEFAULT_REFUSAL_PATTERNS, RuleError
@@ -30,7 +31,7 @@ RULES_VERSION = 1
 __all__ = [
     "RULES_VERSION", "JudgeOptions", "RuleResult", "Response", "ResponseError", "ToolCall", "Verdict",
     "PluginJudge", "RuleError", "DEFAULT_REFUSAL_PATTERNS", "parse_response", "validate_rules", "judge_case",
-    "case_fingerprint", "judge_fingerprint",
+    "case_fingerprint", "judge_fingerprint", "settings_fingerprint", "LLMSettings",
 ]
 
 
@@ -40,12 +41,23 @@ class JudgeOptions:
 
     refusal_patterns: tuple[str, ...] = DEFAULT_REFUSAL_PATTERNS
     root: str | None = None  # put on sys.path before loading plugin judges
+    llm: LLMSettings = LLMSettings()  # [tool.failgate.judge.llm], for llm_rubric
+    cache_dir: str | None = None  # llm_rubric verdicts are cached here; None: no cache (--no-cache)
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any], root: str | None = None) -> "JudgeOptions":
+        from pathlib import Path
+
+        from failgate.config import CACHE_DIR
+
         patterns = tuple(section.get("refusal_patterns", DEFAULT_REFUSAL_PATTERNS))
         patterns += tuple(section.get("extra_refusal_patterns", ()))
-        return cls(patterns, root)
+        llm_section = section.get("llm", {})
+        settings = LLMSettings.from_config(llm_section if isinstance(llm_section, Mapping) else {})
+        return cls(patterns, root, settings, str(Path(root) / CACHE_DIR) if root else None)
+
+    def without_cache(self) -> "JudgeOptions":
+        return dataclasses.replace(self, cache_dir=None)
 
     def compiled_refusal(self) -> tuple[Any, ...]:
         return _compiled(self.refusal_patterns)
@@ -90,6 +102,8 @@ _PARSERS: dict[str, Callable[[Any, JudgeOptions], Any]] = {
     "max_latency_ms": lambda v, o: _parse_latency(v),
     "not_refused": lambda v, o: text.parse_refusal(v, o.compiled_refusal()),
     "judge": lambda v, o: _parse_plugin(v),
+    "llm_rubric": lambda v, o: llm.parse_rubric(v),
+    **{name: (lambda n: lambda v, o: structured.parse(n, v))(name) for name in structured.RULES},
 }
 RULE_NAMES = tuple(_PARSERS)
 
@@ -147,8 +161,32 @@ def validate_rules(expected: Any, options: JudgeOptions = JudgeOptions()) -> lis
     return problems
 
 
+def _check_llm(spec: llm.RubricSpec, case: Mapping[str, Any], response: Response, options: JudgeOptions,
+               fresh: bool) -> tuple[bool, str, str]:
+    rubric = spec.rubric if len(spec.rubric) <= 100 else spec.rubric[:97] + "..."
+    expected = f"the judge model finds the reply meets {rubric!r}"
+    settings = options.llm
+    if not settings.base_url or not settings.model:
+        return False, expected, "no judge model configured: set base_url and model in [tool.failgate.judge.llm]"
+    reply = llm.reply_text(spec, response)
+    if reply is None:
+        return False, expected, f"no reply to user turn {spec.turn} (the response has {len(response.turns)} turn(s))"
+    from failgate.eval.judge.llm_transport import JudgeCallError, session_for
+
+    body = llm.request_body(spec, case.get("input"), reply, settings)
+    try:
+        passed, reason = session_for(settings, options.cache_dir).verdict(body, fresh=fresh)
+    except JudgeCallError as exc:
+        return False, expected, f"judge call failed: {exc}"
+    return passed, expected, f"judge: {reason}"
+
+
 def _evaluate(name: str, spec: Any, case: Mapping[str, Any], response: Response,
-              options: JudgeOptions) -> tuple[bool, str, str]:
+              options: JudgeOptions, fresh: bool = False) -> tuple[bool, str, str]:
+    if name == "llm_rubric":
+        return _check_llm(spec, case, response, options, fresh)
+    if name in structured.RULES:
+        return structured.check(name, spec, response)
     if name in ("contains", "not_contains", "regex", "equals"):
         return text.check_text(name, spec, response)
     if name == "tool_called":
@@ -174,8 +212,12 @@ def _evaluate(name: str, spec: Any, case: Mapping[str, Any], response: Response,
     return verdict.passed, expected, verdict.reason or ("ok" if verdict.passed else "failed (no reason given)")
 
 
-def judge_case(case: Mapping[str, Any], response: Response, options: JudgeOptions = JudgeOptions()) -> list[RuleResult]:
+def judge_case(case: Mapping[str, Any], response: Response, options: JudgeOptions = JudgeOptions(), *,
+               fresh: bool = False) -> list[RuleResult]:
     """Apply every rule of `case["expected"]`; all must pass for the case to pass.
+
+    `fresh`: ask the judge model again instead of reading a cached verdict
+    (the runner sets it for `repeat: N`, whose attempts must be independent).
 
     A malformed `expected` yields one failed RuleResult named "expected" that
     says what is wrong (validate should have caught it at commit time).
@@ -186,7 +228,7 @@ def judge_case(case: Mapping[str, Any], response: Response, options: JudgeOption
         return [RuleResult(-1, "expected", False, "valid rules", str(exc))]
     results = []
     for index, (name, spec) in enumerate(parsed):
-        passed, expected, got = _evaluate(name, spec, case, response, options)
+        passed, expected, got = _evaluate(name, spec, case, response, options, fresh)
         results.append(RuleResult(index, name, bool(passed), expected, got))
     return results
 
@@ -212,16 +254,31 @@ def _digest(payload: Any) -> str:
 
 def case_fingerprint(case: Mapping[str, Any], options: JudgeOptions = JudgeOptions()) -> str:
     """What decides this case's outcome besides the agent: rule vocabulary
-    version, its `expected`, its repeat policy, plugin versions, refusal patterns."""
+    version, its `expected`, its repeat policy, plugin versions, refusal patterns,
+    and, only for a case that uses llm_rubric, the judge model's settings (model,
+    base URL host, prompt template version, rubric, temperature, seed)."""
     expected = case.get("expected")
-    return _digest({
+    payload = {
         "rules_version": RULES_VERSION,
         "expected": expected,
         "repeat": case.get("repeat"),
         "pass_if": case.get("pass_if"),
         "plugins": _plugin_versions(expected, options),
         "refusal_patterns": list(options.refusal_patterns),
-    })
+    }
+    judge_model = llm.fingerprint_part(expected, options.llm)
+    if judge_model is not None:
+        payload["llm"] = judge_model
+    return _digest(payload)
+
+
+def settings_fingerprint(options: JudgeOptions = JudgeOptions()) -> str:
+    """The judge itself, apart from any case: rule vocabulary version, refusal
+    patterns, judge model settings. A gold-set grading is recorded under it
+    (`failgate judge-check --record`), and the gate accepts a judge change only
+    when the gold set was graded under the new one."""
+    return _digest({"rules_version": RULES_VERSION, "refusal_patterns": list(options.refusal_patterns),
+                    "llm": options.llm.fingerprint()})
 
 
 def judge_fingerprint(cases: Iterable[Mapping[str, Any]], options: JudgeOptions = JudgeOptions()) -> str:
