@@ -260,7 +260,25 @@ def evaluate(settings: GateSettings) -> Any:
         range=Range(commit, merge_base, base_name, tuple(notes)), baseline=baseline,
         base_cases=base_dataset.cases, now_cases=now_cases, range_events=added, result=result,
         retired=retired, retired_result=retired_result, sets=sets, mode=mode,
+        gold=_gold_condition(repo, commit, root_rel, eval_config.section("judge"), added, result.judge_settings),
     )
+
+
+def _gold_condition(repo: Any, commit: str, root_rel: str, judge: dict[str, Any], events: list[Any],
+                    fingerprint: str) -> tuple[bool, str] | None:
+    """A repo with a gold set accepts a judge change only with a grading of
+    that gold file under the new judge (failgate.eval.judge.gold); None without one."""
+    import hashlib
+
+    from failgate.config.sections import DEFAULT_GOLD_FLOOR, DEFAULT_GOLD_PATH
+    from failgate.eval.judge.gold import gold_set_accepts
+
+    gold_rel = str(judge.get("gold", DEFAULT_GOLD_PATH))
+    data = repo.get_blob(commit, f"{root_rel}/{gold_rel}" if root_rel else gold_rel)
+    if data is None:
+        return None
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    return gold_set_accepts(events, fingerprint, float(judge.get("gold_floor", DEFAULT_GOLD_FLOOR)), digest)
 
 
 def execute(settings: GateSettings) -> int:

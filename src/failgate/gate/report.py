@@ -64,6 +64,8 @@ def render_text(decision: GateDecision, *, color: bool = False) -> str:
             why = (f"explained: {change.explained_by}" if change.explained_by else
                    "UNEXPLAINED: record why (a status_changed/remediated event) or restore the judge settings")
             lines.append(f"  {change.case_id}: {change.baseline[:19]} -> {change.now[:19]}; {why}")
+            if change.gold and not change.explained_by:
+                lines.append(f"    gold set: {change.gold}")
         lines.append("")
     for result in d.sets:
         mark = "PASS" if result.ok else "FAIL"
