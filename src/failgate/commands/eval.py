@@ -37,6 +37,7 @@ class EvalSettings:
     output: Path | None = None
     progress: bool | None = None  # None: on a terminal and not in CI
     record: bool = False  # append what changed to history.jsonl (failgate.eval.recording)
+    no_cache: bool = False  # ask the judge model again instead of reading cached llm_rubric verdicts
 
 
 def _progress_printer() -> Callable[[int, int], None]:
@@ -107,10 +108,13 @@ def execute(settings: EvalSettings) -> int:
         jobs=jobs,
     )
     progress = _progress_printer() if _want_progress(settings.progress) else None
+    options = JudgeOptions.from_config(config.section("judge"), str(config.root))
+    if settings.no_cache:
+        options = options.without_cache()
     try:
         result = run_eval(
             cases, agent, jobs=jobs, timeout_s=settings.timeout_s or config.timeout_s, repeat=settings.repeat,
-            options=JudgeOptions.from_config(config.section("judge"), str(config.root)),
+            options=options,
             taxonomy=selection.taxonomy, set_name=selection.set_name, floor=selection.floor, progress=progress,
         )
     finally:
@@ -158,6 +162,7 @@ def execute(settings: EvalSettings) -> int:
               help="Write the report to FILE (the text matrix still goes to stdout).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, not in CI).")
 @click.option("--record", is_flag=True, help="Append changed outcomes (and regressions) to history.jsonl.")
+@click.option("--no-cache", is_flag=True, help="Ask the judge model again instead of reading cached llm_rubric verdicts.")
 def command(**kwargs: object) -> int:
     """Run the cases against the agent, judge them, print the per-failure-mode matrix."""
     if kwargs.get("agent") and kwargs.get("agent_command"):

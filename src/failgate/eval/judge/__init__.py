@@ -42,7 +42,8 @@ class JudgeOptions:
     refusal_patterns: tuple[str, ...] = DEFAULT_REFUSAL_PATTERNS
     root: str | None = None  # put on sys.path before loading plugin judges
     llm: LLMSettings = LLMSettings()  # [tool.failgate.judge.llm], for llm_rubric
-    cache_dir: str | None = None  # llm_rubric verdicts are cached here; None: no cache (--no-cache)
+    cache_dir: str | None = None  # llm_rubric verdicts are cached here; None: no cache
+    read_cache: bool = True  # False (--no-cache): ask the judge model again, and store the fresh verdict
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any], root: str | None = None) -> "JudgeOptions":
@@ -57,7 +58,7 @@ class JudgeOptions:
         return cls(patterns, root, settings, str(Path(root) / CACHE_DIR) if root else None)
 
     def without_cache(self) -> "JudgeOptions":
-        return dataclasses.replace(self, cache_dir=None)
+        return dataclasses.replace(self, read_cache=False)
 
     def compiled_refusal(self) -> tuple[Any, ...]:
         return _compiled(self.refusal_patterns)
@@ -164,7 +165,7 @@ def validate_rules(expected: Any, options: JudgeOptions = JudgeOptions()) -> lis
 def _check_llm(spec: llm.RubricSpec, case: Mapping[str, Any], response: Response, options: JudgeOptions,
                fresh: bool) -> tuple[bool, str, str]:
     rubric = spec.rubric if len(spec.rubric) <= 100 else spec.rubric[:97] + "..."
-    expected = f"the judge model finds the reply meets {rubric!r}"
+    expected = f"a judge-model pass on the rubric {rubric!r}"
     settings = options.llm
     if not settings.base_url or not settings.model:
         return False, expected, "no judge model configured: set base_url and model in [tool.failgate.judge.llm]"
@@ -175,7 +176,7 @@ def _check_llm(spec: llm.RubricSpec, case: Mapping[str, Any], response: Response
 
     body = llm.request_body(spec, case.get("input"), reply, settings)
     try:
-        passed, reason = session_for(settings, options.cache_dir).verdict(body, fresh=fresh)
+        passed, reason = session_for(settings, options.cache_dir).verdict(body, fresh=fresh or not options.read_cache)
     except JudgeCallError as exc:
         return False, expected, f"judge call failed: {exc}"
     return passed, expected, f"judge: {reason}"
