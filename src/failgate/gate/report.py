@@ -107,7 +107,8 @@ def as_data(decision: GateDecision) -> dict[str, Any]:
         "flips": [{**_case(f.case), "retired": f.retired, "baseline_commit": f.baseline_commit,
                    "baseline_at": f.baseline_at, "range": d.range.text} for f in d.flips],
         "failures": [_case(c) for c in d.failures],
-        "judge_changes": [{"id": j.case_id, "baseline": j.baseline, "now": j.now, "explained_by": j.explained_by}
+        "judge_changes": [{"id": j.case_id, "baseline": j.baseline, "now": j.now, "explained_by": j.explained_by,
+                           **({"gold": j.gold} if j.gold else {})}
                           for j in d.judge_changes],
         "sets": [eval_data(s) for s in d.sets],
         "fragile": [{"id": f.case_id, "title": f.title, "regressed_count": f.regressed_count} for f in d.fragile],
