@@ -195,34 +195,50 @@ def _objects(text: str) -> list[Any]:
     return found
 
 
+def _as_verdict(value: Any) -> tuple[bool, str] | None:
+    if not isinstance(value, Mapping):
+        return None
+    passed = value.get("pass", value.get("passed"))
+    if not isinstance(passed, bool):
+        verdict = value.get("verdict")
+        passed = {"pass": True, "fail": False}.get(verdict.lower()) if isinstance(verdict, str) else None
+    if not isinstance(passed, bool):
+        return None
+    reason = value.get("reason", "")
+    reason = " ".join(str(reason).split()) if reason is not None else ""
+    return passed, reason[:300] or ("meets the rubric" if passed else "does not meet the rubric")
+
+
 def parse_verdict(content: Any) -> tuple[bool, str]:
     """(passed, one-line reason) from the judge model's message content.
 
     Accepted: the JSON object alone, inside a ``` fence, or embedded in prose
     (models add a sentence despite being asked not to); `pass` (or `passed`) a
     boolean, or `verdict` "pass"/"fail". Anything else raises NotAVerdict:
-    a judge that rambles must not be read as approval.
+    a judge that rambles must not be read as approval. Prose holding verdicts
+    that disagree is not a verdict either: the judge may be quoting a reply
+    that carries its own `{"pass": true}`.
     """
     if not isinstance(content, str) or not content.strip():
         raise NotAVerdict("the judge's answer is empty")
-    fenced = _FENCE_RE.findall(content)
-    candidates = [c.strip() for c in fenced] + [content.strip()]
-    for candidate in candidates:
-        objects = []
-        try:
-            objects = [json.loads(candidate)]
-        except json.JSONDecodeError:
-            objects = _objects(candidate)
-        for value in objects:
-            if not isinstance(value, Mapping):
-                continue
-            passed = value.get("pass", value.get("passed"))
-            if not isinstance(passed, bool):
-                verdict = value.get("verdict")
-                passed = {"pass": True, "fail": False}.get(verdict.lower()) if isinstance(verdict, str) else None
-            if isinstance(passed, bool):
-                reason = value.get("reason", "")
-                reason = " ".join(str(reason).split()) if reason is not None else ""
-                return passed, reason[:300] or ("meets the rubric" if passed else "does not meet the rubric")
+    try:
+        whole = _as_verdict(json.loads(content.strip()))
+    except json.JSONDecodeError:
+        whole = None
+    if whole is not None:
+        return whole
+    fenced = [c.strip() for c in _FENCE_RE.findall(content)]
+    for source in (fenced, [content]):
+        found = []
+        for candidate in source:
+            try:
+                objects = [json.loads(candidate)]
+            except json.JSONDecodeError:
+                objects = _objects(candidate)
+            found += [v for v in map(_as_verdict, objects) if v is not None]
+        if len({passed for passed, _ in found}) > 1:
+            raise NotAVerdict("the judge's answer holds verdicts that disagree; none is taken")
+        if found:
+            return found[-1]
     short = " ".join(content.split())
     raise NotAVerdict(f"the judge's answer is not a verdict ({{\"pass\": bool, \"reason\": ...}}): {short[:120]!r}")
