@@ -278,3 +278,20 @@ def test_prose_with_verdicts_that_disagree_is_not_a_verdict() -> None:
         parse_verdict(quoted)
     assert parse_verdict('{"pass": false, "reason": "plain"}') == (False, "plain")  # control
     assert parse_verdict('Two notes. {"pass": false} and {"verdict": "fail", "reason": "again"}') == (False, "again")
+
+
+def test_httpx_is_imported_only_when_a_case_asks_the_judge_model() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from failgate.eval.judge import JudgeOptions, judge_case, parse_response\n"
+        "from failgate.eval.runner import run_eval\n"
+        "case = {'id': 'AGTFAIL-0001', 'expected': [{'contains': 'x'}]}\n"
+        "assert judge_case(case, parse_response('x', 1.0))[0].passed\n"
+        "import failgate.commands.validate, failgate.checks.gold\n"
+        "print('httpx' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
