@@ -167,3 +167,23 @@ def test_a_grading_below_the_floor_does_not_explain_the_change(consumer: Path) -
     commit_all(consumer, "graded, below the floor")
     result = failgate(consumer, "gate")
     assert result.returncode == 1 and "agreement 0.750 is below the floor 0.9" in result.stdout
+
+
+def test_the_branch_cannot_lower_the_floor_it_is_graded_against(consumer: Path) -> None:
+    _change_judge_with_reasons(consumer)
+    toml = consumer / "failgate.toml"
+    toml.write_text(toml.read_text().replace("[judge]\n", "[judge]\ngold_floor = 0.5\n"))
+    gold = consumer / "evals" / "judge_gold.yaml"
+    gold.write_text(GOLD.replace("human: pass\n  - id: GOLD-0002", "human: fail\n  - id: GOLD-0002"))
+    assert failgate(consumer, "judge-check", "--record").returncode == 0  # 0.75 >= the branch's own 0.5
+    commit_all(consumer, "graded against a floor of my choosing")
+    result = failgate(consumer, "gate")
+    assert result.returncode == 1 and "agreement 0.750 is below the floor 0.9" in result.stdout
+
+
+def test_deleting_the_gold_set_does_not_lift_the_requirement(consumer: Path) -> None:
+    _change_judge_with_reasons(consumer)
+    (consumer / "evals" / "judge_gold.yaml").unlink()
+    commit_all(consumer, "no gold set, no grading needed?")
+    result = failgate(consumer, "gate")
+    assert result.returncode == 1 and "was removed in the range" in result.stdout
