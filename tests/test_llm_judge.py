@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from hypothesis import given, strategies as st
 
 from failgate.eval.agents import AgentReply, AgentRequest
 from failgate.eval.judge import JudgeOptions, LLMSettings, case_fingerprint, judge_case, parse_response
@@ -295,3 +296,26 @@ def test_httpx_is_imported_only_when_a_case_asks_the_judge_model() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+@given(st.text())
+def test_text_without_a_verdict_object_is_never_a_pass(text: str) -> None:
+    """Property: whatever a judge model rambles, only a JSON object with a boolean
+    `pass`/`passed` or a `verdict` string can come out as a pass."""
+    try:
+        passed, _ = parse_verdict(text)
+    except NotAVerdict:
+        return
+    assert passed is False or any(key in text for key in ('"pass"', '"passed"', '"verdict"'))
+
+
+@given(st.lists(st.tuples(st.sampled_from(["pass", "fail"]), st.sampled_from(["pass", "fail"])), min_size=1))
+def test_kappa_is_bounded_and_symmetric(pairs: list[tuple[str, str]]) -> None:
+    from failgate.eval.judge.gold import cohen_kappa
+
+    kappa = cohen_kappa(pairs)
+    flipped = cohen_kappa([(b, a) for a, b in pairs])
+    if kappa is None:
+        assert flipped is None
+    else:
+        assert -1.0 - 1e-9 <= kappa <= 1.0 + 1e-9 and flipped == pytest.approx(kappa)
