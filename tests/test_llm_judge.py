@@ -271,6 +271,11 @@ def test_max_concurrency_bounds_calls_in_flight(tmp_path: Path) -> None:
     with JudgeServer(counting) as server:
         run_eval(cases, agent, jobs=12, options=options(server, tmp_path, max_concurrency=3))
     assert 1 <= live["peak"] <= 3
+    # The judge model's concurrency is its own, not the agent's `jobs`.
+    live["peak"] = 0
+    with JudgeServer(counting) as server:
+        result = run_eval(cases, agent, jobs=1, options=options(server, tmp_path / "other", max_concurrency=6))
+    assert 3 < live["peak"] <= 6 and result.ok
 
 
 def test_prose_with_verdicts_that_disagree_is_not_a_verdict() -> None:

@@ -169,7 +169,7 @@ def repeat_policy(case: Mapping[str, Any], repeat: int | None) -> tuple[int, int
 
 
 def _attempt(item: EvalCase, agent: Agent, attempt: int, timeout_s: float | None, options: JudgeOptions,
-             fresh: bool = False) -> Attempt:
+             fresh: bool = False, deferred: list[tuple[int, Callable[[], RuleResult]]] | None = None) -> Attempt:
     try:
         payload = resolve_input(item.case, item.base_dir)
         reply = agent.call(AgentRequest(item.id, payload, attempt, timeout_s))
@@ -180,7 +180,7 @@ def _attempt(item: EvalCase, agent: Agent, attempt: int, timeout_s: float | None
         return Attempt(False, (), f"malformed response: {exc}", None)
     except Exception as exc:  # an adapter bug must fail one case, not the run
         return Attempt(False, (), f"{type(exc).__name__}: {exc}", None)
-    rules = tuple(judge_case(item.case, response, options, fresh=fresh))
+    rules = tuple(judge_case(item.case, response, options, fresh=fresh, deferred=deferred))
     return Attempt(all(r.passed for r in rules), rules, None, response.latency_ms)
 
 
@@ -222,6 +222,25 @@ def _skipped(item: EvalCase, options: JudgeOptions) -> CaseResult:
         source=item.source, outcome=SKIPPED, passes=0, runs=0, required=0, reasons=[item.skip_reason or ""],
         failed_rules=[], latency_ms=None, judge=case_fingerprint(case, options), location=item.location,
     )
+
+
+def _ask_judge_model(pending: Mapping[tuple[int, int], list[tuple[int, Callable[[], RuleResult]]]],
+                     outcomes: dict[int, dict[int, Attempt]], concurrency: int) -> None:
+    """Run the deferred llm_rubric rules and put their results in their attempts."""
+    tasks = [(key, position, ask) for key, items in pending.items() for position, ask in items]
+    if concurrency <= 1 or len(tasks) <= 1:
+        answers = [ask() for _, _, ask in tasks]
+    else:
+        import concurrent.futures
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(concurrency, len(tasks)),
+                                                   thread_name_prefix="failgate-judge") as pool:
+            answers = list(pool.map(lambda task: task[2](), tasks))
+    for ((index, attempt), position, _), answer in zip(tasks, answers):
+        before = outcomes[index][attempt]
+        rules = list(before.rules)
+        rules[position] = answer
+        outcomes[index][attempt] = Attempt(all(r.passed for r in rules), tuple(rules), before.error, before.latency_ms)
 
 
 def run_eval(
@@ -274,9 +293,17 @@ def run_eval(
     outcomes: dict[int, dict[int, Attempt]] = {index: {} for index in required}
     total = len(plan)
 
+    # llm_rubric verdicts are asked after the agent calls, max_concurrency at a time
+    # (a judge model's capacity is not the agent's `jobs`).
+    pending: dict[tuple[int, int], list[tuple[int, Callable[[], RuleResult]]]] = {}
+
     def run_one(task: tuple[int, int]) -> Attempt:
         index, attempt = task
-        return _attempt(cases[index], agent, attempt, timeout_s, options, fresh=index in repeated)
+        sink: list[tuple[int, Callable[[], RuleResult]]] | None = [] if asks_judge_model else None
+        result = _attempt(cases[index], agent, attempt, timeout_s, options, fresh=index in repeated, deferred=sink)
+        if sink:
+            pending[task] = sink
+        return result
 
     if jobs <= 1 or total <= 1:
         for done, task in enumerate(plan, 1):
@@ -298,6 +325,8 @@ def run_eval(
             # On Ctrl-C do not start what is still queued.
             pool.shutdown(wait=True, cancel_futures=True)
 
+    if pending:
+        _ask_judge_model(pending, outcomes, options.llm.max_concurrency)
     results = []
     for index, item in enumerate(cases):
         if item.skip_reason is not None:

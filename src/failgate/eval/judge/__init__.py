@@ -214,11 +214,16 @@ def _evaluate(name: str, spec: Any, case: Mapping[str, Any], response: Response,
 
 
 def judge_case(case: Mapping[str, Any], response: Response, options: JudgeOptions = JudgeOptions(), *,
-               fresh: bool = False) -> list[RuleResult]:
+               fresh: bool = False, deferred: list[tuple[int, Callable[[], RuleResult]]] | None = None,
+               ) -> list[RuleResult]:
     """Apply every rule of `case["expected"]`; all must pass for the case to pass.
 
     `fresh`: ask the judge model again instead of reading a cached verdict
     (the runner sets it for `repeat: N`, whose attempts must be independent).
+    `deferred`: when given, llm_rubric rules are not asked here: each gets a
+    failed placeholder and `(its position, a function returning its result)` is
+    appended, so the runner can ask the judge model with its own concurrency
+    (`max_concurrency`) once the agent calls (`jobs`) are done.
 
     A malformed `expected` yields one failed RuleResult named "expected" that
     says what is wrong (validate should have caught it at commit time).
@@ -229,6 +234,14 @@ def judge_case(case: Mapping[str, Any], response: Response, options: JudgeOption
         return [RuleResult(-1, "expected", False, "valid rules", str(exc))]
     results = []
     for index, (name, spec) in enumerate(parsed):
+        if name == "llm_rubric" and deferred is not None:
+            def later(index: int = index, spec: Any = spec) -> RuleResult:
+                passed, expected, got = _evaluate("llm_rubric", spec, case, response, options, fresh)
+                return RuleResult(index, "llm_rubric", bool(passed), expected, got)
+
+            deferred.append((len(results), later))
+            results.append(RuleResult(index, name, False, "a judge-model verdict", "not asked yet"))
+            continue
         passed, expected, got = _evaluate(name, spec, case, response, options, fresh)
         results.append(RuleResult(index, name, bool(passed), expected, got))
     return results
