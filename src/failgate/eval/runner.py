@@ -3,7 +3,9 @@
 
 Concurrency is threads: `jobs` cases (or repeats of a case) are in flight at
 once; each adapter enforces its own per-call timeout (see `failgate.eval.agents`),
-so a hung case fails at its deadline and the run goes on. Results come back
+so a hung case fails at its deadline and the run goes on. `llm_rubric` rules
+are asked of the judge model once the agent calls are done, `[judge.llm]
+max_concurrency` at a time (its capacity is not the agent's). Results come back
 in the order of the input, whatever `jobs` is, so reports are identical for
 `--jobs 1` and `--jobs 8`.
 """
