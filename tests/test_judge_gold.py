@@ -187,3 +187,10 @@ def test_deleting_the_gold_set_does_not_lift_the_requirement(consumer: Path) -> 
     commit_all(consumer, "no gold set, no grading needed?")
     result = failgate(consumer, "gate")
     assert result.returncode == 1 and "was removed in the range" in result.stdout
+
+
+def test_judge_check_without_a_gold_set_is_a_usage_error(git_repo: Path) -> None:
+    setup_consumer(git_repo)
+    result = failgate(git_repo, "judge-check")
+    assert result.returncode == 2 and "no gold set at evals/judge_gold.yaml" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
