@@ -114,3 +114,15 @@ def test_judge_llm_config_keys_are_checked(tmp_path: Path) -> None:
     assert any(m.startswith("2: judge.llm.base_url must be an http(s) URL") for m in messages), messages
     assert any(m.startswith("3: judge.llm.api_key_env must be the name of an environment variable") for m in messages)
     assert any(m.startswith("4: unknown key 'judge.llm.modle'") for m in messages)
+
+
+def test_validate_checks_an_embedded_json_schema_at_commit_time(tmp_path: Path) -> None:
+    from failgate.checks.validate import _rule_findings
+    from failgate.dataset.yamlstrict import load_yaml_text
+
+    text = ("cases:\n  - expected:\n      - json_schema: {type: objekt}\n"
+            "      - tool_args_schema: {name: t, schema: {type: object}}\n"
+            "      - tool_args_schema: {name: t}\n")
+    findings = _rule_findings(load_yaml_text(text, "c.yaml"), "cases", set())
+    assert [(f.code, f.location.line) for f in findings] == [("RULE", 3)]
+    assert "not a valid draft-07 schema" in findings[0].message

@@ -28,7 +28,7 @@ _READ_FILES = set(DATASET_FILES)
 _VERDICT_MODULES = (
     "checks/validate.py", "dataset/yamlstrict.py", "dataset/parse.py", "dataset/fastschema.py",
     "dataset/hashing.py", "intake/redact.py", "dataset/model.py", "dataset/schemas.py",
-    "checks/validate_cache.py",
+    "checks/validate_cache.py", "eval/judge/structured.py",  # embedded JSON Schemas of json_schema rules
 )
 _KEEP = 32  # clean results remembered per project
 
