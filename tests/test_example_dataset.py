@@ -196,16 +196,52 @@ EXPECTED_RED = {
 }
 
 
+def test_the_llm_judged_case_passes_and_the_ungrounded_bug_fails_it(
+        cases: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, demo_judge: Any, tmp_path: Path) -> None:
+    from failgate.eval.judge import JudgeOptions, LLMSettings, judge_case, parse_response
+    from failgate.examples.support_bot_judge import MODEL
+
+    (case,) = [c for c in cases if any("llm_rubric" in r for r in c["expected"])]
+    assert case["failure_mode"] == "hallucination"
+    options = JudgeOptions(llm=LLMSettings(base_url=demo_judge.base_url, model=MODEL), cache_dir=str(tmp_path))
+
+    def outcome() -> list[bool]:
+        return [r.passed for r in judge_case(case, parse_response(support_bot.run(case["input"]), 1.0), options)]
+
+    assert outcome() == [True, True]
+    monkeypatch.setenv(support_bot.BUG_ENV, "ungrounded")
+    assert outcome() == [True, False]
+
+
+def test_the_bundled_gold_set_is_valid() -> None:
+    from failgate.checks.gold import load_gold
+
+    path = DATASET.parent / "judge_gold.yaml"
+    assert load_gold(path.read_bytes(), str(path))[1] == []
+
+
 def test_every_bug_is_documented() -> None:
     assert set(support_bot.BUGS) == set(EXPECTED_RED)
 
 
+@pytest.fixture(scope="module")
+def demo_judge() -> Any:
+    """The example's llm_rubric case needs a judge model: the demo's scripted one."""
+    from failgate.examples import support_bot_judge
+
+    server = support_bot_judge.start()
+    yield server
+    server.stop()
+
+
 @pytest.mark.parametrize("bug", sorted(EXPECTED_RED))
-def test_each_bug_turns_exactly_one_mode_red(bug: str, tmp_path: Path) -> None:
+def test_each_bug_turns_exactly_one_mode_red(bug: str, tmp_path: Path, demo_judge: Any) -> None:
     """Through the real `failgate eval` on a copy of the example, as the demo runs it."""
+    from failgate.examples.support_bot_judge import config_lines
+
     root = tmp_path / "consumer"
     shutil.copytree(DATASET, root / "evals" / "failures")
-    (root / "failgate.toml").write_text('agent = "failgate.examples.support_bot:run"\n')
+    (root / "failgate.toml").write_text('agent = "failgate.examples.support_bot:run"\n' + config_lines(demo_judge.base_url))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     subprocess.run(["git", "init", "-q", str(root)], check=True, env=env)
 

@@ -33,6 +33,7 @@ COMMANDS = {
     "renumber": "renumber",
     "report": "report",
     "demo": "demo",
+    "judge-check": "judge_check",
 }
 
 

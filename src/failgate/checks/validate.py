@@ -121,6 +121,22 @@ def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+# Rules whose value holds a JSON Schema of the user's: cases.schema.json can
+# only say "an object", so the schema itself is checked here, at commit time.
+_SCHEMA_RULES = ("json_schema", "tool_args_schema")
+
+
+def _embedded_schema_findings(doc: YamlDocument, path: JsonPath, rule: dict[str, Any]) -> list[Finding]:
+    from failgate.eval.judge import validate_rules
+
+    (name, value), = rule.items()
+    embedded = value if name == "json_schema" else value.get("schema") if isinstance(value, dict) else None
+    if not isinstance(embedded, dict):
+        return []  # the wrong shape is the schema check's finding, not a second one
+    return [Finding("RULE", f"{_json_path(path)}: {message}", doc.locate(list(path)))
+            for _, message in validate_rules([rule])]
+
+
 def _rule_findings(doc: YamlDocument, entries_key: str, suppressed: set[JsonPath]) -> list[Finding]:
     """Unknown rule names get their own finding: the schema's message for a
     oneOf over ten rule shapes is unreadable."""
@@ -134,6 +150,8 @@ def _rule_findings(doc: YamlDocument, entries_key: str, suppressed: set[JsonPath
             if not isinstance(rule, dict) or len(rule) != 1:
                 continue
             (name,) = rule
+            if name in _SCHEMA_RULES:
+                findings.extend(_embedded_schema_findings(doc, (entries_key, index, "expected", rule_index), rule))
             if name in RULE_NAMES:
                 continue
             path = (entries_key, index, "expected", rule_index)

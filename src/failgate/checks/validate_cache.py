@@ -30,6 +30,7 @@ _VERDICT_MODULES = (
     "checks/validate.py", "dataset/yamlstrict.py", "dataset/jsonstrict.py", "dataset/parse.py", "dataset/fastschema.py",
     "dataset/hashing.py", "intake/redact.py", "dataset/model.py", "dataset/schemas.py",
     "checks/validate_cache.py", "confinement.py", "checks/patterns.py",
+    "eval/judge/structured.py",  # embedded JSON Schemas of json_schema rules
 )
 _KEEP = 32  # clean results remembered per project
 

@@ -38,6 +38,7 @@ class EvalSettings:
     progress: bool | None = None  # None: on a terminal and not in CI
     record: bool = False  # append what changed to history.jsonl (failgate.eval.recording)
     show: bool = False  # print the --case cases' whole responses and every rule's verdict
+    no_cache: bool = False  # ask the judge model again instead of reading cached llm_rubric verdicts
 
 
 def _progress_printer() -> Callable[[int, int], None]:
@@ -114,10 +115,13 @@ def execute(settings: EvalSettings) -> int:
         python=None if settings.recorded else for_config(config),
     )
     progress = _progress_printer() if _want_progress(settings.progress) else None
+    options = JudgeOptions.from_config(config.section("judge"), str(config.root))
+    if settings.no_cache:
+        options = options.without_cache()
     try:
         result = run_eval(
             cases, agent, jobs=jobs, timeout_s=settings.timeout_s or config.timeout_s, repeat=settings.repeat,
-            options=JudgeOptions.from_config(config.section("judge"), str(config.root)),
+            options=options,
             taxonomy=selection.taxonomy, set_name=selection.set_name, floor=selection.floor, progress=progress,
         )
     finally:
@@ -172,6 +176,7 @@ def execute(settings: EvalSettings) -> int:
 @click.option("--record", is_flag=True, help="Append changed outcomes (and regressions) to history.jsonl.")
 @click.option("--show", is_flag=True, help="With --case: print the agent's whole response (text, tool calls, turns, "
               "latency, other keys) next to each rule's verdict, or the agent's traceback.")
+@click.option("--no-cache", is_flag=True, help="Ask the judge model again instead of reading cached llm_rubric verdicts.")
 def command(**kwargs: object) -> int:
     """Run the cases against the agent, judge them, print the per-failure-mode matrix."""
     if kwargs.get("show") and not kwargs.get("case_ids"):

@@ -265,7 +265,51 @@ def evaluate(settings: GateSettings) -> Any:
         range=Range(commit, merge_base, base_name, tuple(notes)), baseline=baseline,
         base_cases=base_dataset.cases, now_cases=now_cases, range_events=added, result=result,
         retired=retired, retired_result=retired_result, sets=sets, mode=mode,
+        gold=_gold_condition(repo, commit, merge_base, root_rel, _judge_at_base(repo, config, merge_base),
+                             added, result.judge_settings),
     )
+
+
+def _judge_at_base(repo: Any, config: Any, merge_base: str) -> dict[str, Any]:
+    """[judge] as configured at the merge-base (a branch cannot lower gold_floor or
+    move the gold set for its own change); the current one when the file is new."""
+    from failgate.config import tomllib
+
+    current = config.section("judge")
+    try:
+        data = repo.get_blob(merge_base, repo.relpath(config.source)) if config.source is not None else None
+        raw = tomllib.loads(data.decode("utf-8")) if data is not None else None
+    except (FailgateError, ValueError, UnicodeDecodeError):
+        raw = None
+    if raw is None:
+        return current
+    if config.source.name == "pyproject.toml":
+        raw = raw.get("tool", {}).get("failgate", {})
+    judge = raw.get("judge", {}) if isinstance(raw, dict) else {}
+    return judge if isinstance(judge, dict) else {}
+
+
+def _gold_condition(repo: Any, commit: str, merge_base: str, root_rel: str, judge: dict[str, Any],
+                    events: list[Any], fingerprint: str) -> tuple[bool, str] | None:
+    """A repo with a gold set accepts a judge change only with a grading of
+    that gold file under the new judge (failgate.eval.judge.gold); None without
+    one. A gold set that existed at the base and is gone now grades nothing."""
+    import hashlib
+
+    from failgate.config.sections import DEFAULT_GOLD_FLOOR, DEFAULT_GOLD_PATH
+    from failgate.eval.judge.gold import gold_set_accepts
+
+    gold_rel = str(judge.get("gold", DEFAULT_GOLD_PATH))
+    path = f"{root_rel}/{gold_rel}" if root_rel else gold_rel
+    data = repo.get_blob(commit, path)
+    if data is None:
+        if repo.get_blob(merge_base, path) is None:
+            return None
+        return False, f"the gold set {gold_rel} was removed in the range, so nothing grades the new judge"
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    floor = judge.get("gold_floor", DEFAULT_GOLD_FLOOR)
+    floor = float(floor) if isinstance(floor, (int, float)) and not isinstance(floor, bool) else DEFAULT_GOLD_FLOOR
+    return gold_set_accepts(events, fingerprint, floor, digest)
 
 
 def execute(settings: GateSettings) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,6 +45,20 @@ def dataset_dirs_for(files: tuple[str, ...], configured: Path) -> list[Path]:
     return found
 
 
+def _gold_findings(config: Any, files: tuple[str, ...]) -> tuple[list[Any], tuple[str, ...]]:
+    """The gold set's findings (when it exists and is named or nothing is), and
+    the other files. The gold file lives beside the dataset, not inside it."""
+    from failgate.config.sections import DEFAULT_GOLD_PATH
+
+    gold = (config.root / config.section("judge").get("gold", DEFAULT_GOLD_PATH)).resolve()
+    rest = tuple(f for f in files if Path(f).resolve() != gold)
+    if (files and len(rest) == len(files)) or not gold.is_file():
+        return [], rest
+    from failgate.checks.gold import load_gold
+
+    return load_gold(gold.read_bytes(), _display(gold))[1], rest
+
+
 def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
     from failgate.checks.validate import validate_dataset
     from failgate.checks.patterns import backtracking_findings
@@ -56,8 +71,10 @@ def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
 
     config = load_config()
     cache = CleanCache(config.cache_dir) if use_cache and not os.environ.get("FAILGATE_NO_CACHE") else None
-    findings = []
-    for directory in dataset_dirs_for(files, config.dataset_dir):
+    findings, rest = _gold_findings(config, files)
+    # Only the gold file among FILES (pre-commit passes what changed): no dataset to validate.
+    directories = [] if files and not rest else dataset_dirs_for(rest, config.dataset_dir)
+    for directory in directories:
         if not directory.is_dir():
             raise FailgateError(
                 f"no dataset at {_display(directory)}: run `failgate init`, or set `dataset` in [tool.failgate]"

@@ -84,6 +84,47 @@ INTAKE_KEYS: dict[str, Callable[[Any], "str | None"]] = {
 }
 
 
+def _base_url(value: Any) -> str | None:
+    ok = isinstance(value, str) and re.match(r"^https?://[^/\s]+", value) is not None
+    return None if ok else 'an http(s) URL like "http://127.0.0.1:8000/v1" (the part before /chat/completions)'
+
+
+def _env_name(value: Any) -> str | None:
+    # The *name* of the variable: a key pasted here would be committed to git.
+    ok = isinstance(value, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value) is not None
+    return None if ok else "the name of an environment variable (e.g. \"OPENAI_API_KEY\"), never the key itself"
+
+
+def _non_negative(value: Any) -> str | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    return None if ok else "a number >= 0"
+
+
+def _count(value: Any) -> str | None:
+    return None if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else "an integer >= 0"
+
+
+def _seed(value: Any) -> str | None:
+    return None if isinstance(value, int) and not isinstance(value, bool) else "an integer"
+
+
+# [tool.failgate.judge.llm]: the judge model behind the llm_rubric rule
+# (an OpenAI-compatible chat-completions endpoint).
+LLM_JUDGE_KEYS: dict[str, Checker] = {
+    "base_url": _base_url,
+    "model": string,
+    "api_key_env": _env_name,
+    "temperature": _non_negative,
+    "seed": _seed,
+    "max_tokens": positive_int,
+    "timeout_s": positive_number,
+    "max_concurrency": positive_int,
+    "retries": _count,
+}
+DEFAULT_GOLD_PATH = "evals/judge_gold.yaml"
+DEFAULT_GOLD_FLOOR = 0.9
+
+
 SET_TABLE = Table({"path": string, "floor": fraction}, required=("path",))
 
 SECTIONS: dict[str, Table] = {
@@ -91,7 +132,12 @@ SECTIONS: dict[str, Table] = {
     # blocking (default) or advisory: reports, exits 0 and says so, for the first weeks of adoption.
     "gate": Table({"mode": one_of("blocking", "advisory")}),
     "intake": Table(INTAKE_KEYS),
-    "judge": Table({"refusal_patterns": regex_list, "extra_refusal_patterns": regex_list}),
+    "judge": Table({
+        "refusal_patterns": regex_list, "extra_refusal_patterns": regex_list,
+        "llm": Table(LLM_JUDGE_KEYS),
+        # The gold set (judge-check) and the agreement it must reach for a judge change to be accepted.
+        "gold": string, "gold_floor": fraction,
+    }),
 }
 
 SCHEMA: dict[str, Checker] = {

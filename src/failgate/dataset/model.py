@@ -43,6 +43,7 @@ EVENT_TYPES = (
     "recurrence",
     "removed",
     "taxonomy_changed",
+    "judge_graded",
 )
 OUTCOMES = ("pass", "fail")
 RULE_NAMES = (
@@ -56,6 +57,13 @@ RULE_NAMES = (
     "max_latency_ms",
     "not_refused",
     "judge",
+    "llm_rubric",
+    "retrieved_contains",
+    "retrieved_not_contains",
+    "json_schema",
+    "tool_args_schema",
+    "max_tokens",
+    "max_cost_usd",
 )
 
 # \A...\Z, not ^...$: Python's `$` also matches before a final newline, and

@@ -27,6 +27,7 @@ SCHEMA_FILES = {
     "history-event": "history-event.schema.json",
     "watchlist": "watchlist.schema.json",
     "aggregate-cases": "aggregate-cases.schema.json",
+    "judge-gold": "judge-gold.schema.json",
 }
 
 

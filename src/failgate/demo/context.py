@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import click
 
@@ -51,6 +51,17 @@ class DemoContext:
         self.failgate_cmd = [sys.executable, "-m", "failgate"]
         bindir = str(Path(sys.executable).parent)
         self.env["PATH"] = bindir + os.pathsep + self.env.get("PATH", "")
+        self._judge: Any = None
+
+    def judge_base_url(self) -> str:
+        """The demo's judge model: a scripted chat-completions endpoint on
+        127.0.0.1, started once, living as long as the demo (a thread here, so
+        the `failgate` subprocesses reach it)."""
+        if self._judge is None:
+            from failgate.examples import support_bot_judge
+
+            self._judge = support_bot_judge.start()
+        return str(self._judge.base_url)
 
     # -- narration -------------------------------------------------------
     def say(self, text: str) -> None:
@@ -111,4 +122,7 @@ class DemoContext:
             raise DemoFailure(f"expected {needle!r} in the output of the last command")
 
     def cleanup(self) -> None:
+        if self._judge is not None:
+            self._judge.stop()
+            self._judge = None
         shutil.rmtree(self.root, ignore_errors=True)

@@ -40,7 +40,9 @@ def run(ctx: DemoContext) -> None:
     cases_path = ctx.repo / DATASET / "cases.yaml"
     original = cases_path.read_text()
     doc = load_yaml_text(original, f"{DATASET}/cases.yaml")
-    ids = [c["id"] for c in doc.data.get("cases") or [] if isinstance(c, dict) and isinstance(c.get("id"), str)]
+    # The llm_rubric case stays: the judge-model step later runs it.
+    ids = [c["id"] for c in doc.data.get("cases") or [] if isinstance(c, dict) and isinstance(c.get("id"), str)
+           and not any(isinstance(r, dict) and "llm_rubric" in r for r in c.get("expected") or [])]
     if not ids:
         raise DemoFailure("the demo dataset has no case left to remove")
     victim = ids[-1]

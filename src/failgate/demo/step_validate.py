@@ -36,8 +36,12 @@ def setup_repo(ctx: DemoContext) -> None:
     ctx.repo.mkdir(parents=True)
     ctx.git("init", "-q", "-b", "main")
     (ctx.repo / "README.md").write_text("# shop-agent\n\nThe support bot and its failure dataset.\n")
+    from failgate.examples.support_bot_judge import config_lines
+
+    # The example's llm_rubric case needs a judge model: the demo's scripted one.
     (ctx.repo / "failgate.toml").write_text(
         f'dataset = "{DATASET}"\nagent = "failgate.examples.support_bot:run"\nbase_branch = "main"\n'
+        + config_lines(ctx.judge_base_url())
     )
     hooks = LOCAL_HOOKS.format(failgate=" ".join(ctx.failgate_cmd))
     (ctx.repo / ".pre-commit-config.yaml").write_text(hooks)

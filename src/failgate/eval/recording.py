@@ -158,3 +158,18 @@ def record(config: Any, result: Any) -> RecordSummary:
     head = repo.head_commit()
     stamp = Stamp(commit=head, dirty=dirty or head is None, actor=actor(repo))
     return record_results(directory, result.cases, stamp)
+
+
+def append_events(dataset_dir: Path, events: Sequence[dict[str, Any]]) -> None:
+    """Append events that belong to no case result (a gold-set grading) to
+    history.jsonl, under the dataset lock, atomically."""
+    from failgate.atomic import Transaction, locked
+
+    history_path = dataset_dir / HISTORY_FILE
+    with locked(dataset_dir):
+        text = history_path.read_text("utf-8") if history_path.is_file() else ""
+        if text and not text.endswith("\n"):
+            text += "\n"
+        transaction = Transaction()
+        transaction.write(history_path, text + "".join(event_line(e) for e in events))
+        transaction.commit()

@@ -3,7 +3,9 @@
 
 Concurrency is threads: `jobs` cases (or repeats of a case) are in flight at
 once; each adapter enforces its own per-call timeout (see `failgate.eval.agents`),
-so a hung case fails at its deadline and the run goes on. Results come back
+so a hung case fails at its deadline and the run goes on. `llm_rubric` rules
+are asked of the judge model once the agent calls are done, `[judge.llm]
+max_concurrency` at a time (its capacity is not the agent's). Results come back
 in the order of the input, whatever `jobs` is, so reports are identical for
 `--jobs 1` and `--jobs 8`.
 """
@@ -19,7 +21,8 @@ from typing import Any, Callable, Mapping, Sequence
 from failgate.eval.agents import Agent, AgentError, AgentRequest
 from failgate.findings import Location
 from failgate.eval.judge import JudgeOptions, ResponseError, RuleResult, case_fingerprint, judge_case, judge_fingerprint
-from failgate.eval.judge import parse_response
+from failgate.eval.judge import parse_response, settings_fingerprint
+from failgate.eval.judge.llm import uses_llm
 from failgate.dataset.model import FAILURE_MODES_V1
 
 PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
@@ -104,6 +107,9 @@ class EvalResult:
     set_name: str = "failures"
     floor: float | None = None  # a set with a soft floor passes at pass rate >= floor
     interpreter: str | None = None  # the Python the agent ran in, and how it was chosen
+    # llm_rubric verdicts this run: {"calls", "cached", "failed"}; None when no case asked the judge model.
+    judge_calls: dict[str, int] | None = None
+    judge_settings: str = ""  # judge.settings_fingerprint: what a gold-set grading is recorded under
 
     @property
     def gating(self) -> list[CaseResult]:
@@ -182,7 +188,8 @@ def repeat_policy(case: Mapping[str, Any], repeat: int | None) -> tuple[int, int
     return runs, runs
 
 
-def _attempt(item: EvalCase, agent: Agent, attempt: int, timeout_s: float | None, options: JudgeOptions) -> Attempt:
+def _attempt(item: EvalCase, agent: Agent, attempt: int, timeout_s: float | None, options: JudgeOptions,
+             fresh: bool = False, deferred: list[tuple[int, Callable[[], RuleResult]]] | None = None) -> Attempt:
     try:
         payload = resolve_input(item.case, item.base_dir)
         reply = agent.call(AgentRequest(item.id, payload, attempt, timeout_s))
@@ -193,7 +200,7 @@ def _attempt(item: EvalCase, agent: Agent, attempt: int, timeout_s: float | None
         return Attempt(False, (), f"malformed response: {exc}", None, raw=reply.raw)
     except Exception as exc:  # an adapter bug must fail one case, not the run
         return Attempt(False, (), f"{type(exc).__name__}: {exc}", None)
-    rules = tuple(judge_case(item.case, response, options))
+    rules = tuple(judge_case(item.case, response, options, fresh=fresh, deferred=deferred))
     return Attempt(all(r.passed for r in rules), rules, None, response.latency_ms, response=response)
 
 
@@ -237,6 +244,25 @@ def _skipped(item: EvalCase, options: JudgeOptions) -> CaseResult:
     )
 
 
+def _ask_judge_model(pending: Mapping[tuple[int, int], list[tuple[int, Callable[[], RuleResult]]]],
+                     outcomes: dict[int, dict[int, Attempt]], concurrency: int) -> None:
+    """Run the deferred llm_rubric rules and put their results in their attempts."""
+    tasks = [(key, position, ask) for key, items in pending.items() for position, ask in items]
+    if concurrency <= 1 or len(tasks) <= 1:
+        answers = [ask() for _, _, ask in tasks]
+    else:
+        import concurrent.futures
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(concurrency, len(tasks)),
+                                                   thread_name_prefix="failgate-judge") as pool:
+            answers = list(pool.map(lambda task: task[2](), tasks))
+    for ((index, attempt), position, _), answer in zip(tasks, answers):
+        before = outcomes[index][attempt]
+        rules = list(before.rules)
+        rules[position] = answer
+        outcomes[index][attempt] = dataclasses.replace(before, passed=all(r.passed for r in rules), rules=tuple(rules))
+
+
 def run_eval(
     cases: Sequence[EvalCase],
     agent: Agent,
@@ -272,16 +298,32 @@ def run_eval(
     start = time.perf_counter()
     plan: list[tuple[int, int]] = []  # (case index, attempt)
     required: dict[int, int] = {}
+    repeated: set[int] = set()  # cases run N > 1 times: their judge-model verdicts are not read from the cache
     for index, item in enumerate(cases):
         if item.skip_reason is None:
             runs, required[index] = repeat_policy(item.case, repeat)
             plan.extend((index, attempt) for attempt in range(runs))
+            if runs > 1:
+                repeated.add(index)
+    asks_judge_model = any(item.skip_reason is None and uses_llm(item.case.get("expected")) for item in cases)
+    if asks_judge_model:
+        from failgate.eval.judge.llm_transport import total_stats
+
+        stats_before = total_stats()
     outcomes: dict[int, dict[int, Attempt]] = {index: {} for index in required}
     total = len(plan)
 
+    # llm_rubric verdicts are asked after the agent calls, max_concurrency at a time
+    # (a judge model's capacity is not the agent's `jobs`).
+    pending: dict[tuple[int, int], list[tuple[int, Callable[[], RuleResult]]]] = {}
+
     def run_one(task: tuple[int, int]) -> Attempt:
         index, attempt = task
-        return _attempt(cases[index], agent, attempt, timeout_s, options)
+        sink: list[tuple[int, Callable[[], RuleResult]]] | None = [] if asks_judge_model else None
+        result = _attempt(cases[index], agent, attempt, timeout_s, options, fresh=index in repeated, deferred=sink)
+        if sink:
+            pending[task] = sink
+        return result
 
     if jobs <= 1 or total <= 1:
         for done, task in enumerate(plan, 1):
@@ -303,6 +345,8 @@ def run_eval(
             # On Ctrl-C do not start what is still queued.
             pool.shutdown(wait=True, cancel_futures=True)
 
+    if pending:
+        _ask_judge_model(pending, outcomes, options.llm.max_concurrency)
     results = []
     for index, item in enumerate(cases):
         if item.skip_reason is not None:
@@ -311,9 +355,14 @@ def run_eval(
             attempts = [outcomes[index][a] for a in sorted(outcomes[index])]
             results.append(_summarise(item, attempts, required[index], options))
     ran = [item.case for item in cases if item.skip_reason is None]
+    judge_calls = None
+    if asks_judge_model:
+        stats_after = total_stats()
+        judge_calls = {k: getattr(stats_after, k) - getattr(stats_before, k) for k in ("calls", "cached", "failed")}
     return EvalResult(
         cases=results, judge=judge_fingerprint(ran, options), agent=getattr(agent, "name", type(agent).__name__),
         jobs=jobs, wall_s=time.perf_counter() - start,
         taxonomy=list(taxonomy) if taxonomy is not None else list(FAILURE_MODES_V1), set_name=set_name, floor=floor,
         interpreter=getattr(agent, "interpreter", None),
+        judge_calls=judge_calls, judge_settings=settings_fingerprint(options),
     )

@@ -70,6 +70,7 @@ class JudgeChange:
     baseline: str
     now: str
     explained_by: str | None  # None: unexplained, blocks
+    gold: str | None = None  # what the gold-set grading says about the new judge (when the repo has a gold set)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,6 +174,10 @@ def _explanation(case_id: str, base: Mapping[str, Any] | None, now: Mapping[str,
     return None
 
 
+def _redefined(base: Mapping[str, Any] | None, now: Mapping[str, Any] | None) -> bool:
+    return base is not None and now is not None and any(base.get(k) != now.get(k) for k in _JUDGED_KEYS)
+
+
 def _severity_key(case: CaseResult) -> tuple[int, str]:
     rank = SEVERITIES.index(case.severity) if case.severity in SEVERITIES else len(SEVERITIES)
     return rank, case.case_id
@@ -190,7 +195,14 @@ def decide(
     retired_result: EvalResult | None = None,
     sets: Sequence[EvalResult] = (),
     mode: str = BLOCKING,
+    gold: tuple[bool, str] | None = None,
 ) -> GateDecision:
+    """`gold`: `judge.gold.gold_set_accepts(...)` for the judge the eval ran
+    with, or None when the repo keeps no gold set. With a gold set, a judge
+    change (same case definition, new fingerprint) is explained only when the
+    gold set was graded under the new judge and met the floor, in addition to
+    the recorded reason; a redefined case needs no grading (its rules changed,
+    not the judge)."""
     base_by_id = {c.get("id"): c for c in base_cases}
     now_by_id = {c.get("id"): c for c in now_cases}
     how = {r.case_id: r.how for r in retired}
@@ -221,8 +233,13 @@ def decide(
         entry = baseline.get(case.case_id)
         if entry is None or entry.last_judge is None or entry.last_judge == case.judge:
             continue
-        why = _explanation(case.case_id, base_by_id.get(case.case_id), definition, range_events)
-        changes.append(JudgeChange(case.case_id, entry.last_judge, case.judge, why))
+        base_definition = base_by_id.get(case.case_id)
+        why = _explanation(case.case_id, base_definition, definition, range_events)
+        note = None
+        if gold is not None and not _redefined(base_definition, definition):
+            accepted, note = gold
+            why = f"{why}; {note}" if why is not None and accepted else None
+        changes.append(JudgeChange(case.case_id, entry.last_judge, case.judge, why, note))
 
     fragile = [
         Fragile(str(c["id"]), str(c.get("title", "")), int(c["regressed_count"]))

@@ -64,6 +64,8 @@ def render_text(decision: GateDecision, *, color: bool = False) -> str:
             why = (f"explained: {change.explained_by}" if change.explained_by else
                    "UNEXPLAINED: record why (a status_changed/remediated event) or restore the judge settings")
             lines.append(f"  {change.case_id}: {change.baseline[:19]} -> {change.now[:19]}; {why}")
+            if change.gold and not change.explained_by:
+                lines.append(f"    gold set: {change.gold}")
         lines.append("")
     for result in d.sets:
         mark = "PASS" if result.ok else "FAIL"
@@ -105,7 +107,8 @@ def as_data(decision: GateDecision) -> dict[str, Any]:
         "flips": [{**_case(f.case), "retired": f.retired, "baseline_commit": f.baseline_commit,
                    "baseline_at": f.baseline_at, "range": d.range.text} for f in d.flips],
         "failures": [_case(c) for c in d.failures],
-        "judge_changes": [{"id": j.case_id, "baseline": j.baseline, "now": j.now, "explained_by": j.explained_by}
+        "judge_changes": [{"id": j.case_id, "baseline": j.baseline, "now": j.now, "explained_by": j.explained_by,
+                           **({"gold": j.gold} if j.gold else {})}
                           for j in d.judge_changes],
         "sets": [eval_data(s) for s in d.sets],
         "fragile": [{"id": f.case_id, "title": f.title, "regressed_count": f.regressed_count} for f in d.fragile],

@@ -19,7 +19,8 @@ import json
 import time
 from typing import Any, Callable, Iterable, Mapping
 
-from failgate.eval.judge import text, tools
+from failgate.eval.judge import llm, structured, text, tools
+from failgate.eval.judge.llm import LLMSettings
 from failgate.eval.judge.plugins import PluginJudge, Verdict, load_judge, run_judge
 from failgate.eval.judge.response import Response, ResponseError, ToolCall, parse_response
 from failgate.eval.judge.text import DEFAULT_REFUSAL_PATTERNS, RuleError
@@ -33,7 +34,7 @@ RULES_VERSION = 1
 __all__ = [
     "RULES_VERSION", "JudgeOptions", "RuleResult", "Response", "ResponseError", "ToolCall", "Verdict",
     "PluginJudge", "RuleError", "DEFAULT_REFUSAL_PATTERNS", "parse_response", "validate_rules", "judge_case",
-    "case_fingerprint", "judge_fingerprint",
+    "case_fingerprint", "judge_fingerprint", "settings_fingerprint", "LLMSettings",
 ]
 
 
@@ -43,12 +44,24 @@ class JudgeOptions:
 
     refusal_patterns: tuple[str, ...] = DEFAULT_REFUSAL_PATTERNS
     root: str | None = None  # put on sys.path before loading plugin judges
+    llm: LLMSettings = LLMSettings()  # [tool.failgate.judge.llm], for llm_rubric
+    cache_dir: str | None = None  # llm_rubric verdicts are cached here; None: no cache
+    read_cache: bool = True  # False (--no-cache): ask the judge model again, and store the fresh verdict
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any], root: str | None = None) -> "JudgeOptions":
+        from pathlib import Path
+
+        from failgate.config import CACHE_DIR
+
         patterns = tuple(section.get("refusal_patterns", DEFAULT_REFUSAL_PATTERNS))
         patterns += tuple(section.get("extra_refusal_patterns", ()))
-        return cls(patterns, root)
+        llm_section = section.get("llm", {})
+        settings = LLMSettings.from_config(llm_section if isinstance(llm_section, Mapping) else {})
+        return cls(patterns, root, settings, str(Path(root) / CACHE_DIR) if root else None)
+
+    def without_cache(self) -> "JudgeOptions":
+        return dataclasses.replace(self, read_cache=False)
 
     def compiled_refusal(self) -> tuple[Any, ...]:
         return _compiled(self.refusal_patterns)
@@ -93,6 +106,8 @@ _PARSERS: dict[str, Callable[[Any, JudgeOptions], Any]] = {
     "max_latency_ms": lambda v, o: _parse_latency(v),
     "not_refused": lambda v, o: text.parse_refusal(v, o.compiled_refusal()),
     "judge": lambda v, o: _parse_plugin(v),
+    "llm_rubric": lambda v, o: llm.parse_rubric(v),
+    **{name: (lambda n: lambda v, o: structured.parse(n, v))(name) for name in structured.RULES},
 }
 RULE_NAMES = tuple(_PARSERS)
 
@@ -150,8 +165,32 @@ def validate_rules(expected: Any, options: JudgeOptions = JudgeOptions()) -> lis
     return problems
 
 
+def _check_llm(spec: llm.RubricSpec, case: Mapping[str, Any], response: Response, options: JudgeOptions,
+               fresh: bool) -> tuple[bool, str, str]:
+    rubric = spec.rubric if len(spec.rubric) <= 100 else spec.rubric[:97] + "..."
+    expected = f"a judge-model pass on the rubric {rubric!r}"
+    settings = options.llm
+    if not settings.base_url or not settings.model:
+        return False, expected, "no judge model configured: set base_url and model in [tool.failgate.judge.llm]"
+    reply = llm.reply_text(spec, response)
+    if reply is None:
+        return False, expected, f"no reply to user turn {spec.turn} (the response has {len(response.turns)} turn(s))"
+    from failgate.eval.judge.llm_transport import JudgeCallError, session_for
+
+    body = llm.request_body(spec, case.get("input"), reply, settings)
+    try:
+        passed, reason = session_for(settings, options.cache_dir).verdict(body, fresh=fresh or not options.read_cache)
+    except JudgeCallError as exc:
+        return False, expected, f"judge call failed: {exc}"
+    return passed, expected, f"judge: {reason}"
+
+
 def _evaluate(name: str, spec: Any, case: Mapping[str, Any], response: Response,
-              options: JudgeOptions) -> tuple[bool, str, str]:
+              options: JudgeOptions, fresh: bool = False) -> tuple[bool, str, str]:
+    if name == "llm_rubric":
+        return _check_llm(spec, case, response, options, fresh)
+    if name in structured.RULES:
+        return structured.check(name, spec, response)
     if name in ("contains", "not_contains", "regex", "equals"):
         return text.check_text(name, spec, response)
     if name == "tool_called":
@@ -177,8 +216,17 @@ def _evaluate(name: str, spec: Any, case: Mapping[str, Any], response: Response,
     return verdict.passed, expected, verdict.reason or ("ok" if verdict.passed else "failed (no reason given)")
 
 
-def judge_case(case: Mapping[str, Any], response: Response, options: JudgeOptions = JudgeOptions()) -> list[RuleResult]:
+def judge_case(case: Mapping[str, Any], response: Response, options: JudgeOptions = JudgeOptions(), *,
+               fresh: bool = False, deferred: list[tuple[int, Callable[[], RuleResult]]] | None = None,
+               ) -> list[RuleResult]:
     """Apply every rule of `case["expected"]`; all must pass for the case to pass.
+
+    `fresh`: ask the judge model again instead of reading a cached verdict
+    (the runner sets it for `repeat: N`, whose attempts must be independent).
+    `deferred`: when given, llm_rubric rules are not asked here: each gets a
+    failed placeholder and `(its position, a function returning its result)` is
+    appended, so the runner can ask the judge model with its own concurrency
+    (`max_concurrency`) once the agent calls (`jobs`) are done.
 
     A malformed `expected` yields one failed RuleResult named "expected" that
     says what is wrong (validate should have caught it at commit time).
@@ -194,12 +242,20 @@ def judge_case(case: Mapping[str, Any], response: Response, options: JudgeOption
     text.set_deadline(deadline)
     try:
         for index, (name, spec) in enumerate(parsed):
+            if name == "llm_rubric" and deferred is not None:
+                def later(index: int = index, spec: Any = spec) -> RuleResult:
+                    passed, expected, got = _evaluate("llm_rubric", spec, case, response, options, fresh)
+                    return RuleResult(index, "llm_rubric", bool(passed), expected, got)
+
+                deferred.append((len(results), later))
+                results.append(RuleResult(index, name, False, "a judge-model verdict", "not asked yet"))
+                continue
             if time.monotonic() >= deadline:
                 results.append(RuleResult(index, name, False, "the rule to be judged",
                                           f"timed out: the case's judge budget of {CASE_BUDGET_S:g} s was spent "
                                           "by the rules before this one"))
                 continue
-            passed, expected, got = _evaluate(name, spec, case, response, options)
+            passed, expected, got = _evaluate(name, spec, case, response, options, fresh)
             results.append(RuleResult(index, name, bool(passed), expected, got))
     finally:
         text.set_deadline(None)
@@ -229,21 +285,35 @@ def case_fingerprint(case: Mapping[str, Any], options: JudgeOptions = JudgeOptio
     """What decides this case's outcome besides the agent: rule vocabulary
     version, its `expected`, its repeat policy, plugin versions, and the judge
     settings its own rules read: refusal patterns only for a case with a
-    `not_refused` rule. Other cases hash the default patterns, whatever is
+    `not_refused` rule (other cases hash the default patterns, whatever is
     configured, so that adding `extra_refusal_patterns` changes no other case's
-    fingerprint and fingerprints recorded before this rule stay valid."""
+    fingerprint), and the judge model's settings (model, base URL host, prompt
+    template version, rubric, temperature, seed) only for a case that uses llm_rubric."""
     expected = case.get("expected")
     reads_refusal = isinstance(expected, list) and any(
         isinstance(rule, Mapping) and "not_refused" in rule for rule in expected)
     patterns = options.refusal_patterns if reads_refusal else DEFAULT_REFUSAL_PATTERNS
-    return _digest({
+    payload = {
         "rules_version": RULES_VERSION,
         "expected": expected,
         "repeat": case.get("repeat"),
         "pass_if": case.get("pass_if"),
         "plugins": _plugin_versions(expected, options),
         "refusal_patterns": list(patterns),
-    })
+    }
+    judge_model = llm.fingerprint_part(expected, options.llm)
+    if judge_model is not None:
+        payload["llm"] = judge_model
+    return _digest(payload)
+
+
+def settings_fingerprint(options: JudgeOptions = JudgeOptions()) -> str:
+    """The judge itself, apart from any case: rule vocabulary version, refusal
+    patterns, judge model settings. A gold-set grading is recorded under it
+    (`failgate judge-check --record`), and the gate accepts a judge change only
+    when the gold set was graded under the new one."""
+    return _digest({"rules_version": RULES_VERSION, "refusal_patterns": list(options.refusal_patterns),
+                    "llm": options.llm.fingerprint()})
 
 
 def judge_fingerprint(cases: Iterable[Mapping[str, Any]], options: JudgeOptions = JudgeOptions()) -> str:

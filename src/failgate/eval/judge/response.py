@@ -33,6 +33,8 @@ class Response:
     latency_ms: float = 0.0
     latency_source: str = "measured"  # "agent" when the agent reported it
     raw: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    retrieved: tuple[Any, ...] | None = None  # ids/texts the agent retrieved; None: not reported
+    usage: Mapping[str, Any] | None = None  # token counts / cost_usd, when reported
 
     def as_dict(self) -> dict[str, Any]:
         """The plain mapping handed to plugin judges."""
@@ -41,6 +43,8 @@ class Response:
             "tool_calls": [{"name": c.name, "arguments": dict(c.arguments)} for c in self.tool_calls],
             "turns": list(self.turns),
             "latency_ms": self.latency_ms,
+            "retrieved": None if self.retrieved is None else list(self.retrieved),
+            "usage": None if self.usage is None else dict(self.usage),
             "raw": dict(self.raw),
         }
 
@@ -88,6 +92,8 @@ def parse_response(raw: Any, measured_ms: float) -> Response:
     - `turns`: a list of strings, one reply per user turn.
     - `latency_ms`: a number >= 0 reported by the agent; else failgate's own
       wall-clock measurement of the call is used.
+    - `retrieved`: a list of ids (strings) or `{id, text}` mappings, for the
+      retrieval rules; `usage`: a mapping (`total_tokens`, `cost_usd`, ...).
     Other keys are kept in `raw` for plugin judges.
     """
     if isinstance(raw, str):
@@ -119,4 +125,12 @@ def parse_response(raw: Any, measured_ms: float) -> Response:
         latency, source = float(measured_ms), "measured"
     else:
         latency, source = float(reported), "agent"
-    return Response(output, calls, tuple(turns_raw), latency, source, dict(raw))
+    retrieved = raw.get("retrieved")
+    if retrieved is not None and (not isinstance(retrieved, list)
+                                  or not all(isinstance(i, (str, Mapping)) for i in retrieved)):
+        raise ResponseError(f"'retrieved' must be a list of ids or {{id, text}} mappings, got {_short(retrieved)}")
+    usage = raw.get("usage")
+    if usage is not None and not isinstance(usage, Mapping):
+        raise ResponseError(f"'usage' must be a mapping (total_tokens, cost_usd, ...), got {_short(usage)}")
+    return Response(output, calls, tuple(turns_raw), latency, source, dict(raw),
+                    None if retrieved is None else tuple(retrieved), None if usage is None else dict(usage))

@@ -17,6 +17,13 @@ def _row_dict(row: Row) -> dict[str, Any]:
 
 
 def as_data(result: EvalResult) -> dict[str, Any]:
+    data = _as_data(result)
+    if result.judge_calls is not None:  # only runs that asked a judge model carry the key
+        data["judge_calls"] = dict(result.judge_calls)
+    return data
+
+
+def _as_data(result: EvalResult) -> dict[str, Any]:
     return {
         "format": JSON_FORMAT_VERSION,
         "set": result.set_name,

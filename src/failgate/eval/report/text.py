@@ -47,6 +47,14 @@ def _case_block(case: CaseResult, color: bool, label: str = "FAIL") -> list[str]
     return lines
 
 
+def judge_calls_line(calls: dict[str, int]) -> str:
+    """How the llm_rubric verdicts were obtained; a failed call failed its rule (never a pass)."""
+    text = f"judge model: {calls['calls']} call(s), {calls['cached']} verdict(s) from the cache"
+    if calls["failed"]:
+        text += f", {calls['failed']} judge call(s) FAILED (each failed its rule: a judge that gives no verdict never passes)"
+    return text
+
+
 def render_text(result: EvalResult, *, color: bool = False) -> str:
     gating = result.gating
     lines = [
@@ -67,6 +75,8 @@ def render_text(result: EvalResult, *, color: bool = False) -> str:
     if watched:
         ok = sum(c.outcome == "pass" for c in watched)
         lines.append(f"watchlist (never gates): {ok}/{len(watched)} passed")
+    if result.judge_calls is not None:
+        lines += ["", judge_calls_line(result.judge_calls)]
     for case in result.failed:
         lines.append("")
         lines.extend(_case_block(case, color))

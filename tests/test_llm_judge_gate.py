@@ -1,0 +1,63 @@
+"""A model swap behind llm_rubric is a judge change the gate sees, for the cases that use it only."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from conftest import commit_all, git
+from gate_repo import DS, failgate, record_baseline, setup_consumer
+from failgate.examples.judge_server import JudgeServer, Reply, rubric_and_reply, verdict
+
+
+def says_ok(body: dict[str, Any]) -> Reply:
+    _, reply = rubric_and_reply(body)
+    return verdict("ok" in reply, "says ok" if "ok" in reply else "does not say ok")
+
+
+@pytest.fixture
+def judge() -> Iterator[JudgeServer]:
+    with JudgeServer(says_ok) as server:
+        yield server
+
+
+@pytest.fixture
+def consumer(git_repo: Path, judge: JudgeServer) -> Path:
+    config = f'base_branch = "main"\n\n[judge.llm]\nbase_url = "{judge.base_url}"\nmodel = "judge-a"\n'
+    setup_consumer(git_repo, config=config)
+    cases = git_repo / DS / "cases.yaml"
+    cases.write_text(cases.read_text().replace('      - contains: "ok 3"\n', '      - llm_rubric: "Says ok"\n'))
+    commit_all(git_repo, "case 3 is judged by a judge model")
+    record_baseline(git_repo)
+    git(git_repo, "checkout", "-q", "-b", "feature")
+    return git_repo
+
+
+def test_same_judge_model_passes_the_gate(consumer: Path, judge: JudgeServer) -> None:
+    (consumer / "README.md").write_text("unrelated\n")
+    commit_all(consumer, "docs")
+    result = failgate(consumer, "gate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Judge changes" not in result.stdout
+    assert len(judge.requests) == 1  # the baseline's verdict came back from the cache
+
+
+def test_a_model_swap_is_an_unexplained_judge_change_of_the_llm_case_only(consumer: Path) -> None:
+    toml = consumer / "failgate.toml"
+    toml.write_text(toml.read_text().replace('model = "judge-a"', 'model = "judge-b"'))
+    commit_all(consumer, "a cheaper judge model")
+    result = failgate(consumer, "gate")
+    assert result.returncode == 1, result.stdout
+    assert "1 unexplained judge change(s)" in result.stdout
+    changes = result.stdout.split("Judge changes against the baseline:")[1]
+    assert "AGTFAIL-0003:" in changes and "AGTFAIL-0001:" not in changes and "AGTFAIL-0002:" not in changes
+
+
+def test_a_judge_that_is_down_fails_the_case_and_the_gate(consumer: Path, judge: JudgeServer) -> None:
+    judge.decide = lambda body: Reply(status=503, raw=b"down")
+    (consumer / "README.md").write_text("unrelated\n")
+    commit_all(consumer, "docs")
+    result = failgate(consumer, "eval", "--no-cache")
+    assert result.returncode == 1 and "FAIL AGTFAIL-0003" in result.stdout and "HTTP 503" in result.stdout
+    assert "1 judge call(s) FAILED" in result.stdout
