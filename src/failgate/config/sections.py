@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 
 from failgate.config.checkers import (
     Checker, Table, agent_ref, boolean, bounded_int, bounded_number, command, fraction, one_of, positive_int,
+    positive_number,
     regex_list, string, string_list,
 )
 
