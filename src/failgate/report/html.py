@@ -63,21 +63,32 @@ def render_page(
 
 
 def _data_json(timeline: Timeline) -> str:
+    """The tooltips' data. Per row, `{column: [[passed, ts, judge, actor], ...]}` with
+    judges and actors interned and `ts` 0 where it is the column's own (the usual
+    case): a 100,000-result history stays a few MB."""
     judges: dict[str | None, int] = {}
     actors: dict[str | None, int] = {}
-
-    def intern(table: dict[str | None, int], value: str | None) -> int:
-        return table.setdefault(value, len(table))
-
+    column_ts = [c.ts for c in timeline.columns]
     rec = []
     for row in timeline.rows:
-        rec.append({str(col): [[r.outcome, r.ts, intern(judges, r.judge), intern(actors, r.actor)] for r in results]
-                    for col, results in row.recorded.items()})
+        cells = {}
+        for col, results in row.recorded.items():
+            entries = []
+            for r in results:
+                judge = judges.get(r.judge)
+                if judge is None:
+                    judge = judges[r.judge] = len(judges)
+                actor = actors.get(r.actor)
+                if actor is None:
+                    actor = actors[r.actor] = len(actors)
+                entries.append([1 if r.outcome == "pass" else 0, 0 if r.ts == column_ts[col] else r.ts, judge, actor])
+            cells[col] = entries
+        rec.append(cells)
     payload = {
         "columns": [[c.commit, c.ts, c.in_range, c.label] for c in timeline.columns],
         "rows": [[r.case_id, r.title, r.failure_mode, r.severity, r.status] for r in timeline.rows],
         "rec": rec,
-        "judges": [j for j in judges], "actors": [a for a in actors],
+        "judges": list(judges), "actors": list(actors),
     }
     # No `<` at all inside the script block (`</script>` would end it, `<!--<script` would
     # change how the HTML parser reads it); `\u003c` is the same string to JSON.

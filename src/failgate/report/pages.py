@@ -34,9 +34,10 @@ def _health(dataset: Any, today: _dt.date) -> Any:
     return build_report(dataset.header, dataset.cases, dataset.watchlist, fold, today)
 
 
-def dataset_page(dataset: Any, today: _dt.date, *, generated: str) -> str:
+def dataset_page(dataset: Any, health: Any, *, generated: str) -> str:
+    """`health`: the dataset's `HealthReport` (the one `failgate report` prints)."""
     timeline = dataset_timeline(dataset)
-    return render_page(timeline, _health(dataset, today), title=f"failgate report: {dataset.directory or 'dataset'}",
+    return render_page(timeline, health, title=f"failgate report: {dataset.directory or 'dataset'}",
                        subtitle=f"{len(timeline.rows)} case(s), {len(timeline.columns)} recorded commit(s); "
                                 f"generated {generated} from history.jsonl, cases.yaml, watchlist.yaml and "
                                 "cases_removed.yaml")

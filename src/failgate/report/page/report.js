@@ -16,6 +16,9 @@
     return [row, col];
   }
 
+  // A recorded result: [passed (1/0), its ts or 0 for the column's own, judge index, actor index].
+  function outcome(e) { return e[0] ? "pass" : "fail"; }
+
   function lastRecorded(rec, col) {
     var best = -1;
     for (var key in rec) { var k = +key; if (k <= col && k > best) { best = k; } }
@@ -30,15 +33,15 @@
     var at = rec[col];
     if (at) {
       at.forEach(function (e) {
-        lines.push("recorded " + e[0] + (e[1] ? " at " + e[1] : "") + "; judge " + (data.judges[e[2]] || "-") +
+        lines.push("recorded " + outcome(e) + " at " + (e[1] || c[1] || "-") + "; judge " + (data.judges[e[2]] || "-") +
                    "; actor " + (data.actors[e[3]] || "-"));
       });
     } else {
       var before = lastRecorded(rec, col);
       if (before >= 0) {
         var last = rec[before][rec[before].length - 1], bc = data.columns[before];
-        lines.push("nothing recorded at this commit; last recorded " + last[0] + " at " + bc[0].slice(0, 12) +
-                   (last[1] ? " (" + last[1] + ")" : "") + "; judge " + (data.judges[last[2]] || "-") +
+        lines.push("nothing recorded at this commit; last recorded " + outcome(last) + " at " + bc[0].slice(0, 12) +
+                   " (" + (last[1] || bc[1] || "-") + "); judge " + (data.judges[last[2]] || "-") +
                    "; actor " + (data.actors[last[3]] || "-"));
       } else {
         lines.push("nothing recorded yet");

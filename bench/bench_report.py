@@ -1,0 +1,147 @@
+"""Benchmark: `failgate report --html` for 200 cases x 500 recorded commits.
+
+    python bench/bench_report.py                  # both history shapes, 5 runs each
+    python bench/bench_report.py --runs 7 --no-browser
+
+Two histories, both 200 cases over 500 commits:
+
+- `dense`: every case recorded at every commit (100,000 result lines): the
+  worst case, a history written by something that records every run;
+- `changes`: what `eval --record` writes (only changes): each commit records
+  the ~4 % of the cases whose outcome changed (about 4,000 result lines).
+
+Side by side, the median wall time of the whole command (`failgate report
+--html`, interpreter start and imports included) against `failgate report`
+(text only) on the same dataset, and the page's size. With Chromium and
+Playwright present it also opens the page (1280x800) and times the load event
+and the first hover's tooltip, the "stays responsive" half of the claim.
+Figures are for ratios, not promises (a noisy, shared 2-core box).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from gate_repo import DS, cases_text, promoted  # noqa: E402
+
+CASES, COMMITS = 200, 500
+
+
+def env() -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    clean.update(GITHUB_ACTIONS="", NO_COLOR="1")
+    clean["PATH"] = str(Path(sys.executable).parent) + os.pathsep + clean.get("PATH", "")
+    return clean
+
+
+def history(shape: str, rng: random.Random) -> str:
+    lines = [promoted(n) for n in range(1, CASES + 1)]
+    state = {n: "pass" for n in range(1, CASES + 1)}
+    serial = 0
+    for commit in range(COMMITS):
+        sha = f"{commit + 1:040x}"
+        ts = f"2026-{1 + commit * 12 // COMMITS:02d}-{1 + commit % 28:02d}T10:00:00Z"
+        for n in range(1, CASES + 1):
+            changed = rng.random() < 0.04
+            if changed:
+                state[n] = "fail" if state[n] == "pass" else "pass"
+            if shape == "dense" or changed or commit == 0:
+                serial += 1
+                lines.append(json.dumps({
+                    "id": f"01R{serial:023d}", "ts": ts, "case_id": f"AGTFAIL-{n:04d}", "type": "result",
+                    "outcome": state[n], "commit": sha, "judge": "sha256:" + "ab" * 32, "actor": "ci"}) + "\n")
+    return "".join(lines)
+
+
+def make_repo(where: Path, shape: str) -> Path:
+    repo = where / shape
+    directory = repo / DS
+    directory.mkdir(parents=True)
+    (repo / "failgate.toml").write_text('agent = "nowhere:run"\n')
+    (directory / "cases.yaml").write_text(cases_text(range(1, CASES + 1)))
+    (directory / "cases_removed.yaml").write_text("schema_version: 1\nremoved: []\n")
+    (directory / "history.jsonl").write_text(history(shape, random.Random(17)))
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True, env=env())
+    return repo
+
+
+def timed(repo: Path, *args: str, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "failgate", *args], cwd=repo, env=env(), check=True,
+                       capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def browser_times(page_path: Path, runs: int) -> tuple[float, float] | None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        return None
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    loads, hovers = [], []
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium, args=args)
+        for _ in range(runs):
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            start = time.perf_counter()
+            page.goto(page_path.as_uri(), wait_until="load")
+            loads.append(time.perf_counter() - start)
+            target = page.locator(".row").nth(CASES // 2).locator(".cells i").nth(40)
+            target.scroll_into_view_if_needed()
+            start = time.perf_counter()
+            target.hover()
+            page.wait_for_selector("#tip:not([hidden])")
+            hovers.append(time.perf_counter() - start)
+            page.close()
+        browser.close()
+    return statistics.median(loads), statistics.median(hovers)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-browser", action="store_true")
+    options = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="failgate-bench-report-"))
+    try:
+        print(f"{CASES} cases x {COMMITS} commits, median of {options.runs}")
+        print(f"{'history':<9}{'lines':>8}{'report (text)':>15}{'report --html':>15}{'ratio':>7}{'page':>9}"
+              f"{'browser load':>14}{'first hover':>13}")
+        for shape in ("changes", "dense"):
+            repo = make_repo(scratch, shape)
+            lines = (repo / DS / "history.jsonl").read_text().count("\n")
+            text = timed(repo, "report", runs=options.runs)
+            page = repo / "report.html"
+            html = timed(repo, "report", "--html", str(page), runs=options.runs)
+            size = page.stat().st_size / 1e6
+            browser = None if options.no_browser else browser_times(page, options.runs)
+            load, hover = (f"{browser[0]:.2f} s", f"{browser[1] * 1000:.0f} ms") if browser else ("-", "-")
+            print(f"{shape:<9}{lines:>8}{text:>13.2f} s{html:>13.2f} s{html / text:>6.1f}x{size:>7.1f}MB"
+                  f"{load:>14}{hover:>13}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
