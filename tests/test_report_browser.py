@@ -131,3 +131,31 @@ def test_screenshot_at_1280x800(page_of: Any, tmp_path: Path) -> None:
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1280, 800)
     print(f"screenshot: {shot}")
+
+
+def test_the_gate_page_puts_the_flip_first_and_its_run_last(browser: Any, git_repo: Path) -> None:
+    from conftest import commit_all, git
+    from gate_repo import break_cases, failgate, record_baseline, setup_consumer
+
+    setup_consumer(git_repo)
+    record_baseline(git_repo)
+    git(git_repo, "checkout", "-q", "-b", "feature")
+    break_cases(git_repo, 2)
+    head = commit_all(git_repo, "agent change")
+    out = git_repo / "gate.html"
+    assert failgate(git_repo, "gate", "--html", str(out)).returncode == 1
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(out.as_uri())
+        first = page.locator(".row").first
+        assert first.get_attribute("data-case") == "AGTFAIL-0002"
+        now = first.locator(".cells i").last
+        assert colour(now) == COLOURS["flip"]
+        now.hover()
+        tip = page.locator("#tip")
+        assert tip.get_attribute("data-commit") == head
+        assert "now: this gate run" in tip.inner_text() and "in the range under test" in tip.inner_text()
+        # Control: a case that still passes shows a pass in the same column.
+        assert colour(page.locator('.row[data-case="AGTFAIL-0001"] .cells i').last) == COLOURS["pass"]
+    finally:
+        page.close()

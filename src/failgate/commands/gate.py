@@ -41,6 +41,7 @@ class GateSettings:
     fmt: str = "text"
     output: Path | None = None
     jobs: int | None = None
+    html: Path | None = None  # the report page, focused on the range (failgate.report.pages.gate_page)
 
 
 def choose_commit(repo: Any, rev: str | None) -> tuple[str, list[str]]:
@@ -267,6 +268,11 @@ def execute(settings: GateSettings) -> int:
     from failgate.gate.report import render
 
     decision = evaluate(settings)
+    if settings.html is not None:
+        from failgate.commands.report import write_gate_html
+
+        write_gate_html(decision, settings.html)
+        click.echo(f"failgate gate: wrote the HTML report to {settings.html}", err=True)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if settings.output is not None:
         from failgate.atomic import write_atomic
@@ -301,6 +307,8 @@ def execute(settings: GateSettings) -> int:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Write the report to FILE (the text report still goes to stdout).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Cases in flight at once (default: config `jobs`).")
+@click.option("--html", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="Also write the HTML report focused on the range under test (its flips first) to PATH.")
 def command(**kwargs: Any) -> int:
     """Eval the commit under test; fail on any failing case or any flip since the base."""
     return execute(GateSettings(**kwargs))
