@@ -199,6 +199,7 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.eval.judge import JudgeOptions
     from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
     from failgate.eval.runner import EvalCase, run_eval
+    from failgate.progress import case_progress, progress_wanted
 
     config = load_config()
     repo = open_repo(config.root)
@@ -248,7 +249,8 @@ def evaluate(settings: GateSettings) -> Any:
         agent = build_agent(root=root, agent=eval_config.agent, agent_command=eval_config.agent_command, jobs=jobs)
         common = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options}
         try:
-            with _cwd(root):
+            with _cwd(root), case_progress("gate", progress_wanted()) as progress:
+                common["progress"] = progress  # one bar, its total set by each run in turn
                 result = run_eval(selection.cases, agent, taxonomy=selection.taxonomy, **common)  # type: ignore[arg-type]
                 retired_result = (run_eval(retired_items, agent, taxonomy=selection.taxonomy, set_name="retired",
                                            **common) if retired_items else None)  # type: ignore[arg-type]
@@ -273,7 +275,9 @@ def execute(settings: GateSettings) -> int:
 
         write_gate_html(decision, settings.html)
         click.echo(f"failgate gate: wrote the HTML report to {settings.html}", err=True)
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    from failgate.progress import color_wanted
+
+    color = color_wanted(sys.stdout)
     if settings.output is not None:
         from failgate.atomic import write_atomic
 
