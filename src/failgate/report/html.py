@@ -103,7 +103,8 @@ def _heatmap(timeline: Timeline) -> str:
         f'<p class="sub">{len(timeline.rows)} case(s) &times; {len(timeline.columns)} commit(s), oldest on the left; '
         "hover a cell, or Tab into the grid and use the arrow keys, for its commit, date, judge and actor.</p>",
         f'<p class="legend">{legend}</p>',
-        '<div class="hm-wrap"><div class="hm" id="hm" aria-label="cases by commits heatmap">',
+        f'<div class="hm-wrap"><div class="hm{" wide" if len(timeline.columns) <= 60 else ""}" id="hm" '
+        'aria-label="cases by commits heatmap">',
     ]
     if any(c.in_range for c in timeline.columns):
         ticks = "".join('<i class="now"></i>' if c.label else '<i class="in"></i>' if c.in_range else "<i></i>"
