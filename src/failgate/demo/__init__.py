@@ -18,6 +18,7 @@ STEPS: list[tuple[str, str]] = [
     ("step_intake", "production traces -> the intake funnel -> a reviewed, reproduced, promoted case"),
     ("step_gate", "a green baseline on main; a branch breaks a case and deprecates it; the pre-push gate refuses it"),
     ("step_promotions", "two branches add a case each and merge cleanly; two that took one id get a clear conflict and `failgate renumber`"),
+    ("step_report", "the history as a page: a cases x commits heatmap, and the gate's page about its range"),
 ]
 
 __all__ = ["DemoContext", "DemoFailure", "STEPS"]
