@@ -50,7 +50,7 @@ def write_gate_html(decision: Any, path: Path) -> None:
     repo = open_repo(config.root)
     rng = decision.range
     dataset_rel = repo.relpath(config.dataset_dir)
-    files = repo.read_tree_files(rng.commit, dataset_rel)
+    files: dict[str, bytes | None] = dict(repo.read_tree_files(rng.commit, dataset_rel))
     dataset = parse_files(dataset_rel, files)
     commits = repo.list_range_commits(rng.merge_base, rng.commit)
     _write_page(path, gate_page(decision, dataset, commits, _dt.datetime.now(_dt.timezone.utc).date(),

@@ -269,8 +269,8 @@ def run_eval(
     failed = 0
     if jobs <= 1 or total <= 1:
         for done, task in enumerate(plan, 1):
-            outcomes[task[0]][task[1]] = attempt = run_one(task)
-            failed += not attempt.passed
+            outcomes[task[0]][task[1]] = done_attempt = run_one(task)
+            failed += not done_attempt.passed
             if progress:
                 progress(done, total, failed)
     else:

@@ -20,7 +20,7 @@ import html
 import json
 import string
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from failgate.report.health import HealthReport
 from failgate.report.timeline import STATES, Timeline
@@ -165,7 +165,7 @@ def _polyline(points: Series, width: int, height: int, top: float, scale: float)
     return [" ".join(r) for r in runs if r]
 
 
-def _chart(series: dict[str, Series], *, label: str, maximum: float, ticks: Sequence[tuple[float, str]],
+def _chart(series: Mapping[str, Series], *, label: str, maximum: float, ticks: Sequence[tuple[float, str]],
            left: str, right: str) -> str:
     width, height, top = 640, 160, 10
     scale = height / maximum if maximum else 0.0
