@@ -99,7 +99,12 @@ def test_hover_shows_the_cells_commit_date_judge_and_actor(page_of: Any) -> None
     # A carried cell says where its outcome comes from.
     cell(page, "AGTFAIL-0001", 2).hover()
     assert tip.get_attribute("data-commit") == COMMITS[2]
-    assert "nothing recorded at this commit; last recorded fail at " + COMMITS[1][:12] in tip.inner_text()
+    assert f"nothing recorded at this commit; last recorded at {COMMITS[1][:12]}: fail at 2026-06-05" in tip.inner_text()
+    # Two results at one commit by different actors: each cell names its own.
+    cell(page, "AGTFAIL-0001", 0).hover()
+    assert "actor dana@example.com" in tip.inner_text()
+    cell(page, "AGTFAIL-0002", 0).hover()
+    assert "actor ci" in tip.inner_text() and "2026-06-03" in tip.inner_text()
 
 
 def test_keyboard_focus_shows_the_commit_too(page_of: Any) -> None:

@@ -63,29 +63,43 @@ def render_page(
 
 
 def _data_json(timeline: Timeline) -> str:
-    """The tooltips' data. Per row, `{column: [[passed, ts, judge, actor], ...]}` with
-    judges and actors interned and `ts` 0 where it is the column's own (the usual
-    case): a 100,000-result history stays a few MB."""
+    """The tooltips' data, compact: a 100,000-result history stays a few MB.
+
+    Each column carries the judge and actor of its first result; per row,
+    `{column: cell}` where a cell is 1 / 0 (one pass / fail with the column's
+    timestamp, judge and actor: the usual case) or a list of
+    `[passed, ts or 0, judge index, actor index]` entries."""
     judges: dict[str | None, int] = {}
     actors: dict[str | None, int] = {}
-    column_ts = [c.ts for c in timeline.columns]
+    defaults: list[tuple[str | None, str | None, str | None]] = [(c.ts, None, None) for c in timeline.columns]
+    seen_default = [False] * len(timeline.columns)
+    for row in timeline.rows:
+        for col, results in row.recorded.items():
+            if not seen_default[col] and results:
+                first = results[0]
+                defaults[col] = (defaults[col][0], first.judge, first.actor)
+                seen_default[col] = True
+
+    def index(table: dict[str | None, int], value: str | None) -> int:
+        found = table.get(value)
+        if found is None:
+            found = table[value] = len(table)
+        return found
+
     rec = []
     for row in timeline.rows:
-        cells = {}
+        cells: dict[int, Any] = {}
         for col, results in row.recorded.items():
-            entries = []
-            for r in results:
-                judge = judges.get(r.judge)
-                if judge is None:
-                    judge = judges[r.judge] = len(judges)
-                actor = actors.get(r.actor)
-                if actor is None:
-                    actor = actors[r.actor] = len(actors)
-                entries.append([1 if r.outcome == "pass" else 0, 0 if r.ts == column_ts[col] else r.ts, judge, actor])
-            cells[col] = entries
+            ts, judge, actor = defaults[col]
+            if len(results) == 1 and results[0][1:] == (ts, judge, actor):
+                cells[col] = 1 if results[0].outcome == "pass" else 0
+                continue
+            cells[col] = [[1 if r.outcome == "pass" else 0, 0 if r.ts == ts else r.ts, index(judges, r.judge),
+                           index(actors, r.actor)] for r in results]
         rec.append(cells)
     payload = {
-        "columns": [[c.commit, c.ts, c.in_range, c.label] for c in timeline.columns],
+        "columns": [[c.commit, c.ts, c.in_range, c.label, index(judges, defaults[i][1]), index(actors, defaults[i][2])]
+                    for i, c in enumerate(timeline.columns)],
         "rows": [[r.case_id, r.title, r.failure_mode, r.severity, r.status] for r in timeline.rows],
         "rec": rec,
         "judges": list(judges), "actors": list(actors),

@@ -21,7 +21,7 @@ flaky by definition, FIELD-NOTES "Flakiness vocabulary"), `removed` and
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from failgate.dataset.model import FAILURE_MODES_V1, SEVERITIES
 
@@ -39,9 +39,9 @@ class Column:
     label: str | None = None  # e.g. "now": the gate's own run, not recorded
 
 
-@dataclasses.dataclass(frozen=True)
-class Recorded:
-    """What one recorded result says, for the cell's tooltip."""
+class Recorded(NamedTuple):
+    """What one recorded result says, for the cell's tooltip. A tuple: a dense
+    history makes 100,000 of them, and a frozen dataclass costs ~3x to build."""
 
     outcome: str
     ts: str | None

@@ -16,8 +16,18 @@
     return [row, col];
   }
 
-  // A recorded result: [passed (1/0), its ts or 0 for the column's own, judge index, actor index].
-  function outcome(e) { return e[0] ? "pass" : "fail"; }
+  // A recorded cell: 1 / 0 (one pass / fail with its column's ts, judge and actor), or a list of
+  // [passed (1/0), ts or 0 for the column's own, judge index, actor index].
+  function entries(cell, col) {
+    var c = data.columns[col];
+    if (typeof cell === "number") { return [[cell, 0, c[4], c[5]]]; }
+    return cell;
+  }
+  function said(e, col) {
+    var c = data.columns[col];
+    return (e[0] ? "pass" : "fail") + " at " + (e[1] || c[1] || "-") + "; judge " + (data.judges[e[2]] || "-") +
+           "; actor " + (data.actors[e[3]] || "-");
+  }
 
   function lastRecorded(rec, col) {
     var best = -1;
@@ -30,19 +40,14 @@
     var lines = [r[0] + (r[1] ? "  " + r[1] : ""), r[2] + ", " + r[3] + ", " + r[4]];
     lines.push("state: " + state + (c[3] ? " (" + c[3] + ": this gate run)" : ""));
     lines.push("commit " + c[0] + (c[1] ? "  " + c[1] : "") + (c[2] ? "  [in the range under test]" : ""));
-    var at = rec[col];
-    if (at) {
-      at.forEach(function (e) {
-        lines.push("recorded " + outcome(e) + " at " + (e[1] || c[1] || "-") + "; judge " + (data.judges[e[2]] || "-") +
-                   "; actor " + (data.actors[e[3]] || "-"));
-      });
+    if (rec[col] !== undefined) {
+      entries(rec[col], col).forEach(function (e) { lines.push("recorded " + said(e, col)); });
     } else {
       var before = lastRecorded(rec, col);
       if (before >= 0) {
-        var last = rec[before][rec[before].length - 1], bc = data.columns[before];
-        lines.push("nothing recorded at this commit; last recorded " + outcome(last) + " at " + bc[0].slice(0, 12) +
-                   " (" + (last[1] || bc[1] || "-") + "); judge " + (data.judges[last[2]] || "-") +
-                   "; actor " + (data.actors[last[3]] || "-"));
+        var all = entries(rec[before], before);
+        lines.push("nothing recorded at this commit; last recorded at " + data.columns[before][0].slice(0, 12) +
+                   ": " + said(all[all.length - 1], before));
       } else {
         lines.push("nothing recorded yet");
       }
