@@ -54,3 +54,11 @@ def test_a_green_range_has_no_focus_rows_control(consumer: Path) -> None:
     # The recorded baseline commit is outside the range; the gate's own run is inside.
     columns = page_data(page)["columns"]
     assert [c[2] for c in columns] == [False, True]
+
+
+def test_an_unwritable_html_path_is_exit_2_after_the_verdict(consumer: Path) -> None:
+    (consumer / "blocker").write_text("a file, not a directory\n")
+    result = failgate(consumer, "gate", "--html", str(consumer / "blocker" / "gate.html"))
+    assert result.returncode == 2
+    assert "PASS: all 3 gating case(s) pass" in result.stdout  # the verdict is still shown
+    assert "cannot write the HTML report" in result.stderr and "Traceback" not in result.stderr

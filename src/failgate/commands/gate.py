@@ -270,11 +270,6 @@ def execute(settings: GateSettings) -> int:
     from failgate.gate.report import render
 
     decision = evaluate(settings)
-    if settings.html is not None:
-        from failgate.commands.report import write_gate_html
-
-        write_gate_html(decision, settings.html)
-        click.echo(f"failgate gate: wrote the HTML report to {settings.html}", err=True)
     from failgate.progress import color_wanted
 
     color = color_wanted(sys.stdout)
@@ -300,6 +295,12 @@ def execute(settings: GateSettings) -> int:
         # GitHub renders this file on the run's page; append, other steps write there too.
         with contextlib.suppress(OSError), open(summary, "a", encoding="utf-8") as handle:
             handle.write(render(decision, "markdown"))
+    if settings.html is not None:
+        # After the verdict is out: a path that cannot be written (exit 2) does not hide it.
+        from failgate.commands.report import write_gate_html
+
+        write_gate_html(decision, settings.html)
+        click.echo(f"failgate gate: wrote the HTML report to {settings.html}", err=True)
     return decision.exit_code
 
 

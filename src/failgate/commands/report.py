@@ -39,24 +39,6 @@ def _write_page(path: Path, text: str) -> None:
         raise FailgateError(f"cannot write the HTML report to {path}: {exc.strerror or exc}") from exc
 
 
-def write_gate_html(decision: Any, path: Path) -> None:
-    """The gate's page, from the dataset at the commit under test (git objects, not the work tree)."""
-    from failgate.config import load_config
-    from failgate.dataset.parse import parse_files
-    from failgate.gitrepo import open_repo
-    from failgate.report.pages import gate_page
-
-    config = load_config()
-    repo = open_repo(config.root)
-    rng = decision.range
-    dataset_rel = repo.relpath(config.dataset_dir)
-    files: dict[str, bytes | None] = dict(repo.read_tree_files(rng.commit, dataset_rel))
-    dataset = parse_files(dataset_rel, files)
-    commits = repo.list_range_commits(rng.merge_base, rng.commit)
-    _write_page(path, gate_page(decision, dataset, commits, _dt.datetime.now(_dt.timezone.utc).date(),
-                                generated=_generated()))
-
-
 @contextlib.contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
     """A 100,000-line history is ~1M small acyclic objects alive at once; the cyclic
@@ -72,6 +54,25 @@ def _no_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def write_gate_html(decision: Any, path: Path) -> None:
+    """The gate's page, from the dataset at the commit under test (git objects, not the work tree)."""
+    from failgate.config import load_config
+    from failgate.dataset.parse import parse_files
+    from failgate.gitrepo import open_repo
+    from failgate.report.pages import gate_page
+
+    config = load_config()
+    repo = open_repo(config.root)
+    rng = decision.range
+    dataset_rel = repo.relpath(config.dataset_dir)
+    files: dict[str, bytes | None] = dict(repo.read_tree_files(rng.commit, dataset_rel))
+    dataset = parse_files(dataset_rel, files)
+    commits = repo.list_range_commits(rng.merge_base, rng.commit)
+    with _no_cyclic_gc():
+        page = gate_page(decision, dataset, commits, _dt.datetime.now(_dt.timezone.utc).date(), generated=_generated())
+    _write_page(path, page)
 
 
 def execute(fmt: str, today: _dt.date | None = None, html: Path | None = None) -> int:
