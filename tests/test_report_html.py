@@ -130,3 +130,47 @@ def test_an_unreadable_dataset_writes_no_page(git_repo: Path) -> None:
     out = git_repo / "report.html"
     assert main(["report", "--html", str(out)]) == 1
     assert not out.exists()
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from failgate.dataset.history import fold_events  # noqa: E402
+
+_event = st.one_of(
+    st.fixed_dictionaries({"case_id": st.sampled_from(["AGTFAIL-0001", "AGTFAIL-0002", "AGTFAIL-0003"]),
+                           "type": st.just("result"), "outcome": st.sampled_from(["pass", "fail"]),
+                           "commit": st.sampled_from(["a", "b", "c", "d", "e"])}),
+    st.fixed_dictionaries({"case_id": st.sampled_from(["AGTFAIL-0001", "AGTFAIL-0002"]),
+                           "type": st.sampled_from(["removed", "promoted"])}),
+    st.fixed_dictionaries({"case_id": st.just("AGTFAIL-0003"), "type": st.just("status_changed"),
+                           "detail": st.fixed_dictionaries({"to": st.sampled_from(["deprecated", "active"])})}),
+)
+
+
+def revisits(events: list[dict]) -> bool:  # type: ignore[type-arg]
+    commits = [e["commit"] for e in events if e.get("type") == "result"]
+    return any(c in commits[:i] and commits[i - 1] != c for i, c in enumerate(commits))
+
+
+@given(st.lists(_event, max_size=40))
+def test_the_grid_agrees_with_the_history_fold(events: list[dict]) -> None:  # type: ignore[type-arg]
+    """Whatever the history: one cell per column, every recorded result in its cell, the
+    last recorded outcome where the fold says, and pass rates within 0..1."""
+    timeline = build_timeline(events)
+    fold = fold_events(events)
+    for row in timeline.rows:
+        assert len(row.cells) == len(row.carried) == len(timeline.columns)
+        entry = fold.get(row.case_id)
+        assert sum(len(r) for r in row.recorded.values()) == (entry.runs if entry else 0)
+        assert [not c for c in row.carried] == [i in row.recorded for i in range(len(timeline.columns))]
+        if entry is not None and entry.runs:
+            last = max(row.recorded)
+            outcomes = {r.outcome for r in row.recorded[last]}
+            state = row.cells[last]
+            assert state == "flaky" if len(outcomes) > 1 else (state == "pass") == (outcomes == {"pass"})
+            if not revisits(events):
+                # A result recorded later for an older commit lands in that commit's column; otherwise
+                # the newest column holds the fold's last outcome.
+                assert row.recorded[last][-1].outcome == entry.last_outcome
+    for series in timeline.mode_rates.values():
+        assert all(v is None or 0 <= v <= 1 for v in series)
