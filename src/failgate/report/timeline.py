@@ -221,15 +221,15 @@ def _fill(row: Row, retirements: list[tuple[int, str | None]]) -> None:
             upcoming = next(pending, None)
         results = row.recorded.get(index)
         if results:
-            outcomes = {r.outcome for r in results}
             row.carried[index] = False
-            if len(outcomes) > 1:
+            outcome = results[0].outcome
+            if len(results) > 1 and any(r.outcome != outcome for r in results):
                 state = FLAKY
-            elif FAIL in outcomes and last == PASS:
+            elif outcome == FAIL and last == PASS:
                 state = FLIP
                 row.flips += 1
             else:
-                state = results[0].outcome
+                state = outcome
             row.cells[index] = state
             last = results[-1].outcome
         elif retired is not None:
