@@ -174,3 +174,19 @@ def test_the_grid_agrees_with_the_history_fold(events: list[dict]) -> None:  # t
                 assert row.recorded[last][-1].outcome == entry.last_outcome
     for series in timeline.mode_rates.values():
         assert all(v is None or 0 <= v <= 1 for v in series)
+
+
+def test_a_long_history_keeps_the_newest_columns_with_their_carried_cells() -> None:
+    from failgate.report.pages import _shown
+    from failgate.report.timeline import keep_last
+
+    timeline = known_timeline()
+    assert keep_last(timeline, 2) == 2
+    rows = by_id(timeline)
+    assert [c.commit for c in timeline.columns] == COMMITS[2:]
+    assert rows["AGTFAIL-0001"].cells == ["fail", "pass"] and rows["AGTFAIL-0001"].carried == [True, False]
+    assert set(rows["AGTFAIL-0002"].recorded) == {0}  # reindexed: the flaky commit is column 0 now
+    assert timeline.mode_rates["retrieval_miss"] == [0.0, 1.0]
+    assert "the oldest 2 recorded commit(s) are not shown" in _shown(2)
+    # Control: a history shorter than the limit is left whole.
+    assert keep_last(known_timeline(), 1000) == 0

@@ -12,7 +12,13 @@ import datetime as _dt
 from typing import Any, Iterable
 
 from failgate.report.html import _e, _table, render_page
-from failgate.report.timeline import FAIL, FLIP, Recorded, Timeline, add_gate_run, build_timeline
+from failgate.report.timeline import FAIL, FLIP, Recorded, Timeline, add_gate_run, build_timeline, keep_last
+
+MAX_COLUMNS = 1000  # newest recorded commits on a page: 200 cases x 1,000 is ~5 MB and still quick
+
+
+def _shown(dropped: int) -> str:
+    return f"; the oldest {dropped} recorded commit(s) are not shown" if dropped else ""
 
 
 def _taxonomy(header: dict[str, Any]) -> list[str]:
@@ -34,19 +40,22 @@ def _health(dataset: Any, today: _dt.date) -> Any:
     return build_report(dataset.header, dataset.cases, dataset.watchlist, fold, today)
 
 
-def dataset_page(dataset: Any, health: Any, *, generated: str) -> str:
+def dataset_page(dataset: Any, health: Any, *, generated: str, max_columns: int = MAX_COLUMNS) -> str:
     """`health`: the dataset's `HealthReport` (the one `failgate report` prints)."""
     timeline = dataset_timeline(dataset)
+    dropped = keep_last(timeline, max_columns)
     return render_page(timeline, health, title=f"failgate report: {dataset.directory or 'dataset'}",
-                       subtitle=f"{len(timeline.rows)} case(s), {len(timeline.columns)} recorded commit(s); "
+                       subtitle=f"{len(timeline.rows)} case(s), {len(timeline.columns)} recorded commit(s){_shown(dropped)}; "
                                 f"generated {generated} from history.jsonl, cases.yaml, watchlist.yaml and "
                                 "cases_removed.yaml")
 
 
-def gate_page(decision: Any, dataset: Any, range_commits: Iterable[str], today: _dt.date, *, generated: str) -> str:
+def gate_page(decision: Any, dataset: Any, range_commits: Iterable[str], today: _dt.date, *, generated: str,
+              max_columns: int = MAX_COLUMNS) -> str:
     """The gate's page: `decision` is a `failgate.gate.decision.GateDecision`;
     `dataset` the dataset at the commit under test."""
     timeline = dataset_timeline(dataset)
+    dropped = keep_last(timeline, max_columns)
     runs: dict[str, Recorded] = {}
     for result in [decision.result, *([decision.retired] if decision.retired is not None else [])]:
         for case in result.cases:
@@ -58,7 +67,7 @@ def gate_page(decision: Any, dataset: Any, range_commits: Iterable[str], today: 
     add_gate_run(timeline, rng.commit, runs, focus, set(range_commits))
     return render_page(timeline, _health(dataset, today), title=f"failgate gate: {rng.text}",
                        subtitle=f"{rng.commit[:10]} against the baseline at merge-base {rng.merge_base[:10]} "
-                                f"(base {rng.base_rev}); generated {generated}",
+                                f"(base {rng.base_rev}){_shown(dropped)}; generated {generated}",
                        top=_gate_section(decision))
 
 

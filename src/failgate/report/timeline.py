@@ -293,3 +293,18 @@ def add_gate_run(timeline: Timeline, commit: str, outcomes: Mapping[str, Recorde
     timeline.modes += sorted({r.failure_mode for r in timeline.rows} - set(timeline.modes))
     timeline.rows.sort(key=lambda r: _row_key(r, timeline.modes))
     timeline.mode_rates = mode_rates(timeline)
+
+
+def keep_last(timeline: Timeline, columns: int) -> int:
+    """Keep only the newest `columns` columns (a page stays small and quick however
+    long the history); returns how many older columns were dropped. The cells of
+    the kept columns are unchanged: carried outcomes still come from the whole history."""
+    drop = max(len(timeline.columns) - columns, 0)
+    if not drop:
+        return 0
+    timeline.columns = timeline.columns[drop:]
+    for row in timeline.rows:
+        row.cells, row.carried = row.cells[drop:], row.carried[drop:]
+        row.recorded = {col - drop: results for col, results in row.recorded.items() if col >= drop}
+    timeline.mode_rates = {mode: series[drop:] for mode, series in timeline.mode_rates.items()}
+    return drop

@@ -48,6 +48,8 @@
         var all = entries(rec[before], before);
         lines.push("nothing recorded at this commit; last recorded at " + data.columns[before][0].slice(0, 12) +
                    ": " + said(all[all.length - 1], before));
+      } else if (/\bc\b/.test(state)) {
+        lines.push("nothing recorded at this commit; last recorded before the first commit shown");
       } else {
         lines.push("nothing recorded yet");
       }
