@@ -59,7 +59,8 @@ ledger_bases=()
 if [ -n "${INPUT_BASE:-}" ]; then
     ledger_bases=("$INPUT_BASE")
 elif [ -n "${GITHUB_EVENT_PATH:-}" ] && [ -f "$GITHUB_EVENT_PATH" ]; then
-    mapfile -t ledger_bases < <(python - "${GITHUB_EVENT_NAME:-}" "$GITHUB_EVENT_PATH" <<'PY'
+    # A read loop, not mapfile: macOS runners' bash is 3.2.
+    while IFS= read -r line; do ledger_bases+=("$line"); done < <(python - "${GITHUB_EVENT_NAME:-}" "$GITHUB_EVENT_PATH" <<'PY'
 import json, sys
 name, path = sys.argv[1], sys.argv[2]
 event = json.load(open(path, encoding="utf-8"))
@@ -79,7 +80,7 @@ run failgate validate
 if [ "${#ledger_bases[@]}" -eq 0 ]; then
     echo "failgate: no base for the ledger check (not a pull request or a push with a previous tip); skipped"
 fi
-for base in "${ledger_bases[@]}"; do
+for base in ${ledger_bases[@]+"${ledger_bases[@]}"}; do  # bash 3.2 calls an empty array unbound
     run failgate check-ledger --base "$base"
 done
 
