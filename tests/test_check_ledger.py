@@ -434,9 +434,11 @@ def test_ci_workflow_text() -> None:
     text = ci_workflow("evals/my failures")
     steps = yaml.safe_load(text)["jobs"]["failgate"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0
-    runs = [s.get("run", "") for s in steps]
-    assert "pip install 'failgate-git @ git+https://github.com/failgate/failgate' pre-commit" in runs and "pre-commit run --all-files --show-diff-on-failure" in runs
-    assert 'failgate check-ledger --base "origin/${{ github.base_ref }}"' in runs
+    # The ledger check against the target and the PR's head is the action's (action/run.sh, test_action.py).
+    action = next(s for s in steps if s.get("uses", "").endswith("failgate@REV"))
+    assert action["with"]["dataset"] == "evals/my failures"
+    hooks = next(s for s in steps if "pre-commit run" in s.get("run", ""))
+    assert hooks["if"] == "always()" and "--all-files --show-diff-on-failure" in hooks["run"]
     assert "evals/my failures/" in text
 
 

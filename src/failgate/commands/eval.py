@@ -8,11 +8,8 @@ call it without a command line.
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
-import time
 from pathlib import Path
-from typing import Callable
 
 import click
 
@@ -41,31 +38,6 @@ class EvalSettings:
     no_cache: bool = False  # ask the judge model again instead of reading cached llm_rubric verdicts
 
 
-def _progress_printer() -> Callable[[int, int], None]:
-    started = time.monotonic()
-    state = {"shown": False}
-
-    def show(done: int, total: int) -> None:
-        # Short runs finish before anyone could read a bar: wait half a second.
-        if time.monotonic() - started < 0.5 and done < total:
-            return
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\r  eval [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        state["shown"] = True
-        if done == total:
-            sys.stderr.write("\r" + " " * (width + 30) + "\r")
-        sys.stderr.flush()
-
-    return show
-
-
-def _want_progress(setting: bool | None) -> bool:
-    if setting is not None:
-        return setting
-    return sys.stderr.isatty() and not os.environ.get("CI") and os.environ.get("GITHUB_ACTIONS") != "true"
-
-
 def execute(settings: EvalSettings) -> int:
     from failgate.eval import cases as evalcases
     from failgate.eval.agents import build_agent
@@ -76,6 +48,7 @@ def execute(settings: EvalSettings) -> int:
     from failgate.eval.judge import JudgeOptions
     from failgate.reporting import under_github_actions
     from failgate.eval.runner import run_eval
+    from failgate.progress import case_progress, color_wanted, progress_wanted
 
     if settings.output is not None:
         from failgate.atomic import check_writable
@@ -114,16 +87,16 @@ def execute(settings: EvalSettings) -> int:
         jobs=jobs,
         python=None if settings.recorded else for_config(config),
     )
-    progress = _progress_printer() if _want_progress(settings.progress) else None
     options = JudgeOptions.from_config(config.section("judge"), str(config.root))
     if settings.no_cache:
         options = options.without_cache()
     try:
-        result = run_eval(
-            cases, agent, jobs=jobs, timeout_s=settings.timeout_s or config.timeout_s, repeat=settings.repeat,
-            options=options,
-            taxonomy=selection.taxonomy, set_name=selection.set_name, floor=selection.floor, progress=progress,
-        )
+        with case_progress("eval", progress_wanted(settings.progress)) as progress:
+            result = run_eval(
+                cases, agent, jobs=jobs, timeout_s=settings.timeout_s or config.timeout_s, repeat=settings.repeat,
+                options=options,
+                taxonomy=selection.taxonomy, set_name=selection.set_name, floor=selection.floor, progress=progress,
+            )
     finally:
         agent.close()
     evalcases.write_last_failed(config, selection.set_name, result)
@@ -137,7 +110,7 @@ def execute(settings: EvalSettings) -> int:
 
         # Next to a machine format on stdout, the people's view goes to stderr.
         click.echo(render_show(result, settings.case_ids), nl=False, err=settings.fmt != "text" and settings.output is None)
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    color = color_wanted(sys.stdout)
     if settings.output is not None:
         from failgate.atomic import write_atomic
 

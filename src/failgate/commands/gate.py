@@ -41,6 +41,7 @@ class GateSettings:
     fmt: str = "text"
     output: Path | None = None
     jobs: int | None = None
+    html: Path | None = None  # the report page, focused on the range (failgate.report.pages.gate_page)
 
 
 def choose_commit(repo: Any, rev: str | None) -> tuple[str, list[str]]:
@@ -199,6 +200,7 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.eval.judge import JudgeOptions
     from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
     from failgate.eval.runner import EvalCase, run_eval
+    from failgate.progress import case_progress, progress_wanted
 
     config = load_config()
     repo = open_repo(config.root)
@@ -252,7 +254,8 @@ def evaluate(settings: GateSettings) -> Any:
         notes.append(f"agent: {agent.name} in {python.describe()}")
         common = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options}
         try:
-            with _cwd(root):
+            with _cwd(root), case_progress("gate", progress_wanted()) as progress:
+                common["progress"] = progress  # one bar, its total set by each run in turn
                 result = run_eval(selection.cases, agent, taxonomy=selection.taxonomy, **common)  # type: ignore[arg-type]
                 retired_result = (run_eval(retired_items, agent, taxonomy=selection.taxonomy, set_name="retired",
                                            **common) if retired_items else None)  # type: ignore[arg-type]
@@ -320,7 +323,9 @@ def execute(settings: GateSettings) -> int:
 
         check_writable(settings.output, "--output")
     decision = evaluate(settings)
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    from failgate.progress import color_wanted
+
+    color = color_wanted(sys.stdout)
     if settings.output is not None:
         from failgate.atomic import write_atomic
 
@@ -343,6 +348,12 @@ def execute(settings: GateSettings) -> int:
         # GitHub renders this file on the run's page; append, other steps write there too.
         with contextlib.suppress(OSError), open(summary, "a", encoding="utf-8") as handle:
             handle.write(render(decision, "markdown"))
+    if settings.html is not None:
+        # After the verdict is out: a path that cannot be written (exit 2) does not hide it.
+        from failgate.commands.report import write_gate_html
+
+        write_gate_html(decision, settings.html)
+        click.echo(f"failgate gate: wrote the HTML report to {settings.html}", err=True)
     return decision.exit_code
 
 
@@ -354,6 +365,8 @@ def execute(settings: GateSettings) -> int:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Write the report to FILE (the text report still goes to stdout).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), help="Cases in flight at once (default: config `jobs`).")
+@click.option("--html", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="Also write the HTML report focused on the range under test (its flips first) to PATH.")
 def command(**kwargs: Any) -> int:
     """Eval the commit under test; fail on any failing case or any flip since the base."""
     return execute(GateSettings(**kwargs))

@@ -102,6 +102,7 @@ def _ingest(config: object, settings: object, paths: list[Path], fmt: str, limit
     from failgate.reporting import print_findings
     from failgate.intake.traces import read_traces
     from failgate.intake.traces.model import ReadStats
+    from failgate.progress import count_progress, progress_wanted
 
     assert isinstance(config, Config) and isinstance(settings, IntakeSettings)
     directory = config.dataset_dir
@@ -120,14 +121,15 @@ def _ingest(config: object, settings: object, paths: list[Path], fmt: str, limit
         if isinstance(case.get("input"), dict):
             known[input_hash(case["input"])] = case["id"]
     stats = ReadStats()
-    result = run_pipeline(
-        read_traces(paths, fmt, stats=stats, display=lambda p: _display(p, config.root)),
-        rules=IntakeRules(settings, JudgeOptions.from_config(config.section("judge"), root)),
-        redact=load_redactor(settings, root),
-        similarity=build_similarity(settings.embedder, root),
-        known=known, cases=cases, limit=limit, share=settings.max_intent_share,
-        threshold=settings.similarity_threshold, since=cutoff,
-    )
+    with count_progress("ingest", progress_wanted(), "traces") as progress:
+        result = run_pipeline(
+            read_traces(paths, fmt, stats=stats, display=lambda p: _display(p, config.root)),
+            rules=IntakeRules(settings, JudgeOptions.from_config(config.section("judge"), root)),
+            redact=load_redactor(settings, root),
+            similarity=build_similarity(settings.embedder, root),
+            known=known, cases=cases, limit=limit, share=settings.max_intent_share,
+            threshold=settings.similarity_threshold, since=cutoff, progress=progress,
+        )
     if stats.findings:
         import sys
 

@@ -19,6 +19,7 @@ STEPS: list[tuple[str, str]] = [
     ("step_gate", "a green baseline on main; a branch breaks a case and deprecates it; the pre-push gate refuses it"),
     ("step_promotions", "two branches add a case each and merge cleanly; two that took one id get a clear conflict and `failgate renumber`"),
     ("step_llm_judge", "a hallucination case judged by a judge model; a gold set grades that judge"),
+    ("step_report", "the history as a page: a cases x commits heatmap, and the gate's page about its range"),
 ]
 
 # Steps that are about the pre-commit hooks at work; without pre-commit they are

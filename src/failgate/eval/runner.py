@@ -274,7 +274,7 @@ def run_eval(
     taxonomy: Sequence[str] | None = None,
     set_name: str = "failures",
     floor: float | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
 ) -> EvalResult:
     """Run every case against `agent`, judge it, and return an EvalResult.
 
@@ -290,7 +290,8 @@ def run_eval(
     - `options`: judge settings (refusal patterns, plugin root).
     - `taxonomy`: the failure modes the matrix lists (default: v1's seven).
     - `floor`: for a set with a soft floor, `ok` means pass rate >= floor.
-    - `progress(done, total)`: called after each attempt (from the main thread).
+    - `progress(done, total, failed)`: called after each attempt (from the main thread), with the
+      attempts that failed so far.
 
     Never raises for an agent's failure: it becomes a failing CaseResult with
     the reason. `EvalResult.ok` / `.exit_code` say whether every gating case passed.
@@ -325,11 +326,13 @@ def run_eval(
             pending[task] = sink
         return result
 
+    failed = 0
     if jobs <= 1 or total <= 1:
         for done, task in enumerate(plan, 1):
-            outcomes[task[0]][task[1]] = run_one(task)
+            outcomes[task[0]][task[1]] = done_attempt = run_one(task)
+            failed += not done_attempt.passed
             if progress:
-                progress(done, total)
+                progress(done, total, failed)
     else:
         import concurrent.futures
 
@@ -338,9 +341,10 @@ def run_eval(
             futures = {pool.submit(run_one, task): task for task in plan}
             for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
                 index, attempt = futures[future]
-                outcomes[index][attempt] = future.result()
+                outcomes[index][attempt] = result = future.result()
+                failed += not result.passed
                 if progress:
-                    progress(done, total)
+                    progress(done, total, failed)
         finally:
             # On Ctrl-C do not start what is still queued.
             pool.shutdown(wait=True, cancel_futures=True)

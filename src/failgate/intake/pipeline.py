@@ -123,13 +123,17 @@ def run_pipeline(
     share: float,
     threshold: float,
     since: _dt.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> IngestResult:
     """`known`: input_hash -> case id / pending candidate ref. `cases`: the
-    existing cases (for similarity)."""
+    existing cases (for similarity). `progress(traces read, failed so far)` is
+    called every 100 traces and once at the end."""
     result = IngestResult()
     groups: dict[str, Group] = {}
     for trace in traces:
         result.traces += 1
+        if progress is not None and result.traces % 100 == 0:
+            progress(result.traces, result.failed)
         if since is not None and trace.timestamp is not None and trace.timestamp < since:
             result.too_old += 1
             continue
@@ -147,6 +151,8 @@ def run_pipeline(
             group.count += 1
             if len(group.trace_ids) < MAX_TRACE_IDS:
                 group.trace_ids.append(trace.trace_id)
+    if progress is not None:
+        progress(result.traces, result.failed)
     result.distinct = len(groups)
     fresh: list[Group] = []
     for group in groups.values():

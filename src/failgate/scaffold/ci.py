@@ -1,32 +1,39 @@
 """The GitHub Actions workflow `failgate init` writes (text only; init writes it).
 
-Why each piece is there:
-- `fetch-depth: 0`: `check-ledger --base` needs the merge-base; the default
-  depth-1 checkout does not have it (check-ledger then exits 2 rather than
-  pass silently).
-- `pre-commit run --all-files`: the same hooks as on developers' machines.
-- `check-ledger --base origin/<target>` on pull requests: GitHub checks out
-  `refs/pull/N/merge`, a merge GitHub made itself, and server-side merges
-  ignore custom merge drivers — this is where a history line lost in that
-  merge is caught. The second run against the PR's head catches lines of the
-  branch's own side lost in the same merge.
-- on push: the pushed commits against what the branch was before.
-- `failgate gate --base origin/$TARGET` (issue 6): the same gate as the
-  pre-push hook, against the PR's target (or the pushed branch); JUnit for
-  the checks page, Markdown for the run summary.
+It is one `uses:` of failgate's own composite action (`action.yml` at the
+root of failgate's repository; its step is `action/run.sh`), which installs
+failgate from the action's checkout and runs validate, the ledger check and
+the gate, writes the step summary and annotations and uploads the JUnit and
+HTML reports. Why each piece is there:
+- `fetch-depth: 0`: `check-ledger --base` and the gate need the merge-base;
+  the default depth-1 checkout does not have it (failgate then exits 2 rather
+  than pass silently).
+- the action's ledger check, on pull requests, runs against the target:
+  GitHub checks out `refs/pull/N/merge`, a merge GitHub made itself, and
+  server-side merges ignore custom merge drivers, so this is where a history
+  line lost in that merge is caught; and against the PR's head, for lines of
+  the branch's own side lost in the same merge. On push: against the branch
+  before the push.
+- `ACTION`: where failgate comes from is the user's to say (failgate's
+  GitHub home is not fixed yet), so the line is a placeholder the README tells
+  them to edit; an unedited one fails at "Unable to resolve action", loudly.
+- `pre-commit run --all-files` afterwards (`if: always()`): the same hooks as
+  on developers' machines, with the python the action set up.
 """
 from __future__ import annotations
 
-_ZERO = "0" * 40
+import json
+
+ACTION = "OWNER/failgate@REV"  # edit: the repository and revision you take failgate from
 
 
-def ci_workflow(dataset_dir: str) -> str:
+def ci_workflow(dataset_dir: str, action: str = ACTION) -> str:
     dataset = dataset_dir.strip("/") or "evals/failures"
     return f"""\
 # Written by `failgate init`: keeps the failure dataset ({dataset}/) honest in CI.
-# The same hooks as locally, plus the ledger check against the target branch,
-# which also catches history lost in a server-side merge (those ignore
-# failgate's merge drivers).
+# validate, the ledger check against the target branch (which also catches
+# history lost in a server-side merge: those ignore failgate's merge drivers)
+# and the zero-flip gate, with a step summary, annotations, JUnit and an HTML report.
 name: failgate
 
 on:
@@ -43,38 +50,17 @@ jobs:
     steps:
       - uses: actions/checkout@v4
         with:
-          # check-ledger --base needs the merge-base; a shallow clone has no
-          # history to find it in (failgate then exits 2, never passes silently).
+          # the ledger check and the gate need the merge-base; a shallow clone has
+          # no history to find it in (failgate then exits 2, never passes silently).
           fetch-depth: 0
-      - uses: actions/setup-python@v5
+      # EDIT the next line: where you take failgate's action from (owner/repo@rev).
+      - uses: {action}
         with:
-          python-version: "3.12"
-      # failgate-git is not on the package index yet: install it from its git
-      # repository (pin the same commit as .pre-commit-config.yaml's rev:).
-      # The name `failgate` there is an unrelated project.
-      - run: pip install 'failgate-git @ git+https://github.com/failgate/failgate' pre-commit
-      - run: failgate install
-      - run: pre-commit run --all-files --show-diff-on-failure
-      - name: ledger against the target branch
-        if: github.event_name == 'pull_request'
-        run: failgate check-ledger --base "origin/${{{{ github.base_ref }}}}"
-      - name: ledger against the pull request's own head
-        if: github.event_name == 'pull_request'
-        run: failgate check-ledger --base "${{{{ github.event.pull_request.head.sha }}}}"
-      - name: ledger against the branch before this push
-        if: github.event_name == 'push' && github.event.before != '{_ZERO}'
-        run: failgate check-ledger --base "${{{{ github.event.before }}}}"
-      # The gate runs your agent: install what it imports first (e.g. `pip install -e .`).
-      # It writes its Markdown summary to $GITHUB_STEP_SUMMARY itself.
-      - name: gate (100 % on the failure set, zero flips since the target)
-        env:
-          TARGET: ${{{{ github.base_ref || github.ref_name }}}}
-        run: failgate gate --base "origin/$TARGET" --format junit --output failgate-gate.xml
-      - name: upload the gate's JUnit report
+          dataset: {json.dumps(dataset)}
+          html: failgate-report.html
+          # The gate runs your agent: install what it imports, e.g.
+          # install: pip install -e .
+      - name: the same hooks as on developers' machines
         if: always()
-        uses: actions/upload-artifact@v4
-        with:
-          name: failgate-gate-junit
-          path: failgate-gate.xml
-          if-no-files-found: ignore
+        run: pip install pre-commit && pre-commit run --all-files --show-diff-on-failure
 """
