@@ -50,6 +50,17 @@ class Trace:
 
 
 @dataclasses.dataclass
+class FileRead:
+    """One file's part of the funnel: what was read from it and as what."""
+
+    path: str
+    format: str
+    records: int = 0
+    runs: int = 0
+    keys: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
 class ReadStats:
     """What reading saw: records, traces, and what was skipped (with where)."""
 
@@ -57,7 +68,17 @@ class ReadStats:
     traces: int = 0
     skipped: int = 0
     findings: list[Finding] = dataclasses.field(default_factory=list)
+    files: list[FileRead] = dataclasses.field(default_factory=list)
     max_findings: int = 50  # a broken 1 GB export must not print a million lines
+
+    def empty(self, path: str, message: str) -> None:
+        """A file with records but no run: always reported, whatever the cap."""
+        self.findings.append(Finding("NO_RUNS", message, Location(path, 0), WARNING))
+
+    def note(self, path: str, line: int, message: str) -> None:
+        """Something read partly (a span without its time): reported, the record is still used."""
+        if len(self.findings) < self.max_findings:
+            self.findings.append(Finding("TRACE_PARTLY_READ", message, Location(path, line), WARNING))
 
     def skip(self, path: str, line: int, message: str) -> None:
         self.skipped += 1

@@ -1,6 +1,7 @@
 """OpenInference span JSON, as Arize Phoenix exports it.
 
-One span per record (JSON Lines, a JSON array, or `{"data": [...]}`), in the
+One span per record (JSON Lines, a JSON array, `{"data": [...]}`, or a
+mapping of named span lists such as Phoenix's fixtures), in the
 shape of Phoenix's span API: `context.trace_id`, `context.span_id`,
 `parent_id`, `name`, `span_kind`, `start_time`, `end_time`, `status_code`
 (OK / ERROR / UNSET), `status_message`, `attributes`. Attributes may be
@@ -10,11 +11,16 @@ are read as flat dotted keys. A dataframe export's `attributes.` column
 prefix is accepted too. From the spans of one trace:
 
 - input: the root span's `input.value` (text, or JSON with `messages`), else
-  the user turns of the LLM span with the most `llm.input_messages`;
-- output: the root span's `output.value`, else the last LLM span's last
+  the user turns of the LLM span with the most `llm.input_messages`
+  (`.message.content`, or the `.message.contents.M.message_content.text`
+  list form); request parameters (model, temperature, max tokens) that ride
+  in `input.value` never enter the input;
+- output: the root span's `output.value` (an LLM root too: a single
+  instrumented call is a run), else the last LLM span's last
   `llm.output_messages.N.message.content`;
-- tool calls: TOOL spans (`tool.name`, `tool.parameters` / `input.value`,
-  ERROR status = tool error), else the LLM spans' `tool_calls.M.tool_call.function.*`;
+- tool calls: TOOL spans (`tool.name`, arguments from `input.value`; ERROR
+  status = tool error), else the LLM spans' `tool_calls.M.tool_call.function.*`.
+  `tool.parameters` is the tool's JSON schema, never the call's arguments;
 - intent and feedback from `metadata` (JSON) or `failgate.intent` /
   `failgate.feedback`; tags from `tag.tags`.
 """
@@ -25,12 +31,13 @@ from typing import Any, Iterable, Iterator, Mapping
 from failgate.intake.traces.model import (
     UNKNOWN_INTENT, ReadStats, Trace, arguments_of, feedback_of, input_from, maybe_json, parse_time, text_of,
 )
+from failgate.intake.traces.shapes import reply_text
 from failgate.intake.traces.spans import Assembler, Span, duration_ms, flatten, indexed
 
 FORMAT = "openinference"
 
 
-def matches(record: Any) -> bool:
+def _is_span(record: Any) -> bool:
     if not isinstance(record, Mapping):
         return False
     if isinstance(record.get("context"), Mapping) and "span_id" in record["context"]:
@@ -39,6 +46,20 @@ def matches(record: Any) -> bool:
         return True
     attrs = record.get("attributes")
     return isinstance(attrs, Mapping) and ("openinference.span.kind" in attrs or "openinference" in attrs)
+
+
+def _named_lists(record: Any) -> list[Any] | None:
+    """The spans of `{"name": [span, ...], ...}` (a mapping of span lists), or None."""
+    if not isinstance(record, Mapping) or not record:
+        return None
+    lists = list(record.values())
+    if all(isinstance(v, list) and v and _is_span(v[0]) for v in lists):
+        return [span for spans in lists for span in spans]
+    return None
+
+
+def matches(record: Any) -> bool:
+    return _is_span(record) or _named_lists(record) is not None
 
 
 def _ns(value: Any) -> int | None:
@@ -79,10 +100,15 @@ def _kind(span: Span) -> str:
 
 
 def _messages(span: Span, key: str) -> list[dict[str, Any]]:
-    return [
-        {k.removeprefix("message."): v for k, v in item.items()}
-        for item in indexed(span.attrs, key)
-    ]
+    out = []
+    for item in indexed(span.attrs, key):
+        message = {k.removeprefix("message."): v for k, v in item.items()}
+        if message.get("content") in (None, ""):  # the list form: contents.M.message_content.text
+            parts = [p.get("message_content.text") for p in indexed(message, "contents")
+                     if p.get("message_content.type", "text") == "text"]
+            message["content"] = "\n".join(str(p) for p in parts if p)
+        out.append(message)
+    return out
 
 
 def _input(root: Span, llms: list[Span]) -> dict[str, Any]:
@@ -117,7 +143,7 @@ def build(spans: list[Span], path: str) -> Trace | None:
     case_input = _input(root, llms)
     if not case_input:
         return None
-    output = text_of(maybe_json(root.attrs.get("output.value"))) if _kind(root) != "LLM" else ""
+    output = reply_text(root.attrs.get("output.value"))
     if not output:
         for span in reversed(llms):
             contents = [m.get("content") for m in _messages(span, "llm.output_messages") if m.get("content")]
@@ -127,7 +153,7 @@ def build(spans: list[Span], path: str) -> Trace | None:
     tools = [s for s in spans if _kind(s) == "TOOL"]
     calls = [
         {"name": str(s.attrs.get("tool.name") or s.name),
-         "arguments": arguments_of(s.attrs.get("tool.parameters") or s.attrs.get("input.value")),
+         "arguments": arguments_of(s.attrs.get("input.value")),
          **({"error": s.error} if s.error else {})}
         for s in tools
     ] or [c for s in llms for c in _calls_from_llm(s)]
@@ -149,9 +175,10 @@ def build(spans: list[Span], path: str) -> Trace | None:
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
     assembler = Assembler(build, path, stats)
     for line, record in records:
-        span = _span(record, line) if isinstance(record, Mapping) else None
-        if span is None:
-            stats.skip(path, line, "not an OpenInference span (no context.trace_id)")
-            continue
-        yield from assembler.add([span])
+        for item in _named_lists(record) or [record]:
+            span = _span(item, line) if isinstance(item, Mapping) else None
+            if span is None:
+                stats.skip(path, line, "not an OpenInference span (no context.trace_id)")
+                continue
+            yield from assembler.add([span])
     yield from assembler.finish()

@@ -27,8 +27,9 @@ import base64
 from typing import Any, Iterable, Iterator, Mapping
 
 from failgate.intake.traces.model import (
-    UNKNOWN_INTENT, ReadStats, Trace, arguments_of, feedback_of, maybe_json, parse_time, text_of, user_messages,
+    UNKNOWN_INTENT, ReadStats, Trace, arguments_of, feedback_of, maybe_json, parse_time, user_messages,
 )
+from failgate.intake.traces.shapes import reply_text, tool_calls_in
 from failgate.intake.traces.spans import Assembler, Span, duration_ms, indexed
 
 FORMAT = "otlp"
@@ -90,34 +91,76 @@ def _error(status: Any, attrs: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _spans(record: Mapping[str, Any], line: int) -> Iterator[Span]:
+# Span events that carry a run's messages: the deprecated per-call events
+# (`gen_ai.content.prompt` / `.completion` with `gen_ai.prompt` / `gen_ai.completion`),
+# the current `gen_ai.client.inference.operation.details` (the message attributes
+# themselves), and the per-message events (`gen_ai.user.message` with `content`,
+# `gen_ai.choice` with `message`).
+EVENT_KEYS = ("gen_ai.prompt", "gen_ai.completion", "gen_ai.input.messages", "gen_ai.output.messages",
+              "gen_ai.system_instructions")
+
+
+def _event_messages(attrs: dict[str, Any], events: list[dict[str, Any]]) -> None:
+    users, choices = [], []
+    for event in events:
+        for key in EVENT_KEYS:
+            if key in event and key not in attrs:
+                attrs[key] = event[key]
+        if event.get("name") == "gen_ai.user.message" and event.get("content") is not None:
+            users.append({"role": "user", "content": maybe_json(event["content"])})
+        elif event.get("name") == "gen_ai.choice" and event.get("message") is not None:
+            choices.append(maybe_json(event["message"]))
+    if users and "gen_ai.input.messages" not in attrs and "gen_ai.prompt" not in attrs:
+        attrs["gen_ai.input.messages"] = users
+    if choices and "gen_ai.output.messages" not in attrs and "gen_ai.completion" not in attrs:
+        attrs["gen_ai.output.messages"] = [c if isinstance(c, Mapping) else {"role": "assistant", "content": c}
+                                           for c in choices]
+
+
+def _nanos(value: Any) -> int | None:
+    """`startTimeUnixNano` is a uint64, as a string in OTLP/JSON; anything else raises ValueError."""
+    if value in (None, "", 0, "0"):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(value)
+    return int(value)
+
+
+def _spans(record: Mapping[str, Any], line: int, notes: list[str]) -> Iterator[Span]:
     groups = record.get("resourceSpans") if "resourceSpans" in record else [record]
     for group in groups if isinstance(groups, list) else []:
         if not isinstance(group, Mapping):
             continue
         resource = attributes((group.get("resource") or {}).get("attributes"))
         for scope in group.get("scopeSpans") or group.get("instrumentationLibrarySpans") or []:
-            for raw in (scope or {}).get("spans") or []:
+            for raw in (scope or {}).get("spans") or [] if isinstance(scope, Mapping) else []:
                 if not isinstance(raw, Mapping) or not raw.get("traceId"):
                     continue
                 attrs = {**resource, **attributes(raw.get("attributes"))}
                 events = [{"name": e.get("name"), **attributes(e.get("attributes"))}
                           for e in raw.get("events") or [] if isinstance(e, Mapping)]
-                for event in events:  # older GenAI instrumentations put prompt/completion on events
-                    for key in ("gen_ai.prompt", "gen_ai.completion"):
-                        if key in event and key not in attrs:
-                            attrs[key] = event[key]
-                start, end = raw.get("startTimeUnixNano"), raw.get("endTimeUnixNano")
+                _event_messages(attrs, events)
+                try:
+                    start, end = _nanos(raw.get("startTimeUnixNano")), _nanos(raw.get("endTimeUnixNano"))
+                except ValueError:
+                    notes.append(f"span {raw.get('spanId')!s}: its start/end time is not a number of nanoseconds "
+                                 f"({raw.get('startTimeUnixNano')!r}); read without its times")
+                    start = end = None
                 yield Span(
                     trace_id=_hex_id(raw["traceId"]), span_id=_hex_id(raw.get("spanId")),
                     parent_id=_hex_id(raw.get("parentSpanId")) or None, name=str(raw.get("name", "")),
-                    start_ns=int(start) if start else None, end_ns=int(end) if end else None,
+                    start_ns=start, end_ns=end,
                     error=_error(raw.get("status"), attrs), attrs=attrs, line=line, events=events,
                 )
 
 
 def _is_tool(span: Span) -> bool:
-    return span.attrs.get("gen_ai.operation.name") == "execute_tool" or span.name.startswith("execute_tool")
+    """A tool run: by its operation, its name, or its tool attributes (some
+    instrumentations set `gen_ai.tool.name` and no operation name)."""
+    a = span.attrs
+    op = a.get("gen_ai.operation.name")
+    return op == "execute_tool" or span.name.startswith("execute_tool") or (
+        op is None and "gen_ai.tool.name" in a and not any(k in a for k in ("gen_ai.input.messages", "gen_ai.prompt")))
 
 
 def _is_inference(span: Span) -> bool:
@@ -148,27 +191,31 @@ def _input(spans: list[Span]) -> dict[str, Any]:
 
 
 def _output_parts(value: Any) -> tuple[str, list[dict[str, Any]]]:
+    """(reply text, tool calls) of `gen_ai.output.messages` or `gen_ai.completion` (text, JSON text,
+    an object such as `{"text", "finish_reason"}`, or message parts)."""
     value = maybe_json(value)
-    if isinstance(value, str):
-        return value, []
-    text, calls = "", []
-    for message in value if isinstance(value, list) else []:
-        if not isinstance(message, Mapping):
-            continue
-        parts = message.get("parts") if "parts" in message else message.get("content")
-        if isinstance(parts, list):
-            for part in parts:
-                if isinstance(part, Mapping) and part.get("type") == "tool_call" and part.get("name"):
-                    calls.append({"name": str(part["name"]), "arguments": arguments_of(part.get("arguments"))})
-        for call in message.get("tool_calls") or []:  # OpenAI-style messages
-            function = call.get("function", call) if isinstance(call, Mapping) else {}
-            if isinstance(function, Mapping) and function.get("name"):
-                calls.append({"name": str(function["name"]), "arguments": arguments_of(function.get("arguments"))})
-        text = text_of(parts) or text
-    return text, calls
+    return reply_text(value), tool_calls_in(value)
 
 
 def build(spans: list[Span], path: str) -> Trace | None:
+    """One run from its spans, read by the conventions its spans use."""
+    from failgate.intake.traces import openinference, vercel
+
+    if any("openinference.span.kind" in s.attrs for s in spans):
+        return openinference.build(spans, path)
+    if any(vercel.is_vercel(s) for s in spans):
+        return vercel.build(spans, path)
+    return build_genai(spans, path)
+
+
+def _tool_arguments(span: Span) -> dict[str, Any]:
+    for key in ("gen_ai.tool.call.arguments", "input.value", "input"):
+        if key in span.attrs:
+            return arguments_of(span.attrs[key])
+    return {}
+
+
+def build_genai(spans: list[Span], path: str) -> Trace | None:
     root = next((s for s in spans if s.is_root), spans[0])
     case_input = _input(spans)
     if not case_input:
@@ -187,7 +234,7 @@ def build(spans: list[Span], path: str) -> Trace | None:
     tools = [s for s in spans if _is_tool(s)]
     tool_calls = [
         {"name": str(s.attrs.get("gen_ai.tool.name") or s.name.removeprefix("execute_tool").strip() or "?"),
-         "arguments": arguments_of(s.attrs.get("gen_ai.tool.call.arguments")),
+         "arguments": _tool_arguments(s),
          **({"error": s.error} if s.error else {})}
         for s in tools
     ] or part_calls
@@ -207,11 +254,27 @@ def build(spans: list[Span], path: str) -> Trace | None:
     )
 
 
+def explain_empty(record: Any) -> str | None:
+    """Why an OTLP export gave no run: the span attributes it does carry."""
+    if not isinstance(record, Mapping):
+        return None
+    spans = list(_spans(record, 0, []))
+    if not spans:
+        return "no spans with a traceId"
+    keys = sorted({k for s in spans for k in s.attrs})[:10]
+    return (f"{len(spans)} span(s), none with GenAI (gen_ai.*), OpenInference or Vercel AI SDK (ai.*) messages; "
+            f"attributes seen: {', '.join(keys) or 'none'}")
+
+
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
     assembler = Assembler(build, path, stats)
     for line, record in records:
         if not matches(record):
             stats.skip(path, line, "not an OTLP export request (no resourceSpans/scopeSpans)")
             continue
-        yield from assembler.add(_spans(record, line))
+        notes: list[str] = []
+        spans = list(_spans(record, line, notes))
+        for note in notes:
+            stats.note(path, line, note)
+        yield from assembler.add(spans)
     yield from assembler.finish()
