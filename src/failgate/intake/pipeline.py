@@ -116,7 +116,9 @@ def redacted_trace(trace: Trace, redact: Callable[[str], str]) -> Trace:
         tool_calls=redact_value(trace.tool_calls, redact),
         error=redact(trace.error) if trace.error else None,
         feedback_comment=redact(trace.feedback_comment) if trace.feedback_comment else None,
+        intent=redact(trace.intent),  # read from metadata or tags: free text as far as intake knows
         turns=[],
+        scores=[],  # not written anywhere; their comments are free text
     )
 
 

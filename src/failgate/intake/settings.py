@@ -79,9 +79,12 @@ def load_redactor(settings: IntakeSettings, root: str | None = None) -> Callable
     `input_hash` folds in the default redactor's version, and `validate`
     recomputes hashes with it, so every stored input must already be
     redacted by it (redaction is idempotent on its placeholders)."""
-    from failgate.intake.redact import make_redactor
+    from failgate.intake.redact import DEFAULT_PHONE_REGIONS, make_redactor
 
-    base = make_redactor(settings.redact_patterns)
+    # Configured regions come first and the defaults stay: `input_hash` redacts with the
+    # default regions, so a stored input must already be redacted for them too.
+    regions = tuple(dict.fromkeys((settings.phone_regions or ()) + DEFAULT_PHONE_REGIONS))
+    base = make_redactor(settings.redact_patterns, phone_regions=regions)
     if not settings.redactor:
         return base
     plugin = load_callable(settings.redactor, root, what="redactor")
