@@ -284,3 +284,26 @@ def test_vercel_ai_sdk_spans(tmp_path: Path) -> None:
     assert run.input == {"messages": [{"role": "user", "content": "Where is order 8812?"}]}
     assert run.output == "It ships tomorrow."
     assert run.tool_calls == [{"name": "lookup_order", "arguments": {"id": "8812"}, "error": "error status"}]
+
+
+def test_tool_result_reporting_an_error_is_a_tool_error(tmp_path: Path) -> None:
+    def download(output: dict[str, Any]) -> dict[str, Any]:
+        tool = {"id": "t", "type": "TOOL", "name": "get_report", "level": "DEFAULT", "input": "{}",
+                "output": json.dumps(output)}
+        return {"trace": langfuse_trace(), "observations": [tool]}
+
+    (attack,), _ = read(write(tmp_path, "err.json", download({"response_status": "Error", "message": "No data found"})))
+    assert attack.tool_calls[0].get("error") == "No data found"
+    (control,), _ = read(write(tmp_path, "ok.json", download({"response_status": "OK", "rows": 3})))
+    assert "error" not in control.tool_calls[0]
+
+
+def test_single_llm_span_keeps_the_tool_calls_of_its_conversation(tmp_path: Path) -> None:
+    history = USER + [{"role": "assistant", "parts": [{"type": "tool_call", "id": "1", "name": "get_weather",
+                                                       "arguments": {"location": "Paris"}}]},
+                      {"role": "tool", "parts": [{"type": "tool_call_response", "id": "1", "response": "rainy"}]}]
+    export = otlp(span("c1", "chat", {"gen_ai.operation.name": "chat", "gen_ai.input.messages": history,
+                                      "gen_ai.output.messages": REPLY}))
+    (run,), _ = read(write(tmp_path, "h.json", export))
+    assert run.tool_calls == [{"name": "get_weather", "arguments": {"location": "Paris"}}]
+    assert run.input == {"messages": [{"role": "user", "content": "Weather in Paris?"}]}  # the user turn only

@@ -19,7 +19,8 @@ are read by `shapes`.
 - input: the user turns of the trace's input, else of the first observation
   that has any, else the trace's input as it is;
 - output: the trace's output, else the last GENERATION's;
-- tool calls: TOOL observations (level ERROR = a tool error), else the tool
+- tool calls: TOOL observations (level ERROR, or a result that reports an
+  error, `{"status": "error", "message"}`, is a tool error), else the tool
   calls the GENERATION outputs asked for;
 - error: a non-tool observation at level ERROR (its `statusMessage`);
 - scores are kept as they are (`Trace.scores`); feedback is a score with a
@@ -34,7 +35,9 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator, Mapping
 
 from failgate.intake.traces.model import UNKNOWN_INTENT, ReadStats, Trace, feedback_from_scores, parse_time
-from failgate.intake.traces.shapes import arguments_of, decoded, input_from, reply_text, tool_calls_in, user_turns
+from failgate.intake.traces.shapes import (
+    arguments_of, decoded, input_from, reply_text, tool_calls_in, tool_error_in, user_turns,
+)
 
 FORMAT = "langfuse"
 TOOL_NAME_PREFIXES = ("execute_tool ", "running tool: ", "tool: ")
@@ -65,6 +68,17 @@ def _tool_name(observation: Mapping[str, Any]) -> str:
         if name.startswith(prefix):
             return name[len(prefix):].strip() or name
     return name
+
+
+def _tool_call(observation: Mapping[str, Any]) -> dict[str, Any]:
+    call = {"name": _tool_name(observation), "arguments": arguments_of(observation.get("input"))}
+    if observation.get("level") == "ERROR":
+        call["error"] = str(observation.get("statusMessage") or "level ERROR")
+    else:
+        reported = tool_error_in(observation.get("output"))  # level DEFAULT, but the result says it failed
+        if reported:
+            call["error"] = reported
+    return call
 
 
 def _scores(scores: list[Any]) -> list[dict[str, Any]]:
@@ -105,11 +119,7 @@ def build(record: Mapping[str, Any], path: str, line: int) -> Trace | None:
             break
         output = reply_text(generation.get("output"))
     tools = [o for o in observations if o.get("type") == "TOOL"]
-    calls = [
-        {"name": _tool_name(o), "arguments": arguments_of(o.get("input")),
-         **({"error": str(o.get("statusMessage") or "level ERROR")} if o.get("level") == "ERROR" else {})}
-        for o in tools
-    ] or [c for g in generations for c in tool_calls_in(g.get("output"))]
+    calls = [_tool_call(o) for o in tools] or [c for g in generations for c in tool_calls_in(g.get("output"))]
     errors = [o for o in observations if o.get("level") == "ERROR" and o.get("type") != "TOOL"]
     error = str(errors[0].get("statusMessage") or f"{errors[0].get('name', 'observation')}: level ERROR") if errors else None
     latency = trace.get("latency")

@@ -31,7 +31,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from failgate.intake.traces.model import (
     UNKNOWN_INTENT, ReadStats, Trace, arguments_of, feedback_of, input_from, maybe_json, parse_time, text_of,
 )
-from failgate.intake.traces.shapes import reply_text
+from failgate.intake.traces.shapes import history_calls, reply_text
 from failgate.intake.traces.spans import Assembler, Span, duration_ms, flatten, indexed
 
 FORMAT = "openinference"
@@ -137,6 +137,26 @@ def _calls_from_llm(span: Span) -> list[dict[str, Any]]:
     return calls
 
 
+def _llm_calls(llms: list[Span]) -> list[dict[str, Any]]:
+    """Without TOOL spans: the calls of the conversation, i.e. the assistant turns in the
+    longest LLM input (the last call sees all earlier ones), then what each LLM asked for."""
+    if not llms:
+        return []
+    longest = max(llms, key=lambda s: len(indexed(s.attrs, "llm.input_messages")))
+    earlier = []
+    for message in indexed(longest.attrs, "llm.input_messages"):
+        message = {k.removeprefix("message."): v for k, v in message.items()}
+        if message.get("role") == "assistant":
+            for call in indexed(message, "tool_calls"):
+                if call.get("tool_call.function.name"):
+                    earlier.append({"name": str(call["tool_call.function.name"]),
+                                    "arguments": arguments_of(call.get("tool_call.function.arguments"))})
+    if not earlier:  # no flattened messages: the request JSON in input.value (GenAI parts or OpenAI shape)
+        earlier = history_calls(longest.attrs.get("input.value"))
+    later = [c for s in llms[llms.index(longest):] for c in _calls_from_llm(s)]
+    return earlier + later or [c for s in llms for c in _calls_from_llm(s)]
+
+
 def build(spans: list[Span], path: str) -> Trace | None:
     root = next((s for s in spans if s.is_root), spans[0])
     llms = [s for s in spans if _kind(s) == "LLM"]
@@ -156,7 +176,7 @@ def build(spans: list[Span], path: str) -> Trace | None:
          "arguments": arguments_of(s.attrs.get("input.value")),
          **({"error": s.error} if s.error else {})}
         for s in tools
-    ] or [c for s in llms for c in _calls_from_llm(s)]
+    ] or _llm_calls(llms)
     metadata = maybe_json(root.attrs.get("metadata"))
     metadata = metadata if isinstance(metadata, Mapping) else {}
     intent = metadata.get("intent") or root.attrs.get("failgate.intent") or UNKNOWN_INTENT

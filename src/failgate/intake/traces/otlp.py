@@ -29,7 +29,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from failgate.intake.traces.model import (
     UNKNOWN_INTENT, ReadStats, Trace, arguments_of, feedback_of, maybe_json, parse_time, user_messages,
 )
-from failgate.intake.traces.shapes import reply_text, tool_calls_in
+from failgate.intake.traces.shapes import history_calls, reply_text, tool_calls_in
 from failgate.intake.traces.spans import Assembler, Span, duration_ms, indexed
 
 FORMAT = "otlp"
@@ -208,6 +208,16 @@ def build(spans: list[Span], path: str) -> Trace | None:
     return build_genai(spans, path)
 
 
+def _history(spans: list[Span]) -> list[dict[str, Any]]:
+    """Tool calls made earlier in the conversation: the assistant turns of the longest input."""
+    best: list[dict[str, Any]] = []
+    for span in spans:
+        value = maybe_json(span.attrs.get("gen_ai.input.messages", span.attrs.get("gen_ai.prompt")))
+        if isinstance(value, list) and len(value) > len(best):
+            best = value
+    return history_calls(best)
+
+
 def _tool_arguments(span: Span) -> dict[str, Any]:
     for key in ("gen_ai.tool.call.arguments", "input.value", "input"):
         if key in span.attrs:
@@ -237,7 +247,7 @@ def build_genai(spans: list[Span], path: str) -> Trace | None:
          "arguments": _tool_arguments(s),
          **({"error": s.error} if s.error else {})}
         for s in tools
-    ] or part_calls
+    ] or _history(spans) + part_calls
     error = root.error or next((s.error for s in spans if s.error and _is_inference(s)), None)
     look = [root] + [s for s in spans if s is not root]
     intent = next((str(s.attrs[k]) for s in look for k in ("failgate.intent", "intent", "app.intent") if s.attrs.get(k)),

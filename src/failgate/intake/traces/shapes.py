@@ -266,3 +266,30 @@ def _calls(value: Any, depth: int) -> Iterator[dict[str, Any] | None]:
         inner = value.get(key)
         if isinstance(inner, (list, Mapping)) and not (key == "messages"):
             yield from _calls(inner, depth + 1)
+
+
+_ERROR_STATUSES = frozenset({"error", "failed", "failure", "fail"})
+
+
+def tool_error_in(output: Any) -> str | None:
+    """An error a tool reported in its own result (`{"status": "error", "message": ...}`,
+    `{"error": "..."}`) while its span or observation says nothing went wrong."""
+    output = decoded(output)
+    if not isinstance(output, Mapping):
+        return None
+    error = output.get("error")
+    if isinstance(error, str) and error.strip():
+        return error
+    if isinstance(error, Mapping) and isinstance(error.get("message"), str):
+        return error["message"]
+    status = output.get("status", output.get("response_status"))
+    if isinstance(status, str) and status.strip().lower() in _ERROR_STATUSES:
+        message = output.get("message") or output.get("detail") or output.get("error_message")
+        return str(message) if message else f"status {status}"
+    return None
+
+
+def history_calls(messages: Any) -> list[dict[str, Any]]:
+    """Tool calls the assistant made earlier in a conversation (its turns in the input)."""
+    found = _messages_in(messages) or []
+    return [c for m in found if role_of(m) == "assistant" for c in tool_calls_in(m)]
