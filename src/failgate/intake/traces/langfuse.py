@@ -44,21 +44,21 @@ TOOL_NAME_PREFIXES = ("execute_tool ", "running tool: ", "tool: ")
 
 
 def matches(record: Any) -> bool:
-    if not isinstance(record, Mapping):
+    if not isinstance(record, dict):
         return False
-    if isinstance(record.get("trace"), Mapping) and ("observations" in record or "id" in record["trace"]):
+    if isinstance(record.get("trace"), dict) and ("observations" in record or "id" in record["trace"]):
         return True
     return "id" in record and ("observations" in record or "scores" in record)
 
 
 def _unwrap(record: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[Mapping[str, Any]], list[Any]]:
     """(trace, observations, scores) of any of the three shapes."""
-    trace = record["trace"] if isinstance(record.get("trace"), Mapping) else record
+    trace = record["trace"] if isinstance(record.get("trace"), dict) else record
     observations = record.get("observations") if "trace" in record else None
     if not isinstance(observations, list) or not observations:
         observations = trace.get("observations")
     scores = trace.get("scores") or record.get("scores") or []
-    found = [o for o in observations if isinstance(o, Mapping)] if isinstance(observations, list) else []
+    found = [o for o in observations if isinstance(o, dict)] if isinstance(observations, list) else []
     return trace, found, scores if isinstance(scores, list) else []
 
 
@@ -84,7 +84,7 @@ def _tool_call(observation: Mapping[str, Any]) -> dict[str, Any]:
 def _scores(scores: list[Any]) -> list[dict[str, Any]]:
     kept = []
     for score in scores:
-        if not isinstance(score, Mapping) or not isinstance(score.get("name"), str):
+        if not isinstance(score, dict) or not isinstance(score.get("name"), str):
             continue
         value = score.get("value") if score.get("value") is not None else score.get("stringValue")
         kept.append({"name": score["name"], "value": value, "source": str(score.get("source") or "").upper(),
@@ -130,7 +130,7 @@ def build(record: Mapping[str, Any], path: str, line: int) -> Trace | None:
         if starts and ends:
             latency_ms = (max(ends) - min(starts)).total_seconds() * 1000
     metadata = decoded(trace.get("metadata"))
-    metadata = metadata if isinstance(metadata, Mapping) else {}
+    metadata = metadata if isinstance(metadata, dict) else {}
     tags = [str(t) for t in trace.get("tags") or [] if isinstance(t, (str, int))]
     intent = metadata.get("intent") or next((t[7:] for t in tags if t.startswith("intent:")), None) or UNKNOWN_INTENT
     trace_id = trace.get("id") or (observations[0].get("traceId") if observations else None)

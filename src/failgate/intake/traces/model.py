@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from typing import Any, Mapping
+from typing import Any
 
 from failgate.findings import Finding, Location, WARNING
 from failgate.intake.traces import shapes
@@ -143,7 +143,7 @@ def feedback_from_scores(scores: list[dict[str, Any]], names: "tuple[str, ...] |
 def feedback_of(value: Any) -> tuple[str | None, str | None]:
     """(negative|positive|None, comment) from a score, a word, or {score|value, comment}."""
     comment = None
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         comment = value.get("comment") if isinstance(value.get("comment"), str) else None
         for key in ("score", "value", "rating", "label"):
             if key in value:

@@ -38,19 +38,19 @@ FORMAT = "openinference"
 
 
 def _is_span(record: Any) -> bool:
-    if not isinstance(record, Mapping):
+    if not isinstance(record, dict):
         return False
-    if isinstance(record.get("context"), Mapping) and "span_id" in record["context"]:
+    if isinstance(record.get("context"), dict) and "span_id" in record["context"]:
         return True
     if "context.span_id" in record or "span_kind" in record:
         return True
     attrs = record.get("attributes")
-    return isinstance(attrs, Mapping) and ("openinference.span.kind" in attrs or "openinference" in attrs)
+    return isinstance(attrs, dict) and ("openinference.span.kind" in attrs or "openinference" in attrs)
 
 
 def _named_lists(record: Any) -> list[Any] | None:
     """The spans of `{"name": [span, ...], ...}` (a mapping of span lists), or None."""
-    if not isinstance(record, Mapping) or not record:
+    if not isinstance(record, dict) or not record:
         return None
     lists = list(record.values())
     if all(isinstance(v, list) and v and _is_span(v[0]) for v in lists):
@@ -74,7 +74,7 @@ def _span(record: Mapping[str, Any], line: int) -> Span | None:
         return None
     attrs: dict[str, Any] = {}
     raw_attrs = record.get("attributes")
-    if isinstance(raw_attrs, Mapping):
+    if isinstance(raw_attrs, dict):
         attrs.update(flatten(dict(raw_attrs)))
     for key, value in flat.items():  # dataframe exports: "attributes.llm.model_name" columns
         if key.startswith("attributes.") and key[11:] not in attrs:
@@ -178,7 +178,7 @@ def build(spans: list[Span], path: str) -> Trace | None:
         for s in tools
     ] or _llm_calls(llms)
     metadata = maybe_json(root.attrs.get("metadata"))
-    metadata = metadata if isinstance(metadata, Mapping) else {}
+    metadata = metadata if isinstance(metadata, dict) else {}
     intent = metadata.get("intent") or root.attrs.get("failgate.intent") or UNKNOWN_INTENT
     feedback, comment = feedback_of(metadata.get("feedback", root.attrs.get("failgate.feedback")))
     tags = [v for k, v in root.attrs.items() if k.startswith("tag.tags")]
@@ -196,7 +196,7 @@ def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> I
     assembler = Assembler(build, path, stats)
     for line, record in records:
         for item in _named_lists(record) or [record]:
-            span = _span(item, line) if isinstance(item, Mapping) else None
+            span = _span(item, line) if isinstance(item, dict) else None
             if span is None:
                 stats.skip(path, line, "not an OpenInference span (no context.trace_id)")
                 continue

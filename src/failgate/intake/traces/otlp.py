@@ -37,12 +37,12 @@ INFERENCE_OPS = frozenset({"chat", "text_completion", "generate_content", "compl
 
 
 def matches(record: Any) -> bool:
-    return isinstance(record, Mapping) and ("resourceSpans" in record or "scopeSpans" in record)
+    return isinstance(record, dict) and ("resourceSpans" in record or "scopeSpans" in record)
 
 
 def any_value(value: Any) -> Any:
     """OTLP AnyValue -> Python (intValue arrives as a string in OTLP/JSON)."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return value
     if "stringValue" in value:
         return value["stringValue"]
@@ -67,7 +67,7 @@ def any_value(value: Any) -> Any:
 def attributes(items: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items if isinstance(items, list) else []:
-        if isinstance(item, Mapping) and isinstance(item.get("key"), str):
+        if isinstance(item, dict) and isinstance(item.get("key"), str):
             out[item["key"]] = any_value(item.get("value"))
     return out
 
@@ -83,7 +83,7 @@ def _hex_id(value: Any) -> str:
 
 
 def _error(status: Any, attrs: Mapping[str, Any]) -> str | None:
-    code = status.get("code") if isinstance(status, Mapping) else None
+    code = status.get("code") if isinstance(status, dict) else None
     failed = code in (2, "2", "STATUS_CODE_ERROR", "ERROR")
     if failed or attrs.get("error.type"):
         parts = [str(p) for p in (attrs.get("error.type"), (status or {}).get("message")) if p]
@@ -113,7 +113,7 @@ def _event_messages(attrs: dict[str, Any], events: list[dict[str, Any]]) -> None
     if users and "gen_ai.input.messages" not in attrs and "gen_ai.prompt" not in attrs:
         attrs["gen_ai.input.messages"] = users
     if choices and "gen_ai.output.messages" not in attrs and "gen_ai.completion" not in attrs:
-        attrs["gen_ai.output.messages"] = [c if isinstance(c, Mapping) else {"role": "assistant", "content": c}
+        attrs["gen_ai.output.messages"] = [c if isinstance(c, dict) else {"role": "assistant", "content": c}
                                            for c in choices]
 
 
@@ -129,16 +129,16 @@ def _nanos(value: Any) -> int | None:
 def _spans(record: Mapping[str, Any], line: int, notes: list[str]) -> Iterator[Span]:
     groups = record.get("resourceSpans") if "resourceSpans" in record else [record]
     for group in groups if isinstance(groups, list) else []:
-        if not isinstance(group, Mapping):
+        if not isinstance(group, dict):
             continue
         resource = attributes((group.get("resource") or {}).get("attributes"))
         for scope in group.get("scopeSpans") or group.get("instrumentationLibrarySpans") or []:
-            for raw in (scope or {}).get("spans") or [] if isinstance(scope, Mapping) else []:
-                if not isinstance(raw, Mapping) or not raw.get("traceId"):
+            for raw in (scope or {}).get("spans") or [] if isinstance(scope, dict) else []:
+                if not isinstance(raw, dict) or not raw.get("traceId"):
                     continue
                 attrs = {**resource, **attributes(raw.get("attributes"))}
                 events = [{"name": e.get("name"), **attributes(e.get("attributes"))}
-                          for e in raw.get("events") or [] if isinstance(e, Mapping)]
+                          for e in raw.get("events") or [] if isinstance(e, dict)]
                 _event_messages(attrs, events)
                 try:
                     start, end = _nanos(raw.get("startTimeUnixNano")), _nanos(raw.get("endTimeUnixNano"))
@@ -173,6 +173,8 @@ def _is_inference(span: Span) -> bool:
 def _legacy(span: Span, key: str) -> Any:
     if key in span.attrs:
         return maybe_json(span.attrs[key])
+    if f"{key}.0.content" not in span.attrs and f"{key}.0.role" not in span.attrs:
+        return None  # the common case: skip the scan over every attribute
     items = indexed(span.attrs, key)  # gen_ai.prompt.0.role / .content
     return [{"role": i.get("role"), "content": i.get("content")} for i in items] if items else None
 
@@ -266,7 +268,7 @@ def build_genai(spans: list[Span], path: str) -> Trace | None:
 
 def explain_empty(record: Any) -> str | None:
     """Why an OTLP export gave no run: the span attributes it does carry."""
-    if not isinstance(record, Mapping):
+    if not isinstance(record, dict):
         return None
     spans = list(_spans(record, 0, []))
     if not spans:

@@ -91,7 +91,7 @@ def text_of(value: Any) -> str:
         return value
     if isinstance(value, list):
         return "\n".join(t for t in (text_of(part) for part in value) if t)
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         kind = value.get("type")
         if kind not in (None, "text", "output_text", "input_text", "message"):
             return ""  # a tool call, tool result, image or reasoning part carries no reply text
@@ -106,20 +106,20 @@ def _messages_in(value: Any) -> list[Mapping[str, Any]] | None:
     """The message list a value holds, if it holds one."""
     value = decoded(value)
     if isinstance(value, list):
-        found = [m for m in value if isinstance(m, Mapping)]
+        found = [m for m in value if isinstance(m, dict)]
         return found if found and len(found) == len(value) else None
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         for key in ("messages", "contents", "input"):
             inner = decoded(value.get(key))
             if isinstance(inner, list):
                 return _messages_in(inner)
-        if isinstance(value.get("new_message"), Mapping):  # Google ADK's run request
+        if isinstance(value.get("new_message"), dict):  # Google ADK's run request
             return [value["new_message"]]
     return None
 
 
 def _content(message: Mapping[str, Any]) -> Any:
-    if message.get("lc") and isinstance(message.get("kwargs"), Mapping):
+    if message.get("lc") and isinstance(message.get("kwargs"), dict):
         return message["kwargs"].get("content")
     for key in ("parts", "content", "contents", "text"):
         if key in message:
@@ -170,7 +170,7 @@ def input_from(value: Any) -> dict[str, Any]:
     turns = user_turns(value)
     if turns:
         return {"messages": turns}
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         inner = value.get("contents")
         if isinstance(inner, str) and inner.strip():  # Gemini: contents="What is ...?"
             return {"messages": [{"role": "user", "content": inner}]}
@@ -190,20 +190,20 @@ def reply_text(value: Any, depth: int = 0) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        messages = [m for m in value if isinstance(m, Mapping)]
+        messages = [m for m in value if isinstance(m, dict)]
         replies = [m for m in messages if role_of(m) == "assistant" or m.get("type") == "message"]
         for message in reversed(replies or messages):
             text = text_of(_content(message)) if message.get("type") != "message" else text_of(message.get("content"))
             if text:
                 return text
         return text_of(value)
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return str(value)
     if isinstance(value.get("output_text"), str) and value["output_text"]:
         return value["output_text"]
     for key in ("choices", "candidates"):
         items = value.get(key)
-        if isinstance(items, list) and items and isinstance(items[0], Mapping):
+        if isinstance(items, list) and items and isinstance(items[0], dict):
             first = items[0]
             return reply_text(first.get("message") or first.get("content") or first.get("text"), depth + 1)
     for key in ("output", "messages", "message", "response", "result", "answer", "final_output", "completion"):
@@ -226,7 +226,7 @@ def _call(name: Any, arguments: Any) -> dict[str, Any] | None:
 
 def arguments_of(value: Any) -> dict[str, Any]:
     value = decoded(value)
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return dict(value)
     if value in (None, ""):
         return {}
@@ -246,7 +246,7 @@ def _calls(value: Any, depth: int) -> Iterator[dict[str, Any] | None]:
         for item in value:
             yield from _calls(decoded(item), depth + 1)
         return
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return
     kind = value.get("type")
     if kind in ("tool_call", "function_call") and "name" in value:  # GenAI part, Responses API item
@@ -255,16 +255,16 @@ def _calls(value: Any, depth: int) -> Iterator[dict[str, Any] | None]:
     if kind == "tool_use":  # Anthropic content block
         yield _call(value.get("name"), value.get("input"))
         return
-    if isinstance(value.get("function_call"), Mapping):  # Gemini part
+    if isinstance(value.get("function_call"), dict):  # Gemini part
         yield _call(value["function_call"].get("name"), value["function_call"].get("args"))
         return
     for call in value.get("tool_calls") or (value.get("additional_kwargs") or {}).get("tool_calls") or []:
-        if isinstance(call, Mapping):
-            function = call.get("function") if isinstance(call.get("function"), Mapping) else call
+        if isinstance(call, dict):
+            function = call.get("function") if isinstance(call.get("function"), dict) else call
             yield _call(function.get("name"), function.get("arguments", function.get("args")))
     for key in ("choices", "candidates", "output", "parts", "content", "message", "kwargs", "messages"):
         inner = value.get(key)
-        if isinstance(inner, (list, Mapping)) and not (key == "messages"):
+        if isinstance(inner, (list, dict)) and not (key == "messages"):
             yield from _calls(inner, depth + 1)
 
 
@@ -275,12 +275,12 @@ def tool_error_in(output: Any) -> str | None:
     """An error a tool reported in its own result (`{"status": "error", "message": ...}`,
     `{"error": "..."}`) while its span or observation says nothing went wrong."""
     output = decoded(output)
-    if not isinstance(output, Mapping):
+    if not isinstance(output, dict):
         return None
     error = output.get("error")
     if isinstance(error, str) and error.strip():
         return error
-    if isinstance(error, Mapping) and isinstance(error.get("message"), str):
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
         return error["message"]
     status = output.get("status", output.get("response_status"))
     if isinstance(status, str) and status.strip().lower() in _ERROR_STATUSES:

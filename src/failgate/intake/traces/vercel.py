@@ -19,7 +19,7 @@ spans, else the `ai.response.toolCalls` the model asked for.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 from failgate.intake.traces.model import UNKNOWN_INTENT, Trace, feedback_of, parse_time
 from failgate.intake.traces.shapes import arguments_of, decoded, input_from, user_turns
@@ -43,7 +43,7 @@ def _input(spans: list[Span]) -> dict[str, Any]:
                 continue
             value = decoded(span.attrs[key])
             turns = user_turns(value)
-            if not turns and isinstance(value, Mapping) and isinstance(value.get("prompt"), str):
+            if not turns and isinstance(value, dict) and isinstance(value.get("prompt"), str):
                 turns = input_from(value["prompt"]).get("messages", [])
             if len(turns) > len(best):
                 best = turns
@@ -54,7 +54,7 @@ def _requested_calls(span: Span) -> list[dict[str, Any]]:
     found = decoded(span.attrs.get("ai.response.toolCalls"))
     calls = []
     for call in found if isinstance(found, list) else []:
-        if isinstance(call, Mapping) and isinstance(call.get("toolName"), str):
+        if isinstance(call, dict) and isinstance(call.get("toolName"), str):
             calls.append({"name": call["toolName"], "arguments": arguments_of(call.get("args", call.get("input")))})
     return calls
 
