@@ -45,3 +45,22 @@ def test_same_mode_keeps_every_reason() -> None:
     (candidate,) = run([a, b]).candidates  # type: ignore[attr-defined]
     reasons = " ".join(candidate.group.failure.reasons)
     assert "gateway 502" in reasons and "not found" in reasons and candidate.group.count == 2
+
+
+def test_the_funnel_lists_each_file_and_why_one_gave_no_run(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from failgate.cli import main
+    from tests.test_intake import dataset_repo
+
+    repo = dataset_repo(tmp_path, monkeypatch)
+    (repo / "good.jsonl").write_text(json.dumps({"trace_id": "a", "input": "refund 8812", "output": REFUSAL}) + "\n")
+    http = {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "ab" * 16, "spanId": "cd" * 8, "name": "GET",
+                                                          "attributes": [{"key": "http.method",
+                                                                          "value": {"stringValue": "GET"}}]}]}]}]}
+    (repo / "http.json").write_text(json.dumps(http))
+    assert main(["ingest", "good.jsonl", "http.json"]) == 0
+    out = capsys.readouterr()
+    assert "http.json: NO_RUNS" in out.err and "http.method" in out.err
+    assert "1 records read as otlp, 0 runs" in out.out and "1 records read as jsonl, 1 run" in out.out
+    assert "of a budget of 50 candidates" in out.out
