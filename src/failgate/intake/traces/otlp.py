@@ -100,6 +100,9 @@ EVENT_KEYS = ("gen_ai.prompt", "gen_ai.completion", "gen_ai.input.messages", "ge
               "gen_ai.system_instructions")
 
 
+DECODED_ONCE = ("gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.prompt", "gen_ai.completion")
+
+
 def _event_messages(attrs: dict[str, Any], events: list[dict[str, Any]]) -> None:
     users, choices = [], []
     for event in events:
@@ -140,6 +143,9 @@ def _spans(record: Mapping[str, Any], line: int, notes: list[str]) -> Iterator[S
                 events = [{"name": e.get("name"), **attributes(e.get("attributes"))}
                           for e in raw.get("events") or [] if isinstance(e, dict)]
                 _event_messages(attrs, events)
+                for key in DECODED_ONCE:  # JSON carried as strings: decoded here once, not by every reader step
+                    if isinstance(attrs.get(key), str):
+                        attrs[key] = maybe_json(attrs[key])
                 try:
                     start, end = _nanos(raw.get("startTimeUnixNano")), _nanos(raw.get("endTimeUnixNano"))
                 except ValueError:
