@@ -31,7 +31,6 @@ REDACTOR_VERSION is folded into `input_hash`: change what is redacted, bump it.
 """
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any, Callable, Iterable, Sequence
 
@@ -107,6 +106,8 @@ def _card(match: str) -> bool:
 def _ipv6(match: str) -> bool:
     if match.count(":") < 2:
         return False
+    import ipaddress  # only for text that has colons; validate's hash path rarely needs it
+
     try:
         ipaddress.IPv6Address(match)
     except ValueError:
