@@ -1,7 +1,14 @@
-"""Ingest throughput and memory: N failgate-JSONL trace records (~10 % failed) against a 200-case dataset.
+"""Ingest throughput and memory per reader: N records (~10 % failed runs) against a 200-case dataset.
 
-    python bench/bench_ingest.py            # 10,000 and 100,000 records
-    python bench/bench_ingest.py 250000
+    python bench/bench_ingest.py                      # every reader, 10,000 and 100,000 records
+    python bench/bench_ingest.py 250000 --format otlp
+
+Two rates: the reader alone, and the whole ingest funnel (the judge-based rules
+dominate it). Readers: failgate JSONL (one run per line), OTLP/JSON lines (one export
+request per line, an inference span and a tool span each, GenAI attributes),
+OpenInference spans as Phoenix exports them (one span per line, root first:
+two spans per run) and Langfuse API trace objects (one per line, two
+observations each, JSON-encoded inputs). A record is one line.
 
 Runs the real pipeline (reader, judge-based intake rules, redaction, hashing,
 dedupe, stratification, n-gram similarity) in-process; peak memory is
@@ -52,6 +59,76 @@ def write_traces(path: Path, n: int, seed: int = 7) -> None:
             out.write(json.dumps(record) + "\n")
 
 
+def _runs(n: int, seed: int = 7):  # type: ignore[no-untyped-def]
+    """(index, question, output, latency_ms) per run, the same mix for every format."""
+    rng = random.Random(seed)
+    for i in range(n):
+        user = f"user{rng.randrange(10**6)}@example.com"
+        failed = rng.random() < 0.10
+        shape = rng.randrange(300)
+        question = (f"Failure shape {shape}: reach me at {user}" if failed else
+                    f"Question {i} about order {rng.randrange(9000, 9999)}, reach me at {user}")
+        output = "I'm sorry, but I can't help with that." if failed and shape % 2 else "Here is your answer."
+        yield i, question, output, 12000 if failed and not shape % 2 else 300
+
+
+def _attr(key: str, value: object) -> dict:
+    return {"key": key, "value": {"stringValue": value if isinstance(value, str) else json.dumps(value)}}
+
+
+def write_otlp(path: Path, n: int) -> None:
+    start = 1778148000000000000
+    with path.open("w") as out:
+        for i, question, output, latency in _runs(n):
+            trace = f"{i:032x}"
+            chat = {"traceId": trace, "spanId": f"{i:015x}1", "name": "chat gpt-4o", "kind": 3,
+                    "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + latency * 1_000_000),
+                    "status": {"code": 1}, "attributes": [
+                        _attr("gen_ai.operation.name", "chat"),
+                        _attr("gen_ai.input.messages", [{"role": "user", "parts": [{"type": "text", "content": question}]}]),
+                        _attr("gen_ai.output.messages", [{"role": "assistant", "parts": [{"type": "text", "content": output}]}])]}
+            tool = {"traceId": trace, "spanId": f"{i:015x}2", "parentSpanId": f"{i:015x}1", "name": "execute_tool lookup_order",
+                    "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 1000), "status": {"code": 1},
+                    "attributes": [_attr("gen_ai.operation.name", "execute_tool"), _attr("gen_ai.tool.name", "lookup_order"),
+                                   _attr("gen_ai.tool.call.arguments", {"order_id": "8812"})]}
+            request = {"resourceSpans": [{"resource": {"attributes": [_attr("service.name", "support-bot")]},
+                                          "scopeSpans": [{"scope": {"name": "bench"}, "spans": [tool, chat]}]}]}
+            out.write(json.dumps(request) + "\n")
+
+
+def write_openinference(path: Path, n: int) -> None:
+    with path.open("w") as out:
+        written = 0
+        for i, question, output, latency in _runs(n // 2):
+            root = {"name": "agent", "context": {"trace_id": f"t{i}", "span_id": f"s{i}a"}, "parent_id": None,
+                    "span_kind": "AGENT", "start_time": "2026-05-07T10:00:00+00:00",
+                    "end_time": f"2026-05-07T10:00:{latency // 1000:02d}.{latency % 1000:03d}+00:00", "status_code": "OK",
+                    "attributes": {"input.value": question, "output.value": output}}
+            tool = {"name": "lookup_order", "context": {"trace_id": f"t{i}", "span_id": f"s{i}b"}, "parent_id": f"s{i}a",
+                    "span_kind": "TOOL", "start_time": "2026-05-07T10:00:00+00:00", "end_time": "2026-05-07T10:00:00.100+00:00",
+                    "status_code": "OK", "attributes": {"tool.name": "lookup_order", "input.value": "{\"order_id\": \"8812\"}"}}
+            out.write(json.dumps(root) + "\n" + json.dumps(tool) + "\n")
+            written += 2
+
+
+def write_langfuse(path: Path, n: int) -> None:
+    with path.open("w") as out:
+        for i, question, output, latency in _runs(n):
+            trace = {"id": f"lf-{i}", "timestamp": "2026-05-07T10:00:00.000Z", "latency": latency / 1000,
+                     "input": json.dumps({"messages": [{"role": "user", "content": question}]}),
+                     "output": json.dumps({"role": "assistant", "content": output}), "metadata": "{}", "scores": [],
+                     "observations": [
+                         {"id": f"g{i}", "type": "GENERATION", "name": "chat", "level": "DEFAULT",
+                          "startTime": "2026-05-07T10:00:00.000Z", "input": json.dumps([{"role": "user", "content": question}]),
+                          "output": json.dumps({"role": "assistant", "content": output})},
+                         {"id": f"o{i}", "type": "TOOL", "name": "lookup_order", "level": "DEFAULT",
+                          "startTime": "2026-05-07T10:00:00.100Z", "input": "{\"order_id\": \"8812\"}"}]}
+            out.write(json.dumps(trace) + "\n")
+
+
+WRITERS = {"jsonl": write_traces, "otlp": write_otlp, "openinference": write_openinference, "langfuse": write_langfuse}
+
+
 def cases(n: int = 200) -> list[dict]:
     out = []
     for i in range(n):
@@ -62,35 +139,47 @@ def cases(n: int = 200) -> list[dict]:
     return out
 
 
-def _once(path: Path, dataset: list[dict]) -> int:
+def _once(path: Path, dataset: list[dict], fmt: str = "jsonl") -> int:
     known = {c["input_hash"]: c["id"] for c in dataset}
-    result = run_pipeline(read_traces([path], "jsonl", stats=ReadStats()), rules=IntakeRules(IntakeSettings()),
+    result = run_pipeline(read_traces([path], fmt, stats=ReadStats()), rules=IntakeRules(IntakeSettings()),
                           redact=redact_text, similarity=NgramSimilarity(), known=known, cases=dataset,
                           limit=50, share=0.3, threshold=0.92)
     return result.failed
 
 
-def run(n: int) -> tuple[float, float, int]:
+def run(n: int, fmt: str = "jsonl") -> tuple[float, float, float, int]:
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "traces.jsonl"
-        write_traces(path, n)
+        path = Path(tmp) / f"traces.{fmt}.jsonl"
+        WRITERS[fmt](path, n)
         dataset = cases()
         start = time.perf_counter()
-        failed = _once(path, dataset)
+        for _ in read_traces([path], fmt, stats=ReadStats()):
+            pass
+        reading = n / (time.perf_counter() - start)
+        start = time.perf_counter()
+        failed = _once(path, dataset, fmt)
         elapsed = time.perf_counter() - start
         tracemalloc.start()
-        _once(path, dataset)
+        _once(path, dataset, fmt)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        return n / elapsed, peak / 2**20, failed
+        return reading, n / elapsed, peak / 2**20, failed
 
 
 def main(argv: list[str]) -> int:
+    formats = list(WRITERS)
+    if "--format" in argv:
+        at = argv.index("--format")
+        formats = [argv[at + 1]]
+        argv = argv[:at] + argv[at + 2:]
     sizes = [int(a) for a in argv] or [10_000, 100_000]
-    print(f"{'records':>8} {'records/s':>10} {'peak MB':>8} {'failed':>7}")
-    for n in sizes:
-        rate, peak, failed = run(n)
-        print(f"{n:>8} {rate:>10,.0f} {peak:>8.1f} {failed:>7}")
+    print(f"{'reader':<14} {'records':>8} {'read/s':>9} {'ingest/s':>9} {'peak MB':>8} {'failed runs':>12}")
+    for fmt in formats:
+        for n in sizes:
+            reading, rate, peak, failed = run(n, fmt)
+            print(f"{fmt:<14} {n:>8} {reading:>9,.0f} {rate:>9,.0f} {peak:>8.1f} {failed:>12}")
+    print("read/s: the reader alone (records to runs); ingest/s: the whole funnel (rules, redaction, hashing, "
+          "dedupe, stratification, similarity)")
     return 0
 
 

@@ -30,13 +30,17 @@ def funnel_text(result: object, stats: object, *, limit: int, share: float, sinc
     from failgate.intake.traces.model import ReadStats
 
     assert isinstance(result, IngestResult) and isinstance(stats, ReadStats)
-    rows = [("traces", result.traces, f"{stats.records} records read" + (f", {stats.skipped} skipped" if stats.skipped else ""))]
+    rows = [(f"  {f.path}", f.runs, f"{f.records} records read as {f.format}, {f.runs} run{'s' if f.runs != 1 else ''}")
+            for f in stats.files] if len(stats.files) > 1 or any(f.runs == 0 for f in stats.files) else []
+    rows.insert(0, ("traces", result.traces,
+                    f"{stats.records} records read" + (f", {stats.skipped} skipped" if stats.skipped else "")))
     if since:
         rows.append(("  older than --since", result.too_old, f"since {since}"))
     signals = ", ".join(f"{name} {n}" for name, n in result.signals.most_common())
     rows.append(("failed", result.failed, signals))
     dropped = sum(result.dropped.values())
-    note = f"{result.distinct} distinct redacted inputs; at most {result.cap} new per intent ({share:.0%} of {limit})"
+    note = (f"{result.distinct} distinct redacted inputs; at most {result.cap} new per intent "
+            f"({share:.0%} of a budget of {limit} candidates)")
     if dropped:
         note += "; dropped " + ", ".join(f"{intent} {n}" for intent, n in result.dropped.most_common())
     rows.append(("after stratification", result.stratified, note))

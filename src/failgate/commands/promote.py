@@ -124,7 +124,7 @@ def execute(config: Any, settings: Any, file: Path, number: int | None, no_repro
         return _land(config, file, intake_shown, number, None, None, watchlist, actor)
     redact = load_redactor(settings, str(config.root))
     case = case_from_candidate(candidate, "AGTFAIL-0000", redact)
-    findings = review_findings(doc, index, case, watchlist=watchlist)
+    findings = review_findings(doc, index, case, watchlist=watchlist, redact=redact)
     if findings:
         raise refuse(f"{intake_shown}: candidate {candidate.get('candidate')} is not ready", findings)
     dataset = read_dataset(directory, shown)

@@ -63,6 +63,24 @@ def _rules(value: Any) -> str | None:
     return None
 
 
+def _score_rules(value: Any) -> str | None:
+    """[[tool.failgate.intake.score_rules]]: a run fails when a named score crosses a threshold."""
+    from failgate.dataset.model import FAILURE_MODES_V1
+
+    expected = ('a list of tables {name = "correctness", fail_below = 0.5, failure_mode = "hallucination"} '
+                "(or fail_above for scores where lower is better, like toxicity)")
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        return expected
+    for item in value:
+        bounds = [k for k in ("fail_below", "fail_above") if k in item]
+        if (not isinstance(item.get("name"), str) or len(bounds) != 1 or set(item) - {"name", "failure_mode", *bounds}
+                or isinstance(item[bounds[0]], bool) or not isinstance(item[bounds[0]], (int, float))):
+            return expected
+        if item.get("failure_mode", "hallucination") not in FAILURE_MODES_V1:
+            return f"{expected}; failure_mode one of {', '.join(FAILURE_MODES_V1)}"
+    return None
+
+
 def _since(value: Any) -> str | None:
     return None if isinstance(value, str) and parse_since_text(value) is not None else 'a duration like "7d", "36h" or "2w"'
 
@@ -82,6 +100,9 @@ INTAKE_KEYS: dict[str, Callable[[Any], "str | None"]] = {
     "redactor": agent_ref,
     "redact_patterns": _patterns,
     "since": _since,
+    "feedback_scores": string_list,
+    "score_rules": _score_rules,
+    "phone_regions": string_list,
 }
 
 

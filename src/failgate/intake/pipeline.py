@@ -5,7 +5,9 @@
 1. Each trace is classified by `IntakeRules` (successes are never sampled).
 2. A failed trace's input is redacted, then hashed (`failgate.dataset.hashing`): the
    same question with another customer's e-mail is one distinct input, with
-   every trace id kept.
+   every trace id kept. The same input failing in different failure modes is
+   one candidate per mode (a refusal and a tool error are two cases to
+   review); within one mode every distinct reason is kept.
 3. A distinct input whose hash is already a case (or a pending candidate in
    `_intake/`) is a recurrence of it, never a new candidate. Recurrences are
    not capped: linking them costs a reviewer nothing.
@@ -29,6 +31,7 @@ from failgate.intake.redact import redact_value
 from failgate.intake.traces.model import Trace
 
 MAX_TRACE_IDS = 20  # trace ids listed per candidate; the rest are counted
+MAX_REASONS = 10
 OUTPUT_LIMIT = 1200
 
 
@@ -42,6 +45,12 @@ class Group:
     failure: Failure
     trace_ids: list[str]
     count: int = 1
+
+    def absorb(self, failure: Failure, redact: Callable[[str], str]) -> None:
+        """Another trace of this input and mode: its reasons and signals join the first one's."""
+        reasons = tuple(dict.fromkeys(self.failure.reasons + tuple(redact(r) for r in failure.reasons)))
+        signals = tuple(dict.fromkeys(self.failure.signals + failure.signals))
+        self.failure = dataclasses.replace(self.failure, reasons=reasons[:MAX_REASONS], signals=signals)
 
 
 @dataclasses.dataclass
@@ -107,7 +116,9 @@ def redacted_trace(trace: Trace, redact: Callable[[str], str]) -> Trace:
         tool_calls=redact_value(trace.tool_calls, redact),
         error=redact(trace.error) if trace.error else None,
         feedback_comment=redact(trace.feedback_comment) if trace.feedback_comment else None,
+        intent=redact(trace.intent),  # read from metadata or tags: free text as far as intake knows
         turns=[],
+        scores=[],  # not written anywhere; their comments are free text
     )
 
 
@@ -144,16 +155,19 @@ def run_pipeline(
         result.signals.update(failure.signals)
         case_input = redact_value(trace.input, redact)
         digest = input_hash(case_input)
-        group = groups.get(digest)
+        key = f"{digest}|{failure.mode}"
+        group = groups.get(key)
         if group is None:
-            groups[digest] = Group(digest, case_input, redacted_trace(trace, redact), failure, [trace.trace_id])
+            redacted = dataclasses.replace(failure, reasons=tuple(redact(r) for r in failure.reasons))
+            groups[key] = Group(digest, case_input, redacted_trace(trace, redact), redacted, [trace.trace_id])
         else:
+            group.absorb(failure, redact)
             group.count += 1
             if len(group.trace_ids) < MAX_TRACE_IDS:
                 group.trace_ids.append(trace.trace_id)
     if progress is not None:
         progress(result.traces, result.failed)
-    result.distinct = len(groups)
+    result.distinct = len({g.input_hash for g in groups.values()})
     fresh: list[Group] = []
     for group in groups.values():
         if group.input_hash in known:

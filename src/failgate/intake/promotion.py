@@ -5,8 +5,9 @@ to land a case the same way (the cases.yaml merge driver allocates ids with
 `failgate.dataset.ids.next_id_for`, like `promote_texts` does here).
 
 - `select_candidate(doc, number)`: which candidate of a review file.
-- `review_findings(doc, index, dataset)`: TODOs left and case-schema failures,
-  each at file:line; a candidate with any is refused.
+- `review_findings(doc, index, dataset)`: TODOs left, PII the redactor still
+  finds (`pii_findings`) and case-schema failures, each at file:line; a
+  candidate with any is refused, so nothing reaches `cases.yaml` unredacted.
 - `case_from_candidate(candidate, case_id, redact)`: the case mapping (intake
   fields dropped, input redacted again, `input_hash` recomputed the way
   `validate` checks it).
@@ -25,6 +26,7 @@ import copy
 import dataclasses
 import datetime as _dt
 import json
+import re
 from typing import Any, Callable
 
 import yaml
@@ -37,7 +39,7 @@ from failgate.dataset.hashing import input_hash
 from failgate.dataset.ids import next_id_for
 from failgate.intake.review import INTAKE_ONLY, candidates_of, todo_findings
 from failgate.dataset.model import CASES_FILE, FAILURE_MODES_V1, WATCHLIST_FILE
-from failgate.intake.redact import redact_value
+from failgate.intake.redact import pii_paths, redact_text, redact_value
 from failgate.dataset.yamlstrict import YamlDocument, load_yaml_text
 
 WATCHLIST_HEADER = """\
@@ -112,9 +114,44 @@ def case_from_candidate(candidate: dict[str, Any], case_id: str, redact: Callabl
     return {k: case[k] for k in ordered if k in case} | {k: v for k, v in case.items() if k not in ordered}
 
 
-def review_findings(doc: YamlDocument, index: int, case: dict[str, Any], *, watchlist: bool) -> list[Finding]:
-    """TODOs left, then schema errors of the case it would become (at the candidate's lines)."""
+# Fields the PII scan leaves alone: derived or reference values (a hash, trace ids and
+# ticket refs, a date) and `owner`, the person answering for the case, named on purpose.
+PII_EXEMPT = ("id", "input_hash", "discovered_by", "discovered_at", "owner")
+
+
+def pii_findings(doc: YamlDocument, index: int, case: dict[str, Any],
+                 redact: Callable[[str], str] = redact_text) -> list[Finding]:
+    """Every field of the case-to-be in which the redactor still finds something, at its line.
+
+    Fail-closed: the input was redacted again already, so a hit here is text a person
+    wrote or pasted (observed behaviour, a rule's argument, a remediation note); it is
+    refused, not silently rewritten, so the reviewer sees what would have reached git."""
+    findings = []
+    for key, value in case.items():
+        if key in PII_EXEMPT:
+            continue
+        for path in pii_paths(value, redact, (key,)):
+            text = _at(case, path)
+            kinds = sorted(set(re.findall(r"<[A-Z]+>", redact(text))) - set(re.findall(r"<[A-Z]+>", text)))
+            findings.append(Finding("PII", f"{'.'.join(map(str, path))}: the redactor still finds "
+                                    f"{', '.join(kinds) or 'personal data'} here; replace it with the placeholder "
+                                    "(or remove it) before promoting", doc.locate(["candidates", index, *path])))
+    return findings
+
+
+def _at(value: Any, path: tuple[Any, ...]) -> str:
+    for part in path:
+        value = value[part]
+    return str(value)
+
+
+def review_findings(doc: YamlDocument, index: int, case: dict[str, Any], *, watchlist: bool,
+                    redact: Callable[[str], str] = redact_text) -> list[Finding]:
+    """TODOs left, PII left, then schema errors of the case it would become (at the candidate's lines)."""
     findings = todo_findings(doc, index)
+    if findings:
+        return findings
+    findings = pii_findings(doc, index, case, redact)
     if findings:
         return findings
     from failgate.checks.validate import schema_findings

@@ -13,7 +13,11 @@ patterns from `[tool.failgate.judge]`:
 | project rule      | `[[intake.rules]]` judge rule        | its `failure_mode`   |
 | refusal           | `not_refused: true`                  | refusal_overreach    |
 | latency budget    | `max_latency_ms: N`                  | latency_breach       |
-| negative feedback | the run's `feedback`                 | multi_turn_drift for multi-turn input, else hallucination |
+| score rule        | `[[intake.score_rules]]` on a score  | its `failure_mode`   |
+| negative feedback | the run's `feedback`, or a score named in `feedback_scores` from a person (source API / ANNOTATION) | multi_turn_drift for multi-turn input, else hallucination |
+
+Eval scores (source EVAL) are never feedback: only a score rule makes one
+fail a run, with its threshold and direction (0 is good for toxicity).
 
 The first signal in this order proposes the mode (the most consequential
 first); every fired signal is listed as the reason. The proposal is a guess a
@@ -27,7 +31,7 @@ from typing import Any
 
 from failgate.intake.settings import IntakeSettings
 from failgate.eval.judge import JudgeOptions, ResponseError, judge_case, parse_response
-from failgate.intake.traces.model import Trace
+from failgate.intake.traces.model import FEEDBACK_SCORE_NAMES, Trace, feedback_from_scores
 
 _TIMEOUT = re.compile(r"time(?:d)?[ _-]?out|deadline|timeout", re.IGNORECASE)
 
@@ -85,14 +89,33 @@ class IntakeRules:
             mode = "latency_breach" if _TIMEOUT.search(trace.error) else "tool_invocation"
             found.append(("error", mode, f"the run ended in an error: {trace.error}"))
         found.extend(j for j in judged if j[0] != "forbidden_tool")
-        if self.settings.negative_feedback and trace.feedback == "negative":
+        found.extend(self._score_failures(trace))
+        feedback, comment = trace.feedback, trace.feedback_comment
+        if self.settings.feedback_scores is not None and trace.scores:
+            names = tuple(self.settings.feedback_scores) + FEEDBACK_SCORE_NAMES
+            feedback, comment = feedback_from_scores(trace.scores, names)
+            feedback, comment = feedback or trace.feedback, comment or trace.feedback_comment
+        if self.settings.negative_feedback and feedback == "negative":
             turns = sum(1 for m in trace.input.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user")
             mode = "multi_turn_drift" if turns > 1 else "hallucination"
-            note = f": {trace.feedback_comment}" if trace.feedback_comment else ""
+            note = f": {comment}" if comment else ""
             found.append(("feedback", mode, f"the user gave negative feedback{note} (the mode is a guess: confirm it)"))
         if not found:
             return None
         return Failure(found[0][1], tuple(r for _, _, r in found), tuple(dict.fromkeys(s for s, _, _ in found)))
+
+
+    def _score_failures(self, trace: Trace) -> list[tuple[str, str, str]]:
+        found = []
+        for name, direction, threshold, mode in self.settings.score_rules:
+            for score in trace.scores:
+                value = score.get("value")
+                if score.get("name") != name or isinstance(value, bool) or not isinstance(value, (int, float)):
+                    continue
+                if (value < threshold) if direction == "below" else (value > threshold):
+                    source = f" ({score['source']})" if score.get("source") else ""
+                    found.append(("score", mode, f"score {name}{source} = {value:g}, {direction} {threshold:g}"))
+        return found
 
 
 _LABELS = {"forbidden_tool": "called a forbidden tool", "refusal": "refused", "latency": "over the latency budget"}

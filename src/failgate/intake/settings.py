@@ -32,6 +32,11 @@ class IntakeSettings:
     redactor: str | None = None
     redact_patterns: tuple[tuple[str, str], ...] = ()
     since: str | None = None
+    # Score names that are user feedback (None: the conventional names, `model.FEEDBACK_SCORE_NAMES`).
+    feedback_scores: tuple[str, ...] | None = None
+    # (score name, "below" | "above", threshold, failure mode): a run fails when the score crosses it.
+    score_rules: tuple[tuple[str, str, float, str], ...] = ()
+    phone_regions: tuple[str, ...] | None = None  # None: the redactor's default regions
 
     @classmethod
     def from_section(cls, section: dict[str, Any]) -> "IntakeSettings":
@@ -54,6 +59,13 @@ class IntakeSettings:
             redactor=section.get("redactor"),
             redact_patterns=tuple(section.get("redact_patterns", {}).items()),
             since=section.get("since"),
+            feedback_scores=tuple(section["feedback_scores"]) if "feedback_scores" in section else None,
+            score_rules=tuple(
+                (str(r["name"]), "below" if "fail_below" in r else "above",
+                 float(r.get("fail_below", r.get("fail_above", 0))), str(r.get("failure_mode", "hallucination")))
+                for r in section.get("score_rules", [])
+            ),
+            phone_regions=tuple(section["phone_regions"]) if "phone_regions" in section else None,
         )
 
     @classmethod
@@ -67,9 +79,12 @@ def load_redactor(settings: IntakeSettings, root: str | None = None) -> Callable
     `input_hash` folds in the default redactor's version, and `validate`
     recomputes hashes with it, so every stored input must already be
     redacted by it (redaction is idempotent on its placeholders)."""
-    from failgate.intake.redact import make_redactor
+    from failgate.intake.redact import DEFAULT_PHONE_REGIONS, make_redactor
 
-    base = make_redactor(settings.redact_patterns)
+    # Configured regions come first and the defaults stay: `input_hash` redacts with the
+    # default regions, so a stored input must already be redacted for them too.
+    regions = tuple(dict.fromkeys((settings.phone_regions or ()) + DEFAULT_PHONE_REGIONS))
+    base = make_redactor(settings.redact_patterns, phone_regions=regions)
     if not settings.redactor:
         return base
     plugin = load_callable(settings.redactor, root, what="redactor")

@@ -2,8 +2,10 @@
 
 Production failures are skewed: one intent (say `order_status`) can be 80 %
 of a week's failures while a rare intent fails once. A plain "first N" would
-fill the review file with the dominant intent. Guarantees, for a budget
-B = min(limit, number of items) and cap = max(1, floor(share * B)):
+fill the review file with the dominant intent. The cap is a share of the
+candidate budget (`limit`), not of the failures found: with few failures, all
+distinct ones are kept (a cap of 30 % of 3 failures would keep one). For
+cap = max(1, floor(share * limit)) and B = min(limit, number of items):
 
 - no intent has more than `cap` items kept;
 - every intent with at least one item keeps at least one, as long as the
@@ -22,8 +24,9 @@ T = TypeVar("T")
 
 
 def intent_cap(limit: int, total: int, share: float) -> int:
-    budget = min(limit, total)
-    return max(1, math.floor(share * budget + 1e-9))
+    """At most this many kept per intent; `total` is accepted for callers that report it."""
+    del total
+    return max(1, math.floor(share * limit + 1e-9))
 
 
 def stratify(items: Sequence[T], intent: Callable[[T], str], *, limit: int, share: float) -> tuple[list[T], list[T]]:

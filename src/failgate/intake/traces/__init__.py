@@ -11,7 +11,10 @@ One small module per format, each with the same interface:
 
 `read_traces(paths, fmt)` wires them: it streams each file, sends undecodable
 records to `stats` (file:line), and detects the format per file unless one is
-given.
+given. A file that yields no run is never silent: `stats.files` has, per
+file, the records read, the runs found and the format tried, and a
+`NO_RUNS` finding says which keys it saw (a reader may explain better with
+`explain_empty(record)`).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from failgate.findings import FailgateError
-from failgate.intake.traces.model import ReadStats, Trace
+from failgate.intake.traces.model import FileRead, ReadStats, Trace
 from failgate.intake.traces.stream import RecordError, iter_records
 
 # Detection order: most specific shape first (a Langfuse trace also has an id and input).
@@ -49,33 +52,69 @@ def detect_format(path: Path) -> str | None:
 
 
 def read_traces(paths: list[Path], fmt: str = "auto", *, stats: ReadStats, display: Any = str) -> Iterator[Trace]:
-    """Every trace in `paths`, streamed; `stats` counts records, traces and skips."""
+    """Every trace in `paths`, streamed; `stats` counts records, traces and skips, per file too."""
     for path in paths:
         shown = display(path)
         if not path.is_file():
             raise FailgateError(f"{shown}: no such file", exit_code=2)
         chosen = fmt if fmt != "auto" else detect_format(path)
+        read = FileRead(shown, chosen or "none")
+        stats.files.append(read)
         if chosen is None:
             errors = [(line, r) for line, r in iter_records(path) if isinstance(r, RecordError)]
             if errors and len(errors) == sum(1 for _ in iter_records(path)):
                 # Nothing decodable (a file of one huge line, say): say why, at its line.
                 for line, record in errors:
                     stats.records += 1
+                    read.records += 1
                     stats.skip(shown, line, record.message)
                 continue
+            first = _first_record(path)
+            read.keys = _keys(first)
             stats.skip(shown, 0, "format not recognised (not failgate JSONL, OTLP/JSON, OpenInference or Langfuse); "
-                                 "pass --format")
+                                 f"{_seen(first)}; pass --format to force one")
             continue
         module = reader(chosen)
+        seen: list[Any] = []
 
-        def records(path: Path = path, shown: str = shown) -> Iterator[tuple[int, Any]]:
+        def records(path: Path = path, shown: str = shown, read: FileRead = read) -> Iterator[tuple[int, Any]]:
             for line, record in iter_records(path):
                 stats.records += 1
+                read.records += 1
                 if isinstance(record, RecordError):
                     stats.skip(shown, line, record.message)
                     continue
+                if not seen:
+                    seen.append(record)
                 yield line, record
 
         for trace in module.traces(records(), shown, stats):
             stats.traces += 1
+            read.runs += 1
             yield trace
+        if read.runs == 0 and read.records:
+            first = seen[0] if seen else None
+            read.keys = _keys(first)
+            why = getattr(module, "explain_empty", None)
+            reason = (why(first) if why and first is not None else None) or _seen(first)
+            stats.empty(shown, f"no run found in {read.records} record(s) read as {chosen}: {reason}")
+
+
+def _first_record(path: Path) -> Any:
+    for _, record in iter_records(path):
+        return None if isinstance(record, RecordError) else record
+    return None
+
+
+def _keys(record: Any) -> list[str]:
+    return [str(k) for k in record][:12] if isinstance(record, dict) else []
+
+
+def _seen(record: Any) -> str:
+    if isinstance(record, dict):
+        keys = _keys(record)
+        more = "" if len(record) <= len(keys) else f", ... ({len(record)} keys)"
+        return "the first record's keys are " + ", ".join(keys) + more
+    if record is None:
+        return "no decodable record"
+    return f"the first record is a JSON {type(record).__name__}, not an object"

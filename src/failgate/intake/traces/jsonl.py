@@ -10,7 +10,7 @@ user message). Everything else is optional.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator
 
 from failgate.intake.traces.model import UNKNOWN_INTENT, ReadStats, Trace, feedback_of, input_from, parse_time, text_of
 
@@ -18,7 +18,7 @@ FORMAT = "jsonl"
 
 
 def matches(record: Any) -> bool:
-    return isinstance(record, Mapping) and "trace_id" in record and "input" in record
+    return isinstance(record, dict) and "trace_id" in record and "input" in record
 
 
 def _calls(value: Any) -> list[dict[str, Any]] | None:
@@ -28,7 +28,7 @@ def _calls(value: Any) -> list[dict[str, Any]] | None:
         return None
     calls = []
     for item in value:
-        if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             return None
         call: dict[str, Any] = {"name": item["name"], "arguments": item.get("arguments") or {}}
         if item.get("error"):
@@ -39,7 +39,7 @@ def _calls(value: Any) -> list[dict[str, Any]] | None:
 
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
     for line, record in records:
-        if not isinstance(record, Mapping):
+        if not isinstance(record, dict):
             stats.skip(path, line, "a trace record must be a JSON object")
             continue
         trace_id = record.get("trace_id")

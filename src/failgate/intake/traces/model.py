@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from typing import Any, Mapping
+from typing import Any
 
 from failgate.findings import Finding, Location, WARNING
+from failgate.intake.traces import shapes
 
 UNKNOWN_INTENT = "unknown"
 NEGATIVE_WORDS = frozenset({"negative", "thumbs_down", "thumbsdown", "down", "bad", "dislike", "-1", "0", "false",
@@ -34,6 +35,9 @@ class Trace:
     timestamp: _dt.datetime | None = None
     tags: tuple[str, ...] = ()
     turns: list[str] = dataclasses.field(default_factory=list)
+    # Scores recorded with the run ({name, value, source, comment}): eval scores
+    # and user feedback alike; `rules` decides which of them mark a failure.
+    scores: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     where: str = ""  # "file:line" of the record it came from
 
     def response(self) -> dict[str, Any]:
@@ -46,6 +50,17 @@ class Trace:
 
 
 @dataclasses.dataclass
+class FileRead:
+    """One file's part of the funnel: what was read from it and as what."""
+
+    path: str
+    format: str
+    records: int = 0
+    runs: int = 0
+    keys: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
 class ReadStats:
     """What reading saw: records, traces, and what was skipped (with where)."""
 
@@ -53,7 +68,17 @@ class ReadStats:
     traces: int = 0
     skipped: int = 0
     findings: list[Finding] = dataclasses.field(default_factory=list)
+    files: list[FileRead] = dataclasses.field(default_factory=list)
     max_findings: int = 50  # a broken 1 GB export must not print a million lines
+
+    def empty(self, path: str, message: str) -> None:
+        """A file with records but no run: always reported, whatever the cap."""
+        self.findings.append(Finding("NO_RUNS", message, Location(path, 0), WARNING))
+
+    def note(self, path: str, line: int, message: str) -> None:
+        """Something read partly (a span without its time): reported, the record is still used."""
+        if len(self.findings) < self.max_findings:
+            self.findings.append(Finding("TRACE_PARTLY_READ", message, Location(path, line), WARNING))
 
     def skip(self, path: str, line: int, message: str) -> None:
         self.skipped += 1
@@ -87,10 +112,38 @@ def parse_time(value: Any) -> _dt.datetime | None:
     return None
 
 
+# Score names that conventionally carry a user's verdict (Langfuse's docs and SDK
+# examples use `user-feedback`); a project names its own with `feedback_scores`.
+FEEDBACK_SCORE_NAMES = ("user-feedback", "user_feedback", "feedback", "thumbs", "thumbs_up_down", "user_rating",
+                        "user-rating", "rating", "user_score")
+HUMAN_SOURCES = frozenset({"API", "ANNOTATION", ""})  # "" : exports that predate `source`
+
+
+def _score_key(name: str) -> str:
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def feedback_from_scores(scores: list[dict[str, Any]], names: "tuple[str, ...] | list[str]" = FEEDBACK_SCORE_NAMES
+                         ) -> tuple[str | None, str | None]:
+    """(negative|positive|None, comment) from the scores that are user feedback: a
+    feedback name and a human source. Eval scores (source EVAL) never count: a
+    toxicity of 0 is good news, not a thumbs-down."""
+    wanted = {_score_key(n) for n in names}
+    verdict, comment = None, None
+    for score in scores:
+        if score.get("source", "") not in HUMAN_SOURCES or _score_key(str(score.get("name", ""))) not in wanted:
+            continue
+        found, note = feedback_of({"value": score.get("value"), "comment": score.get("comment")})
+        if found == "negative":
+            return found, note
+        verdict, comment = verdict or found, comment or note
+    return verdict, comment
+
+
 def feedback_of(value: Any) -> tuple[str | None, str | None]:
     """(negative|positive|None, comment) from a score, a word, or {score|value, comment}."""
     comment = None
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         comment = value.get("comment") if isinstance(value.get("comment"), str) else None
         for key in ("score", "value", "rating", "label"):
             if key in value:
@@ -111,72 +164,9 @@ def feedback_of(value: Any) -> tuple[str | None, str | None]:
     return None, comment
 
 
-def text_of(value: Any) -> str:
-    """The readable text of a message content: a string, a list of parts, or a mapping."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return "\n".join(t for t in (text_of(part) for part in value) if t)
-    if isinstance(value, Mapping):
-        if value.get("type") not in (None, "text", "output_text", "input_text"):
-            return ""  # a tool-call or image part carries no reply text
-        for key in ("content", "text", "value", "output"):
-            if key in value:
-                return text_of(value[key])
-        return ""
-    return str(value)
-
-
-def maybe_json(value: Any) -> Any:
-    """Attributes often carry JSON as a string; decode it when it is JSON."""
-    if isinstance(value, str) and value[:1] in "[{":
-        from failgate.dataset.jsonstrict import loads_or_none
-
-        decoded = loads_or_none(value)  # too deep or not JSON: keep the text
-        return value if decoded is None else decoded
-    return value
-
-
-def arguments_of(value: Any) -> dict[str, Any]:
-    value = maybe_json(value)
-    if isinstance(value, Mapping):
-        return dict(value)
-    if value in (None, ""):
-        return {}
-    return {"input": value}
-
-
-def user_messages(messages: Any) -> list[dict[str, str]]:
-    """The user turns of a message list (GenAI parts, OpenAI or plain shape), as
-    `{"role": "user", "content": text}`: the agent regenerates its own turns."""
-    out: list[dict[str, str]] = []
-    for message in messages if isinstance(messages, list) else []:
-        if not isinstance(message, Mapping) or message.get("role") not in ("user", "human"):
-            continue
-        content = message.get("parts") if "parts" in message else message.get("content")
-        text = text_of(content)
-        if text:
-            out.append({"role": "user", "content": text})
-    return out
-
-
-def input_from(value: Any) -> dict[str, Any]:
-    """A case input from whatever a format recorded as the run's input."""
-    value = maybe_json(value)
-    if isinstance(value, str):
-        return {"messages": [{"role": "user", "content": value}]} if value else {}
-    if isinstance(value, list):
-        messages = user_messages(value)
-        return {"messages": messages} if messages else {}
-    if isinstance(value, Mapping):
-        if isinstance(value.get("messages"), list):
-            rest = {k: v for k, v in value.items() if k != "messages"}
-            messages = user_messages(value["messages"]) or [m for m in value["messages"] if isinstance(m, Mapping)]
-            return {**rest, "messages": messages}
-        for key in ("input", "query", "question", "prompt", "message", "text"):
-            if isinstance(value.get(key), str):
-                return {"messages": [{"role": "user", "content": value[key]}]}
-        return dict(value)
-    return {}
+# The content shapes live in `shapes`; these names are what the readers import.
+text_of = shapes.text_of
+maybe_json = shapes.decoded
+arguments_of = shapes.arguments_of
+user_messages = shapes.user_turns
+input_from = shapes.input_from

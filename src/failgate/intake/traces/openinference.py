@@ -1,6 +1,7 @@
 """OpenInference span JSON, as Arize Phoenix exports it.
 
-One span per record (JSON Lines, a JSON array, or `{"data": [...]}`), in the
+One span per record (JSON Lines, a JSON array, `{"data": [...]}`, or a
+mapping of named span lists such as Phoenix's fixtures), in the
 shape of Phoenix's span API: `context.trace_id`, `context.span_id`,
 `parent_id`, `name`, `span_kind`, `start_time`, `end_time`, `status_code`
 (OK / ERROR / UNSET), `status_message`, `attributes`. Attributes may be
@@ -10,11 +11,16 @@ are read as flat dotted keys. A dataframe export's `attributes.` column
 prefix is accepted too. From the spans of one trace:
 
 - input: the root span's `input.value` (text, or JSON with `messages`), else
-  the user turns of the LLM span with the most `llm.input_messages`;
-- output: the root span's `output.value`, else the last LLM span's last
+  the user turns of the LLM span with the most `llm.input_messages`
+  (`.message.content`, or the `.message.contents.M.message_content.text`
+  list form); request parameters (model, temperature, max tokens) that ride
+  in `input.value` never enter the input;
+- output: the root span's `output.value` (an LLM root too: a single
+  instrumented call is a run), else the last LLM span's last
   `llm.output_messages.N.message.content`;
-- tool calls: TOOL spans (`tool.name`, `tool.parameters` / `input.value`,
-  ERROR status = tool error), else the LLM spans' `tool_calls.M.tool_call.function.*`;
+- tool calls: TOOL spans (`tool.name`, arguments from `input.value`; ERROR
+  status = tool error), else the LLM spans' `tool_calls.M.tool_call.function.*`.
+  `tool.parameters` is the tool's JSON schema, never the call's arguments;
 - intent and feedback from `metadata` (JSON) or `failgate.intent` /
   `failgate.feedback`; tags from `tag.tags`.
 """
@@ -25,20 +31,35 @@ from typing import Any, Iterable, Iterator, Mapping
 from failgate.intake.traces.model import (
     UNKNOWN_INTENT, ReadStats, Trace, arguments_of, feedback_of, input_from, maybe_json, parse_time, text_of,
 )
+from failgate.intake.traces.shapes import history_calls, reply_text
 from failgate.intake.traces.spans import Assembler, Span, duration_ms, flatten, indexed
 
 FORMAT = "openinference"
 
 
-def matches(record: Any) -> bool:
-    if not isinstance(record, Mapping):
+def _is_span(record: Any) -> bool:
+    if not isinstance(record, dict):
         return False
-    if isinstance(record.get("context"), Mapping) and "span_id" in record["context"]:
+    if isinstance(record.get("context"), dict) and "span_id" in record["context"]:
         return True
     if "context.span_id" in record or "span_kind" in record:
         return True
     attrs = record.get("attributes")
-    return isinstance(attrs, Mapping) and ("openinference.span.kind" in attrs or "openinference" in attrs)
+    return isinstance(attrs, dict) and ("openinference.span.kind" in attrs or "openinference" in attrs)
+
+
+def _named_lists(record: Any) -> list[Any] | None:
+    """The spans of `{"name": [span, ...], ...}` (a mapping of span lists), or None."""
+    if not isinstance(record, dict) or not record:
+        return None
+    lists = list(record.values())
+    if all(isinstance(v, list) and v and _is_span(v[0]) for v in lists):
+        return [span for spans in lists for span in spans]
+    return None
+
+
+def matches(record: Any) -> bool:
+    return _is_span(record) or _named_lists(record) is not None
 
 
 def _ns(value: Any) -> int | None:
@@ -53,7 +74,7 @@ def _span(record: Mapping[str, Any], line: int) -> Span | None:
         return None
     attrs: dict[str, Any] = {}
     raw_attrs = record.get("attributes")
-    if isinstance(raw_attrs, Mapping):
+    if isinstance(raw_attrs, dict):
         attrs.update(flatten(dict(raw_attrs)))
     for key, value in flat.items():  # dataframe exports: "attributes.llm.model_name" columns
         if key.startswith("attributes.") and key[11:] not in attrs:
@@ -79,10 +100,15 @@ def _kind(span: Span) -> str:
 
 
 def _messages(span: Span, key: str) -> list[dict[str, Any]]:
-    return [
-        {k.removeprefix("message."): v for k, v in item.items()}
-        for item in indexed(span.attrs, key)
-    ]
+    out = []
+    for item in indexed(span.attrs, key):
+        message = {k.removeprefix("message."): v for k, v in item.items()}
+        if message.get("content") in (None, ""):  # the list form: contents.M.message_content.text
+            parts = [p.get("message_content.text") for p in indexed(message, "contents")
+                     if p.get("message_content.type", "text") == "text"]
+            message["content"] = "\n".join(str(p) for p in parts if p)
+        out.append(message)
+    return out
 
 
 def _input(root: Span, llms: list[Span]) -> dict[str, Any]:
@@ -111,13 +137,33 @@ def _calls_from_llm(span: Span) -> list[dict[str, Any]]:
     return calls
 
 
+def _llm_calls(llms: list[Span]) -> list[dict[str, Any]]:
+    """Without TOOL spans: the calls of the conversation, i.e. the assistant turns in the
+    longest LLM input (the last call sees all earlier ones), then what each LLM asked for."""
+    if not llms:
+        return []
+    longest = max(llms, key=lambda s: len(indexed(s.attrs, "llm.input_messages")))
+    earlier = []
+    for message in indexed(longest.attrs, "llm.input_messages"):
+        message = {k.removeprefix("message."): v for k, v in message.items()}
+        if message.get("role") == "assistant":
+            for call in indexed(message, "tool_calls"):
+                if call.get("tool_call.function.name"):
+                    earlier.append({"name": str(call["tool_call.function.name"]),
+                                    "arguments": arguments_of(call.get("tool_call.function.arguments"))})
+    if not earlier:  # no flattened messages: the request JSON in input.value (GenAI parts or OpenAI shape)
+        earlier = history_calls(longest.attrs.get("input.value"))
+    later = [c for s in llms[llms.index(longest):] for c in _calls_from_llm(s)]
+    return earlier + later or [c for s in llms for c in _calls_from_llm(s)]
+
+
 def build(spans: list[Span], path: str) -> Trace | None:
     root = next((s for s in spans if s.is_root), spans[0])
     llms = [s for s in spans if _kind(s) == "LLM"]
     case_input = _input(root, llms)
     if not case_input:
         return None
-    output = text_of(maybe_json(root.attrs.get("output.value"))) if _kind(root) != "LLM" else ""
+    output = reply_text(root.attrs.get("output.value"))
     if not output:
         for span in reversed(llms):
             contents = [m.get("content") for m in _messages(span, "llm.output_messages") if m.get("content")]
@@ -127,12 +173,12 @@ def build(spans: list[Span], path: str) -> Trace | None:
     tools = [s for s in spans if _kind(s) == "TOOL"]
     calls = [
         {"name": str(s.attrs.get("tool.name") or s.name),
-         "arguments": arguments_of(s.attrs.get("tool.parameters") or s.attrs.get("input.value")),
+         "arguments": arguments_of(s.attrs.get("input.value")),
          **({"error": s.error} if s.error else {})}
         for s in tools
-    ] or [c for s in llms for c in _calls_from_llm(s)]
+    ] or _llm_calls(llms)
     metadata = maybe_json(root.attrs.get("metadata"))
-    metadata = metadata if isinstance(metadata, Mapping) else {}
+    metadata = metadata if isinstance(metadata, dict) else {}
     intent = metadata.get("intent") or root.attrs.get("failgate.intent") or UNKNOWN_INTENT
     feedback, comment = feedback_of(metadata.get("feedback", root.attrs.get("failgate.feedback")))
     tags = [v for k, v in root.attrs.items() if k.startswith("tag.tags")]
@@ -149,9 +195,10 @@ def build(spans: list[Span], path: str) -> Trace | None:
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
     assembler = Assembler(build, path, stats)
     for line, record in records:
-        span = _span(record, line) if isinstance(record, Mapping) else None
-        if span is None:
-            stats.skip(path, line, "not an OpenInference span (no context.trace_id)")
-            continue
-        yield from assembler.add([span])
+        for item in _named_lists(record) or [record]:
+            span = _span(item, line) if isinstance(item, dict) else None
+            if span is None:
+                stats.skip(path, line, "not an OpenInference span (no context.trace_id)")
+                continue
+            yield from assembler.add([span])
     yield from assembler.finish()

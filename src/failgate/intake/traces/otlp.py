@@ -27,8 +27,9 @@ import base64
 from typing import Any, Iterable, Iterator, Mapping
 
 from failgate.intake.traces.model import (
-    UNKNOWN_INTENT, ReadStats, Trace, arguments_of, feedback_of, maybe_json, parse_time, text_of, user_messages,
+    UNKNOWN_INTENT, ReadStats, Trace, arguments_of, feedback_of, maybe_json, parse_time, user_messages,
 )
+from failgate.intake.traces.shapes import history_calls, reply_text, tool_calls_in
 from failgate.intake.traces.spans import Assembler, Span, duration_ms, indexed
 
 FORMAT = "otlp"
@@ -36,12 +37,12 @@ INFERENCE_OPS = frozenset({"chat", "text_completion", "generate_content", "compl
 
 
 def matches(record: Any) -> bool:
-    return isinstance(record, Mapping) and ("resourceSpans" in record or "scopeSpans" in record)
+    return isinstance(record, dict) and ("resourceSpans" in record or "scopeSpans" in record)
 
 
 def any_value(value: Any) -> Any:
     """OTLP AnyValue -> Python (intValue arrives as a string in OTLP/JSON)."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return value
     if "stringValue" in value:
         return value["stringValue"]
@@ -66,7 +67,7 @@ def any_value(value: Any) -> Any:
 def attributes(items: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items if isinstance(items, list) else []:
-        if isinstance(item, Mapping) and isinstance(item.get("key"), str):
+        if isinstance(item, dict) and isinstance(item.get("key"), str):
             out[item["key"]] = any_value(item.get("value"))
     return out
 
@@ -82,7 +83,7 @@ def _hex_id(value: Any) -> str:
 
 
 def _error(status: Any, attrs: Mapping[str, Any]) -> str | None:
-    code = status.get("code") if isinstance(status, Mapping) else None
+    code = status.get("code") if isinstance(status, dict) else None
     failed = code in (2, "2", "STATUS_CODE_ERROR", "ERROR")
     if failed or attrs.get("error.type"):
         parts = [str(p) for p in (attrs.get("error.type"), (status or {}).get("message")) if p]
@@ -90,34 +91,82 @@ def _error(status: Any, attrs: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _spans(record: Mapping[str, Any], line: int) -> Iterator[Span]:
+# Span events that carry a run's messages: the deprecated per-call events
+# (`gen_ai.content.prompt` / `.completion` with `gen_ai.prompt` / `gen_ai.completion`),
+# the current `gen_ai.client.inference.operation.details` (the message attributes
+# themselves), and the per-message events (`gen_ai.user.message` with `content`,
+# `gen_ai.choice` with `message`).
+EVENT_KEYS = ("gen_ai.prompt", "gen_ai.completion", "gen_ai.input.messages", "gen_ai.output.messages",
+              "gen_ai.system_instructions")
+
+
+DECODED_ONCE = ("gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.prompt", "gen_ai.completion")
+
+
+def _event_messages(attrs: dict[str, Any], events: list[dict[str, Any]]) -> None:
+    users, choices = [], []
+    for event in events:
+        for key in EVENT_KEYS:
+            if key in event and key not in attrs:
+                attrs[key] = event[key]
+        if event.get("name") == "gen_ai.user.message" and event.get("content") is not None:
+            users.append({"role": "user", "content": maybe_json(event["content"])})
+        elif event.get("name") == "gen_ai.choice" and event.get("message") is not None:
+            choices.append(maybe_json(event["message"]))
+    if users and "gen_ai.input.messages" not in attrs and "gen_ai.prompt" not in attrs:
+        attrs["gen_ai.input.messages"] = users
+    if choices and "gen_ai.output.messages" not in attrs and "gen_ai.completion" not in attrs:
+        attrs["gen_ai.output.messages"] = [c if isinstance(c, dict) else {"role": "assistant", "content": c}
+                                           for c in choices]
+
+
+def _nanos(value: Any) -> int | None:
+    """`startTimeUnixNano` is a uint64, as a string in OTLP/JSON; anything else raises ValueError."""
+    if value in (None, "", 0, "0"):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(value)
+    return int(value)
+
+
+def _spans(record: Mapping[str, Any], line: int, notes: list[str]) -> Iterator[Span]:
     groups = record.get("resourceSpans") if "resourceSpans" in record else [record]
     for group in groups if isinstance(groups, list) else []:
-        if not isinstance(group, Mapping):
+        if not isinstance(group, dict):
             continue
         resource = attributes((group.get("resource") or {}).get("attributes"))
         for scope in group.get("scopeSpans") or group.get("instrumentationLibrarySpans") or []:
-            for raw in (scope or {}).get("spans") or []:
-                if not isinstance(raw, Mapping) or not raw.get("traceId"):
+            for raw in (scope or {}).get("spans") or [] if isinstance(scope, dict) else []:
+                if not isinstance(raw, dict) or not raw.get("traceId"):
                     continue
                 attrs = {**resource, **attributes(raw.get("attributes"))}
                 events = [{"name": e.get("name"), **attributes(e.get("attributes"))}
-                          for e in raw.get("events") or [] if isinstance(e, Mapping)]
-                for event in events:  # older GenAI instrumentations put prompt/completion on events
-                    for key in ("gen_ai.prompt", "gen_ai.completion"):
-                        if key in event and key not in attrs:
-                            attrs[key] = event[key]
-                start, end = raw.get("startTimeUnixNano"), raw.get("endTimeUnixNano")
+                          for e in raw.get("events") or [] if isinstance(e, dict)]
+                _event_messages(attrs, events)
+                for key in DECODED_ONCE:  # JSON carried as strings: decoded here once, not by every reader step
+                    if isinstance(attrs.get(key), str):
+                        attrs[key] = maybe_json(attrs[key])
+                try:
+                    start, end = _nanos(raw.get("startTimeUnixNano")), _nanos(raw.get("endTimeUnixNano"))
+                except ValueError:
+                    notes.append(f"span {raw.get('spanId')!s}: its start/end time is not a number of nanoseconds "
+                                 f"({raw.get('startTimeUnixNano')!r}); read without its times")
+                    start = end = None
                 yield Span(
                     trace_id=_hex_id(raw["traceId"]), span_id=_hex_id(raw.get("spanId")),
                     parent_id=_hex_id(raw.get("parentSpanId")) or None, name=str(raw.get("name", "")),
-                    start_ns=int(start) if start else None, end_ns=int(end) if end else None,
+                    start_ns=start, end_ns=end,
                     error=_error(raw.get("status"), attrs), attrs=attrs, line=line, events=events,
                 )
 
 
 def _is_tool(span: Span) -> bool:
-    return span.attrs.get("gen_ai.operation.name") == "execute_tool" or span.name.startswith("execute_tool")
+    """A tool run: by its operation, its name, or its tool attributes (some
+    instrumentations set `gen_ai.tool.name` and no operation name)."""
+    a = span.attrs
+    op = a.get("gen_ai.operation.name")
+    return op == "execute_tool" or span.name.startswith("execute_tool") or (
+        op is None and "gen_ai.tool.name" in a and not any(k in a for k in ("gen_ai.input.messages", "gen_ai.prompt")))
 
 
 def _is_inference(span: Span) -> bool:
@@ -130,6 +179,8 @@ def _is_inference(span: Span) -> bool:
 def _legacy(span: Span, key: str) -> Any:
     if key in span.attrs:
         return maybe_json(span.attrs[key])
+    if f"{key}.0.content" not in span.attrs and f"{key}.0.role" not in span.attrs:
+        return None  # the common case: skip the scan over every attribute
     items = indexed(span.attrs, key)  # gen_ai.prompt.0.role / .content
     return [{"role": i.get("role"), "content": i.get("content")} for i in items] if items else None
 
@@ -148,27 +199,41 @@ def _input(spans: list[Span]) -> dict[str, Any]:
 
 
 def _output_parts(value: Any) -> tuple[str, list[dict[str, Any]]]:
+    """(reply text, tool calls) of `gen_ai.output.messages` or `gen_ai.completion` (text, JSON text,
+    an object such as `{"text", "finish_reason"}`, or message parts)."""
     value = maybe_json(value)
-    if isinstance(value, str):
-        return value, []
-    text, calls = "", []
-    for message in value if isinstance(value, list) else []:
-        if not isinstance(message, Mapping):
-            continue
-        parts = message.get("parts") if "parts" in message else message.get("content")
-        if isinstance(parts, list):
-            for part in parts:
-                if isinstance(part, Mapping) and part.get("type") == "tool_call" and part.get("name"):
-                    calls.append({"name": str(part["name"]), "arguments": arguments_of(part.get("arguments"))})
-        for call in message.get("tool_calls") or []:  # OpenAI-style messages
-            function = call.get("function", call) if isinstance(call, Mapping) else {}
-            if isinstance(function, Mapping) and function.get("name"):
-                calls.append({"name": str(function["name"]), "arguments": arguments_of(function.get("arguments"))})
-        text = text_of(parts) or text
-    return text, calls
+    return reply_text(value), tool_calls_in(value)
 
 
 def build(spans: list[Span], path: str) -> Trace | None:
+    """One run from its spans, read by the conventions its spans use."""
+    from failgate.intake.traces import openinference, vercel
+
+    if any("openinference.span.kind" in s.attrs for s in spans):
+        return openinference.build(spans, path)
+    if any(vercel.is_vercel(s) for s in spans):
+        return vercel.build(spans, path)
+    return build_genai(spans, path)
+
+
+def _history(spans: list[Span]) -> list[dict[str, Any]]:
+    """Tool calls made earlier in the conversation: the assistant turns of the longest input."""
+    best: list[dict[str, Any]] = []
+    for span in spans:
+        value = maybe_json(span.attrs.get("gen_ai.input.messages", span.attrs.get("gen_ai.prompt")))
+        if isinstance(value, list) and len(value) > len(best):
+            best = value
+    return history_calls(best)
+
+
+def _tool_arguments(span: Span) -> dict[str, Any]:
+    for key in ("gen_ai.tool.call.arguments", "input.value", "input"):
+        if key in span.attrs:
+            return arguments_of(span.attrs[key])
+    return {}
+
+
+def build_genai(spans: list[Span], path: str) -> Trace | None:
     root = next((s for s in spans if s.is_root), spans[0])
     case_input = _input(spans)
     if not case_input:
@@ -187,10 +252,10 @@ def build(spans: list[Span], path: str) -> Trace | None:
     tools = [s for s in spans if _is_tool(s)]
     tool_calls = [
         {"name": str(s.attrs.get("gen_ai.tool.name") or s.name.removeprefix("execute_tool").strip() or "?"),
-         "arguments": arguments_of(s.attrs.get("gen_ai.tool.call.arguments")),
+         "arguments": _tool_arguments(s),
          **({"error": s.error} if s.error else {})}
         for s in tools
-    ] or part_calls
+    ] or _history(spans) + part_calls
     error = root.error or next((s.error for s in spans if s.error and _is_inference(s)), None)
     look = [root] + [s for s in spans if s is not root]
     intent = next((str(s.attrs[k]) for s in look for k in ("failgate.intent", "intent", "app.intent") if s.attrs.get(k)),
@@ -207,11 +272,27 @@ def build(spans: list[Span], path: str) -> Trace | None:
     )
 
 
+def explain_empty(record: Any) -> str | None:
+    """Why an OTLP export gave no run: the span attributes it does carry."""
+    if not isinstance(record, dict):
+        return None
+    spans = list(_spans(record, 0, []))
+    if not spans:
+        return "no spans with a traceId"
+    keys = sorted({k for s in spans for k in s.attrs})[:10]
+    return (f"{len(spans)} span(s), none with GenAI (gen_ai.*), OpenInference or Vercel AI SDK (ai.*) messages; "
+            f"attributes seen: {', '.join(keys) or 'none'}")
+
+
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
     assembler = Assembler(build, path, stats)
     for line, record in records:
         if not matches(record):
             stats.skip(path, line, "not an OTLP export request (no resourceSpans/scopeSpans)")
             continue
-        yield from assembler.add(_spans(record, line))
+        notes: list[str] = []
+        spans = list(_spans(record, line, notes))
+        for note in notes:
+            stats.note(path, line, note)
+        yield from assembler.add(spans)
     yield from assembler.finish()

@@ -31,9 +31,13 @@ from failgate.dataset.jsonstrict import MAX_DEPTH, JsonLineError, has_lone_surro
 CHUNK = 1 << 20
 MAX_ITEM = 64 << 20  # an item larger than this is treated as malformed, not buffered forever
 MAX_RECORD = 16 << 20  # one JSON Lines record (characters); a longer line is skipped with a finding
-ARRAY_KEYS = ("resourceSpans", "data", "spans", "traces", "observations")
+# `observations` is not here: a top-level `observations` array belongs to one
+# Langfuse trace download (`{"trace": {...}, "observations": [...]}`), a single record.
+ARRAY_KEYS = ("resourceSpans", "data", "spans", "traces")
 _WS = " \t\r\n"
 _KEY_RE = re.compile(r'"(' + "|".join(ARRAY_KEYS) + r')"\s*:\s*\[')
+# Strings (escapes included), brackets, or a lone quote (a string cut at the chunk's end).
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]"]')
 
 
 class RecordError:
@@ -54,7 +58,8 @@ Record = tuple[int, Any]  # (1-based line, value or RecordError)
 def iter_records(path: Path) -> Iterator[Record]:
     """(line, value) for each record of the export at `path`; undecodable
     records come as (line, RecordError)."""
-    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+    # utf-8-sig: exports written on Windows (and some SDKs) start with a byte-order mark.
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
         head = handle.read(CHUNK)
         stripped = head.lstrip(_WS)
         if not stripped:
@@ -138,19 +143,21 @@ def _decode_line(raw: str) -> Any | None:
 
 
 def _iter_object(handle: IO[str], buf: str, lead: int) -> Iterator[Record]:
-    """Find the records array under a known key, then stream its items."""
-    base_line = 0
+    """Find the records array under a known key of the top-level object, then stream its items.
+
+    Only a key at depth 1 counts: `{"trace": {"observations": [...]}}` nests a
+    known-looking key inside one record, which must not be taken for the records."""
+    base_line, pos, depth = 0, 0, 0
     while True:
-        match = _KEY_RE.search(buf)
-        if match:
-            yield from _iter_array(handle, buf, match.end(), base_line)
+        found, pos, depth = _top_level_key(buf, pos, depth)
+        if found is not None:
+            yield from _iter_array(handle, buf, found, base_line)
             return
         more = handle.read(CHUNK)
-        if not more:
+        if not more or len(buf) > MAX_ITEM:
             break
-        keep = buf[-200:]  # a key may straddle two chunks
-        base_line += buf[: len(buf) - len(keep)].count("\n")
-        buf = keep + more
+        base_line += buf[:pos].count("\n")
+        buf, pos = buf[pos:] + more, 0
     # No records array: a single small record (one Langfuse trace, one OTLP request).
     try:
         handle.seek(0)
@@ -162,6 +169,24 @@ def _iter_object(handle: IO[str], buf: str, lead: int) -> Iterator[Record]:
         yield lead + 1, loads_line(text, strict=False)
     except JsonLineError as exc:
         yield lead + 1, RecordError(exc.message)
+
+
+def _top_level_key(buf: str, pos: int, depth: int) -> tuple[int | None, int, int]:
+    """(index after the `[` of a known depth-1 records key or None, where to resume, depth there)."""
+    for token in _TOKEN_RE.finditer(buf, pos):
+        text = token.group()
+        if text == '"':  # a string not closed in this buffer: wait for more text
+            return None, token.start(), depth
+        if text in "{[":
+            depth += 1
+        elif text in "}]":
+            depth -= 1
+        elif depth == 1:
+            match = _KEY_RE.match(buf, token.start())
+            if match:
+                return match.end(), token.end(), depth
+        pos = token.end()
+    return None, pos, depth
 
 
 def _iter_array(handle: IO[str], buf: str, pos: int, base_line: int) -> Iterator[Record]:
