@@ -29,6 +29,7 @@ COMMANDS = {
     "ingest": "ingest",
     "promote": "promote",
     "remove": "remove",
+    "decide": "decide",
     "renumber": "renumber",
     "report": "report",
     "demo": "demo",

@@ -43,6 +43,9 @@ EVENT_TYPES = (
     "recurrence",
     "removed",
     "taxonomy_changed",
+    # decisions, written by `failgate decide` and listed first by the gate for review
+    "redefined",
+    "judge_changed",
 )
 OUTCOMES = ("pass", "fail")
 RULE_NAMES = (
