@@ -1,6 +1,8 @@
 """The cases.yaml driver and `failgate renumber` in real repositories (issue 8)."""
 from __future__ import annotations
 
+from failgate.merge import DRIVER_COMMAND
+
 import hashlib
 import json
 import os
@@ -64,7 +66,7 @@ def history_cases(repo: Path) -> list[str]:
 
 def test_init_attributes_route_cases_yaml_to_the_driver(repo: Path) -> None:
     assert git(repo, "check-attr", "merge", "--", CASES).stdout.strip().endswith("failgate-cases")
-    assert git(repo, "config", "merge.failgate-cases.driver").stdout.strip() == "failgate merge-driver %O %A %B %P %L"
+    assert git(repo, "config", "merge.failgate-cases.driver").stdout.strip() == DRIVER_COMMAND
 
 
 def test_two_branches_promote_a_case_each_and_merge_cleanly_both_ways(repo: Path) -> None:

@@ -1,6 +1,8 @@
 """The merge drivers in real repositories: every place git merges (issue 4)."""
 from __future__ import annotations
 
+from failgate.merge import DRIVER_COMMAND
+
 import json
 import os
 import shutil
@@ -93,7 +95,7 @@ def diverge(repo: Path) -> None:
 
 
 def test_install_registers_the_drivers(repo: Path) -> None:
-    assert git(repo, "config", "merge.failgate-history.driver").stdout.strip() == "failgate merge-driver %O %A %B %P %L"
+    assert git(repo, "config", "merge.failgate-history.driver").stdout.strip() == DRIVER_COMMAND
     assert git(repo, "config", "merge.failgate-ledger.recursive").stdout.strip() == "binary"
     assert git(repo, "check-attr", "merge", "--", HISTORY).stdout.strip().endswith("failgate-history")
     assert git(repo, "check-attr", "eol", "--", LEDGER).stdout.strip().endswith("lf")
@@ -227,8 +229,10 @@ def test_failgate_missing_from_path_is_a_conflict_not_a_failure(repo: Path, monk
     result = git(repo, "merge", "--no-edit", "feature", check=False)
     assert result.returncode == 1
     assert "CONFLICT" in result.stdout
-    # Nothing lost: ours is in the work tree, theirs in stage 3.
-    assert ids((repo / HISTORY).read_text()) == ["b1", "b2", "m1"]
+    assert "failgate: not on PATH, so its merge driver could not run" in result.stdout + result.stderr
+    # Not a silent "ours": both sides in the work tree between markers, theirs in stage 3.
+    text = (repo / HISTORY).read_text()
+    assert "<<<<<<< ours" in text and all(f'"{i}"' in text for i in ("b1", "b2", "m1", "f1", "f2"))
     assert ids(git(repo, "show", f":3:{HISTORY}").stdout) == ["b1", "b2", "f1", "f2"]
 
 

@@ -17,9 +17,11 @@ import dataclasses
 from typing import Callable, Hashable, Sequence
 
 from failgate.checks.ledger import check_ledger
+from failgate.dataset.parse import HistoryLine
 from failgate.dataset.parse import Dataset
 from failgate.findings import Finding
 
+LOSSES = ("VANISHED", "LEDGER_DELETED", "LEDGER_EDITED", "HISTORY_DELETED", "HISTORY_EDITED")
 # Past this many commits that touch the dataset, only the range's end points are compared.
 MAX_COMMITS = 500
 
@@ -49,9 +51,10 @@ def check_commits(
             touched += 1
             if touched > MAX_COMMITS:
                 return findings
-            for finding in check_ledger(load(parent), load(commit)):
-                if not finding.is_error:
-                    continue
+            side_base = load(parent) if parent == parents[0] else renumbered(load(parent), load(commit))
+            for finding in check_ledger(side_base, load(commit)):
+                if not finding.is_error or (parent != parents[0] and finding.code not in LOSSES):
+                    continue  # a merged side is checked for what it had and lost; the rest against the first parent
                 key = (finding.code, finding.message)
                 if key in seen:
                     continue  # the same loss seen from two commits: say it once
@@ -60,3 +63,22 @@ def check_commits(
                 findings.append(dataclasses.replace(
                     finding, message=f"commit {commit[:10]}{side}: {finding.message}"))
     return findings
+
+
+def renumbered(side: Dataset, merged: Dataset) -> Dataset:
+    """The merged side's history as `failgate renumber` leaves it: when the merge gave
+    one of that side's colliding cases a new id, the side's events for it were
+    rewritten, and only their `case_id` differs. Any other difference still counts."""
+    by_id = {line.event.get("id"): line for line in merged.history if line.event and line.event.get("id")}
+    lines, changed = [], False
+    for line in side.history:
+        event = line.event
+        other = by_id.get(event.get("id")) if event else None
+        if other is not None and other.event is not None and other.raw != line.raw and event is not None and \
+                {k: v for k, v in event.items() if k != "case_id"} == \
+                {k: v for k, v in other.event.items() if k != "case_id"}:
+            lines.append(HistoryLine(line.lineno, other.raw, other.event))
+            changed = True
+        else:
+            lines.append(line)
+    return dataclasses.replace(side, history=lines) if changed else side

@@ -144,11 +144,16 @@ def run(base_rev: str | None) -> tuple[list[Finding], str]:
     for comparison in comparisons:
         if comparison.base is None or comparison.now is None:
             continue
-        found = check_ledger(comparison.base, comparison.now)
-        if len(comparisons) > 1 and comparison is not comparisons[0]:
+        if comparison is comparisons[0]:
+            found = check_ledger(comparison.base, comparison.now)
+        else:
             # Against a merged parent: only what that side had and the result lost.
+            from failgate.checks.ledger_range import LOSSES, renumbered
+
+            side = renumbered(comparison.base, comparison.now)
             found = [dataclasses.replace(f, message=f"against {comparison.description.split(' against ')[-1]}: "
-                                         f"{f.message}") for f in found if f.is_error]
+                                         f"{f.message}") for f in check_ledger(side, comparison.now)
+                     if f.is_error and f.code in LOSSES]
         findings.extend(found)
     description = "; ".join(c.description for c in comparisons)
     span = getattr(comparisons[0], "range", None)

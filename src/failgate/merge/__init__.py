@@ -24,7 +24,17 @@ HISTORY_DRIVER = "failgate-history"
 LEDGER_DRIVER = "failgate-ledger"
 CASES_DRIVER = "failgate-cases"  # cases.yaml, case by case (merge/cases.py, issue 8)
 
-DRIVER_COMMAND = "failgate merge-driver %O %A %B %P %L"
+# git runs the driver through the shell. When `failgate` is not on PATH (a
+# venv not activated, a GUI client) the shell says 127 and git would report a
+# CONFLICT yet leave "ours" without markers, so `git add` silently drops theirs'
+# lines: instead, fall back to git's own text merge (conflict markers that
+# `failgate validate` names) and say why, and always stop as a conflict.
+DRIVER_COMMAND = (
+    "failgate merge-driver %O %A %B %P %L; s=$?; [ $s -ne 127 ] && exit $s; "
+    "git merge-file -L ours -L base -L theirs %A %O %B; "
+    "echo failgate: not on PATH, so its merge driver could not run: conflict markers left in %P, "
+    "resolve keeping both sides lines or activate failgate and redo the merge >&2; exit 1"
+)
 
 
 @dataclasses.dataclass(frozen=True)

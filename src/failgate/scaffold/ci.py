@@ -11,8 +11,9 @@ Why each piece is there:
   merge is caught. The second run against the PR's head catches lines of the
   branch's own side lost in the same merge.
 - on push: the pushed commits against what the branch was before.
-- `failgate gate --base origin/$TARGET` (issue 6): the same gate as the
-  pre-push hook, against the PR's target (or the pushed branch); JUnit for
+- `failgate gate`: the same gate as the pre-push hook; under Actions it picks
+  the base itself (the PR's target; on push the pushed range's old tip from
+  the event, since `origin/<branch>` is the pushed commit there). JUnit for
   the checks page, Markdown for the run summary.
 """
 from __future__ import annotations
@@ -64,9 +65,7 @@ jobs:
       # The gate runs your agent: install what it imports first (e.g. `pip install -e .`).
       # It writes its Markdown summary to $GITHUB_STEP_SUMMARY itself.
       - name: gate (100 % on the failure set, zero flips since the target)
-        env:
-          TARGET: ${{{{ github.base_ref || github.ref_name }}}}
-        run: failgate gate --base "origin/$TARGET" --format junit --output failgate-gate.xml
+        run: failgate gate --format junit --output failgate-gate.xml
       - name: upload the gate's JUnit report
         if: always()
         uses: actions/upload-artifact@v4
