@@ -92,13 +92,30 @@ def attr_pattern(path: str) -> str:
     return path
 
 
+def is_replay() -> bool:
+    """Whether git is replaying a commit (cherry-pick, rebase, am, revert) rather than merging
+    two lines of history: only `git merge`/`git pull` export GIT_REFLOG_ACTION ("merge b",
+    "pull"), and a rebase in progress has its state directory. Checked with git 2.39."""
+    import os
+    import subprocess
+
+    action = os.environ.get("GIT_REFLOG_ACTION", "")
+    try:
+        git_dir = subprocess.run(["git", "rev-parse", "--git-dir"], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:  # pragma: no cover
+        git_dir = ""
+    if git_dir and any(Path(git_dir, d).is_dir() for d in ("rebase-merge", "rebase-apply")):
+        return True
+    return not action.startswith(("merge", "pull"))
+
+
 def _merge_history_files(base: str, ours: str, theirs: str, path: str, marker_size: int) -> Outcome:
     from failgate.atomic import open_atomic
     from failgate.merge.history import merge_history_streams
 
     with open(base, "rb") as fb, open(ours, "rb") as fo, open(theirs, "rb") as ft:
         with open_atomic(ours) as out:
-            report = merge_history_streams(fb, fo, ft, out, marker_size=marker_size)
+            report = merge_history_streams(fb, fo, ft, out, marker_size=marker_size, replay=is_replay())
     return _outcome(report, path, "{o} events from ours, {t} from theirs")
 
 
