@@ -28,19 +28,13 @@ MAX_COMMITS = 500
 
 def check_commits(
     commits: Sequence[tuple[str, Sequence[str]]],
-    dataset_at: Callable[[str], Dataset],
+    pair: Callable[[str, str], tuple[Dataset, Dataset]],
     fingerprint: Callable[[str], Hashable],
 ) -> list[Finding]:
-    """`commits`: (commit, its parents), any order. `fingerprint(rev)` is equal for two
-    revisions whose dataset is byte-identical (dataset directory + its tree id)."""
+    """`commits`: (commit, its parents), any order; `pair(parent, commit)` parses both
+    sides. `fingerprint(rev)` is equal for two revisions whose dataset is byte-identical
+    (dataset directory + its tree id)."""
     findings: list[Finding] = []
-    cache: dict[str, Dataset] = {}
-
-    def load(rev: str) -> Dataset:
-        if rev not in cache:
-            cache[rev] = dataset_at(rev)
-        return cache[rev]
-
     seen: set[tuple[str, str]] = set()
     touched = 0
     for commit, parents in commits:
@@ -51,8 +45,9 @@ def check_commits(
             touched += 1
             if touched > MAX_COMMITS:
                 return findings
-            side_base = load(parent) if parent == parents[0] else renumbered(load(parent), load(commit))
-            for finding in check_ledger(side_base, load(commit)):
+            base, now = pair(parent, commit)
+            side_base = base if parent == parents[0] else renumbered(base, now)
+            for finding in check_ledger(side_base, now):
                 if not finding.is_error or (parent != parents[0] and finding.code not in LOSSES):
                     continue  # a merged side is checked for what it had and lost; the rest against the first parent
                 key = (finding.code, finding.message)

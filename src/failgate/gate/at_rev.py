@@ -58,7 +58,18 @@ class RepoAt:
         from failgate.checks.ledger_range import check_commits
 
         commits = [(sha, self.repo.get_parents(sha)) for sha in self.repo.list_range(tip, exclude)]
-        return check_commits(commits, self.dataset, self.fingerprint)
+        return check_commits(commits, self.pair, self.fingerprint)
+
+    def pair(self, base_rev: str, now_rev: str) -> tuple[Dataset, Dataset]:
+        """Both sides parsed, the base's history only when `now` did not merely append to it
+        (`check_ledger.parse_pair`): a commit recording results reads a 30 MB history once."""
+        from failgate.commands.check_ledger import parse_pair
+
+        base_dir, now_dir = self.dataset_rel(base_rev), self.dataset_rel(now_rev)
+        base_files, now_files = self.files(base_rev, base_dir), self.files(now_rev, now_dir)
+        if base_dir == now_dir:
+            return parse_pair(now_dir, base_files, now_files)
+        return self.dataset(base_rev, base_dir), self.dataset(now_rev, now_dir)
 
     def last_change(self, commits: list[str], paths: Callable[[str], list[str]]) -> str | None:
         """The newest of `commits` (oldest first) that changed any of `paths(commit)` against its first parent."""
