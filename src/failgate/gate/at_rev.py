@@ -58,7 +58,23 @@ class RepoAt:
         from failgate.checks.ledger_range import check_commits
 
         commits = [(sha, self.repo.get_parents(sha)) for sha in self.repo.list_range(tip, exclude)]
-        return check_commits(commits, self.pair, self.fingerprint)
+        return check_commits(commits, self.pair, self.fingerprint, self.only_appends)
+
+    def only_appends(self, base_rev: str, now_rev: str) -> bool:
+        """The commit changed nothing in the dataset but append lines to history.jsonl
+        (what `eval --record` does): no ledger finding is possible, so nothing is parsed."""
+        from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
+
+        directory = self.dataset_rel(base_rev)
+        if directory != self.dataset_rel(now_rev):
+            return False
+        for name in (CASES_FILE, REMOVED_FILE, WATCHLIST_FILE):
+            if self.repo.get_blob_id(base_rev, join(directory, name)) != self.repo.get_blob_id(now_rev, join(directory, name)):
+                return False
+        old, new = self.read(base_rev, join(directory, HISTORY_FILE)), self.read(now_rev, join(directory, HISTORY_FILE))
+        if old is None or new is None:
+            return old == new
+        return (not old or old.endswith(b"\n")) and new.startswith(old) and b"\r" not in new[len(old):]
 
     def pair(self, base_rev: str, now_rev: str) -> tuple[Dataset, Dataset]:
         """Both sides parsed, the base's history only when `now` did not merely append to it
