@@ -303,6 +303,11 @@ def test_machine_formats_and_the_step_summary(consumer: Path, tmp_path: Path) ->
     assert data["flips"][0]["failure_mode"] == "hallucination" and data["flips"][0]["range"]
     markdown = failgate(consumer, "gate", "--format", "markdown").stdout
     assert markdown.startswith("## ❌ failgate gate") and "| **AGTFAIL-0002** Case number 2 |" in markdown
+    # The review sections come first in every format.
+    assert markdown.index("### Decisions in this range") < markdown.index("### Policy and agent changes in this range") \
+        < markdown.index("| failure mode")
+    assert [s.get("name") for s in root][:2] == ["failgate.decisions", "failgate.policy"]
+    assert list(data)[1:3] == ["decisions", "policy_changes"] and data["decisions"] == []
 
 
 def test_ci_workflow_runs_the_gate_against_the_target() -> None:
