@@ -428,3 +428,23 @@ def test_first_push_to_an_empty_remote_judges_every_active_case(git_repo: Path, 
     accepted = push(world, channel, "main", "-u")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert "no baseline yet: origin has no branches" in accepted.stdout + accepted.stderr
+
+
+# -- 12. several refs in one push -----------------------------------------------------------------
+
+def test_several_refs_through_pre_commit_ci_is_the_safety_net(world: World) -> None:
+    repo = branch(world, "good")
+    (repo / "NOTES.md").write_text("x\n")
+    commit_all(repo, "notes")
+    branch(world, "bad")
+    retire_and_break(repo, 3)
+    commit_all(repo, "retire and break 3")
+    git(repo, "config", "core.hooksPath", str(world.hooks))
+    plain = run(repo, world.tmp, "git", "push", "origin", "good", "bad")  # hooks/pre-push judges every ref
+    git(repo, "config", "--unset", "core.hooksPath")
+    assert plain.returncode != 0 and "FLIP AGTFAIL-0003" in plain.stderr + plain.stdout
+    # pre-commit's pre-push stage looks at one ref only (a documented limitation) ...
+    run(world.repo, world.tmp, "git", "push", "-q", "--no-verify", "origin", "bad")
+    # ... so the pull request's CI run is what refuses the other one.
+    refused, output = attempt(world, "ci", "bad")
+    assert refused and "FLIP AGTFAIL-0003" in output, output

@@ -37,7 +37,8 @@ def review(at: RepoAt, commit: str, merge_base: str | None) -> Review:
     findings = at.ledger_over_range(commit, merge_base)
     if any(f.is_error for f in findings):
         raise FailgateError("check-ledger over the pushed range found lost history", exit_code=1,
-                            findings=findings + [_summary(len(findings), merge_base, commit)])
+                            findings=findings + [_summary(len(findings), merge_base, commit,
+                                                          findings[0].location.path)])
     now_config = at.config(commit)
     base_config = at.config(merge_base) if merge_base else now_config
     notes = [p for p in (base_config.problem,) if p]
@@ -65,13 +66,13 @@ def _key(config: ConfigAt) -> str:
     return str(value) if isinstance(value, str) and value else DEFAULT_DATASET_DIR
 
 
-def _summary(count: int, merge_base: str | None, commit: str) -> Any:
+def _summary(count: int, merge_base: str | None, commit: str, path: str) -> Any:
     from failgate.findings import Finding, Location
 
     start = merge_base[:10] if merge_base else "(root)"
     return Finding("RANGE", f"{count} problem(s) in {start}..{commit[:10]}: a commit in the pushed range lost what "
                    "a parent had (a commit that skipped pre-commit, or a merge without failgate's drivers); "
-                   "restore the lines, or remove cases on the record with `failgate remove`", Location(""))
+                   "restore the lines, or remove cases on the record with `failgate remove`", Location(path))
 
 
 def with_commits(at: RepoAt, commits: Sequence[str], dataset_rel: str, decisions: list[Decision]) -> list[Decision]:
