@@ -31,10 +31,10 @@ Rules beyond the per-key table in `keyed`:
 from __future__ import annotations
 
 import dataclasses
-import re
 import json
 from typing import Any, Hashable
 
+from failgate.merge.counts import add_regressed_counts
 from failgate.merge.keyed import Piece, Problem, Unit, merge_units, pick3
 
 LIST_KEY = "cases"
@@ -293,7 +293,7 @@ def merge_cases(base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases.y
         for unit in s.cases:
             unit.text = _reindent(unit.text, s.indent or 0, target)
 
-    _add_regressed_counts(sb, so, st)
+    add_regressed_counts(sb.cases, so.cases, st.cases)
     header, header_problems = merge_units(sb.header, so.header, st.header)
     tax = [_taxonomy(s.data) for s in (sb, so, st)]
     if tax[1] != tax[0] and tax[2] != tax[0] and tax[1] != tax[2]:
@@ -327,41 +327,6 @@ def merge_cases(base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases.y
     if problem:
         return _whole_conflict(texts, marker_size, [problem])
     return CasesMerge(True, out.encode(), [], [], added)
-
-
-_COUNT_RE = re.compile(r"(?m)^(\s*regressed_count:[ \t]*)(\d+)([ \t]*(?:#.*)?)$")
-
-
-def _add_regressed_counts(sb: Split, so: Split, st: Split) -> None:
-    """`regressed_count` equals the number of `regressed` events, and the history driver
-    keeps both sides' events: so the count merges additively, base + Δours + Δtheirs
-    (two branches that each recorded the same regression give 2, not a silent 1). All
-    three versions of the case get the sum, and the rest of the case merges as usual."""
-    maps = [{u.key: u for u in s.cases} for s in (sb, so, st)]
-    for key, base in maps[0].items():
-        units = [base, maps[1].get(key), maps[2].get(key)]
-        if units[1] is None or units[2] is None:
-            continue
-        counts = [_count(u) for u in units]
-        if None in counts or counts[1] == counts[2] == counts[0]:
-            continue
-        b, o, t = counts  # type: ignore[misc]
-        total = b + (o - b) + (t - b)
-        if total < 0:
-            continue  # a decrease on both sides: leave it to the usual rules (and validate)
-        for unit in units:
-            unit.text = _COUNT_RE.sub(lambda m: f"{m.group(1)}{total}{m.group(3)}", unit.text, count=1)  # type: ignore[union-attr]
-            if isinstance(unit.data, dict):  # type: ignore[union-attr]
-                unit.data = {**unit.data, "regressed_count": total}  # type: ignore[union-attr]
-
-
-def _count(unit: Unit | None) -> int | None:
-    if unit is None or not isinstance(unit.data, dict):
-        return None
-    value = unit.data.get("regressed_count")
-    if not isinstance(value, int) or isinstance(value, bool) or len(_COUNT_RE.findall(unit.text)) != 1:
-        return None
-    return value
 
 
 def _taxonomy_conflict(header: list[Piece], problems: list[Problem], sb: Split, so: Split,
