@@ -66,7 +66,7 @@ def dataset(cases: int, lines: int) -> tuple[bytes, bytes]:
     return text.encode(), "".join(out).encode()
 
 
-def build(repo: Path, commits: int, cases: int, lines: int) -> None:
+def build(repo: Path, commits: int, cases: int, lines: int, branch_records: bool = False) -> None:
     cases_yaml, history = dataset(cases, lines)
     repo.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, env=env())
@@ -93,7 +93,14 @@ def build(repo: Path, commits: int, cases: int, lines: int) -> None:
     commit("refs/heads/main", 0, files)
     for n in range(1, commits - 1):
         commit("refs/heads/main", n, {"counter.txt": f"{n}\n".encode()})
-    commit("refs/heads/feature", commits - 1, {"NOTES.md": b"the change under test\n"}, parent=f":{commits - 1}")
+    change = {"NOTES.md": b"the change under test\n"}
+    if branch_records:
+        # The branch also recorded a result (a copy of the last, passing one): the gate then
+        # checks the range's ledger and that the recorded outcome agrees with its own run.
+        last = json.loads(history.splitlines()[-1])
+        last.update(id="01K" + "9" * 23, ts="2026-06-01T10:00:00Z")
+        change["evals/failures/history.jsonl"] = history + (json.dumps(last) + "\n").encode()
+    commit("refs/heads/feature", commits - 1, change, parent=f":{commits - 1}")
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(chunks), check=True, env=env())
     subprocess.run(["git", "checkout", "-q", "feature"], cwd=repo, check=True, env=env())
 
@@ -118,6 +125,8 @@ def main() -> int:
     parser.add_argument("--history-lines", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--branch-records", action="store_true",
+                        help="the commit under test also appends a result event to history.jsonl")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="failgate-bench-gate-"))
     rows = []
@@ -128,7 +137,7 @@ def main() -> int:
         for commits in args.commits:
             repo = work / f"repo-{commits}"
             began = time.perf_counter()
-            build(repo, commits, args.cases, args.history_lines)
+            build(repo, commits, args.cases, args.history_lines, args.branch_records)
             built = time.perf_counter() - began
             size = (repo / "evals/failures/history.jsonl").stat().st_size / 1e6
             clean, output = timed(repo, args.runs)

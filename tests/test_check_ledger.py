@@ -421,7 +421,10 @@ def test_server_side_merge_that_loses_a_line_is_caught(dataset_repo: Path, capsy
     commit_all(dataset_repo, "main records a result")
     git(dataset_repo, "merge", "-q", "--no-commit", "-s", "ours", "feature")  # keeps only main's line
     commit_all(dataset_repo, "merge that dropped the feature's line")
-    assert run_cli(capsys, "--base", "HEAD^1")[0] == 0  # the target branch's side is intact
+    # Against the target alone the end points look intact; the merge commit checked
+    # against every parent is what catches it.
+    code, out = run_cli(capsys, "--base", "HEAD^1")
+    assert code == 1 and "(against parent" in out and "event 01JFEATURE (case AGTFAIL-0001)" in out, out
     code, out = run_cli(capsys, "--base", "HEAD^2")  # the PR head: its line is gone
     assert code == 1 and "HISTORY_DELETED event 01JFEATURE (case AGTFAIL-0001)" in out
 

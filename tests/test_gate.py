@@ -160,7 +160,8 @@ def test_default_base_falls_back_to_main_and_says_so(git_repo: Path) -> None:
     break_cases(git_repo, 1)
     commit_all(git_repo, "break")
     result = failgate(git_repo, "gate")
-    assert result.returncode == 1 and "base main: no base_branch configured" in result.stdout, out(result)
+    assert result.returncode == 1, out(result)
+    assert "base main: the protected branch (no base_branch configured at the base" in result.stdout
 
 
 def test_advisory_mode_reports_and_exits_zero(git_repo: Path) -> None:
@@ -196,14 +197,22 @@ AGGREGATE = "schema_version: 1\ncases:\n" + "".join(
 )
 
 
-@pytest.mark.parametrize(("floor", "code"), [(0.75, 0), (0.76, 1)])
-def test_aggregate_floor_exactly_at_the_threshold_passes(consumer: Path, floor: float, code: int) -> None:
+def _set_on_main(consumer: Path, floor: float, cases: str = AGGREGATE) -> None:
+    # Set floors are policy: read at the base, so the set is configured on main first.
+    git(consumer, "checkout", "-q", "main")
     (consumer / "evals" / "aggregate").mkdir(parents=True)
-    (consumer / "evals" / "aggregate" / "cases.yaml").write_text(AGGREGATE)
+    (consumer / "evals" / "aggregate" / "cases.yaml").write_text(cases)
     toml = consumer / "failgate.toml"
     toml.write_text(toml.read_text() + f'[sets.aggregate]\npath = "evals/aggregate/cases.yaml"\nfloor = {floor}\n')
-    (consumer / "behavior.json").write_text('{"broken": ["ok 4"]}\n')  # 3 of 4 aggregate cases pass
     commit_all(consumer, "aggregate set")
+    git(consumer, "checkout", "-q", "-B", "feature")
+
+
+@pytest.mark.parametrize(("floor", "code"), [(0.75, 0), (0.76, 1)])
+def test_aggregate_floor_exactly_at_the_threshold_passes(consumer: Path, floor: float, code: int) -> None:
+    _set_on_main(consumer, floor)
+    (consumer / "behavior.json").write_text('{"broken": ["ok 4"]}\n')  # 3 of 4 aggregate cases pass
+    commit_all(consumer, "break one aggregate case")
     result = failgate(consumer, "gate")
     assert result.returncode == code, out(result)
     mark = "PASS" if code == 0 else "FAIL"
@@ -211,43 +220,67 @@ def test_aggregate_floor_exactly_at_the_threshold_passes(consumer: Path, floor: 
     assert "total                     3       3       0" in result.stdout  # both gates shown
 
 
-def test_an_invalid_set_file_is_refused_at_its_line(consumer: Path) -> None:
+def test_a_set_added_on_the_branch_waits_for_the_merge(consumer: Path) -> None:
     (consumer / "evals" / "aggregate").mkdir(parents=True)
-    (consumer / "evals" / "aggregate" / "cases.yaml").write_text(AGGREGATE + "  - id: agg-9\n    input: {say: x}\n")
+    (consumer / "evals" / "aggregate" / "cases.yaml").write_text(AGGREGATE)
     toml = consumer / "failgate.toml"
-    toml.write_text(toml.read_text() + '[sets.aggregate]\npath = "evals/aggregate/cases.yaml"\nfloor = 0.5\n')
-    commit_all(consumer, "bad set")
+    toml.write_text(toml.read_text() + '[sets.aggregate]\npath = "evals/aggregate/cases.yaml"\nfloor = 1.0\n')
+    (consumer / "behavior.json").write_text('{"broken": ["ok 4"]}\n')
+    commit_all(consumer, "a set below its own floor")
+    result = failgate(consumer, "gate")
+    assert result.returncode == 0 and "set aggregate" not in result.stdout, out(result)
+    assert "POLICY sets: (unset) ->" in result.stdout and "takes effect only after it is merged" in result.stdout
+
+
+def test_an_invalid_set_file_is_refused_at_its_line(consumer: Path) -> None:
+    _set_on_main(consumer, 0.5, AGGREGATE + "  - id: agg-9\n    input: {say: x}\n")
+    (consumer / "NOTES.md").write_text("x\n")
+    commit_all(consumer, "notes")
     result = failgate(consumer, "gate")
     assert result.returncode == 1 and "cases.yaml:" in result.stderr and "'expected' is a required property" in result.stderr
 
 
-def test_unexplained_judge_change_blocks_and_an_explained_one_does_not(consumer: Path) -> None:
+def test_a_judge_change_needs_a_judge_changed_decision(consumer: Path) -> None:
     # Refusal patterns are read by not_refused rules only: give every case one on main,
-    # with a recorded baseline, so that a new pattern changes every case's judge.
+    # with a recorded baseline; then main widens the refusal patterns without
+    # re-recording, so every baseline is another judge's.
     git(consumer, "checkout", "-q", "main")
     cases = consumer / DS / "cases.yaml"
     cases.write_text(re.sub(r'(      - contains: "ok \d"\n)', r"\1      - not_refused: true\n", cases.read_text()))
     commit_all(consumer, "no case may refuse")
     record_baseline(consumer)
-    git(consumer, "checkout", "-q", "-B", "feature")
     toml = consumer / "failgate.toml"
     toml.write_text(toml.read_text() + '[judge]\nextra_refusal_patterns = ["(?i)cannot help"]\n')
     commit_all(consumer, "new refusal pattern")
+    git(consumer, "checkout", "-q", "-B", "feature")
+    (consumer / "NOTES.md").write_text("x\n")
+    commit_all(consumer, "notes")
     result = failgate(consumer, "gate")
     assert result.returncode == 1, out(result)
-    assert "3 unexplained judge change(s)" in result.stdout and "AGTFAIL-0001:" in result.stdout
+    assert "3 unexplained judge change(s)" in result.stdout
+    assert "failgate decide AGTFAIL-0001 --judge-changed --from sha256:" in result.stdout
 
-    cases = consumer / DS / "cases.yaml"
-    cases.write_text(cases.read_text().replace('      - contains: "ok 2"\n', '      - contains: "ok 2"\n      - not_contains: "sorry"\n'))
+    # attack: hand-written remediated events used to explain it
     with (consumer / DS / "history.jsonl").open("a") as handle:
-        for n in (1, 3):
+        for n in (1, 2, 3):
             handle.write(json.dumps({"id": f"01K{n:023d}", "ts": "2026-05-09T10:00:00Z", "case_id": f"AGTFAIL-000{n}",
                                      "type": "remediated", "detail": "refusal patterns widened", "actor": "dana"}) + "\n")
-    commit_all(consumer, "record why")
+    commit_all(consumer, "record why, by hand")
+    result = failgate(consumer, "gate")
+    assert result.returncode == 1 and "3 unexplained judge change(s)" in result.stdout, out(result)
+
+    # control: the decisions, with the fingerprints the gate printed
+    changes = json.loads(failgate(consumer, "gate", "--format", "json").stdout)["judge_changes"]
+    for change in changes:
+        decided = failgate(consumer, "decide", change["id"], "--judge-changed", "--from", change["baseline"],
+                           "--to", change["now"], "--reason", "refusal patterns widened", "--by", "dana@example.com")
+        assert decided.returncode == 0, out(decided)
+    commit_all(consumer, "judge change decided")
     result = failgate(consumer, "gate")
     assert result.returncode == 0, out(result)
-    assert "AGTFAIL-0002" in result.stdout and "explained: its expected changed in the range" in result.stdout
-    assert "explained: a remediated event in the range" in result.stdout
+    assert result.stdout.startswith("Decisions in this range (3):")
+    assert "AGTFAIL-0001 judge_changed (judge sha256:" in result.stdout and "by dana@example.com in " in result.stdout
+    assert "explained: judge_changed decision by dana@example.com: refusal patterns widened" in result.stdout
 
 
 def test_a_refusal_pattern_is_no_judge_change_for_cases_without_not_refused(consumer: Path) -> None:
@@ -290,6 +323,11 @@ def test_machine_formats_and_the_step_summary(consumer: Path, tmp_path: Path) ->
     assert data["flips"][0]["failure_mode"] == "hallucination" and data["flips"][0]["range"]
     markdown = failgate(consumer, "gate", "--format", "markdown").stdout
     assert markdown.startswith("## ❌ failgate gate") and "| **AGTFAIL-0002** Case number 2 |" in markdown
+    # The review sections come first in every format.
+    assert markdown.index("### Decisions in this range") < markdown.index("### Policy and agent changes in this range") \
+        < markdown.index("| failure mode")
+    assert [s.get("name") for s in root][:2] == ["failgate.decisions", "failgate.policy"]
+    assert list(data)[1:3] == ["decisions", "policy_changes"] and data["decisions"] == []
 
 
 def test_ci_workflow_runs_the_gate_against_the_target() -> None:
@@ -305,3 +343,4 @@ def test_ci_workflow_runs_the_gate_against_the_target() -> None:
     assert action["with"]["html"] == "failgate-report.html"
     script = (Path(__file__).resolve().parent.parent / "action" / "run.sh").read_text()
     assert 'gate=(failgate gate --format junit --output "$reports/failgate-gate.xml")' in script
+    assert "--base" not in script.split('gate=(failgate gate', 1)[1].split("\n", 1)[0]  # failgate reads the event

@@ -86,3 +86,20 @@ def test_console_script_runs(git_repo: Path) -> None:
     result = subprocess.run(["failgate", "--version"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "failgate" in result.stdout
+
+
+def test_codeowners_also_covers_the_policy_file_and_local_plugins(git_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The gate trusts these from the base: the dataset's reviewers must see changes to them.
+    (git_repo / "failgate.toml").write_text('agent = "shop:run"\n[intake]\nredactor = "myredact:redact"\n')
+    (git_repo / "myredact.py").write_text("def redact(text):\n    return text\n")
+    code, output = run(capsys, "init", "--owner", "@acme/agents")
+    assert code == 0, output
+    owners = (git_repo / ".github" / "CODEOWNERS").read_text().splitlines()
+    assert {"/evals/failures/ @acme/agents", "/failgate.toml @acme/agents", "/myredact.py @acme/agents"} <= set(owners)
+    assert run(capsys, "init", "--owner", "@acme/agents")[0] == 0  # idempotent
+    assert (git_repo / ".github" / "CODEOWNERS").read_text().splitlines() == owners
+
+
+def test_codeowners_without_failgate_toml_names_only_the_dataset(git_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "init", "--owner", "@acme/agents")[0] == 0
+    assert (git_repo / ".github" / "CODEOWNERS").read_text() == "/evals/failures/ @acme/agents\n"

@@ -317,3 +317,23 @@ def test_random_edits_merge_into_a_valid_dataset_or_a_reported_conflict(ours_ops
     kept = set(dataset.case_ids()) | set(dataset.removed_ids())
     for side_cases in (oc, tc):
         assert {c["id"] for c in load_yaml_text(side_cases, "s").data["cases"]} <= kept
+
+
+def test_regressed_count_merges_additively() -> None:
+    # Two branches each record the same regression: two `regressed` events, so 2.
+    # (When the two files are byte-identical git does not call the driver at all;
+    # here one side also promoted a case, as in the trial.)
+    ours = BASE.replace(block(2), block(2, regressed_count=1)) + "\n" + block(4)
+    theirs = BASE.replace(block(2), block(2, regressed_count=1))
+    result = both_ways(BASE, ours, theirs)
+    assert result.clean, result.conflicts
+    assert load_yaml(result.text, "c").data["cases"][1]["regressed_count"] == 2
+
+
+def test_control_regressed_count_on_one_side_with_an_edit_on_the_other() -> None:
+    ours = BASE.replace(block(2), block(2, regressed_count=1))
+    theirs = BASE.replace(block(2), block(2, title="Case 2, renamed"))
+    result = both_ways(BASE, ours, theirs)
+    assert result.clean, result.conflicts
+    case = load_yaml(result.text, "c").data["cases"][1]
+    assert case["regressed_count"] == 1 and case["title"] == "Case 2, renamed"

@@ -1,6 +1,8 @@
 """The cases.yaml driver and `failgate renumber` in real repositories (issue 8)."""
 from __future__ import annotations
 
+from failgate.merge import DRIVER_COMMAND
+
 import hashlib
 import json
 import os
@@ -64,7 +66,7 @@ def history_cases(repo: Path) -> list[str]:
 
 def test_init_attributes_route_cases_yaml_to_the_driver(repo: Path) -> None:
     assert git(repo, "check-attr", "merge", "--", CASES).stdout.strip().endswith("failgate-cases")
-    assert git(repo, "config", "merge.failgate-cases.driver").stdout.strip() == "failgate merge-driver %O %A %B %P %L"
+    assert git(repo, "config", "merge.failgate-cases.driver").stdout.strip() == DRIVER_COMMAND
 
 
 def test_two_branches_promote_a_case_each_and_merge_cleanly_both_ways(repo: Path) -> None:
@@ -176,3 +178,20 @@ def test_renumber_refuses_when_there_is_nothing_to_renumber(repo: Path) -> None:
     assert "AGTFAIL-0001 was changed differently on both sides" in result.stderr
     assert (repo / CASES).read_bytes() == before  # refused: nothing written
     assert "Traceback" not in result.stderr
+
+
+def test_renumber_in_a_multi_commit_rebase_files_later_events_under_the_new_id(repo: Path) -> None:
+    collide(repo)
+    git(repo, "checkout", "-q", "feature")
+    with (repo / HISTORY).open("a") as handle:  # a later commit records about feature's AGTFAIL-0003
+        handle.write(event("01KRNEXT000000000000000009", "AGTFAIL-0003", type="remediated", actor="dana"))
+    commit_all(repo, "feature: a note on its case")
+    assert git(repo, "rebase", "main", check=False).returncode != 0
+    fg(repo, "renumber")
+    done = subprocess.run(["git", "rebase", "--continue"], cwd=repo, capture_output=True, text=True,
+                          env={**no_git_env(), "GIT_EDITOR": "true"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    later = [json.loads(line) for line in (repo / HISTORY).read_text().splitlines()]
+    assert next(e for e in later if e["id"] == "01KRNEXT000000000000000009")["case_id"] == "AGTFAIL-0004"
+    fg(repo, "validate")
+    fg(repo, "check-ledger", "--base", "main")

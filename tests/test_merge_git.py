@@ -1,6 +1,8 @@
 """The merge drivers in real repositories: every place git merges (issue 4)."""
 from __future__ import annotations
 
+from failgate.merge import DRIVER_COMMAND
+
 import json
 import os
 import shutil
@@ -93,7 +95,7 @@ def diverge(repo: Path) -> None:
 
 
 def test_install_registers_the_drivers(repo: Path) -> None:
-    assert git(repo, "config", "merge.failgate-history.driver").stdout.strip() == "failgate merge-driver %O %A %B %P %L"
+    assert git(repo, "config", "merge.failgate-history.driver").stdout.strip() == DRIVER_COMMAND
     assert git(repo, "config", "merge.failgate-ledger.recursive").stdout.strip() == "binary"
     assert git(repo, "check-attr", "merge", "--", HISTORY).stdout.strip().endswith("failgate-history")
     assert git(repo, "check-attr", "eol", "--", LEDGER).stdout.strip().endswith("lf")
@@ -153,17 +155,6 @@ def test_cherry_pick_then_merge_keeps_the_event_once(repo: Path) -> None:
     assert ids((repo / HISTORY).read_text()) == ["b1", "b2", "f1", "m1"]
     git(repo, "merge", "-q", "--no-edit", "feature")
     assert ids((repo / HISTORY).read_text()) == ["b1", "b2", "f1", "m1", "f2"]
-
-
-def test_cherry_pick_without_its_earlier_events_is_a_safe_conflict(repo: Path) -> None:
-    # The picked commit's parent has f1, main does not: git's %O then says main
-    # "deleted" f1. The driver cannot tell that from tampering, so it refuses,
-    # as a plain text merge would.
-    diverge(repo)
-    result = git(repo, "cherry-pick", "feature", check=False)
-    assert result.returncode != 0
-    assert "event f1" in result.stderr
-    git(repo, "cherry-pick", "--abort")
 
 
 def test_revert_of_an_append_is_refused(repo: Path) -> None:
@@ -227,8 +218,10 @@ def test_failgate_missing_from_path_is_a_conflict_not_a_failure(repo: Path, monk
     result = git(repo, "merge", "--no-edit", "feature", check=False)
     assert result.returncode == 1
     assert "CONFLICT" in result.stdout
-    # Nothing lost: ours is in the work tree, theirs in stage 3.
-    assert ids((repo / HISTORY).read_text()) == ["b1", "b2", "m1"]
+    assert "failgate: not on PATH, so its merge driver could not run" in result.stdout + result.stderr
+    # Not a silent "ours": both sides in the work tree between markers, theirs in stage 3.
+    text = (repo / HISTORY).read_text()
+    assert "<<<<<<< ours" in text and all(f'"{i}"' in text for i in ("b1", "b2", "m1", "f1", "f2"))
     assert ids(git(repo, "show", f":3:{HISTORY}").stdout) == ["b1", "b2", "f1", "f2"]
 
 
@@ -327,3 +320,40 @@ def test_pre_commit_manifest_declares_the_install_hook() -> None:
     assert hook["entry"] == "failgate install --quiet"
     assert set(hook["stages"]) == {"post-checkout", "post-merge"}
     assert hook["always_run"] is True and hook["pass_filenames"] is False
+
+
+# -- replays: cherry-pick, rebase -i; the log is order-free ---------------------------
+
+def test_cherry_pick_whose_parent_also_appended_is_clean(repo: Path) -> None:
+    diverge(repo)  # feature: f1 then f2; main: m1
+    result = git(repo, "cherry-pick", "feature", check=False)  # f2 only; its parent added f1
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ids(show(repo, "HEAD")) == ["b1", "b2", "m1", "f2"]
+
+
+def test_rebase_i_that_reorders_appending_commits_is_clean(repo: Path) -> None:
+    diverge(repo)
+    git(repo, "checkout", "-q", "feature")
+    swap = "sed -i '1{h;d};2{G}'"  # pick f2, then f1
+    result = subprocess.run(["git", "-c", f"sequence.editor={swap}", "rebase", "-i", "HEAD~2"], cwd=repo,
+                            capture_output=True, text=True, env=no_git_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(ids(show(repo, "HEAD"))) == ["b1", "b2", "f1", "f2"]
+    assert git(repo, "log", "--format=%s", "-2").stdout.split() == ["f1", "f2"]
+
+
+def test_control_a_merge_whose_side_deleted_an_event_still_conflicts(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "feature")
+    append(repo, HISTORY, ev("f1", "2026-02-01T00:00:00Z"), "f1")
+    git(repo, "checkout", "-q", "main")
+    (repo / HISTORY).write_text(ev("b1", "2026-01-01T00:00:00Z") + ev("m1", "2026-02-02T00:00:00Z"))  # b2 gone
+    commit_all(repo, "drop b2")
+    result = git(repo, "merge", "--no-edit", "feature", check=False)
+    assert result.returncode == 1 and "event b2" in result.stderr and "deleted" in result.stderr
+
+
+def test_control_reverting_an_append_still_conflicts(repo: Path) -> None:
+    diverge(repo)
+    git(repo, "checkout", "-q", "feature")
+    result = git(repo, "revert", "--no-edit", "HEAD~1", check=False)  # f1, with f2 after it
+    assert result.returncode == 1, result.stdout + result.stderr

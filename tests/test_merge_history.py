@@ -318,7 +318,9 @@ def test_driver_writes_the_result_to_ours_and_exits_0(tmp_path: Path, capsys: py
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".failgate-tmp"))] == []
 
 
-def test_driver_conflict_exits_1_and_explains(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_driver_conflict_exits_1_and_explains(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_REFLOG_ACTION", "merge feature")  # as `git merge` calls it
     o, a, b = _files(tmp_path, BASE, ev("b1", "2026-01-01T00:00:00Z"), BASE + ev("t1"))
     assert cli.main(["merge-driver", o, a, b, "my dir/history.jsonl", "9"]) == 1
     err = capsys.readouterr().err

@@ -193,3 +193,15 @@ def test_subdirectory_and_config(dataset: Path, capsys: pytest.CaptureFixture[st
     code, output = run_validate(capsys)
     assert code == 1
     assert output.startswith("my failures/cases.yaml:16:15: SCHEMA")
+
+
+def test_conflict_markers_are_said_first_at_their_line(tmp_path: Path) -> None:
+    from failgate.dataset.parse import parse_dataset
+
+    history = (b'{"id": "01J0000000000000000000000A", "ts": "2026-01-01T00:00:00Z", "case_id": "AGTFAIL-0001", '
+               b'"type": "promoted"}\n<<<<<<< ours\n{"x": 1}\n=======\n{"y": 2}\n>>>>>>> theirs\n')
+    dataset = parse_dataset("d", cases=None, history=history)
+    codes = [(f.code, f.location.line) for f in dataset.findings]
+    assert codes == [("CONFLICT_MARKERS", 2)]
+    control = parse_dataset("d", cases=None, history=history.split(b"<<<<<<<")[0])
+    assert control.findings == [] and len(control.history) == 1

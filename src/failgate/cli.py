@@ -30,6 +30,7 @@ COMMANDS = {
     "ingest": "ingest",
     "promote": "promote",
     "remove": "remove",
+    "decide": "decide",
     "renumber": "renumber",
     "report": "report",
     "demo": "demo",

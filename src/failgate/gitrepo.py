@@ -230,6 +230,68 @@ class GitRepo:
                 break
         return commits
 
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor)."""
+        a, d = self.resolve(ancestor), self.resolve(descendant)
+        if a == d:
+            return True
+        import pygit2
+
+        try:
+            return bool(self.repo.descendant_of(d, a))
+        except pygit2.GitError:  # pragma: no cover
+            return False
+
+    def get_parents(self, rev: str) -> list[str]:
+        return [str(p) for p in self.repo[self.resolve(rev)].parent_ids]
+
+    def list_range(self, tip: str, exclude: str | None) -> list[str]:
+        """Commits reachable from `tip` but not from `exclude`, oldest first (`git rev-list --reverse`)."""
+        import pygit2
+
+        walker = self.repo.walk(self.resolve(tip), pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
+        if exclude is not None:
+            walker.hide(self.resolve(exclude))
+        return [str(c.id) for c in walker]
+
+    def get_author(self, rev: str) -> str:
+        author = self.repo[self.resolve(rev)].author
+        return f"{author.name} <{author.email}>"
+
+    def get_tree_id(self, rev: str, path: str) -> str | None:
+        """The id of the tree (or blob) at `path` in `rev`: equal ids mean nothing under it changed."""
+        if path in ("", "."):
+            return str(self._tree(rev).id)
+        return self.get_blob_id(rev, path)
+
+    def get_in_progress_heads(self) -> dict[str, list[str]]:
+        """The other parents of the commit being made: MERGE_HEAD (one line per merged
+        commit), CHERRY_PICK_HEAD, REVERT_HEAD, as git leaves them during a stopped operation."""
+        heads: dict[str, list[str]] = {}
+        for name in ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD"):
+            path = self.git_dir / name
+            if path.is_file():
+                shas = [line.split()[0] for line in path.read_text().splitlines() if line.strip()]
+                heads[name] = [s for s in shas if self.has_commit(s)]
+        return heads
+
+    def get_remote_names(self) -> list[str]:
+        return [str(r.name) for r in self.repo.remotes]
+
+    def get_remote_branches(self, remote: str) -> list[str]:
+        """The remote-tracking branches of `remote` (`origin/main`, ...), without `origin/HEAD`."""
+        prefix = f"refs/remotes/{remote}/"
+        return sorted(r[len("refs/remotes/"):] for r in self.repo.references
+                      if r.startswith(prefix) and r != prefix + "HEAD")
+
+    def get_remote_default_branch(self, remote: str) -> str | None:
+        """`refs/remotes/<remote>/HEAD`'s target (`origin/main`), set by clone or `git remote set-head`."""
+        ref = self.repo.references.get(f"refs/remotes/{remote}/HEAD")
+        target = ref.target if ref is not None else None
+        if isinstance(target, str) and target.startswith("refs/remotes/"):
+            return target[len("refs/remotes/"):]
+        return None
+
     # -- reading files at a revision -------------------------------------
     def _tree(self, rev: str) -> pygit2.Tree:
         import pygit2

@@ -69,8 +69,30 @@ def parse_pair(directory: str, base_files: dict[str, bytes], now_files: dict[str
 
 
 def load_comparison(base_rev: str | None) -> Comparison:
-    """Read the two sides from git (the I/O edge of the check)."""
+    """Read the two sides from git (the I/O edge of the check). Each side's dataset
+    directory is the one its own configuration names (`gate.at_rev`): pointing
+    `dataset` at an edited copy is compared case by case with the base's."""
+    return load_comparisons(base_rev)[0]
+
+
+def _at(config: object, repo: object) -> object:
+    from failgate.gate.at_rev import RepoAt
+
+    return RepoAt(repo, repo.relpath(config.root))  # type: ignore[attr-defined]
+
+
+def _side(at: object, rev: str) -> tuple[str, dict[str, bytes]]:
+    directory = at.dataset_rel(rev)  # type: ignore[attr-defined]
+    return directory, at.files(rev, directory)  # type: ignore[attr-defined]
+
+
+def load_comparisons(base_rev: str | None) -> list[Comparison]:
+    """Pre-commit mode: the index against HEAD and, during a merge, against every
+    MERGE_HEAD too (a merge without failgate's drivers keeps "ours" and drops
+    theirs' lines; nothing either parent had may vanish). `--base`: HEAD against
+    the merge-base."""
     from failgate.config import load_config
+    from failgate.gate.at_rev import INDEX
     from failgate.gitrepo import FETCH_HINT, open_repo
 
     config = load_config()
@@ -82,37 +104,76 @@ def load_comparison(base_rev: str | None) -> Comparison:
         raise FailgateError(f"a killed failgate command left {directory or '.'}/ half written; it is now finished "
                             f"in the work tree: review it, stage it again (`git add {directory or '.'}`) and retry",
                             exit_code=1)
+    at = _at(config, repo)
     if base_rev is None:
         head = repo.head_commit()
         if head is None:
-            return Comparison(None, None, "first commit: nothing committed yet to compare against")
-        base_files = repo.read_tree_files(head, directory)
-        now_files = repo.read_index_files(directory)
-        description = f"staged {directory or '.'}/ against HEAD ({head[:10]})"
-    else:
-        head = repo.head_commit()
-        if head is None:
-            raise FailgateError("HEAD has no commit yet: commit something before checking against a base")
-        target = repo.resolve(base_rev)
-        merge_base = repo.merge_base(head, target)
-        if merge_base is None:
-            if repo.is_shallow():
-                raise FailgateError(f"no merge-base of HEAD and {base_rev}: {FETCH_HINT}")
-            raise FailgateError(f"HEAD and {base_rev} share no history (no merge-base); check the --base revision")
-        base_files = repo.read_tree_files(merge_base, directory)
-        now_files = repo.read_tree_files(head, directory)
-        description = f"{directory or '.'}/ at HEAD ({head[:10]}) against merge-base with {base_rev} ({merge_base[:10]})"
-    base, now = parse_pair(directory, base_files, now_files)
-    return Comparison(base, now, description)
+            return [Comparison(None, None, "first commit: nothing committed yet to compare against")]
+        now_dir, now_files = _side(at, INDEX)
+        parents = [("HEAD", head)] + [(f"{name} {sha[:10]}", sha) for name, shas in
+                                      repo.get_in_progress_heads().items() if name == "MERGE_HEAD" for sha in shas]
+        comparisons = []
+        for label, sha in parents:
+            base_dir, base_files = _side(at, sha)
+            base, now = _pair(base_dir, now_dir, base_files, now_files)
+            comparisons.append(Comparison(base, now, f"staged {now_dir or '.'}/ against {label} ({sha[:10]})"
+                                          if label == "HEAD" else f"staged {now_dir or '.'}/ against {label}"))
+        return comparisons
+    head = repo.head_commit()
+    if head is None:
+        raise FailgateError("HEAD has no commit yet: commit something before checking against a base")
+    target = repo.resolve(base_rev)
+    merge_base = repo.merge_base(head, target)
+    if merge_base is None:
+        if repo.is_shallow():
+            raise FailgateError(f"no merge-base of HEAD and {base_rev}: {FETCH_HINT}")
+        raise FailgateError(f"HEAD and {base_rev} share no history (no merge-base); check the --base revision")
+    base_dir, base_files = _side(at, merge_base)
+    now_dir, now_files = _side(at, head)
+    base, now = _pair(base_dir, now_dir, base_files, now_files)
+    description = f"{now_dir or '.'}/ at HEAD ({head[:10]}) against merge-base with {base_rev} ({merge_base[:10]})"
+    comparison = Comparison(base, now, description)
+    comparison.range = (head, merge_base)  # type: ignore[attr-defined]
+    return [comparison]
+
+
+def _pair(base_dir: str, now_dir: str, base_files: dict[str, bytes], now_files: dict[str, bytes]) -> tuple[Dataset, Dataset]:
+    if base_dir == now_dir:
+        return parse_pair(now_dir, base_files, now_files)
+    return _dataset(base_dir, base_files), _dataset(now_dir, now_files)
 
 
 def run(base_rev: str | None) -> tuple[list[Finding], str]:
     from failgate.checks.ledger import check_ledger
 
-    comparison = load_comparison(base_rev)
-    if comparison.base is None or comparison.now is None:
-        return [], comparison.description
-    return check_ledger(comparison.base, comparison.now), comparison.description
+    comparisons = load_comparisons(base_rev)
+    findings: list[Finding] = []
+    for comparison in comparisons:
+        if comparison.base is None or comparison.now is None:
+            continue
+        if comparison is comparisons[0]:
+            found = check_ledger(comparison.base, comparison.now)
+        else:
+            # Against a merged parent: only what that side had and the result lost.
+            from failgate.checks.ledger_range import LOSSES, renumbered
+
+            side = renumbered(comparison.base, comparison.now)
+            found = [dataclasses.replace(f, message=f"against {comparison.description.split(' against ')[-1]}: "
+                                         f"{f.message}") for f in check_ledger(side, comparison.now)
+                     if f.is_error and f.code in LOSSES]
+        findings.extend(found)
+    description = "; ".join(c.description for c in comparisons)
+    span = getattr(comparisons[0], "range", None)
+    if span is not None and not any(f.is_error for f in findings):
+        # Every commit of the range against every parent: a commit that skipped
+        # pre-commit, or a merge that dropped a side, is invisible at the end points.
+        from failgate.config import load_config
+        from failgate.gitrepo import open_repo
+
+        config = load_config()
+        findings.extend(_at(config, open_repo(config.root)).ledger_over_range(*span))  # type: ignore[attr-defined]
+        description += " and every commit in between against its parents"
+    return findings, description
 
 
 @click.command("check-ledger")

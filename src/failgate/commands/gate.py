@@ -9,14 +9,17 @@ clean tree of the commit under test, and prints the decision.
   staged-but-uncommitted changes), else HEAD -- said out loud when running
   as a pre-commit hook without the ref variables (`pre-commit run
   --hook-stage pre-push --all-files` sets none).
-- Base: `--base`, else `base_branch`, else the branch's upstream, else
-  `origin/main`, else `main`. Baseline = history.jsonl at
-  merge-base(commit, base).
+- Base: `failgate.gate.base` (never one the branch chose: `--base`, the CI
+  event's target or pushed range, else the protected branch and the
+  `base_branch` configured at the merge-base with it). Baseline =
+  history.jsonl at merge-base(commit, base); none on a first push.
+- Before anything runs, `failgate.gate.integrity`: the ledger check over
+  every commit of the range, the policy at the base and the changes to it.
 - When the work tree differs from the commit under test (or that commit is
   not HEAD), the eval runs in a temporary `git worktree add --detach` of it,
   removed afterwards: uncommitted edits neither hide nor cause a failure.
-- `gate.mode` is read from the configuration at the merge-base when it exists
-  there, so a branch cannot make its own gate advisory.
+- Policy (`gate.mode`, `dataset`, sets, judge settings) is the base's
+  (`failgate.gate.policy`); the agent is the branch's.
 """
 from __future__ import annotations
 
@@ -57,56 +60,6 @@ def choose_commit(repo: Any, rev: str | None) -> tuple[str, list[str]]:
         return head, ["PRE_COMMIT_TO_REF is not set (e.g. `pre-commit run --hook-stage pre-push --all-files`): "
                       f"judging HEAD ({head[:10]}) against the configured base instead"]
     return head, []
-
-
-def choose_base(repo: Any, config: Any, base: str | None) -> tuple[str, str, list[str]]:
-    """(name, commit, notes). A named base that does not resolve is an error, never a silent fallback."""
-    if base:
-        return base, repo.resolve(base), []
-    configured = config.raw.get("base_branch")
-    if configured:
-        return configured, repo.resolve(configured), []
-    candidates = [c for c in (repo.get_upstream(), "origin/main", "main") if c]
-    for candidate in candidates:
-        try:
-            return candidate, repo.resolve(candidate), [f"base {candidate}: no base_branch configured "
-                                                        "(tried the upstream, origin/main, main in that order)"]
-        except FailgateError:
-            continue
-    from_ref = os.environ.get("PRE_COMMIT_FROM_REF")
-    if from_ref and from_ref != _ZERO and repo.has_commit(from_ref):
-        return from_ref, from_ref, ["base: the remote's previous tip (PRE_COMMIT_FROM_REF); configure base_branch"]
-    raise FailgateError(
-        f"no base to compare against: tried {', '.join(candidates)}; pass --base REV or set base_branch in [tool.failgate]"
-    )
-
-
-def mode_at_base(repo: Any, config: Any, merge_base: str) -> str:
-    """gate.mode as configured at the merge-base (the branch under test cannot relax it);
-    the current configuration's when the config file is new in the range (adoption)."""
-    import tomllib
-
-    current = config.section("gate").get("mode", "blocking")
-    if config.source is None:
-        return str(current)
-    try:
-        rel = repo.relpath(config.source)
-    except FailgateError:
-        return str(current)
-    data = repo.get_blob(merge_base, rel)
-    if data is None:
-        return str(current)
-    try:
-        raw = tomllib.loads(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return str(current)
-    if config.source.name == "pyproject.toml":
-        raw = raw.get("tool", {}).get("failgate", {})
-        if not isinstance(raw, dict):
-            return str(current)
-    gate = raw.get("gate", {})
-    mode = gate.get("mode", "blocking") if isinstance(gate, dict) else "blocking"
-    return mode if mode in ("blocking", "advisory") else "blocking"
 
 
 @contextlib.contextmanager
@@ -192,9 +145,14 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.eval import cases as evalcases
     from failgate.eval.agents import build_agent
     from failgate.eval.agents.interpreter import for_config as agent_python_for
-    from failgate.config import load_config
+    from failgate.config import Config, load_config
     from failgate.dataset.parse import parse_dataset
+    from failgate.gate import integrity
+    from failgate.gate.at_rev import RepoAt, join
+    from failgate.gate.base import choose_base
     from failgate.gate.decision import Range, decide, retired_cases
+    from failgate.gate.definitions import redefined_cases
+    from failgate.gate.policy import effective_raw, gate_mode
     from failgate.gitrepo import FETCH_HINT, open_repo
     from failgate.dataset.history import fold_latest, range_events
     from failgate.eval.judge import JudgeOptions
@@ -207,40 +165,69 @@ def evaluate(settings: GateSettings) -> Any:
     if repo.is_shallow():
         raise FailgateError(f"the gate reads its baseline from the history at the merge-base; {FETCH_HINT}")
     commit, notes = choose_commit(repo, settings.rev)
-    base_name, base_sha, base_notes = choose_base(repo, config, settings.base)
-    notes += base_notes
-    merge_base = repo.merge_base(commit, base_sha)
-    if merge_base is None:
-        raise FailgateError(f"{commit[:10]} and {base_name} share no history (no merge-base); check --base")
-    mode = mode_at_base(repo, config, merge_base)
-    root_rel = repo.relpath(config.root)
+    at = RepoAt(repo, repo.relpath(config.root))
+
+    def base_branch_at(rev: str) -> str | None:
+        forked = repo.merge_base(commit, rev)
+        value = at.config(forked).raw.get("base_branch") if forked else None
+        return value if isinstance(value, str) else None
+
+    now_branch = at.config(commit).raw.get("base_branch")
+    choice = choose_base(repo, commit, settings.base, base_branch_at, now_branch if isinstance(now_branch, str) else None)
+    notes += choice.notes
+    merge_base = repo.merge_base(commit, choice.commit) if choice.commit else None
+    if choice.commit and merge_base is None:
+        raise FailgateError(f"{commit[:10]} and {choice.name} share no history (no merge-base); check --base")
+    # Everything the verdict depends on comes from the base (gate.policy); with no
+    # baseline yet, the commit's own configuration is all there is.
+    review = integrity.review(at, commit, merge_base)
+    mode = gate_mode(review.base_config)
+    root_rel = at.root_rel
 
     with evaluation_tree(repo, commit, notes) as tree, tempfile.TemporaryDirectory(prefix="failgate-base-") as scratch:
         root = tree / root_rel if root_rel else tree
-        eval_config = load_config(root)
-        dataset_rel = repo.relpath(config.root / eval_config.dataset_dir.relative_to(root))
+        branch_config = load_config(root)
+        raw = effective_raw(review.base_config, branch_config.raw)
+        raw["dataset"] = review.now_dataset_key
+        eval_config = Config(root=branch_config.root, source=branch_config.source, raw=raw)
+        dataset_rel, base_rel = review.now_dataset_rel, review.base_dataset_rel
+        notes += review.notes
 
-        def blob(rev: str, name: str) -> bytes | None:
-            return repo.get_blob(rev, f"{dataset_rel}/{name}" if dataset_rel else name)
+        def blob(rev: str, directory: str, name: str) -> bytes | None:
+            return repo.get_blob(rev, join(directory, name))
 
         def unchanged(name: str) -> bool:
-            path = f"{dataset_rel}/{name}" if dataset_rel else name
-            return repo.get_blob_id(merge_base, path) == repo.get_blob_id(commit, path)
+            return merge_base is not None and base_rel == dataset_rel and (
+                repo.get_blob_id(merge_base, join(base_rel, name)) == repo.get_blob_id(commit, join(dataset_rel, name)))
 
         # Most pushes touch neither file: equal blob ids mean equal bytes, parsed once.
-        now_dataset = parse_dataset(dataset_rel, cases=blob(commit, CASES_FILE), watchlist=blob(commit, WATCHLIST_FILE))
-        base_dataset = now_dataset if unchanged(CASES_FILE) and unchanged(WATCHLIST_FILE) else parse_dataset(
-            dataset_rel, cases=blob(merge_base, CASES_FILE), watchlist=blob(merge_base, WATCHLIST_FILE))
+        now_dataset = parse_dataset(dataset_rel, cases=blob(commit, dataset_rel, CASES_FILE),
+                                    watchlist=blob(commit, dataset_rel, WATCHLIST_FILE))
+        if merge_base is None:
+            base_dataset = parse_dataset(base_rel, cases=None)
+        elif unchanged(CASES_FILE) and unchanged(WATCHLIST_FILE):
+            base_dataset = now_dataset
+        else:
+            base_dataset = parse_dataset(base_rel, cases=blob(merge_base, base_rel, CASES_FILE),
+                                         watchlist=blob(merge_base, base_rel, WATCHLIST_FILE))
         selection = _now_selection(eval_config, now_dataset)
-        base_history = blob(merge_base, HISTORY_FILE)
-        added = [] if unchanged(HISTORY_FILE) else range_events(base_history, blob(commit, HISTORY_FILE))
+        base_history = blob(merge_base, base_rel, HISTORY_FILE) if merge_base else None
+        added = [] if unchanged(HISTORY_FILE) else range_events(base_history, blob(commit, dataset_rel, HISTORY_FILE))
         baseline = fold_latest(base_history, base_dataset.case_ids())
         now_cases = [i.case for i in selection.cases if i.source == "cases"]
         now_watch = [i.case for i in selection.cases if i.source == "watchlist"]
         retired = retired_cases(baseline, base_dataset.cases, now_cases, now_watch)
+        redefinitions = [] if merge_base is None else redefined_cases(
+            base_dataset.cases, now_cases,
+            lambda path: repo.get_blob_id(merge_base, join(base_rel, path)),
+            lambda path: repo.get_blob_id(commit, join(dataset_rel, path)))
         fixtures = Path(scratch)
-        _materialise_fixtures(repo, merge_base, dataset_rel, [r.definition for r in retired], fixtures)
+        if merge_base is not None:
+            _materialise_fixtures(repo, merge_base, base_rel,
+                                  [r.definition for r in (*retired, *redefinitions)], fixtures)
         retired_items = [EvalCase(dict(r.definition), fixtures, gating=True, source=f"retired:{r.how}") for r in retired]
+        redefined_items = [EvalCase(dict(r.definition), fixtures, gating=True, source="redefined")
+                           for r in redefinitions]
         set_selections = [evalcases.load_selection(eval_config, name) for name in sorted(eval_config.sets)]
         for set_selection in set_selections:
             _check_set_file(set_selection)
@@ -259,37 +246,25 @@ def evaluate(settings: GateSettings) -> Any:
                 result = run_eval(selection.cases, agent, taxonomy=selection.taxonomy, **common)  # type: ignore[arg-type]
                 retired_result = (run_eval(retired_items, agent, taxonomy=selection.taxonomy, set_name="retired",
                                            **common) if retired_items else None)  # type: ignore[arg-type]
+                redefined_result = (run_eval(redefined_items, agent, taxonomy=selection.taxonomy,
+                                             set_name="baseline definitions", **common)  # type: ignore[arg-type]
+                                    if redefined_items else None)
                 sets = [run_eval(s.cases, agent, taxonomy=s.taxonomy, set_name=s.set_name, floor=s.floor, **common)  # type: ignore[arg-type]
                         for s in set_selections]
         finally:
             agent.close()
 
-    return decide(
-        range=Range(commit, merge_base, base_name, tuple(notes)), baseline=baseline,
+    decision = decide(
+        range=Range(commit, merge_base, choice.name, tuple(notes)), baseline=baseline,
         base_cases=base_dataset.cases, now_cases=now_cases, range_events=added, result=result,
         retired=retired, retired_result=retired_result, sets=sets, mode=mode,
-        gold=_gold_condition(repo, commit, merge_base, root_rel, _judge_at_base(repo, config, merge_base),
-                             added, result.judge_settings),
+        redefinitions=redefinitions, redefined_result=redefined_result, policy_changes=review.policy_changes,
+        # [judge] is policy: gold path and floor as the base configured them (gate.policy).
+        gold=None if merge_base is None else _gold_condition(repo, commit, merge_base, root_rel,
+                                                             eval_config.section("judge"), added, result.judge_settings),
     )
-
-
-def _judge_at_base(repo: Any, config: Any, merge_base: str) -> dict[str, Any]:
-    """[judge] as configured at the merge-base (a branch cannot lower gold_floor or
-    move the gold set for its own change); the current one when the file is new."""
-    from failgate.config import tomllib
-
-    current = config.section("judge")
-    try:
-        data = repo.get_blob(merge_base, repo.relpath(config.source)) if config.source is not None else None
-        raw = tomllib.loads(data.decode("utf-8")) if data is not None else None
-    except (FailgateError, ValueError, UnicodeDecodeError):
-        raw = None
-    if raw is None:
-        return current
-    if config.source.name == "pyproject.toml":
-        raw = raw.get("tool", {}).get("failgate", {})
-    judge = raw.get("judge", {}) if isinstance(raw, dict) else {}
-    return judge if isinstance(judge, dict) else {}
+    decision.decisions = integrity.with_commits(at, review.commits, dataset_rel, decision.decisions)
+    return decision
 
 
 def _gold_condition(repo: Any, commit: str, merge_base: str, root_rel: str, judge: dict[str, Any],
@@ -358,8 +333,9 @@ def execute(settings: GateSettings) -> int:
 
 
 @click.command("gate")
-@click.option("--base", metavar="REV", help="Compare against the merge-base with REV (default: base_branch, "
-              "else the upstream, else origin/main, else main).")
+@click.option("--base", metavar="REV", help="Compare against the merge-base with REV (default: under GitHub "
+              "Actions the PR target or the pushed range's old tip; else the remote's default branch, or the "
+              "base_branch configured there).")
 @click.option("--rev", metavar="REV", help="The commit under test (default: PRE_COMMIT_TO_REF in a pre-push hook, else HEAD).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "markdown"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",

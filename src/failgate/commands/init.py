@@ -78,16 +78,26 @@ def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
         ".gitignore", scaffold.with_lines(plan.current(".gitignore"), scaffold.IGNORE_LINES, "# failgate")
     )
     codeowners = _codeowners_path(root)
-    plan.want(
-        codeowners,
-        scaffold.with_line(
-            plan.current(codeowners),
-            scaffold.codeowners_line(dataset_dir, owner),
-            same_prefix=f"/{dataset_dir.strip('/')}/",
-        ),
+    owners_text = scaffold.with_line(
+        plan.current(codeowners),
+        scaffold.codeowners_line(dataset_dir, owner),
+        same_prefix=f"/{dataset_dir.strip('/')}/",
     )
+    # The policy file and the local plugins the gate trusts get the same reviewers.
+    for path in scaffold.review_paths(root, _raw_config(root)):
+        owners_text = scaffold.with_line(owners_text, f"{path} {owner or scaffold.OWNER_PLACEHOLDER}\n", same_prefix=path)
+    plan.want(codeowners, owners_text)
     plan.want(".github/workflows/failgate.yml", ci_workflow(dataset_dir), create_only=True)
     return plan
+
+
+def _raw_config(root: Path) -> dict:
+    from failgate.config import load_config
+
+    try:
+        return dict(load_config(root).raw)
+    except Exception:  # noqa: BLE001 - a broken config is reported by the commands that use it
+        return {}
 
 
 def run_init(owner: str | None, dataset: str | None) -> int:

@@ -122,10 +122,27 @@ def run(only: tuple[str, ...]) -> int:
             click.echo(f"  {message}", err=True)
         click.echo(f"Resolve the marked blocks, then `git add {cases_path} {history_path}` and `{finish}`.", err=True)
         return 1
+    _remember_for_this_rebase({r.old: r.new for r in result.renamed})
     staged = [cases_path] + ([history_path] if work_history.is_file() else [])
     repo._git("add", "--", *staged)
     click.echo(f"staged {' and '.join(staged)}; finish with `{finish}` (then `failgate validate` passes)")
     return 0
+
+
+def _remember_for_this_rebase(renamed: dict[str, str]) -> None:
+    """In a rebase, the commits still to replay call the renamed case by its old id: the
+    history driver reads this (in git's rebase state directory, removed with it) and
+    files their events under the new id."""
+    import json
+
+    from failgate.merge import RENUMBERED, rebase_state_dir, renumbered_in_this_rebase
+
+    state = rebase_state_dir()
+    if state is None or not renamed:
+        return
+    from failgate.atomic import write_atomic
+
+    write_atomic(state / RENUMBERED, json.dumps({**renumbered_in_this_rebase(), **renamed}, indent=2) + "\n")
 
 
 @click.command("renumber")

@@ -44,6 +44,9 @@ EVENT_TYPES = (
     "removed",
     "taxonomy_changed",
     "judge_graded",
+    # decisions, written by `failgate decide` and listed first by the gate for review
+    "redefined",
+    "judge_changed",
 )
 OUTCOMES = ("pass", "fail")
 RULE_NAMES = (

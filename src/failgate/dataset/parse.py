@@ -110,6 +110,14 @@ def parse_history(data: bytes, path: str) -> tuple[list[HistoryLine], list[Findi
     return lines, findings
 
 
+def conflict_marker_line(data: bytes | None) -> int | None:
+    """The 1-based line of the first `<<<<<<<` conflict marker at a line start, or None."""
+    if not data or b"<<<<<<<" not in data:
+        return None
+    offset = 0 if data.startswith(b"<<<<<<<") else data.find(b"\n<<<<<<<") + 1
+    return data.count(b"\n", 0, offset) + 1 if offset or data.startswith(b"<<<<<<<") else None
+
+
 def _load_doc(data: bytes | None, path: str, dataset: Dataset) -> YamlDocument | None:
     if data is None:
         return None
@@ -134,6 +142,20 @@ def parse_dataset(
     for name, data in ((CASES_FILE, cases), (REMOVED_FILE, removed), (HISTORY_FILE, history), (WATCHLIST_FILE, watchlist)):
         if data is not None:
             dataset.present.add(name)
+    # A file left with conflict markers is one problem, said first at the marker's line,
+    # not one UNKNOWN_CASE or YAML error per line after it: it is not parsed further.
+    marked = {name: line for name, data in ((CASES_FILE, cases), (REMOVED_FILE, removed), (HISTORY_FILE, history),
+                                            (WATCHLIST_FILE, watchlist)) if (line := conflict_marker_line(data))}
+    for name, line in marked.items():
+        dataset.findings.append(Finding(
+            "CONFLICT_MARKERS", "unresolved merge conflict (a `<<<<<<<` marker): keep both sides' lines, remove the "
+            "markers, then `git add` the file (with failgate on PATH its merge driver does this itself)",
+            Location(dataset.path(name), line, 1)))
+    cases = None if CASES_FILE in marked else cases
+    removed = None if REMOVED_FILE in marked else removed
+    watchlist = None if WATCHLIST_FILE in marked else watchlist
+    if HISTORY_FILE in marked:
+        history = None
     dataset.cases_doc = _load_doc(cases, dataset.path(CASES_FILE), dataset)
     dataset.removed_doc = _load_doc(removed, dataset.path(REMOVED_FILE), dataset)
     dataset.watchlist_doc = _load_doc(watchlist, dataset.path(WATCHLIST_FILE), dataset)

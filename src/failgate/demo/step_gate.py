@@ -116,7 +116,7 @@ def run(ctx: DemoContext) -> None:
         f"Refused. {VICTIM} passed at the baseline (history.jsonl at the merge-base with main, "
         "read from git objects) and fails at the pushed commit; it was run from its baseline "
         "definition because the range deprecated it. Retiring a case does not ship its "
-        "regression. CI runs the same gate with `failgate gate --base origin/$TARGET`."
+        "regression. CI runs the same gate: `failgate gate` picks the pull request's target itself."
     )
     ctx.git("checkout", "-q", "main")
 

@@ -12,12 +12,18 @@ It fails on:
   fails now -- including a case the range deprecated, moved to the watchlist
   or removed, which is run from its *baseline* definition, because retiring
   the case must not be the way to ship its regression;
+- a case whose judged definition changed in the range (`gate.definitions`)
+  and whose *baseline* definition fails now, unless a `redefined` decision
+  names it: weakening `expected` must not be the way to ship a regression;
 - a judge fingerprint that differs from the one the baseline was recorded
-  with, unless the range says why (a status_changed/remediated event for the
-  case, or its `expected`/`repeat`/`pass_if` changed, which the diff shows and
-  check-ledger allowed): otherwise pass-at-baseline and fail-now were decided
-  by different rules, and the comparison would be silent;
+  with, unless a `judge_changed` decision names that change
+  (`gate.decisions.judge_change_explained`): otherwise pass-at-baseline and
+  fail-now were decided by different rules, and the comparison would be silent;
+- a `result` event added in the range that disagrees with the gate's own run;
 - a configured set (`[tool.failgate.sets.NAME]`) below its floor.
+
+Decisions and policy/agent changes in the range are carried to the report,
+which lists them first.
 """
 from __future__ import annotations
 
@@ -27,12 +33,13 @@ from typing import Any, Mapping, Sequence
 from failgate.dataset.history import PASS, HistoryFold
 from failgate.dataset.model import SEVERITIES
 from failgate.eval.runner import FAIL, CaseResult, EvalResult
+from failgate.gate.decisions import (Decision, ResultDisagreement, decisions_in, disagreeing_results,
+                                     judge_change_explained, redefinition_decision)
+from failgate.gate.definitions import Redefinition
 
 BLOCKING, ADVISORY = "blocking", "advisory"
-DEPRECATED, WATCHLIST, REMOVED = "deprecated", "watchlist", "removed"
+DEPRECATED, WATCHLIST, REMOVED, REDEFINED = "deprecated", "watchlist", "removed", "redefined"
 FRAGILE_NOTE = "structurally fragile: worth an architectural fix rather than another patch"
-# The parts of a case that its judge fingerprint covers (judge.case_fingerprint).
-_JUDGED_KEYS = ("expected", "repeat", "pass_if")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,19 +54,19 @@ class Retired:
 @dataclasses.dataclass(frozen=True)
 class Range:
     commit: str  # the commit under test
-    merge_base: str
+    merge_base: str | None  # None: no baseline yet (first push to an empty remote)
     base_rev: str  # what the user (or the config) named as the base
     notes: tuple[str, ...] = ()  # how the commit and base were chosen, worktree used, ...
 
     @property
     def text(self) -> str:
-        return f"{self.merge_base[:10]}..{self.commit[:10]}"
+        return f"{self.merge_base[:10] if self.merge_base else '(no baseline)'}..{self.commit[:10]}"
 
 
 @dataclasses.dataclass(frozen=True)
 class Flip:
     case: CaseResult
-    retired: str | None  # how the range retired it, None for an active case
+    retired: str | None  # how the range retired (or redefined) it, None for an active case
     baseline_commit: str | None
     baseline_at: str | None
 
@@ -70,6 +77,7 @@ class JudgeChange:
     baseline: str
     now: str
     explained_by: str | None  # None: unexplained, blocks
+    definition: str = "now"  # "now" | "baseline": which definition of the case was run
     gold: str | None = None  # what the gold-set grading says about the new judge (when the repo has a gold set)
 
 
@@ -92,6 +100,11 @@ class GateDecision:
     fragile: list[Fragile]
     mode: str = BLOCKING
     baseline_cases: int = 0  # cases with a recorded outcome at the baseline
+    redefined: EvalResult | None = None  # redefined cases run from their baseline definitions
+    redefinitions: list[Redefinition] = dataclasses.field(default_factory=list)
+    decisions: list[Decision] = dataclasses.field(default_factory=list)
+    policy_changes: list[Any] = dataclasses.field(default_factory=list)  # gate.policy.PolicyChange
+    disagreements: list[ResultDisagreement] = dataclasses.field(default_factory=list)
 
     @property
     def unexplained_judges(self) -> list[JudgeChange]:
@@ -104,7 +117,7 @@ class GateDecision:
     @property
     def passed(self) -> bool:
         """The verdict, whatever the mode."""
-        return not (self.flips or self.failures or self.unexplained_judges or self.failed_sets)
+        return not (self.flips or self.failures or self.unexplained_judges or self.failed_sets or self.disagreements)
 
     @property
     def exit_code(self) -> int:
@@ -112,7 +125,8 @@ class GateDecision:
 
     def verdict(self) -> str:
         if self.passed:
-            text = (f"PASS: all {len(self.result.gating)} gating case(s) pass, no flips since {self.range.merge_base[:10]}"
+            since = self.range.merge_base[:10] if self.range.merge_base else "(no baseline yet)"
+            text = (f"PASS: all {len(self.result.gating)} gating case(s) pass, no flips since {since}"
                     + "".join(f"; {s.set_name} at {s.pass_rate * 100:.1f}% >= floor {(s.floor or 0) * 100:.1f}%"
                               for s in self.sets))
         else:
@@ -123,6 +137,8 @@ class GateDecision:
                 parts.append(f"{len(self.failures)} other failing case(s)")
             if self.unexplained_judges:
                 parts.append(f"{len(self.unexplained_judges)} unexplained judge change(s)")
+            if self.disagreements:
+                parts.append(f"{len(self.disagreements)} recorded result(s) the gate's run contradicts")
             parts.extend(f"set {s.set_name} below its floor" for s in self.failed_sets)
             text = "FAIL: " + ", ".join(parts)
         if self.mode == ADVISORY:
@@ -161,23 +177,6 @@ def retired_cases(
     return retired
 
 
-def _explanation(case_id: str, base: Mapping[str, Any] | None, now: Mapping[str, Any] | None,
-                 range_events: Sequence[Mapping[str, Any]]) -> str | None:
-    kinds = [e.get("type") for e in range_events
-             if e.get("case_id") == case_id and e.get("type") in ("status_changed", "remediated")]
-    if kinds:
-        return f"a {kinds[-1]} event in the range"
-    if base is not None and now is not None:
-        changed = [k for k in _JUDGED_KEYS if base.get(k) != now.get(k)]
-        if changed:
-            return f"its {'/'.join(changed)} changed in the range"
-    return None
-
-
-def _redefined(base: Mapping[str, Any] | None, now: Mapping[str, Any] | None) -> bool:
-    return base is not None and now is not None and any(base.get(k) != now.get(k) for k in _JUDGED_KEYS)
-
-
 def _severity_key(case: CaseResult) -> tuple[int, str]:
     rank = SEVERITIES.index(case.severity) if case.severity in SEVERITIES else len(SEVERITIES)
     return rank, case.case_id
@@ -195,25 +194,28 @@ def decide(
     retired_result: EvalResult | None = None,
     sets: Sequence[EvalResult] = (),
     mode: str = BLOCKING,
+    redefinitions: Sequence[Redefinition] = (),
+    redefined_result: EvalResult | None = None,
+    policy_changes: Sequence[Any] = (),
     gold: tuple[bool, str] | None = None,
 ) -> GateDecision:
     """`gold`: `judge.gold.gold_set_accepts(...)` for the judge the eval ran
     with, or None when the repo keeps no gold set. With a gold set, a judge
-    change (same case definition, new fingerprint) is explained only when the
+    change of a case whose definition did not change is explained only when the
     gold set was graded under the new judge and met the floor, in addition to
-    the recorded reason; a redefined case needs no grading (its rules changed,
-    not the judge)."""
-    base_by_id = {c.get("id"): c for c in base_cases}
-    now_by_id = {c.get("id"): c for c in now_cases}
+    the `judge_changed` decision; a redefined case needs no grading (its rules
+    changed, not the judge)."""
+    decisions = decisions_in(range_events)
     how = {r.case_id: r.how for r in retired}
+    changed = {r.case_id: r for r in redefinitions}
     flips: list[Flip] = []
     failures: list[CaseResult] = []
-    judged: list[tuple[CaseResult, Mapping[str, Any] | None]] = []
+    judged: list[tuple[CaseResult, str]] = []  # (result, which definition ran)
 
     for case in result.gating:
         if case.source != "cases":
             continue
-        judged.append((case, now_by_id.get(case.case_id)))
+        judged.append((case, "now"))
         if case.outcome != FAIL:
             continue
         entry = baseline.get(case.case_id)
@@ -222,24 +224,40 @@ def decide(
         else:
             failures.append(case)
     for case in retired_result.cases if retired_result is not None else []:
-        judged.append((case, base_by_id.get(case.case_id)))
+        judged.append((case, "baseline"))
         if case.outcome == FAIL:
             entry = baseline.get(case.case_id)
             flips.append(Flip(case, how.get(case.case_id, REMOVED),
                               entry.last_pass_commit if entry else None, entry.last_pass_at if entry else None))
+    for case in redefined_result.cases if redefined_result is not None else []:
+        judged.append((case, "baseline"))
+        if case.outcome != FAIL or redefinition_decision(case.case_id, decisions) is not None:
+            continue  # a named, reasoned redefinition: listed first in the report for review
+        entry = baseline.get(case.case_id)
+        if entry is not None and entry.last_outcome == PASS:
+            flips.append(Flip(case, REDEFINED, entry.last_pass_commit, entry.last_pass_at))
+        elif not any(f.case_id == case.case_id for f in failures):
+            failures.append(case)
 
     changes = []
-    for case, definition in judged:
+    for case, which in judged:
         entry = baseline.get(case.case_id)
         if entry is None or entry.last_judge is None or entry.last_judge == case.judge:
             continue
-        base_definition = base_by_id.get(case.case_id)
-        why = _explanation(case.case_id, base_definition, definition, range_events)
+        why: str | None = None
         note = None
-        if gold is not None and not _redefined(base_definition, definition):
-            accepted, note = gold
-            why = f"{why}; {note}" if why is not None and accepted else None
-        changes.append(JudgeChange(case.case_id, entry.last_judge, case.judge, why, note))
+        if which == "now" and case.case_id in changed:
+            # Its definition changed (that is what moved the fingerprint): the baseline
+            # definition ran too and is judged above, or a `redefined` decision names it.
+            why = f"its {'/'.join(changed[case.case_id].changed)} changed; its baseline definition was run too"
+        else:
+            decision = judge_change_explained(case.case_id, entry.last_judge, case.judge, decisions)
+            why = f"judge_changed decision by {decision.by}: {decision.reason}" if decision else None
+            if gold is not None:
+                accepted, note = gold
+                why = f"{why}; {note}" if why is not None and accepted else None
+        changes.append(JudgeChange(case.case_id, entry.last_judge, case.judge, why, which, note))
+    observed = {c.case_id: (c.outcome, c.judge) for c in result.gating if c.source == "cases"}
 
     fragile = [
         Fragile(str(c["id"]), str(c.get("title", "")), int(c["regressed_count"]))
@@ -252,4 +270,6 @@ def decide(
         flips=sorted(flips, key=lambda f: _severity_key(f.case)), failures=sorted(failures, key=_severity_key),
         judge_changes=changes, fragile=sorted(fragile, key=lambda f: (-f.regressed_count, f.case_id)), mode=mode,
         baseline_cases=sum(1 for e in baseline.cases.values() if e.last_outcome is not None),
+        redefined=redefined_result, redefinitions=list(redefinitions), decisions=decisions,
+        policy_changes=list(policy_changes), disagreements=disagreeing_results(range_events, observed),
     )

@@ -1,6 +1,9 @@
 """Render a GateDecision: text, json, junit, markdown.
 
-Order (issue 6): the per-failure-mode matrix, then flips first (case, mode,
+Order: "Decisions in this range" and "Policy and agent changes in this range"
+come first in every format, so the dataset's reviewers cannot miss what the
+branch asks them to accept (DESIGN.md, "What the gate trusts"); then the
+per-failure-mode matrix, then flips first (case, mode,
 severity, blast radius, the commit range), then the other failures, then judge
 changes, the configured sets, and notes (regressed_count > 1). The matrix and
 tables come from `failgate.eval.report`, so the gate and `eval` show the same
@@ -8,6 +11,7 @@ figures in the same shape.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any, Callable
 
@@ -21,7 +25,8 @@ JSON_FORMAT_VERSION = 1
 
 def _retired_text(flip: Flip) -> str:
     return {"deprecated": "deprecated in the range", "watchlist": "moved to watchlist.yaml in the range",
-            "removed": "removed in the range"}.get(flip.retired or "", "active")
+            "removed": "removed in the range", "redefined": "its definition was changed in the range"
+            }.get(flip.retired or "", "active")
 
 
 def _flip_line(flip: Flip, rng: str) -> str:
@@ -36,12 +41,30 @@ def _reasons(case: CaseResult) -> list[str]:
     return [f"     - {r.splitlines()[0] if r else ''}" for r in case.reasons]
 
 
+def _redefine_fix(decision: GateDecision) -> str:
+    return ("if the new definition is right, record it for review: "
+            "failgate decide ID --redefined --reason '...' --by '...'")
+
+
+def review_lines(decision: GateDecision) -> list[str]:
+    """The two review sections every format begins with, as plain lines."""
+    d = decision
+    lines = [f"Decisions in this range ({len(d.decisions)}):" if d.decisions else "Decisions in this range: none"]
+    lines += [f"  {x.describe()}" for x in d.decisions]
+    lines.append(f"Policy and agent changes in this range ({len(d.policy_changes)}):" if d.policy_changes
+                 else "Policy and agent changes in this range: none")
+    lines += [f"  {c.kind.upper()} {c.describe()}" for c in d.policy_changes]
+    return lines
+
+
 def render_text(decision: GateDecision, *, color: bool = False) -> str:
     from failgate.eval.report.text import _style, _table
 
     d, rng = decision, decision.range
-    lines = [f"failgate gate: {d.result.set_name} at {rng.commit[:10]} against the baseline at merge-base "
-             f"{rng.merge_base[:10]} (base {rng.base_rev}; {d.baseline_cases} case(s) with a recorded outcome)"]
+    lines = review_lines(d) + [""]
+    at = f"merge-base {rng.merge_base[:10]}" if rng.merge_base else "no baseline (nothing recorded to compare with)"
+    lines += [f"failgate gate: {d.result.set_name} at {rng.commit[:10]} against the baseline at "
+              f"{at} (base {rng.base_rev}; {d.baseline_cases} case(s) with a recorded outcome)"]
     lines += [f"  note: {note}" for note in rng.notes]
     if d.mode == ADVISORY:
         lines.append(_style("  ADVISORY MODE: this gate reports but never blocks (gate.mode = \"advisory\")",
@@ -51,6 +74,8 @@ def render_text(decision: GateDecision, *, color: bool = False) -> str:
         lines.append(_style(f"Flips ({len(d.flips)}): passed at the baseline, fail now", color, fg="red", bold=True))
         for flip in d.flips:
             lines += [_flip_line(flip, rng.text), *_reasons(flip.case)]
+        if any(f.retired == "redefined" for f in d.flips):
+            lines.append(f"  (a redefined case: {_redefine_fix(d)})")
         lines.append("")
     if d.failures:
         lines.append(_style(f"Other failures ({len(d.failures)}): the failure set gates at 100%", color, fg="red"))
@@ -58,11 +83,18 @@ def render_text(decision: GateDecision, *, color: bool = False) -> str:
             lines += [f"FAIL {case.case_id}  {case.title}",
                       f"     {case.failure_mode}, {case.severity}, {case.blast_radius}", *_reasons(case)]
         lines.append("")
+    if d.disagreements:
+        lines.append(_style(f"Recorded results the gate's own run contradicts ({len(d.disagreements)}):", color,
+                            fg="red", bold=True))
+        lines += [f"  {x.describe()}" for x in d.disagreements]
+        lines += ["  a result added in the range must be what the case does at the commit under test: "
+                  "drop the line or re-record it with `failgate eval --record` at the tip", ""]
     if d.judge_changes:
         lines.append("Judge changes against the baseline:")
         for change in d.judge_changes:
             why = (f"explained: {change.explained_by}" if change.explained_by else
-                   "UNEXPLAINED: record why (a status_changed/remediated event) or restore the judge settings")
+                   f"UNEXPLAINED: restore the judge, or record the decision: failgate decide {change.case_id} "
+                   f"--judge-changed --from {change.baseline} --to {change.now} --reason '...' --by '...'")
             lines.append(f"  {change.case_id}: {change.baseline[:19]} -> {change.now[:19]}; {why}")
             if change.gold and not change.explained_by:
                 lines.append(f"    gold set: {change.gold}")
@@ -93,6 +125,8 @@ def as_data(decision: GateDecision) -> dict[str, Any]:
     d = decision
     return {
         "format": JSON_FORMAT_VERSION,
+        "decisions": [dataclasses.asdict(x) for x in d.decisions],
+        "policy_changes": [dataclasses.asdict(c) for c in d.policy_changes],
         "ok": d.passed,
         "exit_code": d.exit_code,
         "mode": d.mode,
@@ -108,8 +142,10 @@ def as_data(decision: GateDecision) -> dict[str, Any]:
                    "baseline_at": f.baseline_at, "range": d.range.text} for f in d.flips],
         "failures": [_case(c) for c in d.failures],
         "judge_changes": [{"id": j.case_id, "baseline": j.baseline, "now": j.now, "explained_by": j.explained_by,
-                           **({"gold": j.gold} if j.gold else {})}
+                           "definition": j.definition, **({"gold": j.gold} if j.gold else {})}
                           for j in d.judge_changes],
+        "result_disagreements": [dataclasses.asdict(x) for x in d.disagreements],
+        "redefined": [{"id": r.case_id, "changed": list(r.changed)} for r in d.redefinitions],
         "sets": [eval_data(s) for s in d.sets],
         "fragile": [{"id": f.case_id, "title": f.title, "regressed_count": f.regressed_count} for f in d.fragile],
         "failure_set": eval_data(d.result),
@@ -137,6 +173,10 @@ def render_junit(decision: GateDecision) -> str:
             if message is not None:
                 ET.SubElement(case, "failure", type="failgate.gate", message=message.splitlines()[0]).text = message
 
+    # Review first: the decisions and policy/agent changes, as passing tests whose names a reviewer reads.
+    suite("failgate.decisions", [(f"Decisions in this range: {x.describe()}", None) for x in d.decisions])
+    suite("failgate.policy", [(f"Policy and agent changes in this range: {c.kind} {c.describe()}", None)
+                              for c in d.policy_changes])
     suite("failgate.flips", [(f"{f.case.case_id} {f.case.title}", _flip_line(f, d.range.text)) for f in d.flips])
     suite("failgate.failures", [
         (f"{c.case_id} {c.title}",
@@ -146,6 +186,7 @@ def render_junit(decision: GateDecision) -> str:
     ])
     suite("failgate.judge", [(j.case_id, None if j.explained_by else f"judge changed unexplained: {j.baseline} -> {j.now}")
                              for j in d.judge_changes])
+    suite("failgate.results", [(x.case_id, x.describe()) for x in d.disagreements])
     for result in d.sets:
         message = None if result.ok else f"pass rate {result.pass_rate:.4f} below floor {result.floor}"
         suite(f"failgate.set.{result.set_name}", [(f"floor {result.floor}", message)])
@@ -164,6 +205,13 @@ def render_markdown(decision: GateDecision) -> str:
     d = decision
     icon = "✅" if d.passed else ("⚠️" if d.mode == ADVISORY else "❌")
     lines = [f"## {icon} failgate gate `{d.range.text}`: {_md(d.verdict())}", ""]
+    lines += ["### Decisions in this range", ""]
+    lines += (["| case | kind | who | why | commit |", "|---|---|---|---|---|"]
+              + [f"| {x.case_id} | {x.kind} | {_md(x.by)} | {_md(x.reason)} | {(x.commit or '')[:10]} |"
+                 for x in d.decisions] if d.decisions else ["none"])
+    lines += ["", "### Policy and agent changes in this range", ""]
+    lines += ([f"- **{c.kind}** {_md(c.describe())}" for c in d.policy_changes] if d.policy_changes else ["none"])
+    lines.append("")
     lines += [f"> {_md(note)}" for note in d.range.notes] + ([""] if d.range.notes else [])
     lines += [*_md_table("failure mode", matrix(d.result)), ""]
     if d.flips:
@@ -178,6 +226,10 @@ def render_markdown(decision: GateDecision) -> str:
         for c in d.failures:
             lines.append(f"- **{c.case_id}** {_md(c.title)}: `{c.failure_mode}`, {c.severity}, {c.blast_radius}"
                          + "".join(f"<br>{_md(r)}" for r in c.reasons))
+        lines.append("")
+    if d.disagreements:
+        lines += ["### Recorded results the gate's run contradicts", ""]
+        lines += [f"- {_md(x.describe())}" for x in d.disagreements]
         lines.append("")
     if d.judge_changes:
         lines += ["### Judge changes", ""]

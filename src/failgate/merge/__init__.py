@@ -24,7 +24,17 @@ HISTORY_DRIVER = "failgate-history"
 LEDGER_DRIVER = "failgate-ledger"
 CASES_DRIVER = "failgate-cases"  # cases.yaml, case by case (merge/cases.py, issue 8)
 
-DRIVER_COMMAND = "failgate merge-driver %O %A %B %P %L"
+# git runs the driver through the shell. When `failgate` is not on PATH (a
+# venv not activated, a GUI client) the shell says 127 and git would report a
+# CONFLICT yet leave "ours" without markers, so `git add` silently drops theirs'
+# lines: instead, fall back to git's own text merge (conflict markers that
+# `failgate validate` names) and say why, and always stop as a conflict.
+DRIVER_COMMAND = (
+    "failgate merge-driver %O %A %B %P %L; s=$?; [ $s -ne 127 ] && exit $s; "
+    "git merge-file -L ours -L base -L theirs %A %O %B; "
+    "echo failgate: not on PATH, so its merge driver could not run: conflict markers left in %P, "
+    "resolve keeping both sides lines or activate failgate and redo the merge >&2; exit 1"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,13 +92,79 @@ def attr_pattern(path: str) -> str:
     return path
 
 
+def is_replay() -> bool:
+    """Whether git is replaying a commit (cherry-pick, rebase, am, revert) rather than merging
+    two lines of history: only `git merge`/`git pull` export GIT_REFLOG_ACTION ("merge b",
+    "pull"), and a rebase in progress has its state directory. Checked with git 2.39."""
+    import os
+
+    action = os.environ.get("GIT_REFLOG_ACTION", "")
+    if rebase_state_dir() is not None:
+        return True
+    return not action.startswith(("merge", "pull"))
+
+
+RENUMBERED = "failgate-renumbered.json"  # in git's rebase state directory, gone with it
+
+
+def rebase_state_dir() -> Path | None:
+    import subprocess
+
+    try:
+        git_dir = subprocess.run(["git", "rev-parse", "--git-dir"], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:  # pragma: no cover
+        return None
+    for name in ("rebase-merge", "rebase-apply"):
+        if git_dir and Path(git_dir, name).is_dir():
+            return Path(git_dir, name)
+    return None
+
+
+def renumbered_in_this_rebase() -> dict[str, str]:
+    """old id -> new id for the cases `failgate renumber` renamed earlier in this rebase."""
+    import json
+
+    state = rebase_state_dir()
+    try:
+        data = json.loads((state / RENUMBERED).read_text()) if state else {}
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _follow_renumbering(base: bytes, ours: bytes, theirs: bytes, mapping: dict[str, str]) -> tuple[bytes, bytes]:
+    """A later commit of a rebase still calls the renamed case by its old id, in the
+    lines it inherits (%O) and the ones it adds (%B); ours already has the new id. Its
+    events follow the rename; ours' events of the case that kept the id are left alone."""
+    from failgate.dataset.renumber import _event_ids, rename_events
+
+    ours_text = ours.decode("utf-8", "replace")
+    out = []
+    for data in (base, theirs):
+        text = data.decode("utf-8", "replace")
+        for old, new in mapping.items():
+            ids = _event_ids(text, old) - _event_ids(ours_text, old)
+            text, _ = rename_events(text, ids, old, new)
+        out.append(text.encode("utf-8"))
+    return out[0], out[1]
+
+
 def _merge_history_files(base: str, ours: str, theirs: str, path: str, marker_size: int) -> Outcome:
+    import io
+
     from failgate.atomic import open_atomic
     from failgate.merge.history import merge_history_streams
 
+    replay = is_replay()
+    mapping = renumbered_in_this_rebase() if replay else {}
     with open(base, "rb") as fb, open(ours, "rb") as fo, open(theirs, "rb") as ft:
+        streams = (fb, fo, ft)
+        if mapping:  # rare, and small enough to hold: a rebase after `failgate renumber`
+            b, t = _follow_renumbering(fb.read(), fo.read(), ft.read(), mapping)
+            fo.seek(0)
+            streams = (io.BytesIO(b), fo, io.BytesIO(t))  # type: ignore[assignment]
         with open_atomic(ours) as out:
-            report = merge_history_streams(fb, fo, ft, out, marker_size=marker_size)
+            report = merge_history_streams(*streams, out, marker_size=marker_size, replay=replay)
     return _outcome(report, path, "{o} events from ours, {t} from theirs")
 
 

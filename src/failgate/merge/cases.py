@@ -34,6 +34,7 @@ import dataclasses
 import json
 from typing import Any, Hashable
 
+from failgate.merge.counts import add_regressed_counts
 from failgate.merge.keyed import Piece, Problem, Unit, merge_units, pick3
 
 LIST_KEY = "cases"
@@ -292,6 +293,7 @@ def merge_cases(base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases.y
         for unit in s.cases:
             unit.text = _reindent(unit.text, s.indent or 0, target)
 
+    add_regressed_counts(sb.cases, so.cases, st.cases)
     header, header_problems = merge_units(sb.header, so.header, st.header)
     tax = [_taxonomy(s.data) for s in (sb, so, st)]
     if tax[1] != tax[0] and tax[2] != tax[0] and tax[1] != tax[2]:

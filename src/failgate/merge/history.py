@@ -9,7 +9,9 @@ the result does not depend on which side is "ours" (merging a into b and b into
 a give byte-identical files).
 
 An event both sides added (same id, same content: cherry-picks, rebases) is
-written once. Same id with different content, an edited / deleted / moved base
+written once. In a replay (cherry-pick, rebase, am; `merge.is_replay`) the
+events the picked commit's parent appended, which ours never had, are not
+"deleted in ours": the pick applies only the commit's own additions. Same id with different content, an edited / deleted / moved base
 event, an unreadable added line or an id added twice is a conflict: the driver
 explains it and leaves conflict markers around the part it could not merge.
 
@@ -237,14 +239,30 @@ def pick3(base: bytes, ours: bytes, theirs: bytes) -> bytes:
     return min(ours, theirs)
 
 
+def _replayed(base: list[Event], ours: list[Event], theirs: list[Event]) -> tuple[list[Event], list[Event]]:
+    """For a replay (cherry-pick, rebase, `am -3`): %O is the picked commit's parent, so
+    events its parent appended and ours never had are in the base and theirs but not in
+    ours. That is not a deletion: the pick applies only what the commit itself added, so
+    those events leave the base and theirs (an append-only log is order-free). An event
+    theirs dropped or changed still conflicts (a revert of an append is a deletion)."""
+    in_ours = {e.key for e in ours}
+    in_theirs = {e.key: e.content for e in theirs}
+    foreign = {e.key for e in base if e.key not in in_ours and in_theirs.get(e.key) == e.content}
+    if not foreign:
+        return base, theirs
+    return [e for e in base if e.key not in foreign], [e for e in theirs if e.key not in foreign]
+
+
 def merge_fragments(
-    base: list[Event], ours: list[Event], theirs: list[Event], *, noun: str = "event"
+    base: list[Event], ours: list[Event], theirs: list[Event], *, noun: str = "event", replay: bool = False
 ) -> tuple[list[bytes] | None, list[str], tuple[int, int]]:
     """Merge parsed events (or ledger entries, which share the shape).
 
     Returns (the result's units or None on conflict, the conflicts, how many
     units each side added). Shared by the history and ledger drivers.
     """
+    if replay:
+        base, theirs = _replayed(base, ours, theirs)
     conflicts: list[str] = []
     alignments = {}
     for name, side in (("ours", ours), ("theirs", theirs)):
@@ -283,7 +301,7 @@ def merge_fragments(
 
 def merge_history_streams(
     base: BinaryIO, ours: BinaryIO, theirs: BinaryIO, out: BinaryIO, *, marker_size: int = 7,
-    chunk_size: int = CHUNK,
+    chunk_size: int = CHUNK, replay: bool = False,
 ) -> MergeReport:
     """Merge three history.jsonl streams into `out`.
 
@@ -294,7 +312,8 @@ def merge_history_streams(
     prefix_lines, (base_rest, ours_rest, theirs_rest) = copy_common_prefix([base, ours, theirs], out, chunk_size)
     first = prefix_lines + 1
     lines, conflicts, added = merge_fragments(
-        parse_events(base_rest, first), parse_events(ours_rest, first), parse_events(theirs_rest, first)
+        parse_events(base_rest, first), parse_events(ours_rest, first), parse_events(theirs_rest, first),
+        replay=replay,
     )
     if lines is not None:
         out.write(b"".join(line + b"\n" for line in lines))
@@ -312,12 +331,12 @@ def merge_history_streams(
 
 
 def merge_history(
-    base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7, chunk_size: int = CHUNK
+    base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7, chunk_size: int = CHUNK, replay: bool = False
 ) -> tuple[bytes, MergeReport]:
     """`merge_history_streams` over bytes, for tests and small files."""
     out = io.BytesIO()
     report = merge_history_streams(
         io.BytesIO(base), io.BytesIO(ours), io.BytesIO(theirs), out, marker_size=marker_size,
-        chunk_size=chunk_size,
+        chunk_size=chunk_size, replay=replay,
     )
     return out.getvalue(), report

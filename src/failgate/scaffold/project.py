@@ -6,6 +6,8 @@ and says which files it created, updated or left alone.
 """
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from failgate.dataset.model import FAILURE_MODES_V1, SCHEMA_VERSION
 
 SCHEMA_DIR = ".schema"  # inside the dataset directory, for editors
@@ -50,6 +52,34 @@ def eol_lines(dataset_dir: str) -> list[str]:
 
 def codeowners_line(dataset_dir: str, owner: str | None) -> str:
     return f"/{dataset_dir.strip('/')}/ {owner or OWNER_PLACEHOLDER}\n"
+
+
+def review_paths(root: Any, raw: Mapping[str, Any]) -> list[str]:
+    """What else the gate trusts from the base, for CODEOWNERS: `failgate.toml` and the
+    project-local modules the configuration names (redactors, embedders, judge
+    plugins). A `[tool.failgate]` in pyproject.toml cannot be covered by section:
+    there the gate's "Policy and agent changes" list is the reviewers' signal."""
+    from pathlib import Path
+
+    paths = ["/failgate.toml"] if (Path(root) / "failgate.toml").is_file() else []
+
+    def refs(value: Any) -> list[str]:
+        if isinstance(value, str) and ":" in value and " " not in value:
+            return [value]
+        if isinstance(value, Mapping):
+            return [r for v in value.values() for r in refs(v)]
+        return []
+
+    for key, value in raw.items():
+        if key in ("agent", "agent_command"):
+            continue  # the agent is the code under test, owned by its own team
+        for ref in refs(value):
+            module = ref.partition(":")[0].replace(".", "/")
+            for candidate in (f"{module}.py", f"{module}/__init__.py", f"src/{module}.py"):
+                if (Path(root) / candidate).is_file():
+                    paths.append("/" + candidate)
+                    break
+    return sorted(set(paths))
 
 
 def with_line(current: str | None, line: str, *, same_prefix: str | None = None) -> str:

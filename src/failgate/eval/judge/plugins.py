@@ -97,9 +97,23 @@ def load_judge(use: str, root: str | None = None) -> LoadedJudge:
         version = getattr(obj, "version", None) or (dist.version if dist is not None else None)
     if not callable(obj):
         raise RuleError(f"judge {use!r} is not callable")
-    loaded = LoadedJudge(use, obj, str(version or "unversioned"))
+    loaded = LoadedJudge(use, obj, str(version or _source_version(obj)))
     _CACHE[key] = loaded
     return loaded
+
+
+def _source_version(obj: Any) -> str:
+    """A judge with no distribution version (a project-local plugin) is versioned by
+    its module's source: editing it changes the fingerprint, so it is a judge change
+    the gate asks a decision for, not an "unversioned" constant."""
+    import hashlib
+    import inspect
+
+    try:
+        source = inspect.getsource(sys.modules[obj.__module__])
+    except (AttributeError, KeyError, OSError, TypeError):
+        return "unversioned"
+    return "unversioned+sha256:" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
 
 
 def _verdict(result: Any) -> Verdict:

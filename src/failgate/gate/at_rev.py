@@ -1,0 +1,98 @@
+"""The configuration and the dataset as they are at a revision (or in the index), from git objects.
+
+Shared by the gate and `check-ledger`: both follow the dataset directory that
+the configuration *at that revision* names, so pointing `dataset` at a copy
+(with a case and its history deleted there) is compared case by case with the
+directory the base had, not silently taken as the new truth.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Hashable
+
+from failgate.dataset.model import CASES_FILE, DEFAULT_DATASET_DIR, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
+from failgate.dataset.parse import Dataset, parse_dataset
+from failgate.gate.policy import ConfigAt, config_at, dataset_dir
+
+INDEX = ":index"  # a pseudo-revision: what is staged
+
+
+def join(directory: str, name: str) -> str:
+    return f"{directory}/{name}" if directory else name
+
+
+class RepoAt:
+    """Readers over one repository for a configuration root (`root_rel`, '' for the top)."""
+
+    def __init__(self, repo: Any, root_rel: str) -> None:
+        self.repo = repo
+        self.root_rel = root_rel
+
+    def read(self, rev: str, path: str) -> bytes | None:
+        if rev == INDEX:
+            return self.repo.get_staged_blob(path)
+        return self.repo.get_blob(rev, path)
+
+    def config(self, rev: str) -> ConfigAt:
+        return config_at(lambda path: self.read(rev, path), self.root_rel)
+
+    def dataset_rel(self, rev: str) -> str:
+        return join(self.root_rel, dataset_dir(self.config(rev), DEFAULT_DATASET_DIR).strip("/"))
+
+    def files(self, rev: str, directory: str) -> dict[str, bytes]:
+        if rev == INDEX:
+            return self.repo.read_index_files(directory)
+        return self.repo.read_tree_files(rev, directory)
+
+    def dataset(self, rev: str, directory: str | None = None) -> Dataset:
+        directory = self.dataset_rel(rev) if directory is None else directory
+        files = self.files(rev, directory)
+        return parse_dataset(directory, cases=files.get(CASES_FILE), removed=files.get(REMOVED_FILE),
+                             history=files.get(HISTORY_FILE), watchlist=files.get(WATCHLIST_FILE))
+
+    def fingerprint(self, rev: str) -> Hashable:
+        directory = self.dataset_rel(rev)
+        return directory, self.repo.get_tree_id(rev, directory)
+
+    def ledger_over_range(self, tip: str, exclude: str | None) -> list[Any]:
+        """check-ledger for every commit in `exclude..tip` against every parent."""
+        from failgate.checks.ledger_range import check_commits
+
+        commits = [(sha, self.repo.get_parents(sha)) for sha in self.repo.list_range(tip, exclude)]
+        return check_commits(commits, self.pair, self.fingerprint, self.only_appends)
+
+    def only_appends(self, base_rev: str, now_rev: str) -> bool:
+        """The commit changed nothing in the dataset but append lines to history.jsonl
+        (what `eval --record` does): no ledger finding is possible, so nothing is parsed."""
+        from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
+
+        directory = self.dataset_rel(base_rev)
+        if directory != self.dataset_rel(now_rev):
+            return False
+        for name in (CASES_FILE, REMOVED_FILE, WATCHLIST_FILE):
+            if self.repo.get_blob_id(base_rev, join(directory, name)) != self.repo.get_blob_id(now_rev, join(directory, name)):
+                return False
+        old, new = self.read(base_rev, join(directory, HISTORY_FILE)), self.read(now_rev, join(directory, HISTORY_FILE))
+        if old is None or new is None:
+            return old == new
+        return (not old or old.endswith(b"\n")) and new.startswith(old) and b"\r" not in new[len(old):]
+
+    def pair(self, base_rev: str, now_rev: str) -> tuple[Dataset, Dataset]:
+        """Both sides parsed, the base's history only when `now` did not merely append to it
+        (`check_ledger.parse_pair`): a commit recording results reads a 30 MB history once."""
+        from failgate.commands.check_ledger import parse_pair
+
+        base_dir, now_dir = self.dataset_rel(base_rev), self.dataset_rel(now_rev)
+        base_files, now_files = self.files(base_rev, base_dir), self.files(now_rev, now_dir)
+        if base_dir == now_dir:
+            return parse_pair(now_dir, base_files, now_files)
+        return self.dataset(base_rev, base_dir), self.dataset(now_rev, now_dir)
+
+    def last_change(self, commits: list[str], paths: Callable[[str], list[str]]) -> str | None:
+        """The newest of `commits` (oldest first) that changed any of `paths(commit)` against its first parent."""
+        for sha in reversed(commits):
+            parents = self.repo.get_parents(sha)
+            for path in paths(sha):
+                before = self.repo.get_blob_id(parents[0], path) if parents else None
+                if before != self.repo.get_blob_id(sha, path):
+                    return sha
+        return None

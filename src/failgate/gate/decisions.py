@@ -1,0 +1,104 @@
+"""Decisions and recorded results in the range: what may explain a change. Pure.
+
+Nothing is "explained" automatically (DESIGN.md, "What the gate trusts"): a
+redefined case or a judge change is accepted only with a decision event that
+`failgate decide` wrote, naming the person and the reason; the gate lists them
+first so the dataset's reviewers see them. Hand-written `remediated` or
+`status_changed` events no longer explain a judge change.
+
+Result events a branch adds must agree with the gate's own run of the case at
+the commit under test: a branch that appends `result: fail` for a passing
+case would otherwise make the next branch's retirement of it look harmless.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping, Sequence
+
+REDEFINED, JUDGE_CHANGED = "redefined", "judge_changed"
+DECISION_TYPES = (REDEFINED, JUDGE_CHANGED)
+DECISION_FLAGS = {REDEFINED: "--redefined", JUDGE_CHANGED: "--judge-changed"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    case_id: str
+    kind: str  # redefined | judge_changed
+    by: str
+    reason: str
+    event_id: str
+    judge_from: str | None = None
+    judge_to: str | None = None
+    commit: str | None = None  # the commit in the range that added it, when known
+
+    def describe(self) -> str:
+        judge = f" (judge {self.judge_from[:19]} -> {self.judge_to[:19]})" if self.judge_from and self.judge_to else ""
+        at = f" in {self.commit[:10]}" if self.commit else ""
+        return f"{self.case_id} {self.kind}{judge} by {self.by}{at}: {self.reason}"
+
+
+def decisions_in(range_events: Sequence[Mapping[str, Any]]) -> list[Decision]:
+    found = []
+    for event in range_events:
+        if event.get("type") not in DECISION_TYPES or not isinstance(event.get("case_id"), str):
+            continue
+        detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+        found.append(Decision(
+            case_id=event["case_id"], kind=str(event["type"]), by=str(event.get("actor") or "?"),
+            reason=str(detail.get("reason") or ""), event_id=str(event.get("id") or ""),
+            judge_from=detail.get("from") if isinstance(detail.get("from"), str) else None,
+            judge_to=detail.get("to") if isinstance(detail.get("to"), str) else None,
+        ))
+    return found
+
+
+def redefinition_decision(case_id: str, decisions: Sequence[Decision]) -> Decision | None:
+    return next((d for d in reversed(decisions) if d.kind == REDEFINED and d.case_id == case_id), None)
+
+
+def judge_change_explained(case_id: str, before: str, after: str, decisions: Sequence[Decision]) -> Decision | None:
+    """The `judge_changed` decision that names exactly this change (fingerprint before and
+    after), or None. The one place that decides whether a judge change is accepted, so a
+    further condition (a graded gold set) joins here."""
+    return next((d for d in reversed(decisions) if d.kind == JUDGE_CHANGED and d.case_id == case_id
+                 and d.judge_from == before and d.judge_to == after), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class ResultDisagreement:
+    case_id: str
+    recorded: str  # outcome in the event the range added
+    recorded_judge: str | None
+    recorded_commit: str | None
+    actor: str | None
+    observed: str  # the gate's own outcome at the commit under test
+    observed_judge: str
+
+    def describe(self) -> str:
+        judge = "" if self.recorded_judge == self.observed_judge else \
+            f"; recorded with judge {str(self.recorded_judge)[:19]}, the gate's is {self.observed_judge[:19]}"
+        at = f" at {self.recorded_commit[:10]}" if self.recorded_commit else ""
+        return (f"{self.case_id}: the range records {self.recorded!r}{at} by {self.actor or '?'}, "
+                f"the gate's own run gives {self.observed!r}{judge}")
+
+
+def disagreeing_results(range_events: Sequence[Mapping[str, Any]],
+                        observed: Mapping[str, tuple[str, str]]) -> list[ResultDisagreement]:
+    """The last `result` event the range added per case, against the gate's own
+    (outcome, judge) for that case; cases the gate did not run are not compared."""
+    last: dict[str, Mapping[str, Any]] = {}
+    for event in range_events:
+        if event.get("type") == "result" and isinstance(event.get("case_id"), str):
+            last[event["case_id"]] = event
+    found = []
+    for case_id, event in last.items():
+        if case_id not in observed:
+            continue
+        outcome, judge = observed[case_id]
+        if outcome not in ("pass", "fail"):
+            continue
+        # Only the outcome can mislead a later baseline; a judge difference is shown with it.
+        if event.get("outcome") != outcome:
+            found.append(ResultDisagreement(case_id, str(event.get("outcome")), event.get("judge"),
+                                            event.get("commit"), event.get("actor"), outcome, judge))
+    return sorted(found, key=lambda d: d.case_id)

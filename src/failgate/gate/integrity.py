@@ -1,0 +1,89 @@
+"""What the gate checks before it runs anything: the range's ledger, its policy, its dataset location.
+
+- The ledger check over every commit of the range against every parent
+  (`checks.ledger_range`): commits that skipped pre-commit and merges that
+  dropped the other side's lines are refused before the agent even runs.
+- The policy at the base (`gate.policy`), and every policy or agent change in
+  the range with who made it, for the report's "Policy and agent changes".
+- The dataset directory: the base's, as long as the commit under test still
+  holds a dataset there; a move is reported as a policy change, and its
+  cases are compared by id with the base's like any other range.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Sequence
+
+from failgate.findings import FailgateError
+from failgate.gate.at_rev import RepoAt, join
+from failgate.gate.decisions import Decision
+from failgate.gate.policy import CONFIG_FILES, ConfigAt, PolicyChange, policy_changes
+from failgate.dataset.model import CASES_FILE, DEFAULT_DATASET_DIR, HISTORY_FILE
+
+
+@dataclasses.dataclass
+class Review:
+    base_config: ConfigAt
+    now_config: ConfigAt
+    base_dataset_rel: str
+    now_dataset_rel: str  # where the cases are read at the commit under test
+    now_dataset_key: str  # the same, relative to the configuration root (for the eval's Config)
+    policy_changes: list[PolicyChange]
+    commits: list[str]  # the range, oldest first
+    notes: list[str]
+
+
+def review(at: RepoAt, commit: str, merge_base: str | None) -> Review:
+    findings = at.ledger_over_range(commit, merge_base)
+    if any(f.is_error for f in findings):
+        raise FailgateError("check-ledger over the pushed range found lost history", exit_code=1,
+                            findings=findings + [_summary(len(findings), merge_base, commit,
+                                                          findings[0].location.path)])
+    now_config = at.config(commit)
+    base_config = at.config(merge_base) if merge_base else now_config
+    notes = [p for p in (base_config.problem,) if p]
+    base_rel, now_rel = at.dataset_rel(merge_base) if merge_base else at.dataset_rel(commit), at.dataset_rel(commit)
+    key_of = {base_rel: _key(base_config), now_rel: _key(now_config)}
+    if base_rel != now_rel and at.read(commit, join(base_rel, CASES_FILE)) is not None:
+        chosen = base_rel
+        notes.append(f"the range points `dataset` at {now_rel}/; the gate follows the base's {base_rel}/ "
+                     "until that change is merged")
+    else:
+        chosen = now_rel
+    commits = at.repo.list_range(commit, merge_base) if merge_base else []
+    changes = policy_changes(base_config, now_config) if merge_base else []
+    if changes:
+        paths = sorted({p for p in (base_config.path, now_config.path) if p}
+                       | {join(at.root_rel, name) for name in CONFIG_FILES})
+        changed_in = at.last_change(commits, lambda _sha: paths)
+        by = at.repo.get_author(changed_in) if changed_in else None
+        changes = [dataclasses.replace(c, by=by, commit=changed_in) for c in changes]
+    return Review(base_config, now_config, base_rel, chosen, key_of[chosen], changes, commits, notes)
+
+
+def _key(config: ConfigAt) -> str:
+    value = config.raw.get("dataset")
+    return str(value) if isinstance(value, str) and value else DEFAULT_DATASET_DIR
+
+
+def _summary(count: int, merge_base: str | None, commit: str, path: str) -> Any:
+    from failgate.findings import Finding, Location
+
+    start = merge_base[:10] if merge_base else "(root)"
+    return Finding("RANGE", f"{count} problem(s) in {start}..{commit[:10]}: a commit in the pushed range lost what "
+                   "a parent had (a commit that skipped pre-commit, or a merge without failgate's drivers); "
+                   "restore the lines, or remove cases on the record with `failgate remove`", Location(path))
+
+
+def with_commits(at: RepoAt, commits: Sequence[str], dataset_rel: str, decisions: list[Decision]) -> list[Decision]:
+    """Each decision with the commit of the range that added its event (for the reviewers' table)."""
+    if not decisions:
+        return decisions
+    path = join(dataset_rel, HISTORY_FILE)
+    found: dict[str, str] = {}
+    for sha in commits:  # oldest first: the first commit whose history holds the id added it
+        data = at.read(sha, path) or b""
+        for decision in decisions:
+            if decision.event_id not in found and decision.event_id.encode() in data:
+                found[decision.event_id] = sha
+    return [dataclasses.replace(d, commit=found.get(d.event_id)) for d in decisions]
