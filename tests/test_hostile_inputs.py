@@ -22,7 +22,7 @@ import subprocess
 import sys
 import traceback
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 
@@ -180,6 +180,24 @@ for _label in ("id-list", "id-mapping"):  # eval runs cases by id: refused
 for _label in ("id-list", "id-mapping", "tags-int-key"):  # a health report carries on, without a traceback
     ROWS.append(Hostile(f"cases-{_label}/report", ["report"], dict(CASES_EDITS)[_label], codes=ANY))
 ROWS.append(Hostile("cases-tags-int-key/eval", ["eval"], dict(CASES_EDITS)["tags-int-key"], codes=ANY))
+# fmt rewrites derived fields in place: on a file it cannot read strictly it must write nothing.
+for _label in ("huge-int", "deep-990", "lone-surrogate", "directory", "fifo", "duplicate-key",
+               "comment-glued-to-quote", "two-documents"):
+    ROWS.append(Hostile(f"cases-{_label}/fmt", ["fmt"], dict(CASES_EDITS)[_label]))
+# An id written as a list is validate's finding; fmt has no derived field to fix there.
+ROWS.append(Hostile("cases-id-list/fmt", ["fmt"], dict(CASES_EDITS)["id-list"], codes=ANY))
+ROWS += [
+    Hostile("decide-unknown-id", ["decide", "AGTFAIL-9999", "--redefined", "--reason", "new rules", "--by", "me"]),
+    Hostile("decide-empty-reason", ["decide", "AGTFAIL-0002", "--redefined", "--reason", " ", "--by", "me"]),
+    Hostile("decide-control-char-by", ["decide", "AGTFAIL-0002", "--redefined", "--reason", "x", "--by", "me\nyou"]),
+    Hostile("decide-no-kind", ["decide", "AGTFAIL-0002", "--reason", "x", "--by", "me"]),
+    Hostile("decide-bad-fingerprint", ["decide", "AGTFAIL-0002", "--judge-changed", "--from", "md5:1", "--to",
+                                       "sha256:" + "0" * 64, "--reason", "x", "--by", "me"]),
+    Hostile("judge-check-gold-not-yaml", ["judge-check"], write("evals/judge_gold.yaml", "examples: [\n")),
+    Hostile("judge-check-gold-wrong-shape", ["judge-check"], write("evals/judge_gold.yaml", "schema_version: 1\nexamples: 7\n")),
+    Hostile("judge-check-gold-deep", ["judge-check"],
+            write("evals/judge_gold.yaml", "schema_version: 1\nexamples: " + "[" * 200 + "]" * 200 + "\n")),
+]
 
 HISTORY_EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("huge-int", append(HISTORY, event(detail={"n": 0}).replace('"n": 0', f'"n": {HUGE_INT}'))),
@@ -359,11 +377,23 @@ def snapshot(repo: Path) -> dict[str, bytes | str]:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_judge() -> Any:
+    """The example's llm_rubric case needs a judge model: the demo's scripted one."""
+    from failgate.examples import support_bot_judge
+
+    server = support_bot_judge.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory, demo_judge: Any) -> Path:
+    from failgate.examples.support_bot_judge import config_lines
+
     root = tmp_path_factory.mktemp("hostile") / "repo"
     (root / "evals").mkdir(parents=True)
     shutil.copytree(EXAMPLE, root / DS)
-    (root / "failgate.toml").write_text('agent = "failgate.examples.support_bot:run"\n')
+    (root / "failgate.toml").write_text('agent = "failgate.examples.support_bot:run"\n' + config_lines(demo_judge.base_url))
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.email", "author@example.com")
     git(root, "config", "user.name", "Test Author")
@@ -449,7 +479,7 @@ def test_the_table_covers_every_command() -> None:
 
     covered = {row.argv[0] for row in ROWS if row.refused}
     # init, install and demo take no input a user could make hostile here
-    # (their option checks are part B); every other command is attacked.
+    # (their option checks are tests/test_faults.py); every other command is attacked.
     assert set(COMMANDS) - covered <= {"init", "install", "demo"}
     assert sum(row.refused for row in ROWS) >= 60
 

@@ -43,6 +43,12 @@ def record_decision(case_id: str, kind: str, reason: str | None, by: str | None,
         raise FailgateError("--reason is required: say why, for the reviewers who will read it first")
     if not by or not by.strip():
         raise FailgateError("--by is required: who takes this decision (e.g. an e-mail address)")
+    for flag, value in (("--reason", reason), ("--by", by)):
+        # One line each: the gate prints them first in every report, where a
+        # newline could forge a line of its own.
+        bad = next((ch for ch in value if ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF), None)
+        if bad is not None:
+            raise FailgateError(f"{flag} must be one line of text; it holds the character U+{ord(bad):04X}", exit_code=2)
     detail: dict[str, str] = {"reason": reason.strip()}
     if kind == JUDGE_CHANGED:
         for flag, value in (("--from", judge_from), ("--to", judge_to)):
