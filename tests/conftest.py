@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 from hypothesis import settings
@@ -63,3 +63,21 @@ def git_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     git(repo, "init", "-q", "-b", "main")
     monkeypatch.chdir(repo)
     yield repo
+
+
+@pytest.fixture(scope="session")
+def demo_judge() -> Any:
+    """The bundled example's llm_rubric case needs a judge model: the demo's scripted
+    one on 127.0.0.1, started once for the session."""
+    from failgate.examples import support_bot_judge
+
+    server = support_bot_judge.start()
+    yield server
+    server.stop()
+
+
+def example_config(judge: Any) -> str:
+    """failgate.toml for a copy of the bundled example: its agent and the scripted judge."""
+    from failgate.examples.support_bot_judge import config_lines
+
+    return 'agent = "failgate.examples.support_bot:run"\n' + config_lines(judge.base_url)

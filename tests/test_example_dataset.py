@@ -224,16 +224,6 @@ def test_every_bug_is_documented() -> None:
     assert set(support_bot.BUGS) == set(EXPECTED_RED)
 
 
-@pytest.fixture(scope="module")
-def demo_judge() -> Any:
-    """The example's llm_rubric case needs a judge model: the demo's scripted one."""
-    from failgate.examples import support_bot_judge
-
-    server = support_bot_judge.start()
-    yield server
-    server.stop()
-
-
 @pytest.mark.parametrize("bug", sorted(EXPECTED_RED))
 def test_each_bug_turns_exactly_one_mode_red(bug: str, tmp_path: Path, demo_judge: Any) -> None:
     """Through the real `failgate eval` on a copy of the example, as the demo runs it."""

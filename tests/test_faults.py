@@ -15,9 +15,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from conftest import example_config
 from failgate.cli import main
 
 DS = "evals/failures"
@@ -26,11 +28,11 @@ AGENT = 'agent = "failgate.examples.support_bot:run"\n'
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_judge: Any) -> Path:
     root = tmp_path / "repo"
     (root / "evals").mkdir(parents=True)
     shutil.copytree(EXAMPLE, root / DS)
-    (root / "failgate.toml").write_text(AGENT)
+    (root / "failgate.toml").write_text(example_config(demo_judge))
     monkeypatch.chdir(root)
     monkeypatch.delenv("FAILGATE_DEMO_BUG", raising=False)
     return root

@@ -377,16 +377,6 @@ def snapshot(repo: Path) -> dict[str, bytes | str]:
 
 
 @pytest.fixture(scope="module")
-def demo_judge() -> Any:
-    """The example's llm_rubric case needs a judge model: the demo's scripted one."""
-    from failgate.examples import support_bot_judge
-
-    server = support_bot_judge.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory, demo_judge: Any) -> Path:
     from failgate.examples.support_bot_judge import config_lines
 

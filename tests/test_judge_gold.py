@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,10 @@ def test_the_gold_file_is_checked_strictly() -> None:
 def consumer(git_repo: Path) -> Path:
     setup_consumer(git_repo)
     (git_repo / "evals" / "judge_gold.yaml").write_text(GOLD)
+    # Refusal patterns are read by not_refused rules only: every case gets one, so
+    # that widening them is a judge change for every case.
+    cases = git_repo / DS / "cases.yaml"
+    cases.write_text(re.sub(r'(      - contains: "ok \d"\n)', r"\1      - not_refused: true\n", cases.read_text()))
     commit_all(git_repo, "gold set")
     record_baseline(git_repo)
     git(git_repo, "checkout", "-q", "-b", "feature")
@@ -97,13 +102,21 @@ def consumer(git_repo: Path) -> Path:
 
 
 def _change_judge_with_reasons(repo: Path) -> None:
+    """Judge settings are policy: a change takes effect once it is on the base. So the
+    refusal patterns widen on main (read by every case's not_refused rule) without
+    re-recording, and the branch records the judge_changed decisions its gate asks for."""
+    git(repo, "checkout", "-q", "main")
     toml = repo / "failgate.toml"
     toml.write_text(toml.read_text() + '[judge]\nextra_refusal_patterns = ["(?i)cannot help"]\n')
-    with (repo / DS / "history.jsonl").open("a") as handle:
-        for n in (1, 2, 3):
-            handle.write(json.dumps({"id": f"01K{n:023d}", "ts": "2026-05-09T10:00:00Z", "case_id": f"AGTFAIL-000{n}",
-                                     "type": "remediated", "detail": "refusal patterns widened",
-                                     "actor": "dana"}) + "\n")
+    commit_all(repo, "widen the refusal patterns")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "merge", "-q", "--ff-only", "main")
+    changes = json.loads(failgate(repo, "gate", "--format", "json").stdout)["judge_changes"]
+    assert len(changes) == 3, changes
+    for change in changes:
+        decided = failgate(repo, "decide", change["id"], "--judge-changed", "--from", change["baseline"],
+                           "--to", change["now"], "--reason", "refusal patterns widened", "--by", "dana")
+        assert decided.returncode == 0, decided.stdout + decided.stderr
 
 
 def test_judge_check_prints_the_figures_and_records_them(consumer: Path) -> None:

@@ -43,10 +43,23 @@ def test_same_judge_model_passes_the_gate(consumer: Path, judge: JudgeServer) ->
     assert len(judge.requests) == 1  # the baseline's verdict came back from the cache
 
 
-def test_a_model_swap_is_an_unexplained_judge_change_of_the_llm_case_only(consumer: Path) -> None:
+def test_a_model_swap_on_the_branch_is_policy_that_waits_for_the_merge(consumer: Path) -> None:
     toml = consumer / "failgate.toml"
     toml.write_text(toml.read_text().replace('model = "judge-a"', 'model = "judge-b"'))
     commit_all(consumer, "a cheaper judge model")
+    result = failgate(consumer, "gate")
+    assert result.returncode == 0, result.stdout
+    assert "POLICY judge:" in result.stdout and '"judge-b"' in result.stdout  # listed for review, not yet in force
+
+
+def test_a_model_swap_is_an_unexplained_judge_change_of_the_llm_case_only(consumer: Path) -> None:
+    # The swap lands on main (judge settings are policy) without re-recording the baseline.
+    git(consumer, "checkout", "-q", "main")
+    toml = consumer / "failgate.toml"
+    toml.write_text(toml.read_text().replace('model = "judge-a"', 'model = "judge-b"'))
+    commit_all(consumer, "a cheaper judge model")
+    git(consumer, "checkout", "-q", "feature")
+    git(consumer, "merge", "-q", "--ff-only", "main")
     result = failgate(consumer, "gate")
     assert result.returncode == 1, result.stdout
     assert "1 unexplained judge change(s)" in result.stdout

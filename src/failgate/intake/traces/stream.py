@@ -37,7 +37,9 @@ ARRAY_KEYS = ("resourceSpans", "data", "spans", "traces")
 _WS = " \t\r\n"
 _KEY_RE = re.compile(r'"(' + "|".join(ARRAY_KEYS) + r')"\s*:\s*\[')
 # Strings (escapes included), brackets, or a lone quote (a string cut at the chunk's end).
-_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]"]')
+# The string branch is the unrolled form ("[^"\\]*(?:\\.[^"\\]*)*"): the alternation form
+# keeps per-character state and took gigabytes on a long string.
+_TOKEN_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]"]')
 
 
 class RecordError:
@@ -154,8 +156,8 @@ def _iter_object(handle: IO[str], buf: str, lead: int) -> Iterator[Record]:
             yield from _iter_array(handle, buf, found, base_line)
             return
         more = handle.read(CHUNK)
-        if not more or len(buf) > MAX_ITEM:
-            break
+        if not more or len(buf) > MAX_RECORD:
+            break  # no records key within a record's size: one record, read (or refused) below
         base_line += buf[:pos].count("\n")
         buf, pos = buf[pos:] + more, 0
     # No records array: a single small record (one Langfuse trace, one OTLP request).
