@@ -81,3 +81,19 @@ def example_config(judge: Any) -> str:
     from failgate.examples.support_bot_judge import config_lines
 
     return 'agent = "failgate.examples.support_bot:run"\n' + config_lines(judge.base_url)
+
+
+@pytest.fixture
+def example_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_judge: Any) -> Path:
+    """A copy of the bundled example dataset in `repo/` (not yet a git repository),
+    configured with its agent and the scripted judge; the current directory."""
+    import shutil
+
+    root = tmp_path / "repo"
+    (root / "evals").mkdir(parents=True)
+    shutil.copytree(Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot",
+                    root / "evals" / "failures")
+    (root / "failgate.toml").write_text(example_config(demo_judge))
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("FAILGATE_DEMO_BUG", raising=False)
+    return root

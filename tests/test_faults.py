@@ -15,11 +15,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from conftest import example_config
 from failgate.cli import main
 
 DS = "evals/failures"
@@ -28,14 +26,8 @@ AGENT = 'agent = "failgate.examples.support_bot:run"\n'
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_judge: Any) -> Path:
-    root = tmp_path / "repo"
-    (root / "evals").mkdir(parents=True)
-    shutil.copytree(EXAMPLE, root / DS)
-    (root / "failgate.toml").write_text(example_config(demo_judge))
-    monkeypatch.chdir(root)
-    monkeypatch.delenv("FAILGATE_DEMO_BUG", raising=False)
-    return root
+def project(example_project: Path) -> Path:
+    return example_project
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import commit_all, example_config, git
+from conftest import commit_all, git
 from failgate.cli import main
 from failgate.dataset.yamlstrict import load_yaml_text
 from failgate.journal import JOURNAL_NAME, SimulatedCrash
@@ -136,14 +134,8 @@ def test_git_add_all_never_stages_the_journal_or_temp_files(git_repo: Path, monk
 
 # -- promote: cases.yaml + history.jsonl + the review file -----------------------
 @pytest.fixture
-def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_judge: Any) -> Path:
-    root = tmp_path / "repo"
-    (root / "evals").mkdir(parents=True)
-    shutil.copytree(EXAMPLE, root / DS)
-    (root / "failgate.toml").write_text(example_config(demo_judge))
-    monkeypatch.chdir(root)
-    monkeypatch.delenv("FAILGATE_DEMO_BUG", raising=False)
-    return root
+def example(example_project: Path) -> Path:
+    return example_project
 
 
 def _review(root: Path, candidates: int) -> Path:
