@@ -140,3 +140,19 @@ def test_a_shown_bar_does_import_rich_control() -> None:
         assert update is not None
         update(1, 2, 0)
     assert "rich.progress" in sys.modules
+
+
+def test_judge_check_shows_progress_on_a_terminal(git_repo: Path) -> None:
+    """The gold set against a judge model that takes its time, as a remote one does."""
+    from failgate.examples.judge_server import JudgeServer, verdict
+
+    with JudgeServer(lambda body: verdict(True, "fine"), latency_s=0.15) as judge:
+        setup_consumer(git_repo, config=f'[judge.llm]\nbase_url = "{judge.base_url}"\nmodel = "m"\nmax_concurrency = 1\n')
+        examples = "".join(f'  - id: GOLD-{n:04d}\n    rule: {{llm_rubric: "Is polite"}}\n    response: "hello {n}"\n'
+                           f'    human: pass\n' for n in range(1, 9))
+        (git_repo / "evals" / "judge_gold.yaml").write_text("schema_version: 1\nexamples:\n" + examples)
+        code, drawn = on_a_terminal(git_repo, "judge-check", "--no-cache")
+        assert code == 0, drawn
+        assert re.search(r"judge-check .*\b\d/8\b", plain(drawn)), drawn
+        piped = failgate(git_repo, "judge-check", "--no-cache")  # control: piped, no bar
+        assert piped.returncode == 0 and not ANY_ESCAPE.search(piped.stdout + piped.stderr), piped.stdout

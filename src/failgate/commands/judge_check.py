@@ -49,7 +49,10 @@ def run_judge_check(record: bool, use_cache: bool) -> int:
     from failgate.eval.judge.llm_transport import total_stats
 
     before = total_stats()
-    graded = grade_concurrently(examples, options, jobs=options.llm.max_concurrency)
+    from failgate.progress import case_progress, progress_wanted
+
+    with case_progress("judge-check", progress_wanted()) as progress:
+        graded = grade_concurrently(examples, options, jobs=options.llm.max_concurrency, progress=progress)
     after = total_stats()
     click.echo(f"failgate judge-check: {len(graded)} gold example(s) from {shown}, floor {floor:g}\n")
     for line in render(graded, floor, fingerprint):

@@ -16,7 +16,7 @@ floor, with no false pass on a P0 example.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 PASS, FAIL = "pass", "fail"
 DEFAULT_FLOOR = 0.9
@@ -131,15 +131,30 @@ def grade_one(example: Mapping[str, Any], options: Any, fresh: bool = False) -> 
     return Graded(str(example.get("id")), str(kind), human, PASS if passed else FAIL, severity, reason)
 
 
-def grade_concurrently(examples: Sequence[Mapping[str, Any]], options: Any, jobs: int, fresh: bool = False
-                       ) -> list[Graded]:
-    """Like `grade`, `jobs` examples at once (a judge model answers slowly); input order kept."""
+def grade_concurrently(examples: Sequence[Mapping[str, Any]], options: Any, jobs: int, fresh: bool = False,
+                       progress: Callable[[int, int, int], None] | None = None) -> list[Graded]:
+    """Like `grade`, `jobs` examples at once (a judge model answers slowly); input order kept.
+    `progress(done, total, disagreements)` after each example, as `run_eval` reports cases."""
+    import threading
+
+    lock = threading.Lock()
+    counts = {"done": 0, "disagree": 0}
+
+    def one(example: Mapping[str, Any]) -> Graded:
+        graded = grade_one(example, options, fresh)
+        if progress is not None:
+            with lock:
+                counts["done"] += 1
+                counts["disagree"] += not graded.agrees
+                progress(counts["done"], len(examples), counts["disagree"])
+        return graded
+
     if jobs <= 1 or len(examples) <= 1:
-        return [grade_one(e, options, fresh) for e in examples]
+        return [one(e) for e in examples]
     import concurrent.futures
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(jobs, len(examples))) as pool:
-        return list(pool.map(lambda e: grade_one(e, options, fresh), examples))
+        return list(pool.map(one, examples))
 
 
 # -- the record and the gate's condition ------------------------------------------
