@@ -37,6 +37,7 @@ def record_decision(case_id: str, kind: str, reason: str | None, by: str | None,
     from failgate.dataset.events import append_event_text, new_event
     from failgate.dataset.model import HISTORY_FILE
     from failgate.dataset.schemas import validator_for
+    from failgate.dataset.text import unwritable_character
     from failgate.gate.decisions import JUDGE_CHANGED
 
     if not reason or not reason.strip():
@@ -46,9 +47,9 @@ def record_decision(case_id: str, kind: str, reason: str | None, by: str | None,
     for flag, value in (("--reason", reason), ("--by", by)):
         # One line each: the gate prints them first in every report, where a
         # newline could forge a line of its own.
-        bad = next((ch for ch in value if ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF), None)
+        bad = unwritable_character(value, one_line=True)
         if bad is not None:
-            raise FailgateError(f"{flag} must be one line of text; it holds the character U+{ord(bad):04X}", exit_code=2)
+            raise FailgateError(f"{flag} must be one line of text; it holds {bad}", exit_code=2)
     detail: dict[str, str] = {"reason": reason.strip()}
     if kind == JUDGE_CHANGED:
         for flag, value in (("--from", judge_from), ("--to", judge_to)):

@@ -139,10 +139,11 @@ def run_init(owner: str | None, dataset: str | None) -> int:
 @click.option("--dataset", help="Dataset directory relative to the repo root (default: [tool.failgate] dataset or evals/failures).")
 def command(owner: str | None, dataset: str | None) -> int:
     """Scaffold the dataset, .gitattributes, merge drivers, CODEOWNERS and CI."""
+    from failgate.dataset.text import unwritable_character
     from failgate.findings import FailgateError
 
     for option, value in (("--owner", owner), ("--dataset", dataset)):
         # Both end up inside one line of CODEOWNERS / .gitattributes: a newline would write a second rule.
-        if value is not None and (not value.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
+        if value is not None and (not value.strip() or unwritable_character(value, one_line=True)):
             raise FailgateError(f"{option} must be one line of printable text, got {value!r}", exit_code=2)
     return run_init(owner, dataset)

@@ -19,6 +19,7 @@ import datetime as _dt
 import json
 from typing import Any
 
+from failgate.dataset.text import unwritable_character
 from failgate.dataset.casefile import append_entry, remove_entry
 from failgate.dataset.events import append_event_text, new_event, utc_timestamp
 from failgate.findings import FailgateError
@@ -40,19 +41,6 @@ class Removal:
     history: str
     entry: dict[str, Any]
     event: dict[str, Any]
-
-
-def unwritable_character(text: str) -> str | None:
-    """A description of the first character of `text` that a YAML file cannot
-    hold (a control character other than tab and newline, a lone surrogate,
-    a BOM or non-character), else None."""
-    for index, ch in enumerate(text):
-        code = ord(ch)
-        if ch in "\t\n" or 0x20 <= code < 0x7F:
-            continue
-        if code < 0x20 or 0x7F <= code <= 0x9F and code != 0x85 or 0xD800 <= code <= 0xDFFF or code in (0xFEFF, 0xFFFE, 0xFFFF):
-            return f"the character U+{code:04X} at position {index + 1}"
-    return None
 
 
 def _refuse(message: str) -> FailgateError:
