@@ -124,6 +124,13 @@ def record_baseline(repo: Path, message: str = "record a green baseline", *, exp
     return git(repo, "rev-parse", "HEAD").stdout.strip()
 
 
+def on_a_branch_from_a_green_baseline(repo: Path) -> Path:
+    """Record and commit a green baseline on the current branch (main), then check out `feature` from it."""
+    record_baseline(repo)
+    git(repo, "checkout", "-q", "-b", "feature")
+    return repo
+
+
 def history_events(repo: Path) -> list[dict[str, object]]:
     text = (repo / DS / "history.jsonl").read_text()
     return [json.loads(line) for line in text.splitlines() if line.strip()]

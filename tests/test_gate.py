@@ -9,15 +9,14 @@ from pathlib import Path
 import pytest
 
 from conftest import commit_all, git
-from gate_repo import DS, break_cases, case_block, cases_text, failgate, record_baseline, setup_consumer
+from gate_repo import DS, break_cases, case_block, cases_text, failgate, on_a_branch_from_a_green_baseline, record_baseline, setup_consumer
 
 
 @pytest.fixture
 def consumer(git_repo: Path) -> Path:
     """main: three cases, a green baseline recorded and committed; checked out on branch `feature`."""
     setup_consumer(git_repo)
-    record_baseline(git_repo)
-    git(git_repo, "checkout", "-q", "-b", "feature")
+    on_a_branch_from_a_green_baseline(git_repo)
     return git_repo
 
 
@@ -105,8 +104,7 @@ def test_retired_case_with_a_removed_fixture_runs_from_the_base_fixture(git_repo
     (git_repo / DS / "fixtures" / "two.json").write_text("{}\n")
     (git_repo / DS / "cases.yaml").write_text(cases_text((1, 2), **{"AGTFAIL-0002": {"fixture": "fixtures/two.json"}}))
     commit_all(git_repo, "fixture")
-    record_baseline(git_repo)
-    git(git_repo, "checkout", "-q", "-b", "feature")
+    on_a_branch_from_a_green_baseline(git_repo)
     assert failgate(git_repo, "remove", "AGTFAIL-0002", "--reason", "gone", "--by", "dana").returncode == 0
     git(git_repo, "rm", "-q", f"{DS}/fixtures/two.json")
     commit_all(git_repo, "remove 2 and its fixture")
@@ -155,8 +153,7 @@ def test_missing_base_is_a_clear_error(consumer: Path) -> None:
 
 def test_default_base_falls_back_to_main_and_says_so(git_repo: Path) -> None:
     setup_consumer(git_repo, config="")
-    record_baseline(git_repo)
-    git(git_repo, "checkout", "-q", "-b", "feature")
+    on_a_branch_from_a_green_baseline(git_repo)
     break_cases(git_repo, 1)
     commit_all(git_repo, "break")
     result = failgate(git_repo, "gate")
@@ -166,8 +163,7 @@ def test_default_base_falls_back_to_main_and_says_so(git_repo: Path) -> None:
 
 def test_advisory_mode_reports_and_exits_zero(git_repo: Path) -> None:
     setup_consumer(git_repo, config='base_branch = "main"\n[gate]\nmode = "advisory"\n')
-    record_baseline(git_repo)
-    git(git_repo, "checkout", "-q", "-b", "feature")
+    on_a_branch_from_a_green_baseline(git_repo)
     break_cases(git_repo, 1)
     commit_all(git_repo, "break")
     result = failgate(git_repo, "gate")

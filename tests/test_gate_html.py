@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import commit_all, git
-from gate_repo import break_cases, failgate, record_baseline, setup_consumer
+from conftest import commit_all
+from gate_repo import break_cases, failgate, on_a_branch_from_a_green_baseline, setup_consumer
 
 
 @pytest.fixture
 def consumer(git_repo: Path) -> Path:
     """main: three cases, a green baseline recorded and committed; checked out on branch `feature`."""
     setup_consumer(git_repo)
-    record_baseline(git_repo)
-    git(git_repo, "checkout", "-q", "-b", "feature")
+    on_a_branch_from_a_green_baseline(git_repo)
     return git_repo
 
 

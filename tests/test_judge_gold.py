@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import commit_all, git
-from gate_repo import DS, failgate, history_events, record_baseline, setup_consumer
+from gate_repo import DS, failgate, history_events, on_a_branch_from_a_green_baseline, setup_consumer
 from failgate.checks.gold import load_gold
 from failgate.eval.judge.gold import FAIL, PASS, Graded, cohen_kappa, figures, gold_set_accepts
 
@@ -96,8 +96,7 @@ def consumer(git_repo: Path) -> Path:
     cases = git_repo / DS / "cases.yaml"
     cases.write_text(re.sub(r'(      - contains: "ok \d"\n)', r"\1      - not_refused: true\n", cases.read_text()))
     commit_all(git_repo, "gold set")
-    record_baseline(git_repo)
-    git(git_repo, "checkout", "-q", "-b", "feature")
+    on_a_branch_from_a_green_baseline(git_repo)
     return git_repo
 
 

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 import pytest
 
 from conftest import commit_all, git
-from gate_repo import DS, failgate, record_baseline, setup_consumer
+from gate_repo import DS, failgate, on_a_branch_from_a_green_baseline, setup_consumer
 from failgate.examples.judge_server import JudgeServer, Reply, rubric_and_reply, verdict
 
 
@@ -29,8 +29,7 @@ def consumer(git_repo: Path, judge: JudgeServer) -> Path:
     cases = git_repo / DS / "cases.yaml"
     cases.write_text(cases.read_text().replace('      - contains: "ok 3"\n', '      - llm_rubric: "Says ok"\n'))
     commit_all(git_repo, "case 3 is judged by a judge model")
-    record_baseline(git_repo)
-    git(git_repo, "checkout", "-q", "-b", "feature")
+    on_a_branch_from_a_green_baseline(git_repo)
     return git_repo
 
 
