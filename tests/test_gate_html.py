@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import commit_all
+from conftest import commit_all, git
 from gate_repo import break_cases, failgate, on_a_branch_from_a_green_baseline, setup_consumer
 
 
@@ -61,3 +61,16 @@ def test_an_unwritable_html_path_is_exit_2_after_the_verdict(consumer: Path) -> 
     assert result.returncode == 2
     assert "PASS: all 3 gating case(s) pass" in result.stdout  # the verdict is still shown
     assert "cannot write the HTML report" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_first_push_without_a_baseline_still_gets_its_page(git_repo: Path) -> None:
+    """No merge-base yet (a new repository, nothing on the base branch): the page covers
+    every commit up to the one under test, instead of a traceback."""
+    setup_consumer(git_repo, config='base_branch = "origin/main"\n')
+    remote = git_repo.parent / "remote.git"
+    git(git_repo.parent, "init", "-q", "--bare", str(remote))
+    git(git_repo, "remote", "add", "origin", str(remote))  # empty: the first push is still to come
+    out = git_repo / "gate.html"
+    result = failgate(git_repo, "gate", "--html", str(out))
+    assert result.returncode == 0 and "no baseline yet" in result.stdout + result.stderr, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and 'class="verdict ok"' in out.read_text()

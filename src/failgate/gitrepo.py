@@ -217,19 +217,6 @@ class GitRepo:
             return [str(bases)]
         return [str(oid) for oid in bases]
 
-    def list_range_commits(self, base: str, tip: str, limit: int = 100_000) -> list[str]:
-        """The commits reachable from `tip` and not from `base` (`git rev-list base..tip`), newest first."""
-        import pygit2
-
-        walker = self.repo.walk(self.resolve(tip), pygit2.enums.SortMode.TOPOLOGICAL)
-        walker.hide(self.resolve(base))
-        commits = []
-        for commit in walker:
-            commits.append(str(commit.id))
-            if len(commits) >= limit:
-                break
-        return commits
-
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor)."""
         a, d = self.resolve(ancestor), self.resolve(descendant)

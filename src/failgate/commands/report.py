@@ -69,7 +69,7 @@ def write_gate_html(decision: Any, path: Path) -> None:
     dataset_rel = repo.relpath(config.dataset_dir)
     files: dict[str, bytes | None] = dict(repo.read_tree_files(rng.commit, dataset_rel))
     dataset = parse_files(dataset_rel, files)
-    commits = repo.list_range_commits(rng.merge_base, rng.commit)
+    commits = repo.list_range(rng.commit, rng.merge_base)  # no merge-base yet: every commit up to it
     with _no_cyclic_gc():
         page = gate_page(decision, dataset, commits, _dt.datetime.now(_dt.timezone.utc).date(), generated=_generated())
     _write_page(path, page)

@@ -66,8 +66,10 @@ def gate_page(decision: Any, dataset: Any, range_commits: Iterable[str], today: 
     rng = decision.range
     add_gate_run(timeline, rng.commit, runs, focus, set(range_commits))
     return render_page(timeline, _health(dataset, today), title=f"failgate gate: {rng.text}",
-                       subtitle=f"{rng.commit[:10]} against the baseline at merge-base {rng.merge_base[:10]} "
-                                f"(base {rng.base_rev}){_shown(dropped)}; generated {generated}",
+                       subtitle=f"{rng.commit[:10]} against "
+                                + (f"the baseline at merge-base {rng.merge_base[:10]}" if rng.merge_base
+                                   else "no baseline yet (every active case must pass)")
+                                + f" (base {rng.base_rev}){_shown(dropped)}; generated {generated}",
                        top=_gate_section(decision))
 
 
