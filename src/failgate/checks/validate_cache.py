@@ -30,7 +30,10 @@ _VERDICT_MODULES = (
     "checks/validate.py", "dataset/yamlstrict.py", "dataset/jsonstrict.py", "dataset/parse.py", "dataset/fastschema.py",
     "dataset/hashing.py", "intake/redact.py", "dataset/model.py", "dataset/schemas.py",
     "checks/validate_cache.py", "confinement.py", "checks/patterns.py",
-    "eval/judge/structured.py",  # embedded JSON Schemas of json_schema rules
+    # validate_rules: the rule vocabulary and each rule's own checks (a json_schema
+    # rule's embedded schema, an llm_rubric's shape, a regex that must compile)
+    "eval/judge/__init__.py", "eval/judge/text.py", "eval/judge/tools.py", "eval/judge/structured.py",
+    "eval/judge/llm.py",
 )
 _KEEP = 32  # clean results remembered per project
 

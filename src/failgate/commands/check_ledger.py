@@ -68,13 +68,6 @@ def parse_pair(directory: str, base_files: dict[str, bytes], now_files: dict[str
     return base, now
 
 
-def load_comparison(base_rev: str | None) -> Comparison:
-    """Read the two sides from git (the I/O edge of the check). Each side's dataset
-    directory is the one its own configuration names (`gate.at_rev`): pointing
-    `dataset` at an edited copy is compared case by case with the base's."""
-    return load_comparisons(base_rev)[0]
-
-
 def _at(config: object, repo: object) -> object:
     from failgate.gate.at_rev import RepoAt
 

@@ -18,11 +18,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from failgate.findings import FailgateError, Finding, Location
-from failgate.config.checkers import (  # noqa: F401  (re-exported for config users)
-    Checker, Table, agent_ref, boolean, command, fraction, one_of, positive_int, positive_number, regex_list,
-    string, string_list,
-)
-from failgate.config.sections import SCHEMA, SECTIONS, SET_TABLE, declare_section  # noqa: F401
+from failgate.config.checkers import Table
+from failgate.config.sections import SCHEMA, SECTIONS
 from failgate.dataset.model import DEFAULT_DATASET_DIR
 
 if sys.version_info >= (3, 11):

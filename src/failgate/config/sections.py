@@ -9,7 +9,7 @@ nothing here imports them back.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from failgate.config.checkers import (
     Checker, Table, agent_ref, boolean, bounded_int, bounded_number, command, fraction, one_of, positive_int,
@@ -173,11 +173,3 @@ SCHEMA: dict[str, Checker] = {
     "python": string,
     "pythonpath": string_list,
 }
-
-
-def declare_section(name: str, keys: Mapping[str, Checker | Table]) -> None:
-    """Make `[tool.failgate.<name>]` strict with these keys (for plugins and tests;
-    the product's own sections are all listed above)."""
-    SECTIONS[name] = Table(dict(keys))
-
-

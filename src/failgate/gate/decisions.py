@@ -17,7 +17,6 @@ from typing import Any, Mapping, Sequence
 
 REDEFINED, JUDGE_CHANGED = "redefined", "judge_changed"
 DECISION_TYPES = (REDEFINED, JUDGE_CHANGED)
-DECISION_FLAGS = {REDEFINED: "--redefined", JUDGE_CHANGED: "--judge-changed"}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -85,10 +85,6 @@ class Timeline:
         return len(self.columns) * len(self.rows)
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 def _definitions(cases: Sequence[Mapping[str, Any]], watchlist: Sequence[Mapping[str, Any]],
                  removed: Sequence[Mapping[str, Any]]) -> dict[str, tuple[Mapping[str, Any], str]]:
     found: dict[str, tuple[Mapping[str, Any], str]] = {}
