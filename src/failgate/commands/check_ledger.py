@@ -17,9 +17,8 @@ import sys
 
 import click
 
-from failgate.dataset.parse import Dataset, parse_dataset
+from failgate.dataset.parse import Dataset, pair_files, parse_pair  # noqa: F401  (parse_pair: tests use it from here)
 from failgate.findings import FailgateError, Finding
-from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
 
 
 @dataclasses.dataclass
@@ -27,45 +26,6 @@ class Comparison:
     base: Dataset | None  # None when there is nothing to compare against
     now: Dataset | None
     description: str  # what was compared with what, for the summary line
-
-
-def _dataset(directory: str, files: dict[str, bytes], *, history: bool = True) -> Dataset:
-    return parse_dataset(
-        directory,
-        cases=files.get(CASES_FILE),
-        removed=files.get(REMOVED_FILE),
-        history=files.get(HISTORY_FILE) if history else None,
-        watchlist=files.get(WATCHLIST_FILE),
-    )
-
-
-def _lf(data: bytes) -> bytes:
-    return data.replace(b"\r\n", b"\n") if b"\r" in data else data
-
-
-def parse_pair(directory: str, base_files: dict[str, bytes], now_files: dict[str, bytes]) -> tuple[Dataset, Dataset]:
-    """Both sides parsed; the base's history is parsed only when it has to be.
-
-    The usual commit appends to history.jsonl, so the base's bytes are a
-    prefix of now's: then the base's lines *are* now's first lines, and
-    parsing a 100,000-line file a second time would be the largest cost of
-    the whole check (issue 3 wants check-ledger within 2x validate).
-    """
-    now = _dataset(directory, now_files)
-    old_history, new_history = base_files.get(HISTORY_FILE), now_files.get(HISTORY_FILE)
-    if old_history is None or new_history is None:
-        return _dataset(directory, base_files), now
-    old_lf, new_lf = _lf(old_history), _lf(new_history)
-    if not (old_lf.endswith(b"\n") or not old_lf) or not new_lf.startswith(old_lf):
-        return _dataset(directory, base_files), now
-    base = _dataset(directory, base_files, history=False)
-    base.present.add(HISTORY_FILE)
-    last_line = old_lf.count(b"\n")
-    base.history = [line for line in now.history if line.lineno <= last_line]
-    base.findings.extend(
-        f for f in now.findings if f.location.path == now.path(HISTORY_FILE) and f.location.line <= last_line
-    )
-    return base, now
 
 
 def _at(config: object, repo: object) -> object:
@@ -108,7 +68,7 @@ def load_comparisons(base_rev: str | None) -> list[Comparison]:
         comparisons = []
         for label, sha in parents:
             base_dir, base_files = _side(at, sha)
-            base, now = _pair(base_dir, now_dir, base_files, now_files)
+            base, now = pair_files(base_dir, now_dir, base_files, now_files)
             comparisons.append(Comparison(base, now, f"staged {now_dir or '.'}/ against {label} ({sha[:10]})"
                                           if label == "HEAD" else f"staged {now_dir or '.'}/ against {label}"))
         return comparisons
@@ -123,17 +83,11 @@ def load_comparisons(base_rev: str | None) -> list[Comparison]:
         raise FailgateError(f"HEAD and {base_rev} share no history (no merge-base); check the --base revision")
     base_dir, base_files = _side(at, merge_base)
     now_dir, now_files = _side(at, head)
-    base, now = _pair(base_dir, now_dir, base_files, now_files)
+    base, now = pair_files(base_dir, now_dir, base_files, now_files)
     description = f"{now_dir or '.'}/ at HEAD ({head[:10]}) against merge-base with {base_rev} ({merge_base[:10]})"
     comparison = Comparison(base, now, description)
     comparison.range = (head, merge_base)  # type: ignore[attr-defined]
     return [comparison]
-
-
-def _pair(base_dir: str, now_dir: str, base_files: dict[str, bytes], now_files: dict[str, bytes]) -> tuple[Dataset, Dataset]:
-    if base_dir == now_dir:
-        return parse_pair(now_dir, base_files, now_files)
-    return _dataset(base_dir, base_files), _dataset(now_dir, now_files)
 
 
 def run(base_rev: str | None) -> tuple[list[Finding], str]:

@@ -215,3 +215,51 @@ def read_dataset(directory: Path, display: str | None = None) -> Dataset:
     """Parse the dataset in a working-tree directory (the I/O edge)."""
     shown = display if display is not None else str(directory)
     return parse_files(shown, read_files(directory, shown))
+
+
+def _dataset(directory: str, files: dict[str, bytes], *, history: bool = True) -> Dataset:
+    return parse_dataset(
+        directory,
+        cases=files.get(CASES_FILE),
+        removed=files.get(REMOVED_FILE),
+        history=files.get(HISTORY_FILE) if history else None,
+        watchlist=files.get(WATCHLIST_FILE),
+    )
+
+
+def _lf(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n") if b"\r" in data else data
+
+
+def parse_pair(directory: str, base_files: dict[str, bytes], now_files: dict[str, bytes]) -> tuple[Dataset, Dataset]:
+    """Both sides parsed; the base's history is parsed only when it has to be.
+
+    The usual commit appends to history.jsonl, so the base's bytes are a
+    prefix of now's: then the base's lines *are* now's first lines, and
+    parsing a 100,000-line file a second time would be the largest cost of
+    the whole check (check-ledger must stay within 2x validate: it runs on every commit).
+    """
+    now = _dataset(directory, now_files)
+    old_history, new_history = base_files.get(HISTORY_FILE), now_files.get(HISTORY_FILE)
+    if old_history is None or new_history is None:
+        return _dataset(directory, base_files), now
+    old_lf, new_lf = _lf(old_history), _lf(new_history)
+    if not (old_lf.endswith(b"\n") or not old_lf) or not new_lf.startswith(old_lf):
+        return _dataset(directory, base_files), now
+    base = _dataset(directory, base_files, history=False)
+    base.present.add(HISTORY_FILE)
+    last_line = old_lf.count(b"\n")
+    base.history = [line for line in now.history if line.lineno <= last_line]
+    base.findings.extend(
+        f for f in now.findings if f.location.path == now.path(HISTORY_FILE) and f.location.line <= last_line
+    )
+    return base, now
+
+
+def pair_files(base_dir: str, now_dir: str, base_files: dict[str, bytes],
+               now_files: dict[str, bytes]) -> tuple[Dataset, Dataset]:
+    """The two sides of a comparison (check-ledger, the gate's range check): one
+    history parse when both sides are one directory and now only appended."""
+    if base_dir == now_dir:
+        return parse_pair(now_dir, base_files, now_files)
+    return parse_files(base_dir, base_files), parse_files(now_dir, now_files)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Hashable
 
 from failgate.dataset.model import CASES_FILE, DEFAULT_DATASET_DIR, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
-from failgate.dataset.parse import Dataset, parse_dataset
+from failgate.dataset.parse import Dataset, pair_files
 from failgate.gate.policy import ConfigAt, config_at, dataset_dir
 
 INDEX = ":index"  # a pseudo-revision: what is staged
@@ -26,6 +26,9 @@ class RepoAt:
     def __init__(self, repo: Any, root_rel: str) -> None:
         self.repo = repo
         self.root_rel = root_rel
+        # Commits never change, nor the index within one command: the range check
+        # asks for each revision's configuration several times.
+        self._configs: dict[str, ConfigAt] = {}
 
     def read(self, rev: str, path: str) -> bytes | None:
         if rev == INDEX:
@@ -33,7 +36,9 @@ class RepoAt:
         return self.repo.get_blob(rev, path)
 
     def config(self, rev: str) -> ConfigAt:
-        return config_at(lambda path: self.read(rev, path), self.root_rel)
+        if rev not in self._configs:
+            self._configs[rev] = config_at(lambda path: self.read(rev, path), self.root_rel)
+        return self._configs[rev]
 
     def dataset_rel(self, rev: str) -> str:
         return join(self.root_rel, dataset_dir(self.config(rev), DEFAULT_DATASET_DIR).strip("/"))
@@ -42,12 +47,6 @@ class RepoAt:
         if rev == INDEX:
             return self.repo.read_index_files(directory)
         return self.repo.read_tree_files(rev, directory)
-
-    def dataset(self, rev: str, directory: str | None = None) -> Dataset:
-        directory = self.dataset_rel(rev) if directory is None else directory
-        files = self.files(rev, directory)
-        return parse_dataset(directory, cases=files.get(CASES_FILE), removed=files.get(REMOVED_FILE),
-                             history=files.get(HISTORY_FILE), watchlist=files.get(WATCHLIST_FILE))
 
     def fingerprint(self, rev: str) -> Hashable:
         directory = self.dataset_rel(rev)
@@ -63,8 +62,6 @@ class RepoAt:
     def only_appends(self, base_rev: str, now_rev: str) -> bool:
         """The commit changed nothing in the dataset but append lines to history.jsonl
         (what `eval --record` does): no ledger finding is possible, so nothing is parsed."""
-        from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
-
         directory = self.dataset_rel(base_rev)
         if directory != self.dataset_rel(now_rev):
             return False
@@ -78,14 +75,9 @@ class RepoAt:
 
     def pair(self, base_rev: str, now_rev: str) -> tuple[Dataset, Dataset]:
         """Both sides parsed, the base's history only when `now` did not merely append to it
-        (`check_ledger.parse_pair`): a commit recording results reads a 30 MB history once."""
-        from failgate.commands.check_ledger import parse_pair
-
+        (`dataset.parse.pair_files`): a commit recording results reads a 30 MB history once."""
         base_dir, now_dir = self.dataset_rel(base_rev), self.dataset_rel(now_rev)
-        base_files, now_files = self.files(base_rev, base_dir), self.files(now_rev, now_dir)
-        if base_dir == now_dir:
-            return parse_pair(now_dir, base_files, now_files)
-        return self.dataset(base_rev, base_dir), self.dataset(now_rev, now_dir)
+        return pair_files(base_dir, now_dir, self.files(base_rev, base_dir), self.files(now_rev, now_dir))
 
     def last_change(self, commits: list[str], paths: Callable[[str], list[str]]) -> str | None:
         """The newest of `commits` (oldest first) that changed any of `paths(commit)` against its first parent."""
