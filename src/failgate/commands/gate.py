@@ -274,19 +274,18 @@ def _gold_condition(repo: Any, commit: str, merge_base: str, root_rel: str, judg
     one. A gold set that existed at the base and is gone now grades nothing."""
     import hashlib
 
-    from failgate.config.sections import DEFAULT_GOLD_FLOOR, DEFAULT_GOLD_PATH
+    from failgate.config.sections import gold_settings
     from failgate.eval.judge.gold import gold_set_accepts
+    from failgate.gate.at_rev import join
 
-    gold_rel = str(judge.get("gold", DEFAULT_GOLD_PATH))
-    path = f"{root_rel}/{gold_rel}" if root_rel else gold_rel
+    gold_rel, floor = gold_settings(judge)
+    path = join(root_rel, gold_rel)
     data = repo.get_blob(commit, path)
     if data is None:
         if repo.get_blob(merge_base, path) is None:
             return None
         return False, f"the gold set {gold_rel} was removed in the range, so nothing grades the new judge"
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    floor = judge.get("gold_floor", DEFAULT_GOLD_FLOOR)
-    floor = float(floor) if isinstance(floor, (int, float)) and not isinstance(floor, bool) else DEFAULT_GOLD_FLOOR
     return gold_set_accepts(events, fingerprint, floor, digest)
 
 

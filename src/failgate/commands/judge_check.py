@@ -22,16 +22,16 @@ from failgate.findings import FailgateError
 def run_judge_check(record: bool, use_cache: bool) -> int:
     from failgate.checks.gold import load_gold, missing_gold
     from failgate.config import load_config
-    from failgate.config.sections import DEFAULT_GOLD_FLOOR, DEFAULT_GOLD_PATH
+    from failgate.config.sections import gold_settings
     from failgate.eval.judge import JudgeOptions, settings_fingerprint
     from failgate.eval.judge.gold import grade_concurrently, render
     from failgate.reporting import print_findings
 
     config = load_config()
     section = config.section("judge")
-    gold_path = config.root / section.get("gold", DEFAULT_GOLD_PATH)
-    floor = float(section.get("gold_floor", DEFAULT_GOLD_FLOOR))
-    shown = str(Path(section.get("gold", DEFAULT_GOLD_PATH)))
+    gold_rel, floor = gold_settings(section)
+    gold_path = config.root / gold_rel
+    shown = str(Path(gold_rel))
     if not gold_path.is_file():
         raise FailgateError(f"no gold set at {shown}", exit_code=2, findings=[missing_gold(shown)])
     data = gold_path.read_bytes()

@@ -147,6 +147,17 @@ DEFAULT_GOLD_PATH = "evals/judge_gold.yaml"
 DEFAULT_GOLD_FLOOR = 0.9
 
 
+def gold_settings(judge: Any) -> tuple[str, float]:
+    """(gold set path relative to the project root, agreement floor) from a `[judge]`
+    table: the working tree's (validate, judge-check) or the base's (the gate). A
+    value the checks above would refuse falls back to the default."""
+    judge = judge if isinstance(judge, dict) else {}
+    path, floor = judge.get("gold", DEFAULT_GOLD_PATH), judge.get("gold_floor", DEFAULT_GOLD_FLOOR)
+    path = path if isinstance(path, str) and path.strip() else DEFAULT_GOLD_PATH
+    floor = float(floor) if isinstance(floor, (int, float)) and not isinstance(floor, bool) else DEFAULT_GOLD_FLOOR
+    return path, floor
+
+
 SET_TABLE = Table({"path": string, "floor": fraction}, required=("path",))
 
 SECTIONS: dict[str, Table] = {
