@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
-from failgate.intake.traces.model import UNKNOWN_INTENT, ReadStats, Trace, feedback_of, input_from, parse_time, text_of
+from failgate.intake.traces.model import UNKNOWN_INTENT, ReadStats, Trace, feedback_of, parse_time
+from failgate.intake.traces.shapes import input_from, text_of
 
 FORMAT = "jsonl"
 

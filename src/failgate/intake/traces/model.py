@@ -12,7 +12,6 @@ import datetime as _dt
 from typing import Any
 
 from failgate.findings import Finding, Location, WARNING
-from failgate.intake.traces import shapes
 
 UNKNOWN_INTENT = "unknown"
 NEGATIVE_WORDS = frozenset({"negative", "thumbs_down", "thumbsdown", "down", "bad", "dislike", "-1", "0", "false",
@@ -162,11 +161,3 @@ def feedback_of(value: Any) -> tuple[str | None, str | None]:
         if word in POSITIVE_WORDS:
             return "positive", comment
     return None, comment
-
-
-# The content shapes live in `shapes`; these names are what the readers import.
-text_of = shapes.text_of
-maybe_json = shapes.decoded
-arguments_of = shapes.arguments_of
-user_messages = shapes.user_turns
-input_from = shapes.input_from

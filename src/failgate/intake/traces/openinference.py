@@ -28,10 +28,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Mapping
 
-from failgate.intake.traces.model import (
-    UNKNOWN_INTENT, ReadStats, Trace, arguments_of, feedback_of, input_from, maybe_json, parse_time, text_of,
-)
-from failgate.intake.traces.shapes import history_calls, reply_text
+from failgate.intake.traces.model import UNKNOWN_INTENT, ReadStats, Trace, feedback_of, parse_time
+from failgate.intake.traces.shapes import arguments_of, decoded, history_calls, input_from, reply_text, text_of
 from failgate.intake.traces.spans import Assembler, Span, duration_ms, flatten, indexed
 
 FORMAT = "openinference"
@@ -177,7 +175,7 @@ def build(spans: list[Span], path: str) -> Trace | None:
          **({"error": s.error} if s.error else {})}
         for s in tools
     ] or _llm_calls(llms)
-    metadata = maybe_json(root.attrs.get("metadata"))
+    metadata = decoded(root.attrs.get("metadata"))
     metadata = metadata if isinstance(metadata, dict) else {}
     intent = metadata.get("intent") or root.attrs.get("failgate.intent") or UNKNOWN_INTENT
     feedback, comment = feedback_of(metadata.get("feedback", root.attrs.get("failgate.feedback")))

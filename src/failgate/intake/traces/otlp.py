@@ -26,10 +26,8 @@ from __future__ import annotations
 import base64
 from typing import Any, Iterable, Iterator, Mapping
 
-from failgate.intake.traces.model import (
-    UNKNOWN_INTENT, ReadStats, Trace, arguments_of, feedback_of, maybe_json, parse_time, user_messages,
-)
-from failgate.intake.traces.shapes import history_calls, reply_text, tool_calls_in
+from failgate.intake.traces.model import UNKNOWN_INTENT, ReadStats, Trace, feedback_of, parse_time
+from failgate.intake.traces.shapes import arguments_of, decoded, history_calls, reply_text, tool_calls_in, user_turns
 from failgate.intake.traces.spans import Assembler, Span, duration_ms, indexed
 
 FORMAT = "otlp"
@@ -110,9 +108,9 @@ def _event_messages(attrs: dict[str, Any], events: list[dict[str, Any]]) -> None
             if key in event and key not in attrs:
                 attrs[key] = event[key]
         if event.get("name") == "gen_ai.user.message" and event.get("content") is not None:
-            users.append({"role": "user", "content": maybe_json(event["content"])})
+            users.append({"role": "user", "content": decoded(event["content"])})
         elif event.get("name") == "gen_ai.choice" and event.get("message") is not None:
-            choices.append(maybe_json(event["message"]))
+            choices.append(decoded(event["message"]))
     if users and "gen_ai.input.messages" not in attrs and "gen_ai.prompt" not in attrs:
         attrs["gen_ai.input.messages"] = users
     if choices and "gen_ai.output.messages" not in attrs and "gen_ai.completion" not in attrs:
@@ -145,7 +143,7 @@ def _spans(record: Mapping[str, Any], line: int, notes: list[str]) -> Iterator[S
                 _event_messages(attrs, events)
                 for key in DECODED_ONCE:  # JSON carried as strings: decoded here once, not by every reader step
                     if isinstance(attrs.get(key), str):
-                        attrs[key] = maybe_json(attrs[key])
+                        attrs[key] = decoded(attrs[key])
                 try:
                     start, end = _nanos(raw.get("startTimeUnixNano")), _nanos(raw.get("endTimeUnixNano"))
                 except ValueError:
@@ -178,7 +176,7 @@ def _is_inference(span: Span) -> bool:
 
 def _legacy(span: Span, key: str) -> Any:
     if key in span.attrs:
-        return maybe_json(span.attrs[key])
+        return decoded(span.attrs[key])
     if f"{key}.0.content" not in span.attrs and f"{key}.0.role" not in span.attrs:
         return None  # the common case: skip the scan over every attribute
     items = indexed(span.attrs, key)  # gen_ai.prompt.0.role / .content
@@ -188,11 +186,11 @@ def _legacy(span: Span, key: str) -> Any:
 def _input(spans: list[Span]) -> dict[str, Any]:
     best: list[dict[str, str]] = []
     for span in spans:
-        for value in (maybe_json(span.attrs.get("gen_ai.input.messages")), _legacy(span, "gen_ai.prompt")):
+        for value in (decoded(span.attrs.get("gen_ai.input.messages")), _legacy(span, "gen_ai.prompt")):
             if isinstance(value, str) and value:
                 messages = [{"role": "user", "content": value}]
             else:
-                messages = user_messages(value)
+                messages = user_turns(value)
             if len(messages) > len(best):
                 best = messages
     return {"messages": best} if best else {}
@@ -201,7 +199,7 @@ def _input(spans: list[Span]) -> dict[str, Any]:
 def _output_parts(value: Any) -> tuple[str, list[dict[str, Any]]]:
     """(reply text, tool calls) of `gen_ai.output.messages` or `gen_ai.completion` (text, JSON text,
     an object such as `{"text", "finish_reason"}`, or message parts)."""
-    value = maybe_json(value)
+    value = decoded(value)
     return reply_text(value), tool_calls_in(value)
 
 
@@ -220,7 +218,7 @@ def _history(spans: list[Span]) -> list[dict[str, Any]]:
     """Tool calls made earlier in the conversation: the assistant turns of the longest input."""
     best: list[dict[str, Any]] = []
     for span in spans:
-        value = maybe_json(span.attrs.get("gen_ai.input.messages", span.attrs.get("gen_ai.prompt")))
+        value = decoded(span.attrs.get("gen_ai.input.messages", span.attrs.get("gen_ai.prompt")))
         if isinstance(value, list) and len(value) > len(best):
             best = value
     return history_calls(best)
@@ -261,7 +259,7 @@ def build_genai(spans: list[Span], path: str) -> Trace | None:
     intent = next((str(s.attrs[k]) for s in look for k in ("failgate.intent", "intent", "app.intent") if s.attrs.get(k)),
                   UNKNOWN_INTENT)
     feedback = next((s.attrs[k] for s in look for k in ("failgate.feedback", "user.feedback") if k in s.attrs), None)
-    verdict, comment = feedback_of(maybe_json(feedback))
+    verdict, comment = feedback_of(decoded(feedback))
     tags = root.attrs.get("failgate.tags")
     start = min((s.start_ns for s in spans if s.start_ns), default=None)
     return Trace(
