@@ -99,3 +99,31 @@ def test_the_lock_file_does_not_change_the_key(dataset: Path) -> None:
     before = validate_cache.dataset_key(dataset, failgate.dataset.parse.read_files(dataset))
     (dataset / ".failgate.lock").touch()
     assert validate_cache.dataset_key(dataset, failgate.dataset.parse.read_files(dataset)) == before
+
+
+def test_every_module_that_decides_the_verdict_is_in_the_cache_key(git_repo: Path) -> None:
+    """The attack: someone edits a check (a rule's validator, the redactor) and the
+    hook keeps answering "clean" from the cache. Every failgate module a cold
+    `validate` imports from the areas that judge the dataset must be in the code
+    fingerprint; the edges (CLI, config, reporting, locks) decide no verdict."""
+    import json
+    import subprocess
+    import sys
+
+    import shutil
+
+    root = git_repo
+    example = Path(validate_cache.__file__).resolve().parents[1] / "examples" / "support-bot"
+    shutil.copytree(example, root / DATASET)
+    cases = root / DATASET / "cases.yaml"  # a rule whose embedded schema validate checks itself
+    cases.write_text(cases.read_text().replace("    expected:\n", "    expected:\n      - json_schema: {type: object}\n", 1))
+    code = ("import json, sys; from failgate.cli import main; main(['validate', '--no-cache']); "
+            "print(json.dumps(sorted(m.__file__ for n, m in list(sys.modules.items()) "
+            "if n.startswith('failgate.') and getattr(m, '__file__', None))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
+    package = Path(validate_cache.__file__).resolve().parents[1]
+    loaded = {Path(f).resolve().relative_to(package).as_posix() for f in json.loads(out.splitlines()[-1])}
+    deciding = {m for m in loaded if m.startswith(("dataset/", "checks/", "eval/judge/", "intake/redact"))
+                and not m.endswith("__init__.py") or m == "eval/judge/__init__.py"}
+    assert deciding, loaded  # control: the run did import the checks
+    assert deciding <= set(validate_cache._VERDICT_MODULES), sorted(deciding - set(validate_cache._VERDICT_MODULES))

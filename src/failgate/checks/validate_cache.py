@@ -33,7 +33,7 @@ _VERDICT_MODULES = (
     # validate_rules: the rule vocabulary and each rule's own checks (a json_schema
     # rule's embedded schema, an llm_rubric's shape, a regex that must compile)
     "eval/judge/__init__.py", "eval/judge/text.py", "eval/judge/tools.py", "eval/judge/structured.py",
-    "eval/judge/llm.py",
+    "eval/judge/llm.py", "eval/judge/plugins.py", "eval/judge/response.py",
 )
 _KEEP = 32  # clean results remembered per project
 
