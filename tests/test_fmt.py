@@ -94,3 +94,22 @@ def test_validate_names_fmt(git_repo: Path, capsys: pytest.CaptureFixture[str]) 
 
 # The failgate-fmt hook under real pre-commit (fix, exit 1, then the commit passes) is
 # tested in test_consumer.py, with the hook environment that file's session builds once.
+
+
+def test_many_cases_missing_both_fields_are_filled_in_one_pass(git_repo: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A dataset from before `fmt` existed: every case lacks input_hash and
+    regressed_count. The edits all go against one parse, from the bottom up; the
+    result must be byte for byte the file written correctly, in the order of the cases."""
+    ids = [f"AGTFAIL-{n:04d}" for n in range(1, 41)]
+    good = HEADER + "\n".join(case_block(i, case_input=POLICY_INPUT if n % 2 else REFUND_INPUT)
+                              for n, i in enumerate(ids))
+    bare = "".join(line for line in good.splitlines(keepends=True)
+                   if not line.startswith(("    input_hash:", "    regressed_count:")))
+    cases = write_dataset(git_repo / DS, cases=bare) / "cases.yaml"
+    code, out = run(capsys)
+    assert code == 1
+    assert cases.read_text() == good
+    fixed = [line.split("fixed ", 1)[1] for line in out.splitlines() if "fixed " in line]
+    assert fixed == [f"{i}: {what}" for i in ids for what in ("added input_hash", "regressed_count missing -> 0")]
+    assert run(capsys) == (0, "")  # control: nothing left to fix

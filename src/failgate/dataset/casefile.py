@@ -201,11 +201,14 @@ def _key_line(doc: YamlDocument, key: str) -> int:
 
 
 def set_entry_scalar(doc: YamlDocument, key: str, entry_id: str, field: str, value: Any,
-                     after: str | None = None) -> str:
+                     after: str | None = None, lines: list[str] | None = None) -> str:
     """Set `field` of one entry to a scalar, editing only that line.
 
     When the field is absent it is added right after the `after` key's value
-    when the entry has that key, else as the entry's last key.
+    when the entry has that key, else as the entry's last key. `lines`: the
+    text's lines, edited in place, for several edits against one parse of
+    `doc` (made from the last entry up, so that no edit moves a line an
+    earlier one still has to find).
     """
     rendered = yaml.dump(value, Dumper=_BlockDumper, default_flow_style=True, allow_unicode=True, width=10**6).strip()
     if rendered.endswith("\n...") or rendered.endswith("..."):
@@ -214,7 +217,8 @@ def set_entry_scalar(doc: YamlDocument, key: str, entry_id: str, field: str, val
     seq = _sequence_node(doc, key)
     assert seq is not None
     item = seq.value[block.index]
-    lines = doc.text.split("\n")
+    if lines is None:
+        lines = doc.text.split("\n")
     for key_node, value_node in item.value:
         if key_node.value != field:
             continue

@@ -41,23 +41,31 @@ def wanted_fields(case: Mapping[str, Any], regressions: Mapping[str, int]) -> di
 
 
 def fix_derived(doc: YamlDocument, regressions: Mapping[str, int]) -> tuple[str, list[Fix]]:
-    """`doc`'s text with every case's derived fields set; the fixes made."""
+    """`doc`'s text with every case's derived fields set; the fixes made.
+
+    All edits go against the one parse of `doc`, from the last case up (and,
+    within a case, the lower field first), so no edit moves a line a later one
+    still has to find: one parse, not one per edit (fmt is a commit hook)."""
     from failgate.dataset.casefile import reparse, set_entry_scalar
 
     text = doc.text
+    lines = text.split("\n")
     fixes: list[Fix] = []
     entries = doc.data.get("cases") if isinstance(doc.data, dict) else None
-    for entry in list(entries) if isinstance(entries, list) else []:
+    for entry in reversed(list(entries) if isinstance(entries, list) else []):
         case_id = entry.get("id") if isinstance(entry, dict) else None
         if not isinstance(case_id, str):
             continue  # validate reports it; there is no block to edit by id
-        for field, value in wanted_fields(entry, regressions).items():
+        found: list[Fix] = []
+        for field, value in reversed(list(wanted_fields(entry, regressions).items())):
             old = entry.get(field)
             if field in entry and old == value and type(old) is type(value):
                 continue
             # A new input_hash goes right under the input it hashes, where people look for it.
             text = set_entry_scalar(doc, "cases", case_id, field, value,
-                                    after="input" if field == "input_hash" else None)
-            doc = reparse(text, doc.path)
-            fixes.append(Fix(case_id, field, old if field in entry else None, value))
+                                    after="input" if field == "input_hash" else None, lines=lines)
+            found.append(Fix(case_id, field, old if field in entry else None, value))
+        fixes[:0] = reversed(found)
+    if fixes:
+        reparse(text, doc.path)  # the edited text must still load strictly
     return text, fixes

@@ -99,18 +99,21 @@ def _edit_counts(text: str, path: str, counts: dict[str, int]) -> tuple[str, dic
     from failgate.dataset.casefile import reparse, set_entry_scalar
 
     doc = reparse(text, path)
+    lines = text.split("\n")
     entries = doc.data.get("cases") if isinstance(doc.data, dict) else None
-    changed: dict[str, int] = {}
-    for entry in entries if isinstance(entries, list) else []:
+    changed: list[tuple[str, int]] = []
+    # From the last case up, against the one parse (see `dataset.derived.fix_derived`).
+    for entry in reversed(entries if isinstance(entries, list) else []):
         if not isinstance(entry, dict) or entry.get("id") not in counts:
             continue
         case_id, value = entry["id"], counts[entry["id"]]
         if entry.get("regressed_count") == value or ("regressed_count" not in entry and value == 0):
             continue
-        text = set_entry_scalar(doc, "cases", case_id, "regressed_count", value)
-        doc = reparse(text, path)
-        changed[case_id] = value
-    return text, changed
+        text = set_entry_scalar(doc, "cases", case_id, "regressed_count", value, lines=lines)
+        changed.append((case_id, value))
+    if changed:
+        reparse(text, path)  # the edited text must still load strictly
+    return text, dict(reversed(changed))
 
 
 def record_results(dataset_dir: Path, results: Sequence[CaseResult], stamp: Stamp) -> RecordSummary:
