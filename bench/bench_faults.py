@@ -13,6 +13,7 @@
 
 Medians of --rounds; read the ratios, not the milliseconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,9 +23,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
@@ -48,8 +49,9 @@ def dataset(root: Path) -> Path:
     from dataset_builder import case_block, event, write_dataset
 
     cases = "".join(case_block(f"AGTFAIL-{n:04d}", title=f"Case {n}", trace=f"t{n}") for n in range(1, 201))
-    history = "".join(event(f"01J{n:023d}", f"AGTFAIL-{n % 200 + 1:04d}", "result", outcome="pass")
-                      for n in range(20000))
+    history = "".join(
+        event(f"01J{n:023d}", f"AGTFAIL-{n % 200 + 1:04d}", "result", outcome="pass") for n in range(20000)
+    )
     directory = root / "evals" / "failures"
     write_dataset(directory, history=history)
     header = (directory / "cases.yaml").read_text().split("cases:\n")[0]
@@ -70,8 +72,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         directory = dataset(root)
-        payloads = {directory / name: (directory / name).read_bytes() + b"\n"
-                    for name in ("cases.yaml", "cases_removed.yaml", "history.jsonl")}
+        payloads = {
+            directory / name: (directory / name).read_bytes() + b"\n"
+            for name in ("cases.yaml", "cases_removed.yaml", "history.jsonl")
+        }
 
         def unjournalled() -> None:
             temps = [(atomic._temp_for(path, data), path) for path, data in payloads.items()]
@@ -85,16 +89,19 @@ def main() -> int:
                 transaction.write(path, data)
             transaction.commit()
 
-        row("3-file transaction (remove), 1.6 MB", median_ms(unjournalled, rounds, 5),
-            median_ms(journalled, rounds, 5))
+        row("3-file transaction (remove), 1.6 MB", median_ms(unjournalled, rounds, 5), median_ms(journalled, rounds, 5))
 
         os.chdir(root)
-        row("load_config, then the recovery check (clean dataset)",
+        row(
+            "load_config, then the recovery check (clean dataset)",
             median_ms(lambda: load_config(recover=False), rounds, 200),
-            median_ms(lambda: load_config(), rounds, 200))
-        row("  the recovery check alone vs load_config",
+            median_ms(lambda: load_config(), rounds, 200),
+        )
+        row(
+            "  the recovery check alone vs load_config",
             median_ms(lambda: load_config(recover=False), rounds, 200),
-            median_ms(lambda: recover(directory, (directory / "_intake",)), rounds, 200))
+            median_ms(lambda: recover(directory, (directory / "_intake",)), rounds, 200),
+        )
         from failgate.commands.validate import run_validate
 
         def validate() -> None:
@@ -117,8 +124,9 @@ def main() -> int:
     from failgate.eval.judge.text import DEFAULT_REFUSAL_PATTERNS, search
 
     patterns = [re.compile(p, re.IGNORECASE) for p in DEFAULT_REFUSAL_PATTERNS]
-    answers = [f"Refund of ${n}.00 issued for order {8800 + n}; it reaches your card in 3-5 days." * 3
-               for n in range(2000)]
+    answers = [
+        f"Refund of ${n}.00 issued for order {8800 + n}; it reaches your card in 3-5 days." * 3 for n in range(2000)
+    ]
 
     def with_re() -> None:
         for text in answers:
@@ -131,8 +139,11 @@ def main() -> int:
                 search(pattern, text)
 
     with_regex()  # compile once, as a run does
-    row("refusal patterns x 2,000 answers: re / regex with timeout", median_ms(with_re, rounds),
-        median_ms(with_regex, rounds))
+    row(
+        "refusal patterns x 2,000 answers: re / regex with timeout",
+        median_ms(with_re, rounds),
+        median_ms(with_regex, rounds),
+    )
     return 0
 
 

@@ -16,6 +16,7 @@ Columns: median wall time of `failgate gate` on a clean HEAD (the usual
 pre-push), and `failgate gate --rev main` (not HEAD: a temporary worktree is
 checked out and removed). Figures are for ratios, not promises (noisy box).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-AGENT = "def run(inp):\n    return {\"output\": inp[\"say\"], \"latency_ms\": 0}\n"
+AGENT = 'def run(inp):\n    return {"output": inp["say"], "latency_ms": 0}\n'
 
 
 def env() -> dict[str, str]:
@@ -45,8 +46,9 @@ def env() -> dict[str, str]:
 
 
 def dataset(cases: int, lines: int) -> tuple[bytes, bytes]:
-    from failgate.eval.judge import case_fingerprint
     from gate_repo import HEADER, case_block, case_id
+
+    from failgate.eval.judge import case_fingerprint
 
     text = HEADER + "".join(case_block(n) for n in range(1, cases + 1))
     from failgate.dataset.yamlstrict import load_yaml_text
@@ -58,8 +60,13 @@ def dataset(cases: int, lines: int) -> tuple[bytes, bytes]:
         number = n % cases + 1
         # the last `cases` lines are each case's final, passing result
         outcome = "pass" if n >= lines - cases or n % 3 else "fail"
-        event = {"id": f"01J{n:023d}", "ts": f"2026-05-{1 + n * 27 // lines:02d}T10:00:00Z",
-                 "case_id": case_id(number), "type": "promoted" if n < cases else "result", "actor": "ci"}
+        event = {
+            "id": f"01J{n:023d}",
+            "ts": f"2026-05-{1 + n * 27 // lines:02d}T10:00:00Z",
+            "case_id": case_id(number),
+            "type": "promoted" if n < cases else "result",
+            "actor": "ci",
+        }
         if n >= cases:
             event.update(outcome=outcome, commit=f"{n:040x}", judge=judges[case_id(number)], dirty=False)
         out.append(json.dumps(event) + "\n")
@@ -109,8 +116,9 @@ def timed(repo: Path, runs: int, *args: str) -> tuple[float, str]:
     times, last = [], ""
     for _ in range(runs):
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "failgate", "gate", *args], cwd=repo, env=env(),
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "failgate", "gate", *args], cwd=repo, env=env(), capture_output=True, text=True
+        )
         times.append(time.perf_counter() - start)
         last = result.stdout + result.stderr
         if result.returncode != 0:
@@ -125,8 +133,11 @@ def main() -> int:
     parser.add_argument("--history-lines", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--branch-records", action="store_true",
-                        help="the commit under test also appends a result event to history.jsonl")
+    parser.add_argument(
+        "--branch-records",
+        action="store_true",
+        help="the commit under test also appends a result event to history.jsonl",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="failgate-bench-gate-"))
     rows = []
@@ -145,9 +156,13 @@ def main() -> int:
             rows.append((commits, built, size, clean, worktree))
             if "PASS: all" not in output:
                 raise SystemExit(output)
-        print(f"failgate gate: {args.cases} cases, {args.history_lines:,}-line history, zero-latency agent, "
-              f"median of {args.runs} (python startup alone {python_s * 1000:.0f} ms)")
-        print(f"{'commits':>8} {'build s':>8} {'history MB':>11} {'gate (clean HEAD) s':>20} {'gate --rev (worktree) s':>24}")
+        print(
+            f"failgate gate: {args.cases} cases, {args.history_lines:,}-line history, zero-latency agent, "
+            f"median of {args.runs} (python startup alone {python_s * 1000:.0f} ms)"
+        )
+        print(
+            f"{'commits':>8} {'build s':>8} {'history MB':>11} {'gate (clean HEAD) s':>20} {'gate --rev (worktree) s':>24}"
+        )
         for commits, built, size, clean, worktree in rows:
             print(f"{commits:>8,} {built:>8.1f} {size:>11.1f} {clean:>20.3f} {worktree:>24.3f}")
     finally:

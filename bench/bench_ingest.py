@@ -17,6 +17,7 @@ it stays flat as the file grows). tracemalloc slows Python down ~4x, so
 throughput comes from a second run without it. Failed runs repeat 300 shapes with varying
 PII, as production failures do.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,10 +30,10 @@ from pathlib import Path
 
 from failgate.dataset.hashing import input_hash
 from failgate.intake.pipeline import run_pipeline
+from failgate.intake.redact import redact_text
 from failgate.intake.rules import IntakeRules
 from failgate.intake.settings import IntakeSettings
 from failgate.intake.similarity import NgramSimilarity
-from failgate.intake.redact import redact_text
 from failgate.intake.traces import read_traces
 from failgate.intake.traces.model import ReadStats
 
@@ -47,9 +48,18 @@ def write_traces(path: Path, n: int, seed: int = 7) -> None:
             failed = rng.random() < 0.10
             shape = rng.randrange(300)
             record = {
-                "trace_id": f"{i:016x}", "timestamp": "2026-05-07T10:00:00Z", "intent": rng.choice(INTENTS),
-                "input": {"messages": [{"role": "user", "content": f"Question {shape if failed else i} about order "
-                                        f"{rng.randrange(9000, 9999)}, reach me at {user} or +44 20 7946 {rng.randrange(1000, 9999)}"}]},
+                "trace_id": f"{i:016x}",
+                "timestamp": "2026-05-07T10:00:00Z",
+                "intent": rng.choice(INTENTS),
+                "input": {
+                    "messages": [
+                        {
+                            "role": "user",
+                            "content": f"Question {shape if failed else i} about order "
+                            f"{rng.randrange(9000, 9999)}, reach me at {user} or +44 20 7946 {rng.randrange(1000, 9999)}",
+                        }
+                    ]
+                },
                 "output": "I'm sorry, but I can't help with that." if failed and shape % 2 else "Here is your answer.",
                 "tool_calls": [{"name": "lookup_order", "arguments": {"order_id": "8812"}}],
                 "latency_ms": 12000 if failed and not shape % 2 else 300,
@@ -66,8 +76,11 @@ def _runs(n: int, seed: int = 7):  # type: ignore[no-untyped-def]
         user = f"user{rng.randrange(10**6)}@example.com"
         failed = rng.random() < 0.10
         shape = rng.randrange(300)
-        question = (f"Failure shape {shape}: reach me at {user}" if failed else
-                    f"Question {i} about order {rng.randrange(9000, 9999)}, reach me at {user}")
+        question = (
+            f"Failure shape {shape}: reach me at {user}"
+            if failed
+            else f"Question {i} about order {rng.randrange(9000, 9999)}, reach me at {user}"
+        )
         output = "I'm sorry, but I can't help with that." if failed and shape % 2 else "Here is your answer."
         yield i, question, output, 12000 if failed and not shape % 2 else 300
 
@@ -81,18 +94,47 @@ def write_otlp(path: Path, n: int) -> None:
     with path.open("w") as out:
         for i, question, output, latency in _runs(n):
             trace = f"{i:032x}"
-            chat = {"traceId": trace, "spanId": f"{i:015x}1", "name": "chat gpt-4o", "kind": 3,
-                    "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + latency * 1_000_000),
-                    "status": {"code": 1}, "attributes": [
-                        _attr("gen_ai.operation.name", "chat"),
-                        _attr("gen_ai.input.messages", [{"role": "user", "parts": [{"type": "text", "content": question}]}]),
-                        _attr("gen_ai.output.messages", [{"role": "assistant", "parts": [{"type": "text", "content": output}]}])]}
-            tool = {"traceId": trace, "spanId": f"{i:015x}2", "parentSpanId": f"{i:015x}1", "name": "execute_tool lookup_order",
-                    "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 1000), "status": {"code": 1},
-                    "attributes": [_attr("gen_ai.operation.name", "execute_tool"), _attr("gen_ai.tool.name", "lookup_order"),
-                                   _attr("gen_ai.tool.call.arguments", {"order_id": "8812"})]}
-            request = {"resourceSpans": [{"resource": {"attributes": [_attr("service.name", "support-bot")]},
-                                          "scopeSpans": [{"scope": {"name": "bench"}, "spans": [tool, chat]}]}]}
+            chat = {
+                "traceId": trace,
+                "spanId": f"{i:015x}1",
+                "name": "chat gpt-4o",
+                "kind": 3,
+                "startTimeUnixNano": str(start),
+                "endTimeUnixNano": str(start + latency * 1_000_000),
+                "status": {"code": 1},
+                "attributes": [
+                    _attr("gen_ai.operation.name", "chat"),
+                    _attr(
+                        "gen_ai.input.messages", [{"role": "user", "parts": [{"type": "text", "content": question}]}]
+                    ),
+                    _attr(
+                        "gen_ai.output.messages",
+                        [{"role": "assistant", "parts": [{"type": "text", "content": output}]}],
+                    ),
+                ],
+            }
+            tool = {
+                "traceId": trace,
+                "spanId": f"{i:015x}2",
+                "parentSpanId": f"{i:015x}1",
+                "name": "execute_tool lookup_order",
+                "startTimeUnixNano": str(start),
+                "endTimeUnixNano": str(start + 1000),
+                "status": {"code": 1},
+                "attributes": [
+                    _attr("gen_ai.operation.name", "execute_tool"),
+                    _attr("gen_ai.tool.name", "lookup_order"),
+                    _attr("gen_ai.tool.call.arguments", {"order_id": "8812"}),
+                ],
+            }
+            request = {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": [_attr("service.name", "support-bot")]},
+                        "scopeSpans": [{"scope": {"name": "bench"}, "spans": [tool, chat]}],
+                    }
+                ]
+            }
             out.write(json.dumps(request) + "\n")
 
 
@@ -100,13 +142,26 @@ def write_openinference(path: Path, n: int) -> None:
     with path.open("w") as out:
         written = 0
         for i, question, output, latency in _runs(n // 2):
-            root = {"name": "agent", "context": {"trace_id": f"t{i}", "span_id": f"s{i}a"}, "parent_id": None,
-                    "span_kind": "AGENT", "start_time": "2026-05-07T10:00:00+00:00",
-                    "end_time": f"2026-05-07T10:00:{latency // 1000:02d}.{latency % 1000:03d}+00:00", "status_code": "OK",
-                    "attributes": {"input.value": question, "output.value": output}}
-            tool = {"name": "lookup_order", "context": {"trace_id": f"t{i}", "span_id": f"s{i}b"}, "parent_id": f"s{i}a",
-                    "span_kind": "TOOL", "start_time": "2026-05-07T10:00:00+00:00", "end_time": "2026-05-07T10:00:00.100+00:00",
-                    "status_code": "OK", "attributes": {"tool.name": "lookup_order", "input.value": "{\"order_id\": \"8812\"}"}}
+            root = {
+                "name": "agent",
+                "context": {"trace_id": f"t{i}", "span_id": f"s{i}a"},
+                "parent_id": None,
+                "span_kind": "AGENT",
+                "start_time": "2026-05-07T10:00:00+00:00",
+                "end_time": f"2026-05-07T10:00:{latency // 1000:02d}.{latency % 1000:03d}+00:00",
+                "status_code": "OK",
+                "attributes": {"input.value": question, "output.value": output},
+            }
+            tool = {
+                "name": "lookup_order",
+                "context": {"trace_id": f"t{i}", "span_id": f"s{i}b"},
+                "parent_id": f"s{i}a",
+                "span_kind": "TOOL",
+                "start_time": "2026-05-07T10:00:00+00:00",
+                "end_time": "2026-05-07T10:00:00.100+00:00",
+                "status_code": "OK",
+                "attributes": {"tool.name": "lookup_order", "input.value": '{"order_id": "8812"}'},
+            }
             out.write(json.dumps(root) + "\n" + json.dumps(tool) + "\n")
             written += 2
 
@@ -114,15 +169,34 @@ def write_openinference(path: Path, n: int) -> None:
 def write_langfuse(path: Path, n: int) -> None:
     with path.open("w") as out:
         for i, question, output, latency in _runs(n):
-            trace = {"id": f"lf-{i}", "timestamp": "2026-05-07T10:00:00.000Z", "latency": latency / 1000,
-                     "input": json.dumps({"messages": [{"role": "user", "content": question}]}),
-                     "output": json.dumps({"role": "assistant", "content": output}), "metadata": "{}", "scores": [],
-                     "observations": [
-                         {"id": f"g{i}", "type": "GENERATION", "name": "chat", "level": "DEFAULT",
-                          "startTime": "2026-05-07T10:00:00.000Z", "input": json.dumps([{"role": "user", "content": question}]),
-                          "output": json.dumps({"role": "assistant", "content": output})},
-                         {"id": f"o{i}", "type": "TOOL", "name": "lookup_order", "level": "DEFAULT",
-                          "startTime": "2026-05-07T10:00:00.100Z", "input": "{\"order_id\": \"8812\"}"}]}
+            trace = {
+                "id": f"lf-{i}",
+                "timestamp": "2026-05-07T10:00:00.000Z",
+                "latency": latency / 1000,
+                "input": json.dumps({"messages": [{"role": "user", "content": question}]}),
+                "output": json.dumps({"role": "assistant", "content": output}),
+                "metadata": "{}",
+                "scores": [],
+                "observations": [
+                    {
+                        "id": f"g{i}",
+                        "type": "GENERATION",
+                        "name": "chat",
+                        "level": "DEFAULT",
+                        "startTime": "2026-05-07T10:00:00.000Z",
+                        "input": json.dumps([{"role": "user", "content": question}]),
+                        "output": json.dumps({"role": "assistant", "content": output}),
+                    },
+                    {
+                        "id": f"o{i}",
+                        "type": "TOOL",
+                        "name": "lookup_order",
+                        "level": "DEFAULT",
+                        "startTime": "2026-05-07T10:00:00.100Z",
+                        "input": '{"order_id": "8812"}',
+                    },
+                ],
+            }
             out.write(json.dumps(trace) + "\n")
 
 
@@ -133,17 +207,32 @@ def cases(n: int = 200) -> list[dict]:
     out = []
     for i in range(n):
         case_input = {"messages": [{"role": "user", "content": f"Known case {i}"}]}
-        out.append({"id": f"AGTFAIL-{i + 1:04d}", "failure_mode": ["refusal_overreach", "latency_breach"][i % 2],
-                    "title": f"case {i}", "observed_behavior": f"The agent refused question {i} about an order.",
-                    "input": case_input, "input_hash": input_hash(case_input)})
+        out.append(
+            {
+                "id": f"AGTFAIL-{i + 1:04d}",
+                "failure_mode": ["refusal_overreach", "latency_breach"][i % 2],
+                "title": f"case {i}",
+                "observed_behavior": f"The agent refused question {i} about an order.",
+                "input": case_input,
+                "input_hash": input_hash(case_input),
+            }
+        )
     return out
 
 
 def _once(path: Path, dataset: list[dict], fmt: str = "jsonl") -> int:
     known = {c["input_hash"]: c["id"] for c in dataset}
-    result = run_pipeline(read_traces([path], fmt, stats=ReadStats()), rules=IntakeRules(IntakeSettings()),
-                          redact=redact_text, similarity=NgramSimilarity(), known=known, cases=dataset,
-                          limit=50, share=0.3, threshold=0.92)
+    result = run_pipeline(
+        read_traces([path], fmt, stats=ReadStats()),
+        rules=IntakeRules(IntakeSettings()),
+        redact=redact_text,
+        similarity=NgramSimilarity(),
+        known=known,
+        cases=dataset,
+        limit=50,
+        share=0.3,
+        threshold=0.92,
+    )
     return result.failed
 
 
@@ -171,15 +260,17 @@ def main(argv: list[str]) -> int:
     if "--format" in argv:
         at = argv.index("--format")
         formats = [argv[at + 1]]
-        argv = argv[:at] + argv[at + 2:]
+        argv = argv[:at] + argv[at + 2 :]
     sizes = [int(a) for a in argv] or [10_000, 100_000]
     print(f"{'reader':<14} {'records':>8} {'read/s':>9} {'ingest/s':>9} {'peak MB':>8} {'failed runs':>12}")
     for fmt in formats:
         for n in sizes:
             reading, rate, peak, failed = run(n, fmt)
             print(f"{fmt:<14} {n:>8} {reading:>9,.0f} {rate:>9,.0f} {peak:>8.1f} {failed:>12}")
-    print("read/s: the reader alone (records to runs); ingest/s: the whole funnel (rules, redaction, hashing, "
-          "dedupe, stratification, similarity)")
+    print(
+        "read/s: the reader alone (records to runs); ingest/s: the whole funnel (rules, redaction, hashing, "
+        "dedupe, stratification, similarity)"
+    )
     return 0
 
 

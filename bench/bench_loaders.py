@@ -10,6 +10,7 @@ integer limit, key identity, glued comments) against `yaml.load(CSafeLoader)`;
 line: depth, duplicate keys, NaN, surrogates) against `json.loads` per line;
 and `validate_dataset` over both. Ratios are what to read, not the numbers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,9 +40,9 @@ WORKLOADS = {
 
 def run(code: str, directory: Path, src: Path, runs: int) -> float:
     program = (
-        "import time, pathlib; d = pathlib.Path(%r); CASES = (d / 'cases.yaml').read_bytes(); "
+        f"import time, pathlib; d = pathlib.Path({str(directory)!r}); CASES = (d / 'cases.yaml').read_bytes(); "
         "HISTORY = (d / 'history.jsonl').read_bytes(); REMOVED = (d / 'cases_removed.yaml').read_bytes(); "
-        "t = time.perf_counter(); %s; print(time.perf_counter() - t)" % (str(directory), code)
+        f"t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
     )
     env = {**os.environ, "PYTHONPATH": str(src)}
     times = []
@@ -62,14 +63,33 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         directory = make_dataset(Path(tmp) / "ds", args.cases)
-        events = [json.dumps({"id": f"01J{n:023d}", "ts": "2026-05-02T10:00:00Z", "case_id": f"AGTFAIL-{n % args.cases + 1:05d}",
-                              "type": "result", "outcome": "pass", "commit": "9fceb02" + "0" * 33, "judge": "sha256:" + "a" * 64,
-                              "actor": "ci", "detail": {"n": n}}) for n in range(args.events)]
+        events = [
+            json.dumps(
+                {
+                    "id": f"01J{n:023d}",
+                    "ts": "2026-05-02T10:00:00Z",
+                    "case_id": f"AGTFAIL-{n % args.cases + 1:05d}",
+                    "type": "result",
+                    "outcome": "pass",
+                    "commit": "9fceb02" + "0" * 33,
+                    "judge": "sha256:" + "a" * 64,
+                    "actor": "ci",
+                    "detail": {"n": n},
+                }
+            )
+            for n in range(args.events)
+        ]
         (directory / "history.jsonl").write_text("\n".join(events) + "\n")
         sources = [("this checkout", ROOT / "src")] + ([("--against", args.against)] if args.against else [])
-        print(f"# strict loaders, {args.cases} cases, {args.events} history lines; median of {args.runs} runs, "
-              f"python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
-        print("| workload | " + " | ".join(name for name, _ in sources) + (" | this / against |" if args.against else " |"))
+        print(
+            f"# strict loaders, {args.cases} cases, {args.events} history lines; median of {args.runs} runs, "
+            f"python {sys.version.split()[0]}, {os.cpu_count()} cores\n"
+        )
+        print(
+            "| workload | "
+            + " | ".join(name for name, _ in sources)
+            + (" | this / against |" if args.against else " |")
+        )
         print("|---|" + "---:|" * (len(sources) + (1 if args.against else 0)))
         for label, code in WORKLOADS.items():
             if args.against and label.startswith(("yaml: stdlib", "jsonl: stdlib")):

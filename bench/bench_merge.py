@@ -18,6 +18,7 @@ cherry-pick) but at different places. Then, side by side in one run:
 Data lives in bench/.scratch (gitignored). Ratios are what to read; the box
 these figures come from is a noisy shared 2-core machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,14 +71,13 @@ def generate(directory: Path, events: int, per_side: int, shared: int) -> dict[s
     return paths
 
 
-def measure(
-    argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
-) -> tuple[float, float, int]:
+def measure(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """(wall seconds, peak RSS MiB, exit code) of one command."""
     if os.path.exists(TIME):
         start = time.perf_counter()
-        proc = subprocess.run([TIME, "-v", *argv], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+        proc = subprocess.run(
+            [TIME, "-v", *argv], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         wall = time.perf_counter() - start
         match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
         rss = int(match.group(1)) / 1024 if match else float("nan")
@@ -88,8 +88,7 @@ def measure(
         "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL).returncode;"
         "print(time.perf_counter()-t,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024,r)"
     )
-    out = subprocess.run([sys.executable, "-c", runner, *argv], cwd=cwd, env=env, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run([sys.executable, "-c", runner, *argv], cwd=cwd, env=env, capture_output=True, text=True).stdout
     wall_s, rss_s, code_s = out.split()
     return float(wall_s), float(rss_s), int(code_s)
 
@@ -98,10 +97,23 @@ def bench_files(paths: dict[str, Path], runs: int, work: Path) -> dict[str, dict
     failgate = [sys.executable, "-m", "failgate"]
     results: dict[str, dict[str, float]] = {}
     tools = {
-        "failgate merge-driver": lambda a: [*failgate, "merge-driver", str(paths["base"]), str(a), str(paths["theirs"]),
-                                            "history.jsonl", "7"],
-        "git merge-file --union": lambda a: ["git", "merge-file", "--union", str(a), str(paths["base"]),
-                                             str(paths["theirs"])],
+        "failgate merge-driver": lambda a: [
+            *failgate,
+            "merge-driver",
+            str(paths["base"]),
+            str(a),
+            str(paths["theirs"]),
+            "history.jsonl",
+            "7",
+        ],
+        "git merge-file --union": lambda a: [
+            "git",
+            "merge-file",
+            "--union",
+            str(a),
+            str(paths["base"]),
+            str(paths["theirs"]),
+        ],
     }
     for name, build in tools.items():
         walls, peaks = [], []
@@ -119,16 +131,25 @@ def bench_files(paths: dict[str, Path], runs: int, work: Path) -> dict[str, dict
             for line in handle:
                 if not line.startswith(b'{"id":"B'):
                     added.add(line)
-        results[name] = {"wall": statistics.median(walls), "rss": max(peaks), "lines": lines,
-                         "added_lines": lines - (sum(1 for _ in paths["base"].open("rb"))), "distinct_added": len(added)}
+        results[name] = {
+            "wall": statistics.median(walls),
+            "rss": max(peaks),
+            "lines": lines,
+            "added_lines": lines - (sum(1 for _ in paths["base"].open("rb"))),
+            "distinct_added": len(added),
+        }
     return results
 
 
 def bench_git(paths: dict[str, Path], runs: int, work: Path) -> dict[str, float]:
     repo = work / "repo"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="b@example.com", GIT_COMMITTER_NAME="bench",
-               GIT_COMMITTER_EMAIL="b@example.com")
+    env.update(
+        GIT_AUTHOR_NAME="bench",
+        GIT_AUTHOR_EMAIL="b@example.com",
+        GIT_COMMITTER_NAME="bench",
+        GIT_COMMITTER_EMAIL="b@example.com",
+    )
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
 
     def git(*args: str) -> None:
@@ -179,17 +200,23 @@ def main() -> int:
     started = time.perf_counter()
     paths = generate(work, args.events, args.per_side, args.shared)
     size = paths["base"].stat().st_size / 1e6
-    print(f"base: {args.events:,} events, {size:.0f} MB; {args.per_side:,} appended per side, "
-          f"{args.shared} shared (generated in {time.perf_counter() - started:.1f} s)")
-    print(f"git {subprocess.run(['git', '--version'], capture_output=True, text=True).stdout.split()[-1]}, "
-          f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; median of {args.runs} runs\n")
+    print(
+        f"base: {args.events:,} events, {size:.0f} MB; {args.per_side:,} appended per side, "
+        f"{args.shared} shared (generated in {time.perf_counter() - started:.1f} s)"
+    )
+    print(
+        f"git {subprocess.run(['git', '--version'], capture_output=True, text=True).stdout.split()[-1]}, "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; median of {args.runs} runs\n"
+    )
 
     files = bench_files(paths, args.runs, work)
     print(f"{'three-way merge of the files':34} {'wall':>8} {'peak RSS':>10}  result")
     for name, r in files.items():
         dupes = r["added_lines"] - r["distinct_added"]
-        print(f"{name:34} {r['wall']:7.2f}s {r['rss']:8.0f} MB  +{r['added_lines']:.0f} lines"
-              + (f" ({dupes:.0f} duplicated)" if dupes else " (no duplicates)"))
+        print(
+            f"{name:34} {r['wall']:7.2f}s {r['rss']:8.0f} MB  +{r['added_lines']:.0f} lines"
+            + (f" ({dupes:.0f} duplicated)" if dupes else " (no duplicates)")
+        )
     d, u = files["failgate merge-driver"], files["git merge-file --union"]
     print(f"{'driver / union':34} {d['wall'] / u['wall']:7.2f}x {d['rss'] / u['rss']:9.2f}x\n")
 

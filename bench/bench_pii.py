@@ -16,6 +16,7 @@ run in its regex-and-checksum mode: a blank spaCy pipeline (no model, no
 NER, so no names) saved under bench/.scratch/. Without it, the column says
 why it is missing.
 """
+
 from __future__ import annotations
 
 import collections
@@ -25,8 +26,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).parent))
 import pii_corpus  # noqa: E402
@@ -51,7 +52,7 @@ def redact_v1(text: str) -> str:
     return text
 
 
-_PRESIDIO = r'''
+_PRESIDIO = r"""
 import json, sys, time, spacy, os
 path = sys.argv[1]
 if not os.path.exists(path):
@@ -70,16 +71,25 @@ for text in texts:
         text = text[:r.start] + "<" + r.entity_type + ">" + text[r.end:]
     out.append(text)
 print(json.dumps({"texts": out, "seconds": time.perf_counter() - start}))
-'''
+"""
 
 
 def presidio(texts: list[str]) -> tuple[list[str] | None, float, str]:
     python = os.environ.get("PRESIDIO_PYTHON")
     if not python:
-        return None, 0.0, "not run: set PRESIDIO_PYTHON to a venv with presidio-analyzer (default engine needs a download)"
+        return (
+            None,
+            0.0,
+            "not run: set PRESIDIO_PYTHON to a venv with presidio-analyzer (default engine needs a download)",
+        )
     SCRATCH.mkdir(exist_ok=True)
-    proc = subprocess.run([python, "-c", _PRESIDIO, str(SCRATCH / "spacy-blank-en")], input=json.dumps(texts),
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [python, "-c", _PRESIDIO, str(SCRATCH / "spacy-blank-en")],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if proc.returncode != 0:
         return None, 0.0, "failed offline: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:120]
     found = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -96,8 +106,8 @@ def timed(redact: Callable[[str], str], texts: list[str]) -> tuple[list[str], fl
 def score(name: str, outputs: list[str], seconds: float, note: str = "") -> dict[str, object]:
     items, negatives, groups = pii_corpus.items(), pii_corpus.NEGATIVES, pii_corpus.groups()
     n_items = len(items)
-    item_out, neg_out = outputs[:n_items], outputs[n_items:n_items + len(negatives)]
-    group_out = outputs[n_items + len(negatives):]
+    item_out, neg_out = outputs[:n_items], outputs[n_items : n_items + len(negatives)]
+    group_out = outputs[n_items + len(negatives) :]
     missed = collections.Counter()
     total = collections.Counter()
     for (kind, _, _, item), text in zip(items, item_out):
@@ -107,11 +117,20 @@ def score(name: str, outputs: list[str], seconds: float, note: str = "") -> dict
     false_pos = [t for t, o in zip(negatives, neg_out) if t != o]
     distinct, start = [], 0
     for group in groups:
-        distinct.append(len(set(group_out[start:start + len(group)])))
+        distinct.append(len(set(group_out[start : start + len(group)])))
         start += len(group)
-    return {"name": name, "recall": 1 - sum(missed.values()) / n_items, "missed": dict(missed), "total": dict(total),
-            "fp": len(false_pos), "fp_examples": false_pos[:3], "one_text": sum(1 for d in distinct if d == 1),
-            "groups": len(distinct), "ms": seconds * 1000 / len(outputs), "note": note}
+    return {
+        "name": name,
+        "recall": 1 - sum(missed.values()) / n_items,
+        "missed": dict(missed),
+        "total": dict(total),
+        "fp": len(false_pos),
+        "fp_examples": false_pos[:3],
+        "one_text": sum(1 for d in distinct if d == 1),
+        "groups": len(distinct),
+        "ms": seconds * 1000 / len(outputs),
+        "note": note,
+    }
 
 
 def _digits(text: str) -> str:
@@ -124,9 +143,11 @@ def main() -> int:
     texts = [s for _, _, s, _ in items] + list(pii_corpus.NEGATIVES) + [t for g in pii_corpus.groups() for t in g]
     kinds = collections.Counter(k for k, _, _, _ in items)
     regions = sorted({r for k, r, _, _ in items if k == "phone"})
-    print(f"corpus: {len(items)} PII items ({', '.join(f'{k} {n}' for k, n in kinds.items())}; phones from "
-          f"{len(regions)} regions), {len(pii_corpus.NEGATIVES)} look-alike negatives, "
-          f"{len(pii_corpus.groups())} groups of 4 texts differing only in PII\n")
+    print(
+        f"corpus: {len(items)} PII items ({', '.join(f'{k} {n}' for k, n in kinds.items())}; phones from "
+        f"{len(regions)} regions), {len(pii_corpus.NEGATIVES)} look-alike negatives, "
+        f"{len(pii_corpus.groups())} groups of 4 texts differing only in PII\n"
+    )
     rows = []
     new, seconds = timed(make_redactor(), texts)
     rows.append(score("failgate-redact-2", new, seconds))
@@ -137,15 +158,19 @@ def main() -> int:
         rows.append(score("presidio-analyzer", found, seconds, note))
     print(f"{'redactor':<28} {'recall':>7} {'false pos':>10} {'one text/group':>15} {'ms/text':>8}")
     for row in rows:
-        print(f"{row['name']:<28} {row['recall']:>7.1%} {row['fp']:>6} / {len(pii_corpus.NEGATIVES):<3}"
-              f"{row['one_text']:>8} / {row['groups']:<6}{row['ms']:>8.3f}")
+        print(
+            f"{row['name']:<28} {row['recall']:>7.1%} {row['fp']:>6} / {len(pii_corpus.NEGATIVES):<3}"
+            f"{row['one_text']:>8} / {row['groups']:<6}{row['ms']:>8.3f}"
+        )
     if found is None:
         print(f"{'presidio-analyzer':<28} {note}")
     print()
     for row in rows:
         misses = ", ".join(f"{k} {row['missed'][k]}/{row['total'][k]}" for k in row["missed"]) or "none"
-        print(f"{row['name']}: missed {misses}; false positives e.g. {row['fp_examples'] or 'none'}"
-              + (f"; {row['note']}" if row["note"] else ""))
+        print(
+            f"{row['name']}: missed {misses}; false positives e.g. {row['fp_examples'] or 'none'}"
+            + (f"; {row['note']}" if row["note"] else "")
+        )
     return 0
 
 

@@ -18,6 +18,7 @@ Playwright present it also opens the page (1280x800) and times the load event
 and one tooltip (timed inside the page), the "stays responsive" half of the claim.
 Figures are for ratios, not promises (a noisy, shared 2-core box).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,9 +62,21 @@ def history(shape: str, rng: random.Random) -> str:
                 state[n] = "fail" if state[n] == "pass" else "pass"
             if shape == "dense" or changed or commit == 0:
                 serial += 1
-                lines.append(json.dumps({
-                    "id": f"01R{serial:023d}", "ts": ts, "case_id": f"AGTFAIL-{n:04d}", "type": "result",
-                    "outcome": state[n], "commit": sha, "judge": "sha256:" + "ab" * 32, "actor": "ci"}) + "\n")
+                lines.append(
+                    json.dumps(
+                        {
+                            "id": f"01R{serial:023d}",
+                            "ts": ts,
+                            "case_id": f"AGTFAIL-{n:04d}",
+                            "type": "result",
+                            "outcome": state[n],
+                            "commit": sha,
+                            "judge": "sha256:" + "ab" * 32,
+                            "actor": "ci",
+                        }
+                    )
+                    + "\n"
+                )
     return "".join(lines)
 
 
@@ -88,8 +101,7 @@ def timed(repo: Path, *args: str, runs: int) -> tuple[float, float]:
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "failgate", *args], cwd=repo, env=env(), check=True,
-                       capture_output=True)
+        subprocess.run([sys.executable, "-m", "failgate", *args], cwd=repo, env=env(), check=True, capture_output=True)
         walls.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -104,8 +116,16 @@ def browser_times(page_path: Path, runs: int) -> tuple[float, float] | None:
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chromium).exists():
         return None
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     loads, hovers = [], []
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=chromium, args=args)
@@ -116,13 +136,18 @@ def browser_times(page_path: Path, runs: int) -> tuple[float, float] | None:
             loads.append(time.perf_counter() - start)
             # The tooltip's own cost, timed inside the page (a Playwright hover adds its own
             # actionability waits): dispatch the event the grid listens to, force layout.
-            hovers.append(page.evaluate("""() => {
+            hovers.append(
+                page.evaluate(
+                    """() => {
                 const cell = document.querySelectorAll('.row')[%d].querySelectorAll('.cells i')[40];
                 const start = performance.now();
                 cell.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));
                 document.getElementById('tip').offsetWidth;
                 return (performance.now() - start) / 1000;
-            }""" % (CASES // 2)))
+            }"""
+                    % (CASES // 2)
+                )
+            )
             page.close()
         browser.close()
     return statistics.median(loads), statistics.median(hovers)
@@ -135,10 +160,14 @@ def main() -> int:
     options = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="failgate-bench-report-"))
     try:
-        print(f"{CASES} cases x {COMMITS} commits, median of {options.runs}; wall (CPU) seconds; "
-              f"load average {os.getloadavg()[0]:.1f}")
-        print(f"{'history':<9}{'lines':>8}{'report (text)':>17}{'report --html':>17}{'ratio':>7}{'page':>9}"
-              f"{'browser load':>14}{'tooltip':>10}")
+        print(
+            f"{CASES} cases x {COMMITS} commits, median of {options.runs}; wall (CPU) seconds; "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
+        print(
+            f"{'history':<9}{'lines':>8}{'report (text)':>17}{'report --html':>17}{'ratio':>7}{'page':>9}"
+            f"{'browser load':>14}{'tooltip':>10}"
+        )
         for shape in ("changes", "dense"):
             repo = make_repo(scratch, shape)
             lines = (repo / DS / "history.jsonl").read_text().count("\n")
@@ -148,8 +177,10 @@ def main() -> int:
             size = page.stat().st_size / 1e6
             browser = None if options.no_browser else browser_times(page, options.runs)
             load, hover = (f"{browser[0]:.2f} s", f"{browser[1] * 1000:.1f} ms") if browser else ("-", "-")
-            print(f"{shape:<9}{lines:>8}{text[0]:>9.2f} ({text[1]:.2f}){html[0]:>9.2f} ({html[1]:.2f})"
-                  f"{html[0] / text[0]:>6.1f}x{size:>7.1f}MB{load:>14}{hover:>10}")
+            print(
+                f"{shape:<9}{lines:>8}{text[0]:>9.2f} ({text[1]:.2f}){html[0]:>9.2f} ({html[1]:.2f})"
+                f"{html[0] / text[0]:>6.1f}x{size:>7.1f}MB{load:>14}{hover:>10}"
+            )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0

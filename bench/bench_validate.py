@@ -14,6 +14,7 @@ one run; ratios are what to read, not the absolute numbers. failgate runs
 with --no-cache (a cold validation, what a changed dataset costs); the last
 column is the hook on a dataset that validated clean before, unchanged.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,15 @@ SCHEMA = ROOT / "schemas" / "cases.schema.json"
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-MODES = ["tool_invocation", "retrieval_miss", "hallucination", "multi_turn_drift",
-         "refusal_overreach", "latency_breach", "blast_radius_breach"]
+MODES = [
+    "tool_invocation",
+    "retrieval_miss",
+    "hallucination",
+    "multi_turn_drift",
+    "refusal_overreach",
+    "latency_breach",
+    "blast_radius_breach",
+]
 RADII = ["customer_visible", "internal_visible", "irreversible_write", "reversible_write", "no_external_effect"]
 # The classic billion laughs: nine levels of nine aliases (9^8 leaves once expanded).
 BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
@@ -45,10 +53,12 @@ BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".jo
 def make_case(number: int) -> str:
     from failgate.dataset.hashing import input_hash
 
-    case_input = {"messages": [
-        {"role": "user", "content": f"Where is my order {number}? It was due last week."},
-        {"role": "user", "content": f"Please refund order {number} if it is lost."},
-    ]}
+    case_input = {
+        "messages": [
+            {"role": "user", "content": f"Where is my order {number}? It was due last week."},
+            {"role": "user", "content": f"Please refund order {number} if it is lost."},
+        ]
+    }
     content0 = case_input["messages"][0]["content"]
     content1 = case_input["messages"][1]["content"]
     return f"""\
@@ -93,8 +103,15 @@ def make_dataset(directory: Path, count: int) -> Path:
     (directory / "cases.yaml").write_text(header + "".join(make_case(n) for n in range(1, count + 1)))
     (directory / "cases_removed.yaml").write_text("schema_version: 1\nremoved: []\n")
     events = [
-        json.dumps({"id": f"01J{n:023d}", "ts": "2026-05-02T10:00:00Z", "case_id": f"AGTFAIL-{n:05d}",
-                    "type": "promoted", "actor": "bench"})
+        json.dumps(
+            {
+                "id": f"01J{n:023d}",
+                "ts": "2026-05-02T10:00:00Z",
+                "case_id": f"AGTFAIL-{n:05d}",
+                "type": "promoted",
+                "actor": "bench",
+            }
+        )
         for n in range(1, count + 1)
     ]
     (directory / "history.jsonl").write_text("\n".join(events) + "\n")
@@ -143,8 +160,10 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     env_note = f"python {sys.version.split()[0]}, {os.cpu_count()} cores"
     print(f"# failgate validate vs check-jsonschema ({env_note}), median of {args.runs} runs\n")
-    print("| cases | python -c pass | failgate validate | check-jsonschema | failgate / check-jsonschema |"
-          " failgate, unchanged dataset |")
+    print(
+        "| cases | python -c pass | failgate validate | check-jsonschema | failgate / check-jsonschema |"
+        " failgate, unchanged dataset |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
     for size in (int(s) for s in args.sizes.split(",")):
         repo = work / f"repo-{size}"
@@ -177,7 +196,9 @@ def main() -> int:
     print(f"\nalias bomb ({len(BOMB)} bytes): failgate {ours:.3f} s, exit {code}: {output.splitlines()[0]}")
     if peer:
         theirs, peer_code, peer_out = timed(
-            [peer, "--schemafile", str(SCHEMA), str(bomb_dir / "evals" / "failures" / "cases.yaml")], bomb_dir, 1,
+            [peer, "--schemafile", str(SCHEMA), str(bomb_dir / "evals" / "failures" / "cases.yaml")],
+            bomb_dir,
+            1,
             timeout=30,
         )
         print(f"alias bomb: check-jsonschema {'killed after 30 s' if theirs == float('inf') else f'{theirs:.3f} s'}")

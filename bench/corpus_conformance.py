@@ -11,6 +11,7 @@ attribute map (as OpenInference's test fixtures do) are not exports: they are
 wrapped into a one-span OTLP/JSON request first (proto3 JSON: ints as
 strings), and the line says so.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,12 @@ def _is_attribute_map(path: Path) -> bool:
         value = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, OSError):
         return False
-    return (isinstance(value, dict) and detect_format(path) is None and bool(value)
-            and sum("." in k for k in value) >= len(value) / 2)
+    return (
+        isinstance(value, dict)
+        and detect_format(path) is None
+        and bool(value)
+        and sum("." in k for k in value) >= len(value) / 2
+    )
 
 
 def _any_value(value: Any) -> dict[str, Any]:
@@ -49,12 +54,26 @@ def _any_value(value: Any) -> dict[str, Any]:
 
 def wrap_span(path: Path, out: Path) -> Path:
     attrs = json.loads(path.read_text(encoding="utf-8-sig"))
-    span = {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "name": path.stem,
-            "kind": 3, "startTimeUnixNano": "1778148000000000000", "endTimeUnixNano": "1778148001000000000",
-            "attributes": [{"key": k, "value": _any_value(v)} for k, v in attrs.items()], "status": {"code": 1}}
+    span = {
+        "traceId": "0af7651916cd43dd8448eb211c80319c",
+        "spanId": "b7ad6b7169203331",
+        "name": path.stem,
+        "kind": 3,
+        "startTimeUnixNano": "1778148000000000000",
+        "endTimeUnixNano": "1778148001000000000",
+        "attributes": [{"key": k, "value": _any_value(v)} for k, v in attrs.items()],
+        "status": {"code": 1},
+    }
     target = out / (path.stem + ".otlp.json")
-    target.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []},
-                                                     "scopeSpans": [{"scope": {"name": "wrapped"}, "spans": [span]}]}]}))
+    target.write_text(
+        json.dumps(
+            {
+                "resourceSpans": [
+                    {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "wrapped"}, "spans": [span]}]}
+                ]
+            }
+        )
+    )
     return target
 
 
@@ -69,8 +88,10 @@ def report(path: Path, shown: str, rules: IntakeRules, runs_shown: int, note: st
     failed = [(t, rules.classify(t)) for t in traces]
     failed = [(t, f) for t, f in failed if f is not None]
     read = stats.files[0] if stats.files else None
-    print(f"{shown}{note}\n  records {stats.records}, read as {read.format if read else '?'}, runs {len(traces)}, "
-          f"failed {len(failed)}, skipped {stats.skipped}")
+    print(
+        f"{shown}{note}\n  records {stats.records}, read as {read.format if read else '?'}, runs {len(traces)}, "
+        f"failed {len(failed)}, skipped {stats.skipped}"
+    )
     for finding in stats.findings[:4]:
         print(f"  ! {finding.code}: {_short(finding.message, 160)}")
     reasons = {t.trace_id: f for t, f in failed}
@@ -80,8 +101,11 @@ def report(path: Path, shown: str, rules: IntakeRules, runs_shown: int, note: st
         print(f"  run {trace.trace_id}  ({trace.intent}, {trace.latency_ms and round(trace.latency_ms)} ms)")
         print(f"    input:  {shown_input}")
         print(f"    output: {_short(trace.output) or '(none)'}")
-        calls = ", ".join(f"{c['name']}({_short(json.dumps(c.get('arguments'), ensure_ascii=False), 40)})"
-                          + (" ERROR" if c.get("error") else "") for c in trace.tool_calls[:8])
+        calls = ", ".join(
+            f"{c['name']}({_short(json.dumps(c.get('arguments'), ensure_ascii=False), 40)})"
+            + (" ERROR" if c.get("error") else "")
+            for c in trace.tool_calls[:8]
+        )
         more = f" +{len(trace.tool_calls) - 8} more" if len(trace.tool_calls) > 8 else ""
         print(f"    tools:  {calls or '(none)'}{more}")
         if trace.scores:
@@ -104,8 +128,13 @@ def main(argv: list[str]) -> int:
         for path in files:
             shown = str(path)
             if _is_attribute_map(path):
-                runs, failed = report(wrap_span(path, Path(tmp)), shown, rules, args.runs,
-                                      "  [a span attribute map, wrapped into one OTLP span]")
+                runs, failed = report(
+                    wrap_span(path, Path(tmp)),
+                    shown,
+                    rules,
+                    args.runs,
+                    "  [a span attribute map, wrapped into one OTLP span]",
+                )
             else:
                 runs, failed = report(path, shown, rules, args.runs)
             totals = [totals[0] + 1, totals[1] + runs, totals[2] + failed]

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -28,9 +29,7 @@ def no_git_env(env: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=check, capture_output=True, text=True, env=no_git_env()
-    )
+    return subprocess.run(["git", *args], cwd=cwd, check=check, capture_output=True, text=True, env=no_git_env())
 
 
 def commit_all(cwd: Path, message: str = "commit") -> str:
@@ -51,7 +50,7 @@ def _isolate_from_machine(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test Author\n\temail = author@example.com\n[init]\n\tdefaultBranch = main\n"
-        "[protocol \"file\"]\n\tallow = always\n"
+        '[protocol "file"]\n\tallow = always\n'
     )
 
 
@@ -91,8 +90,9 @@ def example_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_judge:
 
     root = tmp_path / "repo"
     (root / "evals").mkdir(parents=True)
-    shutil.copytree(Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot",
-                    root / "evals" / "failures")
+    shutil.copytree(
+        Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot", root / "evals" / "failures"
+    )
     (root / "failgate.toml").write_text(example_config(demo_judge))
     monkeypatch.chdir(root)
     monkeypatch.delenv("FAILGATE_DEMO_BUG", raising=False)

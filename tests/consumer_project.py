@@ -8,6 +8,7 @@ fixture needs no network); failgate's hooks from `.pre-commit-config.yaml` as
 this working tree and `rev:` at its HEAD; `pre-commit install` for every hook
 type the README lists; a local bare remote.
 """
+
 from __future__ import annotations
 
 import base64
@@ -62,7 +63,9 @@ def build_wheel(directory: Path, name: str, version: str, files: dict[str, str])
     dist_info = f"{name}-{version}.dist-info"
     entries = dict(files)
     entries[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-    entries[f"{dist_info}/WHEEL"] = "Wheel-Version: 1.0\nGenerator: failgate-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    entries[f"{dist_info}/WHEEL"] = (
+        "Wheel-Version: 1.0\nGenerator: failgate-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
     record = []
     for path, text in entries.items():
         data = text.encode()
@@ -82,8 +85,13 @@ def base_env(home: Path, pre_commit_home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
     for key in ("VIRTUAL_ENV", "PYTHONPATH", "CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "FAILGATE_DEMO_BUG"):
         env.pop(key, None)
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), PRE_COMMIT_HOME=str(pre_commit_home),
-               NO_COLOR="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        PRE_COMMIT_HOME=str(pre_commit_home),
+        NO_COLOR="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+    )
     return env
 
 
@@ -122,6 +130,7 @@ class Consumer:
 def snapshot_clone(destination: Path, env: dict[str, str]) -> str:
     """A clone of this working tree as it is on disk (uncommitted edits committed in
     the clone, as `pre-commit try-repo` does); returns its HEAD."""
+
     def git(*args: str, cwd: Path = destination) -> str:
         return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
@@ -146,8 +155,10 @@ def create_consumer(base: Path) -> Consumer:
 
     home, root, remote = base / "home", base / "shop", base / "remote.git"
     home.mkdir()
-    (home / ".gitconfig").write_text("[user]\n\tname = Dana\n\temail = dana@example.com\n[init]\n\tdefaultBranch = main\n"
-                                     "[protocol \"file\"]\n\tallow = always\n[advice]\n\tdetachedHead = false\n")
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Dana\n\temail = dana@example.com\n[init]\n\tdefaultBranch = main\n"
+        '[protocol "file"]\n\tallow = always\n[advice]\n\tdetachedHead = false\n'
+    )
     env = base_env(home, base / "pre-commit-home")
     rev = snapshot_clone(base / "failgate-clone", env)
 
@@ -176,8 +187,9 @@ def create_consumer(base: Path) -> Consumer:
 
     # The consumer's own environment: shopdeps, then the agent package, editable.
     subprocess.run([sys.executable, "-m", "venv", str(root / ".venv")], check=True, env=env)
-    wheel = build_wheel(base, "shopdeps", "1.0", {
-        "shopdeps/__init__.py": 'def reply(text):\n    return f"shop says: {text}"\n'})
+    wheel = build_wheel(
+        base, "shopdeps", "1.0", {"shopdeps/__init__.py": 'def reply(text):\n    return f"shop says: {text}"\n'}
+    )
     pip = [str(consumer.python), "-m", "pip", "install", "-q", "--no-index", "--no-deps"]
     consumer.run(*pip, str(wheel), check=True)
     # `pip install -e .` with hatchling (or setuptools' static mode) installs a wheel

@@ -1,4 +1,5 @@
 """A small valid dataset for tests, written as real files (hand-style YAML)."""
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,17 @@ REFUND_INPUT = {"messages": [{"role": "user", "content": "Please refund order 88
 POLICY_INPUT = {"messages": [{"role": "user", "content": "What is the warranty on the kettle?"}]}
 
 
-def case_block(case_id: str, *, title: str = "Refund issued twice", severity: str = "P1",
-               case_input: dict | None = None, regressed_count: int = 0, extra: str = "",
-               contains: str = "order 8812", trace: str = "9f1c2") -> str:
+def case_block(
+    case_id: str,
+    *,
+    title: str = "Refund issued twice",
+    severity: str = "P1",
+    case_input: dict | None = None,
+    regressed_count: int = 0,
+    extra: str = "",
+    contains: str = "order 8812",
+    trace: str = "9f1c2",
+) -> str:
     case_input = case_input or REFUND_INPUT
     content = case_input["messages"][0]["content"]
     return f"""\
@@ -54,12 +63,16 @@ def event(event_id: str, case_id: str, kind: str = "promoted", **fields: object)
     return json.dumps(payload) + "\n"
 
 
-def write_dataset(directory: Path, *, cases: str | None = None, removed: str | None = None,
-                  history: str | None = None) -> Path:
+def write_dataset(
+    directory: Path, *, cases: str | None = None, removed: str | None = None, history: str | None = None
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     if cases is None:
-        cases = HEADER + case_block("AGTFAIL-0001") + "\n" + case_block(
-            "AGTFAIL-0002", title="Warranty answer invented", case_input=POLICY_INPUT
+        cases = (
+            HEADER
+            + case_block("AGTFAIL-0001")
+            + "\n"
+            + case_block("AGTFAIL-0002", title="Warranty answer invented", case_input=POLICY_INPUT)
         )
     if removed is None:
         removed = "schema_version: 1\nremoved: []\n"

@@ -11,6 +11,7 @@
 
 `attempt(world, channel, branch)` returns (refused?, output).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,10 +22,10 @@ import sys
 from pathlib import Path
 
 import yaml
-
-import failgate
 from conftest import commit_all, git
 from gate_repo import env, record_baseline, setup_consumer
+
+import failgate
 
 SOURCE = Path(failgate.__file__).resolve().parents[2]
 CHANNELS = ("precommit", "plain", "ci")
@@ -50,8 +51,14 @@ def _manifest_hook(hook_id: str) -> dict:
     return hook
 
 
-def make_world(repo: Path, tmp: Path, *, config: str = 'base_branch = "main"\n', push: bool = True,
-               numbers: tuple[int, ...] = (1, 2, 3)) -> World:
+def make_world(
+    repo: Path,
+    tmp: Path,
+    *,
+    config: str = 'base_branch = "main"\n',
+    push: bool = True,
+    numbers: tuple[int, ...] = (1, 2, 3),
+) -> World:
     setup_consumer(repo, numbers, config=config)
     record_baseline(repo)
     # verbose: pre-commit hides a passing hook's output, and the controls read what the gate listed.
@@ -120,8 +127,9 @@ def ci_pull_request(world: World, branch: str) -> tuple[bool, str]:
     if merged.returncode != 0:
         return True, "the server could not merge: " + merged.stdout + merged.stderr
     steps = [["validate"], ["check-ledger", "--base", "origin/main"], ["check-ledger", "--base", head], ["gate"]]
-    return ci_steps(clone, world.tmp, steps, GITHUB_EVENT_NAME="pull_request", GITHUB_BASE_REF="main",
-                    GITHUB_HEAD_REF=branch)
+    return ci_steps(
+        clone, world.tmp, steps, GITHUB_EVENT_NAME="pull_request", GITHUB_BASE_REF="main", GITHUB_HEAD_REF=branch
+    )
 
 
 def ci_push_to_main(world: World, before: str) -> tuple[bool, str]:
@@ -133,8 +141,9 @@ def ci_push_to_main(world: World, before: str) -> tuple[bool, str]:
     if before != "0" * 40 and git(clone, "cat-file", "-e", f"{before}^{{commit}}", check=False).returncode == 0:
         steps.append(["check-ledger", "--base", before])
     steps.append(["gate"])
-    return ci_steps(clone, world.tmp, steps, GITHUB_EVENT_NAME="push", GITHUB_EVENT_PATH=str(event),
-                    GITHUB_REF_NAME="main")
+    return ci_steps(
+        clone, world.tmp, steps, GITHUB_EVENT_NAME="push", GITHUB_EVENT_PATH=str(event), GITHUB_REF_NAME="main"
+    )
 
 
 def attempt(world: World, channel: str, branch: str) -> tuple[bool, str]:

@@ -4,6 +4,7 @@ The gate evaluates the *commit* under test (in a temporary worktree when the
 work tree differs), so what breaks a case must be committed: `behavior.json`
 next to the agent lists the inputs it answers wrongly.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,11 @@ from pathlib import Path
 
 from conftest import commit_all, git, no_git_env
 from dataset_builder import MODES_V1_YAML
+
 from failgate.dataset.hashing import input_hash
 
 DS = "evals/failures"
-AGENT = '''\
+AGENT = """\
 import json, pathlib
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -27,7 +29,7 @@ def run(inp):
     broken = json.loads((HERE / "behavior.json").read_text())["broken"]
     say = inp.get("say", "")
     return {"output": "nope" if say in broken else say}
-'''
+"""
 HEADER = "# The shop agent's failure dataset.\nschema_version: 1\n" + MODES_V1_YAML + "cases:\n"
 MODES = ("tool_invocation", "retrieval_miss", "hallucination")
 
@@ -36,8 +38,15 @@ def case_id(n: int) -> str:
     return f"AGTFAIL-{n:04d}"
 
 
-def case_block(n: int, *, status: str = "active", severity: str = "P1", regressed: int = 0,
-               mode: str | None = None, fixture: str | None = None) -> str:
+def case_block(
+    n: int,
+    *,
+    status: str = "active",
+    severity: str = "P1",
+    regressed: int = 0,
+    mode: str | None = None,
+    fixture: str | None = None,
+) -> str:
     say = f"ok {n}"
     payload: dict[str, object] = {"say": say}
     fixture_line = ""
@@ -75,12 +84,27 @@ def cases_text(numbers: range | list[int] | tuple[int, ...], **overrides: dict[s
 
 
 def promoted(n: int) -> str:
-    return json.dumps({"id": f"01J{n:023d}", "ts": "2026-05-02T10:00:00Z", "case_id": case_id(n),
-                       "type": "promoted", "actor": "dana"}) + "\n"
+    return (
+        json.dumps(
+            {
+                "id": f"01J{n:023d}",
+                "ts": "2026-05-02T10:00:00Z",
+                "case_id": case_id(n),
+                "type": "promoted",
+                "actor": "dana",
+            }
+        )
+        + "\n"
+    )
 
 
-def setup_consumer(repo: Path, numbers: tuple[int, ...] = (1, 2, 3), *, config: str = 'base_branch = "main"\n',
-                   module: str = "gateagent") -> Path:
+def setup_consumer(
+    repo: Path,
+    numbers: tuple[int, ...] = (1, 2, 3),
+    *,
+    config: str = 'base_branch = "main"\n',
+    module: str = "gateagent",
+) -> Path:
     (repo / f"{module}.py").write_text(AGENT)
     (repo / "behavior.json").write_text('{"broken": []}\n')
     (repo / "failgate.toml").write_text(f'agent = "{module}:run"\njobs = 2\n' + config)
@@ -101,8 +125,15 @@ def break_cases(repo: Path, *numbers: int) -> None:
 def env(tmp: Path | None = None, **extra: str) -> dict[str, str]:
     result = no_git_env()
     result["PATH"] = str(Path(sys.executable).parent) + os.pathsep + result.get("PATH", "")
-    for key in ("CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "PRE_COMMIT", "PRE_COMMIT_TO_REF",
-                "PRE_COMMIT_FROM_REF", "PRE_COMMIT_REMOTE_BRANCH"):
+    for key in (
+        "CI",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+        "PRE_COMMIT",
+        "PRE_COMMIT_TO_REF",
+        "PRE_COMMIT_FROM_REF",
+        "PRE_COMMIT_REMOTE_BRANCH",
+    ):
         result.pop(key, None)
     if tmp is not None:
         result["PRE_COMMIT_HOME"] = str(tmp / "pre-commit-home")
@@ -112,8 +143,9 @@ def env(tmp: Path | None = None, **extra: str) -> dict[str, str]:
 
 
 def failgate(repo: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "failgate", *args], cwd=repo, env=env(**extra),
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "failgate", *args], cwd=repo, env=env(**extra), capture_output=True, text=True
+    )
 
 
 def record_baseline(repo: Path, message: str = "record a green baseline", *, expect: int = 0) -> str:

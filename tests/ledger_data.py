@@ -1,4 +1,5 @@
 """Hand-style dataset texts for the ledger, remove and git tests."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,9 @@ def history_text(*numbers: int) -> str:
     return "".join(event(f"01J{n:023d}", f"AGTFAIL-{n:04d}") for n in numbers)
 
 
-def write_dataset(directory: Path, numbers: tuple[int, ...] = (1, 2, 3), *, removed: str = LEDGER_EMPTY,
-                  history: str | None = None) -> Path:
+def write_dataset(
+    directory: Path, numbers: tuple[int, ...] = (1, 2, 3), *, removed: str = LEDGER_EMPTY, history: str | None = None
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "cases.yaml").write_text(cases_text(*numbers))
     (directory / "cases_removed.yaml").write_text(removed)

@@ -9,6 +9,7 @@
 so the page must show a flip at (0001, c2), a carried fail at (0001, c3), a
 flaky cell at (0002, c3) and removed cells for 0003 from c3 on.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,31 +22,63 @@ JUDGE_ONE, JUDGE_TWO = "sha256:" + "1a" * 8, "sha256:" + "2b" * 8
 
 
 def result(n: int, case: int, outcome: str, commit: int, *, judge: str = JUDGE_ONE, actor: str = "ci") -> str:
-    return json.dumps({"id": f"01R{n:023d}", "ts": f"2026-06-{n + 1:02d}T10:00:00Z",
-                       "case_id": f"AGTFAIL-{case:04d}", "type": "result", "outcome": outcome,
-                       "commit": COMMITS[commit], "judge": judge, "actor": actor}) + "\n"
+    return (
+        json.dumps(
+            {
+                "id": f"01R{n:023d}",
+                "ts": f"2026-06-{n + 1:02d}T10:00:00Z",
+                "case_id": f"AGTFAIL-{case:04d}",
+                "type": "result",
+                "outcome": outcome,
+                "commit": COMMITS[commit],
+                "judge": judge,
+                "actor": actor,
+            }
+        )
+        + "\n"
+    )
 
 
 def removed_event(case: int) -> str:
-    return json.dumps({"id": f"01X{case:023d}", "ts": "2026-06-06T10:00:00Z", "case_id": f"AGTFAIL-{case:04d}",
-                       "type": "removed", "actor": "dana", "detail": {"reason": "duplicate"}}) + "\n"
+    return (
+        json.dumps(
+            {
+                "id": f"01X{case:023d}",
+                "ts": "2026-06-06T10:00:00Z",
+                "case_id": f"AGTFAIL-{case:04d}",
+                "type": "removed",
+                "actor": "dana",
+                "detail": {"reason": "duplicate"},
+            }
+        )
+        + "\n"
+    )
 
 
 # The deletion ledger keeps case 3's snapshot: its row shows its mode and severity.
-REMOVED = ("schema_version: 1\nremoved:\n  - id: AGTFAIL-0003\n    removed_at: 2026-06-06\n    removed_by: dana\n"
-           "    reason: duplicate\n    case:\n"
-           + "".join("      " + line[4:] + "\n" for line in case_block(3, severity="P0").splitlines()))
+REMOVED = (
+    "schema_version: 1\nremoved:\n  - id: AGTFAIL-0003\n    removed_at: 2026-06-06\n    removed_by: dana\n"
+    "    reason: duplicate\n    case:\n"
+    + "".join("      " + line[4:] + "\n" for line in case_block(3, severity="P0").splitlines())
+)
 
 
 def known_lines() -> str:
-    return "".join([
-        promoted(1), promoted(2), promoted(3),
-        result(1, 1, "pass", 0, actor="dana@example.com"), result(2, 2, "pass", 0), result(3, 3, "fail", 0),
-        result(4, 1, "fail", 1, judge=JUDGE_TWO),
-        removed_event(3),
-        result(6, 2, "pass", 2), result(7, 2, "fail", 2),
-        result(8, 1, "pass", 3),
-    ])
+    return "".join(
+        [
+            promoted(1),
+            promoted(2),
+            promoted(3),
+            result(1, 1, "pass", 0, actor="dana@example.com"),
+            result(2, 2, "pass", 0),
+            result(3, 3, "fail", 0),
+            result(4, 1, "fail", 1, judge=JUDGE_TWO),
+            removed_event(3),
+            result(6, 2, "pass", 2),
+            result(7, 2, "fail", 2),
+            result(8, 1, "pass", 3),
+        ]
+    )
 
 
 def write_known(root: Path) -> Path:

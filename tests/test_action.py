@@ -4,6 +4,7 @@
 the step's `env:` taken from action.yml (inputs substituted), in a fresh venv
 where the script's own `pip install` of this checkout happens for real.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,15 +13,16 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
-
 from conftest import commit_all, git, no_git_env
-from failgate.cli import COMMANDS, cli
 from gate_repo import break_cases, record_baseline, setup_consumer
+
+from failgate.cli import COMMANDS, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
@@ -60,8 +62,10 @@ def test_the_scripts_failgate_commands_and_options_exist() -> None:
     """Every `failgate SUB --opt` the script calls is a real command with that option."""
     text = SCRIPT.read_text()
     # Invocations: `run failgate SUB ...` and the gate's array `gate=(failgate gate ...)` plus `gate+=(...)`.
-    calls = [(name, " ".join(re.findall(r"--[a-z-]+", rest)))
-             for name, rest in re.findall(r"(?:\brun |=\()failgate ([a-z-]+)(.*)$", text, re.M)]
+    calls = [
+        (name, " ".join(re.findall(r"--[a-z-]+", rest)))
+        for name, rest in re.findall(r"(?:\brun |=\()failgate ([a-z-]+)(.*)$", text, re.M)
+    ]
     gate_options = re.findall(r"gate\+=\((--[a-z-]+)", text)
     assert {c for c, _ in calls} >= {"validate", "check-ledger", "gate"}
     import click
@@ -88,12 +92,15 @@ def test_the_workflow_init_writes_uses_the_action() -> None:
 
 # -- the step itself, run locally ---------------------------------------------------------------
 
+
 def step_env(inputs: dict[str, str]) -> dict[str, str]:
     """The `env:` of action.yml's run step, with `${{ inputs.X }}` filled in as Actions would."""
     step = next(s for s in ACTION["runs"]["steps"] if "run" in s)
     values = {name: inputs.get(name, str(spec.get("default", ""))) for name, spec in ACTION["inputs"].items()}
-    return {key: re.sub(r"\$\{\{\s*inputs\.([a-z_-]+)\s*\}\}", lambda m: values[m[1]], str(value))
-            for key, value in step["env"].items()}
+    return {
+        key: re.sub(r"\$\{\{\s*inputs\.([a-z_-]+)\s*\}\}", lambda m: values[m[1]], str(value))
+        for key, value in step["env"].items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +124,13 @@ def pull_request(git_repo: Path, tmp_path: Path) -> Iterator[dict[str, Any]]:
     yield {"work": work, "runner": runner, "tmp": tmp_path}
 
 
-def run_action(case: dict[str, Any], bin_dir: Path, inputs: dict[str, str] | None = None,
-               event_name: str = "pull_request", event: dict[str, Any] | None = None
-               ) -> subprocess.CompletedProcess[str]:
+def run_action(
+    case: dict[str, Any],
+    bin_dir: Path,
+    inputs: dict[str, str] | None = None,
+    event_name: str = "pull_request",
+    event: dict[str, Any] | None = None,
+) -> subprocess.CompletedProcess[str]:
     work, tmp = case["work"], case["tmp"]
     head = git(work, "rev-parse", "HEAD").stdout.strip()
     if event is None:
@@ -129,14 +140,24 @@ def run_action(case: dict[str, Any], bin_dir: Path, inputs: dict[str, str] | Non
     for key in ("CI", "PRE_COMMIT", "PRE_COMMIT_TO_REF", "PRE_COMMIT_FROM_REF", "VIRTUAL_ENV"):
         env.pop(key, None)
     env.update(step_env(inputs or {}))
-    env.update({
-        "PATH": str(bin_dir) + os.pathsep + env["PATH"], "CI": "true", "GITHUB_ACTIONS": "true",
-        "GITHUB_ACTION_PATH": str(ROOT), "GITHUB_WORKSPACE": str(work), "RUNNER_TEMP": str(case["runner"]),
-        "GITHUB_EVENT_NAME": event_name, "GITHUB_EVENT_PATH": str(tmp / "event.json"),
-        "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"), "GITHUB_OUTPUT": str(tmp / "output.txt"),
-        "GITHUB_BASE_REF": "main", "GITHUB_HEAD_REF": "feature", "NO_COLOR": "1",
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-    })
+    env.update(
+        {
+            "PATH": str(bin_dir) + os.pathsep + env["PATH"],
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_ACTION_PATH": str(ROOT),
+            "GITHUB_WORKSPACE": str(work),
+            "RUNNER_TEMP": str(case["runner"]),
+            "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_EVENT_PATH": str(tmp / "event.json"),
+            "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"),
+            "GITHUB_OUTPUT": str(tmp / "output.txt"),
+            "GITHUB_BASE_REF": "main",
+            "GITHUB_HEAD_REF": "feature",
+            "NO_COLOR": "1",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        }
+    )
     run = next(s for s in ACTION["runs"]["steps"] if "run" in s)["run"]
     return subprocess.run(["bash", "-c", run], cwd=work, env=env, capture_output=True, text=True, timeout=600)
 
@@ -156,8 +177,9 @@ def test_the_step_passes_a_green_pull_request_control(pull_request: dict[str, An
     assert "PASS" in (pull_request["tmp"] / "summary.md").read_text()
 
 
-def test_the_step_blocks_a_flip_with_summary_annotation_junit_and_html(pull_request: dict[str, Any],
-                                                                        runner_python: Path) -> None:
+def test_the_step_blocks_a_flip_with_summary_annotation_junit_and_html(
+    pull_request: dict[str, Any], runner_python: Path
+) -> None:
     work = pull_request["work"]
     break_cases(work, 2)
     commit_all(work, "agent change")
@@ -165,9 +187,14 @@ def test_the_step_blocks_a_flip_with_summary_annotation_junit_and_html(pull_requ
     assert result.returncode == 1, result.stdout + result.stderr
     reports = pull_request["runner"] / "failgate-reports"
     # The annotation points at the case's line in cases.yaml.
-    line = next(n for n, text in enumerate((work / "evals/failures/cases.yaml").read_text().splitlines(), 1)
-                if text.strip() == "- id: AGTFAIL-0002")
-    assert re.search(rf"::error file=evals/failures/cases.yaml,line={line}\b.*AGTFAIL-0002", result.stdout), result.stdout
+    line = next(
+        n
+        for n, text in enumerate((work / "evals/failures/cases.yaml").read_text().splitlines(), 1)
+        if text.strip() == "- id: AGTFAIL-0002"
+    )
+    assert re.search(rf"::error file=evals/failures/cases.yaml,line={line}\b.*AGTFAIL-0002", result.stdout), (
+        result.stdout
+    )
     assert "::error title=failgate::`failgate gate" in result.stdout
     assert "AGTFAIL-0002" in (pull_request["tmp"] / "summary.md").read_text()
     assert ET.parse(reports / "failgate-gate.xml").getroot().get("failures") != "0"
@@ -177,8 +204,9 @@ def test_the_step_blocks_a_flip_with_summary_annotation_junit_and_html(pull_requ
     assert "::error title=failgate::`failgate check-ledger" not in result.stdout
 
 
-def test_a_dataset_input_that_disagrees_with_the_config_stops_the_step(pull_request: dict[str, Any],
-                                                                        runner_python: Path) -> None:
+def test_a_dataset_input_that_disagrees_with_the_config_stops_the_step(
+    pull_request: dict[str, Any], runner_python: Path
+) -> None:
     result = run_action(pull_request, runner_python, {"dataset": "evals/elsewhere", "html": ""})
     assert result.returncode == 2
     assert "the dataset input is evals/elsewhere but [tool.failgate] dataset is evals/failures" in result.stdout
@@ -186,8 +214,7 @@ def test_a_dataset_input_that_disagrees_with_the_config_stops_the_step(pull_requ
     assert run_action(pull_request, runner_python, {"dataset": "evals/failures/"}).returncode == 0
 
 
-def test_a_push_checks_the_ledger_against_the_previous_tip(pull_request: dict[str, Any],
-                                                           runner_python: Path) -> None:
+def test_a_push_checks_the_ledger_against_the_previous_tip(pull_request: dict[str, Any], runner_python: Path) -> None:
     work = pull_request["work"]
     before = git(work, "rev-parse", "HEAD").stdout.strip()
     commit_all(work, "empty")

@@ -1,4 +1,5 @@
 """Agent adapters: callables (sync and async), the worker pool under abuse, recorded outputs."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,8 +17,8 @@ from failgate.eval.agents import AgentError, AgentRequest, AgentTimeout, build_a
 from failgate.eval.agents.pycallable import CallableAgent
 from failgate.eval.agents.recorded import RecordedAgent
 from failgate.eval.agents.worker import WorkerPoolAgent
-from failgate.findings import FailgateError
 from failgate.eval.runner import EvalCase, run_eval
+from failgate.findings import FailgateError
 
 WORKER = textwrap.dedent(
     """
@@ -185,8 +186,16 @@ def test_worker_pool_runs_several_workers_and_survives_abuse(worker_cmd: list[st
     cases = []
     for i in range(24):
         do = {5: "hang", 9: "die", 13: "garbage"}.get(i, "echo")
-        cases.append(EvalCase({"id": f"AGTFAIL-{i:04d}", "input": {"do": do, "text": str(i)},
-                               "expected": [{"contains": f"says {i}"}]}, tmp_path))
+        cases.append(
+            EvalCase(
+                {
+                    "id": f"AGTFAIL-{i:04d}",
+                    "input": {"do": do, "text": str(i)},
+                    "expected": [{"contains": f"says {i}"}],
+                },
+                tmp_path,
+            )
+        )
     agent = WorkerPoolAgent(worker_cmd, cwd=tmp_path, size=4)
     try:
         result = run_eval(cases, agent, jobs=4, timeout_s=1.0)
@@ -223,8 +232,10 @@ def test_worker_pool_uses_up_to_jobs_processes(worker_cmd: list[str], tmp_path: 
 def test_recorded_outputs(tmp_path: Path) -> None:
     path = tmp_path / "runs.jsonl"
     path.write_text(
-        json.dumps({"id": "AGTFAIL-0001", "output": "first"}) + "\n\n"
-        + json.dumps({"id": "AGTFAIL-0001", "response": {"output": "second"}}) + "\n"
+        json.dumps({"id": "AGTFAIL-0001", "output": "first"})
+        + "\n\n"
+        + json.dumps({"id": "AGTFAIL-0001", "response": {"output": "second"}})
+        + "\n"
     )
     agent = RecordedAgent(path)
     assert agent.call(AgentRequest("AGTFAIL-0001", {}, 0)).raw == {"output": "first"}

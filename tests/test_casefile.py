@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from failgate.dataset import casefile
-from failgate.findings import FailgateError
 from failgate.dataset.yamlstrict import load_yaml_text
+from failgate.findings import FailgateError
 
 TEXT = """\
 # header comment
@@ -38,13 +38,17 @@ def doc(text: str = TEXT):
 def test_blocks_take_their_leading_comments() -> None:
     blocks = casefile.entry_blocks(doc(), "cases")
     assert [(b.entry_id, b.start, b.item_start, b.end) for b in blocks] == [
-        ("AGTFAIL-0001", 4, 5, 11), ("AGTFAIL-0002", 11, 12, 16), ("AGTFAIL-0003", 16, 16, 18),
+        ("AGTFAIL-0001", 4, 5, 11),
+        ("AGTFAIL-0002", 11, 12, 16),
+        ("AGTFAIL-0003", 16, 16, 18),
     ]
 
 
 def test_remove_leaves_every_other_byte() -> None:
     result = casefile.remove_entry(doc(), "cases", "AGTFAIL-0002")
-    assert result == TEXT.replace("  # the second case\n  - id: AGTFAIL-0002\n    title: two\n    regressed_count: 1\n\n", "")
+    assert result == TEXT.replace(
+        "  # the second case\n  - id: AGTFAIL-0002\n    title: two\n    regressed_count: 1\n\n", ""
+    )
     assert [c["id"] for c in load_yaml_text(result, "x").data["cases"]] == ["AGTFAIL-0001", "AGTFAIL-0003"]
 
 
@@ -73,8 +77,13 @@ def test_set_scalar_adds_a_missing_field_to_the_entry() -> None:
 
 
 def test_append_matches_the_file_style_and_reloads() -> None:
-    entry = {"id": "AGTFAIL-0004", "title": "yes: colon", "discovered_at": "2026-05-01",
-             "expected": [{"contains": "no"}], "notes": "line one\nline two"}
+    entry = {
+        "id": "AGTFAIL-0004",
+        "title": "yes: colon",
+        "discovered_at": "2026-05-01",
+        "expected": [{"contains": "no"}],
+        "notes": "line one\nline two",
+    }
     result = casefile.append_entry(doc(), "cases", entry)
     assert result.startswith(TEXT.split("# end of file comment")[0])
     assert result.endswith("# end of file comment\n")
@@ -97,11 +106,18 @@ def test_flow_style_list_is_refused() -> None:
 
 scalars = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30),
-    st.integers(-1000, 1000), st.booleans(), st.none(), st.sampled_from(["no", "yes", "2026-01-01", "0777", "~", "null"]),
+    st.integers(-1000, 1000),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["no", "yes", "2026-01-01", "0777", "~", "null"]),
 )
 entries = st.fixed_dictionaries(
     {"id": st.from_regex(r"AGTFAIL-[0-9]{4}", fullmatch=True)},
-    optional={"title": scalars, "tags": st.lists(scalars, max_size=3), "input": st.dictionaries(st.sampled_from(["a", "b"]), scalars, max_size=2)},
+    optional={
+        "title": scalars,
+        "tags": st.lists(scalars, max_size=3),
+        "input": st.dictionaries(st.sampled_from(["a", "b"]), scalars, max_size=2),
+    },
 )
 
 

@@ -1,4 +1,5 @@
 """check-ledger: the pure comparison, the CLI in real repositories, real hooks."""
+
 from __future__ import annotations
 
 import json
@@ -8,14 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import commit_all, git, no_git_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ledger_data import HEADER, LEDGER_EMPTY, case_block, cases_text, event, history_text, write_dataset
 
-from conftest import commit_all, git, no_git_env
 from failgate.checks.ledger import check_ledger
 from failgate.cli import main
 from failgate.dataset.parse import parse_dataset
-from ledger_data import HEADER, LEDGER_EMPTY, case_block, cases_text, event, history_text, write_dataset
 
 DS = "evals/failures"
 
@@ -93,10 +94,20 @@ def test_every_violation_in_one_run() -> None:
         now_history,
     )
     found = codes(check_ledger(base, now))
-    assert found == sorted([
-        "VANISHED", "ID_REUSED", "LEDGER_DELETED", "LEDGER_EDITED", "HISTORY_EDITED", "HISTORY_REORDERED",
-        "HISTORY_DELETED", "TAXONOMY_CHANGED", "TAXONOMY_CHANGED", "SCHEMA_VERSION_DECREASED",
-    ]), found
+    assert found == sorted(
+        [
+            "VANISHED",
+            "ID_REUSED",
+            "LEDGER_DELETED",
+            "LEDGER_EDITED",
+            "HISTORY_EDITED",
+            "HISTORY_REORDERED",
+            "HISTORY_DELETED",
+            "TAXONOMY_CHANGED",
+            "TAXONOMY_CHANGED",
+            "SCHEMA_VERSION_DECREASED",
+        ]
+    ), found
     messages = " ".join(f.message for f in check_ledger(base, now))
     for case_id in ("AGTFAIL-0002", "AGTFAIL-0005", "AGTFAIL-0004", "AGTFAIL-0001"):
         assert case_id in messages
@@ -119,7 +130,7 @@ def test_second_ledger_entry_for_one_id() -> None:
 def test_taxonomy_change_with_bump_and_rationale_passes() -> None:
     header = HEADER.replace("schema_version: 1", "schema_version: 2").replace(
         "cases:\n",
-        "  - {name: prompt_injection_uncaught, added_in: 2, rationale: \"Injected tool output.\"}\ncases:\n",
+        '  - {name: prompt_injection_uncaught, added_in: 2, rationale: "Injected tool output."}\ncases:\n',
     )
     base = ds(cases_text(1))
     assert check_ledger(base, ds(header + case_block(1))) == []
@@ -168,8 +179,16 @@ EVENTS = st.lists(st.integers(0, 10_000), min_size=1, max_size=30, unique=True)
 def _history(ids: list[int], outcome: dict[int, str] | None = None) -> str:
     outcome = outcome or {}
     return "".join(
-        json.dumps({"id": f"E{i}", "ts": "2026-05-02T10:00:00Z", "case_id": "AGTFAIL-0001",
-                    "type": "result", "outcome": outcome.get(i, "pass")}) + "\n"
+        json.dumps(
+            {
+                "id": f"E{i}",
+                "ts": "2026-05-02T10:00:00Z",
+                "case_id": "AGTFAIL-0001",
+                "type": "result",
+                "outcome": outcome.get(i, "pass"),
+            }
+        )
+        + "\n"
         for i in ids
     )
 
@@ -252,8 +271,9 @@ def test_staged_change_against_head(dataset_repo: Path, capsys: pytest.CaptureFi
     assert code == 1 and "VANISHED AGTFAIL-0002" in out and f"{DS}/cases.yaml:" in out
 
 
-def test_runs_from_a_subdirectory(dataset_repo: Path, capsys: pytest.CaptureFixture[str],
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_runs_from_a_subdirectory(
+    dataset_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     drop_case(dataset_repo / DS)
     git(dataset_repo, "add", "-A")
     monkeypatch.chdir(dataset_repo / DS)
@@ -284,8 +304,9 @@ def test_detached_head(dataset_repo: Path, capsys: pytest.CaptureFixture[str]) -
     assert run_cli(capsys)[0] == 0
 
 
-def test_worktree(dataset_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worktree(
+    dataset_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     worktree = tmp_path / "second tree"
     git(dataset_repo, "worktree", "add", "-q", "-b", "wt", str(worktree))
     drop_case(worktree / DS)
@@ -337,14 +358,15 @@ def test_base_mode_unknown_revision(dataset_repo: Path, capsys: pytest.CaptureFi
     assert code == 2 and "unknown revision 'origin/nope'" in out and "Traceback" not in out
 
 
-def test_shallow_clone_without_the_base_is_an_error(dataset_repo: Path, tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shallow_clone_without_the_base_is_an_error(
+    dataset_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     make_pr(dataset_repo)
     for extra in ([], ["--no-single-branch"]):
         clone = tmp_path / f"shallow{len(extra)}"
-        git(tmp_path, "clone", "-q", "--depth", "1", *extra, "--branch", "feature",
-            f"file://{dataset_repo}", str(clone))
+        git(
+            tmp_path, "clone", "-q", "--depth", "1", *extra, "--branch", "feature", f"file://{dataset_repo}", str(clone)
+        )
         monkeypatch.chdir(clone)
         code, out = run_cli(capsys, "--base", "origin/main")
         # single-branch: origin/main is missing; no-single-branch: it is there
@@ -364,8 +386,9 @@ def install_hook(repo: Path) -> None:
 
 
 def commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "commit", "-q", "-m", "change", *args], cwd=repo, capture_output=True,
-                          text=True, env=no_git_env())
+    return subprocess.run(
+        ["git", "commit", "-q", "-m", "change", *args], cwd=repo, capture_output=True, text=True, env=no_git_env()
+    )
 
 
 def test_hook_reads_the_index_git_commit_uses(dataset_repo: Path) -> None:
@@ -391,8 +414,9 @@ def test_hook_in_a_worktree(dataset_repo: Path, tmp_path: Path) -> None:
     assert result.returncode == 1 and "VANISHED" in result.stderr, result
 
 
-def test_github_annotations(dataset_repo: Path, capsys: pytest.CaptureFixture[str],
-                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_annotations(
+    dataset_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     drop_case(dataset_repo / DS)
     git(dataset_repo, "add", "-A")
@@ -400,8 +424,9 @@ def test_github_annotations(dataset_repo: Path, capsys: pytest.CaptureFixture[st
     assert code == 1 and f"::error file={DS}/cases.yaml,line=" in out
 
 
-def test_no_traceback_outside_a_repo(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_traceback_outside_a_repo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, out = run_cli(capsys)
     assert code == 2 and "not inside a git repository" in out
@@ -445,13 +470,16 @@ def test_ci_workflow_text() -> None:
     assert "evals/my failures/" in text
 
 
-@pytest.mark.parametrize("now_history", [
-    history_text(1, 2, 3),  # pure append: the base's lines are reused from now
-    history_text(1, 2, 3).replace("\n", "\r\n"),
-    history_text(1, 3),  # not a prefix: parsed on its own
-    history_text(1) + "not json\n" + history_text(2),
-    "",
-])
+@pytest.mark.parametrize(
+    "now_history",
+    [
+        history_text(1, 2, 3),  # pure append: the base's lines are reused from now
+        history_text(1, 2, 3).replace("\n", "\r\n"),
+        history_text(1, 3),  # not a prefix: parsed on its own
+        history_text(1) + "not json\n" + history_text(2),
+        "",
+    ],
+)
 def test_parse_pair_matches_a_full_parse(now_history: str) -> None:
     from failgate.commands.check_ledger import parse_pair
 
@@ -460,8 +488,8 @@ def test_parse_pair_matches_a_full_parse(now_history: str) -> None:
         now_files = {"cases.yaml": cases_text(1).encode(), "history.jsonl": now_history.encode()}
         base, now = parse_pair(DS, base_files, now_files)
         full = parse_dataset(DS, cases=base_files["cases.yaml"], history=base_files["history.jsonl"])
-        assert [(h.lineno, h.raw, h.event) for h in base.history] == [
-            (h.lineno, h.raw, h.event) for h in full.history]
+        assert [(h.lineno, h.raw, h.event) for h in base.history] == [(h.lineno, h.raw, h.event) for h in full.history]
         assert sorted(map(str, (f.location for f in base.findings))) == sorted(
-            map(str, (f.location for f in full.findings)))
+            map(str, (f.location for f in full.findings))
+        )
         assert check_ledger(base, now) == check_ledger(full, now)

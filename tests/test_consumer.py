@@ -4,16 +4,16 @@ Real `pre-commit install`, real commits and pushes to a local bare remote; the
 hooks run in pre-commit's own venv, the agent in the consumer's `.venv/`.
 Run alone with `python -m pytest -m consumer`.
 """
+
 from __future__ import annotations
 
 import os
 import re
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
-
-from consumer_project import BUGGY_AGENT, AGENT, Consumer, create_consumer
+from consumer_project import AGENT, BUGGY_AGENT, Consumer, create_consumer
 
 pytestmark = pytest.mark.consumer
 
@@ -31,10 +31,16 @@ def pushed(consumer: Consumer, branch: str) -> tuple[int, str]:
 def test_the_consumer_venv_has_the_agent_and_failgate_does_not(consumer: Consumer) -> None:
     """The setup this file relies on: shopdeps imports only in the consumer's venv,
     and failgate is not installed there (its worker must run without it)."""
-    probe = "import importlib.util as u; print(u.find_spec('shopdeps') is not None, u.find_spec('failgate') is not None)"
+    probe = (
+        "import importlib.util as u; print(u.find_spec('shopdeps') is not None, u.find_spec('failgate') is not None)"
+    )
     assert consumer.run(str(consumer.python), "-c", probe, check=True).stdout.split() == ["True", "False"]
-    assert consumer.run("python", "-c", "import importlib.util as u; print(u.find_spec('shopdeps'))",
-                        check=True).stdout.strip() == "None"
+    assert (
+        consumer.run(
+            "python", "-c", "import importlib.util as u; print(u.find_spec('shopdeps'))", check=True
+        ).stdout.strip()
+        == "None"
+    )
 
 
 def test_the_fmt_hook_fixed_the_hand_written_cases_then_the_commit_passed(consumer: Consumer) -> None:

@@ -1,4 +1,5 @@
 """The report's demo step, as `failgate demo --step report` runs it (it runs the gate step first)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -8,8 +9,13 @@ from gate_repo import env
 
 
 def test_demo_report_step_writes_both_pages() -> None:
-    result = subprocess.run([sys.executable, "-m", "failgate", "demo", "--step", "report"], env=env(),
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "failgate", "demo", "--step", "report"],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "failgate-report.html and" in output and "gate-report.html" in output

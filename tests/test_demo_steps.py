@@ -1,4 +1,5 @@
 """`failgate demo --step`: an unknown step is a usage error naming the real ones."""
+
 from __future__ import annotations
 
 import pytest

@@ -7,6 +7,7 @@ dataset on a read-only tree passes (its cache is best effort). The control of
 each attack is the same command on the same mount once space is freed (or the
 mount is writable again).
 """
+
 from __future__ import annotations
 
 import json
@@ -14,18 +15,22 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from conftest import commit_all, git, no_git_env
+
 from failgate.cli import main
 
 EXAMPLE = Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot"
 DS = "evals/failures"
-TRACE = {"trace_id": "t1", "intent": "refund_request", "input": "Can I get a refund for a chargeback?",
-         "output": "I'm sorry, but I can't help with that."}
+TRACE = {
+    "trace_id": "t1",
+    "intent": "refund_request",
+    "input": "Can I get a refund for a chargeback?",
+    "output": "I'm sorry, but I can't help with that.",
+}
 
 
 def _mount(point: Path, *options: str) -> subprocess.CompletedProcess[str]:
@@ -73,9 +78,14 @@ def fill(point: Path) -> Path:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".git" not in p.parts and ".failgate-cache" not in p.parts
-            and p.name not in (".failgate.lock", "filler")}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+        and ".git" not in p.parts
+        and ".failgate-cache" not in p.parts
+        and p.name not in (".failgate.lock", "filler")
+    }
 
 
 def _review(root: Path) -> Path:
@@ -89,8 +99,17 @@ def _review(root: Path) -> Path:
 
 WRITERS = {
     "remove": lambda root: ["remove", "AGTFAIL-0002", "--reason", "duplicate", "--by", "dana"],
-    "promote": lambda root: ["promote", str(_review(root)), "--candidate", "1", "--no-reproduce", "--reason", "r",
-                             "--by", "dana"],
+    "promote": lambda root: [
+        "promote",
+        str(_review(root)),
+        "--candidate",
+        "1",
+        "--no-reproduce",
+        "--reason",
+        "r",
+        "--by",
+        "dana",
+    ],
     "eval --record": lambda root: ["eval", "--record", "--no-progress"],
     "ingest": lambda root: ["ingest", "traces.jsonl"],
 }
@@ -98,7 +117,8 @@ WRITERS = {
 
 @pytest.mark.parametrize("name", list(WRITERS))
 def test_a_full_disk_fails_each_writer_with_one_line_and_changes_nothing(
-        mounted: Path, name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    mounted: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = WRITERS[name](mounted)
     capsys.readouterr()
     before = snapshot(mounted)
@@ -119,7 +139,8 @@ def test_a_full_disk_fails_each_writer_with_one_line_and_changes_nothing(
 
 @pytest.mark.parametrize("name", list(WRITERS))
 def test_a_read_only_tree_fails_each_writer_with_one_line_and_changes_nothing(
-        mounted: Path, name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    mounted: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = WRITERS[name](mounted)
     capsys.readouterr()
     before = snapshot(mounted)
@@ -154,6 +175,7 @@ def test_validate_of_a_valid_dataset_on_a_read_only_tree_passes(mounted: Path) -
 def _collided(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dataset_builder import write_dataset
     from test_merge_cases_git import collide
+
     from failgate.merge import gitattributes_lines
 
     shutil.rmtree(root / DS)
@@ -167,8 +189,9 @@ def _collided(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("fault", ["full", "read-only"])
-def test_renumber_on_a_full_disk_or_read_only_tree(mounted: Path, fault: str, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_renumber_on_a_full_disk_or_read_only_tree(
+    mounted: Path, fault: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _collided(mounted, monkeypatch)
     before = snapshot(mounted)
     index = (mounted / ".git" / "index").read_bytes()

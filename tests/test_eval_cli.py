@@ -1,4 +1,5 @@
 """`failgate eval` end to end through `cli.main`: exit codes, reports, filters, config errors."""
+
 from __future__ import annotations
 
 import itertools
@@ -6,8 +7,9 @@ import json
 import re
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -16,7 +18,7 @@ from failgate.cli import main
 
 _names = itertools.count()
 
-AGENT = '''
+AGENT = """
 import itertools, json, time
 _attempts = itertools.count()
 
@@ -29,14 +31,19 @@ def run(inp):
     if inp.get("sleep"):
         time.sleep(inp["sleep"])
     return {"output": inp.get("say", ""), "tool_calls": inp.get("calls", [])}
-'''
+"""
 
 
 def case(n: int, say: str, expected: list[Any], **extra: Any) -> dict[str, Any]:
     base = {
-        "id": f"AGTFAIL-{n:04d}", "title": f"case {n}", "failure_mode": extra.pop("mode", "tool_invocation"),
-        "severity": extra.pop("severity", "P1"), "blast_radius": "customer_visible", "status": "active",
-        "input": {"say": say}, "expected": expected,
+        "id": f"AGTFAIL-{n:04d}",
+        "title": f"case {n}",
+        "failure_mode": extra.pop("mode", "tool_invocation"),
+        "severity": extra.pop("severity", "P1"),
+        "blast_radius": "customer_visible",
+        "status": "active",
+        "input": {"say": say},
+        "expected": expected,
     }
     base.update(extra)
     return base
@@ -52,13 +59,23 @@ def project(git_repo: Path) -> Iterator[Any]:
         root = git_repo
         agent = f"{module}:run"
 
-        def write(self, cases: list[dict[str, Any]], *, config: str | None = None,
-                  watch: list[dict[str, Any]] | None = None) -> None:
+        def write(
+            self, cases: list[dict[str, Any]], *, config: str | None = None, watch: list[dict[str, Any]] | None = None
+        ) -> None:
             directory = git_repo / "evals" / "failures"
             directory.mkdir(parents=True, exist_ok=True)
-            header = {"schema_version": 1, "failure_modes": ["tool_invocation", "retrieval_miss", "hallucination",
-                                                             "multi_turn_drift", "refusal_overreach",
-                                                             "latency_breach", "blast_radius_breach"]}
+            header = {
+                "schema_version": 1,
+                "failure_modes": [
+                    "tool_invocation",
+                    "retrieval_miss",
+                    "hallucination",
+                    "multi_turn_drift",
+                    "refusal_overreach",
+                    "latency_breach",
+                    "blast_radius_breach",
+                ],
+            }
             (directory / "cases.yaml").write_text(yaml.safe_dump({**header, "cases": cases}, sort_keys=False))
             if watch is not None:
                 (directory / "watchlist.yaml").write_text(yaml.safe_dump({"schema_version": 1, "cases": watch}))
@@ -72,11 +89,21 @@ def project(git_repo: Path) -> Iterator[Any]:
 
 GREEN = [
     case(1, "Refund of $49.00 issued for order 8812", [{"contains": "order 8812"}]),
-    case(2, "The policy is 30 days", [{"contains": "30 days"}, {"not_contains": "14 days"}], mode="retrieval_miss",
-         severity="P0"),
-    case(3, "done", [{"tool_called": {"name": "lookup_order", "args": {"order_id": "8831"}}}],
-         input={"say": "done", "calls": [{"name": "lookup_order", "arguments": {"order_id": "8831"}}]},
-         mode="hallucination", severity="P2"),
+    case(
+        2,
+        "The policy is 30 days",
+        [{"contains": "30 days"}, {"not_contains": "14 days"}],
+        mode="retrieval_miss",
+        severity="P0",
+    ),
+    case(
+        3,
+        "done",
+        [{"tool_called": {"name": "lookup_order", "args": {"order_id": "8831"}}}],
+        input={"say": "done", "calls": [{"name": "lookup_order", "arguments": {"order_id": "8831"}}]},
+        mode="hallucination",
+        severity="P2",
+    ),
 ]
 
 
@@ -98,8 +125,9 @@ def test_all_green_exits_0_with_the_matrix(project: Any, capsys: pytest.CaptureF
 
 
 def test_a_failure_exits_1_and_says_why(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    project.write([*GREEN, case(4, "I can't help with that.", [{"not_refused": True}], mode="refusal_overreach",
-                                severity="P0")])
+    project.write(
+        [*GREEN, case(4, "I can't help with that.", [{"not_refused": True}], mode="refusal_overreach", severity="P0")]
+    )
     code, out, _ = run_cli(capsys)
     assert code == 1
     assert re.search(r"^refusal_overreach\s+1\s+0\s+1\s+0\.0%  <- red$", out, re.M)
@@ -116,10 +144,17 @@ def _scrub(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_jobs_1_and_jobs_8_give_identical_results(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    cases = [case(i, f"answer {i}" if i % 5 else "wrong", [{"contains": f"answer {i}"}],
-                  input={"say": f"answer {i}" if i % 5 else "wrong", "sleep": 0.01 * (i % 3)},
-                  mode=["tool_invocation", "retrieval_miss", "hallucination"][i % 3], severity=f"P{i % 4}")
-             for i in range(1, 31)]
+    cases = [
+        case(
+            i,
+            f"answer {i}" if i % 5 else "wrong",
+            [{"contains": f"answer {i}"}],
+            input={"say": f"answer {i}" if i % 5 else "wrong", "sleep": 0.01 * (i % 3)},
+            mode=["tool_invocation", "retrieval_miss", "hallucination"][i % 3],
+            severity=f"P{i % 4}",
+        )
+        for i in range(1, 31)
+    ]
     project.write(cases)
     code1, out1, _ = run_cli(capsys, "--jobs", "1", "--format", "json")
     code8, out8, _ = run_cli(capsys, "--jobs", "8", "--format", "json")
@@ -130,8 +165,10 @@ def test_jobs_1_and_jobs_8_give_identical_results(project: Any, capsys: pytest.C
 
 def test_junit_parses_back(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
     deprecated = case(5, "x", [{"contains": "x"}], status="deprecated", deprecated_reason="tool removed")
-    project.write([*GREEN, case(4, "nope", [{"contains": "yes"}], mode="hallucination"), deprecated],
-                  watch=[case(9, "meh", [{"contains": "great"}], mode="hallucination")])
+    project.write(
+        [*GREEN, case(4, "nope", [{"contains": "yes"}], mode="hallucination"), deprecated],
+        watch=[case(9, "meh", [{"contains": "great"}], mode="hallucination")],
+    )
     report = project.root / "reports" / "eval.xml"
     code, out, err = run_cli(capsys, "--format", "junit", "--output", str(report))
     assert code == 1
@@ -180,15 +217,17 @@ Agent `AGENT`, jobs 2, TIME s; judge `JUDGE`
 
 
 def test_markdown_snapshot(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    project.write([GREEN[0], case(2, "14 days | not 30", [{"not_contains": "14 days"}], mode="retrieval_miss",
-                                  severity="P0")])
+    project.write(
+        [GREEN[0], case(2, "14 days | not 30", [{"not_contains": "14 days"}], mode="retrieval_miss", severity="P0")]
+    )
     code, out, _ = run_cli(capsys, "--format", "markdown")
     assert code == 1
     normalised = re.sub(r"cases\.yaml:\d+", "cases.yaml:LINE", out)
     normalised = re.sub(r"jobs 2, [\d.]+ s; judge `sha256:[0-9a-f]{64}`", "jobs 2, TIME s; judge `JUDGE`", normalised)
     # The report names the interpreter the agent ran in, and how it was chosen.
     assert normalised == MARKDOWN.replace("AGENT", project.agent).replace(
-        "`, jobs", f"` in `{sys.executable} (the interpreter failgate runs in)`, jobs")
+        "`, jobs", f"` in `{sys.executable} (the interpreter failgate runs in)`, jobs"
+    )
 
 
 def test_json_snapshot(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -199,27 +238,74 @@ def test_json_snapshot(project: Any, capsys: pytest.CaptureFixture[str]) -> None
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", data["judge"])
     assert data["cases"][0]["judge"].startswith("sha256:")
     assert _scrub(dict(data, judge="J", cases=[dict(c, judge="J") for c in data["cases"]])) == {
-        "format": 1, "set": "failures", "agent": project.agent,
-        "python": f"{sys.executable} (the interpreter failgate runs in)", "jobs": 0, "wall_s": 0, "judge": "J", "ok": True,
-        "pass_rate": 1.0, "floor": None, "verdict": "PASS: all 1 gating cases passed",
+        "format": 1,
+        "set": "failures",
+        "agent": project.agent,
+        "python": f"{sys.executable} (the interpreter failgate runs in)",
+        "jobs": 0,
+        "wall_s": 0,
+        "judge": "J",
+        "ok": True,
+        "pass_rate": 1.0,
+        "floor": None,
+        "verdict": "PASS: all 1 gating cases passed",
         "matrix": [
-            {"name": m, "cases": int(m == "tool_invocation"), "passed": int(m == "tool_invocation"), "failed": 0,
-             "pass_rate": 1.0 if m == "tool_invocation" else None}
-            for m in ["tool_invocation", "retrieval_miss", "hallucination", "multi_turn_drift", "refusal_overreach",
-                      "latency_breach", "blast_radius_breach"]
-        ] + [{"name": "total", "cases": 1, "passed": 1, "failed": 0, "pass_rate": 1.0}],
-        "severity": [{"name": s, "cases": int(s == "P1"), "passed": int(s == "P1"), "failed": 0,
-                      "pass_rate": 1.0 if s == "P1" else None} for s in ["P0", "P1", "P2", "P3"]],
-        "cases": [{"id": "AGTFAIL-0001", "title": "case 1", "failure_mode": "tool_invocation", "severity": "P1",
-                   "blast_radius": "customer_visible", "gating": True, "source": "cases", "outcome": "pass",
-                   "passes": 1, "runs": 1, "required": 1, "reasons": [], "failed_rules": [], "latency_ms": 0,
-                   "judge": "J", "location": {"path": "evals/failures/cases.yaml", "line": 11}}],
+            {
+                "name": m,
+                "cases": int(m == "tool_invocation"),
+                "passed": int(m == "tool_invocation"),
+                "failed": 0,
+                "pass_rate": 1.0 if m == "tool_invocation" else None,
+            }
+            for m in [
+                "tool_invocation",
+                "retrieval_miss",
+                "hallucination",
+                "multi_turn_drift",
+                "refusal_overreach",
+                "latency_breach",
+                "blast_radius_breach",
+            ]
+        ]
+        + [{"name": "total", "cases": 1, "passed": 1, "failed": 0, "pass_rate": 1.0}],
+        "severity": [
+            {
+                "name": s,
+                "cases": int(s == "P1"),
+                "passed": int(s == "P1"),
+                "failed": 0,
+                "pass_rate": 1.0 if s == "P1" else None,
+            }
+            for s in ["P0", "P1", "P2", "P3"]
+        ],
+        "cases": [
+            {
+                "id": "AGTFAIL-0001",
+                "title": "case 1",
+                "failure_mode": "tool_invocation",
+                "severity": "P1",
+                "blast_radius": "customer_visible",
+                "gating": True,
+                "source": "cases",
+                "outcome": "pass",
+                "passes": 1,
+                "runs": 1,
+                "required": 1,
+                "reasons": [],
+                "failed_rules": [],
+                "latency_ms": 0,
+                "judge": "J",
+                "location": {"path": "evals/failures/cases.yaml", "line": 11},
+            }
+        ],
     }
 
 
 def test_deprecated_skipped_and_watchlist_never_gates(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    project.write([GREEN[0], case(2, "bad", [{"contains": "good"}], status="deprecated", deprecated_reason="gone")],
-                  watch=[case(3, "bad", [{"contains": "good"}])])
+    project.write(
+        [GREEN[0], case(2, "bad", [{"contains": "good"}], status="deprecated", deprecated_reason="gone")],
+        watch=[case(3, "bad", [{"contains": "good"}])],
+    )
     code, out, _ = run_cli(capsys)
     assert code == 0, out
     assert "skipped: 1 (AGTFAIL-0002: deprecated)" in out
@@ -242,8 +328,12 @@ def test_repeat_reports_k_of_n(project: Any, capsys: pytest.CaptureFixture[str])
 
 
 def test_fixtures_are_handed_over_as_absolute_paths(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    project.write([case(1, "", [{"contains": "captured state"}], input={"fixtures": ["fixtures/order.json"]}),
-                   case(2, "", [{"contains": "x"}], input={"fixtures": ["fixtures/missing.json"]})])
+    project.write(
+        [
+            case(1, "", [{"contains": "captured state"}], input={"fixtures": ["fixtures/order.json"]}),
+            case(2, "", [{"contains": "x"}], input={"fixtures": ["fixtures/missing.json"]}),
+        ]
+    )
     (project.root / "evals/failures/fixtures").mkdir()
     (project.root / "evals/failures/fixtures/order.json").write_text("captured state")
     code, out, _ = run_cli(capsys)
@@ -284,8 +374,10 @@ def test_agent_overrides_and_recorded_outputs(project: Any, capsys: pytest.Captu
     finally:
         sys.modules.pop("other_agent_mod", None)
     worker = project.root / "w.py"
-    worker.write_text("import json, sys\nfor l in sys.stdin:\n    r = json.loads(l)\n"
-                      "    print(json.dumps({'id': r['id'], 'output': r['input']['say']}), flush=True)\n")
+    worker.write_text(
+        "import json, sys\nfor l in sys.stdin:\n    r = json.loads(l)\n"
+        "    print(json.dumps({'id': r['id'], 'output': r['input']['say']}), flush=True)\n"
+    )
     code, out, _ = run_cli(capsys, "--agent-command", f"{sys.executable} {worker}")
     assert code == 0, out
     recorded = project.root / "runs.jsonl"
@@ -293,13 +385,17 @@ def test_agent_overrides_and_recorded_outputs(project: Any, capsys: pytest.Captu
     assert run_cli(capsys, "--recorded", str(recorded))[0] == 0
 
 
-def test_github_annotations_at_the_case_line(project: Any, capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_annotations_at_the_case_line(
+    project: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     project.write([GREEN[0], case(2, "nope", [{"contains": "yes"}])])
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     code, out, _ = run_cli(capsys)
-    line = next(i for i, text in enumerate((project.root / "evals/failures/cases.yaml").read_text().splitlines(), 1)
-                if "AGTFAIL-0002" in text)
+    line = next(
+        i
+        for i, text in enumerate((project.root / "evals/failures/cases.yaml").read_text().splitlines(), 1)
+        if "AGTFAIL-0002" in text
+    )
     assert code == 1
     assert f"::error file=evals/failures/cases.yaml,line={line},title=failgate AGTFAIL-0002::" in out
 
@@ -312,11 +408,15 @@ def test_timeout_fails_the_case_and_the_run_goes_on(project: Any, capsys: pytest
 
 
 def test_set_with_a_floor(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    project.write(GREEN, config=f'[tool.failgate]\nagent = "{project.agent}"\n\n'
-                                '[tool.failgate.sets.aggregate]\npath = "evals/aggregate/cases.yaml"\nfloor = 0.5\n')
+    project.write(
+        GREEN,
+        config=f'[tool.failgate]\nagent = "{project.agent}"\n\n'
+        '[tool.failgate.sets.aggregate]\npath = "evals/aggregate/cases.yaml"\nfloor = 0.5\n',
+    )
     (project.root / "evals/aggregate").mkdir(parents=True)
-    (project.root / "evals/aggregate/cases.yaml").write_text(yaml.safe_dump(
-        {"schema_version": 1, "cases": [GREEN[0], case(7, "no", [{"contains": "yes"}])]}))
+    (project.root / "evals/aggregate/cases.yaml").write_text(
+        yaml.safe_dump({"schema_version": 1, "cases": [GREEN[0], case(7, "no", [{"contains": "yes"}])]})
+    )
     code, out, _ = run_cli(capsys, "--set", "aggregate")
     assert code == 0 and "PASS: pass rate 50.0% >= floor 50.0%" in out
     code, _, err = run_cli(capsys, "--set", "nope")
@@ -330,15 +430,20 @@ def test_set_with_a_floor(project: Any, capsys: pytest.CaptureFixture[str]) -> N
         ('[tool.failgate]\nagent = "x:run"\ntimout_s = 5\n', 3, "unknown key 'timout_s'"),
         ('[tool.failgate]\nagent = "x:run"\n\njobs = "8"\n', 4, "jobs must be an integer from 1 to 256, got '8'"),
         ('[tool.failgate]\nagent = "not a ref"\n', 2, 'agent must be "package.module:function"'),
-        ('[tool.failgate]\nagent = "x:run"\n[tool.failgate.sets.agg]\nfloor = 2\n', 4, "floor must be a number between 0 and 1"),
+        (
+            '[tool.failgate]\nagent = "x:run"\n[tool.failgate.sets.agg]\nfloor = 2\n',
+            4,
+            "floor must be a number between 0 and 1",
+        ),
         ('[tool.failgate]\nagent = "x:run"\n[tool.failgate.sets.agg]\nfloor = 0.9\n', 3, "needs a 'path' key"),
         ('[tool.failgate]\nagent = "x:run"\njudge = { refusal_patterns = ["("] }\n', 3, "valid regular expressions"),
         ('[tool.failgate]\nagent = "x:run"\nagent_command = "w"\n', 3, "not both"),
-        ('[tool.failgate]\nagent = \n', 2, "invalid TOML"),
+        ("[tool.failgate]\nagent = \n", 2, "invalid TOML"),
     ],
 )
-def test_config_errors_exit_2_with_file_and_line(project: Any, capsys: pytest.CaptureFixture[str], config: str,
-                                                 where: int, message: str) -> None:
+def test_config_errors_exit_2_with_file_and_line(
+    project: Any, capsys: pytest.CaptureFixture[str], config: str, where: int, message: str
+) -> None:
     project.write(GREEN, config=config)
     code, _, err = run_cli(capsys)
     assert code == 2
@@ -350,7 +455,8 @@ def test_failgate_toml_and_open_sections(project: Any, capsys: pytest.CaptureFix
     project.write(GREEN, config="")
     (project.root / "pyproject.toml").unlink()
     (project.root / "failgate.toml").write_text(
-        f'agent = "{project.agent}"\n[gate]\nmode = "advisory"\n[intake]\nmax_candidates = 10\n[judge]\nextra_refusal_patterns = ["nope"]\n')
+        f'agent = "{project.agent}"\n[gate]\nmode = "advisory"\n[intake]\nmax_candidates = 10\n[judge]\nextra_refusal_patterns = ["nope"]\n'
+    )
     assert run_cli(capsys)[0] == 0
     (project.root / "failgate.toml").write_text(f'agent = "{project.agent}"\njobz = 1\n')
     code, _, err = run_cli(capsys)

@@ -1,5 +1,6 @@
 """`failgate eval --case ID --show`: the whole response next to each rule's verdict,
 and the agent's own traceback when it raised (in process and from a worker)."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ import yaml
 
 from failgate.cli import main
 
-AGENT = '''
+AGENT = """
 def lookup(order):
     return {"8812": "shipped"}[order]   # KeyError for any other order
 
@@ -23,15 +24,30 @@ def run(inp):
     return {"output": "Order 8812 is shipped.\\nAnything else?",
             "tool_calls": [{"name": "lookup_order", "arguments": {"order_id": "8812"}}],
             "turns": ["hello", "Order 8812 is shipped."], "latency_ms": 12, "model": "tiny-1"}
-'''
+"""
 
-MODES = ["tool_invocation", "retrieval_miss", "hallucination", "multi_turn_drift", "refusal_overreach",
-         "latency_breach", "blast_radius_breach"]
+MODES = [
+    "tool_invocation",
+    "retrieval_miss",
+    "hallucination",
+    "multi_turn_drift",
+    "refusal_overreach",
+    "latency_breach",
+    "blast_radius_breach",
+]
 
 
 def case(n: int, inp: dict[str, Any], expected: list[Any]) -> dict[str, Any]:
-    return {"id": f"AGTFAIL-{n:04d}", "title": f"case {n}", "failure_mode": "tool_invocation", "severity": "P1",
-            "blast_radius": "customer_visible", "status": "active", "input": inp, "expected": expected}
+    return {
+        "id": f"AGTFAIL-{n:04d}",
+        "title": f"case {n}",
+        "failure_mode": "tool_invocation",
+        "severity": "P1",
+        "blast_radius": "customer_visible",
+        "status": "active",
+        "input": inp,
+        "expected": expected,
+    }
 
 
 @pytest.fixture
@@ -44,8 +60,9 @@ def project(git_repo: Path) -> Path:
         case(2, {"order": "9999"}, [{"contains": "8812"}]),
         case(3, {"say": "other"}, [{"contains": "8812"}]),
     ]
-    (directory / "cases.yaml").write_text(yaml.safe_dump({"schema_version": 1, "failure_modes": MODES, "cases": cases},
-                                                         sort_keys=False))
+    (directory / "cases.yaml").write_text(
+        yaml.safe_dump({"schema_version": 1, "failure_modes": MODES, "cases": cases}, sort_keys=False)
+    )
     (git_repo / "pyproject.toml").write_text('[tool.failgate]\nagent = "showagent:run"\njobs = 1\ntimeout_s = 20\n')
     yield git_repo
     sys.modules.pop("showagent", None)
@@ -80,8 +97,9 @@ def test_several_ids_and_the_agents_traceback_in_process(project: Path, capsys: 
     assert 'showagent.py", line 3, in lookup' in out and "failgate/eval/agents" not in out.split("traceback")[1]
 
 
-def test_the_traceback_comes_back_from_a_worker_interpreter(project: Path, tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_traceback_comes_back_from_a_worker_interpreter(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Another interpreter (a path that is not failgate's): the callable runs in
     callable_worker.py there, and its traceback crosses the pipe."""
     other = tmp_path / "elsewhere" / "python"

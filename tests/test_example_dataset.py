@@ -1,5 +1,6 @@
 """The bundled support-bot example: valid, internally consistent, and green
 against the demo agent, with each bug switch turning exactly one mode red."""
+
 from __future__ import annotations
 
 import json
@@ -14,12 +15,10 @@ from typing import Any
 
 import pytest
 
-from failgate.dataset import model
-
-from failgate.dataset import schemas
-from failgate.examples import SUPPORT_BOT_DATASET, support_bot
+from failgate.dataset import model, schemas
 from failgate.dataset.hashing import input_hash
 from failgate.dataset.yamlstrict import load_yaml
+from failgate.examples import SUPPORT_BOT_DATASET, support_bot
 
 DATASET = SUPPORT_BOT_DATASET
 
@@ -169,7 +168,7 @@ def test_agent_satisfies_the_text_rules(cases: list[dict[str, Any]]) -> None:
     for case in _active(cases):
         response = support_bot.run(case["input"])
         for rule in case["expected"]:
-            (name, value), = rule.items()
+            ((name, value),) = rule.items()
             if name == "contains":
                 needle, text = _text(response, value)
                 assert needle in text, (case["id"], needle, text)
@@ -197,7 +196,8 @@ EXPECTED_RED = {
 
 
 def test_the_llm_judged_case_passes_and_the_ungrounded_bug_fails_it(
-        cases: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, demo_judge: Any, tmp_path: Path) -> None:
+    cases: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, demo_judge: Any, tmp_path: Path
+) -> None:
     from failgate.eval.judge import JudgeOptions, LLMSettings, judge_case, parse_response
     from failgate.examples.support_bot_judge import MODEL
 
@@ -231,13 +231,21 @@ def test_each_bug_turns_exactly_one_mode_red(bug: str, tmp_path: Path, demo_judg
 
     root = tmp_path / "consumer"
     shutil.copytree(DATASET, root / "evals" / "failures")
-    (root / "failgate.toml").write_text('agent = "failgate.examples.support_bot:run"\n' + config_lines(demo_judge.base_url))
+    (root / "failgate.toml").write_text(
+        'agent = "failgate.examples.support_bot:run"\n' + config_lines(demo_judge.base_url)
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     subprocess.run(["git", "init", "-q", str(root)], check=True, env=env)
 
     def eval_failures(extra_env: dict[str, str]) -> tuple[int, set[str]]:
-        proc = subprocess.run([sys.executable, "-m", "failgate", "eval", "--no-watchlist"], cwd=root,
-                              capture_output=True, text=True, env={**env, **extra_env}, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "failgate", "eval", "--no-watchlist"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env={**env, **extra_env},
+            timeout=120,
+        )
         assert "Traceback" not in proc.stderr, proc.stderr
         return proc.returncode, set(re.findall(r"^FAIL (AGTFAIL-\d+)", proc.stdout, re.MULTILINE))
 
@@ -249,12 +257,17 @@ def test_each_bug_turns_exactly_one_mode_red(bug: str, tmp_path: Path, demo_judg
 
 
 def test_worker_mode_answers_line_by_line() -> None:
-    requests = [{"id": "AGTFAIL-0003", "input": {"messages": [{"role": "user", "content": "Where is order 8831?"}]}},
-                {"id": "x", "input": {"messages": [{"role": "user", "content": "Do you ship to Canada?"}]}}]
+    requests = [
+        {"id": "AGTFAIL-0003", "input": {"messages": [{"role": "user", "content": "Where is order 8831?"}]}},
+        {"id": "x", "input": {"messages": [{"role": "user", "content": "Do you ship to Canada?"}]}},
+    ]
     proc = subprocess.run(
         [sys.executable, "-m", "failgate.examples.support_bot", "--worker"],
         input="".join(json.dumps(r) + "\n" for r in requests) + "not json\n",
-        capture_output=True, text=True, timeout=30, check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [line["id"] for line in lines] == ["AGTFAIL-0003", "x", None]

@@ -1,4 +1,5 @@
 """The fast yes/no check must agree with jsonschema on every document."""
+
 from __future__ import annotations
 
 import copy
@@ -26,7 +27,11 @@ def test_every_schema_compiles(name: str) -> None:
 
 
 def test_examples_are_valid_both_ways() -> None:
-    for file_name, schema in (("cases.yaml", "cases"), ("cases_removed.yaml", "cases_removed"), ("watchlist.yaml", "watchlist")):
+    for file_name, schema in (
+        ("cases.yaml", "cases"),
+        ("cases_removed.yaml", "cases_removed"),
+        ("watchlist.yaml", "watchlist"),
+    ):
         data = example(file_name)
         assert compile_checker(SCHEMA_FILES[schema])(data)
         assert validator_for(schema).is_valid(data)
@@ -36,11 +41,30 @@ def test_examples_are_valid_both_ways() -> None:
 
 
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False, allow_infinity=False),
-              st.sampled_from(["", "P0", "high", "active", "deprecated", "AGTFAIL-0001", "sha256:" + "a" * 64,
-                               "2026-05-01", "tool_invocation", "x"])),
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.sampled_from(["name", "times", "contains", "turn", "id", "x"]), inner, max_size=3)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 3),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.sampled_from(
+            [
+                "",
+                "P0",
+                "high",
+                "active",
+                "deprecated",
+                "AGTFAIL-0001",
+                "sha256:" + "a" * 64,
+                "2026-05-01",
+                "tool_invocation",
+                "x",
+            ]
+        ),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["name", "times", "contains", "turn", "id", "x"]), inner, max_size=3),
+    ),
     max_leaves=6,
 )
 
@@ -128,6 +152,7 @@ def test_validate_never_crashes_on_odd_shapes(data: dict) -> None:
 
 # -- draft-07 corners the fast checker once got wrong --------------------------
 
+
 def _agree(schema: dict, *instances: object) -> None:
     from failgate.dataset.fastschema import compile_schema
     from failgate.dataset.schemas import _validator_class
@@ -149,8 +174,11 @@ def test_unique_items_by_json_equality_and_any_key_type() -> None:
 
 
 def test_keywords_beside_ref_are_ignored() -> None:
-    _agree({"definitions": {"s": {"type": "string"}}, "properties": {"x": {"$ref": "#/definitions/s", "minLength": 5}}},
-           {"x": "ab"}, {"x": 3})
+    _agree(
+        {"definitions": {"s": {"type": "string"}}, "properties": {"x": {"$ref": "#/definitions/s", "minLength": 5}}},
+        {"x": "ab"},
+        {"x": 3},
+    )
 
 
 def test_dollar_keywords_and_unhandled_refs_or_patterns_fall_back() -> None:
@@ -165,8 +193,12 @@ def test_dollar_keywords_and_unhandled_refs_or_patterns_fall_back() -> None:
 
 
 def test_property_names_outside_the_bmp() -> None:
-    _agree({"properties": {"\U0001F600": {"type": "string"}}, "required": ["\U0001F600"]},
-           {"\U0001F600": "x"}, {"\U0001F600": 1}, {})
+    _agree(
+        {"properties": {"\U0001f600": {"type": "string"}}, "required": ["\U0001f600"]},
+        {"\U0001f600": "x"},
+        {"\U0001f600": 1},
+        {},
+    )
 
 
 def test_patterns_end_at_the_end_of_input_as_in_ecma_262() -> None:
@@ -177,5 +209,14 @@ def test_patterns_end_at_the_end_of_input_as_in_ecma_262() -> None:
     assert case_number("AGTFAIL-0001\n") is None
     assert case_number("AGTFAIL-0001") == 1
     assert case_number("AGTFAIL-\u0661\u0662\u0663\u0664") is None  # Arabic-Indic digits are not [0-9]
-    assert compile_checker("history-event.schema.json")({"id": "01KQ763K187GQCGWNGTTZHYYZC\n", "ts": "2026-04-27T10:00:09Z",
-                                                          "case_id": "AGTFAIL-0001", "type": "remediated"}) is False
+    assert (
+        compile_checker("history-event.schema.json")(
+            {
+                "id": "01KQ763K187GQCGWNGTTZHYYZC\n",
+                "ts": "2026-04-27T10:00:09Z",
+                "case_id": "AGTFAIL-0001",
+                "type": "remediated",
+            }
+        )
+        is False
+    )

@@ -5,6 +5,7 @@ Configuration values that used to be accepted (an infinite timeout, a typo'd
 wrote invented history, a lock held by a stopped process, files of the wrong
 type where failgate keeps its lock and cache.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,20 +32,27 @@ def project(example_project: Path) -> Path:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != ".failgate.lock" and ".failgate-cache" not in p.parts}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".failgate.lock" and ".failgate-cache" not in p.parts
+    }
 
 
 # -- configuration values ---------------------------------------------------------
-@pytest.mark.parametrize(("line", "message"), [
-    ("timeout_s = inf", "timeout_s must be a number > 0 and <= 86400, got inf"),
-    ("timeout_s = nan", "timeout_s must be a number > 0"),
-    ("timeout_s = 1e300", "timeout_s must be a number > 0 and <= 86400"),
-    ("jobs = 100000", "jobs must be an integer from 1 to 256, got 100000"),
-    ('agent_command = "python -c \'print(1)"', "No closing quotation"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("timeout_s = inf", "timeout_s must be a number > 0 and <= 86400, got inf"),
+        ("timeout_s = nan", "timeout_s must be a number > 0"),
+        ("timeout_s = 1e300", "timeout_s must be a number > 0 and <= 86400"),
+        ("jobs = 100000", "jobs must be an integer from 1 to 256, got 100000"),
+        ('agent_command = "python -c \'print(1)"', "No closing quotation"),
+    ],
+)
 def test_absurd_config_values_are_config_errors_at_their_line(
-        project: Path, line: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, line: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     key = line.split()[0]
     text = (AGENT if key != "agent_command" else "") + "# a comment\n" + line + "\n"
     (project / "failgate.toml").write_text(text)
@@ -55,8 +63,10 @@ def test_absurd_config_values_are_config_errors_at_their_line(
     assert "Traceback" not in err and snapshot(project) == before
 
 
-@pytest.mark.parametrize("line", ["timeout_s = 86400", "timeout_s = 0.5", "jobs = 256", "jobs = 1",
-                                  'agent_command = "python -c \'print(1)\'"'])
+@pytest.mark.parametrize(
+    "line",
+    ["timeout_s = 86400", "timeout_s = 0.5", "jobs = 256", "jobs = 1", "agent_command = \"python -c 'print(1)'\""],
+)
 def test_control_sane_config_values_load(project: Path, line: str) -> None:
     from failgate.config import load_config
 
@@ -65,8 +75,9 @@ def test_control_sane_config_values_load(project: Path, line: str) -> None:
     load_config()
 
 
-def test_agent_that_is_a_standard_library_function_is_refused_at_load(project: Path,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_agent_that_is_a_standard_library_function_is_refused_at_load(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "failgate.toml").write_text('agent = "os:system"\n')
     assert main(["eval"]) == 2
     err = capsys.readouterr().err
@@ -78,20 +89,27 @@ def test_agent_that_is_a_standard_library_function_is_refused_at_load(project: P
 
 
 def test_agent_whose_signature_cannot_take_the_input_is_refused_before_any_case(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (project / "bad_agent.py").write_text("def run(question, context):\n    return {'output': ''}\n"
-                                          "def good(payload, extra=None):\n    return {'output': 'x'}\n")
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "bad_agent.py").write_text(
+        "def run(question, context):\n    return {'output': ''}\n"
+        "def good(payload, extra=None):\n    return {'output': 'x'}\n"
+    )
     assert main(["eval", "--agent", "bad_agent:run"]) == 2
-    assert "must take one argument, the case's input mapping; its signature is run(question, context)" in \
-        capsys.readouterr().err
+    assert (
+        "must take one argument, the case's input mapping; its signature is run(question, context)"
+        in capsys.readouterr().err
+    )
     assert main(["eval", "--agent", "bad_agent:good"]) == 1  # control: it runs (and fails the cases)
     assert "failed" in capsys.readouterr().out.lower()
 
 
 def test_agent_command_option_with_an_unbalanced_quote(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", "--agent-command", "python -c 'print(1)"]) == 2
-    assert "--agent-command must be a command line that splits into words (No closing quotation)" in \
-        capsys.readouterr().err
+    assert (
+        "--agent-command must be a command line that splits into words (No closing quotation)"
+        in capsys.readouterr().err
+    )
 
 
 @pytest.mark.parametrize("owner", ["@team\n* @attacker", "@team\r", "  "])
@@ -128,8 +146,9 @@ def _holder(directory: Path) -> subprocess.Popen[str]:
     return holder
 
 
-def test_a_lock_held_by_a_stopped_process_names_it_and_gives_up(project: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_lock_held_by_a_stopped_process_names_it_and_gives_up(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = project / DS
     holder = _holder(directory)
     try:
@@ -140,8 +159,10 @@ def test_a_lock_held_by_a_stopped_process_names_it_and_gives_up(project: Path, m
         assert main(["remove", "AGTFAIL-0002", "--reason", "r", "--by", "d"]) == 1
         waited = time.monotonic() - started
         err = capsys.readouterr().err
-        assert f"waiting for the dataset lock {directory}/.failgate.lock, held by pid {holder.pid} " \
-               "(`failgate remove AGTFAIL-0001`) since 20" in err
+        assert (
+            f"waiting for the dataset lock {directory}/.failgate.lock, held by pid {holder.pid} "
+            "(`failgate remove AGTFAIL-0001`) since 20" in err
+        )
         assert "gave up after 2s" in err and f"kill {holder.pid}" in err and "FAILGATE_LOCK_TIMEOUT" in err
         assert 2 <= waited < 30 and snapshot(project) == before
     finally:
@@ -151,10 +172,14 @@ def test_a_lock_held_by_a_stopped_process_names_it_and_gives_up(project: Path, m
     assert main(["remove", "AGTFAIL-0002", "--reason", "r", "--by", "d"]) == 0
 
 
-def test_control_a_lock_released_within_the_timeout_is_waited_for(project: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD.replace("time.sleep(60)", "time.sleep(1.5)"),
-                               str(project / DS)], stdout=subprocess.PIPE, text=True)
+def test_control_a_lock_released_within_the_timeout_is_waited_for(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD.replace("time.sleep(60)", "time.sleep(1.5)"), str(project / DS)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         assert main(["remove", "AGTFAIL-0002", "--reason", "r", "--by", "d"]) == 0
@@ -195,8 +220,9 @@ def repo(git_repo: Path) -> Path:
     return git_repo
 
 
-@pytest.mark.parametrize("args", [["renumber"], ["check-ledger"], ["validate"],
-                                  ["remove", "AGTFAIL-0001", "--reason", "r", "--by", "d"]])
+@pytest.mark.parametrize(
+    "args", [["renumber"], ["check-ledger"], ["validate"], ["remove", "AGTFAIL-0001", "--reason", "r", "--by", "d"]]
+)
 def test_an_empty_merge_head_is_no_traceback(repo: Path, args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     (repo / ".git" / "MERGE_HEAD").write_text("")
     code = main(args)
@@ -211,12 +237,16 @@ def test_control_renumber_without_a_merge(repo: Path, capsys: pytest.CaptureFixt
     assert "nothing to renumber" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("make", "message"), [
-    (lambda root: (root / "report.json").mkdir(), "is a directory"),
-    (lambda root: (root / "afile").write_text("x"), "is not a directory"),
-])
-def test_output_to_an_unwritable_path_is_refused_before_the_run(project: Path, make, message: str,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda root: (root / "report.json").mkdir(), "is a directory"),
+        (lambda root: (root / "afile").write_text("x"), "is not a directory"),
+    ],
+)
+def test_output_to_an_unwritable_path_is_refused_before_the_run(
+    project: Path, make, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     make(project)
     target = "report.json" if message == "is a directory" else "afile/report.json"
     before = snapshot(project)
@@ -240,8 +270,13 @@ NO_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner
 
 
 def _without_root_powers(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*NO_OVERRIDE, sys.executable, "-m", "failgate.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [*NO_OVERRIDE, sys.executable, "-m", "failgate.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -296,12 +331,22 @@ def test_demo_without_pre_commit_says_how_to_install_it_and_runs_the_rest(tmp_pa
     (bindir / "failgate").write_text(f'#!/bin/sh\nexec "{python}" -m failgate "$@"\n')
     (bindir / "failgate").chmod(0o755)
     src = Path(__file__).parents[1] / "src"
-    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}/usr/bin{os.pathsep}/bin",
-           "PYTHONPATH": os.pathsep.join([str(src), *site.getsitepackages()]), "TMPDIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "PATH": f"{bindir}{os.pathsep}/usr/bin{os.pathsep}/bin",
+        "PYTHONPATH": os.pathsep.join([str(src), *site.getsitepackages()]),
+        "TMPDIR": str(tmp_path),
+    }
     env.pop("VIRTUAL_ENV", None)
     assert shutil.which("pre-commit", path=env["PATH"]) is None
-    done = subprocess.run([str(python), "-m", "failgate", "demo", "--step", "ledger", "--step", "promotions"],
-                          env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    done = subprocess.run(
+        [str(python), "-m", "failgate", "demo", "--step", "ledger", "--step", "promotions"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
     assert "pre-commit is not installed" in out and "pip install pre-commit" in out
@@ -323,10 +368,12 @@ def secret(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("args", [["validate"], ["eval"], ["report"],
-                                  ["remove", "AGTFAIL-0002", "--reason", "r", "--by", "d"]])
-def test_a_dataset_file_linked_outside_the_repository_is_refused(project: Path, secret: Path, args: list[str],
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "args", [["validate"], ["eval"], ["report"], ["remove", "AGTFAIL-0002", "--reason", "r", "--by", "d"]]
+)
+def test_a_dataset_file_linked_outside_the_repository_is_refused(
+    project: Path, secret: Path, args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     history = project / DS / "history.jsonl"
     secret.write_text(history.read_text() + json.dumps({"token": SECRET}) + "\n")
     history.unlink()
@@ -340,8 +387,9 @@ def test_a_dataset_file_linked_outside_the_repository_is_refused(project: Path, 
     assert secret.read_bytes() == before and history.is_symlink()
 
 
-def test_control_a_dataset_file_linked_inside_the_repository_is_read(project: Path,
-                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_control_a_dataset_file_linked_inside_the_repository_is_read(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     history = project / DS / "history.jsonl"
     (project / "shared").mkdir()
     (history).rename(project / "shared" / "history.jsonl")
@@ -349,20 +397,28 @@ def test_control_a_dataset_file_linked_inside_the_repository_is_read(project: Pa
     assert main(["validate"]) == 0, capsys.readouterr()
 
 
-def test_a_fixture_linked_outside_the_repository_is_refused_and_never_read(project: Path, secret: Path,
-                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_fixture_linked_outside_the_repository_is_refused_and_never_read(
+    project: Path, secret: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fixture = project / DS / "fixtures" / "order-7731.json"
     fixture.unlink()
     fixture.symlink_to(secret)
     assert main(["validate"]) == 1
     out = capsys.readouterr().out
-    line = next(n for n, text in enumerate((project / DS / "cases.yaml").read_text().splitlines(), 1)
-                if text.strip() == "- fixtures/order-7731.json")
-    assert f"evals/failures/cases.yaml:{line}:11: OUTSIDE_REPO fixture 'fixtures/order-7731.json' resolves outside" in out
+    line = next(
+        n
+        for n, text in enumerate((project / DS / "cases.yaml").read_text().splitlines(), 1)
+        if text.strip() == "- fixtures/order-7731.json"
+    )
+    assert (
+        f"evals/failures/cases.yaml:{line}:11: OUTSIDE_REPO fixture 'fixtures/order-7731.json' resolves outside" in out
+    )
     assert SECRET not in out and str(secret.parent) not in out
     # The eval fails that case without reading the file, and says why.
-    (project / "peek.py").write_text("import json\ndef run(payload):\n"
-                                     "    return {'output': ' '.join(open(f).read() for f in payload.get('fixtures', []))}\n")
+    (project / "peek.py").write_text(
+        "import json\ndef run(payload):\n"
+        "    return {'output': ' '.join(open(f).read() for f in payload.get('fixtures', []))}\n"
+    )
     assert main(["eval", "--agent", "peek:run", "--case", "AGTFAIL-0009"]) == 1
     out = capsys.readouterr().out
     assert "resolves outside the repository (a symlink?); refused" in out

@@ -8,6 +8,7 @@ function answers with its data or its typed error (a finding), never another
 exception. Bounded by `max_examples` (about 15 s in all on the 2-core CI box);
 CI=true replays a fixed sequence (tests/conftest.py).
 """
+
 from __future__ import annotations
 
 import io
@@ -27,15 +28,64 @@ HISTORY = (EXAMPLE / "history.jsonl").read_bytes()
 WATCHLIST = (EXAMPLE / "watchlist.yaml").read_bytes()
 
 SNIPPETS = [
-    b"[", b"]", b"{", b"}", b": ", b"- ", b"\t", b"#", b"\"", b"'", b"&a ", b"*a", b"!!str ", b"!!python/name:os.system ",
-    b"\x07", b"\x00", "\x85".encode(), "\u2028".encode(), b"\xed\xa0\x80", b"\xff", b"\xef\xbb\xbf", b"\r", b"\n", b"  ",
-    b"---\n", b"<<: ", b".nan", b"true", b"1.0", b"AGTFAIL-0001", b"\"AGTFAIL-0001\\n\"", b"1" * 5000, b"[" * 70,
-    b"{" * 70, b"\"v\"# c", b"]#c", b"\\ud800", b"NaN", b"-Infinity", b"\"id\": ", b"\"case_id\": [1]", b"{1: a, b: c}",
-    b"\"\\u2028\"", b"null", b"- id: AGTFAIL-0001\n", b"key: value\n", b"%YAML 1.2\n", b"? ", b"|\n", b">-\n",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b": ",
+    b"- ",
+    b"\t",
+    b"#",
+    b'"',
+    b"'",
+    b"&a ",
+    b"*a",
+    b"!!str ",
+    b"!!python/name:os.system ",
+    b"\x07",
+    b"\x00",
+    "\x85".encode(),
+    "\u2028".encode(),
+    b"\xed\xa0\x80",
+    b"\xff",
+    b"\xef\xbb\xbf",
+    b"\r",
+    b"\n",
+    b"  ",
+    b"---\n",
+    b"<<: ",
+    b".nan",
+    b"true",
+    b"1.0",
+    b"AGTFAIL-0001",
+    b'"AGTFAIL-0001\\n"',
+    b"1" * 5000,
+    b"[" * 70,
+    b"{" * 70,
+    b'"v"# c',
+    b"]#c",
+    b"\\ud800",
+    b"NaN",
+    b"-Infinity",
+    b'"id": ',
+    b'"case_id": [1]',
+    b"{1: a, b: c}",
+    b'"\\u2028"',
+    b"null",
+    b"- id: AGTFAIL-0001\n",
+    b"key: value\n",
+    b"%YAML 1.2\n",
+    b"? ",
+    b"|\n",
+    b">-\n",
 ]
 
 # 60 per target keeps the run near 15 s; FAILGATE_FUZZ_EXAMPLES=400 hunts longer (about a minute).
-FUZZ = settings(max_examples=int(os.environ.get("FAILGATE_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FAILGATE_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @st.composite
@@ -47,9 +97,9 @@ def mutated(draw: st.DrawFn, original: bytes) -> bytes:
         if kind == "insert":
             data[at:at] = draw(st.sampled_from(SNIPPETS) | st.binary(max_size=8))
         elif kind == "delete":
-            del data[at:at + draw(st.integers(1, 40))]
+            del data[at : at + draw(st.integers(1, 40))]
         elif kind == "replace":
-            data[at:at + 1] = draw(st.sampled_from(SNIPPETS))
+            data[at : at + 1] = draw(st.sampled_from(SNIPPETS))
         else:
             start = data.rfind(b"\n", 0, at) + 1
             end = data.find(b"\n", at)
@@ -139,10 +189,12 @@ def test_the_cases_merge_driver_merges_or_conflicts(ours: bytes, theirs: bytes) 
     assert isinstance(merge_cases(CASES, ours, theirs).clean, bool)
 
 
-TRACES = (b'{"trace_id": "t1", "timestamp": "2026-05-07T10:00:00Z", "input": "Where is order 8820?", '
-          b'"output": "I\'m sorry, but I can\'t help with that.", "tool_calls": [{"name": "lookup", "arguments": {"id": 1}}]}\n'
-          b'{"trace_id": "t2", "input": {"messages": [{"role": "user", "content": "refund 8812"}]}, "output": "done", '
-          b'"latency_ms": 812, "error": null, "tags": ["web"]}\n')
+TRACES = (
+    b'{"trace_id": "t1", "timestamp": "2026-05-07T10:00:00Z", "input": "Where is order 8820?", '
+    b'"output": "I\'m sorry, but I can\'t help with that.", "tool_calls": [{"name": "lookup", "arguments": {"id": 1}}]}\n'
+    b'{"trace_id": "t2", "input": {"messages": [{"role": "user", "content": "refund 8812"}]}, "output": "done", '
+    b'"latency_ms": 812, "error": null, "tags": ["web"]}\n'
+)
 
 
 @FUZZ

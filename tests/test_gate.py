@@ -1,4 +1,5 @@
 """`failgate gate` in real repositories: flips, the three dodges, worktrees, bases, modes, sets, formats."""
+
 from __future__ import annotations
 
 import json
@@ -7,9 +8,17 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from conftest import commit_all, git
-from gate_repo import DS, break_cases, case_block, cases_text, failgate, on_a_branch_from_a_green_baseline, record_baseline, setup_consumer
+from gate_repo import (
+    DS,
+    break_cases,
+    case_block,
+    cases_text,
+    failgate,
+    on_a_branch_from_a_green_baseline,
+    record_baseline,
+    setup_consumer,
+)
 
 
 @pytest.fixture
@@ -168,7 +177,9 @@ def test_advisory_mode_reports_and_exits_zero(git_repo: Path) -> None:
     commit_all(git_repo, "break")
     result = failgate(git_repo, "gate")
     assert result.returncode == 0, out(result)
-    assert "ADVISORY MODE" in result.stdout and "FLIP AGTFAIL-0001" in result.stdout and "FAIL: 1 flip(s)" in result.stdout
+    assert (
+        "ADVISORY MODE" in result.stdout and "FLIP AGTFAIL-0001" in result.stdout and "FAIL: 1 flip(s)" in result.stdout
+    )
 
 
 def test_a_branch_cannot_make_its_own_gate_advisory(consumer: Path) -> None:
@@ -188,7 +199,7 @@ def test_unknown_gate_mode_is_a_config_error(consumer: Path) -> None:
 
 
 AGGREGATE = "schema_version: 1\ncases:\n" + "".join(
-    f"  - id: agg-{n}\n    input:\n      say: \"ok {n}\"\n    expected:\n      - contains: \"ok {n}\"\n    tags: [smoke]\n"
+    f'  - id: agg-{n}\n    input:\n      say: "ok {n}"\n    expected:\n      - contains: "ok {n}"\n    tags: [smoke]\n'
     for n in range(1, 5)
 )
 
@@ -233,7 +244,11 @@ def test_an_invalid_set_file_is_refused_at_its_line(consumer: Path) -> None:
     (consumer / "NOTES.md").write_text("x\n")
     commit_all(consumer, "notes")
     result = failgate(consumer, "gate")
-    assert result.returncode == 1 and "cases.yaml:" in result.stderr and "'expected' is a required property" in result.stderr
+    assert (
+        result.returncode == 1
+        and "cases.yaml:" in result.stderr
+        and "'expected' is a required property" in result.stderr
+    )
 
 
 def test_a_judge_change_needs_a_judge_changed_decision(consumer: Path) -> None:
@@ -259,8 +274,19 @@ def test_a_judge_change_needs_a_judge_changed_decision(consumer: Path) -> None:
     # attack: hand-written remediated events used to explain it
     with (consumer / DS / "history.jsonl").open("a") as handle:
         for n in (1, 2, 3):
-            handle.write(json.dumps({"id": f"01K{n:023d}", "ts": "2026-05-09T10:00:00Z", "case_id": f"AGTFAIL-000{n}",
-                                     "type": "remediated", "detail": "refusal patterns widened", "actor": "dana"}) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "id": f"01K{n:023d}",
+                        "ts": "2026-05-09T10:00:00Z",
+                        "case_id": f"AGTFAIL-000{n}",
+                        "type": "remediated",
+                        "detail": "refusal patterns widened",
+                        "actor": "dana",
+                    }
+                )
+                + "\n"
+            )
     commit_all(consumer, "record why, by hand")
     result = failgate(consumer, "gate")
     assert result.returncode == 1 and "3 unexplained judge change(s)" in result.stdout, out(result)
@@ -268,8 +294,20 @@ def test_a_judge_change_needs_a_judge_changed_decision(consumer: Path) -> None:
     # control: the decisions, with the fingerprints the gate printed
     changes = json.loads(failgate(consumer, "gate", "--format", "json").stdout)["judge_changes"]
     for change in changes:
-        decided = failgate(consumer, "decide", change["id"], "--judge-changed", "--from", change["baseline"],
-                           "--to", change["now"], "--reason", "refusal patterns widened", "--by", "dana@example.com")
+        decided = failgate(
+            consumer,
+            "decide",
+            change["id"],
+            "--judge-changed",
+            "--from",
+            change["baseline"],
+            "--to",
+            change["now"],
+            "--reason",
+            "refusal patterns widened",
+            "--by",
+            "dana@example.com",
+        )
         assert decided.returncode == 0, out(decided)
     commit_all(consumer, "judge change decided")
     result = failgate(consumer, "gate")
@@ -320,8 +358,11 @@ def test_machine_formats_and_the_step_summary(consumer: Path, tmp_path: Path) ->
     markdown = failgate(consumer, "gate", "--format", "markdown").stdout
     assert markdown.startswith("## ❌ failgate gate") and "| **AGTFAIL-0002** Case number 2 |" in markdown
     # The review sections come first in every format.
-    assert markdown.index("### Decisions in this range") < markdown.index("### Policy and agent changes in this range") \
+    assert (
+        markdown.index("### Decisions in this range")
+        < markdown.index("### Policy and agent changes in this range")
         < markdown.index("| failure mode")
+    )
     assert [s.get("name") for s in root][:2] == ["failgate.decisions", "failgate.policy"]
     assert list(data)[1:3] == ["decisions", "policy_changes"] and data["decisions"] == []
 
@@ -339,4 +380,4 @@ def test_ci_workflow_runs_the_gate_against_the_target() -> None:
     assert action["with"]["html"] == "failgate-report.html"
     script = (Path(__file__).resolve().parent.parent / "action" / "run.sh").read_text()
     assert 'gate=(failgate gate --format junit --output "$reports/failgate-gate.xml")' in script
-    assert "--base" not in script.split('gate=(failgate gate', 1)[1].split("\n", 1)[0]  # failgate reads the event
+    assert "--base" not in script.split("gate=(failgate gate", 1)[1].split("\n", 1)[0]  # failgate reads the event

@@ -1,4 +1,5 @@
 """`failgate gate --html PATH`: the report page focused on the range under test, flips first."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import commit_all, git
 from gate_repo import break_cases, failgate, on_a_branch_from_a_green_baseline, setup_consumer
 

@@ -6,6 +6,7 @@ through hooks/pre-push, and merged the way the server does it with CI's
 steps after. Each attack has a control beside it: the same kind of change,
 done honestly, goes through.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import commit_all, git
 from gate_channels import CHANNELS, World, attempt, ci_push_to_main, make_world, push, run
 from gate_repo import DS, break_cases, cases_text, failgate, history_events
@@ -66,6 +66,7 @@ def decide(repo: Path, *args: str) -> None:
 
 # -- 1. weakening a case --------------------------------------------------------
 
+
 def weaken_case_2(world: World, name: str) -> Path:
     repo = branch(world, name)
     break_cases(repo, 2)  # the agent now says "nope" to case 2
@@ -83,8 +84,9 @@ def test_control_a_redefinition_with_a_decision_goes_through_and_is_listed_first
     repo = weaken_case_2(world, "redefine")
     decide(repo, "AGTFAIL-0002", "--redefined")
     commit_all(repo, "case 2's rule was wrong: decided")
-    outputs = accepted_everywhere(world, "redefine", "Decisions in this range (1):",
-                                  "AGTFAIL-0002 redefined by dana@example.com")
+    outputs = accepted_everywhere(
+        world, "redefine", "Decisions in this range (1):", "AGTFAIL-0002 redefined by dana@example.com"
+    )
     assert "| AGTFAIL-0002 | redefined | dana@example.com | the rule was wrong |" in _summary(world)
     assert outputs["precommit"].index("Decisions in this range") < outputs["precommit"].index("failure mode")
 
@@ -94,8 +96,11 @@ def test_editing_a_fixture_the_agent_reads_is_a_redefinition(git_repo: Path, tmp
     repo = world.repo
     (repo / DS / "fixtures").mkdir()
     (repo / DS / "fixtures" / "order.json").write_text('{"order": 1}\n')
-    text = (repo / DS / "cases.yaml").read_text().replace(
-        '      say: "ok 1"\n', '      say: "ok 1"\n      fixtures:\n        - fixtures/order.json\n')
+    text = (
+        (repo / DS / "cases.yaml")
+        .read_text()
+        .replace('      say: "ok 1"\n', '      say: "ok 1"\n      fixtures:\n        - fixtures/order.json\n')
+    )
     (repo / DS / "cases.yaml").write_text(text)
     commit_all(repo, "case 1 reads a fixture")
     assert push(world, "precommit", "main", "-u").returncode == 0
@@ -109,11 +114,13 @@ def test_editing_a_fixture_the_agent_reads_is_a_redefinition(git_repo: Path, tmp
 
 # -- 2. moving the config to relax it ----------------------------------------------
 
+
 def move_config_to_pyproject(repo: Path, mode: str) -> None:
     toml = (repo / "failgate.toml").read_text()
     (repo / "failgate.toml").unlink()
-    (repo / "pyproject.toml").write_text(f'[project]\nname = "shop"\n\n[tool.failgate]\n{toml}\n'
-                                         f'[tool.failgate.gate]\nmode = "{mode}"\n')
+    (repo / "pyproject.toml").write_text(
+        f'[project]\nname = "shop"\n\n[tool.failgate]\n{toml}\n[tool.failgate.gate]\nmode = "{mode}"\n'
+    )
 
 
 def test_moving_the_config_to_pyproject_does_not_make_the_gate_advisory(world: World) -> None:
@@ -121,8 +128,9 @@ def test_moving_the_config_to_pyproject_does_not_make_the_gate_advisory(world: W
     move_config_to_pyproject(repo, "advisory")
     break_cases(repo, 1)
     commit_all(repo, "tidy: config into pyproject")
-    outputs = refused_everywhere(world, "relax", "FLIP AGTFAIL-0001",
-                                 "POLICY location: 'failgate.toml' -> 'pyproject.toml'")
+    outputs = refused_everywhere(
+        world, "relax", "FLIP AGTFAIL-0001", "POLICY location: 'failgate.toml' -> 'pyproject.toml'"
+    )
     assert all("ADVISORY MODE" not in out for out in outputs.values())
 
 
@@ -130,11 +138,16 @@ def test_control_moving_the_config_is_reported_and_goes_through(world: World) ->
     repo = branch(world, "move")
     move_config_to_pyproject(repo, "blocking")
     commit_all(repo, "tidy: config into pyproject")
-    accepted_everywhere(world, "move", "POLICY location: 'failgate.toml' -> 'pyproject.toml' by Test Author",
-                        "takes effect only after it is merged")
+    accepted_everywhere(
+        world,
+        "move",
+        "POLICY location: 'failgate.toml' -> 'pyproject.toml' by Test Author",
+        "takes effect only after it is merged",
+    )
 
 
 # -- 3. redirecting the dataset ----------------------------------------------------
+
 
 def test_pointing_dataset_at_an_edited_copy_is_refused(world: World) -> None:
     repo = branch(world, "redirect")
@@ -142,10 +155,13 @@ def test_pointing_dataset_at_an_edited_copy_is_refused(world: World) -> None:
     copy.mkdir(parents=True)
     (copy / "cases.yaml").write_text(cases_text((1, 3)))
     (copy / "cases_removed.yaml").write_text((repo / DS / "cases_removed.yaml").read_text())
-    kept = [line for line in (repo / DS / "history.jsonl").read_text().splitlines(keepends=True)
-            if "AGTFAIL-0002" not in line]
+    kept = [
+        line
+        for line in (repo / DS / "history.jsonl").read_text().splitlines(keepends=True)
+        if "AGTFAIL-0002" not in line
+    ]
     (copy / "history.jsonl").write_text("".join(kept))
-    edit(repo / "failgate.toml", 'jobs = 2\n', 'jobs = 2\ndataset = "evals/copy"\n')
+    edit(repo / "failgate.toml", "jobs = 2\n", 'jobs = 2\ndataset = "evals/copy"\n')
     break_cases(repo, 2)
     commit_all(repo, "dataset lives in evals/copy now")
     refused_everywhere(world, "redirect", "VANISHED", "AGTFAIL-0002")
@@ -154,17 +170,25 @@ def test_pointing_dataset_at_an_edited_copy_is_refused(world: World) -> None:
 def test_control_a_dataset_move_keeps_every_case_and_is_reported(world: World) -> None:
     repo = branch(world, "moved")
     git(repo, "mv", DS, "evals/moved")
-    edit(repo / "failgate.toml", 'jobs = 2\n', 'jobs = 2\ndataset = "evals/moved"\n')
+    edit(repo / "failgate.toml", "jobs = 2\n", 'jobs = 2\ndataset = "evals/moved"\n')
     commit_all(repo, "move the dataset")
     accepted_everywhere(world, "moved", "POLICY dataset: (unset) -> 'evals/moved'")
 
 
 # -- 4. faked baselines -------------------------------------------------------------
 
+
 def fake_result(repo: Path, case: str, outcome: str) -> None:
     judge = next(e["judge"] for e in reversed(history_events(repo)) if e.get("case_id") == case and e.get("judge"))
-    event = {"id": f"01JZZ{len(history_events(repo)):021d}", "ts": "2026-06-01T10:00:00Z", "case_id": case,
-             "type": "result", "outcome": outcome, "judge": judge, "actor": "ci"}
+    event = {
+        "id": f"01JZZ{len(history_events(repo)):021d}",
+        "ts": "2026-06-01T10:00:00Z",
+        "case_id": case,
+        "type": "result",
+        "outcome": outcome,
+        "judge": judge,
+        "actor": "ci",
+    }
     with (repo / DS / "history.jsonl").open("a") as handle:
         handle.write(json.dumps(event) + "\n")
 
@@ -173,8 +197,13 @@ def test_a_faked_fail_result_for_a_passing_case_is_refused(world: World) -> None
     repo = branch(world, "fake")
     fake_result(repo, "AGTFAIL-0001", "fail")
     commit_all(repo, "record results")
-    refused_everywhere(world, "fake", "Recorded results the gate's own run contradicts",
-                       "AGTFAIL-0001: the range records 'fail'", "the gate's own run gives 'pass'")
+    refused_everywhere(
+        world,
+        "fake",
+        "Recorded results the gate's own run contradicts",
+        "AGTFAIL-0001: the range records 'fail'",
+        "the gate's own run gives 'pass'",
+    )
 
 
 def test_control_a_result_that_agrees_with_the_gate_goes_through(world: World) -> None:
@@ -186,10 +215,10 @@ def test_control_a_result_that_agrees_with_the_gate_goes_through(world: World) -
 
 # -- 5 and 6. judge changes: a local plugin edited, silenced by remediated events ------
 
-PLUGIN = '''\
+PLUGIN = """\
 def check(case, response, options):
     return "{needle}" in response.output, "needs {needle}"
-'''
+"""
 
 
 @pytest.fixture
@@ -197,8 +226,11 @@ def judged_world(git_repo: Path, tmp_path: Path) -> World:
     world = make_world(git_repo, tmp_path, push=False)
     repo = world.repo
     (repo / "localjudge.py").write_text(PLUGIN.format(needle="ok 1"))
-    edit(repo / DS / "cases.yaml", '      - contains: "ok 1"\n',
-         '      - contains: "ok 1"\n      - judge: {use: "localjudge:check"}\n')
+    edit(
+        repo / DS / "cases.yaml",
+        '      - contains: "ok 1"\n',
+        '      - contains: "ok 1"\n      - judge: {use: "localjudge:check"}\n',
+    )
     commit_all(repo, "a project-local judge for case 1")
     result = failgate(repo, "eval", "--record")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -212,12 +244,23 @@ def test_editing_a_local_judge_plugin_and_writing_remediated_events_is_refused(j
     repo = branch(world, "judge")
     (repo / "localjudge.py").write_text(PLUGIN.format(needle=""))  # passes anything
     with (repo / DS / "history.jsonl").open("a") as handle:
-        handle.write(json.dumps({"id": "01JZZ000000000000000000001", "ts": "2026-06-01T10:00:00Z",
-                                 "case_id": "AGTFAIL-0001", "type": "remediated", "actor": "dana",
-                                 "detail": "judge fixed"}) + "\n")
+        handle.write(
+            json.dumps(
+                {
+                    "id": "01JZZ000000000000000000001",
+                    "ts": "2026-06-01T10:00:00Z",
+                    "case_id": "AGTFAIL-0001",
+                    "type": "remediated",
+                    "actor": "dana",
+                    "detail": "judge fixed",
+                }
+            )
+            + "\n"
+        )
     commit_all(repo, "fix the judge")
-    refused_everywhere(world, "judge", "1 unexplained judge change(s)",
-                       "failgate decide AGTFAIL-0001 --judge-changed --from sha256:")
+    refused_everywhere(
+        world, "judge", "1 unexplained judge change(s)", "failgate decide AGTFAIL-0001 --judge-changed --from sha256:"
+    )
 
 
 def test_control_a_judge_change_with_its_decision_goes_through(judged_world: World) -> None:
@@ -228,19 +271,28 @@ def test_control_a_judge_change_with_its_decision_goes_through(judged_world: Wor
     change = json.loads(failgate(repo, "gate", "--format", "json").stdout)["judge_changes"][0]
     decide(repo, "AGTFAIL-0001", "--judge-changed", "--from", change["baseline"], "--to", change["now"])
     commit_all(repo, "decided")
-    accepted_everywhere(world, "judge-ok", "AGTFAIL-0001 judge_changed (judge sha256:",
-                        "explained: judge_changed decision by dana@example.com")
+    accepted_everywhere(
+        world,
+        "judge-ok",
+        "AGTFAIL-0001 judge_changed (judge sha256:",
+        "explained: judge_changed decision by dana@example.com",
+    )
 
 
 # -- 7. a different agent entry point --------------------------------------------------
+
 
 def test_a_different_agent_is_reported_loudly(world: World) -> None:
     repo = branch(world, "agent")
     (repo / "otheragent.py").write_text("def run(inp):\n    return {'output': inp.get('say', '')}\n")
     edit(repo / "failgate.toml", 'agent = "gateagent:run"', 'agent = "otheragent:run"')
     commit_all(repo, "new agent")
-    accepted_everywhere(world, "agent", "AGENT agent: 'gateagent:run' -> 'otheragent:run' by Test Author",
-                        "the gate judges the branch's agent")
+    accepted_everywhere(
+        world,
+        "agent",
+        "AGENT agent: 'gateagent:run' -> 'otheragent:run' by Test Author",
+        "the gate judges the branch's agent",
+    )
     assert "- **agent** agent: 'gateagent:run' -> 'otheragent:run'" in _summary(world)
 
 
@@ -255,18 +307,40 @@ def _summary(world: World) -> str:
     """The Markdown summary of a CI gate run of the branch last merged by the server."""
     clone = world.tmp / f"ci-{world.runs}"
     summary = world.tmp / "summary.md"
-    result = run(clone, world.tmp, sys.executable, "-m", "failgate", "gate", GITHUB_ACTIONS="true",
-                 GITHUB_EVENT_NAME="pull_request", GITHUB_BASE_REF="main", GITHUB_STEP_SUMMARY=str(summary))
+    result = run(
+        clone,
+        world.tmp,
+        sys.executable,
+        "-m",
+        "failgate",
+        "gate",
+        GITHUB_ACTIONS="true",
+        GITHUB_EVENT_NAME="pull_request",
+        GITHUB_BASE_REF="main",
+        GITHUB_STEP_SUMMARY=str(summary),
+    )
     assert summary.is_file(), result.stdout + result.stderr
     return summary.read_text()
 
 
 # -- 9. merges that drop the other side's lines -------------------------------------------
 
+
 def remediated(repo: Path, n: int) -> None:
     with (repo / DS / "history.jsonl").open("a") as handle:
-        handle.write(json.dumps({"id": f"01JRM{n:021d}", "ts": "2026-06-01T10:00:00Z", "case_id": "AGTFAIL-0001",
-                                 "type": "remediated", "actor": "dana", "detail": f"note {n}"}) + "\n")
+        handle.write(
+            json.dumps(
+                {
+                    "id": f"01JRM{n:021d}",
+                    "ts": "2026-06-01T10:00:00Z",
+                    "case_id": "AGTFAIL-0001",
+                    "type": "remediated",
+                    "actor": "dana",
+                    "detail": f"note {n}",
+                }
+            )
+            + "\n"
+        )
 
 
 def diverged_history(world: World, name: str) -> Path:
@@ -307,6 +381,7 @@ def test_control_a_merge_that_keeps_both_sides_goes_through(world: World) -> Non
 
 # -- 10. commits that skip pre-commit ------------------------------------------------------
 
+
 def test_reverting_a_removal_is_refused_at_push(world: World) -> None:
     repo = world.repo
     removed = failgate(repo, "remove", "AGTFAIL-0003", "--reason", "duplicate of 1", "--by", "dana")
@@ -335,6 +410,7 @@ def test_control_a_revert_of_an_unrelated_commit_goes_through(world: World) -> N
 
 
 # -- 11. the base chosen by the branch ------------------------------------------------------
+
 
 def retire_and_break(repo: Path, n: int) -> None:
     (repo / DS / "cases.yaml").write_text(cases_text((1, 2, 3), **{f"AGTFAIL-000{n}": {"status": "deprecated"}}))
@@ -378,6 +454,7 @@ def test_deprecate_in_push_one_break_in_push_two(git_repo: Path, tmp_path: Path)
 
 # -- 8. CI's push job ---------------------------------------------------------------------------
 
+
 def test_ci_push_to_main_compares_with_the_tip_before_the_push(world: World) -> None:
     repo = world.repo
     before = git(repo, "rev-parse", "main").stdout.strip()
@@ -414,6 +491,7 @@ def test_ci_after_a_force_push_to_main_gives_a_verdict_not_exit_2(world: World) 
 
 # -- first push to an empty remote -----------------------------------------------------------
 
+
 @pytest.mark.parametrize("channel", ["precommit", "plain"])
 def test_first_push_to_an_empty_remote_judges_every_active_case(git_repo: Path, tmp_path: Path, channel: str) -> None:
     world = make_world(git_repo, tmp_path, config='base_branch = "origin/main"\n', push=False)
@@ -431,6 +509,7 @@ def test_first_push_to_an_empty_remote_judges_every_active_case(git_repo: Path, 
 
 
 # -- 12. several refs in one push -----------------------------------------------------------------
+
 
 def test_several_refs_through_pre_commit_ci_is_the_safety_net(world: World) -> None:
     repo = branch(world, "good")

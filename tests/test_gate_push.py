@@ -1,4 +1,5 @@
 """The gate at `git push`: through the real pre-commit pre-push stage, and the plain hooks/pre-push script."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-import failgate
 from conftest import commit_all, git
 from gate_repo import DS, break_cases, cases_text, env, record_baseline, setup_consumer
+
+import failgate
 
 SOURCE = Path(failgate.__file__).resolve().parents[2]  # the checkout holding .pre-commit-hooks.yaml and hooks/
 
@@ -93,8 +94,18 @@ def test_a_staged_fix_does_not_hide_the_pushed_commit(with_precommit: Path, tmp_
 
 
 def test_all_files_run_has_no_refs_and_says_so(with_precommit: Path, tmp_path: Path) -> None:
-    result = run(with_precommit, tmp_path, sys.executable, "-m", "pre_commit", "run", "--hook-stage", "pre-push",
-                 "--all-files", "--verbose")
+    result = run(
+        with_precommit,
+        tmp_path,
+        sys.executable,
+        "-m",
+        "pre_commit",
+        "run",
+        "--hook-stage",
+        "pre-push",
+        "--all-files",
+        "--verbose",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PRE_COMMIT_TO_REF is not set" in result.stdout and "against the configured base" in result.stdout
 

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import commit_all, git, no_git_env
+
 from failgate.findings import FailgateError
 from failgate.gitrepo import open_repo
 
@@ -176,6 +176,7 @@ def test_validate_never_imports_pygit2(tmp_path: Path) -> None:
         "try:\n    main(['validate'])\nexcept SystemExit:\n    pass\n"
         "print('pygit2' in sys.modules, 'failgate.gitrepo' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                         env=no_git_env(dict(os.environ)))
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=no_git_env(dict(os.environ))
+    )
     assert out.stdout.strip().splitlines()[-1] == "False False", out.stdout + out.stderr

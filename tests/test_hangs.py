@@ -1,6 +1,7 @@
 """Hangs to bound: a catastrophic pattern in a case rule or in the refusal
 patterns, and an ingest input with no newline. Each attack beside its control.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,9 @@ def test_a_catastrophic_rule_pattern_fails_its_rule_with_timed_out() -> None:
     started = time.monotonic()
     results = judge_case(case, parse_response({"output": LONG}, 1.0))
     assert time.monotonic() - started < REGEX_BUDGET_S + 3
-    assert not results[0].passed and results[0].got.startswith("final answer: timed out: /(a|aa)+$/ did not finish within 1 s")
+    assert not results[0].passed and results[0].got.startswith(
+        "final answer: timed out: /(a|aa)+$/ did not finish within 1 s"
+    )
     assert results[1].passed  # the other rules are still judged
 
 
@@ -64,11 +67,14 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def test_eval_with_a_catastrophic_rule_finishes_and_names_the_rule(project: Path,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_with_a_catastrophic_rule_finishes_and_names_the_rule(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cases = project / DS / "cases.yaml"
     text = cases.read_text()
-    cases.write_text(text.replace('      - contains: "30 days"\n', f'      - contains: "30 days"\n      - regex: "{EVIL}"\n', 1))
+    cases.write_text(
+        text.replace('      - contains: "30 days"\n', f'      - contains: "30 days"\n      - regex: "{EVIL}"\n', 1)
+    )
     assert main(["validate"]) == 0  # a valid pattern: the budget, not validate, is the guard
     records = [{"id": "AGTFAIL-0002", "output": "Returns within 30 days. " + LONG, "latency_ms": 5}]
     (project / "rec.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
@@ -78,14 +84,17 @@ def test_eval_with_a_catastrophic_rule_finishes_and_names_the_rule(project: Path
     out = capsys.readouterr().out
     assert "AGTFAIL-0002" in out and "timed out" in out
     # Control: the same case with an answer the pattern handles quickly passes.
-    (project / "rec.jsonl").write_text(json.dumps({"id": "AGTFAIL-0002", "output": "30 days aa", "latency_ms": 5}) + "\n")
+    (project / "rec.jsonl").write_text(
+        json.dumps({"id": "AGTFAIL-0002", "output": "30 days aa", "latency_ms": 5}) + "\n"
+    )
     assert main(["eval", "--recorded", "rec.jsonl", "--case", "AGTFAIL-0002", "--no-progress"]) == 0
 
 
 # -- ingest of a huge record ------------------------------------------------------------
 @pytest.mark.parametrize("lead", ["{", "x"])  # a JSON-looking start and a plain one take different readers
 def test_ingest_of_a_huge_file_with_no_newline_skips_it_with_memory_bounded(
-        project: Path, lead: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, lead: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import tracemalloc
 
     from failgate.intake.traces import stream
@@ -109,12 +118,18 @@ def test_ingest_of_a_huge_file_with_no_newline_skips_it_with_memory_bounded(
     assert peak < 12 << 20, f"peak {peak >> 20} MB for a 24 MB line"
 
 
-def test_control_ingest_of_a_normal_record_after_a_huge_line(project: Path, monkeypatch: pytest.MonkeyPatch,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_control_ingest_of_a_normal_record_after_a_huge_line(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from failgate.intake.traces import stream
 
     monkeypatch.setattr(stream, "MAX_RECORD", 1 << 20)
-    good = {"trace_id": "t2", "intent": "refund_request", "input": "Refund order 9?", "output": "I can't help with that."}
+    good = {
+        "trace_id": "t2",
+        "intent": "refund_request",
+        "input": "Refund order 9?",
+        "output": "I can't help with that.",
+    }
     (project / "mixed.jsonl").write_text("x" * (3 << 20) + "\n" + json.dumps(good) + "\n")
     assert main(["ingest", "mixed.jsonl"]) == 0
     out = capsys.readouterr()
@@ -122,7 +137,7 @@ def test_control_ingest_of_a_normal_record_after_a_huge_line(project: Path, monk
 
 
 # -- the gate, end to end ----------------------------------------------------------------
-LONG_AGENT = '''\
+LONG_AGENT = """\
 import json, pathlib
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -130,7 +145,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 def run(inp):
     long = json.loads((HERE / "behavior.json").read_text()).get("long")
     return {"output": inp.get("say", "") + ("a" * 5000 + "!" if long else "")}
-'''
+"""
 
 
 def test_the_gate_finishes_on_a_catastrophic_pattern_and_blocks(git_repo: Path) -> None:
@@ -141,8 +156,11 @@ def test_the_gate_finishes_on_a_catastrophic_pattern_and_blocks(git_repo: Path) 
     (git_repo / "gateagent.py").write_text(LONG_AGENT)
     cases = git_repo / DS / "cases.yaml"
     # Matches "ok N" at once; on "ok N" + 5,000 a's + "!" the first alternative backtracks without end.
-    cases.write_text(cases.read_text().replace('      - contains: "ok 2"\n',
-                                               '      - contains: "ok 2"\n      - regex: "(a|aa)+$|^ok \\\\d+$"\n'))
+    cases.write_text(
+        cases.read_text().replace(
+            '      - contains: "ok 2"\n', '      - contains: "ok 2"\n      - regex: "(a|aa)+$|^ok \\\\d+$"\n'
+        )
+    )
     commit_all(git_repo, "a rule with a catastrophic alternative")
     record_baseline(git_repo)
     git(git_repo, "checkout", "-q", "-b", "feature")
@@ -157,9 +175,13 @@ def test_the_gate_finishes_on_a_catastrophic_pattern_and_blocks(git_repo: Path) 
     assert "FLIP AGTFAIL-0002" in result.stdout and "timed out" in result.stdout
 
 
-def test_validate_warns_about_a_nested_quantifier_at_its_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_warns_about_a_nested_quantifier_at_its_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cases = project / DS / "cases.yaml"
-    text = cases.read_text().replace('      - contains: "30 days"\n', '      - contains: "30 days"\n      - regex: "(a+)+$"\n', 1)
+    text = cases.read_text().replace(
+        '      - contains: "30 days"\n', '      - contains: "30 days"\n      - regex: "(a+)+$"\n', 1
+    )
     cases.write_text(text)
     line = text.splitlines().index('      - regex: "(a+)+$"') + 1
     assert main(["validate"]) == 0  # a warning: the eval's budget is the guard

@@ -1,4 +1,5 @@
 """The history fold (one pass) and `failgate report` on it: steady regression vs flaky."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,13 +7,21 @@ import json
 from pathlib import Path
 
 from conftest import commit_all
-from failgate.report.health import build_report
-from failgate.dataset.history import fold_bytes, fold_events, parse_events, split_range
 from gate_repo import DS, cases_text, failgate, setup_consumer
 
+from failgate.dataset.history import fold_bytes, fold_events, parse_events, split_range
+from failgate.report.health import build_report
 
-def ev(n: int, case: str, kind: str = "result", outcome: str | None = None, commit: str | None = None,
-       ts: str = "2026-05-02T10:00:00Z", **extra: object) -> dict:
+
+def ev(
+    n: int,
+    case: str,
+    kind: str = "result",
+    outcome: str | None = None,
+    commit: str | None = None,
+    ts: str = "2026-05-02T10:00:00Z",
+    **extra: object,
+) -> dict:
     event = {"id": f"01J{n:023d}", "ts": ts, "case_id": case, "type": kind, **extra}
     if outcome:
         event["outcome"] = outcome
@@ -26,15 +35,20 @@ def jsonl(events: list[dict]) -> bytes:
 
 
 def sequence(case: str, outcomes: str, commits: str, start: int = 0) -> list[dict]:
-    return [ev(start + i, case, outcome={"P": "pass", "F": "fail"}[o], commit=c, ts=f"2026-05-{i + 1:02d}T10:00:00Z")
-            for i, (o, c) in enumerate(zip(outcomes, commits))]
+    return [
+        ev(start + i, case, outcome={"P": "pass", "F": "fail"}[o], commit=c, ts=f"2026-05-{i + 1:02d}T10:00:00Z")
+        for i, (o, c) in enumerate(zip(outcomes, commits))
+    ]
 
 
 def test_fold_tracks_last_outcome_flips_and_disagreements() -> None:
-    events = [ev(0, "AGTFAIL-0001", "promoted"), *sequence("AGTFAIL-0001", "PPFF", "abcd", 1),
-              ev(9, "AGTFAIL-0001", "regressed", ts="2026-05-03T10:00:00Z"),
-              *sequence("AGTFAIL-0002", "PFPF", "aaaa", 10), ev(20, "AGTFAIL-0002", "status_changed",
-                                                                 detail={"from": "active", "to": "deprecated"})]
+    events = [
+        ev(0, "AGTFAIL-0001", "promoted"),
+        *sequence("AGTFAIL-0001", "PPFF", "abcd", 1),
+        ev(9, "AGTFAIL-0001", "regressed", ts="2026-05-03T10:00:00Z"),
+        *sequence("AGTFAIL-0002", "PFPF", "aaaa", 10),
+        ev(20, "AGTFAIL-0002", "status_changed", detail={"from": "active", "to": "deprecated"}),
+    ]
     fold = fold_events(events)
     steady, flaky = fold.cases["AGTFAIL-0001"], fold.cases["AGTFAIL-0002"]
     assert steady.last_outcome == "fail" and steady.flips == 1 and steady.flip_rate == 1 / 3
@@ -59,9 +73,18 @@ def test_split_range_by_prefix_and_by_id_after_a_merge() -> None:
 
 
 def test_report_tells_a_steady_regression_from_a_flaky_case() -> None:
-    cases = [{"id": f"AGTFAIL-000{n}", "status": "active", "failure_mode": "hallucination", "severity": "P1",
-              "intent": "refund", "discovered_at": "2026-05-01", "remediation": [{"date": "2026-05-02"}]}
-             for n in (1, 2)]
+    cases = [
+        {
+            "id": f"AGTFAIL-000{n}",
+            "status": "active",
+            "failure_mode": "hallucination",
+            "severity": "P1",
+            "intent": "refund",
+            "discovered_at": "2026-05-01",
+            "remediation": [{"date": "2026-05-02"}],
+        }
+        for n in (1, 2)
+    ]
     cases[1]["remediation"] = []  # AGTFAIL-0002 recovers with no fix on record
     fold = fold_events(sequence("AGTFAIL-0001", "PPFF", "abcd") + sequence("AGTFAIL-0002", "PFPFP", "abcde", 10))
     report = build_report({}, cases, [], fold, dt.date(2026, 5, 10))
@@ -81,10 +104,19 @@ def test_report_tells_a_steady_regression_from_a_flaky_case() -> None:
 
 
 def test_report_warnings_prune_candidates_and_remediation() -> None:
-    cases = [{"id": f"AGTFAIL-{n:04d}", "status": "active", "failure_mode": "retrieval_miss", "severity": "P2",
-              "intent": "refund" if n < 50 else f"other{n}", "discovered_at": "2025-01-01",
-              "remediation": [] if n == 3 else [{"date": "2025-01-02"}], "regressed_count": 3 if n == 4 else 0}
-             for n in range(1, 211)]
+    cases = [
+        {
+            "id": f"AGTFAIL-{n:04d}",
+            "status": "active",
+            "failure_mode": "retrieval_miss",
+            "severity": "P2",
+            "intent": "refund" if n < 50 else f"other{n}",
+            "discovered_at": "2025-01-01",
+            "remediation": [] if n == 3 else [{"date": "2025-01-02"}],
+            "regressed_count": 3 if n == 4 else 0,
+        }
+        for n in range(1, 211)
+    ]
     fold = fold_events([ev(1, "AGTFAIL-0001", outcome="fail", ts="2026-04-01T00:00:00Z")])
     report = build_report({}, cases, [], fold, dt.date(2026, 5, 10))
     assert any("over 200: dedupe is broken" in w for w in report.warnings)
@@ -112,9 +144,12 @@ def test_report_cli_text_and_json(git_repo: Path) -> None:
 
 
 def test_fold_latest_agrees_with_the_full_fold_on_last_results() -> None:
-    events = (sequence("AGTFAIL-0001", "PPFP", "abcd") + sequence("AGTFAIL-0002", "PF", "ef", 10)
-              + [ev(30, "AGTFAIL-0002", "regressed"), ev(31, "AGTFAIL-0003", "promoted")])
-    data = jsonl(events).replace(b"\n", b"\r\n", 3) + b"garbage with \"result\"\n"
+    events = (
+        sequence("AGTFAIL-0001", "PPFP", "abcd")
+        + sequence("AGTFAIL-0002", "PF", "ef", 10)
+        + [ev(30, "AGTFAIL-0002", "regressed"), ev(31, "AGTFAIL-0003", "promoted")]
+    )
+    data = jsonl(events).replace(b"\n", b"\r\n", 3) + b'garbage with "result"\n'
     from failgate.dataset.history import fold_latest
 
     full, latest = fold_bytes(data), fold_latest(data, ["AGTFAIL-0001", "AGTFAIL-0002", "AGTFAIL-0003"])

@@ -1,4 +1,5 @@
 """The hooks as users get them: the manifest, the README, and a real try-repo."""
+
 from __future__ import annotations
 
 import os
@@ -9,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-import failgate
 from conftest import commit_all, no_git_env
 from dataset_builder import write_dataset
+
+import failgate
 
 SOURCE = Path(failgate.__file__).resolve().parents[2]
 HOOKS = yaml.safe_load((SOURCE / ".pre-commit-hooks.yaml").read_text())
@@ -21,7 +22,8 @@ HOOKS = yaml.safe_load((SOURCE / ".pre-commit-hooks.yaml").read_text())
 def test_manifest_is_valid_for_pre_commit() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pre_commit", "validate-manifest", str(SOURCE / ".pre-commit-hooks.yaml")],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -59,7 +61,10 @@ def test_try_repo_refuses_a_malformed_dataset_at_its_line(git_repo: Path, tmp_pa
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     result = subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(SOURCE), "failgate-validate"],
-        cwd=git_repo, env=env, capture_output=True, text=True,
+        cwd=git_repo,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 1, output

@@ -12,6 +12,7 @@ Controls: `test_control_*` run the same commands on the untouched repo and
 must pass, so a row fails because of its input, not because the scenario is
 broken.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,11 +22,11 @@ import shutil
 import subprocess
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
 from conftest import commit_all, git
 
 EXAMPLE = Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot"
@@ -62,6 +63,7 @@ def replace(path: str, old: str, new: str, count: int = 1) -> Callable[[Path], N
         text = (repo / path).read_text(encoding="utf-8")
         assert old in text, (path, old)
         (repo / path).write_text(text.replace(old, new, count), encoding="utf-8")
+
     return edit
 
 
@@ -74,6 +76,7 @@ def write(path: str, data: str | bytes) -> Callable[[Path], None]:
         elif target.exists():
             target.unlink()
         target.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+
     return edit
 
 
@@ -81,6 +84,7 @@ def append(path: str, data: str | bytes) -> Callable[[Path], None]:
     def edit(repo: Path) -> None:
         with open(repo / path, "ab") as fh:
             fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+
     return edit
 
 
@@ -89,6 +93,7 @@ def make_dir(path: str) -> Callable[[Path], None]:
         (repo / path).unlink()
         (repo / path).mkdir()
         (repo / path / "keep").write_text("x\n")
+
     return edit
 
 
@@ -96,6 +101,7 @@ def make_fifo(path: str) -> Callable[[Path], None]:
     def edit(repo: Path) -> None:
         (repo / path).unlink()
         os.mkfifo(repo / path)
+
     return edit
 
 
@@ -103,6 +109,7 @@ def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
     def edit(repo: Path) -> None:
         for one in edits:
             one(repo)
+
     return edit
 
 
@@ -111,21 +118,38 @@ FIRST_TITLE = "    title: Refund issued twice after a payment-gateway timeout re
 COUNT_LINE = "    regressed_count: "
 deep_flow = "[" * DEEP + "]" * DEEP
 very_deep_flow = "[" * VERY_DEEP + "]" * VERY_DEEP
-deep_json = json.dumps({"id": "01KQ763K187GQCGWNGTTZHYYZA", "ts": "2026-04-27T10:00:09Z", "case_id": "AGTFAIL-0001",
-                        "type": "result", "outcome": "pass", "detail": "X"}).replace('"X"', very_deep_flow)
+deep_json = json.dumps(
+    {
+        "id": "01KQ763K187GQCGWNGTTZHYYZA",
+        "ts": "2026-04-27T10:00:09Z",
+        "case_id": "AGTFAIL-0001",
+        "type": "result",
+        "outcome": "pass",
+        "detail": "X",
+    }
+).replace('"X"', very_deep_flow)
 deep_json_990 = deep_json.replace(very_deep_flow, deep_flow)
 
 
 def event(**fields: object) -> str:
-    base = {"id": "01KQ763K187GQCGWNGTTZHYYZB", "ts": "2026-04-27T10:00:09Z", "case_id": "AGTFAIL-0001",
-            "type": "remediated", "actor": "x"}
+    base = {
+        "id": "01KQ763K187GQCGWNGTTZHYYZB",
+        "ts": "2026-04-27T10:00:09Z",
+        "case_id": "AGTFAIL-0001",
+        "type": "remediated",
+        "actor": "x",
+    }
     base.update(fields)
     return json.dumps(base) + "\n"
 
 
 def trace(**fields: object) -> str:
-    base = {"trace_id": "t-1", "timestamp": "2026-05-07T10:00:00Z", "input": "Where is order 8820?",
-            "output": "I'm sorry, but I can't help with that."}
+    base = {
+        "trace_id": "t-1",
+        "timestamp": "2026-05-07T10:00:00Z",
+        "input": "Where is order 8820?",
+        "output": "I'm sorry, but I can't help with that.",
+    }
     base.update(fields)
     return json.dumps(base) + "\n"
 
@@ -141,7 +165,12 @@ CASES_EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("deep-input-990", replace(CASES, "    input:\n", f"    input:\n      nest: {deep_flow}\n")),
     ("tags-int-key", replace(CASES, FIRST_TITLE, FIRST_TITLE + "    tags: [{1: a, b: c}]\n")),
     ("lone-surrogate", replace(CASES, FIRST_TITLE, '    title: "bad \\ud800 here"\n')),
-    ("invalid-utf8", lambda repo: (repo / CASES).write_bytes((repo / CASES).read_bytes().replace(b"Refund issued", b"Ref\xffund", 1))),
+    (
+        "invalid-utf8",
+        lambda repo: (repo / CASES).write_bytes(
+            (repo / CASES).read_bytes().replace(b"Refund issued", b"Ref\xffund", 1)
+        ),
+    ),
     ("control-char", replace(CASES, "Refund issued twice", "Refund \x07issued")),
     ("tab-indent", replace(CASES, FIRST_TITLE, "\t" + FIRST_TITLE.lstrip())),
     ("bom", lambda repo: (repo / CASES).write_bytes(b"\xef\xbb\xbf" + (repo / CASES).read_bytes())),
@@ -181,8 +210,16 @@ for _label in ("id-list", "id-mapping", "tags-int-key"):  # a health report carr
     ROWS.append(Hostile(f"cases-{_label}/report", ["report"], dict(CASES_EDITS)[_label], codes=ANY))
 ROWS.append(Hostile("cases-tags-int-key/eval", ["eval"], dict(CASES_EDITS)["tags-int-key"], codes=ANY))
 # fmt rewrites derived fields in place: on a file it cannot read strictly it must write nothing.
-for _label in ("huge-int", "deep-990", "lone-surrogate", "directory", "fifo", "duplicate-key",
-               "comment-glued-to-quote", "two-documents"):
+for _label in (
+    "huge-int",
+    "deep-990",
+    "lone-surrogate",
+    "directory",
+    "fifo",
+    "duplicate-key",
+    "comment-glued-to-quote",
+    "two-documents",
+):
     ROWS.append(Hostile(f"cases-{_label}/fmt", ["fmt"], dict(CASES_EDITS)[_label]))
 # An id written as a list is validate's finding; fmt has no derived field to fix there.
 ROWS.append(Hostile("cases-id-list/fmt", ["fmt"], dict(CASES_EDITS)["id-list"], codes=ANY))
@@ -191,12 +228,33 @@ ROWS += [
     Hostile("decide-empty-reason", ["decide", "AGTFAIL-0002", "--redefined", "--reason", " ", "--by", "me"]),
     Hostile("decide-control-char-by", ["decide", "AGTFAIL-0002", "--redefined", "--reason", "x", "--by", "me\nyou"]),
     Hostile("decide-no-kind", ["decide", "AGTFAIL-0002", "--reason", "x", "--by", "me"]),
-    Hostile("decide-bad-fingerprint", ["decide", "AGTFAIL-0002", "--judge-changed", "--from", "md5:1", "--to",
-                                       "sha256:" + "0" * 64, "--reason", "x", "--by", "me"]),
+    Hostile(
+        "decide-bad-fingerprint",
+        [
+            "decide",
+            "AGTFAIL-0002",
+            "--judge-changed",
+            "--from",
+            "md5:1",
+            "--to",
+            "sha256:" + "0" * 64,
+            "--reason",
+            "x",
+            "--by",
+            "me",
+        ],
+    ),
     Hostile("judge-check-gold-not-yaml", ["judge-check"], write("evals/judge_gold.yaml", "examples: [\n")),
-    Hostile("judge-check-gold-wrong-shape", ["judge-check"], write("evals/judge_gold.yaml", "schema_version: 1\nexamples: 7\n")),
-    Hostile("judge-check-gold-deep", ["judge-check"],
-            write("evals/judge_gold.yaml", "schema_version: 1\nexamples: " + "[" * 200 + "]" * 200 + "\n")),
+    Hostile(
+        "judge-check-gold-wrong-shape",
+        ["judge-check"],
+        write("evals/judge_gold.yaml", "schema_version: 1\nexamples: 7\n"),
+    ),
+    Hostile(
+        "judge-check-gold-deep",
+        ["judge-check"],
+        write("evals/judge_gold.yaml", "schema_version: 1\nexamples: " + "[" * 200 + "]" * 200 + "\n"),
+    ),
 ]
 
 HISTORY_EDITS: list[tuple[str, Callable[[Path], None]]] = [
@@ -217,8 +275,18 @@ HISTORY_EDITS: list[tuple[str, Callable[[Path], None]]] = [
 ]
 # Lines that are not strict JSON; check-ledger refuses those when added
 # (the others are schema findings, validate's).
-NOT_STRICT_JSON = {"huge-int", "deep-100k", "deep-990", "lone-surrogate", "duplicate-json-keys", "nan", "infinity",
-                   "not-json", "invalid-utf8", "array-line"}
+NOT_STRICT_JSON = {
+    "huge-int",
+    "deep-100k",
+    "deep-990",
+    "lone-surrogate",
+    "duplicate-json-keys",
+    "nan",
+    "infinity",
+    "not-json",
+    "invalid-utf8",
+    "array-line",
+}
 for _label, _edit in HISTORY_EDITS:
     ROWS.append(Hostile(f"history-{_label}/validate", ["validate", "--no-cache"], _edit))
     if _label in NOT_STRICT_JSON:
@@ -292,7 +360,10 @@ for _label, _edit in [
     ("candidate-number-list", write(REVIEW, FILLED.replace("- candidate: 1", "- candidate: [1]"))),
     ("input-deep-990", write(REVIEW, FILLED.replace("    input:\n", f"    input:\n      nest: {deep_flow}\n"))),
     ("input-huge-int", write(REVIEW, FILLED.replace("    input:\n", f"    input:\n      n: {HUGE_INT}\n"))),
-    ("input-lone-surrogate", write(REVIEW, FILLED.replace("content: I had", 'content: "bad \\ud800"\n          was: I had'))),
+    (
+        "input-lone-surrogate",
+        write(REVIEW, FILLED.replace("content: I had", 'content: "bad \\ud800"\n          was: I had')),
+    ),
     ("cases-huge-int", both(write(REVIEW, FILLED), dict(CASES_EDITS)["huge-int"])),
     ("cases-id-list", both(write(REVIEW, FILLED), dict(CASES_EDITS)["id-list"])),
     ("history-huge-int", both(write(REVIEW, FILLED), dict(HISTORY_EDITS)["huge-int"])),
@@ -300,12 +371,17 @@ for _label, _edit in [
     ("history-lone-surrogate", both(write(REVIEW, FILLED), dict(HISTORY_EDITS)["lone-surrogate"])),
     ("history-case-id-list", both(write(REVIEW, FILLED), dict(HISTORY_EDITS)["case-id-list"])),
     ("history-case-id-mapping", both(write(REVIEW, FILLED), dict(HISTORY_EDITS)["case-id-mapping"])),
-    ("watchlist-id-list", both(write(REVIEW, FILLED), replace(WATCHLIST, "  - id: AGTFAIL-0024\n", "  - id: [AGTFAIL-0024]\n"))),
+    (
+        "watchlist-id-list",
+        both(write(REVIEW, FILLED), replace(WATCHLIST, "  - id: AGTFAIL-0024\n", "  - id: [AGTFAIL-0024]\n")),
+    ),
 ]:
     ROWS.append(Hostile(f"promote-{_label}", PROMOTE, _edit))
 ROWS += [
     Hostile("promote-missing-file", ["promote", f"{DS}/_intake/nope.yaml"]),
-    Hostile("promote-directory", ["promote", f"{DS}/_intake"], lambda repo: (repo / DS / "_intake").mkdir(exist_ok=True)),
+    Hostile(
+        "promote-directory", ["promote", f"{DS}/_intake"], lambda repo: (repo / DS / "_intake").mkdir(exist_ok=True)
+    ),
     Hostile("remove-empty-reason", ["remove", "AGTFAIL-0002", "--reason", "  ", "--by", "me"]),
     Hostile("remove-unknown-id", ["remove", "AGTFAIL-9999", "--reason", "dup", "--by", "me"]),
     Hostile("remove-id-trailing-newline", ["remove", "AGTFAIL-0002\n", "--reason", "dup", "--by", "me"]),
@@ -325,37 +401,78 @@ for _label, _text in [
 ROWS.append(Hostile("ingest-missing-file", ["ingest", "nope.jsonl"]))
 
 ROWS += [
-    Hostile("merge-driver-history-deep", ["merge-driver", "O", "A", "B", HISTORY],
-            both(write("O", ""), write("A", deep_json + "\n"), write("B", event())), may_write=("A",)),
-    Hostile("merge-driver-history-surrogate", ["merge-driver", "O", "A", "B", HISTORY],
-            both(write("O", ""), write("A", event(actor="\\ud800").replace("\\\\ud800", "\\ud800")),
-                 write("B", event(id="01KQ763K187GQCGWNGTTZHYYZD"))), codes=ANY, may_write=("A",)),
-    Hostile("merge-driver-ledger-huge-int", ["merge-driver", "O", "A", "B", REMOVED],
-            both(write("O", "schema_version: 1\nremoved: []\n"), write("A", f"schema_version: {HUGE_INT}\nremoved: []\n"),
-                 write("B", "schema_version: 1\nremoved: [{id: AGTFAIL-0009}]\n")), may_write=("A",)),
-    Hostile("merge-driver-cases-deep", ["merge-driver", "O", "A", "B", CASES],
-            both(write("O", "schema_version: 1\ncases: []\n"), write("A", f"schema_version: 1\ncases: []\nx: {deep_flow}\n"),
-                 write("B", "schema_version: 1\ncases: []\ny: 1\n")), may_write=("A",)),
+    Hostile(
+        "merge-driver-history-deep",
+        ["merge-driver", "O", "A", "B", HISTORY],
+        both(write("O", ""), write("A", deep_json + "\n"), write("B", event())),
+        may_write=("A",),
+    ),
+    Hostile(
+        "merge-driver-history-surrogate",
+        ["merge-driver", "O", "A", "B", HISTORY],
+        both(
+            write("O", ""),
+            write("A", event(actor="\\ud800").replace("\\\\ud800", "\\ud800")),
+            write("B", event(id="01KQ763K187GQCGWNGTTZHYYZD")),
+        ),
+        codes=ANY,
+        may_write=("A",),
+    ),
+    Hostile(
+        "merge-driver-ledger-huge-int",
+        ["merge-driver", "O", "A", "B", REMOVED],
+        both(
+            write("O", "schema_version: 1\nremoved: []\n"),
+            write("A", f"schema_version: {HUGE_INT}\nremoved: []\n"),
+            write("B", "schema_version: 1\nremoved: [{id: AGTFAIL-0009}]\n"),
+        ),
+        may_write=("A",),
+    ),
+    Hostile(
+        "merge-driver-cases-deep",
+        ["merge-driver", "O", "A", "B", CASES],
+        both(
+            write("O", "schema_version: 1\ncases: []\n"),
+            write("A", f"schema_version: 1\ncases: []\nx: {deep_flow}\n"),
+            write("B", "schema_version: 1\ncases: []\ny: 1\n"),
+        ),
+        may_write=("A",),
+    ),
     Hostile("merge-driver-missing-files", ["merge-driver", "nope-O", "nope-A", "nope-B", HISTORY]),
-    *[Hostile(f"gate-committed-{label}", ["gate", "--base", "HEAD~1"], edit, commit=True) for label, edit in [
-        ("cases-id-list", dict(CASES_EDITS)["id-list"]),
-        ("cases-id-mapping", dict(CASES_EDITS)["id-mapping"]),
-        ("cases-huge-int", dict(CASES_EDITS)["huge-int"]),
-        ("cases-deep-990", dict(CASES_EDITS)["deep-990"]),
-        ("cases-lone-surrogate", dict(CASES_EDITS)["lone-surrogate"]),
-        ("watchlist-id-list", replace(WATCHLIST, "  - id: AGTFAIL-0024\n", "  - id: [AGTFAIL-0024]\n")),
-    ]],
+    *[
+        Hostile(f"gate-committed-{label}", ["gate", "--base", "HEAD~1"], edit, commit=True)
+        for label, edit in [
+            ("cases-id-list", dict(CASES_EDITS)["id-list"]),
+            ("cases-id-mapping", dict(CASES_EDITS)["id-mapping"]),
+            ("cases-huge-int", dict(CASES_EDITS)["huge-int"]),
+            ("cases-deep-990", dict(CASES_EDITS)["deep-990"]),
+            ("cases-lone-surrogate", dict(CASES_EDITS)["lone-surrogate"]),
+            ("watchlist-id-list", replace(WATCHLIST, "  - id: AGTFAIL-0024\n", "  - id: [AGTFAIL-0024]\n")),
+        ]
+    ],
     # An added history line the gate cannot read names no case it runs: the
     # gate's verdict stands (exit 0); validate and check-ledger, which CI runs
     # beside it, refuse the line.
-    *[Hostile(f"gate-committed-history-{label}", ["gate", "--base", "HEAD~1"], dict(HISTORY_EDITS)[label], commit=True,
-              codes=ANY) for label in ("case-id-list", "case-id-mapping", "deep-100k", "huge-int", "lone-surrogate")],
+    *[
+        Hostile(
+            f"gate-committed-history-{label}",
+            ["gate", "--base", "HEAD~1"],
+            dict(HISTORY_EDITS)[label],
+            commit=True,
+            codes=ANY,
+        )
+        for label in ("case-id-list", "case-id-mapping", "deep-100k", "huge-int", "lone-surrogate")
+    ],
     Hostile("gate-bad-base", ["gate", "--base", "no-such-rev"]),
     Hostile("eval-recorded-deep", ["eval", "--recorded", "rec.jsonl"], write("rec.jsonl", deep_json + "\n")),
     Hostile("eval-recorded-not-json", ["eval", "--recorded", "rec.jsonl"], write("rec.jsonl", "{nope\n")),
     Hostile("config-not-toml", ["validate"], write("failgate.toml", "agent = [\n")),
     Hostile("config-dataset-list", ["validate"], write("failgate.toml", 'dataset = ["a"]\n')),
-    Hostile("config-jobs-string", ["eval"], write("failgate.toml", 'agent = "failgate.examples.support_bot:run"\njobs = "many"\n')),
+    Hostile(
+        "config-jobs-string",
+        ["eval"],
+        write("failgate.toml", 'agent = "failgate.examples.support_bot:run"\njobs = "many"\n'),
+    ),
     Hostile("validate-file-outside", ["validate", "README.md"], write("README.md", "x\n")),
     Hostile("renumber-not-merging", ["renumber", "AGTFAIL-0001"]),
 ]
@@ -383,14 +500,21 @@ def template(tmp_path_factory: pytest.TempPathFactory, demo_judge: Any) -> Path:
     root = tmp_path_factory.mktemp("hostile") / "repo"
     (root / "evals").mkdir(parents=True)
     shutil.copytree(EXAMPLE, root / DS)
-    (root / "failgate.toml").write_text('agent = "failgate.examples.support_bot:run"\n' + config_lines(demo_judge.base_url))
+    (root / "failgate.toml").write_text(
+        'agent = "failgate.examples.support_bot:run"\n' + config_lines(demo_judge.base_url)
+    )
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.email", "author@example.com")
     git(root, "config", "user.name", "Test Author")
     commit_all(root, "dataset")
     # A baseline recorded by today's judge, so that the gate's control passes.
-    subprocess.run([sys.executable, "-m", "failgate.cli", "eval", "--record"], cwd=root, check=True, capture_output=True,
-                   env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")})
+    subprocess.run(
+        [sys.executable, "-m", "failgate.cli", "eval", "--record"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+    )
     commit_all(root, "baseline")
     return root
 
@@ -416,7 +540,9 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
-def test_hostile_input_is_refused_and_changes_nothing(row: Hostile, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_hostile_input_is_refused_and_changes_nothing(
+    row: Hostile, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     row.edit(repo)
     if row.stage:
         git(repo, "add", "-A")
@@ -448,7 +574,9 @@ def test_control_a_filled_candidate_and_a_recurrence_promote(repo: Path, capsys:
     assert code == 0, output
 
 
-def test_control_a_line_separator_inside_a_json_string_is_one_event(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_control_a_line_separator_inside_a_json_string_is_one_event(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """U+2028 is a character of a JSON string, not a line break: the event is read whole (exit 0)."""
     append(HISTORY, event(actor="a\u2028{\x85}").replace("\\u2028", "\u2028").replace("\\u0085", "\x85"))(repo)
     code, output = run(["validate", "--no-cache"], capsys)
@@ -488,8 +616,11 @@ def test_control_merge_driver_ingest_remove_on_sound_input(repo: Path, capsys: p
     both(write("O", ""), write("A", event()), write("B", event(id="01KQ763K187GQCGWNGTTZHYYZD")))(repo)
     code, output = run(["merge-driver", "O", "A", "B", HISTORY], capsys)
     assert code == 0, output
-    both(write("O", "schema_version: 1\nremoved: []\n"), write("A", "schema_version: 1\nremoved: []\n# ours\n"),
-         write("B", "schema_version: 1\nremoved: []\n"))(repo)
+    both(
+        write("O", "schema_version: 1\nremoved: []\n"),
+        write("A", "schema_version: 1\nremoved: []\n# ours\n"),
+        write("B", "schema_version: 1\nremoved: []\n"),
+    )(repo)
     assert run(["merge-driver", "O", "A", "B", REMOVED], capsys)[0] == 0
     write(TRACES, trace())(repo)
     code, output = run(["ingest", TRACES], capsys)

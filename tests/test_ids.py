@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from dataset_builder import event
-from failgate.dataset.parse import parse_dataset
+
 from failgate.dataset.ids import ids_ever_used, next_case_id, next_id_for
+from failgate.dataset.parse import parse_dataset
 
 
 def test_next_id_is_above_every_id_that_ever_existed() -> None:

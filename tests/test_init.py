@@ -5,15 +5,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import git
+
 from failgate.cli import main
 
 
 def snapshot(root: Path) -> dict[str, str]:
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*")) if p.is_file() and ".git" not in p.relative_to(root).parts
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
     }
 
 
@@ -74,7 +75,9 @@ def test_init_respects_the_configured_dataset_with_spaces(git_repo: Path, capsys
     assert run(capsys, "validate")[0] == 0
 
 
-def test_init_refuses_outside_git(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_refuses_outside_git(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, output = run(capsys, "init")
     assert code == 2
@@ -88,7 +91,9 @@ def test_console_script_runs(git_repo: Path) -> None:
     assert "failgate" in result.stdout
 
 
-def test_codeowners_also_covers_the_policy_file_and_local_plugins(git_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_codeowners_also_covers_the_policy_file_and_local_plugins(
+    git_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The gate trusts these from the base: the dataset's reviewers must see changes to them.
     (git_repo / "failgate.toml").write_text('agent = "shop:run"\n[intake]\nredactor = "myredact:redact"\n')
     (git_repo / "myredact.py").write_text("def redact(text):\n    return text\n")
@@ -100,6 +105,8 @@ def test_codeowners_also_covers_the_policy_file_and_local_plugins(git_repo: Path
     assert (git_repo / ".github" / "CODEOWNERS").read_text().splitlines() == owners
 
 
-def test_codeowners_without_failgate_toml_names_only_the_dataset(git_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_codeowners_without_failgate_toml_names_only_the_dataset(
+    git_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(capsys, "init", "--owner", "@acme/agents")[0] == 0
     assert (git_repo / ".github" / "CODEOWNERS").read_text() == "/evals/failures/ @acme/agents\n"

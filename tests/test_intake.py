@@ -1,22 +1,24 @@
 """Intake: PII-stable hashes, stratification bounds, rules, dedupe both ways, the ingest CLI."""
+
 from __future__ import annotations
 
 import json
 import shutil
 from pathlib import Path
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from failgate.cli import main
 from failgate.dataset.hashing import input_hash
+from failgate.dataset.yamlstrict import load_yaml_text
 from failgate.intake.pipeline import run_pipeline
+from failgate.intake.redact import redact_text, redact_value
 from failgate.intake.rules import IntakeRules
 from failgate.intake.settings import IntakeSettings
 from failgate.intake.similarity import NgramSimilarity
 from failgate.intake.stratify import intent_cap, stratify
-from failgate.intake.redact import redact_text, redact_value
 from failgate.intake.traces.model import Trace
-from failgate.dataset.yamlstrict import load_yaml_text
 
 EXAMPLE = Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot"
 
@@ -24,12 +26,14 @@ emails = st.from_regex(r"[a-z]{1,8}(\.[a-z]{1,5})?@[a-z]{2,8}\.(com|org|io)", fu
 phones = st.from_regex(r"\+44 20 7\d{3} \d{4}", fullmatch=True)
 uuids = st.uuids().map(str)
 ips = st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t)))
+
+
 def _luhn_card(body: str) -> str:
     """A Visa-shaped number with its Luhn check digit: the redactor only takes valid cards."""
     digits = [int(c) for c in body]
     total = sum(d if i % 2 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(reversed(digits)))
     full = body + str((10 - total % 10) % 10)
-    return " ".join(full[i:i + 4] for i in range(0, 16, 4))
+    return " ".join(full[i : i + 4] for i in range(0, 16, 4))
 
 
 cards = st.from_regex(r"4\d{14}", fullmatch=True).map(_luhn_card)
@@ -48,8 +52,9 @@ def test_inputs_differing_only_in_pii_hash_equal(a: tuple, b: tuple) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(intents=st.lists(st.sampled_from("abcdefghij"), max_size=300), limit=st.integers(1, 80),
-       share=st.floats(0.05, 1.0))
+@given(
+    intents=st.lists(st.sampled_from("abcdefghij"), max_size=300), limit=st.integers(1, 80), share=st.floats(0.05, 1.0)
+)
 def test_stratification_bounds(intents: list[str], limit: int, share: float) -> None:
     kept, dropped = stratify(list(enumerate(intents)), lambda item: item[1], limit=limit, share=share)
     assert len(kept) + len(dropped) == len(intents)
@@ -76,30 +81,61 @@ def trace(tid: str, content: str, output: str = "ok", **kw: object) -> Trace:
 
 
 def test_rules_use_the_judge_and_propose_modes() -> None:
-    rules = IntakeRules(IntakeSettings(forbidden_tools=("delete_account",), latency_budget_ms=5000,
-                                       rules=(({"not_contains": "1Z"}, "hallucination"),)))
+    rules = IntakeRules(
+        IntakeSettings(
+            forbidden_tools=("delete_account",),
+            latency_budget_ms=5000,
+            rules=(({"not_contains": "1Z"}, "hallucination"),),
+        )
+    )
     assert rules.classify(trace("a", "hi", "Hello! How can I help?", latency_ms=100)) is None
     refused = rules.classify(trace("b", "hi", "I'm sorry, but I can't help with that."))
     assert refused is not None and refused.mode == "refusal_overreach" and refused.reasons[0].startswith("refused")
     slow = rules.classify(trace("c", "hi", latency_ms=9000))
     assert slow is not None and slow.mode == "latency_breach"
-    forbidden = rules.classify(trace("d", "hi", "I'm sorry, but I can't help with that.",
-                                     tool_calls=[{"name": "delete_account", "arguments": {}}]))
-    assert forbidden is not None and forbidden.mode == "blast_radius_breach" and forbidden.signals == ("forbidden_tool", "refusal")
+    forbidden = rules.classify(
+        trace(
+            "d",
+            "hi",
+            "I'm sorry, but I can't help with that.",
+            tool_calls=[{"name": "delete_account", "arguments": {}}],
+        )
+    )
+    assert (
+        forbidden is not None
+        and forbidden.mode == "blast_radius_breach"
+        and forbidden.signals == ("forbidden_tool", "refusal")
+    )
     tool = rules.classify(trace("e", "hi", tool_calls=[{"name": "x", "arguments": {}, "error": "500"}]))
     assert tool is not None and tool.mode == "tool_invocation"
     timeout = rules.classify(trace("f", "hi", error="Deadline exceeded"))
     assert timeout is not None and timeout.mode == "latency_breach"
     project = rules.classify(trace("g", "hi", "Tracking number 1Z999"))
     assert project is not None and project.mode == "hallucination"
-    fb = rules.classify(Trace("h", {"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]},
-                              "ok", feedback="negative", feedback_comment="forgot my order"))
+    fb = rules.classify(
+        Trace(
+            "h",
+            {"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]},
+            "ok",
+            feedback="negative",
+            feedback_comment="forgot my order",
+        )
+    )
     assert fb is not None and fb.mode == "multi_turn_drift" and "forgot my order" in fb.reasons[0]
 
 
 def pipeline(traces: list[Trace], known: dict[str, str], cases: list[dict], **kw: object):  # type: ignore[no-untyped-def]
-    return run_pipeline(traces, rules=IntakeRules(IntakeSettings()), redact=redact_text, similarity=NgramSimilarity(),
-                        known=known, cases=cases, limit=int(kw.get("limit", 50)), share=0.3, threshold=0.92)
+    return run_pipeline(
+        traces,
+        rules=IntakeRules(IntakeSettings()),
+        redact=redact_text,
+        similarity=NgramSimilarity(),
+        known=known,
+        cases=cases,
+        limit=int(kw.get("limit", 50)),
+        share=0.3,
+        threshold=0.92,
+    )
 
 
 def test_dedupe_by_hash_links_recurrences_and_merges_pii_variants() -> None:
@@ -122,7 +158,12 @@ def test_similar_behaviour_with_same_mode_is_shown_side_by_side() -> None:
     cases = [
         {"id": "AGTFAIL-0008", "failure_mode": "refusal_overreach", "title": "same", "observed_behavior": draft},
         {"id": "AGTFAIL-0009", "failure_mode": "hallucination", "title": "other mode", "observed_behavior": draft},
-        {"id": "AGTFAIL-0010", "failure_mode": "refusal_overreach", "title": "different", "observed_behavior": "Quoted 14 days."},
+        {
+            "id": "AGTFAIL-0010",
+            "failure_mode": "refusal_overreach",
+            "title": "different",
+            "observed_behavior": "Quoted 14 days.",
+        },
     ]
     (candidate,) = pipeline([trace("t1", "chargeback question", refusal)], {}, cases).candidates
     assert candidate.likely_same is not None and candidate.likely_same.ref == "AGTFAIL-0008"
@@ -135,7 +176,9 @@ def test_similar_behaviour_with_same_mode_is_shown_side_by_side() -> None:
 
 def test_ngram_similarity() -> None:
     sim = NgramSimilarity()
-    a, b, c = sim.vectors(["Refund issued twice for order 8812", "Refund issued twice for order 8813", "Quoted 14 days"])
+    a, b, c = sim.vectors(
+        ["Refund issued twice for order 8812", "Refund issued twice for order 8813", "Quoted 14 days"]
+    )
     assert sim.score(a, a) == 1.0 and sim.score(a, b) > 0.9 > sim.score(a, c)
 
 
@@ -153,8 +196,12 @@ def test_ingest_cli_writes_a_review_file_and_prints_the_funnel(tmp_path: Path, m
     known = load_yaml_text((repo / "evals/failures/cases.yaml").read_text(), "c").data["cases"][1]
     lines = [
         {"trace_id": "r1", "intent": "policy_question", "input": known["input"], "output": "14 days", "feedback": -1},
-        {"trace_id": "n1", "intent": "refund_request", "input": "chargeback on 8812, I'm x@y.com",
-         "output": "I'm sorry, but I can't help with that."},
+        {
+            "trace_id": "n1",
+            "intent": "refund_request",
+            "input": "chargeback on 8812, I'm x@y.com",
+            "output": "I'm sorry, but I can't help with that.",
+        },
         {"trace_id": "ok", "intent": "refund_request", "input": "hi", "output": "Hello"},
     ]
     (repo / "t.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\nnot json\n")
@@ -166,8 +213,13 @@ def test_ingest_cli_writes_a_review_file_and_prints_the_funnel(tmp_path: Path, m
     (review,) = (repo / "evals/failures/_intake").glob("*.yaml")
     doc = load_yaml_text(review.read_text(), "r")
     first, second = doc.data["candidates"]
-    assert first == {"candidate": 1, "kind": "recurrence", "case": known["id"], "discovered_by": ["trace:r1"],
-                     "occurrences": 1}
+    assert first == {
+        "candidate": 1,
+        "kind": "recurrence",
+        "case": known["id"],
+        "discovered_by": ["trace:r1"],
+        "occurrences": 1,
+    }
     assert second["kind"] == "new" and second["failure_mode"] == "refusal_overreach"
     assert second["input"]["messages"][0]["content"] == "chargeback on 8812, I'm <EMAIL>"
     assert second["title"].startswith("TODO") and second["severity"].startswith("TODO")

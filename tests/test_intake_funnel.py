@@ -1,5 +1,6 @@
 """The funnel: the per-intent cap is a share of the candidate budget, and different failure
 modes of one input stay separate candidates."""
+
 from __future__ import annotations
 
 from failgate.intake.pipeline import run_pipeline
@@ -12,8 +13,17 @@ REFUSAL = "I'm sorry, but I can't help with that."
 
 
 def run(traces: list[Trace], limit: int = 50) -> object:
-    return run_pipeline(traces, rules=IntakeRules(IntakeSettings(latency_budget_ms=None)), redact=lambda t: t,
-                        similarity=NgramSimilarity(), known={}, cases=[], limit=limit, share=0.3, threshold=0.92)
+    return run_pipeline(
+        traces,
+        rules=IntakeRules(IntakeSettings(latency_budget_ms=None)),
+        redact=lambda t: t,
+        similarity=NgramSimilarity(),
+        known={},
+        cases=[],
+        limit=limit,
+        share=0.3,
+        threshold=0.92,
+    )
 
 
 def trace(tid: str, text: str, **kw: object) -> Trace:
@@ -31,8 +41,12 @@ def test_few_failures_of_one_intent_are_all_kept() -> None:
 
 def test_same_input_different_modes_are_separate_candidates() -> None:
     refused = trace("t1", "refund 8812", output=REFUSAL)
-    tool_failed = trace("t2", "refund 8812", output="done", tool_calls=[{"name": "issue_refund", "arguments": {},
-                                                                         "error": "gateway timeout"}])
+    tool_failed = trace(
+        "t2",
+        "refund 8812",
+        output="done",
+        tool_calls=[{"name": "issue_refund", "arguments": {}, "error": "gateway timeout"}],
+    )
     result = run([refused, tool_failed])
     modes = sorted(c.group.failure.mode for c in result.candidates)  # type: ignore[attr-defined]
     assert modes == ["refusal_overreach", "tool_invocation"]
@@ -55,9 +69,24 @@ def test_the_funnel_lists_each_file_and_why_one_gave_no_run(tmp_path, monkeypatc
 
     repo = dataset_repo(tmp_path, monkeypatch)
     (repo / "good.jsonl").write_text(json.dumps({"trace_id": "a", "input": "refund 8812", "output": REFUSAL}) + "\n")
-    http = {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "ab" * 16, "spanId": "cd" * 8, "name": "GET",
-                                                          "attributes": [{"key": "http.method",
-                                                                          "value": {"stringValue": "GET"}}]}]}]}]}
+    http = {
+        "resourceSpans": [
+            {
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": "ab" * 16,
+                                "spanId": "cd" * 8,
+                                "name": "GET",
+                                "attributes": [{"key": "http.method", "value": {"stringValue": "GET"}}],
+                            }
+                        ]
+                    }
+                ]
+            }
+        ]
+    }
     (repo / "http.json").write_text(json.dumps(http))
     assert main(["ingest", "good.jsonl", "http.json"]) == 0
     out = capsys.readouterr()

@@ -1,16 +1,17 @@
 """Intake's pluggable redactor and embedder, loaded by dotted path from the project root."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from failgate.findings import FailgateError
 from failgate.dataset.hashing import input_hash
+from failgate.findings import FailgateError
 from failgate.intake.settings import IntakeSettings, load_redactor
 from failgate.intake.similarity import build_similarity
 
-PLUGIN = '''
+PLUGIN = """
 def redact(text):
     import re
     return re.sub(r"ACC-\\d{6}", "<ACCOUNT>", text)
@@ -21,7 +22,7 @@ def embed(texts):
     return [[float(word in text.lower()) for word in VOCAB] for text in texts]
 
 not_callable = 3
-'''
+"""
 
 
 @pytest.fixture
@@ -53,8 +54,11 @@ def test_an_embedder_plugin_scores_by_cosine(project: str) -> None:
 
 @pytest.mark.parametrize(
     ("ref", "message"),
-    [("acme_plugins:missing", "cannot load the redactor"), ("acme_plugins:not_callable", "is not callable"),
-     ("no_dots_here", "must look like")],
+    [
+        ("acme_plugins:missing", "cannot load the redactor"),
+        ("acme_plugins:not_callable", "is not callable"),
+        ("no_dots_here", "must look like"),
+    ],
 )
 def test_bad_plugin_paths_are_usage_errors(project: str, ref: str, message: str) -> None:
     with pytest.raises(FailgateError, match=message) as info:

@@ -1,4 +1,5 @@
 """Which Python runs the agent, and what it imports first (failgate.eval.agents.interpreter)."""
+
 from __future__ import annotations
 
 import os
@@ -56,8 +57,11 @@ def test_failgates_own_env_is_not_taken_for_the_consumers(tmp_path: Path) -> Non
 
 def test_fallback_is_failgates_interpreter_in_process(tmp_path: Path) -> None:
     python = agent_python(python_root=tmp_path, code_root=tmp_path, environ={})
-    assert (python.executable, python.source, python.in_process) == (sys.executable, "the interpreter failgate runs in",
-                                                                     True)
+    assert (python.executable, python.source, python.in_process) == (
+        sys.executable,
+        "the interpreter failgate runs in",
+        True,
+    )
     other = agent_python(python_root=tmp_path, code_root=tmp_path, python=str(fake_venv(tmp_path / "e")), environ={})
     assert other.in_process is False
 
@@ -73,7 +77,11 @@ def test_import_paths_put_the_tree_first(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     assert import_paths(tmp_path) == (str(tmp_path / "src"), str(tmp_path))
     assert import_paths(tmp_path, ["libs/a", "libs/b"]) == (
-        str(tmp_path / "libs/a"), str(tmp_path / "libs/b"), str(tmp_path / "src"), str(tmp_path))
+        str(tmp_path / "libs/a"),
+        str(tmp_path / "libs/b"),
+        str(tmp_path / "src"),
+        str(tmp_path),
+    )
 
 
 def _package(root: Path, says: str) -> None:
@@ -131,8 +139,12 @@ def test_the_worker_script_imports_only_the_standard_library() -> None:
     from failgate.eval.agents.callable_process import WORKER_SCRIPT
 
     tree = ast.parse(WORKER_SCRIPT.read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert imported and imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
 
 
@@ -144,10 +156,13 @@ def test_an_agent_command_starting_with_python_gets_the_agents_interpreter(tmp_p
     os.symlink(os.path.realpath(sys.executable), other)
     (tmp_path / "worker.py").write_text(
         "import json, sys\nfor line in sys.stdin:\n"
-        "    print(json.dumps({'id': json.loads(line)['id'], 'output': sys.executable}), flush=True)\n")
+        "    print(json.dumps({'id': json.loads(line)['id'], 'output': sys.executable}), flush=True)\n"
+    )
     python = agent_python(python_root=tmp_path, code_root=tmp_path, python=str(other), environ={})
-    for command, expected in ((["python", "worker.py"], str(other)),
-                              ([os.path.realpath(sys.executable), "worker.py"], os.path.realpath(sys.executable))):
+    for command, expected in (
+        (["python", "worker.py"], str(other)),
+        ([os.path.realpath(sys.executable), "worker.py"], os.path.realpath(sys.executable)),
+    ):
         agent = build_agent(root=tmp_path, agent_command=command, python=python)
         try:
             assert agent.call(AgentRequest("AGTFAIL-0001", {}, timeout_s=30)).raw["output"] == expected
@@ -162,7 +177,8 @@ def test_async_and_dataclass_agents_in_another_interpreter(tmp_path: Path) -> No
     (tmp_path / "asyncagent.py").write_text(
         "import asyncio, dataclasses\n\n@dataclasses.dataclass\nclass Reply:\n    output: str\n\n"
         "async def run(inp):\n    await asyncio.sleep(0)\n    return Reply(f\"async {inp['n']}\")\n\n"
-        "def plain(inp):\n    return 'just text'\n")
+        "def plain(inp):\n    return 'just text'\n"
+    )
     python = agent_python(python_root=tmp_path, code_root=tmp_path, python=str(other), environ={})
     for ref, expected in (("asyncagent:run", {"output": "async 7"}), ("asyncagent:plain", {"output": "just text"})):
         agent = build_agent(root=tmp_path, agent=ref, python=python, jobs=2)

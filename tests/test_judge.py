@@ -1,4 +1,5 @@
 """Each rule's semantics, table-driven: (rules, response) -> pass or fail."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,8 +21,10 @@ REFUND = {
     "output": "Refund of $49.00 issued for order 8812.",
     "tool_calls": [
         {"name": "lookup_order", "arguments": {"order_id": "8812"}},
-        {"name": "issue_refund", "arguments": {"order_id": "8812", "amount": 49.0,
-                                               "meta": {"reason": "damaged", "tags": ["a", "b"]}}},
+        {
+            "name": "issue_refund",
+            "arguments": {"order_id": "8812", "amount": 49.0, "meta": {"reason": "damaged", "tags": ["a", "b"]}},
+        },
         {"name": "send_email", "arguments": {"to": "customer", "flag": True}},
     ],
     "turns": ["Sorry to hear that. Refund of $49.00 issued.", "Yes, it went through."],
@@ -71,10 +74,18 @@ CASES: list[tuple[str, dict[str, Any], bool]] = [
     ("tool_called args type strict", {"tool_called": {"name": "issue_refund", "args": {"order_id": 8812}}}, False),
     ("tool_called int matches float", {"tool_called": {"name": "issue_refund", "args": {"amount": 49}}}, True),
     ("tool_called bool is not int", {"tool_called": {"name": "send_email", "args": {"flag": 1}}}, False),
-    ("tool_called nested subset", {"tool_called": {"name": "issue_refund", "args": {"meta": {"reason": "damaged"}}}}, True),
+    (
+        "tool_called nested subset",
+        {"tool_called": {"name": "issue_refund", "args": {"meta": {"reason": "damaged"}}}},
+        True,
+    ),
     ("tool_called nested miss", {"tool_called": {"name": "issue_refund", "args": {"meta": {"reason": "lost"}}}}, False),
     ("tool_called list equal", {"tool_called": {"name": "issue_refund", "args": {"meta": {"tags": ["a", "b"]}}}}, True),
-    ("tool_called list order", {"tool_called": {"name": "issue_refund", "args": {"meta": {"tags": ["b", "a"]}}}}, False),
+    (
+        "tool_called list order",
+        {"tool_called": {"name": "issue_refund", "args": {"meta": {"tags": ["b", "a"]}}}},
+        False,
+    ),
     ("tool_called list length", {"tool_called": {"name": "issue_refund", "args": {"meta": {"tags": ["a"]}}}}, False),
     ("tool_called missing key", {"tool_called": {"name": "issue_refund", "args": {"currency": "USD"}}}, False),
     ("tool_called times 1", {"tool_called": {"name": "issue_refund", "times": 1}}, True),
@@ -247,21 +258,25 @@ def broken_judge(case: Any, response: Any, options: Any) -> bool:
 def test_plugin_judge_by_dotted_path() -> None:
     ok = {"judge": {"use": "tests.test_judge:polite", "word": "Refund"}}
     assert _judge(ok) is True
-    [result] = judge_case({"id": "X", "expected": [{"judge": {"use": "tests.test_judge:polite"}}]},
-                          parse_response(REFUND, 1))
+    [result] = judge_case(
+        {"id": "X", "expected": [{"judge": {"use": "tests.test_judge:polite"}}]}, parse_response(REFUND, 1)
+    )
     assert not result.passed and result.got == "looked for 'please'"
     assert _judge({"judge": {"use": "tests.test_judge:async_judge"}}) is True
 
 
 def test_plugin_judge_failures_fail_the_case() -> None:
-    [result] = judge_case({"id": "X", "expected": [{"judge": {"use": "tests.test_judge:broken_judge"}}]},
-                          parse_response(REFUND, 1))
+    [result] = judge_case(
+        {"id": "X", "expected": [{"judge": {"use": "tests.test_judge:broken_judge"}}]}, parse_response(REFUND, 1)
+    )
     assert not result.passed and "RuntimeError: model unavailable" in result.got
-    [result] = judge_case({"id": "X", "expected": [{"judge": {"use": "no_such_module:judge"}}]},
-                          parse_response(REFUND, 1))
+    [result] = judge_case(
+        {"id": "X", "expected": [{"judge": {"use": "no_such_module:judge"}}]}, parse_response(REFUND, 1)
+    )
     assert not result.passed and "cannot be loaded" in result.got
-    [result] = judge_case({"id": "X", "expected": [{"judge": {"use": "no-such-entry-point"}}]},
-                          parse_response(REFUND, 1))
+    [result] = judge_case(
+        {"id": "X", "expected": [{"judge": {"use": "no-such-entry-point"}}]}, parse_response(REFUND, 1)
+    )
     assert not result.passed and "no entry point" in result.got
 
 

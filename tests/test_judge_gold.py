@@ -1,4 +1,5 @@
 """The gold set: its figures, `failgate judge-check`, and the gate's rule for a judge change."""
+
 from __future__ import annotations
 
 import json
@@ -6,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import commit_all, git
 from gate_repo import DS, failgate, history_events, on_a_branch_from_a_green_baseline, setup_consumer
+
 from failgate.checks.gold import load_gold
 from failgate.eval.judge.gold import FAIL, PASS, Graded, cohen_kappa, figures, gold_set_accepts
 
@@ -27,16 +28,23 @@ def test_kappa_on_a_known_table() -> None:
 
 
 def test_agreement_false_pass_rate_and_p0() -> None:
-    graded = [Graded("a", "llm_rubric", PASS, PASS, None, ""), Graded("b", "llm_rubric", FAIL, PASS, "P0", ""),
-              Graded("c", "llm_rubric", FAIL, FAIL, None, ""), Graded("d", "contains", FAIL, FAIL, None, "")]
+    graded = [
+        Graded("a", "llm_rubric", PASS, PASS, None, ""),
+        Graded("b", "llm_rubric", FAIL, PASS, "P0", ""),
+        Graded("c", "llm_rubric", FAIL, FAIL, None, ""),
+        Graded("d", "contains", FAIL, FAIL, None, ""),
+    ]
     f = figures(graded)
     assert f.agreement == 0.75 and f.false_pass_rate == pytest.approx(1 / 3)
     assert f.false_passes == ("b",) and f.p0_false_passes == ("b",)
 
 
 def _event(judge: str, agreement: float, p0: list[str], digest: str = "sha256:g") -> dict[str, object]:
-    return {"type": "judge_graded", "judge": judge,
-            "detail": {"agreement": agreement, "examples": 10, "p0_false_passes": p0, "gold_sha256": digest}}
+    return {
+        "type": "judge_graded",
+        "judge": judge,
+        "detail": {"agreement": agreement, "examples": 10, "p0_false_passes": p0, "gold_sha256": digest},
+    }
 
 
 def test_gold_set_accepts_only_a_grading_under_the_new_judge_that_met_the_floor() -> None:
@@ -78,7 +86,8 @@ examples:
 def test_the_gold_file_is_checked_strictly() -> None:
     assert load_gold(GOLD.encode(), "g.yaml")[1] == []
     bad = GOLD.replace("human: fail\n    severity: P0", "human: maybe\n    severity: P0").replace(
-        "rule: {not_refused: true}\n    response: {output", "rule: {contanis: x}\n    response: {output")
+        "rule: {not_refused: true}\n    response: {output", "rule: {contanis: x}\n    response: {output"
+    )
     messages = [f"{f.location.line}: {f.message}" for f in load_gold(bad.encode(), "g.yaml")[1]]
     assert any(m.startswith("11:") and "maybe" in m for m in messages), messages
     assert any(m.startswith("18:") for m in messages), messages
@@ -113,8 +122,20 @@ def _change_judge_with_reasons(repo: Path) -> None:
     changes = json.loads(failgate(repo, "gate", "--format", "json").stdout)["judge_changes"]
     assert len(changes) == 3, changes
     for change in changes:
-        decided = failgate(repo, "decide", change["id"], "--judge-changed", "--from", change["baseline"],
-                           "--to", change["now"], "--reason", "refusal patterns widened", "--by", "dana")
+        decided = failgate(
+            repo,
+            "decide",
+            change["id"],
+            "--judge-changed",
+            "--from",
+            change["baseline"],
+            "--to",
+            change["now"],
+            "--reason",
+            "refusal patterns widened",
+            "--by",
+            "dana",
+        )
         assert decided.returncode == 0, decided.stdout + decided.stderr
 
 

@@ -1,6 +1,7 @@
 """The package layout's promises: the configuration does not import the
 modules that read its sections, and the first release's plugin import path
 still works, with a warning naming the new one."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """The failgate-ledger hook run by the real pre-commit framework."""
+
 from __future__ import annotations
 
 import os
@@ -8,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-import failgate
 from conftest import commit_all, git, no_git_env
 from ledger_data import cases_text, write_dataset
+
+import failgate
 
 DS = "evals/failures"
 SOURCE = Path(failgate.__file__).resolve().parents[2]  # the checkout holding .pre-commit-hooks.yaml

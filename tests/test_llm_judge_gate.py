@@ -1,13 +1,15 @@
 """A model swap behind llm_rubric is a judge change the gate sees, for the cases that use it only."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from conftest import commit_all, git
 from gate_repo import DS, failgate, on_a_branch_from_a_green_baseline, setup_consumer
+
 from failgate.examples.judge_server import JudgeServer, Reply, rubric_and_reply, verdict
 
 

@@ -4,6 +4,7 @@ YAML semantics follow the official YAML test suite where failgate's strict
 reader keeps YAML at all; JSON lines follow RFC 8259 plus the limits every
 loader shares (`jsonstrict.MAX_DEPTH`, Python's 4,300-digit integers).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -27,6 +28,7 @@ def refusal(text: str | bytes) -> tuple[str, int, int, str]:
 
 # -- YAML keys: distinct values are distinct keys ----------------------------
 
+
 @pytest.mark.parametrize("text", ["1: a\ntrue: b\n", "0: a\nfalse: b\n", "1: a\n1.0: b\n"])
 def test_different_yaml_keys_are_not_called_duplicates(text: str) -> None:
     code, line, _, message = refusal(text)
@@ -44,13 +46,18 @@ def test_repeated_nan_keys_are_duplicates() -> None:
 
 # -- positions: git's lines, characters not bytes ----------------------------
 
+
 def test_control_character_column_counts_characters_on_its_line() -> None:
     assert refusal("a: x\nééé: b\x07\n")[:3] == ("ENCODING", 2, 7)
     assert refusal("éé: x\n\x07\n".encode())[:3] == ("ENCODING", 2, 1)
 
 
 def test_invalid_utf8_column_counts_characters() -> None:
-    assert refusal("a: 1\nééé: \xff\n".encode("utf-8", "surrogateescape").replace(b"\xc3\xbf", b"\xff"))[:3] == ("ENCODING", 2, 6)
+    assert refusal("a: 1\nééé: \xff\n".encode("utf-8", "surrogateescape").replace(b"\xc3\xbf", b"\xff"))[:3] == (
+        "ENCODING",
+        2,
+        6,
+    )
 
 
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
@@ -83,16 +90,21 @@ def test_text_libyaml_would_drop_is_refused(text: str) -> None:
 
 def test_control_comments_after_a_space_and_hashes_inside_strings_load() -> None:
     assert load_yaml_text('key: "value" # c\nb: "#x"\nc: [a] # c\nd: \'a"#\'\n', "f").data == {
-        "key": "value", "b": "#x", "c": ["a"], "d": 'a"#'}
+        "key": "value",
+        "b": "#x",
+        "c": ["a"],
+        "d": 'a"#',
+    }
 
 
 def test_a_lone_surrogate_given_as_text_is_a_finding() -> None:
     assert refusal("a: ok\nb: x\ud800\n")[:3] == ("ENCODING", 2, 5)
     assert refusal('a: "\\ud800"\n')[0] == "YAML_SYNTAX"
-    assert load_yaml_text('a: "\\U0001F600"\n', "f").data == {"a": "\U0001F600"}  # control: YAML's escape
+    assert load_yaml_text('a: "\\U0001F600"\n', "f").data == {"a": "\U0001f600"}  # control: YAML's escape
 
 
 # -- limits shared by every loader -------------------------------------------
+
 
 def test_nesting_limit_is_the_same_for_yaml_and_json() -> None:
     ok = "[" * MAX_DEPTH + "]" * MAX_DEPTH
@@ -114,20 +126,26 @@ def test_huge_integers_are_refused_and_4300_digits_read() -> None:
     assert load_yaml_text('a: "' + "1" * 5000 + '"\n', "f").data["a"] == "1" * 5000  # quoted: text
 
 
-@pytest.mark.parametrize("line, words", [
-    ('{"a": 1, "a": 2}', "duplicate key"),
-    ('{"a": NaN}', "NaN"),
-    ('{"a": -Infinity}', "Infinity"),
-    ('{"a": "\\udfff"}', "surrogate"),
-    ('{"a": ', "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        ('{"a": 1, "a": 2}', "duplicate key"),
+        ('{"a": NaN}', "NaN"),
+        ('{"a": -Infinity}', "Infinity"),
+        ('{"a": "\\udfff"}', "surrogate"),
+        ('{"a": ', "not valid JSON"),
+    ],
+)
 def test_strict_json_lines_refuse(line: str, words: str) -> None:
     with pytest.raises(JsonLineError, match=words):
         loads_line(line)
 
 
 def test_control_strict_json_reads_pairs_and_escapes() -> None:
-    assert loads_line('{"a": "\\ud83d\\ude00", "b": [1.5, {"c": null}]}') == {"a": "\U0001F600", "b": [1.5, {"c": None}]}
+    assert loads_line('{"a": "\\ud83d\\ude00", "b": [1.5, {"c": null}]}') == {
+        "a": "\U0001f600",
+        "b": [1.5, {"c": None}],
+    }
 
 
 def test_jsonl_splits_on_newline_only() -> None:
@@ -138,15 +156,19 @@ def test_jsonl_splits_on_newline_only() -> None:
 
 # -- the dataset's files ------------------------------------------------------
 
+
 def _dataset(history: str, cases: bytes | None = None):  # type: ignore[no-untyped-def]
     from pathlib import Path
 
     from failgate.dataset.parse import parse_dataset
 
     example = Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot"
-    return parse_dataset("ds", cases=cases if cases is not None else (example / "cases.yaml").read_bytes(),
-                         removed=(example / "cases_removed.yaml").read_bytes(),
-                         history=(example / "history.jsonl").read_bytes() + history.encode())
+    return parse_dataset(
+        "ds",
+        cases=cases if cases is not None else (example / "cases.yaml").read_bytes(),
+        removed=(example / "cases_removed.yaml").read_bytes(),
+        history=(example / "history.jsonl").read_bytes() + history.encode(),
+    )
 
 
 def _codes(dataset, **kw) -> list[str]:  # type: ignore[no-untyped-def]
@@ -155,7 +177,12 @@ def _codes(dataset, **kw) -> list[str]:  # type: ignore[no-untyped-def]
     return [f.code for f in validate_dataset(dataset, **kw) if f.is_error]
 
 
-EVENT = {"id": "01KQ763K187GQCGWNGTTZHYYZB", "ts": "2026-04-27T10:00:09Z", "case_id": "AGTFAIL-0001", "type": "remediated"}
+EVENT = {
+    "id": "01KQ763K187GQCGWNGTTZHYYZB",
+    "ts": "2026-04-27T10:00:09Z",
+    "case_id": "AGTFAIL-0001",
+    "type": "remediated",
+}
 
 
 def test_a_line_separator_inside_a_history_string_is_one_event() -> None:
@@ -189,14 +216,19 @@ def test_history_folds_skip_lines_too_deep_to_read() -> None:
     good = json.dumps({**EVENT, "type": "result", "outcome": "pass"}).encode() + b"\n"
     fold = fold_bytes(good + deep)
     assert fold.skipped == 1 and fold.cases["AGTFAIL-0001"].last_outcome == "pass"
-    assert fold_latest(good + deep.replace(b'"a"', b'"result"'), ["AGTFAIL-0001"]).cases["AGTFAIL-0001"].last_outcome == "pass"
+    assert (
+        fold_latest(good + deep.replace(b'"a"', b'"result"'), ["AGTFAIL-0001"]).cases["AGTFAIL-0001"].last_outcome
+        == "pass"
+    )
 
 
 def test_recorded_outputs_split_on_newline_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from failgate.eval.agents.recorded import RecordedAgent
 
     path = tmp_path / "rec.jsonl"
-    path.write_text(json.dumps({"id": "AGTFAIL-0001", "output": "a\u2028b"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({"id": "AGTFAIL-0001", "output": "a\u2028b"}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     agent = RecordedAgent(path)
     assert agent.responses["AGTFAIL-0001"] == [{"output": "a\u2028b"}]
 

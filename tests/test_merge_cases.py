@@ -1,15 +1,16 @@
 """cases.yaml merge driver: the three-way table, case by case (issue 8)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from dataset_builder import HEADER, case_block
+
 from failgate import cli
+from failgate.dataset.yamlstrict import load_yaml
 from failgate.merge import DRIVERS, gitattributes_lines
 from failgate.merge.cases import merge_cases
-from failgate.dataset.yamlstrict import load_yaml
 
 
 def block(number: int, title: str | None = None, **kw: object) -> str:
@@ -95,11 +96,14 @@ def test_different_changes_on_both_sides_conflict_inside_that_block_only() -> No
     theirs = cases_file(block(1), block(2, severity="P3"), block(3), block(5))
     result = merge(BASE, ours, theirs, size=9)
     assert not result.clean
-    assert result.conflicts == ["AGTFAIL-0002 was changed differently on both sides; "
-                                "the conflict markers are inside its block"]
+    assert result.conflicts == [
+        "AGTFAIL-0002 was changed differently on both sides; the conflict markers are inside its block"
+    ]
     text = result.text.decode()
-    assert "<<<<<<<<< ours\n    severity: P0\n||||||||| base\n    severity: P1\n=========\n    severity: P3\n" \
-           ">>>>>>>>> theirs\n" in text
+    assert (
+        "<<<<<<<<< ours\n    severity: P0\n||||||||| base\n    severity: P1\n=========\n    severity: P3\n"
+        ">>>>>>>>> theirs\n" in text
+    )
     # Everything else is merged: both additions are there, once each.
     assert text.count("- id: AGTFAIL-0004") == 1 and text.count("- id: AGTFAIL-0005") == 1
     assert text.count("- id: AGTFAIL-0002") == 1  # the id line is outside the markers
@@ -129,7 +133,10 @@ def test_removed_on_one_side_and_edited_on_the_other_is_a_conflict() -> None:
 def test_removed_on_both_sides_is_removed() -> None:
     side = cases_file(block(1), block(3))
     assert ids(both_ways(BASE, side, cases_file(block(1), block(3), block(4))).text) == [
-        "AGTFAIL-0001", "AGTFAIL-0003", "AGTFAIL-0004"]
+        "AGTFAIL-0001",
+        "AGTFAIL-0003",
+        "AGTFAIL-0004",
+    ]
 
 
 def test_id_collision_is_a_conflict_that_names_the_id_both_titles_and_the_fix() -> None:
@@ -138,7 +145,8 @@ def test_id_collision_is_a_conflict_that_names_the_id_both_titles_and_the_fix() 
     result = merge(BASE, ours, theirs)
     assert not result.clean
     assert [(c.case_id, c.ours_title, c.theirs_title) for c in result.collisions] == [
-        ("AGTFAIL-0004", "Refund to a closed card", "Invented warranty terms")]
+        ("AGTFAIL-0004", "Refund to a closed card", "Invented warranty terms")
+    ]
     message = result.conflicts[0]
     assert message.startswith("id collision: AGTFAIL-0004 was given to two different cases")
     assert '"Refund to a closed card"' in message and '"Invented warranty terms"' in message
@@ -146,8 +154,13 @@ def test_id_collision_is_a_conflict_that_names_the_id_both_titles_and_the_fix() 
     text = result.text.decode()
     # Both whole cases sit between the markers; never one silently overwriting the other.
     assert text.count("- id: AGTFAIL-0004") == 2
-    assert text.index("<<<<<<< ours") < text.index("Refund to a closed card") < text.index("=======") \
-        < text.index("Invented warranty terms") < text.index(">>>>>>> theirs")
+    assert (
+        text.index("<<<<<<< ours")
+        < text.index("Refund to a closed card")
+        < text.index("=======")
+        < text.index("Invented warranty terms")
+        < text.index(">>>>>>> theirs")
+    )
 
 
 def test_same_case_added_with_different_text_is_a_plain_conflict() -> None:
@@ -158,8 +171,8 @@ def test_same_case_added_with_different_text_is_a_plain_conflict() -> None:
     assert "AGTFAIL-0004 was added on both sides with different text" in result.conflicts[0]
 
 
-MODE_X = "  - {name: prompt_injection_uncaught, added_in: 2, rationale: \"tool output can carry instructions\"}\n"
-MODE_Y = "  - {name: pii_leak, added_in: 2, rationale: \"a reply quoted another customer's address\"}\n"
+MODE_X = '  - {name: prompt_injection_uncaught, added_in: 2, rationale: "tool output can carry instructions"}\n'
+MODE_Y = '  - {name: pii_leak, added_in: 2, rationale: "a reply quoted another customer\'s address"}\n'
 
 
 def with_mode(mode: str) -> str:
@@ -176,12 +189,17 @@ def test_taxonomy_change_on_one_side_is_taken_with_cases_from_the_other() -> Non
 
 def test_header_changes_in_different_parts_merge() -> None:
     ours = cases_file(block(1), block(2), block(3), header=with_mode(MODE_X))
-    theirs = cases_file(block(1), block(2), block(3), header=HEADER.replace(
-        "schema_version: 1", "# Owned by the evals team.\nschema_version: 1"))
+    theirs = cases_file(
+        block(1),
+        block(2),
+        block(3),
+        header=HEADER.replace("schema_version: 1", "# Owned by the evals team.\nschema_version: 1"),
+    )
     result = both_ways(BASE, ours, theirs)
     assert result.clean
     assert result.text.decode().startswith(
-        "# yaml-language-server: $schema=.schema/cases.schema.json\n# Owned by the evals team.\nschema_version: 2\n")
+        "# yaml-language-server: $schema=.schema/cases.schema.json\n# Owned by the evals team.\nschema_version: 2\n"
+    )
 
 
 def test_different_taxonomy_changes_on_both_sides_conflict_with_an_explanation() -> None:
@@ -212,15 +230,16 @@ def test_empty_list_and_empty_base() -> None:
 def test_crlf_and_indentation_differences_merge() -> None:
     ours = cases_file(block(1), block(2), block(3), block(4)).replace("\n", "\r\n")
     # theirs writes its list without indentation (`- id:` at column 0).
-    body = cases_file(block(1), block(2), block(3), block(5))[len(HEADER):]
-    theirs = HEADER + "".join(line[2:] + "\n" if line.startswith("  ") else line + "\n"
-                              for line in body.splitlines())
+    body = cases_file(block(1), block(2), block(3), block(5))[len(HEADER) :]
+    theirs = HEADER + "".join(line[2:] + "\n" if line.startswith("  ") else line + "\n" for line in body.splitlines())
     result = both_ways(BASE, ours, theirs)
     assert result.clean and ids(result.text) == [f"AGTFAIL-{n:04d}" for n in (1, 2, 3, 4, 5)]
     assert b"\r" not in result.text
 
 
-@pytest.mark.parametrize("bad", ["cases: [oops\n", "\tcases: []\n", "- just a list\n", "cases:\n  - id: A\n  - id: A\n"])
+@pytest.mark.parametrize(
+    "bad", ["cases: [oops\n", "\tcases: []\n", "- just a list\n", "cases:\n  - id: A\n  - id: A\n"]
+)
 def test_unreadable_input_is_a_conflict_not_a_crash(bad: str) -> None:
     result = merge(BASE, BASE + "\n" + block(4), bad)
     assert not result.clean and result.conflicts
@@ -229,8 +248,11 @@ def test_unreadable_input_is_a_conflict_not_a_crash(bad: str) -> None:
 
 def test_driver_cli_writes_ours_and_exits_1_with_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     paths = []
-    for name, text in (("O", BASE), ("A", cases_file(block(1), block(2), block(3), block(4, "Ours"))),
-                       ("B", cases_file(block(1), block(2), block(3), block(4, "Theirs")))):
+    for name, text in (
+        ("O", BASE),
+        ("A", cases_file(block(1), block(2), block(3), block(4, "Ours"))),
+        ("B", cases_file(block(1), block(2), block(3), block(4, "Theirs"))),
+    ):
         (tmp_path / name).write_text(text)
         paths.append(str(tmp_path / name))
     code = cli.main(["merge-driver", *paths, "evals/failures/cases.yaml", "7"])
@@ -248,26 +270,24 @@ def test_driver_cli_writes_ours_and_exits_1_with_the_fix(tmp_path: Path, capsys:
 
 import datetime as _dt  # noqa: E402
 
+from dataset_builder import event  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from dataset_builder import event  # noqa: E402
-from failgate.dataset.casefile import set_entry_scalar  # noqa: E402
 from failgate.checks.validate import validate_dataset  # noqa: E402
-from failgate.dataset.parse import parse_dataset  # noqa: E402
-from failgate.merge.history import merge_history  # noqa: E402
-from failgate.merge.ledger import merge_ledger  # noqa: E402
+from failgate.dataset.casefile import set_entry_scalar  # noqa: E402
 from failgate.dataset.model import case_number  # noqa: E402
+from failgate.dataset.parse import parse_dataset  # noqa: E402
 from failgate.dataset.removal import remove_case  # noqa: E402
 from failgate.dataset.yamlstrict import load_yaml_text  # noqa: E402
+from failgate.merge.history import merge_history  # noqa: E402
+from failgate.merge.ledger import merge_ledger  # noqa: E402
 
 NOW = _dt.datetime(2026, 5, 12, 8, 0, tzinfo=_dt.timezone.utc)
 BASE_HISTORY = "".join(event(f"01KRBASE{n:018d}", f"AGTFAIL-{n:04d}") for n in (1, 2, 3))
 BASE_LEDGER = "schema_version: 1\nremoved: []\n"
 
-OPS = st.lists(
-    st.tuples(st.sampled_from(["add", "edit", "remove"]), st.integers(0, 10), st.integers(0, 2)), max_size=4
-)
+OPS = st.lists(st.tuples(st.sampled_from(["add", "edit", "remove"]), st.integers(0, 10), st.integers(0, 2)), max_size=4)
 
 
 def apply(side: str, ops: list[tuple[str, int, int]]) -> tuple[str, str, str]:
@@ -278,12 +298,15 @@ def apply(side: str, ops: list[tuple[str, int, int]]) -> tuple[str, str, str]:
         doc = load_yaml_text(cases, "cases.yaml")
         present = [c["id"] for c in doc.data["cases"]]
         if kind == "add":
-            used = present + [f"AGTFAIL-{n:04d}" for n in (1, 2, 3)] + [
-                e["id"] for e in load_yaml_text(ledger, "l").data["removed"] or []]
+            used = (
+                present
+                + [f"AGTFAIL-{n:04d}" for n in (1, 2, 3)]
+                + [e["id"] for e in load_yaml_text(ledger, "l").data["removed"] or []]
+            )
             number = max(case_number(i) or 0 for i in used) + 1 + offset
             title = f"{side} case {step}"
             cases = cases.replace("cases: []\n", "cases:\n").rstrip("\n") + "\n\n" + block(number, title)
-            history += event(f"01KR{ {'ours': 'AA', 'theirs': 'BB'}[side]}{step:020d}", f"AGTFAIL-{number:04d}")
+            history += event(f"01KR{ {'ours': 'AA', 'theirs': 'BB'}[side] }{step:020d}", f"AGTFAIL-{number:04d}")
         elif kind == "edit" and present:
             target = present[pick % len(present)]
             cases = set_entry_scalar(doc, "cases", target, "severity", f"P{(pick + offset) % 4}")
@@ -291,8 +314,15 @@ def apply(side: str, ops: list[tuple[str, int, int]]) -> tuple[str, str, str]:
             base_ids = [i for i in present if i in ("AGTFAIL-0001", "AGTFAIL-0002", "AGTFAIL-0003")]
             if base_ids:
                 target = base_ids[pick % len(base_ids)]
-                done = remove_case(cases_text=cases, removed_text=ledger, history_text=history, case_id=target,
-                                   reason=f"{side} retired it", by=side, now=NOW)
+                done = remove_case(
+                    cases_text=cases,
+                    removed_text=ledger,
+                    history_text=history,
+                    case_id=target,
+                    reason=f"{side} retired it",
+                    by=side,
+                    now=NOW,
+                )
                 cases, ledger, history = done.cases, done.removed, done.history
     return cases, ledger, history
 

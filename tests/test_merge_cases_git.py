@@ -1,7 +1,6 @@
 """The cases.yaml driver and `failgate renumber` in real repositories (issue 8)."""
-from __future__ import annotations
 
-from failgate.merge import DRIVER_COMMAND
+from __future__ import annotations
 
 import hashlib
 import json
@@ -11,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import commit_all, git, no_git_env
 from dataset_builder import case_block, event, write_dataset
-from failgate.merge import gitattributes_lines
+
 from failgate.dataset.yamlstrict import load_yaml
+from failgate.merge import DRIVER_COMMAND, gitattributes_lines
 
 DATA = "evals/failures"
 CASES = f"{DATA}/cases.yaml"
@@ -121,12 +120,14 @@ def test_same_id_on_two_branches_conflicts_and_renumber_fixes_it_in_one_command(
     assert "CONFLICT (content): Merge conflict in evals/failures/cases.yaml" in out
 
     result = fg(repo, "renumber")
-    assert "renumbered theirs' AGTFAIL-0003 \"Invented warranty terms\" -> AGTFAIL-0004" in result.stdout
+    assert 'renumbered theirs\' AGTFAIL-0003 "Invented warranty terms" -> AGTFAIL-0004' in result.stdout
     assert "1 evals/failures/history.jsonl event(s) rewritten" in result.stdout
     assert git(repo, "diff", "--name-only", "--diff-filter=U").stdout == ""  # resolved and staged
     git(repo, "commit", "-q", "--no-edit")
-    assert cases(repo, "HEAD")[2:] == [("AGTFAIL-0003", "Refund to a closed card"),
-                                       ("AGTFAIL-0004", "Invented warranty terms")]
+    assert cases(repo, "HEAD")[2:] == [
+        ("AGTFAIL-0003", "Refund to a closed card"),
+        ("AGTFAIL-0004", "Invented warranty terms"),
+    ]
     assert history_cases(repo)[-2:] == ["AGTFAIL-0003", "AGTFAIL-0004"]
     fg(repo, "validate")
     fg(repo, "check-ledger")  # against HEAD
@@ -139,10 +140,17 @@ def test_renumber_during_a_rebase_moves_the_replayed_case(repo: Path) -> None:
     assert git(repo, "rebase", "main", check=False).returncode != 0
     result = fg(repo, "renumber")
     assert "git rebase --continue" in result.stdout
-    subprocess.run(["git", "rebase", "--continue"], cwd=repo, check=True, capture_output=True,
-                   env={**no_git_env(), "GIT_EDITOR": "true"})
-    assert cases(repo, "HEAD")[2:] == [("AGTFAIL-0003", "Refund to a closed card"),
-                                       ("AGTFAIL-0004", "Invented warranty terms")]
+    subprocess.run(
+        ["git", "rebase", "--continue"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        env={**no_git_env(), "GIT_EDITOR": "true"},
+    )
+    assert cases(repo, "HEAD")[2:] == [
+        ("AGTFAIL-0003", "Refund to a closed card"),
+        ("AGTFAIL-0004", "Invented warranty terms"),
+    ]
     fg(repo, "validate")
     fg(repo, "check-ledger", "--base", "main")
 
@@ -188,8 +196,13 @@ def test_renumber_in_a_multi_commit_rebase_files_later_events_under_the_new_id(r
     commit_all(repo, "feature: a note on its case")
     assert git(repo, "rebase", "main", check=False).returncode != 0
     fg(repo, "renumber")
-    done = subprocess.run(["git", "rebase", "--continue"], cwd=repo, capture_output=True, text=True,
-                          env={**no_git_env(), "GIT_EDITOR": "true"})
+    done = subprocess.run(
+        ["git", "rebase", "--continue"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**no_git_env(), "GIT_EDITOR": "true"},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     later = [json.loads(line) for line in (repo / HISTORY).read_text().splitlines()]
     assert next(e for e in later if e["id"] == "01KRNEXT000000000000000009")["case_id"] == "AGTFAIL-0004"

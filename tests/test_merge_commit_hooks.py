@@ -5,6 +5,7 @@ AGTFAIL-0004 and removes it again, the other promotes a different case under
 the same id. Every file merges cleanly, so only a hook on the merge commit
 can see that a removed id is back.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from conftest import commit_all, git, no_git_env
 from ledger_data import case_block, event, write_dataset
 from test_ledger_precommit import manifest_hook

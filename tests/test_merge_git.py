@@ -1,7 +1,6 @@
 """The merge drivers in real repositories: every place git merges (issue 4)."""
-from __future__ import annotations
 
-from failgate.merge import DRIVER_COMMAND
+from __future__ import annotations
 
 import json
 import os
@@ -11,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from failgate.merge import gitattributes_lines
 from conftest import commit_all, git, no_git_env
+
+from failgate.merge import DRIVER_COMMAND, gitattributes_lines
 
 DATA = "evals/failures"
 HISTORY = f"{DATA}/history.jsonl"
@@ -290,8 +289,9 @@ def test_paths_with_spaces(git_repo: Path, failgate_on_path: Path) -> None:
 def test_hook_scripts_register_the_drivers(git_repo: Path, failgate_on_path: Path) -> None:
     for hook in ("post-checkout", "post-merge"):
         git(git_repo, "config", "--unset-all", "merge.failgate-history.driver", check=False)
-        result = subprocess.run(["sh", str(REPO_ROOT / "hooks" / hook)], cwd=git_repo, env=no_git_env(),
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["sh", str(REPO_ROOT / "hooks" / hook)], cwd=git_repo, env=no_git_env(), capture_output=True, text=True
+        )
         assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
         assert git(git_repo, "config", "merge.failgate-history.driver").stdout.strip().startswith("failgate")
 
@@ -324,6 +324,7 @@ def test_pre_commit_manifest_declares_the_install_hook() -> None:
 
 # -- replays: cherry-pick, rebase -i; the log is order-free ---------------------------
 
+
 def test_cherry_pick_whose_parent_also_appended_is_clean(repo: Path) -> None:
     diverge(repo)  # feature: f1 then f2; main: m1
     result = git(repo, "cherry-pick", "feature", check=False)  # f2 only; its parent added f1
@@ -335,8 +336,13 @@ def test_rebase_i_that_reorders_appending_commits_is_clean(repo: Path) -> None:
     diverge(repo)
     git(repo, "checkout", "-q", "feature")
     swap = "sed -i '1{h;d};2{G}'"  # pick f2, then f1
-    result = subprocess.run(["git", "-c", f"sequence.editor={swap}", "rebase", "-i", "HEAD~2"], cwd=repo,
-                            capture_output=True, text=True, env=no_git_env())
+    result = subprocess.run(
+        ["git", "-c", f"sequence.editor={swap}", "rebase", "-i", "HEAD~2"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=no_git_env(),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(ids(show(repo, "HEAD"))) == ["b1", "b2", "f1", "f2"]
     assert git(repo, "log", "--format=%s", "-2").stdout.split() == ["f1", "f2"]

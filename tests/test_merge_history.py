@@ -1,4 +1,5 @@
 """history.jsonl merge driver: pure merge, append-only rule, CLI protocol."""
+
 from __future__ import annotations
 
 import json
@@ -150,7 +151,7 @@ def test_unreadable_added_line_is_a_conflict() -> None:
 
 def test_unreadable_line_already_in_the_base_is_carried_over() -> None:
     base = BASE + b"garbage that validate reports\n" + ev("b3")
-    ours = ev("b1", "2026-01-01T00:00:00Z") + ev("o1") + ev("b2", "2026-01-02T00:00:00Z") + base[len(BASE):]
+    ours = ev("b1", "2026-01-01T00:00:00Z") + ev("o1") + ev("b2", "2026-01-02T00:00:00Z") + base[len(BASE) :]
     out, report = merge_history(base, ours, base + ev("t1"))
     assert report.clean
     assert b"garbage that validate reports\n" in out
@@ -268,7 +269,8 @@ def test_property_idempotent(triple: tuple[list[bytes], list[bytes], list[bytes]
 @settings(max_examples=150, deadline=None)
 @given(triples(), st.data())
 def test_property_any_tampering_with_the_base_is_detected(
-    triple: tuple[list[bytes], list[bytes], list[bytes], set[str]], data: st.DataObject,
+    triple: tuple[list[bytes], list[bytes], list[bytes], set[str]],
+    data: st.DataObject,
 ) -> None:
     base, ours, theirs, _ = triple
     base_ids = ids(b"".join(base))
@@ -318,8 +320,9 @@ def test_driver_writes_the_result_to_ours_and_exits_0(tmp_path: Path, capsys: py
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".failgate-tmp"))] == []
 
 
-def test_driver_conflict_exits_1_and_explains(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_driver_conflict_exits_1_and_explains(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GIT_REFLOG_ACTION", "merge feature")  # as `git merge` calls it
     o, a, b = _files(tmp_path, BASE, ev("b1", "2026-01-01T00:00:00Z"), BASE + ev("t1"))
     assert cli.main(["merge-driver", o, a, b, "my dir/history.jsonl", "9"]) == 1
@@ -329,8 +332,7 @@ def test_driver_conflict_exits_1_and_explains(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_driver_never_crashes_on_missing_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli.main(["merge-driver", str(tmp_path / "nope"), str(tmp_path / "a"), str(tmp_path / "b"),
-                     "history.jsonl"])
+    code = cli.main(["merge-driver", str(tmp_path / "nope"), str(tmp_path / "a"), str(tmp_path / "b"), "history.jsonl"])
     assert code == 1
     assert "could not merge history.jsonl" in capsys.readouterr().err
 

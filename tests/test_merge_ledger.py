@@ -1,4 +1,5 @@
 """cases_removed.yaml merge driver: text-preserving, entries keyed by id."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from failgate import cli
-from failgate.merge.ledger import merge_ledger
 from failgate.dataset.yamlstrict import load_yaml
+from failgate.merge.ledger import merge_ledger
 
 HEADER = """\
 # Deletion ledger: append-only, written by `failgate remove`.
@@ -68,8 +69,7 @@ def test_same_removal_on_both_sides_appears_once() -> None:
     result = merge(BASE, BASE + entry(5), BASE + entry(5))
     assert result.clean and removed_ids(result.text) == ["AGTFAIL-0001", "AGTFAIL-0005"]
     result = merge(BASE, BASE + entry(5) + entry(6), BASE + entry(5) + entry(8))
-    assert result.clean and removed_ids(result.text) == ["AGTFAIL-0001", "AGTFAIL-0005", "AGTFAIL-0006",
-                                                         "AGTFAIL-0008"]
+    assert result.clean and removed_ids(result.text) == ["AGTFAIL-0001", "AGTFAIL-0005", "AGTFAIL-0006", "AGTFAIL-0008"]
 
 
 def test_same_id_removed_twice_with_different_content_is_a_conflict() -> None:
@@ -156,9 +156,13 @@ def test_idempotent() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(2, 9), unique=True, max_size=4), st.lists(st.integers(10, 14), unique=True, max_size=3),
-       st.lists(st.integers(15, 19), unique=True, max_size=3), st.lists(st.integers(20, 22), unique=True, max_size=2),
-       st.data())
+@given(
+    st.lists(st.integers(2, 9), unique=True, max_size=4),
+    st.lists(st.integers(10, 14), unique=True, max_size=3),
+    st.lists(st.integers(15, 19), unique=True, max_size=3),
+    st.lists(st.integers(20, 22), unique=True, max_size=2),
+    st.data(),
+)
 def test_property_nothing_lost_or_duplicated_and_side_independent(
     base_ids: list[int], ours_ids: list[int], theirs_ids: list[int], shared: list[int], data: st.DataObject
 ) -> None:

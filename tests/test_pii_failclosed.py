@@ -1,5 +1,6 @@
 """PII never reaches the repository: everything intake writes is redacted, and promote
 refuses a candidate in which the redactor still finds PII, naming the field and line."""
+
 from __future__ import annotations
 
 import json
@@ -14,11 +15,18 @@ from tests.test_promote import NEXT, REFUSAL, fill, ingest, repo, snapshot  # no
 EMAIL, PHONE, CARD, KEY = "ana.lopez@example.com", "+44 20 7946 0018", "4111 1111 1111 1111", "sk-proj-" + "a1B2" * 8
 
 LEAKY = {
-    "trace_id": "p1", "intent": "refund_request", "timestamp": "2026-05-07T10:00:00Z",
+    "trace_id": "p1",
+    "intent": "refund_request",
+    "timestamp": "2026-05-07T10:00:00Z",
     "input": f"Refund order 8820 please, I am {EMAIL}, call {PHONE}",
     "output": f"{REFUSAL} I emailed {EMAIL}.",
-    "tool_calls": [{"name": "lookup_customer", "arguments": {"email": EMAIL, "phone": PHONE},
-                    "error": f"no customer with card {CARD} (key {KEY})"}],
+    "tool_calls": [
+        {
+            "name": "lookup_customer",
+            "arguments": {"email": EMAIL, "phone": PHONE},
+            "error": f"no customer with card {CARD} (key {KEY})",
+        }
+    ],
     "error": f"upstream rejected {EMAIL}",
     "feedback": {"score": -1, "comment": f"it read my card {CARD} back to me"},
 }
@@ -36,7 +44,9 @@ def test_promote_refuses_pii_a_reviewer_left_and_names_the_line(repo: Path, caps
     review = ingest(repo, LEAKY)
     fill(review)
     text = review.read_text()
-    text = text.replace("title: Refused a policy question", f"title: Read card {CARD} back; refused a policy question", 1)
+    text = text.replace(
+        "title: Refused a policy question", f"title: Read card {CARD} back; refused a policy question", 1
+    )
     review.write_text(text)
     before = snapshot(repo)
     assert main(["promote", str(review), "--no-reproduce", "--reason", "test"]) == 1

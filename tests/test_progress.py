@@ -3,6 +3,7 @@
 The terminal is a real pseudo-terminal (`pty`), so the command's isatty() is
 what a person's shell gives it.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,11 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import commit_all
 from gate_repo import env, failgate, setup_consumer
 
-SLOW_AGENT = '''\
+SLOW_AGENT = """\
 import time
 
 
@@ -26,7 +26,7 @@ def run(inp):
     time.sleep(0.15)  # long enough for the bar to draw
     say = inp.get("say", "")
     return {"output": "nope" if say == "ok 2" else say}
-'''
+"""
 COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;[25])")  # a foreground colour
 ANY_ESCAPE = re.compile(r"\x1b\[")
 
@@ -50,8 +50,15 @@ def on_a_terminal(repo: Path, *args: str, **extra: str) -> tuple[int, str]:
     environment.pop("NO_COLOR", None)
     environment.setdefault("TERM", "xterm-256color")
     environment.update({k: v for k, v in extra.items()})
-    proc = subprocess.Popen([sys.executable, "-m", "failgate", *args], cwd=repo, env=environment,
-                            stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "failgate", *args],
+        cwd=repo,
+        env=environment,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        close_fds=True,
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -114,9 +121,12 @@ def test_the_gate_shows_progress_on_a_terminal(slow_consumer: Path) -> None:
 def test_ingest_shows_its_count_on_a_terminal(git_repo: Path) -> None:
     setup_consumer(git_repo)
     traces = git_repo / "traces.jsonl"
-    traces.write_text("".join(
-        f'{{"trace_id": "t{n}", "input": {{"say": "hello {n}"}}, "output": "x", "error": "boom {n}"}}\n'
-        for n in range(250)))
+    traces.write_text(
+        "".join(
+            f'{{"trace_id": "t{n}", "input": {{"say": "hello {n}"}}, "output": "x", "error": "boom {n}"}}\n'
+            for n in range(250)
+        )
+    )
     code, drawn = on_a_terminal(git_repo, "ingest", str(traces))
     assert code == 0, drawn
     assert re.search(r"ingest .*\b(100|200|250) traces .*\b(100|200|250) failed", plain(drawn)), drawn
@@ -125,10 +135,13 @@ def test_ingest_shows_its_count_on_a_terminal(git_repo: Path) -> None:
 @pytest.mark.parametrize("argv", [["validate"], ["check-ledger"]])
 def test_the_hooks_never_import_rich(git_repo: Path, argv: list[str]) -> None:
     setup_consumer(git_repo)
-    code = ("import sys\nfrom failgate.cli import main\nmain(%r)\n"
-            "print(sorted(m for m in sys.modules if m == 'rich' or m.startswith('rich.')))" % argv)
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=git_repo, env=env(),
-                         capture_output=True, text=True)
+    code = (
+        f"import sys\nfrom failgate.cli import main\nmain({argv!r})\n"
+        "print(sorted(m for m in sys.modules if m == 'rich' or m.startswith('rich.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], cwd=git_repo, env=env(), capture_output=True, text=True
+    )
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
     assert not re.search(r"\|\s+rich(\.|\s*$)", out.stderr, re.M)  # -X importtime lists every import
 
@@ -147,9 +160,13 @@ def test_judge_check_shows_progress_on_a_terminal(git_repo: Path) -> None:
     from failgate.examples.judge_server import JudgeServer, verdict
 
     with JudgeServer(lambda body: verdict(True, "fine"), latency_s=0.15) as judge:
-        setup_consumer(git_repo, config=f'[judge.llm]\nbase_url = "{judge.base_url}"\nmodel = "m"\nmax_concurrency = 1\n')
-        examples = "".join(f'  - id: GOLD-{n:04d}\n    rule: {{llm_rubric: "Is polite"}}\n    response: "hello {n}"\n'
-                           f'    human: pass\n' for n in range(1, 9))
+        setup_consumer(
+            git_repo, config=f'[judge.llm]\nbase_url = "{judge.base_url}"\nmodel = "m"\nmax_concurrency = 1\n'
+        )
+        examples = "".join(
+            f'  - id: GOLD-{n:04d}\n    rule: {{llm_rubric: "Is polite"}}\n    response: "hello {n}"\n    human: pass\n'
+            for n in range(1, 9)
+        )
         (git_repo / "evals" / "judge_gold.yaml").write_text("schema_version: 1\nexamples:\n" + examples)
         code, drawn = on_a_terminal(git_repo, "judge-check", "--no-cache")
         assert code == 0, drawn

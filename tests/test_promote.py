@@ -1,4 +1,5 @@
 """failgate promote: refusals (TODO left, no reproduction, duplicate), landing, recurrences, atomicity."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,8 @@ REFUSAL = "I'm sorry, but I can't help with that."
 
 
 def _next_id() -> str:
-    from failgate.dataset.parse import read_dataset
     from failgate.dataset.ids import next_id_for
+    from failgate.dataset.parse import read_dataset
 
     return next_id_for(read_dataset(EXAMPLE))
 
@@ -38,7 +39,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def ingest(repo: Path, *records: dict) -> Path:
     (repo / "t.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-    before = set((repo / "evals/failures/_intake").glob("*.yaml")) if (repo / "evals/failures/_intake").exists() else set()
+    before = (
+        set((repo / "evals/failures/_intake").glob("*.yaml")) if (repo / "evals/failures/_intake").exists() else set()
+    )
     assert main(["ingest", "t.jsonl"]) == 0
     (review,) = set((repo / "evals/failures/_intake").glob("*.yaml")) - before
     return review
@@ -57,15 +60,22 @@ def fill(review: Path, *, rules: str | None = None) -> None:
     review.write_text(text)
 
 
-CHARGEBACK = {"trace_id": "n1", "intent": "refund_request", "timestamp": "2026-05-07T10:00:00Z",
-              "input": "I had a chargeback on order 8820, mail me at x@y.com. What is the refund policy?",
-              "output": REFUSAL}
+CHARGEBACK = {
+    "trace_id": "n1",
+    "intent": "refund_request",
+    "timestamp": "2026-05-07T10:00:00Z",
+    "input": "I had a chargeback on order 8820, mail me at x@y.com. What is the refund policy?",
+    "output": REFUSAL,
+}
 
 
 def snapshot(repo: Path) -> dict[str, bytes]:
     # The lock file is created on first use and stays; it is not part of the dataset.
-    return {str(p.relative_to(repo)): p.read_bytes() for p in sorted((repo / "evals").rglob("*"))
-            if p.is_file() and p.name != ".failgate.lock"}
+    return {
+        str(p.relative_to(repo)): p.read_bytes()
+        for p in sorted((repo / "evals").rglob("*"))
+        if p.is_file() and p.name != ".failgate.lock"
+    }
 
 
 def test_todo_left_is_refused_at_its_line(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,8 +104,10 @@ def test_no_reproduction_is_refused_unless_a_reason_is_recorded(repo: Path, caps
     assert "does not reproduce" in capsys.readouterr().err
     assert snapshot(repo) == before
     assert main(["promote", str(review), "--no-reproduce"]) == 2
-    assert main(["promote", str(review), "--no-reproduce", "--reason", "fixed in prod by a config flip",
-                 "--by", "dana"]) == 0
+    assert (
+        main(["promote", str(review), "--no-reproduce", "--reason", "fixed in prod by a config flip", "--by", "dana"])
+        == 0
+    )
     event = json.loads((repo / "evals/failures/history.jsonl").read_text().splitlines()[-1])
     assert event["type"] == "promoted" and "outcome" not in event and event["judge"].startswith("sha256:")
     assert event["detail"]["reproduction"] == "not run"
@@ -144,8 +156,9 @@ def test_duplicate_is_refused(repo: Path, capsys: pytest.CaptureFixture[str], mo
 def test_recurrence_appends_to_discovered_by_and_records_an_event(repo: Path) -> None:
     cases_before = (repo / "evals/failures/cases.yaml").read_text()
     known = load_yaml_text(cases_before, "c").data["cases"][1]
-    review = ingest(repo, {"trace_id": "again-1", "input": known["input"], "output": "14 days", "feedback": -1},
-                    CHARGEBACK)
+    review = ingest(
+        repo, {"trace_id": "again-1", "input": known["input"], "output": "14 days", "feedback": -1}, CHARGEBACK
+    )
     assert main(["promote", str(review), "--candidate", "1"]) == 0
     after = (repo / "evals/failures/cases.yaml").read_text()
     case = [c for c in load_yaml_text(after, "c").data["cases"] if c["id"] == known["id"]][0]
@@ -171,8 +184,11 @@ def test_watchlist_promotion(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_a_failure_mid_write_leaves_every_file_as_it_was(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    review = ingest(repo, CHARGEBACK, {**CHARGEBACK, "trace_id": "n2", "intent": "other", "input": "as an AI?",
-                                       "output": "As an AI I cannot."})
+    review = ingest(
+        repo,
+        CHARGEBACK,
+        {**CHARGEBACK, "trace_id": "n2", "intent": "other", "input": "as an AI?", "output": "As an AI I cannot."},
+    )
     fill(review)
     monkeypatch.setenv("FAILGATE_DEMO_BUG", "overcautious")
     before = snapshot(repo)
@@ -202,8 +218,9 @@ def test_candidate_selection(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 @pytest.mark.parametrize("review_tracked", [False, True], ids=["untracked-review", "committed-review"])
-def test_the_printed_git_add_works(repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                                   review_tracked: bool) -> None:
+def test_the_printed_git_add_works(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, review_tracked: bool
+) -> None:
     """Attack: the review file was never committed and promote deleted it; naming
     it in `git add` made the printed command fail. Control: a committed review file
     is named, so that its deletion is staged."""

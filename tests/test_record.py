@@ -1,4 +1,5 @@
 """`failgate eval --record`: only changes, regressions counted in cases.yaml, idempotent, concurrent-safe."""
+
 from __future__ import annotations
 
 import subprocess
@@ -6,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import commit_all, git
 from gate_repo import DS, break_cases, env, failgate, history_events, setup_consumer
 
@@ -66,8 +66,14 @@ def test_pass_to_fail_records_a_regression_and_counts_it_in_place(consumer: Path
     break_cases(consumer, 2)
     failgate(consumer, "eval", "--record")
     kinds = [(e["type"], e.get("outcome")) for e in results(consumer) if e["case_id"] == "AGTFAIL-0002"]
-    assert kinds == [("result", "pass"), ("result", "fail"), ("regressed", None), ("result", "pass"),
-                     ("result", "fail"), ("regressed", None)]
+    assert kinds == [
+        ("result", "pass"),
+        ("result", "fail"),
+        ("regressed", None),
+        ("result", "pass"),
+        ("result", "fail"),
+        ("regressed", None),
+    ]
     assert "    regressed_count: 2" in cases.read_text()
     assert failgate(consumer, "validate").returncode == 0
 
@@ -83,8 +89,9 @@ def test_ci_actor_and_refusals(consumer: Path) -> None:
 
 def test_a_judge_change_is_recorded_even_with_the_same_outcome(consumer: Path) -> None:
     cases = consumer / DS / "cases.yaml"
-    cases.write_text(cases.read_text().replace('      - contains: "ok 1"\n',
-                                               '      - contains: "ok 1"\n      - not_refused: true\n'))
+    cases.write_text(
+        cases.read_text().replace('      - contains: "ok 1"\n', '      - contains: "ok 1"\n      - not_refused: true\n')
+    )
     commit_all(consumer, "case 1 must not refuse")
     assert failgate(consumer, "eval", "--record").returncode == 0
     toml = consumer / "failgate.toml"
@@ -100,15 +107,30 @@ def test_a_judge_change_is_recorded_even_with_the_same_outcome(consumer: Path) -
 def test_concurrent_recorders_lose_nothing(consumer: Path) -> None:
     """Two processes record at once (different cases, and the same case): every change lands once."""
     # A slow agent keeps both processes' evals overlapping; the lock serialises only the bookkeeping.
-    (consumer / "gateagent.py").write_text((consumer / "gateagent.py").read_text().replace(
-        "def run(inp):\n", "def run(inp):\n    import time; time.sleep(0.2)\n"))
+    (consumer / "gateagent.py").write_text(
+        (consumer / "gateagent.py")
+        .read_text()
+        .replace("def run(inp):\n", "def run(inp):\n    import time; time.sleep(0.2)\n")
+    )
     commit_all(consumer, "slow agent")
     argv = [sys.executable, "-m", "failgate", "eval", "--record", "--jobs", "1"]
     procs = [
-        subprocess.Popen([*argv, "--case", "AGTFAIL-0001", "--case", "AGTFAIL-0003"], cwd=consumer, env=env(),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
-        subprocess.Popen([*argv, "--case", "AGTFAIL-0002", "--case", "AGTFAIL-0003"], cwd=consumer, env=env(),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
+        subprocess.Popen(
+            [*argv, "--case", "AGTFAIL-0001", "--case", "AGTFAIL-0003"],
+            cwd=consumer,
+            env=env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ),
+        subprocess.Popen(
+            [*argv, "--case", "AGTFAIL-0002", "--case", "AGTFAIL-0003"],
+            cwd=consumer,
+            env=env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ),
     ]
     for proc in procs:
         _, err = proc.communicate(timeout=60)

@@ -1,23 +1,40 @@
 """The redactor: each kind by its own standard, look-alikes untouched, placeholders stable."""
+
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from failgate.intake.redact import make_redactor, pii_paths, redact_text
 
 KINDS = [
-    ("call me on 020 7946 0018", "<PHONE>"), ("mon numéro: 01 23 45 67 89", "<PHONE>"),
-    ("+49 151 23456789", "<PHONE>"), ("my phone is 9876543210", "<PHONE>"),
-    ("card 4111 1111 1111 1111", "<CARD>"), ("IBAN DE89 3704 0044 0532 0130 00", "<IBAN>"),
-    ("from 2001:db8::8a2e:370:7334", "<IP>"), ("ssn 123-45-6789", "<SSN>"), ("mail josé@bücher.de", "<EMAIL>"),
-    ("key sk-proj-abcdefghijklmnopqrstuvwxyz12", "<SECRET>"), ("AKIAIOSFODNN7EXAMPLE", "<SECRET>"),
+    ("call me on 020 7946 0018", "<PHONE>"),
+    ("mon numéro: 01 23 45 67 89", "<PHONE>"),
+    ("+49 151 23456789", "<PHONE>"),
+    ("my phone is 9876543210", "<PHONE>"),
+    ("card 4111 1111 1111 1111", "<CARD>"),
+    ("IBAN DE89 3704 0044 0532 0130 00", "<IBAN>"),
+    ("from 2001:db8::8a2e:370:7334", "<IP>"),
+    ("ssn 123-45-6789", "<SSN>"),
+    ("mail josé@bücher.de", "<EMAIL>"),
+    ("key sk-proj-abcdefghijklmnopqrstuvwxyz12", "<SECRET>"),
+    ("AKIAIOSFODNN7EXAMPLE", "<SECRET>"),
     ("Authorization: Bearer abcdefghijklmnop1234", "<SECRET>"),
 ]
 # Each attack above has a control here: the same shape, not PII.
-LOOK_ALIKES = ["order 1717171717", "card 4111 1111 1111 1112", "IBAN GB00WEST12345698765432", "at 10:30:00",
-               "ISBN 978-3-16-148410-0", "SKU 4006381333931", "timestamp 1717171717000", "2026-05-07T10:00:00Z",
-               "the bearer of bad news", "token limit exceeded"]
+LOOK_ALIKES = [
+    "order 1717171717",
+    "card 4111 1111 1111 1112",
+    "IBAN GB00WEST12345698765432",
+    "at 10:30:00",
+    "ISBN 978-3-16-148410-0",
+    "SKU 4006381333931",
+    "timestamp 1717171717000",
+    "2026-05-07T10:00:00Z",
+    "the bearer of bad news",
+    "token limit exceeded",
+]
 
 
 @pytest.mark.parametrize("text,placeholder", KINDS)

@@ -1,4 +1,5 @@
 """failgate remove: the pure text edits, refusals, the CLI and check-ledger afterwards."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,14 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import commit_all, git
+from ledger_data import LEDGER_EMPTY, cases_text, history_text, write_dataset
+
 from failgate.cli import main
 from failgate.dataset.events import event_line, new_event, new_event_id
-from failgate.findings import FailgateError
 from failgate.dataset.removal import remove_case
 from failgate.dataset.yamlstrict import load_yaml_text
-from ledger_data import LEDGER_EMPTY, cases_text, history_text, write_dataset
+from failgate.findings import FailgateError
 
 DS = "evals/failures"
 NOW = dt.datetime(2026, 5, 8, 12, 0, 0, tzinfo=dt.timezone.utc)
@@ -34,11 +35,18 @@ def test_event_ids_are_ulids_in_time_order() -> None:
 
 def test_pure_removal_keeps_the_rest_byte_identical() -> None:
     cases = cases_text(1, 2, 3).replace("  - id: AGTFAIL-0003", "  # keep this comment\n  - id: AGTFAIL-0003")
-    result = remove_case(cases_text=cases, removed_text=LEDGER_EMPTY, history_text=history_text(1, 2, 3),
-                         case_id="AGTFAIL-0002", reason="duplicate of AGTFAIL-0001", by="dana", now=NOW)
+    result = remove_case(
+        cases_text=cases,
+        removed_text=LEDGER_EMPTY,
+        history_text=history_text(1, 2, 3),
+        case_id="AGTFAIL-0002",
+        reason="duplicate of AGTFAIL-0001",
+        by="dana",
+        now=NOW,
+    )
     # The case's block (with its comment above) is cut; nothing else moves.
     before, after = cases.split("  # Refund issued twice (2)\n")
-    assert result.cases == before + after[after.index("  # Refund issued twice (3)"):]
+    assert result.cases == before + after[after.index("  # Refund issued twice (3)") :]
     assert "# keep this comment" in result.cases
     entry = load_yaml_text(result.removed, "r").data["removed"][0]
     assert entry["id"] == "AGTFAIL-0002" and entry["removed_by"] == "dana"
@@ -51,8 +59,15 @@ def test_pure_removal_keeps_the_rest_byte_identical() -> None:
 
 
 def test_pure_removal_creates_the_ledger_and_empties_the_list() -> None:
-    result = remove_case(cases_text=cases_text(1), removed_text=None, history_text=None,
-                         case_id="AGTFAIL-0001", reason="obsolete tool", by="dana", now=NOW)
+    result = remove_case(
+        cases_text=cases_text(1),
+        removed_text=None,
+        history_text=None,
+        case_id="AGTFAIL-0001",
+        reason="obsolete tool",
+        by="dana",
+        now=NOW,
+    )
     assert load_yaml_text(result.cases, "c").data["cases"] == []
     ledger = load_yaml_text(result.removed, "r").data
     assert ledger["schema_version"] == 1 and [e["id"] for e in ledger["removed"]] == ["AGTFAIL-0001"]
@@ -60,11 +75,20 @@ def test_pure_removal_creates_the_ledger_and_empties_the_list() -> None:
 
 
 def test_history_without_final_newline_gets_one() -> None:
-    result = remove_case(cases_text=cases_text(1, 2), removed_text=LEDGER_EMPTY,
-                         history_text=history_text(1, 2).rstrip("\n"), case_id="AGTFAIL-0001",
-                         reason="r", by="b", now=NOW)
+    result = remove_case(
+        cases_text=cases_text(1, 2),
+        removed_text=LEDGER_EMPTY,
+        history_text=history_text(1, 2).rstrip("\n"),
+        case_id="AGTFAIL-0001",
+        reason="r",
+        by="b",
+        now=NOW,
+    )
     assert [json.loads(line)["case_id"] for line in result.history.splitlines()] == [
-        "AGTFAIL-0001", "AGTFAIL-0002", "AGTFAIL-0001"]
+        "AGTFAIL-0001",
+        "AGTFAIL-0002",
+        "AGTFAIL-0001",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -78,8 +102,9 @@ def test_history_without_final_newline_gets_one() -> None:
 )
 def test_pure_refusals(case_id: str, reason: str, by: str | None, message: str) -> None:
     with pytest.raises(FailgateError, match=message) as info:
-        remove_case(cases_text=cases_text(1), removed_text=None, history_text=None,
-                    case_id=case_id, reason=reason, by=by)
+        remove_case(
+            cases_text=cases_text(1), removed_text=None, history_text=None, case_id=case_id, reason=reason, by=by
+        )
     assert info.value.exit_code == 1
 
 

@@ -4,24 +4,40 @@ Skipped when Playwright or Chromium is missing, except where
 `FAILGATE_BROWSER_TESTS=required` (set by `.ci/run`, which installs both):
 there a missing browser fails the run instead of hiding these tests.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
-from failgate.cli import main
 from report_history import COMMITS, JUDGE_TWO, write_known
 
+from failgate.cli import main
+
 CHROMIUM = os.environ.get("FAILGATE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-COLOURS = {"pass": "rgb(45, 164, 78)", "fail": "rgb(207, 34, 46)", "flip": "rgb(102, 57, 186)",
-           "flaky": "rgb(212, 167, 44)", "removed": "rgb(87, 96, 106)", "fail c": "rgb(255, 206, 203)",
-           "pass c": "rgb(172, 238, 187)"}
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+COLOURS = {
+    "pass": "rgb(45, 164, 78)",
+    "fail": "rgb(207, 34, 46)",
+    "flip": "rgb(102, 57, 186)",
+    "flaky": "rgb(212, 167, 44)",
+    "removed": "rgb(87, 96, 106)",
+    "fail c": "rgb(255, 206, 203)",
+    "pass c": "rgb(172, 238, 187)",
+}
 
 
 def _missing(reason: str) -> None:
@@ -72,9 +88,15 @@ def colour(locator: Any) -> str:
 def test_heatmap_cells_and_colours_for_the_known_flips(page_of: Any) -> None:
     page = page_of
     assert page.locator(".row").count() == 3
-    expected = {("AGTFAIL-0001", 0): "pass", ("AGTFAIL-0001", 1): "flip", ("AGTFAIL-0001", 2): "fail c",
-                ("AGTFAIL-0002", 1): "pass c", ("AGTFAIL-0002", 2): "flaky", ("AGTFAIL-0003", 0): "fail",
-                ("AGTFAIL-0003", 2): "removed"}
+    expected = {
+        ("AGTFAIL-0001", 0): "pass",
+        ("AGTFAIL-0001", 1): "flip",
+        ("AGTFAIL-0001", 2): "fail c",
+        ("AGTFAIL-0002", 1): "pass c",
+        ("AGTFAIL-0002", 2): "flaky",
+        ("AGTFAIL-0003", 0): "fail",
+        ("AGTFAIL-0003", 2): "removed",
+    }
     for (case, column), state in expected.items():
         assert cell(page, case, column).get_attribute("class") == state, (case, column)
         assert colour(cell(page, case, column)) == COLOURS[state], (case, column, state)
@@ -82,7 +104,10 @@ def test_heatmap_cells_and_colours_for_the_known_flips(page_of: Any) -> None:
     assert colour(cell(page, "AGTFAIL-0001", 3)) == COLOURS["pass"]
     # Grouped by failure mode, in taxonomy order.
     assert page.locator(".mode").evaluate_all("els => els.map(e => e.dataset.mode)") == [
-        "tool_invocation", "retrieval_miss", "hallucination"]
+        "tool_invocation",
+        "retrieval_miss",
+        "hallucination",
+    ]
     assert page.errors == []  # type: ignore[attr-defined]
 
 
@@ -99,7 +124,9 @@ def test_hover_shows_the_cells_commit_date_judge_and_actor(page_of: Any) -> None
     # A carried cell says where its outcome comes from.
     cell(page, "AGTFAIL-0001", 2).hover()
     assert tip.get_attribute("data-commit") == COMMITS[2]
-    assert f"nothing recorded at this commit; last recorded at {COMMITS[1][:12]}: fail at 2026-06-05" in tip.inner_text()
+    assert (
+        f"nothing recorded at this commit; last recorded at {COMMITS[1][:12]}: fail at 2026-06-05" in tip.inner_text()
+    )
     # Two results at one commit by different actors: each cell names its own.
     cell(page, "AGTFAIL-0001", 0).hover()
     assert "actor dana@example.com" in tip.inner_text()

@@ -2,6 +2,7 @@
 
 The browser checks (colours, hover, focus, screenshot) are in test_report_browser.py.
 """
+
 from __future__ import annotations
 
 import json
@@ -9,17 +10,21 @@ import re
 from pathlib import Path
 
 import pytest
+from gate_repo import DS, cases_text
+from hypothesis import given
+from hypothesis import strategies as st
+from report_history import COMMITS, JUDGE_TWO, REMOVED, known_lines, write_known
 
 from failgate.cli import main
+from failgate.dataset.history import fold_events
 from failgate.dataset.parse import parse_dataset
 from failgate.report.timeline import Recorded, add_gate_run, build_timeline
-from gate_repo import DS, cases_text
-from report_history import COMMITS, JUDGE_TWO, REMOVED, known_lines, write_known
 
 
 def known_timeline():  # type: ignore[no-untyped-def]
-    dataset = parse_dataset(DS, cases=cases_text((1, 2)).encode(), removed=REMOVED.encode(),
-                            history=known_lines().encode())
+    dataset = parse_dataset(
+        DS, cases=cases_text((1, 2)).encode(), removed=REMOVED.encode(), history=known_lines().encode()
+    )
     return build_timeline((e for _, e in dataset.events()), cases=dataset.cases, removed=dataset.removed)
 
 
@@ -42,8 +47,10 @@ def test_cells_show_flips_flaky_carried_and_removed() -> None:
 
 def test_a_fail_after_a_fail_is_no_flip_control() -> None:
     """Control for the flip: the same fail, after a fail rather than a pass, is a plain fail."""
-    events = [{"case_id": "AGTFAIL-0001", "type": "result", "outcome": o, "commit": c}
-              for o, c in (("fail", "a"), ("fail", "b"), ("pass", "c"), ("fail", "d"))]
+    events = [
+        {"case_id": "AGTFAIL-0001", "type": "result", "outcome": o, "commit": c}
+        for o, c in (("fail", "a"), ("fail", "b"), ("pass", "c"), ("fail", "d"))
+    ]
     assert build_timeline(events).rows[0].cells == ["fail", "fail", "pass", "flip"]
 
 
@@ -77,8 +84,10 @@ def test_per_mode_pass_rate_counts_judged_cases_only() -> None:
 
 def test_the_gate_run_is_the_last_column_and_its_flips_come_first() -> None:
     timeline = known_timeline()
-    runs = {"AGTFAIL-0001": Recorded("pass", None, None, "this gate run"),
-            "AGTFAIL-0002": Recorded("fail", None, None, "this gate run")}
+    runs = {
+        "AGTFAIL-0001": Recorded("pass", None, None, "this gate run"),
+        "AGTFAIL-0002": Recorded("fail", None, None, "this gate run"),
+    }
     add_gate_run(timeline, "f" * 40, runs, {"AGTFAIL-0002": "flip"}, {COMMITS[3]})
     assert timeline.rows[0].case_id == "AGTFAIL-0002" and timeline.rows[0].cells[-1] == "flip"
     assert timeline.columns[-1].label == "now"
@@ -115,8 +124,9 @@ def test_markup_in_the_data_is_shown_not_run(git_repo: Path) -> None:
     assert "</script><b>x" in json.loads(block)["actors"]
 
 
-def test_an_unwritable_path_is_a_usage_error_without_traceback(git_repo: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unwritable_path_is_a_usage_error_without_traceback(
+    git_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_known(git_repo)
     (git_repo / "blocker").write_text("a file, not a directory\n")
     assert main(["report", "--html", str(git_repo / "blocker" / "report.html")]) == 2
@@ -132,18 +142,25 @@ def test_an_unreadable_dataset_writes_no_page(git_repo: Path) -> None:
     assert not out.exists()
 
 
-from hypothesis import given, strategies as st  # noqa: E402
-
-from failgate.dataset.history import fold_events  # noqa: E402
-
 _event = st.one_of(
-    st.fixed_dictionaries({"case_id": st.sampled_from(["AGTFAIL-0001", "AGTFAIL-0002", "AGTFAIL-0003"]),
-                           "type": st.just("result"), "outcome": st.sampled_from(["pass", "fail"]),
-                           "commit": st.sampled_from(["a", "b", "c", "d", "e"])}),
-    st.fixed_dictionaries({"case_id": st.sampled_from(["AGTFAIL-0001", "AGTFAIL-0002"]),
-                           "type": st.sampled_from(["removed", "promoted"])}),
-    st.fixed_dictionaries({"case_id": st.just("AGTFAIL-0003"), "type": st.just("status_changed"),
-                           "detail": st.fixed_dictionaries({"to": st.sampled_from(["deprecated", "active"])})}),
+    st.fixed_dictionaries(
+        {
+            "case_id": st.sampled_from(["AGTFAIL-0001", "AGTFAIL-0002", "AGTFAIL-0003"]),
+            "type": st.just("result"),
+            "outcome": st.sampled_from(["pass", "fail"]),
+            "commit": st.sampled_from(["a", "b", "c", "d", "e"]),
+        }
+    ),
+    st.fixed_dictionaries(
+        {"case_id": st.sampled_from(["AGTFAIL-0001", "AGTFAIL-0002"]), "type": st.sampled_from(["removed", "promoted"])}
+    ),
+    st.fixed_dictionaries(
+        {
+            "case_id": st.just("AGTFAIL-0003"),
+            "type": st.just("status_changed"),
+            "detail": st.fixed_dictionaries({"to": st.sampled_from(["deprecated", "active"])}),
+        }
+    ),
 )
 
 

@@ -7,6 +7,7 @@ validate then uses jsonschema) or must agree with the suite and with the
 jsonschema validator failgate uses on every test. Declining is counted: a
 keyword file where it declines every group would prove nothing.
 """
+
 from __future__ import annotations
 
 import json

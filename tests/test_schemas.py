@@ -1,5 +1,6 @@
 """The JSON Schemas: well-formed draft-07, shipped in the wheel, and each rule
 of the contract (DESIGN.md) accepted or refused as documented."""
+
 from __future__ import annotations
 
 import copy
@@ -212,10 +213,20 @@ CASE_BAD = [
 CASE_GOOD = [
     ({"status": "deprecated", "deprecated_reason": "tool retired"}, "deprecated with reason"),
     ({"intent": "no"}, "intent 'no' stays a string under the strict loader"),
-    ({"input": {"messages": [{"role": "user", "content": "x"}], "fixtures": ["fixtures/order.json"], "locale": "de"}},
-     "extra input keys"),
-    ({"remediation": [{"date": "2026-05-01", "change": "dedupe", "commit": "9fceb02", "pr": "#41", "by": "ana"}]},
-     "full remediation"),
+    (
+        {
+            "input": {
+                "messages": [{"role": "user", "content": "x"}],
+                "fixtures": ["fixtures/order.json"],
+                "locale": "de",
+            }
+        },
+        "extra input keys",
+    ),
+    (
+        {"remediation": [{"date": "2026-05-01", "change": "dedupe", "commit": "9fceb02", "pr": "#41", "by": "ana"}]},
+        "full remediation",
+    ),
     ({"tags": ["payments"], "repeat": 5, "pass_if": {"min_pass": 4}, "notes": "flaky upstream"}, "optional fields"),
     ({"failure_mode": "prompt_injection_uncaught"}, "extension mode (membership is checked in code)"),
     ({"id": "AGTFAIL-123456"}, "long id"),
@@ -236,9 +247,17 @@ def test_case_good(changes: dict[str, Any], why: str) -> None:
     ("header", "ok"),
     [
         ({"schema_version": 1, "failure_modes": ["tool_invocation"], "cases": []}, True),
-        ({"schema_version": 2, "failure_modes": ["tool_invocation", {"name": "prompt_injection_uncaught",
-                                                                       "added_in": 2, "rationale": "why"}],
-          "cases": []}, True),
+        (
+            {
+                "schema_version": 2,
+                "failure_modes": [
+                    "tool_invocation",
+                    {"name": "prompt_injection_uncaught", "added_in": 2, "rationale": "why"},
+                ],
+                "cases": [],
+            },
+            True,
+        ),
         ({"schema_version": 0, "failure_modes": ["tool_invocation"], "cases": []}, False),
         ({"schema_version": "1", "failure_modes": ["tool_invocation"], "cases": []}, False),
         ({"schema_version": 1, "failure_modes": ["tool_misuse"], "cases": []}, False),
@@ -256,9 +275,16 @@ def test_cases_header(header: dict[str, Any], ok: bool) -> None:
 
 
 def _event(**fields: Any) -> dict[str, Any]:
-    event = {"id": "01JTX3K4Z8Q9W2E5R7T6Y1V3J0", "ts": "2026-05-08T12:00:00Z",
-             "case_id": "AGTFAIL-0042", "type": "result", "outcome": "fail", "commit": "9" * 40,
-             "judge": "sha256:" + "c" * 64, "actor": "ci"}
+    event = {
+        "id": "01JTX3K4Z8Q9W2E5R7T6Y1V3J0",
+        "ts": "2026-05-08T12:00:00Z",
+        "case_id": "AGTFAIL-0042",
+        "type": "result",
+        "outcome": "fail",
+        "commit": "9" * 40,
+        "judge": "sha256:" + "c" * 64,
+        "actor": "ci",
+    }
     for key, value in fields.items():
         if value is _DROP:
             event.pop(key)
@@ -296,8 +322,13 @@ def test_history_event(fields: dict[str, Any], ok: bool) -> None:
 
 
 def _removed(**fields: Any) -> dict[str, Any]:
-    entry = {"id": "AGTFAIL-0009", "removed_at": "2026-05-09", "removed_by": "ana", "reason": "duplicate of 0004",
-             "case": {"id": "AGTFAIL-0009", "title": "x"}}
+    entry = {
+        "id": "AGTFAIL-0009",
+        "removed_at": "2026-05-09",
+        "removed_by": "ana",
+        "reason": "duplicate of 0004",
+        "case": {"id": "AGTFAIL-0009", "title": "x"},
+    }
     for key, value in fields.items():
         if value is _DROP:
             entry.pop(key)
@@ -339,8 +370,16 @@ def test_watchlist_uses_the_case_shape_without_status() -> None:
 
 
 def test_aggregate_set() -> None:
-    good = {"cases": [{"id": "faq-001", "input": {"messages": [{"role": "user", "content": "hi"}]},
-                       "expected": [{"contains": "hello"}], "tags": ["faq"]}]}
+    good = {
+        "cases": [
+            {
+                "id": "faq-001",
+                "input": {"messages": [{"role": "user", "content": "hi"}]},
+                "expected": [{"contains": "hello"}],
+                "tags": ["faq"],
+            }
+        ]
+    }
     assert _errors("aggregate-cases", good) == []
     bad_rule = copy.deepcopy(good)
     bad_rule["cases"][0]["expected"] = [{"containz": "x"}]

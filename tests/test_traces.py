@@ -1,4 +1,5 @@
 """Trace readers against hand-written samples (tests/data/traces, from the specs), and streaming."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,16 @@ def read(name: str, fmt: str = "auto") -> tuple[dict, ReadStats]:
     return found, stats
 
 
-@pytest.mark.parametrize("name, fmt", [("failgate.jsonl", "jsonl"), ("otlp.json", "otlp"), ("otlp-lines.jsonl", "otlp"),
-                                       ("openinference.jsonl", "openinference"), ("langfuse.json", "langfuse")])
+@pytest.mark.parametrize(
+    "name, fmt",
+    [
+        ("failgate.jsonl", "jsonl"),
+        ("otlp.json", "otlp"),
+        ("otlp-lines.jsonl", "otlp"),
+        ("openinference.jsonl", "openinference"),
+        ("langfuse.json", "langfuse"),
+    ],
+)
 def test_format_is_detected(name: str, fmt: str) -> None:
     assert detect_format(DATA / name) == fmt
 
@@ -30,9 +39,14 @@ def test_failgate_jsonl_fields_and_malformed_lines() -> None:
     assert sorted(traces) == ["fg-001", "fg-002", "fg-003", "fg-006"]
     first = traces["fg-001"]
     assert first.intent == "refund_request" and first.latency_ms == 2310
-    assert first.tool_calls[1] == {"name": "issue_refund", "arguments": {"order_id": "8812", "amount": 49.0},
-                                   "error": "gateway timeout after 30s"}
-    assert traces["fg-002"].input == {"messages": [{"role": "user", "content": "How long do I have to return my shoes?"}]}
+    assert first.tool_calls[1] == {
+        "name": "issue_refund",
+        "arguments": {"order_id": "8812", "amount": 49.0},
+        "error": "gateway timeout after 30s",
+    }
+    assert traces["fg-002"].input == {
+        "messages": [{"role": "user", "content": "How long do I have to return my shoes?"}]
+    }
     assert traces["fg-003"].feedback == "negative" and traces["fg-003"].feedback_comment == "useless bot"
     assert traces["fg-006"].error == "upstream timeout: carrier API" and traces["fg-006"].timestamp.year == 2026
     # The blank line is not a record; the broken line and the record without an id are skipped at their lines.
@@ -45,10 +59,17 @@ def test_otlp_assembles_one_run_from_its_spans() -> None:
     traces, stats = read("otlp.json")
     run = traces["5b8efff798038103d269b633813fc60c"]
     assert run.intent == "refund_request"
-    assert run.input == {"messages": [{"role": "user", "content": "Please refund order 8812, call me on +44 20 7946 0958"}]}
+    assert run.input == {
+        "messages": [{"role": "user", "content": "Please refund order 8812, call me on +44 20 7946 0958"}]
+    }
     assert run.output == "Your refund is on its way."  # the last inference span's text, not the tool-call turn
-    assert run.tool_calls == [{"name": "issue_refund", "arguments": {"order_id": "8812", "amount": 49.0},
-                               "error": "GatewayTimeout: payment gateway timed out"}]
+    assert run.tool_calls == [
+        {
+            "name": "issue_refund",
+            "arguments": {"order_id": "8812", "amount": 49.0},
+            "error": "GatewayTimeout: payment gateway timed out",
+        }
+    ]
     assert run.latency_ms == pytest.approx(2500.0) and run.error is None
     # Deprecated gen_ai.prompt / gen_ai.completion / gen_ai.system still read.
     legacy = traces["0af7651916cd43dd8448eb211c80319c"]

@@ -6,6 +6,7 @@ journal, after it, after each rename, after the last one), once by raising
 (`SimulatedCrash`, in process) and once by a real SIGKILL of a subprocess.
 The control beside them is the same command without a crash.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,13 +16,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import commit_all, git
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ledger_data import write_dataset
+
 from failgate.cli import main
 from failgate.dataset.yamlstrict import load_yaml_text
 from failgate.journal import JOURNAL_NAME, SimulatedCrash
-from ledger_data import write_dataset
 
 DS = "evals/failures"
 EXAMPLE = Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot"
@@ -32,8 +34,9 @@ REMOVE_POINTS = ["staged", "journal", "rename:1", "rename:2", "rename:3", "renam
 
 def _run_killed(cwd: Path, args: list[str], point: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FAILGATE_CRASH_AT": point, "FAILGATE_CRASH_HOW": "kill"}
-    return subprocess.run([sys.executable, "-m", "failgate.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "failgate.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def _crash(cwd: Path, args: list[str], point: str, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,7 +77,9 @@ def removal_state(directory: Path) -> str:
     return f"torn {parts}"
 
 
-def test_control_remove_without_a_crash_is_whole_and_leaves_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_control_remove_without_a_crash_is_whole_and_leaves_nothing(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = repo / DS
     assert removal_state(directory) == "old"
     assert main(REMOVE) == 0
@@ -87,7 +92,8 @@ def test_control_remove_without_a_crash_is_whole_and_leaves_nothing(repo: Path, 
 @pytest.mark.parametrize("how", ["raise", "kill"])
 @pytest.mark.parametrize("point", REMOVE_POINTS)
 def test_remove_killed_at_any_point_is_finished_by_the_next_command(
-        repo: Path, point: str, how: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    repo: Path, point: str, how: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = repo / DS
     _crash(repo, REMOVE, point, how, monkeypatch)
     capsys.readouterr()
@@ -106,8 +112,9 @@ def test_remove_killed_at_any_point_is_finished_by_the_next_command(
     assert main(["check-ledger"]) == 0, capsys.readouterr().out
 
 
-def test_check_ledger_refuses_a_half_staged_transaction(repo: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_ledger_refuses_a_half_staged_transaction(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The hook runs on what is staged: a user who staged the torn files must stage again."""
     directory = repo / DS
     _crash(repo, REMOVE, "rename:1", "kill", monkeypatch)
@@ -141,8 +148,10 @@ def example(example_project: Path) -> Path:
 def _review(root: Path, candidates: int) -> Path:
     from test_promote import CHARGEBACK, fill, ingest
 
-    records = [{**CHARGEBACK, "trace_id": f"n{i}", "intent": f"intent{i}", "input": f"chargeback question {i}?"}
-               for i in range(candidates)]
+    records = [
+        {**CHARGEBACK, "trace_id": f"n{i}", "intent": f"intent{i}", "input": f"chargeback question {i}?"}
+        for i in range(candidates)
+    ]
     review = ingest(root, *records)
     for _ in range(candidates):
         fill(review)
@@ -163,15 +172,22 @@ def promotion_state(root: Path, review: Path, candidates: int) -> str:
     return f"torn (cases {len(landed)}, events {len(promoted)}, candidates left {left})"
 
 
-PROMOTE_POINTS = {1: ["journal", "rename:1", "rename:2", "renamed"],  # the emptied review file is deleted
-                  2: ["journal", "rename:1", "rename:2", "rename:3", "renamed"]}  # the review file is rewritten
+PROMOTE_POINTS = {
+    1: ["journal", "rename:1", "rename:2", "renamed"],  # the emptied review file is deleted
+    2: ["journal", "rename:1", "rename:2", "rename:3", "renamed"],
+}  # the review file is rewritten
 
 
 @pytest.mark.parametrize(("candidates", "point"), [(n, p) for n, points in PROMOTE_POINTS.items() for p in points])
 @pytest.mark.parametrize("how", ["raise", "kill"])
 def test_promote_killed_at_any_point_is_finished_by_the_next_command(
-        example: Path, candidates: int, point: str, how: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    example: Path,
+    candidates: int,
+    point: str,
+    how: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     review = _review(example, candidates)
     args = ["promote", str(review), "--candidate", "1", "--no-reproduce", "--reason", "fixed already", "--by", "d"]
     assert promotion_state(example, review, candidates) == "old"
@@ -189,8 +205,9 @@ def test_control_promote_without_a_crash(example: Path) -> None:
 
 
 # -- eval --record: cases.yaml (regressed_count) + history.jsonl -----------------
-def test_record_killed_between_its_renames_is_finished(example: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_record_killed_between_its_renames_is_finished(
+    example: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from conftest import commit_all as commit
 
     git(example, "init", "-q", "-b", "main")
@@ -204,8 +221,9 @@ def test_record_killed_between_its_renames_is_finished(example: Path, monkeypatc
 
 
 # -- stray temp files -----------------------------------------------------------------
-def test_temp_files_of_a_dead_writer_are_deleted_and_a_live_writers_are_kept(repo: Path,
-                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_temp_files_of_a_dead_writer_are_deleted_and_a_live_writers_are_kept(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = repo / DS
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
@@ -225,8 +243,9 @@ def test_temp_files_of_a_dead_writer_are_deleted_and_a_live_writers_are_kept(rep
 def test_a_hand_written_journal_cannot_move_arbitrary_files(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     directory = repo / DS
     before = (directory / "cases.yaml").read_bytes()
-    (directory / JOURNAL_NAME).write_text(json.dumps(
-        {"version": 1, "steps": [{"op": "replace", "tmp": "history.jsonl", "target": "cases.yaml"}]}))
+    (directory / JOURNAL_NAME).write_text(
+        json.dumps({"version": 1, "steps": [{"op": "replace", "tmp": "history.jsonl", "target": "cases.yaml"}]})
+    )
     assert main(["validate"]) == 2
     assert "not a journal failgate wrote" in capsys.readouterr().err
     assert (directory / "cases.yaml").read_bytes() == before
@@ -236,8 +255,9 @@ def test_a_hand_written_journal_cannot_move_arbitrary_files(repo: Path, capsys: 
 @pytest.fixture
 def collided(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     from dataset_builder import write_dataset as write_small
-    from failgate.merge import gitattributes_lines
     from test_merge_cases_git import collide, fg
+
+    from failgate.merge import gitattributes_lines
 
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     (git_repo / ".gitattributes").write_text("\n".join(gitattributes_lines(DS)) + "\n")
@@ -261,7 +281,8 @@ def renumber_state(root: Path) -> str:
 
 @pytest.mark.parametrize("point", ["journal", "rename:1", "rename:2", "renamed"])
 def test_renumber_killed_at_any_point_is_finished_by_the_next_command(
-        collided: Path, point: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    collided: Path, point: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _crash(collided, ["renumber"], point, "kill", monkeypatch)
     assert main(["validate", "--no-cache"]) == 0, capsys.readouterr()
     assert renumber_state(collided) == "new" and _leftovers(collided / DS) == []
@@ -280,8 +301,9 @@ def test_control_renumber_without_a_crash(collided: Path) -> None:
     assert renumber_state(collided) == "new" and _leftovers(collided / DS) == []
 
 
-def test_a_kill_during_recovery_is_recovered_by_the_next_command(repo: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_kill_during_recovery_is_recovered_by_the_next_command(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = repo / DS
     _crash(repo, REMOVE, "journal", "kill", monkeypatch)
     # The validate that finishes it is killed after its first rename: the journal is still there.
@@ -297,15 +319,21 @@ def test_a_kill_during_recovery_is_recovered_by_the_next_command(repo: Path, mon
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    files=st.dictionaries(st.sampled_from(["cases.yaml", "cases_removed.yaml", "history.jsonl", "watchlist.yaml"]),
-                          st.tuples(st.one_of(st.none(), st.binary(max_size=64)), st.binary(max_size=64)),
-                          min_size=1),
+    files=st.dictionaries(
+        st.sampled_from(["cases.yaml", "cases_removed.yaml", "history.jsonl", "watchlist.yaml"]),
+        st.tuples(st.one_of(st.none(), st.binary(max_size=64)), st.binary(max_size=64)),
+        min_size=1,
+    ),
     unlink=st.booleans(),
     point=st.integers(min_value=-2, max_value=5),
 )
-def test_any_crash_leaves_all_old_or_all_new(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             files: dict[str, tuple[bytes | None, bytes]], unlink: bool,
-                                             point: int) -> None:
+def test_any_crash_leaves_all_old_or_all_new(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, tuple[bytes | None, bytes]],
+    unlink: bool,
+    point: int,
+) -> None:
     """Files that existed or not, any crash point: after recover, every file is old, or every file is new."""
     import tempfile
 
@@ -342,12 +370,14 @@ def test_any_crash_leaves_all_old_or_all_new(tmp_path: Path, monkeypatch: pytest
 
 
 def test_a_journal_whose_staged_file_was_deleted_is_never_finished_as_if_whole(
-        repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = repo / DS
     _crash(repo, REMOVE, "journal", "kill", monkeypatch)
     staged = sorted(directory.glob(".cases_removed.yaml.*.failgate-tmp"))
     assert len(staged) == 1
     staged[0].unlink()  # someone "cleans up" the temp files by hand
+
     def files() -> dict[str, bytes]:
         return {p.name: p.read_bytes() for p in directory.iterdir() if p.is_file() and p.name != ".failgate.lock"}
 

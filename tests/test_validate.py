@@ -4,8 +4,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
 from dataset_builder import HEADER, case_block, event, write_dataset
+
 from failgate.cli import main
 
 DATASET = Path("evals/failures")
@@ -41,6 +41,7 @@ def replace_in_cases(old: str, new: str, count: int = 1):
         text = path.read_text()
         assert old in text, old
         path.write_text(text.replace(old, new, count))
+
     return edit
 
 
@@ -48,6 +49,7 @@ def write_file(name: str, content: str | bytes):
     def edit(dataset: Path) -> None:
         path = dataset / name
         path.write_bytes(content if isinstance(content, bytes) else content.encode())
+
     return edit
 
 
@@ -55,6 +57,7 @@ def append_history(line: str):
     def edit(dataset: Path) -> None:
         with (dataset / "history.jsonl").open("a") as handle:
             handle.write(line)
+
     return edit
 
 
@@ -70,34 +73,132 @@ removed:
 
 BAD_INPUTS = {
     # name: (edit, code, file, line)
-    "duplicate key": (replace_in_cases("    severity: P1\n", "    severity: P1\n    severity: P2\n"), "DUPLICATE_KEY", "cases.yaml", 17),
+    "duplicate key": (
+        replace_in_cases("    severity: P1\n", "    severity: P1\n    severity: P2\n"),
+        "DUPLICATE_KEY",
+        "cases.yaml",
+        17,
+    ),
     "free-text severity": (replace_in_cases("severity: P1", "severity: high"), "SCHEMA", "cases.yaml", 16),
-    "unknown failure mode": (replace_in_cases("failure_mode: tool_invocation", "failure_mode: tool_misuse"), "UNKNOWN_MODE", "cases.yaml", 15),
-    "two failure modes": (replace_in_cases("failure_mode: tool_invocation", "failure_mode: [tool_invocation, hallucination]"), "SCHEMA", "cases.yaml", 15),
-    "bad blast radius": (replace_in_cases("blast_radius: irreversible_write", "blast_radius: big"), "SCHEMA", "cases.yaml", 17),
+    "unknown failure mode": (
+        replace_in_cases("failure_mode: tool_invocation", "failure_mode: tool_misuse"),
+        "UNKNOWN_MODE",
+        "cases.yaml",
+        15,
+    ),
+    "two failure modes": (
+        replace_in_cases("failure_mode: tool_invocation", "failure_mode: [tool_invocation, hallucination]"),
+        "SCHEMA",
+        "cases.yaml",
+        15,
+    ),
+    "bad blast radius": (
+        replace_in_cases("blast_radius: irreversible_write", "blast_radius: big"),
+        "SCHEMA",
+        "cases.yaml",
+        17,
+    ),
     "duplicate id": (replace_in_cases("id: AGTFAIL-0002", "id: AGTFAIL-0001"), "DUPLICATE_ID", "cases.yaml", 39),
     "malformed id": (replace_in_cases("id: AGTFAIL-0001", "id: FAIL-1"), "SCHEMA", "cases.yaml", 13),
-    "unknown rule": (replace_in_cases('- contains: "order 8812"', '- contain: "order 8812"'), "UNKNOWN_RULE", "cases.yaml", 31),
-    "anchor and alias": (replace_in_cases("owner: dana@example.com", "owner: &o dana@example.com", 1), "ALIAS", "cases.yaml", 19),
-    "billion laughs": (write_file("cases.yaml", 'a: &a ["lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\n'), "ALIAS", "cases.yaml", 1),
-    "tab indentation": (replace_in_cases("    title: Refund issued twice", "\ttitle: Refund issued twice"), "TAB", "cases.yaml", 14),
+    "unknown rule": (
+        replace_in_cases('- contains: "order 8812"', '- contain: "order 8812"'),
+        "UNKNOWN_RULE",
+        "cases.yaml",
+        31,
+    ),
+    "anchor and alias": (
+        replace_in_cases("owner: dana@example.com", "owner: &o dana@example.com", 1),
+        "ALIAS",
+        "cases.yaml",
+        19,
+    ),
+    "billion laughs": (
+        write_file(
+            "cases.yaml",
+            'a: &a ["lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\n',
+        ),
+        "ALIAS",
+        "cases.yaml",
+        1,
+    ),
+    "tab indentation": (
+        replace_in_cases("    title: Refund issued twice", "\ttitle: Refund issued twice"),
+        "TAB",
+        "cases.yaml",
+        14,
+    ),
     "empty file": (write_file("cases.yaml", ""), "EMPTY", "cases.yaml", 1),
     "top level is a list": (write_file("cases.yaml", "- id: AGTFAIL-0001\n"), "NOT_MAPPING", "cases.yaml", 1),
     "header missing": (write_file("cases.yaml", "cases: []\n"), "SCHEMA", "cases.yaml", 1),
     "wrong type": (replace_in_cases("regressed_count: 0", "regressed_count: none"), "SCHEMA", "cases.yaml", 36),
     "deprecated without reason": (replace_in_cases("status: active", "status: deprecated"), "SCHEMA", "cases.yaml", 13),
-    "invalid utf-8": (write_file("cases.yaml", b"schema_version: 1\ncases:\n  - title: caf\xe9\n"), "ENCODING", "cases.yaml", 3),
-    "unclosed quote": (replace_in_cases('- contains: "order 8812"', '- contains: "order 8812'), "YAML_SYNTAX", "cases.yaml", 31),
-    "taxonomy extended without bump": (replace_in_cases("  - blast_radius_breach\n", "  - blast_radius_breach\n  - prompt_injection\n"), "TAXONOMY", "cases.yaml", 11),
+    "invalid utf-8": (
+        write_file("cases.yaml", b"schema_version: 1\ncases:\n  - title: caf\xe9\n"),
+        "ENCODING",
+        "cases.yaml",
+        3,
+    ),
+    "unclosed quote": (
+        replace_in_cases('- contains: "order 8812"', '- contains: "order 8812'),
+        "YAML_SYNTAX",
+        "cases.yaml",
+        31,
+    ),
+    "taxonomy extended without bump": (
+        replace_in_cases("  - blast_radius_breach\n", "  - blast_radius_breach\n  - prompt_injection\n"),
+        "TAXONOMY",
+        "cases.yaml",
+        11,
+    ),
     "history invalid json": (append_history("{not json\n"), "INVALID_JSON", "history.jsonl", 3),
-    "history duplicate event id": (append_history(event("01J0000000000000000000001A", "AGTFAIL-0002", "result", outcome="pass")), "DUPLICATE_EVENT", "history.jsonl", 3),
-    "history unknown case": (append_history(event("01J0000000000000000000003C", "AGTFAIL-0999", "result", outcome="pass")), "UNKNOWN_CASE", "history.jsonl", 3),
-    "history missing field": (append_history('{"id": "01J0000000000000000000004D", "case_id": "AGTFAIL-0001", "type": "result"}\n'), "HISTORY_EVENT", "history.jsonl", 3),
-    "removed id back in cases": (write_file("cases_removed.yaml", LEDGER_ENTRY.format(reason="duplicate of 0002")), "ID_REUSED", "cases.yaml", 13),
-    "ledger entry without reason": (write_file("cases_removed.yaml", LEDGER_ENTRY.format(reason='""').replace("AGTFAIL-0001", "AGTFAIL-0003")), "LEDGER_REASON", "cases_removed.yaml", 3),
-    "regressed_count inconsistent": (replace_in_cases("regressed_count: 0", "regressed_count: 2"), "REGRESSED_COUNT", "cases.yaml", 36),
-    "fixture outside the dataset": (replace_in_cases("    input:\n", "    input:\n      fixtures: [../secrets.json]\n"), "FIXTURE", "cases.yaml", 25),
-    "fixture missing": (replace_in_cases("    input:\n", "    input:\n      fixtures: [fixtures/order-8812.json]\n"), "FIXTURE", "cases.yaml", 25),
+    "history duplicate event id": (
+        append_history(event("01J0000000000000000000001A", "AGTFAIL-0002", "result", outcome="pass")),
+        "DUPLICATE_EVENT",
+        "history.jsonl",
+        3,
+    ),
+    "history unknown case": (
+        append_history(event("01J0000000000000000000003C", "AGTFAIL-0999", "result", outcome="pass")),
+        "UNKNOWN_CASE",
+        "history.jsonl",
+        3,
+    ),
+    "history missing field": (
+        append_history('{"id": "01J0000000000000000000004D", "case_id": "AGTFAIL-0001", "type": "result"}\n'),
+        "HISTORY_EVENT",
+        "history.jsonl",
+        3,
+    ),
+    "removed id back in cases": (
+        write_file("cases_removed.yaml", LEDGER_ENTRY.format(reason="duplicate of 0002")),
+        "ID_REUSED",
+        "cases.yaml",
+        13,
+    ),
+    "ledger entry without reason": (
+        write_file("cases_removed.yaml", LEDGER_ENTRY.format(reason='""').replace("AGTFAIL-0001", "AGTFAIL-0003")),
+        "LEDGER_REASON",
+        "cases_removed.yaml",
+        3,
+    ),
+    "regressed_count inconsistent": (
+        replace_in_cases("regressed_count: 0", "regressed_count: 2"),
+        "REGRESSED_COUNT",
+        "cases.yaml",
+        36,
+    ),
+    "fixture outside the dataset": (
+        replace_in_cases("    input:\n", "    input:\n      fixtures: [../secrets.json]\n"),
+        "FIXTURE",
+        "cases.yaml",
+        25,
+    ),
+    "fixture missing": (
+        replace_in_cases("    input:\n", "    input:\n      fixtures: [fixtures/order-8812.json]\n"),
+        "FIXTURE",
+        "cases.yaml",
+        25,
+    ),
 }
 
 
@@ -182,7 +283,9 @@ def test_missing_dataset_is_a_usage_error(git_repo: Path, capsys: pytest.Capture
     assert "Traceback" not in output
 
 
-def test_subdirectory_and_config(dataset: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_subdirectory_and_config(
+    dataset: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = dataset.parent.parent
     moved = root / "data" / "my failures"
     moved.parent.mkdir()
@@ -198,8 +301,10 @@ def test_subdirectory_and_config(dataset: Path, capsys: pytest.CaptureFixture[st
 def test_conflict_markers_are_said_first_at_their_line(tmp_path: Path) -> None:
     from failgate.dataset.parse import parse_dataset
 
-    history = (b'{"id": "01J0000000000000000000000A", "ts": "2026-01-01T00:00:00Z", "case_id": "AGTFAIL-0001", '
-               b'"type": "promoted"}\n<<<<<<< ours\n{"x": 1}\n=======\n{"y": 2}\n>>>>>>> theirs\n')
+    history = (
+        b'{"id": "01J0000000000000000000000A", "ts": "2026-01-01T00:00:00Z", "case_id": "AGTFAIL-0001", '
+        b'"type": "promoted"}\n<<<<<<< ours\n{"x": 1}\n=======\n{"y": 2}\n>>>>>>> theirs\n'
+    )
     dataset = parse_dataset("d", cases=None, history=history)
     codes = [(f.code, f.location.line) for f in dataset.findings]
     assert codes == [("CONFLICT_MARKERS", 2)]

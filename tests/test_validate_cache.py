@@ -1,13 +1,14 @@
 """validate remembers clean datasets by the hash of everything it reads, and nothing else."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-import failgate.dataset.parse
-import failgate.checks.validate_cache as validate_cache
 from dataset_builder import write_dataset
+
+import failgate.checks.validate_cache as validate_cache
+import failgate.dataset.parse
 from failgate.cli import main
 
 DATASET = Path("evals/failures")
@@ -38,7 +39,9 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_a_clean_dataset_is_not_parsed_twice(dataset: Path, parses: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_clean_dataset_is_not_parsed_twice(
+    dataset: Path, parses: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(capsys) == (0, "")
     assert run(capsys) == (0, "")
     assert len(parses) == 1
@@ -46,8 +49,9 @@ def test_a_clean_dataset_is_not_parsed_twice(dataset: Path, parses: list[str], c
 
 
 @pytest.mark.parametrize("name", ["cases.yaml", "cases_removed.yaml", "history.jsonl"])
-def test_any_changed_byte_validates_again(name: str, dataset: Path, parses: list[str],
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_any_changed_byte_validates_again(
+    name: str, dataset: Path, parses: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(capsys)[0] == 0
     path = dataset / name
     path.write_text(path.read_text() + "not: [valid\n")
@@ -56,12 +60,15 @@ def test_any_changed_byte_validates_again(name: str, dataset: Path, parses: list
     assert len(parses) == 2
 
 
-def test_a_fixture_that_disappears_validates_again(dataset: Path, parses: list[str],
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_fixture_that_disappears_validates_again(
+    dataset: Path, parses: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     (dataset / "fixtures").mkdir()
     (dataset / "fixtures" / "order.json").write_text("{}")
     cases = dataset / "cases.yaml"
-    cases.write_text(cases.read_text().replace("    input:\n", "    input:\n      fixtures: [fixtures/order.json]\n", 1))
+    cases.write_text(
+        cases.read_text().replace("    input:\n", "    input:\n      fixtures: [fixtures/order.json]\n", 1)
+    )
     assert run(capsys) == (0, "")  # fixtures are not part of input_hash: still clean
     assert run(capsys) == (0, "")
     assert len(parses) == 1
@@ -78,8 +85,9 @@ def test_warnings_are_shown_every_time(dataset: Path, capsys: pytest.CaptureFixt
         assert code == 0 and "INPUT_HASH warning" in output
 
 
-def test_opting_out(dataset: Path, parses: list[str], capsys: pytest.CaptureFixture[str],
-                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_opting_out(
+    dataset: Path, parses: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     run(capsys)
     run(capsys, "--no-cache")
     monkeypatch.setenv("FAILGATE_NO_CACHE", "1")
@@ -107,23 +115,31 @@ def test_every_module_that_decides_the_verdict_is_in_the_cache_key(git_repo: Pat
     `validate` imports from the areas that judge the dataset must be in the code
     fingerprint; the edges (CLI, config, reporting, locks) decide no verdict."""
     import json
+    import shutil
     import subprocess
     import sys
-
-    import shutil
 
     root = git_repo
     example = Path(validate_cache.__file__).resolve().parents[1] / "examples" / "support-bot"
     shutil.copytree(example, root / DATASET)
     cases = root / DATASET / "cases.yaml"  # a rule whose embedded schema validate checks itself
-    cases.write_text(cases.read_text().replace("    expected:\n", "    expected:\n      - json_schema: {type: object}\n", 1))
-    code = ("import json, sys; from failgate.cli import main; main(['validate', '--no-cache']); "
-            "print(json.dumps(sorted(m.__file__ for n, m in list(sys.modules.items()) "
-            "if n.startswith('failgate.') and getattr(m, '__file__', None))))")
+    cases.write_text(
+        cases.read_text().replace("    expected:\n", "    expected:\n      - json_schema: {type: object}\n", 1)
+    )
+    code = (
+        "import json, sys; from failgate.cli import main; main(['validate', '--no-cache']); "
+        "print(json.dumps(sorted(m.__file__ for n, m in list(sys.modules.items()) "
+        "if n.startswith('failgate.') and getattr(m, '__file__', None))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
     package = Path(validate_cache.__file__).resolve().parents[1]
     loaded = {Path(f).resolve().relative_to(package).as_posix() for f in json.loads(out.splitlines()[-1])}
-    deciding = {m for m in loaded if m.startswith(("dataset/", "checks/", "eval/judge/", "intake/redact"))
-                and not m.endswith("__init__.py") or m == "eval/judge/__init__.py"}
+    deciding = {
+        m
+        for m in loaded
+        if m.startswith(("dataset/", "checks/", "eval/judge/", "intake/redact"))
+        and not m.endswith("__init__.py")
+        or m == "eval/judge/__init__.py"
+    }
     assert deciding, loaded  # control: the run did import the checks
     assert deciding <= set(validate_cache._VERDICT_MODULES), sorted(deciding - set(validate_cache._VERDICT_MODULES))

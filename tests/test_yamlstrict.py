@@ -26,7 +26,7 @@ def load_error(data: bytes):
         (b"# only a comment\n\n", "EMPTY", 1),
         (b"- 1\n- 2\n", "NOT_MAPPING", 1),
         (b"just a string\n", "NOT_MAPPING", 1),
-        (b"a: 1\nb: \"unclosed\nc: 3\n", "YAML_SYNTAX", 2),
+        (b'a: 1\nb: "unclosed\nc: 3\n', "YAML_SYNTAX", 2),
         (b"a: &x [1, 2]\nb: *x\n", "ALIAS", 1),  # the anchor is where it starts
         (b"a: [1, 2]\nb: *x\n", "ALIAS", 2),
         (b"a: &x [1, 2]\n", "ALIAS", 1),
@@ -46,15 +46,23 @@ def test_refusals_name_the_line(data: bytes, code: str, line: int) -> None:
 
 
 def test_yaml_11_traps_stay_strings() -> None:
-    doc = load_yaml(b"intent: no\nok: yes\nswitch: on\nday: 2024-03-19\nmode: 0777\nt: true\nn: null\nf: 1.5\n", "f.yaml")
+    doc = load_yaml(
+        b"intent: no\nok: yes\nswitch: on\nday: 2024-03-19\nmode: 0777\nt: true\nn: null\nf: 1.5\n", "f.yaml"
+    )
     assert doc.data == {
-        "intent": "no", "ok": "yes", "switch": "on", "day": "2024-03-19",
-        "mode": 777, "t": True, "n": None, "f": 1.5,
+        "intent": "no",
+        "ok": "yes",
+        "switch": "on",
+        "day": "2024-03-19",
+        "mode": 777,
+        "t": True,
+        "n": None,
+        "f": 1.5,
     }
 
 
 def test_billion_laughs_refused_fast() -> None:
-    bomb = b"a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+    bomb = b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
     for prev, name in zip("abcdefgh", "bcdefghi"):
         bomb += f"{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n".encode()
     started = time.perf_counter()
@@ -82,11 +90,15 @@ def test_collect_mode_keeps_going_after_duplicates() -> None:
 keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
 scalars = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20),
-    st.integers(-10**6, 10**6),
+    st.integers(-(10**6), 10**6),
     st.booleans(),
     st.none(),
 )
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)), max_leaves=12)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -98,7 +110,9 @@ def test_round_trip_of_failgate_writes(data: dict) -> None:
     assert load_yaml(dump_yaml(data).encode(), "f.yaml").data == data
 
 
-@pytest.mark.parametrize("value", ["0E0", "1e5", "0o17", "0x1F", ".inf", "-.5", "true", "null", "~", "12", "no", "2026-05-01"])
+@pytest.mark.parametrize(
+    "value", ["0E0", "1e5", "0o17", "0x1F", ".inf", "-.5", "true", "null", "~", "12", "no", "2026-05-01"]
+)
 def test_strings_that_look_like_yaml_12_numbers_are_quoted(value: str) -> None:
     """PyYAML (YAML 1.1) writes `0E0` and `0o17` plain; strict YAML 1.2 reads them as numbers."""
     from failgate.dataset.casefile import dump_yaml

@@ -17,6 +17,7 @@ Temp files are named `.<target>.<pid>.<random>.failgate-tmp`: the pid lets the
 next run delete the ones a killed process left (`journal.recover`), and the
 suffix is what the `.gitignore` lines `init` writes cover.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,8 +26,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from failgate.dataset.model import LOCK_NAME
 
@@ -120,8 +122,9 @@ def check_writable(path: Path, option: str) -> None:
         raise FailgateError(f"{option} {path}: {ancestor} is not a directory", exit_code=2)
     target = path if path.exists() else ancestor
     if not os.access(target, os.W_OK) or (target is ancestor and not os.access(ancestor, os.X_OK)):
-        raise FailgateError(f"{option} {path}: cannot write there (permission denied or a read-only file system)",
-                            exit_code=2)
+        raise FailgateError(
+            f"{option} {path}: cannot write there (permission denied or a read-only file system)", exit_code=2
+        )
 
 
 # -- the dataset lock -----------------------------------------------------------
@@ -158,7 +161,11 @@ def _holder(fd: int) -> str:
         info = {}
     if not isinstance(info, dict) or not isinstance(info.get("pid"), int):
         return "another process (it left no details)"
-    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(info["since"])) if isinstance(info.get("since"), (int, float)) else "?"
+    since = (
+        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(info["since"]))
+        if isinstance(info.get("since"), (int, float))
+        else "?"
+    )
     command = str(info.get("command", ""))[:120]
     return f"pid {info['pid']} (`{command}`) since {since}"
 
@@ -169,12 +176,15 @@ def _open_lock(lock_path: Path) -> int:
     if lock_path.is_symlink() or (lock_path.exists() and not lock_path.is_file()):
         raise FailgateError(
             f"{lock_path} is not failgate's lock file (it is a directory or a special file): "
-            f"remove it (`rm -r '{lock_path}'`) and retry", exit_code=2)
+            f"remove it (`rm -r '{lock_path}'`) and retry",
+            exit_code=2,
+        )
     try:
         return os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
-        raise FailgateError(f"cannot take the dataset lock {lock_path}: {exc.strerror}; nothing was changed",
-                            exit_code=1) from None
+        raise FailgateError(
+            f"cannot take the dataset lock {lock_path}: {exc.strerror}; nothing was changed", exit_code=1
+        ) from None
 
 
 @contextlib.contextmanager
@@ -211,7 +221,9 @@ def locked(directory: str | os.PathLike[str], timeout: float | None = None) -> I
                 raise FailgateError(
                     f"gave up after {limit:g}s waiting for the dataset lock {lock_path}, held by {holder}. "
                     f"If that process is stopped or hung, end it (`kill {pid}`; `ps -p {pid}` shows it), "
-                    f"then retry; set {LOCK_TIMEOUT_ENV} to wait longer", exit_code=1)
+                    f"then retry; set {LOCK_TIMEOUT_ENV} to wait longer",
+                    exit_code=1,
+                )
             if not told and waited >= LOCK_NOTICE_AFTER_S:
                 sys.stderr.write(f"failgate: waiting for the dataset lock {lock_path}, held by {_holder(fd)}\n")
                 sys.stderr.flush()

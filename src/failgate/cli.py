@@ -5,12 +5,14 @@ hook on every commit, and must not pay for importing pygit2 or the eval engine.
 Each subcommand module exposes `command`, a click command that only parses
 arguments, calls one function and returns an exit code.
 """
+
 from __future__ import annotations
 
 import importlib
 import importlib.util  # not implied by `import importlib`: a clean venv has no one importing it for us
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import click
 

@@ -5,6 +5,7 @@ shown (a message must not become a way to read `/etc/shadow` into CI logs).
 A link inside the repository is fine (a shared fixture folder); git stores a
 symlink as its target text, so reads from git objects are not affected.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,12 +40,19 @@ def dataset_links(dataset_dir: Path, root: Path) -> list[Finding]:
     from failgate.dataset.model import INTAKE_DIR
     from failgate.dataset.parse import DATASET_FILES
 
-    candidates = [dataset_dir] if escapes(dataset_dir, root) else [
-        dataset_dir / name for name in (*DATASET_FILES, INTAKE_DIR)]
-    return [Finding(CODE, "is a symlink that resolves outside the repository; failgate neither reads nor writes "
-                          "through it (make it a regular file or a link inside the repository)",
-                    Location(_shown(path, root)))
-            for path in candidates if escapes(path, root)]
+    candidates = (
+        [dataset_dir] if escapes(dataset_dir, root) else [dataset_dir / name for name in (*DATASET_FILES, INTAKE_DIR)]
+    )
+    return [
+        Finding(
+            CODE,
+            "is a symlink that resolves outside the repository; failgate neither reads nor writes "
+            "through it (make it a regular file or a link inside the repository)",
+            Location(_shown(path, root)),
+        )
+        for path in candidates
+        if escapes(path, root)
+    ]
 
 
 def fixture_links(dataset: Any, dataset_dir: Path, root: Path) -> list[Finding]:
@@ -55,7 +63,12 @@ def fixture_links(dataset: Any, dataset_dir: Path, root: Path) -> list[Finding]:
         fixtures = case_input.get("fixtures") if isinstance(case_input, dict) else None
         for f_index, fixture in enumerate(fixtures if isinstance(fixtures, list) else []):
             if isinstance(fixture, str) and escapes(dataset_dir / fixture, root):
-                findings.append(Finding(CODE, f"fixture '{fixture}' resolves outside the repository (a symlink?); "
-                                              "failgate does not follow it",
-                                        dataset.case_location(index, "input", "fixtures", f_index)))
+                findings.append(
+                    Finding(
+                        CODE,
+                        f"fixture '{fixture}' resolves outside the repository (a symlink?); "
+                        "failgate does not follow it",
+                        dataset.case_location(index, "input", "fixtures", f_index),
+                    )
+                )
     return findings

@@ -5,6 +5,7 @@ configuration. They live in the consumer's repo, which is not necessarily
 installed, so they are imported the way `python -m` from the project root
 would: with the root on sys.path.
 """
+
 from __future__ import annotations
 
 import importlib

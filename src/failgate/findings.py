@@ -4,10 +4,11 @@ Every check in failgate returns findings instead of printing or raising, so
 that one reporter renders them (text, GitHub annotations) and one place turns
 them into an exit code.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable
+from collections.abc import Iterable
 
 ERROR = "error"
 WARNING = "warning"

@@ -5,6 +5,7 @@ module over pygit2 (`failgate.gitrepo`) reads objects; writing config is left
 to git itself so that includes, worktrees (`config.worktree`) and file locking
 behave exactly as git users expect.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,9 +25,7 @@ def _env() -> dict[str, str]:
 
 def _git(args: list[str], cwd: Path | None) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(
-            ["git", *args], cwd=cwd, env=_env(), capture_output=True, text=True, check=False
-        )
+        return subprocess.run(["git", *args], cwd=cwd, env=_env(), capture_output=True, text=True, check=False)
     except FileNotFoundError:
         raise FailgateError("git is not installed or not on PATH", exit_code=2) from None
 

@@ -18,6 +18,7 @@ Other code (check-ledger, the gate) calls `open_repo()` and the small
 `get_*`/`is_*`/`has_*`/`read_*` methods; errors a user can fix become
 `FailgateError` with a hint, never a pygit2 traceback.
 """
+
 from __future__ import annotations
 
 import os
@@ -159,7 +160,10 @@ class GitRepo:
         import subprocess
 
         result = subprocess.run(
-            ["git", "-C", str(self.workdir), *args], capture_output=True, text=True, env=no_git_env(),
+            ["git", "-C", str(self.workdir), *args],
+            capture_output=True,
+            text=True,
+            env=no_git_env(),
         )
         if result.returncode != 0:
             raise FailgateError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
@@ -185,7 +189,7 @@ class GitRepo:
         except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError) as exc:
             hint = f"; {FETCH_HINT}" if self.is_shallow() else ""
             if rev.startswith("origin/") and not hint:
-                hint = f"; fetch it first (`git fetch origin {rev[len('origin/'):]}`)"
+                hint = f"; fetch it first (`git fetch origin {rev[len('origin/') :]}`)"
             if rev == "HEAD" and self.is_head_unborn():
                 raise FailgateError("HEAD has no commit yet (the branch is unborn)") from None
             raise FailgateError(f"unknown revision {rev!r}{hint}") from exc
@@ -268,15 +272,16 @@ class GitRepo:
     def get_remote_branches(self, remote: str) -> list[str]:
         """The remote-tracking branches of `remote` (`origin/main`, ...), without `origin/HEAD`."""
         prefix = f"refs/remotes/{remote}/"
-        return sorted(r[len("refs/remotes/"):] for r in self.repo.references
-                      if r.startswith(prefix) and r != prefix + "HEAD")
+        return sorted(
+            r[len("refs/remotes/") :] for r in self.repo.references if r.startswith(prefix) and r != prefix + "HEAD"
+        )
 
     def get_remote_default_branch(self, remote: str) -> str | None:
         """`refs/remotes/<remote>/HEAD`'s target (`origin/main`), set by clone or `git remote set-head`."""
         ref = self.repo.references.get(f"refs/remotes/{remote}/HEAD")
         target = ref.target if ref is not None else None
         if isinstance(target, str) and target.startswith("refs/remotes/"):
-            return target[len("refs/remotes/"):]
+            return target[len("refs/remotes/") :]
         return None
 
     # -- reading files at a revision -------------------------------------
@@ -420,9 +425,7 @@ class GitRepo:
         prefix = "" if directory in ("", ".") else directory.rstrip("/") + "/"
         status = self.repo.status(untracked_files="no")
         ignored = pygit2.enums.FileStatus.IGNORED | pygit2.enums.FileStatus.CURRENT
-        return any(
-            path.startswith(prefix) and flags & ~ignored for path, flags in status.items()
-        )
+        return any(path.startswith(prefix) and flags & ~ignored for path, flags in status.items())
 
 
 def open_repo(start: str | os.PathLike[str] | None = None) -> GitRepo:

@@ -20,14 +20,16 @@ lists one directory, so a read-only checkout validates as before.
 FAILGATE_CRASH_HOW=kill makes the process SIGKILL itself there; otherwise it
 raises `SimulatedCrash`.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import re
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 JOURNAL_NAME = ".failgate-journal.json"
 CRASH_AT_ENV = "FAILGATE_CRASH_AT"
@@ -60,20 +62,24 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_journal(directory: Path, temps: Sequence[tuple[Path, Path]], unlink: Sequence[Path],
-                  payloads: Mapping[Path, bytes]) -> None:
+def write_journal(
+    directory: Path, temps: Sequence[tuple[Path, Path]], unlink: Sequence[Path], payloads: Mapping[Path, bytes]
+) -> None:
     """The commit point. Each rename carries the sha256 of its new content, so
     recovery can tell "already renamed" from "temp file lost" (never a silent tear)."""
     from failgate.atomic import current_command, write_atomic
 
     steps: list[dict[str, str]] = [
-        {"op": "replace", "tmp": _relative(tmp, directory), "target": _relative(target, directory),
-         "sha256": _digest(payloads[target])}
+        {
+            "op": "replace",
+            "tmp": _relative(tmp, directory),
+            "target": _relative(target, directory),
+            "sha256": _digest(payloads[target]),
+        }
         for tmp, target in temps
     ]
     steps += [{"op": "unlink", "target": _relative(path, directory)} for path in unlink]
-    record = {"version": 1, "pid": os.getpid(), "started": time.time(),
-              "command": current_command(), "steps": steps}
+    record = {"version": 1, "pid": os.getpid(), "started": time.time(), "command": current_command(), "steps": steps}
     write_atomic(directory / JOURNAL_NAME, json.dumps(record, indent=1) + "\n")
 
 
@@ -119,8 +125,9 @@ def _steps(directory: Path, record: Any) -> tuple[list[tuple[Path, Path]], list[
     arbitrary files)."""
     from failgate.findings import FailgateError
 
-    bad = FailgateError(f"{directory / JOURNAL_NAME} is not a journal failgate wrote; inspect it, then delete it",
-                        exit_code=2)
+    bad = FailgateError(
+        f"{directory / JOURNAL_NAME} is not a journal failgate wrote; inspect it, then delete it", exit_code=2
+    )
     if not isinstance(record, dict) or not isinstance(record.get("steps"), list):
         raise bad
     temps: list[tuple[Path, Path]] = []
@@ -132,7 +139,11 @@ def _steps(directory: Path, record: Any) -> tuple[list[tuple[Path, Path]], list[
         if step.get("op") == "replace" and isinstance(step.get("tmp"), str):
             tmp = directory / step["tmp"]
             match = _TEMP_RE.match(tmp.name)
-            if not match or match.group("target") != target.name or os.path.abspath(tmp.parent) != os.path.abspath(target.parent):
+            if (
+                not match
+                or match.group("target") != target.name
+                or os.path.abspath(tmp.parent) != os.path.abspath(target.parent)
+            ):
                 raise bad
             temps.append((tmp, target))
         elif step.get("op") == "unlink" and target.suffix in (".yaml", ".yml"):
@@ -143,8 +154,11 @@ def _steps(directory: Path, record: Any) -> tuple[list[tuple[Path, Path]], list[
 
 
 def _describe(record: dict[str, Any]) -> str:
-    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record["started"])) \
-        if isinstance(record.get("started"), (int, float)) else "?"
+    since = (
+        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record["started"]))
+        if isinstance(record.get("started"), (int, float))
+        else "?"
+    )
     return f"`{str(record.get('command', 'failgate'))[:120]}` (pid {record.get('pid')}, started {since})"
 
 
@@ -206,11 +220,15 @@ def recover(directory: Path, extra_dirs: Sequence[Path] = ()) -> list[str]:
                     f"{journal} records an interrupted {_describe(record)}, but the staged new content of "
                     f"{', '.join(torn)} is gone (deleted by hand?) and the file does not hold it: it cannot be "
                     f"finished. Restore those files from git (`git restore -- {os.path.relpath(directory)}`), "
-                    f"delete the journal and rerun the command", exit_code=1)
+                    f"delete the journal and rerun the command",
+                    exit_code=1,
+                )
             apply(directory, present, unlink)
             names = ", ".join(_relative(target, directory) for _, target in temps)
-            done.append(f"finished the interrupted {_describe(record)}: {len(present)} of {len(temps)} file(s) "
-                        f"were still to be renamed ({names})")
+            done.append(
+                f"finished the interrupted {_describe(record)}: {len(present)} of {len(temps)} file(s) "
+                f"were still to be renamed ({names})"
+            )
         strays = stray_temps(*folders)
         for path in strays:
             try:

@@ -12,19 +12,20 @@ failures so far, elapsed and remaining. rich is imported only when a bar is
 actually shown (it costs tens of milliseconds), so nothing on the hooks' path
 (`validate`, `check-ledger`) ever imports it.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 import sys
-from typing import IO, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import IO
 
 Update = Callable[[int, int, int], None]  # (done, total, failed so far)
 
 
 def _under_ci() -> bool:
-    return (os.environ.get("CI", "").lower() in ("true", "1", "yes")
-            or os.environ.get("GITHUB_ACTIONS") == "true")
+    return os.environ.get("CI", "").lower() in ("true", "1", "yes") or os.environ.get("GITHUB_ACTIONS") == "true"
 
 
 def _is_tty(stream: IO[str] | None) -> bool:
@@ -42,8 +43,7 @@ def progress_wanted(setting: bool | None = None, stream: IO[str] | None = None) 
 
 
 def color_wanted(stream: IO[str] | None = None) -> bool:
-    return (_is_tty(stream or sys.stdout) and not os.environ.get("NO_COLOR")
-            and os.environ.get("TERM") != "dumb")
+    return _is_tty(stream or sys.stdout) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 @contextlib.contextmanager
@@ -54,13 +54,26 @@ def case_progress(label: str, enabled: bool) -> Iterator[Update | None]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(stderr=True, no_color=not color_wanted(sys.stderr))
-    columns = (TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("[red]{task.fields[failed]} failed"), TextColumn("elapsed"), TimeElapsedColumn(),
-               TextColumn("left"), TimeRemainingColumn())
+    columns = (
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("[red]{task.fields[failed]} failed"),
+        TextColumn("elapsed"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=None, failed=0)
 
@@ -80,8 +93,14 @@ def count_progress(label: str, enabled: bool, unit: str) -> Iterator[Callable[[i
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True, no_color=not color_wanted(sys.stderr))
-    columns = (SpinnerColumn(), TextColumn(f"[bold]{label}"), TextColumn("{task.completed} " + unit),
-               TextColumn("[red]{task.fields[failed]} failed"), TextColumn("elapsed"), TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn(f"[bold]{label}"),
+        TextColumn("{task.completed} " + unit),
+        TextColumn("[red]{task.fields[failed]} failed"),
+        TextColumn("elapsed"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=None, failed=0)
 

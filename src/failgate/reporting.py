@@ -3,10 +3,12 @@
 Under GitHub Actions (`GITHUB_ACTIONS=true`) each finding is also printed as a
 workflow command so it shows up on the pull request's diff at its line.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from typing import TextIO
 
 from failgate.findings import Finding
 

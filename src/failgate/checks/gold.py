@@ -4,6 +4,7 @@ well-formed rules, unique ids, and both verdicts present (kappa needs them).
 Same findings as the dataset's (`path:line:col: CODE message`), so `failgate
 validate` reports the gold file alongside cases.yaml.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,22 +34,38 @@ def load_gold(data: bytes, path: str) -> tuple[Any, list[Finding]]:
         example_id = example.get("id")
         if isinstance(example_id, str):
             if example_id in seen:
-                findings.append(Finding("DUPLICATE_ID", f"examples[{index}]: id {example_id} is already used by "
-                                        f"examples[{seen[example_id]}]", doc.locate(["examples", index, "id"])))
+                findings.append(
+                    Finding(
+                        "DUPLICATE_ID",
+                        f"examples[{index}]: id {example_id} is already used by examples[{seen[example_id]}]",
+                        doc.locate(["examples", index, "id"]),
+                    )
+                )
             seen.setdefault(example_id, index)
         verdicts.add(example.get("human"))
         rule = example.get("rule")
         if isinstance(rule, dict) and len(rule) == 1:
             for _, message in validate_rules([rule]):
-                findings.append(Finding("RULE", f"examples[{index}].rule: {message}",
-                                        doc.locate(["examples", index, "rule"])))
+                findings.append(
+                    Finding("RULE", f"examples[{index}].rule: {message}", doc.locate(["examples", index, "rule"]))
+                )
     if isinstance(examples, list) and examples and not {"pass", "fail"} <= verdicts:
-        findings.append(Finding("GOLD_ONE_SIDED", "every example has the same human verdict: agreement and kappa "
-                                "cannot tell a judge from one that always answers that; label both passes and fails",
-                                doc.locate(["examples"]), severity=WARNING))
+        findings.append(
+            Finding(
+                "GOLD_ONE_SIDED",
+                "every example has the same human verdict: agreement and kappa "
+                "cannot tell a judge from one that always answers that; label both passes and fails",
+                doc.locate(["examples"]),
+                severity=WARNING,
+            )
+        )
     return doc, findings
 
 
 def missing_gold(path: str) -> Finding:
-    return Finding("MISSING_FILE", f"no gold set at {path}: write labeled examples there "
-                   "(see schemas/judge-gold.schema.json), or set [tool.failgate.judge] gold", Location(path))
+    return Finding(
+        "MISSING_FILE",
+        f"no gold set at {path}: write labeled examples there "
+        "(see schemas/judge-gold.schema.json), or set [tool.failgate.judge] gold",
+        Location(path),
+    )

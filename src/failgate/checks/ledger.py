@@ -20,14 +20,16 @@ merge driver uses — so a merge the driver accepts is one this check accepts.
 Content is compared parsed (canonical JSON), so CRLF vs LF, JSON whitespace
 and key order are not edits.
 """
+
 from __future__ import annotations
 
-from typing import Any, Hashable, Iterable
+from collections.abc import Hashable, Iterable
+from typing import Any
 
+from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE, mode_name
 from failgate.dataset.parse import Dataset
 from failgate.findings import WARNING, Finding, Location
 from failgate.merge.appendonly import DELETED, EDITED, EventKey, canonical, find_tampering
-from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE, mode_name
 
 # Past this many findings of one code, the rest are summed up in one line:
 # a history truncated by 50,000 lines needs one message, not 50,000.
@@ -60,8 +62,11 @@ def check_ledger(base: Dataset, now: Dataset) -> list[Finding]:
 def _unreadable(dataset: Dataset) -> set[str]:
     """Paths of files that exist but could not be parsed at all."""
     paths: set[str] = set()
-    for name, doc in ((CASES_FILE, dataset.cases_doc), (REMOVED_FILE, dataset.removed_doc),
-                      (WATCHLIST_FILE, dataset.watchlist_doc)):
+    for name, doc in (
+        (CASES_FILE, dataset.cases_doc),
+        (REMOVED_FILE, dataset.removed_doc),
+        (WATCHLIST_FILE, dataset.watchlist_doc),
+    ):
         if name in dataset.present and doc is None:
             paths.add(dataset.path(name))
     if HISTORY_FILE in dataset.present and not dataset.history:
@@ -127,8 +132,13 @@ def _ledger_locations(dataset: Dataset) -> list[tuple[str | None, Location, dict
     out = []
     for index, entry in enumerate(doc.data["removed"]):
         ident = entry.get("id") if isinstance(entry, dict) else None
-        out.append((ident if isinstance(ident, str) else None, doc.locate(["removed", index]),
-                    entry if isinstance(entry, dict) else {"value": entry}))
+        out.append(
+            (
+                ident if isinstance(ident, str) else None,
+                doc.locate(["removed", index]),
+                entry if isinstance(entry, dict) else {"value": entry},
+            )
+        )
     return out
 
 
@@ -141,8 +151,6 @@ def _counts(ids: Iterable[str]) -> dict[str, int]:
 
 def _history_case_ids(dataset: Dataset) -> set[str]:
     return {e["case_id"] for _, e in dataset.events() if isinstance(e.get("case_id"), str)}
-
-
 
 
 # -- VANISHED ------------------------------------------------------------------
@@ -159,12 +167,14 @@ def _vanished(base: Dataset, now: Dataset) -> list[Finding]:
             continue
         was = base_where.get(case_id)
         at = f" (line {was.line} at the base)" if was else ""
-        findings.append(Finding(
-            "VANISHED",
-            f"{case_id}{at} is gone from {CASES_FILE} with no entry in {REMOVED_FILE}; restore it, or "
-            f"remove it on the record: failgate remove {case_id} --reason '...' --by '...'",
-            where,
-        ))
+        findings.append(
+            Finding(
+                "VANISHED",
+                f"{case_id}{at} is gone from {CASES_FILE} with no entry in {REMOVED_FILE}; restore it, or "
+                f"remove it on the record: failgate remove {case_id} --reason '...' --by '...'",
+                where,
+            )
+        )
     return findings
 
 
@@ -184,29 +194,33 @@ def _reused(base: Dataset, now: Dataset) -> list[Finding]:
         loc = where.get(case_id, _file_location(now, CASES_FILE))
         if case_id in ledger_now:
             reported.add(case_id)
-            findings.append(Finding(
-                "ID_REUSED",
-                f"{case_id} is in {REMOVED_FILE} and back in {CASES_FILE}; ids are never reused, "
-                "give the case a new id",
-                loc,
-            ))
+            findings.append(
+                Finding(
+                    "ID_REUSED",
+                    f"{case_id} is in {REMOVED_FILE} and back in {CASES_FILE}; ids are never reused, "
+                    "give the case a new id",
+                    loc,
+                )
+            )
         elif case_id not in was_case and case_id in ever:
             reported.add(case_id)
-            findings.append(Finding(
-                "ID_REUSED",
-                f"{case_id} is a new case with an id that already existed (in the ledger or history at "
-                "the base); ids are never reused, give the case a new id",
-                loc,
-            ))
+            findings.append(
+                Finding(
+                    "ID_REUSED",
+                    f"{case_id} is a new case with an id that already existed (in the ledger or history at "
+                    "the base); ids are never reused, give the case a new id",
+                    loc,
+                )
+            )
     # A second ledger entry for one id: an id is removed once.
     base_counts = _counts(base.removed_ids())
     entries = _ledger_locations(now)
     for ident, n in _counts(now.removed_ids()).items():
         if n > 1 and n > base_counts.get(ident, 0):
             loc = next(loc for i, loc, _ in reversed(entries) if i == ident)
-            findings.append(Finding(
-                "ID_REUSED", f"{ident} has {n} entries in {REMOVED_FILE}; a case is removed once", loc
-            ))
+            findings.append(
+                Finding("ID_REUSED", f"{ident} has {n} entries in {REMOVED_FILE}; a case is removed once", loc)
+            )
     return findings
 
 
@@ -232,52 +246,66 @@ def _taxonomy(base: Dataset, now: Dataset) -> list[Finding]:
     old_v, new_v = base.header.get("schema_version"), now.header.get("schema_version")
     version_loc = now.cases_doc.locate(["schema_version"])
     modes_loc = now.cases_doc.locate(["failure_modes"])
-    comparable = isinstance(old_v, int) and isinstance(new_v, int) and not isinstance(old_v, bool) \
+    comparable = (
+        isinstance(old_v, int)
+        and isinstance(new_v, int)
+        and not isinstance(old_v, bool)
         and not isinstance(new_v, bool)
+    )
     if comparable and new_v < old_v:
-        findings.append(Finding(
-            "SCHEMA_VERSION_DECREASED",
-            f"schema_version went from {old_v} to {new_v}; it only ever increases",
-            version_loc,
-        ))
+        findings.append(
+            Finding(
+                "SCHEMA_VERSION_DECREASED",
+                f"schema_version went from {old_v} to {new_v}; it only ever increases",
+                version_loc,
+            )
+        )
     old_modes, new_modes = _modes(base), _modes(now)
     if old_modes == new_modes:
         return findings
     bumped = comparable and new_v > old_v
     for name in old_modes:
         if name not in new_modes:
-            findings.append(Finding(
-                "TAXONOMY_CHANGED", f"failure mode {name!r} was removed; modes are never removed", modes_loc
-            ))
+            findings.append(
+                Finding("TAXONOMY_CHANGED", f"failure mode {name!r} was removed; modes are never removed", modes_loc)
+            )
         elif canonical(new_modes[name]) != canonical(old_modes[name]):
-            findings.append(Finding(
-                "TAXONOMY_CHANGED", f"failure mode {name!r} was changed; existing modes stay as they are", modes_loc
-            ))
+            findings.append(
+                Finding(
+                    "TAXONOMY_CHANGED", f"failure mode {name!r} was changed; existing modes stay as they are", modes_loc
+                )
+            )
     added = [name for name in new_modes if name not in old_modes]
     if added and not bumped:
-        findings.append(Finding(
-            "TAXONOMY_CHANGED",
-            f"failure mode(s) {', '.join(added)} added without a schema_version bump "
-            f"(still {new_v}); bump it and give each added mode a rationale",
-            modes_loc,
-        ))
+        findings.append(
+            Finding(
+                "TAXONOMY_CHANGED",
+                f"failure mode(s) {', '.join(added)} added without a schema_version bump "
+                f"(still {new_v}); bump it and give each added mode a rationale",
+                modes_loc,
+            )
+        )
     for name in added:
         entry = new_modes[name]
         rationale = entry.get("rationale") if isinstance(entry, dict) else None
         if not isinstance(rationale, str) or not rationale.strip():
-            findings.append(Finding(
-                "TAXONOMY_CHANGED",
-                f"added failure mode {name!r} needs a rationale: "
-                f"{{name: {name}, added_in: {new_v}, rationale: \"...\"}}",
-                modes_loc,
-            ))
+            findings.append(
+                Finding(
+                    "TAXONOMY_CHANGED",
+                    f"added failure mode {name!r} needs a rationale: "
+                    f'{{name: {name}, added_in: {new_v}, rationale: "..."}}',
+                    modes_loc,
+                )
+            )
         elif bumped and entry.get("added_in") != new_v:
-            findings.append(Finding(
-                "TAXONOMY_CHANGED",
-                f"added failure mode {name!r} says added_in: {entry.get('added_in')!r}, "
-                f"but this change bumps schema_version to {new_v}",
-                modes_loc,
-            ))
+            findings.append(
+                Finding(
+                    "TAXONOMY_CHANGED",
+                    f"added failure mode {name!r} says added_in: {entry.get('added_in')!r}, "
+                    f"but this change bumps schema_version to {new_v}",
+                    modes_loc,
+                )
+            )
     return findings
 
 
@@ -286,7 +314,7 @@ def _taxonomy(base: Dataset, now: Dataset) -> list[Finding]:
 
 def _ledger_keys(dataset: Dataset) -> list[EventKey]:
     keys: list[EventKey] = []
-    for index, (ident, loc, entry) in enumerate(_ledger_locations(dataset)):
+    for ident, loc, entry in _ledger_locations(dataset):
         content = canonical(entry)
         key: Hashable = ident if ident is not None else ("noid", content)
         keys.append((loc.line, key, content))
@@ -299,35 +327,43 @@ def _ledger_append_only(base: Dataset, now: Dataset) -> list[Finding]:
         return []
     path = now.path(REMOVED_FILE)
     if REMOVED_FILE not in now.present:
-        return [Finding(
-            "LEDGER_DELETED",
-            f"{REMOVED_FILE} was deleted; it held {len(old)} entries and is append-only — restore it",
-            Location(path),
-        )]
+        return [
+            Finding(
+                "LEDGER_DELETED",
+                f"{REMOVED_FILE} was deleted; it held {len(old)} entries and is append-only — restore it",
+                Location(path),
+            )
+        ]
     findings = []
     for tamper in find_tampering(old, _ledger_keys(now)):
         ident = tamper.event_id if isinstance(tamper.event_id, str) else "an entry without an id"
         line = tamper.new_line or tamper.old_line
         if tamper.kind == DELETED:
-            findings.append(Finding(
-                "LEDGER_DELETED",
-                f"ledger entry {ident} (line {tamper.old_line} at the base) was deleted; the ledger is "
-                "append-only — restore it",
-                Location(path, line),
-            ))
+            findings.append(
+                Finding(
+                    "LEDGER_DELETED",
+                    f"ledger entry {ident} (line {tamper.old_line} at the base) was deleted; the ledger is "
+                    "append-only — restore it",
+                    Location(path, line),
+                )
+            )
         elif tamper.kind == EDITED:
-            findings.append(Finding(
-                "LEDGER_EDITED",
-                f"ledger entry {ident} was edited (line {tamper.old_line} at the base); entries are never "
-                "changed — restore it",
-                Location(path, line),
-            ))
+            findings.append(
+                Finding(
+                    "LEDGER_EDITED",
+                    f"ledger entry {ident} was edited (line {tamper.old_line} at the base); entries are never "
+                    "changed — restore it",
+                    Location(path, line),
+                )
+            )
         else:
-            findings.append(Finding(
-                "LEDGER_REORDERED",
-                f"ledger entry {ident} was moved (line {tamper.old_line} at the base); entries keep their order",
-                Location(path, line),
-            ))
+            findings.append(
+                Finding(
+                    "LEDGER_REORDERED",
+                    f"ledger entry {ident} was moved (line {tamper.old_line} at the base); entries keep their order",
+                    Location(path, line),
+                )
+            )
     return findings
 
 
@@ -350,18 +386,18 @@ def _history_append_only(base: Dataset, now: Dataset) -> list[Finding]:
         return []
     path = now.path(HISTORY_FILE)
     if HISTORY_FILE not in now.present:
-        return [Finding(
-            "HISTORY_DELETED",
-            f"{HISTORY_FILE} was deleted; it held {len(base.history)} events and is append-only — restore it",
-            Location(path),
-        )]
+        return [
+            Finding(
+                "HISTORY_DELETED",
+                f"{HISTORY_FILE} was deleted; it held {len(base.history)} events and is append-only — restore it",
+                Location(path),
+            )
+        ]
     # Fast path: the usual commit only appends, so the base's lines are the
     # first lines now (CR already stripped by the parser); a list comparison
     # of strings is far cheaper than re-serialising 100,000 events twice.
     n = len(base.history)
-    if len(now.history) >= n and all(
-        a.raw == b.raw for a, b in zip(base.history, now.history[:n])
-    ):
+    if len(now.history) >= n and all(a.raw == b.raw for a, b in zip(base.history, now.history[:n])):
         return []
     findings = []
     case_at_line = {line.lineno: line.event.get("case_id") for line in base.history if line.event}
@@ -371,26 +407,32 @@ def _history_append_only(base: Dataset, now: Dataset) -> list[Finding]:
         case = case if isinstance(case, str) else None
         about = f" (case {case})" if case else ""
         if tamper.kind == DELETED:
-            findings.append(Finding(
-                "HISTORY_DELETED",
-                f"event {ident}{about} (line {tamper.old_line} at the base) was deleted; history.jsonl is "
-                "append-only — restore the line",
-                Location(path, tamper.old_line),
-            ))
+            findings.append(
+                Finding(
+                    "HISTORY_DELETED",
+                    f"event {ident}{about} (line {tamper.old_line} at the base) was deleted; history.jsonl is "
+                    "append-only — restore the line",
+                    Location(path, tamper.old_line),
+                )
+            )
         elif tamper.kind == EDITED:
-            findings.append(Finding(
-                "HISTORY_EDITED",
-                f"event {ident}{about} was edited (line {tamper.old_line} at the base); earlier lines are never "
-                "changed — restore it and append a new event instead",
-                Location(path, tamper.new_line or tamper.old_line),
-            ))
+            findings.append(
+                Finding(
+                    "HISTORY_EDITED",
+                    f"event {ident}{about} was edited (line {tamper.old_line} at the base); earlier lines are never "
+                    "changed — restore it and append a new event instead",
+                    Location(path, tamper.new_line or tamper.old_line),
+                )
+            )
         else:
-            findings.append(Finding(
-                "HISTORY_REORDERED",
-                f"event {ident}{about} was moved (line {tamper.old_line} at the base); earlier lines keep "
-                "their order",
-                Location(path, tamper.new_line or tamper.old_line),
-            ))
+            findings.append(
+                Finding(
+                    "HISTORY_REORDERED",
+                    f"event {ident}{about} was moved (line {tamper.old_line} at the base); earlier lines keep "
+                    "their order",
+                    Location(path, tamper.new_line or tamper.old_line),
+                )
+            )
     return findings
 
 
@@ -406,12 +448,13 @@ def _removed_without_event(base: Dataset, now: Dataset) -> list[Finding]:
     for ident, loc, _ in _ledger_locations(now):
         if ident is None or ident in base_ledger or ident in with_event:
             continue
-        findings.append(Finding(
-            "REMOVED_WITHOUT_EVENT",
-            f"{ident} was removed without a 'removed' event in {HISTORY_FILE}; "
-            f"`failgate remove` writes both",
-            loc,
-        ))
+        findings.append(
+            Finding(
+                "REMOVED_WITHOUT_EVENT",
+                f"{ident} was removed without a 'removed' event in {HISTORY_FILE}; `failgate remove` writes both",
+                loc,
+            )
+        )
     return findings
 
 
@@ -427,6 +470,11 @@ def _cap(findings: list[Finding]) -> list[Finding]:
             last[finding.code] = finding
     for code, n in counts.items():
         if n > MAX_PER_CODE:
-            kept.append(Finding(code, f"... and {n - MAX_PER_CODE} more {code} findings like the ones above",
-                                Location(last[code].location.path)))
+            kept.append(
+                Finding(
+                    code,
+                    f"... and {n - MAX_PER_CODE} more {code} findings like the ones above",
+                    Location(last[code].location.path),
+                )
+            )
     return kept

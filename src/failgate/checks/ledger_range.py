@@ -12,14 +12,14 @@ nothing there and costs one tree-id lookup; one that only appended to
 history.jsonl (eval --record) costs a byte-prefix comparison; only the other
 commits that touched the dataset are parsed.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 from failgate.checks.ledger import check_ledger
-from failgate.dataset.parse import HistoryLine
-from failgate.dataset.parse import Dataset
+from failgate.dataset.parse import Dataset, HistoryLine
 from failgate.findings import Finding
 
 LOSSES = ("VANISHED", "LEDGER_DELETED", "LEDGER_EDITED", "HISTORY_DELETED", "HISTORY_EDITED")
@@ -57,8 +57,7 @@ def check_commits(
                     continue  # the same loss seen from two commits: say it once
                 seen.add(key)
                 side = f" (against parent {parent[:10]})" if len(parents) > 1 else ""
-                findings.append(dataclasses.replace(
-                    finding, message=f"commit {commit[:10]}{side}: {finding.message}"))
+                findings.append(dataclasses.replace(finding, message=f"commit {commit[:10]}{side}: {finding.message}"))
     return findings
 
 
@@ -71,9 +70,14 @@ def renumbered(side: Dataset, merged: Dataset) -> Dataset:
     for line in side.history:
         event = line.event
         other = by_id.get(event.get("id")) if event else None
-        if other is not None and other.event is not None and other.raw != line.raw and event is not None and \
-                {k: v for k, v in event.items() if k != "case_id"} == \
-                {k: v for k, v in other.event.items() if k != "case_id"}:
+        if (
+            other is not None
+            and other.event is not None
+            and other.raw != line.raw
+            and event is not None
+            and {k: v for k, v in event.items() if k != "case_id"}
+            == {k: v for k, v in other.event.items() if k != "case_id"}
+        ):
             lines.append(HistoryLine(line.lineno, other.raw, other.event))
             changed = True
         else:

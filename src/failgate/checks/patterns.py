@@ -7,6 +7,7 @@ is a warning that explains a future "timed out", not an error: the check is a
 cheap shape test, not a proof (`(a|aa)+` is not caught, and not every nested
 quantifier is slow).
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,10 @@ from failgate.findings import WARNING, Finding
 
 CODE = "REGEX_BACKTRACK"
 # An innermost group containing a quantifier, itself quantified.
-_NESTED = re.compile(r"\((?:\?[:=!]|\?<[=!]|\?P<\w+>)?(?:[^()\\]|\\.)*(?:[+*]|\{\d*,\d*\})(?:[^()\\]|\\.)*\)"
-                     r"(?:[+*]|\{\d*,\d*\})")
+_NESTED = re.compile(
+    r"\((?:\?[:=!]|\?<[=!]|\?P<\w+>)?(?:[^()\\]|\\.)*(?:[+*]|\{\d*,\d*\})(?:[^()\\]|\\.)*\)"
+    r"(?:[+*]|\{\d*,\d*\})"
+)
 
 
 def is_nested_quantifier(pattern: str) -> bool:
@@ -39,9 +42,14 @@ def backtracking_findings(dataset: Any) -> list[Finding]:
                 continue
             pattern = _value(rule["regex"])
             if pattern is not None and is_nested_quantifier(pattern):
-                findings.append(Finding(
-                    CODE, f"regex /{pattern}/ nests a quantifier inside a quantified group, which can backtrack "
-                          "without end on a long answer; the eval stops it after 1 s and fails the rule "
-                          "(\"timed out\"): consider an atomic form, e.g. (a+)+ -> a+",
-                    dataset.case_location(index, "expected", r_index), WARNING))
+                findings.append(
+                    Finding(
+                        CODE,
+                        f"regex /{pattern}/ nests a quantifier inside a quantified group, which can backtrack "
+                        "without end on a long answer; the eval stops it after 1 s and fails the rule "
+                        '("timed out"): consider an atomic form, e.g. (a+)+ -> a+',
+                        dataset.case_location(index, "expected", r_index),
+                        WARNING,
+                    )
+                )
     return findings

@@ -6,15 +6,15 @@ cannot express well (unknown rule names, ledger reasons) are checked in code
 with a precise message, and the schema's vaguer error at the same place is
 dropped so the user reads one finding per mistake.
 """
+
 from __future__ import annotations
 
 import datetime
 import posixpath
 from collections import Counter
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from failgate.dataset.parse import Dataset
-from failgate.findings import WARNING, Finding, Location
 from failgate.dataset.model import (
     CASES_FILE,
     FAILURE_MODES_V1,
@@ -24,7 +24,9 @@ from failgate.dataset.model import (
     WATCHLIST_FILE,
     mode_name,
 )
+from failgate.dataset.parse import Dataset
 from failgate.dataset.yamlstrict import YamlDocument
+from failgate.findings import WARNING, Finding, Location
 
 JsonPath = tuple[Any, ...]
 
@@ -97,8 +99,7 @@ def schema_findings(doc: YamlDocument, schema_name: str, suppressed: set[JsonPat
                 findings.append(
                     Finding(
                         "SCHEMA",
-                        f"{_json_path(path + (extra,))}: unknown field '{extra}'"
-                        + _did_you_mean(str(extra), allowed),
+                        f"{_json_path(path + (extra,))}: unknown field '{extra}'" + _did_you_mean(str(extra), allowed),
                         doc.locate_key(list(path), str(extra)),
                     )
                 )
@@ -110,7 +111,9 @@ def schema_findings(doc: YamlDocument, schema_name: str, suppressed: set[JsonPat
         findings.append(Finding("SCHEMA", f"{_json_path(path)}: {error.message}", doc.locate(list(path))))
     for path, fields in missing.items():
         names = ", ".join(dict.fromkeys(fields))
-        findings.append(Finding("SCHEMA", f"{_json_path(path)}: missing required field(s): {names}", doc.locate(list(path))))
+        findings.append(
+            Finding("SCHEMA", f"{_json_path(path)}: missing required field(s): {names}", doc.locate(list(path)))
+        )
     return findings
 
 
@@ -129,12 +132,14 @@ _SCHEMA_RULES = ("json_schema", "tool_args_schema")
 def _embedded_schema_findings(doc: YamlDocument, path: JsonPath, rule: dict[str, Any]) -> list[Finding]:
     from failgate.eval.judge import validate_rules
 
-    (name, value), = rule.items()
+    ((name, value),) = rule.items()
     embedded = value if name == "json_schema" else value.get("schema") if isinstance(value, dict) else None
     if not isinstance(embedded, dict):
         return []  # the wrong shape is the schema check's finding, not a second one
-    return [Finding("RULE", f"{_json_path(path)}: {message}", doc.locate(list(path)))
-            for _, message in validate_rules([rule])]
+    return [
+        Finding("RULE", f"{_json_path(path)}: {message}", doc.locate(list(path)))
+        for _, message in validate_rules([rule])
+    ]
 
 
 def _rule_findings(doc: YamlDocument, entries_key: str, suppressed: set[JsonPath]) -> list[Finding]:
@@ -191,7 +196,7 @@ def _taxonomy_findings(dataset: Dataset) -> tuple[list[Finding], set[str]]:
                     "TAXONOMY",
                     f"failure mode '{name}' is not one of version 1's seven; add a mode only with a "
                     f"schema_version bump, written as {{name: {name}, added_in: {max(version, 1) + 1}, "
-                    f"rationale: \"...\"}}",
+                    f'rationale: "..."}}',
                     where,
                 )
             )
@@ -210,7 +215,9 @@ def _taxonomy_findings(dataset: Dataset) -> tuple[list[Finding], set[str]]:
             findings.append(Finding("TAXONOMY", f"failure mode '{name}' needs a non-empty rationale", where))
     for name, count in Counter(names).items():
         if count > 1:
-            findings.append(Finding("TAXONOMY", f"failure mode '{name}' is listed {count} times", doc.locate(["failure_modes"])))
+            findings.append(
+                Finding("TAXONOMY", f"failure mode '{name}' is listed {count} times", doc.locate(["failure_modes"]))
+            )
     missing = [m for m in FAILURE_MODES_V1 if m not in names]
     if missing:
         findings.append(
@@ -302,7 +309,11 @@ def _input_findings(
         where = dataset.case_location(index, "input", "fixtures", f_index)
         normal = posixpath.normpath(fixture)
         if fixture.startswith(("/", "\\")) or (len(fixture) > 1 and fixture[1] == ":"):
-            findings.append(Finding("FIXTURE", f"fixture '{fixture}' is absolute; use a path relative to the dataset directory", where))
+            findings.append(
+                Finding(
+                    "FIXTURE", f"fixture '{fixture}' is absolute; use a path relative to the dataset directory", where
+                )
+            )
         elif normal == ".." or normal.startswith("../") or "\\" in fixture:
             findings.append(Finding("FIXTURE", f"fixture '{fixture}' points outside the dataset directory", where))
         elif not fixture_exists(normal):
@@ -339,14 +350,22 @@ def _ledger_findings(dataset: Dataset, suppressed: set[JsonPath]) -> list[Findin
         snapshot = entry.get("case")
         if not isinstance(snapshot, dict) or not snapshot:
             suppressed.add(("removed", index, "case"))
-            findings.append(Finding("LEDGER_SNAPSHOT", f"{entry_id}: a removal keeps a snapshot of the case under 'case:'", where))
+            findings.append(
+                Finding("LEDGER_SNAPSHOT", f"{entry_id}: a removal keeps a snapshot of the case under 'case:'", where)
+            )
         elif snapshot.get("id") != entry_id:
             findings.append(
-                Finding("LEDGER_SNAPSHOT", f"{entry_id}: the snapshot's id is {snapshot.get('id')!r}", doc.locate(["removed", index, "case"]))
+                Finding(
+                    "LEDGER_SNAPSHOT",
+                    f"{entry_id}: the snapshot's id is {snapshot.get('id')!r}",
+                    doc.locate(["removed", index, "case"]),
+                )
             )
         if isinstance(entry_id, str):
             if entry_id in seen:
-                findings.append(Finding("DUPLICATE_ID", f"{entry_id} is removed twice (first at line {seen[entry_id]})", where))
+                findings.append(
+                    Finding("DUPLICATE_ID", f"{entry_id} is removed twice (first at line {seen[entry_id]})", where)
+                )
             else:
                 seen[entry_id] = where.line
     return findings
@@ -357,10 +376,11 @@ def _ledger_findings(dataset: Dataset, suppressed: set[JsonPath]) -> list[Findin
 CLOCK_SKEW = datetime.timedelta(days=1)
 
 
-def _history_findings(dataset: Dataset, known_ids: set[str] | None, now: datetime.datetime | None = None) -> list[Finding]:
-    from failgate.dataset.schemas import validator_for
-
+def _history_findings(
+    dataset: Dataset, known_ids: set[str] | None, now: datetime.datetime | None = None
+) -> list[Finding]:
     from failgate.dataset.fastschema import compile_checker
+    from failgate.dataset.schemas import validator_for
 
     fast = compile_checker("history-event.schema.json")
     path = dataset.path(HISTORY_FILE)
@@ -371,8 +391,14 @@ def _history_findings(dataset: Dataset, known_ids: set[str] | None, now: datetim
     for lineno, event in dataset.events():
         ts = event.get("ts")
         if isinstance(ts, str) and ts[:19] > latest[:19]:
-            findings.append(Finding("FUTURE_EVENT", f"ts {ts} is more than a day ahead of this clock ({latest[:19]}Z "
-                                    "allowed); events are recorded when they happen", Location(path, lineno, 1)))
+            findings.append(
+                Finding(
+                    "FUTURE_EVENT",
+                    f"ts {ts} is more than a day ahead of this clock ({latest[:19]}Z "
+                    "allowed); events are recorded when they happen",
+                    Location(path, lineno, 1),
+                )
+            )
         if fast is not None and fast(event):
             errors = []
         else:
@@ -380,13 +406,19 @@ def _history_findings(dataset: Dataset, known_ids: set[str] | None, now: datetim
         for error in errors:
             error = _best_error(error)
             findings.append(
-                Finding("HISTORY_EVENT", f"{_json_path(error.absolute_path)}: {error.message}", Location(path, lineno, 1))
+                Finding(
+                    "HISTORY_EVENT", f"{_json_path(error.absolute_path)}: {error.message}", Location(path, lineno, 1)
+                )
             )
         event_id = event.get("id")
         if isinstance(event_id, str):
             if event_id in seen:
                 findings.append(
-                    Finding("DUPLICATE_EVENT", f"event id {event_id} already used at line {seen[event_id]}", Location(path, lineno, 1))
+                    Finding(
+                        "DUPLICATE_EVENT",
+                        f"event id {event_id} already used at line {seen[event_id]}",
+                        Location(path, lineno, 1),
+                    )
                 )
             else:
                 seen[event_id] = lineno
@@ -396,7 +428,11 @@ def _history_findings(dataset: Dataset, known_ids: set[str] | None, now: datetim
     # One finding per unknown case, not one per event: dropping a case with a
     # long history would otherwise bury the message under identical lines.
     for case_id, lines in unknown.items():
-        more = f" (and {len(lines) - 1} more event(s), lines {', '.join(map(str, lines[1:6]))}{', ...' if len(lines) > 6 else ''})" if len(lines) > 1 else ""
+        more = (
+            f" (and {len(lines) - 1} more event(s), lines {', '.join(map(str, lines[1:6]))}{', ...' if len(lines) > 6 else ''})"
+            if len(lines) > 1
+            else ""
+        )
         findings.append(
             Finding(
                 "UNKNOWN_CASE",
@@ -409,14 +445,21 @@ def _history_findings(dataset: Dataset, known_ids: set[str] | None, now: datetim
 
 
 def validate_dataset(
-    dataset: Dataset, *, fixture_exists: Callable[[str], bool] = lambda _: True, check_hash: bool = True,
+    dataset: Dataset,
+    *,
+    fixture_exists: Callable[[str], bool] = lambda _: True,
+    check_hash: bool = True,
     now: datetime.datetime | None = None,
 ) -> list[Finding]:
     """Every finding for one dataset; load findings (bad YAML/JSON) included."""
     findings = list(dataset.findings)
     if CASES_FILE not in dataset.present:
         findings.append(
-            Finding("MISSING_FILE", f"no {CASES_FILE}; run `failgate init` to scaffold the dataset", Location(dataset.path(CASES_FILE)))
+            Finding(
+                "MISSING_FILE",
+                f"no {CASES_FILE}; run `failgate init` to scaffold the dataset",
+                Location(dataset.path(CASES_FILE)),
+            )
         )
     modes: set[str] = set(FAILURE_MODES_V1)
     if dataset.cases_doc is not None:
@@ -433,7 +476,9 @@ def validate_dataset(
         # Fixture paths get their own finding (FIXTURE) with a readable message.
         for index, case in enumerate(dataset.cases):
             if isinstance(case.get("input"), dict) and isinstance(case["input"].get("fixtures"), list):
-                suppressed.update(("cases", index, "input", "fixtures", j) for j in range(len(case["input"]["fixtures"])))
+                suppressed.update(
+                    ("cases", index, "input", "fixtures", j) for j in range(len(case["input"]["fixtures"]))
+                )
         findings.extend(schema_findings(doc, "cases", suppressed))
         findings.extend(_case_findings(dataset, modes, fixture_exists, check_hash))
     if dataset.removed_doc is not None:
@@ -454,16 +499,25 @@ def validate_dataset(
                         dataset.watchlist_doc.locate(["cases", index, "id"]),
                     )
                 )
-    known = set(dataset.case_ids()) | set(dataset.removed_ids()) | {
-        c["id"] for c in dataset.watchlist if isinstance(c.get("id"), str)
-    }
+    known = (
+        set(dataset.case_ids())
+        | set(dataset.removed_ids())
+        | {c["id"] for c in dataset.watchlist if isinstance(c.get("id"), str)}
+    )
     # A YAML file that could not be read names no ids: every event would then
     # be an UNKNOWN_CASE, burying the one finding that matters.
-    unreadable = any(name in dataset.present and doc is None for name, doc in (
-        (CASES_FILE, dataset.cases_doc), (REMOVED_FILE, dataset.removed_doc), (WATCHLIST_FILE, dataset.watchlist_doc)))
+    unreadable = any(
+        name in dataset.present and doc is None
+        for name, doc in (
+            (CASES_FILE, dataset.cases_doc),
+            (REMOVED_FILE, dataset.removed_doc),
+            (WATCHLIST_FILE, dataset.watchlist_doc),
+        )
+    )
     # Likewise an id written as a list or mapping (its SCHEMA finding says so).
-    unreadable = unreadable or any(not isinstance(entry.get("id"), str)
-                                   for entry in (*dataset.cases, *dataset.removed, *dataset.watchlist))
+    unreadable = unreadable or any(
+        not isinstance(entry.get("id"), str) for entry in (*dataset.cases, *dataset.removed, *dataset.watchlist)
+    )
     findings.extend(_history_findings(dataset, None if unreadable else known, now=now))
     return findings
 

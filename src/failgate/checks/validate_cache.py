@@ -14,6 +14,7 @@ is the same verdict, not a guess:
 Only clean results are stored (warnings are shown every time); any change to
 any input misses the cache and validates in full.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,19 +22,33 @@ import os
 from pathlib import Path
 
 from failgate import __version__
-from failgate.dataset.parse import DATASET_FILES
 from failgate.dataset.model import LOCK_NAME
+from failgate.dataset.parse import DATASET_FILES
 
 _READ_FILES = set(DATASET_FILES)
 # The modules whose code decides validate's verdict.
 _VERDICT_MODULES = (
-    "checks/validate.py", "dataset/yamlstrict.py", "dataset/jsonstrict.py", "dataset/parse.py", "dataset/fastschema.py",
-    "dataset/hashing.py", "intake/redact.py", "dataset/model.py", "dataset/schemas.py",
-    "checks/validate_cache.py", "confinement.py", "checks/patterns.py",
+    "checks/validate.py",
+    "dataset/yamlstrict.py",
+    "dataset/jsonstrict.py",
+    "dataset/parse.py",
+    "dataset/fastschema.py",
+    "dataset/hashing.py",
+    "intake/redact.py",
+    "dataset/model.py",
+    "dataset/schemas.py",
+    "checks/validate_cache.py",
+    "confinement.py",
+    "checks/patterns.py",
     # validate_rules: the rule vocabulary and each rule's own checks (a json_schema
     # rule's embedded schema, an llm_rubric's shape, a regex that must compile)
-    "eval/judge/__init__.py", "eval/judge/text.py", "eval/judge/tools.py", "eval/judge/structured.py",
-    "eval/judge/llm.py", "eval/judge/plugins.py", "eval/judge/response.py",
+    "eval/judge/__init__.py",
+    "eval/judge/text.py",
+    "eval/judge/tools.py",
+    "eval/judge/structured.py",
+    "eval/judge/llm.py",
+    "eval/judge/plugins.py",
+    "eval/judge/response.py",
 )
 _KEEP = 32  # clean results remembered per project
 
@@ -56,8 +71,12 @@ def dataset_key(directory: Path, files: dict[str, bytes | None]) -> str:
     digest = hashlib.sha256(_code_fingerprint())
     for link in sorted(p for p in directory.rglob("*") if p.is_symlink()):
         # Where a link points is part of the verdict (a fixture link out of the repository is refused).
-        digest.update(b"\0link\0" + link.relative_to(directory).as_posix().encode() + b"\0"
-                      + os.readlink(link).encode("utf-8", "surrogateescape"))
+        digest.update(
+            b"\0link\0"
+            + link.relative_to(directory).as_posix().encode()
+            + b"\0"
+            + os.readlink(link).encode("utf-8", "surrogateescape")
+        )
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         relative = path.relative_to(directory).as_posix()
         if relative == LOCK_NAME:

@@ -10,6 +10,7 @@ Two modes (DESIGN.md, issue 3):
 Everything is read from git objects (no checkout). A base that cannot be
 found is an error (exit 2) that says how to fetch it, never a silent pass.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -54,23 +55,36 @@ def load_comparisons(base_rev: str | None) -> list[Comparison]:
     if base_rev is None and config.recovered:
         # The index may hold half of what a killed command wrote: judge it only
         # once the finished files are staged again.
-        raise FailgateError(f"a killed failgate command left {directory or '.'}/ half written; it is now finished "
-                            f"in the work tree: review it, stage it again (`git add {directory or '.'}`) and retry",
-                            exit_code=1)
+        raise FailgateError(
+            f"a killed failgate command left {directory or '.'}/ half written; it is now finished "
+            f"in the work tree: review it, stage it again (`git add {directory or '.'}`) and retry",
+            exit_code=1,
+        )
     at = _at(config, repo)
     if base_rev is None:
         head = repo.head_commit()
         if head is None:
             return [Comparison(None, None, "first commit: nothing committed yet to compare against")]
         now_dir, now_files = _side(at, INDEX)
-        parents = [("HEAD", head)] + [(f"{name} {sha[:10]}", sha) for name, shas in
-                                      repo.get_in_progress_heads().items() if name == "MERGE_HEAD" for sha in shas]
+        parents = [("HEAD", head)] + [
+            (f"{name} {sha[:10]}", sha)
+            for name, shas in repo.get_in_progress_heads().items()
+            if name == "MERGE_HEAD"
+            for sha in shas
+        ]
         comparisons = []
         for label, sha in parents:
             base_dir, base_files = _side(at, sha)
             base, now = pair_files(base_dir, now_dir, base_files, now_files)
-            comparisons.append(Comparison(base, now, f"staged {now_dir or '.'}/ against {label} ({sha[:10]})"
-                                          if label == "HEAD" else f"staged {now_dir or '.'}/ against {label}"))
+            comparisons.append(
+                Comparison(
+                    base,
+                    now,
+                    f"staged {now_dir or '.'}/ against {label} ({sha[:10]})"
+                    if label == "HEAD"
+                    else f"staged {now_dir or '.'}/ against {label}",
+                )
+            )
         return comparisons
     head = repo.head_commit()
     if head is None:
@@ -105,9 +119,11 @@ def run(base_rev: str | None) -> tuple[list[Finding], str]:
             from failgate.checks.ledger_range import LOSSES, renumbered
 
             side = renumbered(comparison.base, comparison.now)
-            found = [dataclasses.replace(f, message=f"against {comparison.description.split(' against ')[-1]}: "
-                                         f"{f.message}") for f in check_ledger(side, comparison.now)
-                     if f.is_error and f.code in LOSSES]
+            found = [
+                dataclasses.replace(f, message=f"against {comparison.description.split(' against ')[-1]}: {f.message}")
+                for f in check_ledger(side, comparison.now)
+                if f.is_error and f.code in LOSSES
+            ]
         findings.extend(found)
     description = "; ".join(c.description for c in comparisons)
     span = getattr(comparisons[0], "range", None)

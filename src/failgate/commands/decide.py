@@ -7,6 +7,7 @@ The gate accepts a change to what it trusts from the base only as a decision
 under the dataset lock, atomically, and validated against the event schema
 like every other; the gate lists it first, for the dataset's CODEOWNERS.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,14 @@ def _known_ids(directory: object) -> set[str]:
     return set(dataset.case_ids()) | {c["id"] for c in dataset.watchlist if isinstance(c.get("id"), str)}
 
 
-def record_decision(case_id: str, kind: str, reason: str | None, by: str | None,
-                    judge_from: str | None = None, judge_to: str | None = None) -> dict[str, object]:
+def record_decision(
+    case_id: str,
+    kind: str,
+    reason: str | None,
+    by: str | None,
+    judge_from: str | None = None,
+    judge_to: str | None = None,
+) -> dict[str, object]:
     from failgate.atomic import locked, write_atomic
     from failgate.config import load_config
     from failgate.dataset.events import append_event_text, new_event
@@ -73,20 +80,31 @@ def record_decision(case_id: str, kind: str, reason: str | None, by: str | None,
 
 @click.command("decide")
 @click.argument("case_id", metavar="ID")
-@click.option("--redefined", "kind", flag_value="redefined",
-              help="The case's expected/repeat/pass_if/input/fixtures changed on purpose.")
-@click.option("--judge-changed", "kind", flag_value="judge_changed",
-              help="The case's judge fingerprint changed on purpose (give --from and --to).")
+@click.option(
+    "--redefined",
+    "kind",
+    flag_value="redefined",
+    help="The case's expected/repeat/pass_if/input/fixtures changed on purpose.",
+)
+@click.option(
+    "--judge-changed",
+    "kind",
+    flag_value="judge_changed",
+    help="The case's judge fingerprint changed on purpose (give --from and --to).",
+)
 @click.option("--from", "judge_from", metavar="FINGERPRINT", help="--judge-changed: the baseline's fingerprint.")
 @click.option("--to", "judge_to", metavar="FINGERPRINT", help="--judge-changed: the new fingerprint.")
 @click.option("--reason", default=None, help="Why (required); the gate shows it to the reviewers.")
 @click.option("--by", "by", default=None, help="Who decides (required), e.g. an e-mail address.")
-def command(case_id: str, kind: str | None, judge_from: str | None, judge_to: str | None,
-            reason: str | None, by: str | None) -> int:
+def command(
+    case_id: str, kind: str | None, judge_from: str | None, judge_to: str | None, reason: str | None, by: str | None
+) -> int:
     """Record a decision the gate lists for review (redefined case, judge change)."""
     if kind is None:
         raise FailgateError("say which decision: --redefined or --judge-changed")
     event = record_decision(case_id, kind, reason, by, judge_from, judge_to)
-    click.echo(f"recorded a {kind} decision for {case_id} (event {event['id']}) in history.jsonl; "
-               "commit it with the change it explains: the gate lists it first for review")
+    click.echo(
+        f"recorded a {kind} decision for {case_id} (event {event['id']}) in history.jsonl; "
+        "commit it with the change it explains: the gate lists it first for review"
+    )
     return 0

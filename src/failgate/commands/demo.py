@@ -1,4 +1,5 @@
 """`failgate demo`: the guided tour, in a throwaway repo under a temp dir."""
+
 from __future__ import annotations
 
 import importlib
@@ -36,8 +37,10 @@ def run_demo(keep: bool, only: tuple[str, ...]) -> int:
     ctx.say(f"Working in a throwaway repository: {ctx.repo}")
     has_pre_commit = ctx.has_pre_commit = shutil.which("pre-commit", path=ctx.env.get("PATH")) is not None
     if not has_pre_commit:
-        ctx.say(f"pre-commit is not installed, so the steps that show the hooks are skipped. To see them too: "
-                f"{PRE_COMMIT_INSTALL}, then run `failgate demo` again.")
+        ctx.say(
+            f"pre-commit is not installed, so the steps that show the hooks are skipped. To see them too: "
+            f"{PRE_COMMIT_INSTALL}, then run `failgate demo` again."
+        )
     try:
         for number, (module_name, title) in enumerate(STEPS, 1):
             step = importlib.import_module(f"failgate.demo.{module_name}")
@@ -62,8 +65,13 @@ def run_demo(keep: bool, only: tuple[str, ...]) -> int:
 
 @click.command("demo")
 @click.option("--keep", is_flag=True, help="Keep the demo repository instead of deleting it.")
-@click.option("--step", "only", multiple=True, metavar="NAME",
-              help=f"Run only these steps (after the first, which sets up the repository): {', '.join(step_names())}.")
+@click.option(
+    "--step",
+    "only",
+    multiple=True,
+    metavar="NAME",
+    help=f"Run only these steps (after the first, which sets up the repository): {', '.join(step_names())}.",
+)
 def command(keep: bool, only: tuple[str, ...]) -> int:
     """Walk through failgate on a bundled example, in a throwaway repo."""
     return run_demo(keep, only)

@@ -5,6 +5,7 @@ Exit 0 when every gating case passes (or a set's pass rate meets its floor),
 fills `EvalSettings`; `execute` does the work, so tests and other commands can
 call it without a command line.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -39,16 +40,16 @@ class EvalSettings:
 
 
 def execute(settings: EvalSettings) -> int:
+    from failgate.config import load_config
     from failgate.eval import cases as evalcases
     from failgate.eval.agents import build_agent
     from failgate.eval.agents.interpreter import for_config
-    from failgate.config import load_config
+    from failgate.eval.judge import JudgeOptions
     from failgate.eval.report import render
     from failgate.eval.report.text import github_annotations
-    from failgate.eval.judge import JudgeOptions
-    from failgate.reporting import under_github_actions
     from failgate.eval.runner import run_eval
     from failgate.progress import case_progress, color_wanted, progress_wanted
+    from failgate.reporting import under_github_actions
 
     if settings.output is not None:
         from failgate.atomic import check_writable
@@ -93,9 +94,16 @@ def execute(settings: EvalSettings) -> int:
     try:
         with case_progress("eval", progress_wanted(settings.progress)) as progress:
             result = run_eval(
-                cases, agent, jobs=jobs, timeout_s=settings.timeout_s or config.timeout_s, repeat=settings.repeat,
+                cases,
+                agent,
+                jobs=jobs,
+                timeout_s=settings.timeout_s or config.timeout_s,
+                repeat=settings.repeat,
                 options=options,
-                taxonomy=selection.taxonomy, set_name=selection.set_name, floor=selection.floor, progress=progress,
+                taxonomy=selection.taxonomy,
+                set_name=selection.set_name,
+                floor=selection.floor,
+                progress=progress,
             )
     finally:
         agent.close()
@@ -109,7 +117,9 @@ def execute(settings: EvalSettings) -> int:
         from failgate.eval.report.show import render_show
 
         # Next to a machine format on stdout, the people's view goes to stderr.
-        click.echo(render_show(result, settings.case_ids), nl=False, err=settings.fmt != "text" and settings.output is None)
+        click.echo(
+            render_show(result, settings.case_ids), nl=False, err=settings.fmt != "text" and settings.output is None
+        )
     color = color_wanted(sys.stdout)
     if settings.output is not None:
         from failgate.atomic import write_atomic
@@ -128,28 +138,64 @@ def execute(settings: EvalSettings) -> int:
 
 
 @click.command("eval")
-@click.option("--set", "set_name", metavar="NAME", help="Run a configured set ([tool.failgate.sets.NAME]) instead of the failure set.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), help="Cases in flight at once (default: config `jobs`, else 4).")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True, max=86400), metavar="SECONDS",
-              help="Per-call timeout (default: config `timeout_s`, else 60).")
+@click.option(
+    "--set",
+    "set_name",
+    metavar="NAME",
+    help="Run a configured set ([tool.failgate.sets.NAME]) instead of the failure set.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1, max=256),
+    help="Cases in flight at once (default: config `jobs`, else 4).",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0, min_open=True, max=86400),
+    metavar="SECONDS",
+    help="Per-call timeout (default: config `timeout_s`, else 60).",
+)
 @click.option("--repeat", type=click.IntRange(min=1), metavar="N", help="Run every case N times (overrides `repeat:`).")
 @click.option("--agent", metavar="PKG.MOD:FN", help="Use this Python callable as the agent, for this run only.")
-@click.option("--agent-command", metavar="COMMAND", help="Use this JSON-lines worker command as the agent, for this run only.")
-@click.option("--recorded", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Judge recorded outputs (JSONL keyed by case id) instead of calling an agent.")
+@click.option(
+    "--agent-command", metavar="COMMAND", help="Use this JSON-lines worker command as the agent, for this run only."
+)
+@click.option(
+    "--recorded",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Judge recorded outputs (JSONL keyed by case id) instead of calling an agent.",
+)
 @click.option("--case", "case_ids", multiple=True, metavar="ID", help="Only this case (repeatable).")
 @click.option("--mode", "modes", multiple=True, metavar="MODE", help="Only this failure mode (repeatable).")
 @click.option("--severity", "severities", multiple=True, metavar="P0..P3", help="Only this severity (repeatable).")
 @click.option("--last-failed", "--lf", "last_failed", is_flag=True, help="Rerun only the cases that failed last time.")
-@click.option("--watchlist/--no-watchlist", default=True, show_default=True, help="Also run watchlist.yaml (never gates).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "markdown"]), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Write the report to FILE (the text matrix still goes to stdout).")
+@click.option(
+    "--watchlist/--no-watchlist", default=True, show_default=True, help="Also run watchlist.yaml (never gates)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "junit", "markdown"]), default="text", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the report to FILE (the text matrix still goes to stdout).",
+)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, not in CI).")
 @click.option("--record", is_flag=True, help="Append changed outcomes (and regressions) to history.jsonl.")
-@click.option("--show", is_flag=True, help="With --case: print the agent's whole response (text, tool calls, turns, "
-              "latency, other keys) next to each rule's verdict, or the agent's traceback.")
-@click.option("--no-cache", is_flag=True, help="Ask the judge model again instead of reading cached llm_rubric verdicts.")
+@click.option(
+    "--show",
+    is_flag=True,
+    help="With --case: print the agent's whole response (text, tool calls, turns, "
+    "latency, other keys) next to each rule's verdict, or the agent's traceback.",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Ask the judge model again instead of reading cached llm_rubric verdicts."
+)
 def command(**kwargs: object) -> int:
     """Run the cases against the agent, judge them, print the per-failure-mode matrix."""
     if kwargs.get("show") and not kwargs.get("case_ids"):
@@ -164,8 +210,11 @@ def command(**kwargs: object) -> int:
         raise FailgateError("--record records the configured agent only; drop --agent/--agent-command", exit_code=2)
     if kwargs.get("record") and kwargs.get("recorded"):
         # Recorded outputs are not a run of the agent: recording them would write invented results into history.
-        raise FailgateError("--record records a run of the configured agent; --recorded outputs are not one: "
-                            "drop --record or --recorded", exit_code=2)
+        raise FailgateError(
+            "--record records a run of the configured agent; --recorded outputs are not one: "
+            "drop --record or --recorded",
+            exit_code=2,
+        )
     if kwargs.get("agent_command"):
         from failgate.config.checkers import command as command_line
 

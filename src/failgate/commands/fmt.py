@@ -7,6 +7,7 @@ it changed a file (the commit stops so that the fix can be reviewed and
 staged), 0 when everything was already right, 2 for usage errors. Written
 atomically under the dataset's lock: nothing or everything changes.
 """
+
 from __future__ import annotations
 
 import click
@@ -26,8 +27,9 @@ def run_fmt(files: tuple[str, ...], check: bool = False) -> int:
     changed_files = 0
     for directory in dataset_dirs_for(files, config.dataset_dir):
         if not (directory / CASES_FILE).is_file():
-            raise FailgateError(f"no {CASES_FILE} in {_display(directory)}: run `failgate init`, or set `dataset` "
-                                "in [tool.failgate]")
+            raise FailgateError(
+                f"no {CASES_FILE} in {_display(directory)}: run `failgate init`, or set `dataset` in [tool.failgate]"
+            )
         with locked(directory):
             history = directory / HISTORY_FILE
             fold = fold_bytes(history.read_bytes() if history.is_file() else b"")

@@ -21,14 +21,16 @@ clean tree of the commit under test, and prints the decision.
 - Policy (`gate.mode`, `dataset`, sets, judge settings) is the base's
   (`failgate.gate.policy`); the agent is the branch's.
 """
+
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 
@@ -57,8 +59,10 @@ def choose_commit(repo: Any, rev: str | None) -> tuple[str, list[str]]:
         return sha, [f"pre-push: judging the pushed commit {sha[:10]} (PRE_COMMIT_TO_REF) for {branch}, not the index"]
     head = repo.resolve("HEAD")
     if os.environ.get("PRE_COMMIT") == "1":
-        return head, ["PRE_COMMIT_TO_REF is not set (e.g. `pre-commit run --hook-stage pre-push --all-files`): "
-                      f"judging HEAD ({head[:10]}) against the configured base instead"]
+        return head, [
+            "PRE_COMMIT_TO_REF is not set (e.g. `pre-commit run --hook-stage pre-push --all-files`): "
+            f"judging HEAD ({head[:10]}) against the configured base instead"
+        ]
     return head, []
 
 
@@ -74,8 +78,10 @@ def evaluation_tree(repo: Any, commit: str, notes: list[str]) -> Iterator[Path]:
         yield repo.workdir
         return
     if commit == head:
-        notes.append(f"the work tree differs from {commit[:10]} ({len(dirty)} changed path(s), e.g. {dirty[0]}): "
-                     "evaluating a clean temporary worktree of the commit")
+        notes.append(
+            f"the work tree differs from {commit[:10]} ({len(dirty)} changed path(s), e.g. {dirty[0]}): "
+            "evaluating a clean temporary worktree of the commit"
+        )
     else:
         notes.append(f"{commit[:10]} is not the checked-out HEAD: evaluating a clean temporary worktree of it")
     holder = Path(tempfile.mkdtemp(prefix="failgate-gate-"))
@@ -115,9 +121,9 @@ def _materialise_fixtures(repo: Any, commit: str, dataset_rel: str, cases: list[
 
 def _check_set_file(selection: Any) -> None:
     """A set's case file is validated by its own schema (id, input, expected, optional tags)."""
-    from failgate.findings import Finding
     from failgate.dataset.schemas import validator_for
     from failgate.dataset.yamlstrict import load_yaml
+    from failgate.findings import Finding
 
     path = selection.cases_path
     doc = load_yaml(path.read_bytes(), str(path))
@@ -136,17 +142,23 @@ def _now_selection(eval_config: Any, dataset: Any) -> Any:
 
     if "cases.yaml" not in dataset.present:
         raise FailgateError(f"no {dataset.path('cases.yaml')} at the commit under test; the gate needs the dataset")
-    return evalcases.selection_from_dataset(dataset, eval_config.dataset_dir, what="the dataset at the commit under test")
+    return evalcases.selection_from_dataset(
+        dataset, eval_config.dataset_dir, what="the dataset at the commit under test"
+    )
 
 
 def evaluate(settings: GateSettings) -> Any:
     import tempfile
 
+    from failgate.config import Config, load_config
+    from failgate.dataset.history import fold_latest, range_events
+    from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
+    from failgate.dataset.parse import parse_dataset
     from failgate.eval import cases as evalcases
     from failgate.eval.agents import build_agent
     from failgate.eval.agents.interpreter import for_config as agent_python_for
-    from failgate.config import Config, load_config
-    from failgate.dataset.parse import parse_dataset
+    from failgate.eval.judge import JudgeOptions
+    from failgate.eval.runner import EvalCase, run_eval
     from failgate.gate import integrity
     from failgate.gate.at_rev import RepoAt, join
     from failgate.gate.base import choose_base
@@ -154,10 +166,6 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.gate.definitions import redefined_cases
     from failgate.gate.policy import effective_raw, gate_mode
     from failgate.gitrepo import FETCH_HINT, open_repo
-    from failgate.dataset.history import fold_latest, range_events
-    from failgate.eval.judge import JudgeOptions
-    from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
-    from failgate.eval.runner import EvalCase, run_eval
     from failgate.progress import case_progress, progress_wanted
 
     config = load_config()
@@ -173,7 +181,9 @@ def evaluate(settings: GateSettings) -> Any:
         return value if isinstance(value, str) else None
 
     now_branch = at.config(commit).raw.get("base_branch")
-    choice = choose_base(repo, commit, settings.base, base_branch_at, now_branch if isinstance(now_branch, str) else None)
+    choice = choose_base(
+        repo, commit, settings.base, base_branch_at, now_branch if isinstance(now_branch, str) else None
+    )
     notes += choice.notes
     merge_base = repo.merge_base(commit, choice.commit) if choice.commit else None
     if choice.commit and merge_base is None:
@@ -197,19 +207,31 @@ def evaluate(settings: GateSettings) -> Any:
             return repo.get_blob(rev, join(directory, name))
 
         def unchanged(name: str) -> bool:
-            return merge_base is not None and base_rel == dataset_rel and (
-                repo.get_blob_id(merge_base, join(base_rel, name)) == repo.get_blob_id(commit, join(dataset_rel, name)))
+            return (
+                merge_base is not None
+                and base_rel == dataset_rel
+                and (
+                    repo.get_blob_id(merge_base, join(base_rel, name))
+                    == repo.get_blob_id(commit, join(dataset_rel, name))
+                )
+            )
 
         # Most pushes touch neither file: equal blob ids mean equal bytes, parsed once.
-        now_dataset = parse_dataset(dataset_rel, cases=blob(commit, dataset_rel, CASES_FILE),
-                                    watchlist=blob(commit, dataset_rel, WATCHLIST_FILE))
+        now_dataset = parse_dataset(
+            dataset_rel,
+            cases=blob(commit, dataset_rel, CASES_FILE),
+            watchlist=blob(commit, dataset_rel, WATCHLIST_FILE),
+        )
         if merge_base is None:
             base_dataset = parse_dataset(base_rel, cases=None)
         elif unchanged(CASES_FILE) and unchanged(WATCHLIST_FILE):
             base_dataset = now_dataset
         else:
-            base_dataset = parse_dataset(base_rel, cases=blob(merge_base, base_rel, CASES_FILE),
-                                         watchlist=blob(merge_base, base_rel, WATCHLIST_FILE))
+            base_dataset = parse_dataset(
+                base_rel,
+                cases=blob(merge_base, base_rel, CASES_FILE),
+                watchlist=blob(merge_base, base_rel, WATCHLIST_FILE),
+            )
         selection = _now_selection(eval_config, now_dataset)
         base_history = blob(merge_base, base_rel, HISTORY_FILE) if merge_base else None
         added = [] if unchanged(HISTORY_FILE) else range_events(base_history, blob(commit, dataset_rel, HISTORY_FILE))
@@ -217,17 +239,27 @@ def evaluate(settings: GateSettings) -> Any:
         now_cases = [i.case for i in selection.cases if i.source == "cases"]
         now_watch = [i.case for i in selection.cases if i.source == "watchlist"]
         retired = retired_cases(baseline, base_dataset.cases, now_cases, now_watch)
-        redefinitions = [] if merge_base is None else redefined_cases(
-            base_dataset.cases, now_cases,
-            lambda path: repo.get_blob_id(merge_base, join(base_rel, path)),
-            lambda path: repo.get_blob_id(commit, join(dataset_rel, path)))
+        redefinitions = (
+            []
+            if merge_base is None
+            else redefined_cases(
+                base_dataset.cases,
+                now_cases,
+                lambda path: repo.get_blob_id(merge_base, join(base_rel, path)),
+                lambda path: repo.get_blob_id(commit, join(dataset_rel, path)),
+            )
+        )
         fixtures = Path(scratch)
         if merge_base is not None:
-            _materialise_fixtures(repo, merge_base, base_rel,
-                                  [r.definition for r in (*retired, *redefinitions)], fixtures)
-        retired_items = [EvalCase(dict(r.definition), fixtures, gating=True, source=f"retired:{r.how}") for r in retired]
-        redefined_items = [EvalCase(dict(r.definition), fixtures, gating=True, source="redefined")
-                           for r in redefinitions]
+            _materialise_fixtures(
+                repo, merge_base, base_rel, [r.definition for r in (*retired, *redefinitions)], fixtures
+            )
+        retired_items = [
+            EvalCase(dict(r.definition), fixtures, gating=True, source=f"retired:{r.how}") for r in retired
+        ]
+        redefined_items = [
+            EvalCase(dict(r.definition), fixtures, gating=True, source="redefined") for r in redefinitions
+        ]
         set_selections = [evalcases.load_selection(eval_config, name) for name in sorted(eval_config.sets)]
         for set_selection in set_selections:
             _check_set_file(set_selection)
@@ -236,39 +268,62 @@ def evaluate(settings: GateSettings) -> Any:
         options = JudgeOptions.from_config(eval_config.section("judge"), str(root))
         # The consumer's interpreter (its venv, not a pre-commit hook's), importing the tree's code first.
         python = agent_python_for(eval_config, code_root=root, python_root=config.root)
-        agent = build_agent(root=root, agent=eval_config.agent, agent_command=eval_config.agent_command, jobs=jobs,
-                            python=python)
+        agent = build_agent(
+            root=root, agent=eval_config.agent, agent_command=eval_config.agent_command, jobs=jobs, python=python
+        )
         notes.append(f"agent: {agent.name} in {python.describe()}")
         common = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options}
         try:
             with _cwd(root), case_progress("gate", progress_wanted()) as progress:
                 common["progress"] = progress  # one bar, its total set by each run in turn
                 result = run_eval(selection.cases, agent, taxonomy=selection.taxonomy, **common)  # type: ignore[arg-type]
-                retired_result = (run_eval(retired_items, agent, taxonomy=selection.taxonomy, set_name="retired",
-                                           **common) if retired_items else None)  # type: ignore[arg-type]
-                redefined_result = (run_eval(redefined_items, agent, taxonomy=selection.taxonomy,
-                                             set_name="baseline definitions", **common)  # type: ignore[arg-type]
-                                    if redefined_items else None)
-                sets = [run_eval(s.cases, agent, taxonomy=s.taxonomy, set_name=s.set_name, floor=s.floor, **common)  # type: ignore[arg-type]
-                        for s in set_selections]
+                retired_result = (
+                    run_eval(retired_items, agent, taxonomy=selection.taxonomy, set_name="retired", **common)
+                    if retired_items
+                    else None
+                )  # type: ignore[arg-type]
+                redefined_result = (
+                    run_eval(
+                        redefined_items, agent, taxonomy=selection.taxonomy, set_name="baseline definitions", **common
+                    )  # type: ignore[arg-type]
+                    if redefined_items
+                    else None
+                )
+                sets = [
+                    run_eval(s.cases, agent, taxonomy=s.taxonomy, set_name=s.set_name, floor=s.floor, **common)  # type: ignore[arg-type]
+                    for s in set_selections
+                ]
         finally:
             agent.close()
 
     decision = decide(
-        range=Range(commit, merge_base, choice.name, tuple(notes)), baseline=baseline,
-        base_cases=base_dataset.cases, now_cases=now_cases, range_events=added, result=result,
-        retired=retired, retired_result=retired_result, sets=sets, mode=mode,
-        redefinitions=redefinitions, redefined_result=redefined_result, policy_changes=review.policy_changes,
+        range=Range(commit, merge_base, choice.name, tuple(notes)),
+        baseline=baseline,
+        base_cases=base_dataset.cases,
+        now_cases=now_cases,
+        range_events=added,
+        result=result,
+        retired=retired,
+        retired_result=retired_result,
+        sets=sets,
+        mode=mode,
+        redefinitions=redefinitions,
+        redefined_result=redefined_result,
+        policy_changes=review.policy_changes,
         # [judge] is policy: gold path and floor as the base configured them (gate.policy).
-        gold=None if merge_base is None else _gold_condition(repo, commit, merge_base, root_rel,
-                                                             eval_config.section("judge"), added, result.judge_settings),
+        gold=None
+        if merge_base is None
+        else _gold_condition(
+            repo, commit, merge_base, root_rel, eval_config.section("judge"), added, result.judge_settings
+        ),
     )
     decision.decisions = integrity.with_commits(at, review.commits, dataset_rel, decision.decisions)
     return decision
 
 
-def _gold_condition(repo: Any, commit: str, merge_base: str, root_rel: str, judge: dict[str, Any],
-                    events: list[Any], fingerprint: str) -> tuple[bool, str] | None:
+def _gold_condition(
+    repo: Any, commit: str, merge_base: str, root_rel: str, judge: dict[str, Any], events: list[Any], fingerprint: str
+) -> tuple[bool, str] | None:
     """A repo with a gold set accepts a judge change only with a grading of
     that gold file under the new judge (failgate.eval.judge.gold); None without
     one. A gold set that existed at the base and is gone now grades nothing."""
@@ -332,16 +387,35 @@ def execute(settings: GateSettings) -> int:
 
 
 @click.command("gate")
-@click.option("--base", metavar="REV", help="Compare against the merge-base with REV (default: under GitHub "
-              "Actions the PR target or the pushed range's old tip; else the remote's default branch, or the "
-              "base_branch configured there).")
-@click.option("--rev", metavar="REV", help="The commit under test (default: PRE_COMMIT_TO_REF in a pre-push hook, else HEAD).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "markdown"]), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Write the report to FILE (the text report still goes to stdout).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), help="Cases in flight at once (default: config `jobs`).")
-@click.option("--html", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
-              help="Also write the HTML report focused on the range under test (its flips first) to PATH.")
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Compare against the merge-base with REV (default: under GitHub "
+    "Actions the PR target or the pushed range's old tip; else the remote's default branch, or the "
+    "base_branch configured there).",
+)
+@click.option(
+    "--rev", metavar="REV", help="The commit under test (default: PRE_COMMIT_TO_REF in a pre-push hook, else HEAD)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "junit", "markdown"]), default="text", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the report to FILE (the text report still goes to stdout).",
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1, max=256), help="Cases in flight at once (default: config `jobs`)."
+)
+@click.option(
+    "--html",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Also write the HTML report focused on the range under test (its flips first) to PATH.",
+)
 def command(**kwargs: Any) -> int:
     """Eval the commit under test; fail on any failing case or any flip since the base."""
     return execute(GateSettings(**kwargs))

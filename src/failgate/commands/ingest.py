@@ -8,6 +8,7 @@ records were skipped: they are listed at file:line); 2 for usage errors.
 `--manual --ticket SUP-123 [--by NAME]` writes a blank candidate for a
 customer-reported failure instead.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -30,25 +31,44 @@ def funnel_text(result: object, stats: object, *, limit: int, share: float, sinc
     from failgate.intake.traces.model import ReadStats
 
     assert isinstance(result, IngestResult) and isinstance(stats, ReadStats)
-    rows = [(f"  {f.path}", f.runs, f"{f.records} records read as {f.format}, {f.runs} run{'s' if f.runs != 1 else ''}")
-            for f in stats.files] if len(stats.files) > 1 or any(f.runs == 0 for f in stats.files) else []
-    rows.insert(0, ("traces", result.traces,
-                    f"{stats.records} records read" + (f", {stats.skipped} skipped" if stats.skipped else "")))
+    rows = (
+        [
+            (f"  {f.path}", f.runs, f"{f.records} records read as {f.format}, {f.runs} run{'s' if f.runs != 1 else ''}")
+            for f in stats.files
+        ]
+        if len(stats.files) > 1 or any(f.runs == 0 for f in stats.files)
+        else []
+    )
+    rows.insert(
+        0,
+        (
+            "traces",
+            result.traces,
+            f"{stats.records} records read" + (f", {stats.skipped} skipped" if stats.skipped else ""),
+        ),
+    )
     if since:
         rows.append(("  older than --since", result.too_old, f"since {since}"))
     signals = ", ".join(f"{name} {n}" for name, n in result.signals.most_common())
     rows.append(("failed", result.failed, signals))
     dropped = sum(result.dropped.values())
-    note = (f"{result.distinct} distinct redacted inputs; at most {result.cap} new per intent "
-            f"({share:.0%} of a budget of {limit} candidates)")
+    note = (
+        f"{result.distinct} distinct redacted inputs; at most {result.cap} new per intent "
+        f"({share:.0%} of a budget of {limit} candidates)"
+    )
     if dropped:
         note += "; dropped " + ", ".join(f"{intent} {n}" for intent, n in result.dropped.most_common())
     rows.append(("after stratification", result.stratified, note))
     targets: dict[str, int] = {}
     for rec in result.recurrences:
         targets[rec.target] = targets.get(rec.target, 0) + rec.group.count
-    rows.append(("recurrences", len(result.recurrences),
-                 ", ".join(f"{t} ({n} trace{'s' if n != 1 else ''})" for t, n in sorted(targets.items()))))
+    rows.append(
+        (
+            "recurrences",
+            len(result.recurrences),
+            ", ".join(f"{t} ({n} trace{'s' if n != 1 else ''})" for t, n in sorted(targets.items())),
+        )
+    )
     likely = sum(1 for c in result.candidates if c.likely_same is not None)
     rows.append(("new candidates", len(result.candidates), f"{likely} look like an existing case" if likely else ""))
     width = max(len(r[0]) for r in rows)
@@ -57,19 +77,39 @@ def funnel_text(result: object, stats: object, *, limit: int, share: float, sinc
 
 @click.command("ingest")
 @click.argument("traces", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--since", metavar="AGE", help='Only traces newer than this, e.g. "7d", "36h" (default: config, else all).')
-@click.option("--max", "max_n", type=click.IntRange(min=1), metavar="N",
-              help="At most N new candidates (default: intake.max_candidates, else 50).")
-@click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "otlp", "openinference", "langfuse"]),
-              default="auto", show_default=True, help="Trace format; auto detects it per file.")
+@click.option(
+    "--since", metavar="AGE", help='Only traces newer than this, e.g. "7d", "36h" (default: config, else all).'
+)
+@click.option(
+    "--max",
+    "max_n",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="At most N new candidates (default: intake.max_candidates, else 50).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "jsonl", "otlp", "openinference", "langfuse"]),
+    default="auto",
+    show_default=True,
+    help="Trace format; auto detects it per file.",
+)
 @click.option("--manual", is_flag=True, help="Write a blank candidate for a customer-reported failure.")
 @click.option("--ticket", metavar="REF", help="With --manual: the escalation ticket, e.g. SUP-18987.")
 @click.option("--by", "by", metavar="NAME", help="With --manual: who reports it (becomes owner and discoverer).")
-def command(traces: tuple[Path, ...], since: str | None, max_n: int | None, fmt: str, manual: bool,
-            ticket: str | None, by: str | None) -> int:
+def command(
+    traces: tuple[Path, ...],
+    since: str | None,
+    max_n: int | None,
+    fmt: str,
+    manual: bool,
+    ticket: str | None,
+    by: str | None,
+) -> int:
     """Turn failed production traces into candidates for review in _intake/."""
-    from failgate.intake import settings as intake_settings  # declares [tool.failgate.intake] before loading
     from failgate.config import load_config
+    from failgate.intake import settings as intake_settings  # declares [tool.failgate.intake] before loading
 
     config = load_config()
     settings = intake_settings.IntakeSettings.from_config(config)
@@ -90,23 +130,31 @@ def command(traces: tuple[Path, ...], since: str | None, max_n: int | None, fmt:
     return _ingest(config, settings, list(traces), fmt, max_n or settings.max_candidates, cutoff, since, now)
 
 
-def _ingest(config: object, settings: object, paths: list[Path], fmt: str, limit: int,
-            cutoff: _dt.datetime | None, since: str | None, now: _dt.datetime) -> int:
+def _ingest(
+    config: object,
+    settings: object,
+    paths: list[Path],
+    fmt: str,
+    limit: int,
+    cutoff: _dt.datetime | None,
+    since: str | None,
+    now: _dt.datetime,
+) -> int:
     from failgate.atomic import write_atomic
     from failgate.config import Config
-    from failgate.dataset.parse import existing_file, read_dataset
     from failgate.dataset.hashing import input_hash
+    from failgate.dataset.model import CASES_FILE, INTAKE_DIR
+    from failgate.dataset.parse import existing_file, read_dataset
+    from failgate.eval.judge import JudgeOptions
     from failgate.intake.pipeline import run_pipeline
     from failgate.intake.review import file_name, pending_hashes, render
     from failgate.intake.rules import IntakeRules
     from failgate.intake.settings import IntakeSettings, load_redactor
     from failgate.intake.similarity import build_similarity
-    from failgate.eval.judge import JudgeOptions
-    from failgate.dataset.model import CASES_FILE, INTAKE_DIR
-    from failgate.reporting import print_findings
     from failgate.intake.traces import read_traces
     from failgate.intake.traces.model import ReadStats
     from failgate.progress import count_progress, progress_wanted
+    from failgate.reporting import print_findings
 
     assert isinstance(config, Config) and isinstance(settings, IntakeSettings)
     directory = config.dataset_dir
@@ -131,8 +179,13 @@ def _ingest(config: object, settings: object, paths: list[Path], fmt: str, limit
             rules=IntakeRules(settings, JudgeOptions.from_config(config.section("judge"), root)),
             redact=load_redactor(settings, root),
             similarity=build_similarity(settings.embedder, root),
-            known=known, cases=cases, limit=limit, share=settings.max_intent_share,
-            threshold=settings.similarity_threshold, since=cutoff, progress=progress,
+            known=known,
+            cases=cases,
+            limit=limit,
+            share=settings.max_intent_share,
+            threshold=settings.similarity_threshold,
+            since=cutoff,
+            progress=progress,
         )
     if stats.findings:
         import sys
@@ -146,34 +199,45 @@ def _ingest(config: object, settings: object, paths: list[Path], fmt: str, limit
         click.echo("\nnothing to review: no new failures and no recurrences")
         return 0
     sources = [_display(p, config.root) for p in paths]
-    text = render(result, now=now, sources=sources, funnel=funnel, latency_budget_ms=settings.latency_budget_ms,
-                  forbidden=settings.forbidden_tools)
+    text = render(
+        result,
+        now=now,
+        sources=sources,
+        funnel=funnel,
+        latency_budget_ms=settings.latency_budget_ms,
+        forbidden=settings.forbidden_tools,
+    )
     intake_dir = directory / INTAKE_DIR
     intake_dir.mkdir(parents=True, exist_ok=True)
     target = intake_dir / file_name(now, text)
     write_atomic(target, text)
     shown_target = _display(target, config.root)
-    click.echo(f"\nwrote {shown_target}: review it (replace every TODO), then\n"
-               f"  failgate promote {shown_target} --candidate N")
+    click.echo(
+        f"\nwrote {shown_target}: review it (replace every TODO), then\n  failgate promote {shown_target} --candidate N"
+    )
     return 0
 
 
-def _manual(directory: Path, shown: str, ticket: str | None, by: str | None, now: _dt.datetime,
-            traces: tuple[Path, ...]) -> int:
+def _manual(
+    directory: Path, shown: str, ticket: str | None, by: str | None, now: _dt.datetime, traces: tuple[Path, ...]
+) -> int:
     from failgate.atomic import write_atomic
-    from failgate.intake.review import file_name, manual_entry, render_manual
     from failgate.dataset.model import INTAKE_DIR
+    from failgate.intake.review import file_name, manual_entry, render_manual
 
     if traces:
         raise FailgateError("--manual takes no trace files")
     if not ticket or not ticket.strip():
         raise FailgateError("--manual needs --ticket REF (the escalation ticket the failure came from)")
-    text = render_manual(manual_entry(ticket=ticket.strip(), by=by, today=now.date().isoformat()), now=now,
-                         ticket=ticket.strip())
+    text = render_manual(
+        manual_entry(ticket=ticket.strip(), by=by, today=now.date().isoformat()), now=now, ticket=ticket.strip()
+    )
     intake_dir = directory / INTAKE_DIR
     intake_dir.mkdir(parents=True, exist_ok=True)
     target = intake_dir / file_name(now, text)
     write_atomic(target, text)
-    click.echo(f"wrote {shown}/{INTAKE_DIR}/{target.name}: fill it from {ticket} (every TODO), put captured state\n"
-               f"under input.fixtures, then: failgate promote {shown}/{INTAKE_DIR}/{target.name}")
+    click.echo(
+        f"wrote {shown}/{INTAKE_DIR}/{target.name}: fill it from {ticket} (every TODO), put captured state\n"
+        f"under input.fixtures, then: failgate promote {shown}/{INTAKE_DIR}/{target.name}"
+    )
     return 0

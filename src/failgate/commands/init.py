@@ -1,10 +1,10 @@
 """`failgate init`: scaffold the dataset and wire it into git, idempotently."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-
 
 
 class Plan:
@@ -48,11 +48,11 @@ def _codeowners_path(root: Path) -> str:
 
 
 def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
-    from failgate.scaffold import project as scaffold
-    from failgate.merge import gitattributes_lines
     from failgate.dataset.model import CASES_FILE, HISTORY_FILE, INTAKE_DIR, REMOVED_FILE
-    from failgate.scaffold.ci import ci_workflow
     from failgate.dataset.schemas import SCHEMA_FILES, schemas_dir
+    from failgate.merge import gitattributes_lines
+    from failgate.scaffold import project as scaffold
+    from failgate.scaffold.ci import ci_workflow
 
     plan = Plan(root)
     plan.want(f"{dataset_dir}/{CASES_FILE}", scaffold.cases_header(), create_only=True)
@@ -74,9 +74,7 @@ def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
     # The lock that serialises writers of the dataset lives next to it (see
     # failgate.atomic.locked), and so do a killed command's journal and temp
     # files (failgate.journal): `git add -A` must never commit any of them.
-    plan.want(
-        ".gitignore", scaffold.with_lines(plan.current(".gitignore"), scaffold.IGNORE_LINES, "# failgate")
-    )
+    plan.want(".gitignore", scaffold.with_lines(plan.current(".gitignore"), scaffold.IGNORE_LINES, "# failgate"))
     codeowners = _codeowners_path(root)
     owners_text = scaffold.with_line(
         plan.current(codeowners),
@@ -85,7 +83,9 @@ def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
     )
     # The policy file and the local plugins the gate trusts get the same reviewers.
     for path in scaffold.review_paths(root, _raw_config(root)):
-        owners_text = scaffold.with_line(owners_text, f"{path} {owner or scaffold.OWNER_PLACEHOLDER}\n", same_prefix=path)
+        owners_text = scaffold.with_line(
+            owners_text, f"{path} {owner or scaffold.OWNER_PLACEHOLDER}\n", same_prefix=path
+        )
     plan.want(codeowners, owners_text)
     plan.want(".github/workflows/failgate.yml", ci_workflow(dataset_dir), create_only=True)
     return plan
@@ -116,7 +116,9 @@ def run_init(owner: str | None, dataset: str | None) -> int:
     for status, relative in plan.report:
         if status != "unchanged":
             click.echo(f"{status:>10}  {relative}")
-    click.echo(f"{'registered' if registered else 'unchanged':>10}  merge drivers in .git/config (run `failgate install` in every clone)")
+    click.echo(
+        f"{'registered' if registered else 'unchanged':>10}  merge drivers in .git/config (run `failgate install` in every clone)"
+    )
     if not plan.changes and not registered:
         click.echo("failgate is already initialised here: nothing to do.")
     codeowners = (root / _codeowners_path(root)).read_text(encoding="utf-8")
@@ -125,18 +127,25 @@ def run_init(owner: str | None, dataset: str | None) -> int:
             f"\nFill in the dataset's owners in {_codeowners_path(root)} (replace {OWNER_PLACEHOLDER}), "
             "or rerun with --owner @team."
         )
-    click.echo("\nAdd to .pre-commit-config.yaml, then run `pre-commit install --install-hooks "
-               "--hook-type pre-commit --hook-type pre-merge-commit --hook-type pre-push --hook-type post-checkout "
-               "--hook-type post-merge`:\n")
+    click.echo(
+        "\nAdd to .pre-commit-config.yaml, then run `pre-commit install --install-hooks "
+        "--hook-type pre-commit --hook-type pre-merge-commit --hook-type pre-push --hook-type post-checkout "
+        "--hook-type post-merge`:\n"
+    )
     click.echo(precommit_snippet())
-    click.echo("failgate-git has no release tag yet: after adding the snippet, `pre-commit autoupdate --freeze` "
-               "pins rev: to the commit you reviewed.")
+    click.echo(
+        "failgate-git has no release tag yet: after adding the snippet, `pre-commit autoupdate --freeze` "
+        "pins rev: to the commit you reviewed."
+    )
     return 0
 
 
 @click.command("init")
 @click.option("--owner", help="CODEOWNERS owner of the dataset directory, e.g. @acme/agent-team.")
-@click.option("--dataset", help="Dataset directory relative to the repo root (default: [tool.failgate] dataset or evals/failures).")
+@click.option(
+    "--dataset",
+    help="Dataset directory relative to the repo root (default: [tool.failgate] dataset or evals/failures).",
+)
 def command(owner: str | None, dataset: str | None) -> int:
     """Scaffold the dataset, .gitattributes, merge drivers, CODEOWNERS and CI."""
     from failgate.dataset.text import unwritable_character

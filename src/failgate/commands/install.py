@@ -6,6 +6,7 @@ plain text merge. Every clone runs this once — by hand, from `failgate init`,
 or from the post-checkout / post-merge hook, which is why it is idempotent
 and quiet on request.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

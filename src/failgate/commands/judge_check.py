@@ -8,6 +8,7 @@ a judge change only when such an event, under the new fingerprint, met
 on a P0 example). Exit 0 when the floor is met, 1 when not or when the gold
 file is invalid, 2 for usage and configuration errors.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,7 +40,9 @@ def run_judge_check(record: bool, use_cache: bool) -> int:
     if findings:
         print_findings(findings, sys.stdout)
     if doc is None or any(f.is_error for f in findings):
-        click.echo(f"failgate judge-check: {shown} is invalid; fix it first (failgate validate checks it too)", err=True)
+        click.echo(
+            f"failgate judge-check: {shown} is invalid; fix it first (failgate validate checks it too)", err=True
+        )
         return 1
     options = JudgeOptions.from_config(section, str(config.root))
     if not use_cache:
@@ -67,8 +70,11 @@ def run_judge_check(record: bool, use_cache: bool) -> int:
     overall = figures(graded)
     met, _ = meets_floor(overall, floor)
     if record:
-        _record(config, fingerprint, graded_detail(overall, by_rule(graded), floor, shown,
-                                                   "sha256:" + hashlib.sha256(data).hexdigest()))
+        _record(
+            config,
+            fingerprint,
+            graded_detail(overall, by_rule(graded), floor, shown, "sha256:" + hashlib.sha256(data).hexdigest()),
+        )
     return 0 if met else 1
 
 
@@ -81,8 +87,11 @@ def _record(config: object, fingerprint: str, detail: dict[str, object]) -> None
     repo = open_repo(config.root)  # type: ignore[attr-defined]
     event = graded_event(new_event_id(), utc_timestamp(), fingerprint, repo.head_commit(), actor(repo), detail)
     append_events(config.dataset_dir, [event])  # type: ignore[attr-defined]
-    click.echo(f"failgate judge-check --record: appended a judge_graded event under {fingerprint[:19]}... "
-               "to history.jsonl; commit it with the judge change", err=True)
+    click.echo(
+        f"failgate judge-check --record: appended a judge_graded event under {fingerprint[:19]}... "
+        "to history.jsonl; commit it with the judge change",
+        err=True,
+    )
 
 
 @click.command("judge-check")

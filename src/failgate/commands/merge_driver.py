@@ -7,11 +7,13 @@ to %A (never to %P: git writes the work tree itself) and exit 0 when merged,
 instead of recording a conflict, so no exception may escape: everything
 unexpected becomes an explained exit 1 with %A left as git gave it.
 """
+
 from __future__ import annotations
 
 import sys
 
 import click
+
 
 def _marker_size(extra: tuple[str, ...]) -> int:
     # %L is the conflict-marker length. git before 2.44 passes %S %X %Y
@@ -46,8 +48,11 @@ def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) ->
         click.echo(f"  {message}", err=True)
     click.echo(
         "  The file now holds conflict markers around the part failgate could not merge. "
-        + (outcome.hint or "Ledger files are append-only: keep every earlier event unchanged, keep both sides' "
-           "new ones, then `git add` it and run `failgate check-ledger`."),
+        + (
+            outcome.hint
+            or "Ledger files are append-only: keep every earlier event unchanged, keep both sides' "
+            "new ones, then `git add` it and run `failgate check-ledger`."
+        ),
         err=True,
     )
     return 1

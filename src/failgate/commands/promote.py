@@ -17,6 +17,7 @@ A `kind: recurrence` entry appends its trace ids to the case's
 `discovered_by` and a `recurrence` event instead (no reproduction).
 The agent runs outside the lock: a slow agent must not block `eval --record`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -66,14 +67,15 @@ def reproduce(config: Any, case: dict[str, Any], directory: Path) -> Any:
     """Run the case against the configured agent; a Reproduction."""
     from failgate.eval.agents import build_agent
     from failgate.eval.judge import JudgeOptions
-    from failgate.intake.promotion import Reproduction
     from failgate.eval.runner import EvalCase, run_eval
+    from failgate.intake.promotion import Reproduction
 
     options = JudgeOptions.from_config(config.section("judge"), str(config.root))
     from failgate.eval.agents.interpreter import for_config
 
-    agent = build_agent(root=config.root, agent=config.agent, agent_command=config.agent_command, jobs=1,
-                        python=for_config(config))
+    agent = build_agent(
+        root=config.root, agent=config.agent, agent_command=config.agent_command, jobs=1, python=for_config(config)
+    )
     try:
         result = run_eval([EvalCase(case, directory)], agent, jobs=1, timeout_s=config.timeout_s, options=options)
     finally:
@@ -89,11 +91,12 @@ def reproduce(config: Any, case: dict[str, Any], directory: Path) -> Any:
 @click.option("--reason", metavar="TEXT", help="Why the case cannot be reproduced now (recorded in history).")
 @click.option("--watchlist", is_flag=True, help="Promote into watchlist.yaml (runs, never gates).")
 @click.option("--by", "by", metavar="NAME", help="Who promotes it (default: git user.email).")
-def command(file: Path, number: int | None, no_reproduce: bool, reason: str | None, watchlist: bool,
-            by: str | None) -> int:
+def command(
+    file: Path, number: int | None, no_reproduce: bool, reason: str | None, watchlist: bool, by: str | None
+) -> int:
     """Land a reviewed candidate as a case: validated, deduped, reproduced, appended."""
-    from failgate.intake import settings as intake_settings  # declares [tool.failgate.intake]
     from failgate.config import load_config
+    from failgate.intake import settings as intake_settings  # declares [tool.failgate.intake]
 
     if no_reproduce and not (reason and reason.strip()):
         raise FailgateError("--no-reproduce needs --reason 'why it cannot fail now' (it is recorded)")
@@ -101,16 +104,31 @@ def command(file: Path, number: int | None, no_reproduce: bool, reason: str | No
         raise FailgateError("--reason goes with --no-reproduce")
     config = load_config()
     settings = intake_settings.IntakeSettings.from_config(config)
-    return execute(config, settings, file, number, reason.strip() if no_reproduce and reason else None,
-                   watchlist, by or _actor())
+    return execute(
+        config, settings, file, number, reason.strip() if no_reproduce and reason else None, watchlist, by or _actor()
+    )
 
 
-def execute(config: Any, settings: Any, file: Path, number: int | None, no_reproduce_reason: str | None,
-            watchlist: bool, actor: str | None) -> int:
+def execute(
+    config: Any,
+    settings: Any,
+    file: Path,
+    number: int | None,
+    no_reproduce_reason: str | None,
+    watchlist: bool,
+    actor: str | None,
+) -> int:
     from failgate.dataset.parse import read_dataset
+    from failgate.intake.promotion import (
+        Reproduction,
+        case_from_candidate,
+        find_duplicate,
+        refuse,
+        review_findings,
+        select_candidate,
+    )
     from failgate.intake.review import candidates_of, load_intake
     from failgate.intake.settings import load_redactor
-    from failgate.intake.promotion import Reproduction, case_from_candidate, find_duplicate, refuse, review_findings, select_candidate
 
     directory = config.dataset_dir
     shown = _display(directory, config.root)
@@ -130,9 +148,11 @@ def execute(config: Any, settings: Any, file: Path, number: int | None, no_repro
     dataset = read_dataset(directory, shown)
     duplicate = find_duplicate(case, dataset)
     if duplicate is not None:
-        raise refuse(f"{intake_shown}: candidate {candidate.get('candidate')} has the same input_hash as "
-                     f"{duplicate[0]} ({shown}/{duplicate[1]}): it is a recurrence, not a new case. Set "
-                     f"`kind: recurrence` and `case: {duplicate[0]}` in the candidate to link it")
+        raise refuse(
+            f"{intake_shown}: candidate {candidate.get('candidate')} has the same input_hash as "
+            f"{duplicate[0]} ({shown}/{duplicate[1]}): it is a recurrence, not a new case. Set "
+            f"`kind: recurrence` and `case: {duplicate[0]}` in the candidate to link it"
+        )
     _warn_similar(case, dataset, settings, str(config.root))
     if no_reproduce_reason is None:
         click.echo(f"reproducing candidate {candidate.get('candidate')} against the current agent ...")
@@ -159,24 +179,37 @@ def _warn_similar(case: dict[str, Any], dataset: Any, settings: Any, root: str) 
     if not same:
         return
     similarity = build_similarity(settings.embedder, root)
-    vectors = similarity.vectors([str(case.get("observed_behavior", ""))] + [str(c.get("observed_behavior", "")) for c in same])
+    vectors = similarity.vectors(
+        [str(case.get("observed_behavior", ""))] + [str(c.get("observed_behavior", "")) for c in same]
+    )
     for other, vector in zip(same, vectors[1:]):
         score = similarity.score(vectors[0], vector)
         if score >= settings.similarity_threshold:
-            click.echo(f"warning: observed behaviour is {score:.2f} similar to {other.get('id')} "
-                       f"({other.get('title')}), same failure mode: make sure it is not the same failure", err=True)
+            click.echo(
+                f"warning: observed behaviour is {score:.2f} similar to {other.get('id')} "
+                f"({other.get('title')}), same failure mode: make sure it is not the same failure",
+                err=True,
+            )
 
 
-def _land(config: Any, file: Path, intake_shown: str, number: int | None, case: dict[str, Any] | None,
-          reproduction: Any, watchlist: bool, actor: str | None) -> int:
+def _land(
+    config: Any,
+    file: Path,
+    intake_shown: str,
+    number: int | None,
+    case: dict[str, Any] | None,
+    reproduction: Any,
+    watchlist: bool,
+    actor: str | None,
+) -> int:
     """Everything that writes, under the lock, from freshly read files."""
     from failgate.atomic import Transaction, locked
     from failgate.checks.validate import validate_dataset
+    from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
     from failgate.dataset.parse import existing_file, parse_dataset, read_dataset
     from failgate.findings import has_errors
-    from failgate.intake.review import load_intake
-    from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
     from failgate.intake.promotion import promote_texts, recurrence_texts, refuse, select_candidate
+    from failgate.intake.review import load_intake
 
     directory = config.dataset_dir
     shown = _display(directory, config.root)
@@ -187,27 +220,48 @@ def _land(config: Any, file: Path, intake_shown: str, number: int | None, case: 
         doc = load_intake(file, intake_shown)
         index = select_candidate(doc, number)
         dataset = read_dataset(directory, shown)
-        texts = {name: _read(directory / name, f"{shown}/{name}") for name in (CASES_FILE, WATCHLIST_FILE, HISTORY_FILE)}
+        texts = {
+            name: _read(directory / name, f"{shown}/{name}") for name in (CASES_FILE, WATCHLIST_FILE, HISTORY_FILE)
+        }
         if case is None:
-            result = recurrence_texts(dataset=dataset, intake_doc=doc, index=index, cases_text=texts[CASES_FILE],
-                                      watchlist_text=texts[WATCHLIST_FILE], history_text=texts[HISTORY_FILE],
-                                      actor=actor, intake_path=intake_shown)
+            result = recurrence_texts(
+                dataset=dataset,
+                intake_doc=doc,
+                index=index,
+                cases_text=texts[CASES_FILE],
+                watchlist_text=texts[WATCHLIST_FILE],
+                history_text=texts[HISTORY_FILE],
+                actor=actor,
+                intake_path=intake_shown,
+            )
         else:
             target = WATCHLIST_FILE if watchlist else CASES_FILE
-            result = promote_texts(dataset=dataset, intake_doc=doc, index=index, case=case,
-                                   target_text=texts[target], history_text=texts[HISTORY_FILE],
-                                   reproduction=reproduction, watchlist=watchlist, actor=actor,
-                                   intake_path=intake_shown)
+            result = promote_texts(
+                dataset=dataset,
+                intake_doc=doc,
+                index=index,
+                case=case,
+                target_text=texts[target],
+                history_text=texts[HISTORY_FILE],
+                reproduction=reproduction,
+                watchlist=watchlist,
+                actor=actor,
+                intake_path=intake_shown,
+            )
         after = dict(texts)
         after[result.target] = result.target_text
         after[HISTORY_FILE] = result.history
         removed = directory / "cases_removed.yaml"
         new_dataset = parse_dataset(
-            shown, cases=_bytes(after[CASES_FILE]), history=_bytes(after[HISTORY_FILE]),
-            watchlist=_bytes(after[WATCHLIST_FILE]), removed=removed.read_bytes() if removed.is_file() else None,
+            shown,
+            cases=_bytes(after[CASES_FILE]),
+            history=_bytes(after[HISTORY_FILE]),
+            watchlist=_bytes(after[WATCHLIST_FILE]),
+            removed=removed.read_bytes() if removed.is_file() else None,
         )
-        findings = [f for f in validate_dataset(new_dataset, fixture_exists=lambda p: (directory / p).exists())
-                    if f.is_error]
+        findings = [
+            f for f in validate_dataset(new_dataset, fixture_exists=lambda p: (directory / p).exists()) if f.is_error
+        ]
         if has_errors(findings):
             raise refuse(f"promoting would leave {shown} invalid; nothing was changed", findings)
         transaction = Transaction(directory)
@@ -224,12 +278,16 @@ def _land(config: Any, file: Path, intake_shown: str, number: int | None, case: 
         # ("pathspec did not match"), so it is named only when there is something to stage.
         files.append(intake_shown)
     if case is None:
-        click.echo(f"linked a recurrence to {result.case_id}: discovered_by += {result.event['detail']['discovered_by']}"
-                   f"; `recurrence` event {result.event['id']}")
+        click.echo(
+            f"linked a recurrence to {result.case_id}: discovered_by += {result.event['detail']['discovered_by']}"
+            f"; `recurrence` event {result.event['id']}"
+        )
     else:
         where = "watchlist.yaml (runs, never gates)" if watchlist else CASES_FILE
-        click.echo(f"promoted {result.case_id} into {shown}/{where}: `promoted` event {result.event['id']}"
-                   + ("" if result.intake is not None else f"; {intake_shown} is empty and was deleted"))
+        click.echo(
+            f"promoted {result.case_id} into {shown}/{where}: `promoted` event {result.event['id']}"
+            + ("" if result.intake is not None else f"; {intake_shown} is empty and was deleted")
+        )
     click.echo("Stage and commit: git add " + " ".join(f"'{f}'" for f in files) + " && git commit")
     return 0
 

@@ -5,14 +5,15 @@ Reads the three files under the dataset lock, computes the new texts
 crash leaves the old state or the new one, never a case that is gone from
 `cases.yaml` but missing from the ledger.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
-from failgate.findings import FailgateError
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
+from failgate.findings import FailgateError
 
 
 def _read(path: Path, display: str) -> str | None:

@@ -5,13 +5,15 @@ the cases x commits heatmap, the per-mode trends and the same health tables.
 `write_gate_html` is the gate's `--html`: the same page, read from git at the
 commit under test and focused on the range the gate judged.
 """
+
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 
@@ -82,10 +84,10 @@ def execute(fmt: str, today: _dt.date | None = None, html: Path | None = None) -
 
 def _execute(fmt: str, today: _dt.date | None, html: Path | None) -> int:
     from failgate.config import load_config
-    from failgate.dataset.parse import existing_file, read_dataset
-    from failgate.report.health import build_report, render_text
     from failgate.dataset.history import fold_events
     from failgate.dataset.model import CASES_FILE
+    from failgate.dataset.parse import existing_file, read_dataset
+    from failgate.report.health import build_report, render_text
 
     config = load_config()
     directory = config.dataset_dir
@@ -93,12 +95,16 @@ def _execute(fmt: str, today: _dt.date | None, html: Path | None) -> int:
         raise FailgateError(f"no {CASES_FILE} in {directory}; run `failgate init` or set `dataset` in [tool.failgate]")
     dataset = read_dataset(directory, _display(config.root, directory))
     if dataset.cases_doc is None:
-        raise FailgateError("the dataset cannot be read; run `failgate validate`", exit_code=1,
-                            findings=[f for f in dataset.findings if f.is_error])
+        raise FailgateError(
+            "the dataset cannot be read; run `failgate validate`",
+            exit_code=1,
+            findings=[f for f in dataset.findings if f.is_error],
+        )
     # The history as read_dataset parsed it (once): the fold, the text and the page share it.
     fold = fold_events(event for _, event in dataset.events())
-    report = build_report(dataset.header, dataset.cases, dataset.watchlist, fold,
-                          today or _dt.datetime.now(_dt.timezone.utc).date())
+    report = build_report(
+        dataset.header, dataset.cases, dataset.watchlist, fold, today or _dt.datetime.now(_dt.timezone.utc).date()
+    )
     if html is not None:
         from failgate.report.pages import dataset_page
 
@@ -113,8 +119,12 @@ def _execute(fmt: str, today: _dt.date | None, html: Path | None) -> int:
 
 @click.command("report")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--html", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
-              help="Also write the self-contained HTML page (heatmap, trends, health) to PATH.")
+@click.option(
+    "--html",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Also write the self-contained HTML page (heatmap, trends, health) to PATH.",
+)
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Pretend today is this date (tests).")
 def command(fmt: str, today: _dt.datetime | None, html: Path | None) -> int:
     """Dataset health: per-mode counts, size band, intent shares, fragile and flaky cases, prune candidates."""

@@ -1,4 +1,5 @@
 """`failgate validate [FILES]`: strict YAML, JSON Schema and cross-file invariants."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,8 @@ from typing import Any
 
 import click
 
-from failgate.findings import FailgateError, Finding, Location
 from failgate.dataset.model import CASES_FILE
+from failgate.findings import FailgateError, Finding, Location
 
 
 def _display(path: Path) -> str:
@@ -60,14 +61,14 @@ def _gold_findings(config: Any, files: tuple[str, ...]) -> tuple[list[Any], tupl
 
 
 def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
-    from failgate.checks.validate import validate_dataset
     from failgate.checks.patterns import backtracking_findings
-    from failgate.confinement import fixture_links
+    from failgate.checks.validate import validate_dataset
+    from failgate.checks.validate_cache import CleanCache, dataset_key
     from failgate.config import load_config
+    from failgate.confinement import fixture_links
     from failgate.dataset.parse import parse_files, read_files
     from failgate.findings import has_errors
     from failgate.reporting import print_findings
-    from failgate.checks.validate_cache import CleanCache, dataset_key
 
     config = load_config()
     cache = CleanCache(config.cache_dir) if use_cache and not os.environ.get("FAILGATE_NO_CACHE") else None
@@ -93,8 +94,11 @@ def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
         def exists(relative: str, base: Path = directory) -> bool:
             return (base / relative).is_file()
 
-        found = (validate_dataset(dataset, fixture_exists=exists) + fixture_links(dataset, directory, config.root)
-                 + backtracking_findings(dataset))
+        found = (
+            validate_dataset(dataset, fixture_exists=exists)
+            + fixture_links(dataset, directory, config.root)
+            + backtracking_findings(dataset)
+        )
         if cache is not None and not found:
             try:
                 config.ensure_cache_dir()

@@ -9,18 +9,20 @@ a `FailgateError` (exit 2) whose findings point at `file:line`, because a
 silently ignored `timout_s` would make a hung agent look like a slow one.
 tomllib keeps no positions, so `_KeyLines` finds a key's line in the text.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import re
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from failgate.findings import FailgateError, Finding, Location
 from failgate.config.checkers import Table
 from failgate.config.sections import SCHEMA, SECTIONS
 from failgate.dataset.model import DEFAULT_DATASET_DIR
+from failgate.findings import FailgateError, Finding, Location
 
 if sys.version_info >= (3, 11):
     import tomllib

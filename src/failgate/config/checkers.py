@@ -4,11 +4,13 @@ A checker takes a value and returns None when it is fine, else what was
 expected ("an integer >= 1"). Kept as data so that a feature declares its keys
 by adding a line to `failgate.config.sections`, not by writing another validator.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 Checker = Callable[[Any], "str | None"]
 
@@ -58,6 +60,7 @@ _AGENT_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 def bounded_int(low: int, high: int) -> Checker:
     """An integer in [low, high]: `jobs = 100000` would start that many threads."""
+
     def check(value: Any) -> str | None:
         return None if _is_int(value) and low <= value <= high else f"an integer from {low} to {high}"
 
@@ -67,6 +70,7 @@ def bounded_int(low: int, high: int) -> Checker:
 def bounded_number(high: float) -> Checker:
     """A finite number in (0, high]: TOML reads `inf` and `nan` as floats, and a
     timeout of `inf` or 1e300 seconds is a hang that looks like a setting."""
+
     def check(value: Any) -> str | None:
         ok = _is_number(value) and value == value and 0 < value <= high
         return None if ok else f"a number > 0 and <= {high:g}"
@@ -117,6 +121,6 @@ class Table:
     """A sub-table. `keys=None` accepts any keys (a section not yet declared);
     `each` validates every value as a table of its own (`sets.<name>`)."""
 
-    keys: Mapping[str, "Checker | Table"] | None = None
-    each: "Table | None" = None
+    keys: Mapping[str, Checker | Table] | None = None
+    each: Table | None = None
     required: tuple[str, ...] = ()

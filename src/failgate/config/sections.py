@@ -6,15 +6,28 @@ key is refused at its line by `eval` as much as by `ingest`). The modules that
 read a section (`failgate.intake.settings`, ...) import its keys from here;
 nothing here imports them back.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from failgate.config.checkers import (
-    Checker, Table, agent_ref, boolean, bounded_int, bounded_number, command, fraction, one_of, positive_int,
+    Checker,
+    Table,
+    agent_ref,
+    boolean,
+    bounded_int,
+    bounded_number,
+    command,
+    fraction,
+    one_of,
+    positive_int,
     positive_number,
-    regex_list, string, string_list,
+    regex_list,
+    string,
+    string_list,
 )
 
 MAX_JOBS = 256  # cases in flight; more is a typo, not a machine
@@ -50,7 +63,7 @@ def _rules(value: Any) -> str | None:
     """[[tool.failgate.intake.rules]]: a judge rule plus the failure mode a violation proposes."""
     from failgate.eval.judge import validate_rules
 
-    expected = "a list of tables, each one judge rule plus failure_mode (e.g. {not_contains = \"1Z\", failure_mode = \"hallucination\"})"
+    expected = 'a list of tables, each one judge rule plus failure_mode (e.g. {not_contains = "1Z", failure_mode = "hallucination"})'
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         return expected
     for item in value:
@@ -67,14 +80,21 @@ def _score_rules(value: Any) -> str | None:
     """[[tool.failgate.intake.score_rules]]: a run fails when a named score crosses a threshold."""
     from failgate.dataset.model import FAILURE_MODES_V1
 
-    expected = ('a list of tables {name = "correctness", fail_below = 0.5, failure_mode = "hallucination"} '
-                "(or fail_above for scores where lower is better, like toxicity)")
+    expected = (
+        'a list of tables {name = "correctness", fail_below = 0.5, failure_mode = "hallucination"} '
+        "(or fail_above for scores where lower is better, like toxicity)"
+    )
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         return expected
     for item in value:
         bounds = [k for k in ("fail_below", "fail_above") if k in item]
-        if (not isinstance(item.get("name"), str) or len(bounds) != 1 or set(item) - {"name", "failure_mode", *bounds}
-                or isinstance(item[bounds[0]], bool) or not isinstance(item[bounds[0]], (int, float))):
+        if (
+            not isinstance(item.get("name"), str)
+            or len(bounds) != 1
+            or set(item) - {"name", "failure_mode", *bounds}
+            or isinstance(item[bounds[0]], bool)
+            or not isinstance(item[bounds[0]], (int, float))
+        ):
             return expected
         if item.get("failure_mode", "hallucination") not in FAILURE_MODES_V1:
             return f"{expected}; failure_mode one of {', '.join(FAILURE_MODES_V1)}"
@@ -82,10 +102,14 @@ def _score_rules(value: Any) -> str | None:
 
 
 def _since(value: Any) -> str | None:
-    return None if isinstance(value, str) and parse_since_text(value) is not None else 'a duration like "7d", "36h" or "2w"'
+    return (
+        None
+        if isinstance(value, str) and parse_since_text(value) is not None
+        else 'a duration like "7d", "36h" or "2w"'
+    )
 
 
-INTAKE_KEYS: dict[str, Callable[[Any], "str | None"]] = {
+INTAKE_KEYS: dict[str, Callable[[Any], str | None]] = {
     "latency_budget_ms": positive_int,
     "refusal": boolean,
     "forbidden_tools": string_list,
@@ -114,7 +138,7 @@ def _base_url(value: Any) -> str | None:
 def _env_name(value: Any) -> str | None:
     # The *name* of the variable: a key pasted here would be committed to git.
     ok = isinstance(value, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value) is not None
-    return None if ok else "the name of an environment variable (e.g. \"OPENAI_API_KEY\"), never the key itself"
+    return None if ok else 'the name of an environment variable (e.g. "OPENAI_API_KEY"), never the key itself'
 
 
 def _non_negative(value: Any) -> str | None:
@@ -165,12 +189,16 @@ SECTIONS: dict[str, Table] = {
     # blocking (default) or advisory: reports, exits 0 and says so, for the first weeks of adoption.
     "gate": Table({"mode": one_of("blocking", "advisory")}),
     "intake": Table(INTAKE_KEYS),
-    "judge": Table({
-        "refusal_patterns": regex_list, "extra_refusal_patterns": regex_list,
-        "llm": Table(LLM_JUDGE_KEYS),
-        # The gold set (judge-check) and the agreement it must reach for a judge change to be accepted.
-        "gold": string, "gold_floor": fraction,
-    }),
+    "judge": Table(
+        {
+            "refusal_patterns": regex_list,
+            "extra_refusal_patterns": regex_list,
+            "llm": Table(LLM_JUDGE_KEYS),
+            # The gold set (judge-check) and the agreement it must reach for a judge change to be accepted.
+            "gold": string,
+            "gold_floor": fraction,
+        }
+    ),
 }
 
 SCHEMA: dict[str, Checker] = {

@@ -10,6 +10,7 @@ An entry's block is its `- ` item plus the comment lines directly above it:
 removing a case takes its comment with it; appending puts the new block after
 the last entry.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from failgate.findings import FailgateError
 from failgate.dataset.yamlstrict import YamlDocument, load_yaml_text
+from failgate.findings import FailgateError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,7 +174,11 @@ def append_entry(doc: YamlDocument, key: str, entry: dict[str, Any]) -> str:
         new_block = dump_entry(entry, indent)
         before = lines[:insert_at]
         # Keep the blank-line rhythm between entries, if the file has one.
-        separator = [""] if len(blocks) > 1 and not lines[blocks[-1].start - 1].strip() and before and before[-1].strip() else []
+        separator = (
+            [""]
+            if len(blocks) > 1 and not lines[blocks[-1].start - 1].strip() and before and before[-1].strip()
+            else []
+        )
         result = before + separator + new_block.rstrip("\n").split("\n") + lines[insert_at:]
         return "\n".join(result)
     # No entries yet: `key: []` (or `key:`) becomes a block list.
@@ -200,8 +205,15 @@ def _key_line(doc: YamlDocument, key: str) -> int:
     raise FailgateError(f"{doc.path}: no top-level '{key}'", exit_code=1)  # pragma: no cover
 
 
-def set_entry_scalar(doc: YamlDocument, key: str, entry_id: str, field: str, value: Any,
-                     after: str | None = None, lines: list[str] | None = None) -> str:
+def set_entry_scalar(
+    doc: YamlDocument,
+    key: str,
+    entry_id: str,
+    field: str,
+    value: Any,
+    after: str | None = None,
+    lines: list[str] | None = None,
+) -> str:
     """Set `field` of one entry to a scalar, editing only that line.
 
     When the field is absent it is added right after the `after` key's value
@@ -223,7 +235,9 @@ def set_entry_scalar(doc: YamlDocument, key: str, entry_id: str, field: str, val
         if key_node.value != field:
             continue
         if not isinstance(value_node, yaml.ScalarNode) or value_node.start_mark.line != value_node.end_mark.line:
-            raise FailgateError(f"{doc.path}: {entry_id}.{field} is not a one-line scalar; edit it by hand", exit_code=1)
+            raise FailgateError(
+                f"{doc.path}: {entry_id}.{field} is not a one-line scalar; edit it by hand", exit_code=1
+            )
         row = value_node.start_mark.line
         line = lines[row]
         start, end = value_node.start_mark.column, value_node.end_mark.column

@@ -7,10 +7,12 @@ input) and `regressed_count` from the `regressed` events in history.jsonl.
 wrong, by one-line edits (`casefile.set_entry_scalar`): every other byte stays
 as it was, and a second run changes nothing.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from failgate.dataset.yamlstrict import YamlDocument
 
@@ -62,8 +64,9 @@ def fix_derived(doc: YamlDocument, regressions: Mapping[str, int]) -> tuple[str,
             if field in entry and old == value and type(old) is type(value):
                 continue
             # A new input_hash goes right under the input it hashes, where people look for it.
-            text = set_entry_scalar(doc, "cases", case_id, field, value,
-                                    after="input" if field == "input_hash" else None, lines=lines)
+            text = set_entry_scalar(
+                doc, "cases", case_id, field, value, after="input" if field == "input_hash" else None, lines=lines
+            )
             found.append(Fix(case_id, field, old if field in entry else None, value))
         fixes[:0] = reversed(found)
     if fixes:

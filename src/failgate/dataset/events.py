@@ -7,6 +7,7 @@ Event ids are ULIDs (26 characters of Crockford base32: 48 bits of
 milliseconds, 80 random bits): unique without coordination between clones,
 and sorted by time when read by a person, which UUID4 is not.
 """
+
 from __future__ import annotations
 
 import datetime as _dt

@@ -20,11 +20,13 @@ Draft-07 semantics kept on purpose: `enum`, `const` and `uniqueItems` compare
 by JSON equality (`true` is not `1` at any depth, `1` equals `1.0`); keywords
 beside a `$ref` are ignored; `pattern` is ECMA-262 (`schemas.ecma_pattern`).
 """
+
 from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 from failgate.dataset.schemas import SCHEMA_BASE_URI, ecma_pattern, load_schema
@@ -221,18 +223,26 @@ class _Generator:
         if value:
             out.append(f"{'    ' * depth}if isinstance({v}, list) and not _unique({v}): return False")
 
-    def k_minProperties(self, value: int, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
+    def k_minProperties(
+        self, value: int, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int
+    ) -> None:
         out.append(f"{'    ' * depth}if isinstance({v}, dict) and len({v}) < {int(value)}: return False")
 
-    def k_maxProperties(self, value: int, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
+    def k_maxProperties(
+        self, value: int, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int
+    ) -> None:
         out.append(f"{'    ' * depth}if isinstance({v}, dict) and len({v}) > {int(value)}: return False")
 
-    def k_required(self, value: list[str], schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
+    def k_required(
+        self, value: list[str], schema: dict[str, Any], v: str, base: str, out: list[str], depth: int
+    ) -> None:
         pad = "    " * depth
         missing = " or ".join(f"{repr(key)} not in {v}" for key in value) or "False"
         out.append(f"{pad}if isinstance({v}, dict) and ({missing}): return False")
 
-    def k_properties(self, value: dict[str, Any], schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
+    def k_properties(
+        self, value: dict[str, Any], schema: dict[str, Any], v: str, base: str, out: list[str], depth: int
+    ) -> None:
         pad = "    " * depth
         out.append(f"{pad}if isinstance({v}, dict):")
         body_start = len(out)
@@ -247,7 +257,9 @@ class _Generator:
         if len(out) == body_start:
             out.append(f"{pad}    pass")
 
-    def k_additionalProperties(self, value: Any, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
+    def k_additionalProperties(
+        self, value: Any, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int
+    ) -> None:
         if "patternProperties" in schema:
             raise Unsupported("patternProperties")
         if value is True:
@@ -267,7 +279,9 @@ class _Generator:
         self.emit(value, child, base, inner, depth + 3)
         out.extend(inner or [f"{pad}            pass"])
 
-    def k_dependencies(self, value: dict[str, Any], schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
+    def k_dependencies(
+        self, value: dict[str, Any], schema: dict[str, Any], v: str, base: str, out: list[str], depth: int
+    ) -> None:
         pad = "    " * depth
         for key, dep in value.items():
             if isinstance(dep, list):
@@ -312,7 +326,7 @@ class _Generator:
         out.append(f"{pad}if not ({then}({v}) if {condition}({v}) else {otherwise}({v})): return False")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compile_checker(schema_file: str, pointer: str = "") -> Check | None:
     """A predicate for `schema_file#pointer`, or None when it uses a keyword
     this generator does not know (the caller then uses jsonschema)."""
@@ -338,7 +352,11 @@ def compile_schema(schema: Any) -> Check | None:
 def _build(generator: _Generator, entry: str, label: str) -> Check:
     source = "\n".join("\n".join(lines) for lines in generator.functions)
     namespace: dict[str, Any] = {
-        "_is_integer": _is_integer, "_equal": _equal, "_unique": _unique, "_MISSING": object(), **generator.constants,
+        "_is_integer": _is_integer,
+        "_equal": _equal,
+        "_unique": _unique,
+        "_MISSING": object(),
+        **generator.constants,
     }
     exec(compile(source, f"<failgate schema {label}>", "exec"), namespace)  # noqa: S102 - our own schema
     check: Check = namespace[entry]

@@ -5,6 +5,7 @@ normalised input. Normalised: keys sorted, whitespace inside strings collapsed
 and trimmed, `fixtures` left out (captured state is not what the user said).
 Two inputs that differ only in PII, key order or spacing hash the same.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,9 +29,7 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-def input_hash(
-    case_input: Any, *, redactor: Redactor = redact_text, redactor_version: str = REDACTOR_VERSION
-) -> str:
+def input_hash(case_input: Any, *, redactor: Redactor = redact_text, redactor_version: str = REDACTOR_VERSION) -> str:
     canonical = json.dumps(
         _normalise(redact_value(case_input, redactor)), sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )

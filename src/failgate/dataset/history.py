@@ -17,10 +17,12 @@ die on them). The gate needs only each case's *last* result, so
 `fold_latest` reads the lines backwards and stops once every case it asks
 about has one: its cost follows the number of cases, not the history's length.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from failgate.dataset.jsonstrict import loads_or_none
 
@@ -198,8 +200,9 @@ def fold_latest(data: bytes | None, wanted: Iterable[str]) -> HistoryFold:
         missing.discard(case_id)
         commit = event.get("commit") if isinstance(event.get("commit"), str) else None
         ts = event.get("ts") if isinstance(event.get("ts"), str) else None
-        entry = cases[case_id] = CaseHistory(case_id, runs=1, last_outcome=outcome, last_commit=commit,
-                                             last_result_at=ts, outcomes=[outcome])
+        entry = cases[case_id] = CaseHistory(
+            case_id, runs=1, last_outcome=outcome, last_commit=commit, last_result_at=ts, outcomes=[outcome]
+        )
         entry.last_judge = event.get("judge") if isinstance(event.get("judge"), str) else None
         if outcome == PASS:
             entry.last_pass_at, entry.last_pass_commit = ts, commit
@@ -230,7 +233,7 @@ def split_range(base: bytes | None, now: bytes | None) -> tuple[list[dict[str, A
     """
     base, now = _lf(base or b""), _lf(now or b"")
     if now.startswith(base) and (not base or base.endswith(b"\n")):
-        added, _ = parse_events(now[len(base):])
+        added, _ = parse_events(now[len(base) :])
         return [], added  # the base's own events are not needed: `fold_latest` reads them
     base_events, _ = parse_events(base)
     seen = {e.get("id") for e in base_events}

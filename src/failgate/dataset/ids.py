@@ -4,12 +4,13 @@
 deletion ledger, the watchlist and every event in history.jsonl (a case that
 was promoted and removed on a branch since merged still left its events).
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from failgate.dataset.parse import Dataset
 from failgate.dataset.model import case_number, format_case_id
+from failgate.dataset.parse import Dataset
 
 
 def ids_ever_used(dataset: Dataset) -> set[str]:

@@ -16,11 +16,13 @@ reader cannot survive:
 Lines are split on `\\n` only, never `str.splitlines()`: a JSON string may hold
 U+2028, U+0085 or a form feed unescaped, and git counts lines by `\\n`.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 # The deepest nesting any loader accepts (mappings and lists, YAML and JSON).
 # A failure case is a handful of levels deep; 64 leaves room for captured tool
@@ -134,7 +136,9 @@ def loads_line(line: str, *, strict: bool = True) -> Any:
         raise JsonLineError(f"nested more than {MAX_DEPTH} levels deep") from None
     except ValueError as exc:
         if "integer string conversion" in str(exc):  # Python's int-string limit, raised by the scanner
-            raise JsonLineError(f"an integer of more than {MAX_INT_DIGITS} digits; at most {MAX_INT_DIGITS} are read") from None
+            raise JsonLineError(
+                f"an integer of more than {MAX_INT_DIGITS} digits; at most {MAX_INT_DIGITS} are read"
+            ) from None
         col = getattr(exc, "colno", 0)
         message = getattr(exc, "msg", str(exc))
         raise JsonLineError(f"not valid JSON: {message}", col) from None

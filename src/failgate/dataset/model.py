@@ -3,6 +3,7 @@
 The JSON Schemas in `schemas/` are the reference for editors and for
 `validate`; this module holds the few values that code needs by name.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,17 +5,19 @@ revision) and get parsed documents plus load findings. Nothing here touches
 the file system or git, so `validate`, `check-ledger`, the merge drivers and
 the gate all parse the same way from wherever their bytes come from.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from failgate.findings import Finding, Location
-from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
 from failgate.dataset.jsonstrict import JsonLineError, loads_line, split_lines
+from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
 from failgate.dataset.yamlstrict import YamlDocument, YamlLoadError, decode, load_yaml
+from failgate.findings import Finding, Location
 
 
 @dataclasses.dataclass
@@ -139,18 +141,35 @@ def parse_dataset(
     watchlist: bytes | None = None,
 ) -> Dataset:
     dataset = Dataset(directory=directory)
-    for name, data in ((CASES_FILE, cases), (REMOVED_FILE, removed), (HISTORY_FILE, history), (WATCHLIST_FILE, watchlist)):
+    for name, data in (
+        (CASES_FILE, cases),
+        (REMOVED_FILE, removed),
+        (HISTORY_FILE, history),
+        (WATCHLIST_FILE, watchlist),
+    ):
         if data is not None:
             dataset.present.add(name)
     # A file left with conflict markers is one problem, said first at the marker's line,
     # not one UNKNOWN_CASE or YAML error per line after it: it is not parsed further.
-    marked = {name: line for name, data in ((CASES_FILE, cases), (REMOVED_FILE, removed), (HISTORY_FILE, history),
-                                            (WATCHLIST_FILE, watchlist)) if (line := conflict_marker_line(data))}
+    marked = {
+        name: line
+        for name, data in (
+            (CASES_FILE, cases),
+            (REMOVED_FILE, removed),
+            (HISTORY_FILE, history),
+            (WATCHLIST_FILE, watchlist),
+        )
+        if (line := conflict_marker_line(data))
+    }
     for name, line in marked.items():
-        dataset.findings.append(Finding(
-            "CONFLICT_MARKERS", "unresolved merge conflict (a `<<<<<<<` marker): keep both sides' lines, remove the "
-            "markers, then `git add` the file (with failgate on PATH its merge driver does this itself)",
-            Location(dataset.path(name), line, 1)))
+        dataset.findings.append(
+            Finding(
+                "CONFLICT_MARKERS",
+                "unresolved merge conflict (a `<<<<<<<` marker): keep both sides' lines, remove the "
+                "markers, then `git add` the file (with failgate on PATH its merge driver does this itself)",
+                Location(dataset.path(name), line, 1),
+            )
+        )
     cases = None if CASES_FILE in marked else cases
     removed = None if REMOVED_FILE in marked else removed
     watchlist = None if WATCHLIST_FILE in marked else watchlist
@@ -183,22 +202,35 @@ def existing_file(path: Path, display: str | None = None) -> bool:
         return False
     except OSError as exc:
         shown = display or str(path)
-        raise FailgateError(f"{shown}: {exc.strerror}", exit_code=1,
-                            findings=[Finding("UNREADABLE", f"cannot read it: {exc.strerror}", Location(shown))]) from None
+        raise FailgateError(
+            f"{shown}: {exc.strerror}",
+            exit_code=1,
+            findings=[Finding("UNREADABLE", f"cannot read it: {exc.strerror}", Location(shown))],
+        ) from None
     if stat.S_ISREG(mode):
         return True
     kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
     shown = display or str(path)
-    raise FailgateError(f"{shown} is {kind}", exit_code=1, findings=[
-        Finding("NOT_A_FILE", f"{path.name} is {kind}; it must be a regular file (move it aside and run `failgate validate`)",
-                Location(shown))])
+    raise FailgateError(
+        f"{shown} is {kind}",
+        exit_code=1,
+        findings=[
+            Finding(
+                "NOT_A_FILE",
+                f"{path.name} is {kind}; it must be a regular file (move it aside and run `failgate validate`)",
+                Location(shown),
+            )
+        ],
+    )
 
 
 def read_files(directory: Path, display: str | None = None) -> dict[str, bytes | None]:
     """The bytes of the files a dataset is parsed from (None when absent)."""
     shown = display if display is not None else str(directory)
-    return {name: (directory / name).read_bytes() if existing_file(directory / name, f"{shown}/{name}") else None
-            for name in DATASET_FILES}
+    return {
+        name: (directory / name).read_bytes() if existing_file(directory / name, f"{shown}/{name}") else None
+        for name in DATASET_FILES
+    }
 
 
 def parse_files(display: str, files: dict[str, bytes | None]) -> Dataset:
@@ -256,8 +288,9 @@ def parse_pair(directory: str, base_files: dict[str, bytes], now_files: dict[str
     return base, now
 
 
-def pair_files(base_dir: str, now_dir: str, base_files: dict[str, bytes],
-               now_files: dict[str, bytes]) -> tuple[Dataset, Dataset]:
+def pair_files(
+    base_dir: str, now_dir: str, base_files: dict[str, bytes], now_files: dict[str, bytes]
+) -> tuple[Dataset, Dataset]:
     """The two sides of a comparison (check-ledger, the gate's range check): one
     history parse when both sides are one directory and now only appended."""
     if base_dir == now_dir:

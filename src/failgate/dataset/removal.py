@@ -12,6 +12,7 @@ Every produced text is parsed again with the strict loader and compared with
 what was meant, so a YAML quirk in the dumper can never write a ledger that
 reads back differently. Files, locks and git are the caller's business.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -19,12 +20,12 @@ import datetime as _dt
 import json
 from typing import Any
 
-from failgate.dataset.text import unwritable_character
 from failgate.dataset.casefile import append_entry, remove_entry
 from failgate.dataset.events import append_event_text, new_event, utc_timestamp
-from failgate.findings import FailgateError
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, case_number
+from failgate.dataset.text import unwritable_character
 from failgate.dataset.yamlstrict import YamlDocument, load_yaml_text
+from failgate.findings import FailgateError
 
 LEDGER_HEADER = """\
 # Deletion ledger: append-only. Written by `failgate remove`; entries are never
@@ -116,8 +117,14 @@ def remove_case(
 
 
 def _verify(
-    cases_doc: YamlDocument, new_cases: str, new_removed: str, new_history: str,
-    entry: dict[str, Any], event: dict[str, Any], case_id: str, path: Any,
+    cases_doc: YamlDocument,
+    new_cases: str,
+    new_removed: str,
+    new_history: str,
+    entry: dict[str, Any],
+    event: dict[str, Any],
+    case_id: str,
+    path: Any,
 ) -> None:
     """Read every produced text back strictly; it must say exactly what we meant."""
     expected = dict(cases_doc.data)

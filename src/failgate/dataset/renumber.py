@@ -19,12 +19,13 @@ feature's case and leaves the ids main has published alone.
 
 Pure: bytes and texts in, texts out; git and files are the command's business.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from failgate.dataset.jsonstrict import loads_or_none, split_lines
 from failgate.findings import FailgateError
@@ -83,7 +84,7 @@ def rename_events(history: str, event_ids: set[str], old: str, new: str) -> tupl
                 ok = False
             if not ok:  # an escaped key or the like: write the event anew, same key order
                 edited = json.dumps(expected, ensure_ascii=False)
-            line = edited + line[len(body):]
+            line = edited + line[len(body) :]
             count += 1
         out.append(line)
     return "".join(out), count
@@ -110,8 +111,8 @@ def renumber(
     """
     from failgate.dataset.casefile import set_entry_scalar
     from failgate.dataset.ids import next_case_id
-    from failgate.merge.cases import merge_cases, normalise
     from failgate.dataset.yamlstrict import load_yaml_text
+    from failgate.merge.cases import merge_cases, normalise
 
     first = merge_cases(base, ours, theirs, path=path, marker_size=marker_size)
     collisions = [c for c in first.collisions if not only or c.case_id in only]
@@ -119,11 +120,13 @@ def renumber(
         unknown = [i for i in only if i not in {c.case_id for c in first.collisions}]
         detail = f" ({', '.join(unknown)} is not one)" if unknown else ""
         if first.clean:
-            raise FailgateError(f"nothing to renumber: {path} merges cleanly, no id was taken twice{detail}",
-                                exit_code=1)
+            raise FailgateError(
+                f"nothing to renumber: {path} merges cleanly, no id was taken twice{detail}", exit_code=1
+            )
         raise FailgateError(
             f"nothing to renumber: the conflict in {path} is not an id collision{detail}: "
-            + "; ".join(first.conflicts) + f". Resolve it by hand, then `git add {path}`.",
+            + "; ".join(first.conflicts)
+            + f". Resolve it by hand, then `git add {path}`.",
             exit_code=1,
         )
     taken = set(used)

@@ -9,6 +9,7 @@ jsonschema (and referencing) are imported inside the functions: importing
 jsonschema costs tens of milliseconds, and hooks that never validate a schema
 must not pay for it (issue 2, performance).
 """
+
 from __future__ import annotations
 
 import functools
@@ -61,7 +62,7 @@ def load_schema(name: str) -> dict[str, Any]:
     return _load_file(_file_name(name))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_file(file_name: str) -> dict[str, Any]:
     with open(schemas_dir() / file_name, encoding="utf-8") as fh:
         schema: dict[str, Any] = json.load(fh)
@@ -83,7 +84,7 @@ def ecma_pattern(pattern: str) -> str:
     while index < len(pattern):
         ch = pattern[index]
         if ch == "\\" and index + 1 < len(pattern):
-            pair = pattern[index:index + 2]
+            pair = pattern[index : index + 2]
             if pair == "\\d":
                 out.append("0-9" if in_class else "[0-9]")
             elif pair == "\\D" and not in_class:
@@ -140,13 +141,13 @@ def validator_for(name: str) -> Draft7Validator:
     return _validator(_file_name(name))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(file_name: str) -> Draft7Validator:
     validator: Draft7Validator = _validator_class()(load_schema(file_name), registry=_registry())
     return validator
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def validator_for_pointer(name: str, pointer: str) -> Draft7Validator:
     """A validator for one definition inside a schema, e.g. a single case
     (`pointer="/definitions/case"`), so that errors can be collected for the

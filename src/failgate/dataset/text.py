@@ -1,4 +1,5 @@
 """What text failgate may write into the dataset's files and one-line fields."""
+
 from __future__ import annotations
 
 
@@ -12,7 +13,14 @@ def unwritable_character(text: str, *, one_line: bool = False) -> str | None:
         code = ord(ch)
         if (ch in "\t\n" and not one_line) or 0x20 <= code < 0x7F:
             continue
-        if (code < 0x20 or 0x7F <= code <= 0x9F and code != 0x85 or 0xD800 <= code <= 0xDFFF
-                or code in (0xFEFF, 0xFFFE, 0xFFFF) or one_line and code == 0x85):
+        if (
+            code < 0x20
+            or 0x7F <= code <= 0x9F
+            and code != 0x85
+            or 0xD800 <= code <= 0xDFFF
+            or code in (0xFEFF, 0xFFFE, 0xFFFF)
+            or one_line
+            and code == 0x85
+        ):
             return f"the character U+{code:04X} at position {index + 1}"
     return None

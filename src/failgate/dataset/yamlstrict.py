@@ -25,11 +25,13 @@ Python values ourselves from the node graph: one walk that constructs, checks
 keys and detects shared (aliased) nodes, keeping every node so that any finding
 can point at `file:line:col`.
 """
+
 from __future__ import annotations
 
 import bisect
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import yaml
 
@@ -122,8 +124,15 @@ class YamlDocument:
     `validate` never needs them.
     """
 
-    def __init__(self, path: str, data: Any, text: str, marks: _Marks | None = None,
-                 findings: list[Finding] | None = None, root: yaml.Node | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        data: Any,
+        text: str,
+        marks: _Marks | None = None,
+        findings: list[Finding] | None = None,
+        root: yaml.Node | None = None,
+    ) -> None:
         self.path = path
         self.data = data
         self.text = text
@@ -228,7 +237,7 @@ def decode(data: bytes, path: str) -> str:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         line_start = before.rfind(b"\n") + 1
-        col = len(data[line_start: exc.start].decode("utf-8", "replace")) + 1  # characters, not bytes
+        col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1  # characters, not bytes
         raise _error(
             path, "ENCODING", f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", line, col
         ) from None
@@ -259,7 +268,7 @@ class _GitMark:
         self.line, self.column = _mark_position(text, mark)
 
     @classmethod
-    def at(cls, text: str, index: int) -> "_GitMark":
+    def at(cls, text: str, index: int) -> _GitMark:
         mark = cls.__new__(cls)
         mark.index = index
         mark.line, mark.column = _index_position(text, index)
@@ -271,7 +280,7 @@ def _last_content(text: str, index: int) -> int | None:
     `index`, when only blank lines and comments lie between; else None."""
     before = text[:index]
     stripped = before.rstrip()
-    tail = before[len(stripped):]
+    tail = before[len(stripped) :]
     lines = stripped.split("\n")
     while lines and lines[-1].lstrip().startswith("#"):
         lines.pop()
@@ -300,7 +309,9 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str = "") -> YamlL
                     problem += " (the text stops here)"
     if "'\\t'" in problem or "\\t" in problem or "\t" in problem:
         if mark is not None:
-            return _error(path, "TAB", "tab character in indentation; YAML allows only spaces", mark.line + 1, mark.column + 1)
+            return _error(
+                path, "TAB", "tab character in indentation; YAML allows only spaces", mark.line + 1, mark.column + 1
+            )
     message = problem
     if exc.context:
         message = f"{exc.context}: {problem}" if problem else exc.context
@@ -316,9 +327,11 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str = "") -> YamlL
         opener = _unclosed_quote_line(text, context_mark.line, mark.line)
         if opener is not None:
             return _error(
-                path, "YAML_SYNTAX",
+                path,
+                "YAML_SYNTAX",
                 f"unclosed double quote (the parse breaks at line {mark.line + 1}: {problem})",
-                opener[0] + 1, opener[1] + 1,
+                opener[0] + 1,
+                opener[1] + 1,
             )
     return _error(path, "YAML_SYNTAX", message, mark.line + 1, mark.column + 1)
 
@@ -461,7 +474,11 @@ class _EventBuilder:
         # locals for everything, no per-event allocation beyond the value and
         # its position tuple.
         get_event = parser.get_event
-        ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+        ScalarEvent, MappingStartEvent, SequenceStartEvent = (
+            yaml.ScalarEvent,
+            yaml.MappingStartEvent,
+            yaml.SequenceStartEvent,
+        )
         MappingEndEvent, SequenceEndEvent, AliasEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
         DocumentStartEvent, StreamEndEvent = yaml.DocumentStartEvent, yaml.StreamEndEvent
         allowed_tags = (None, "!", STR, MAP, SEQ)
@@ -487,15 +504,27 @@ class _EventBuilder:
                     try:
                         value = resolve_plain(event.value)
                     except _NumberTooLong:
-                        raise self.fail("NUMBER", f"a number of {len(event.value)} digits; at most {MAX_INT_DIGITS} "
-                                        "are read (quote it if it is text)", mark) from None
+                        raise self.fail(
+                            "NUMBER",
+                            f"a number of {len(event.value)} digits; at most {MAX_INT_DIGITS} "
+                            "are read (quote it if it is text)",
+                            mark,
+                        ) from None
                     if value == "<<" and frame is not None and frame[2] is _NO_KEY and type(frame[0]) is dict:
                         raise self.fail("ALIAS", "merge keys (<<) are not allowed; write the keys out", mark)
                 else:
                     value = event.value
-                    if glued and event.style in ('"', "'") and text[event.end_mark.index:event.end_mark.index + 1] == "#":
-                        raise self.fail("YAML_SYNTAX", "a comment needs a space before '#'; after a quoted value "
-                                        "the text would be silently dropped", event.end_mark)
+                    if (
+                        glued
+                        and event.style in ('"', "'")
+                        and text[event.end_mark.index : event.end_mark.index + 1] == "#"
+                    ):
+                        raise self.fail(
+                            "YAML_SYNTAX",
+                            "a comment needs a space before '#'; after a quoted value "
+                            "the text would be silently dropped",
+                            event.end_mark,
+                        )
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 value = stack.pop()[0]
                 frame = stack[-1] if stack else None
@@ -503,16 +532,23 @@ class _EventBuilder:
                 position = opened[:2]
                 end = event.end_mark
                 marks[id(value)] = (*opened, end.line, end.column)
-                if glued and opened[3] and text[end.index:end.index + 1] == "#":
-                    raise self.fail("YAML_SYNTAX", "a comment needs a space before '#'; after a closing bracket "
-                                    "the text would be silently dropped", end)
+                if glued and opened[3] and text[end.index : end.index + 1] == "#":
+                    raise self.fail(
+                        "YAML_SYNTAX",
+                        "a comment needs a space before '#'; after a closing bracket "
+                        "the text would be silently dropped",
+                        end,
+                    )
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if event.anchor is not None or event.tag not in allowed_tags:
                     self._refuse(event)
                 mark = event.start_mark
                 if len(stack) >= MAX_DEPTH:
-                    raise self.fail("TOO_DEEP", f"nested more than {MAX_DEPTH} levels deep; failgate reads at most "
-                                    f"{MAX_DEPTH}", mark)
+                    raise self.fail(
+                        "TOO_DEEP",
+                        f"nested more than {MAX_DEPTH} levels deep; failgate reads at most {MAX_DEPTH}",
+                        mark,
+                    )
                 container: Any = {} if kind is MappingStartEvent else []
                 children: Any = {} if kind is MappingStartEvent else []
                 marks[id(container)] = (mark.line, mark.column, children, bool(event.flow_style))
@@ -520,11 +556,15 @@ class _EventBuilder:
                 stack.append(frame)
                 continue
             elif kind is AliasEvent:
-                raise self.fail("ALIAS", f"aliases (*{event.anchor}) are not allowed; write the value out", event.start_mark)
+                raise self.fail(
+                    "ALIAS", f"aliases (*{event.anchor}) are not allowed; write the value out", event.start_mark
+                )
             elif kind is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise self.fail("MULTI_DOCUMENT", "file holds several YAML documents; expected one", event.start_mark)
+                    raise self.fail(
+                        "MULTI_DOCUMENT", "file holds several YAML documents; expected one", event.start_mark
+                    )
                 continue
             elif kind is StreamEndEvent:
                 break
@@ -557,7 +597,9 @@ class _EventBuilder:
 
     def _refuse(self, event: Any) -> None:
         if event.anchor is not None:
-            raise self.fail("ALIAS", f"anchors (&{event.anchor}) are not allowed; write the value out", event.start_mark)
+            raise self.fail(
+                "ALIAS", f"anchors (&{event.anchor}) are not allowed; write the value out", event.start_mark
+            )
         raise self.fail("TAG", f"explicit tag {event.tag!r} is not allowed; quote the value instead", event.start_mark)
 
     def _same_key(self, parent: dict[Any, Any], key: Any, children: dict[Any, Any], position: tuple[int, int]) -> None:
@@ -570,7 +612,8 @@ class _EventBuilder:
             first = next(k for k in parent if k == key)
         if type(first) is not type(key):
             raise _error(
-                self.path, "KEY_TYPE",
+                self.path,
+                "KEY_TYPE",
                 f"keys {first!r} and {key!r} are different YAML keys but the same key once loaded; quote them",
                 *self.at(position),
             )
@@ -579,7 +622,9 @@ class _EventBuilder:
     def _duplicate(self, key: Any, first_line: int, position: tuple[int, int]) -> None:
         first_line = self.at((first_line, 0))[0]
         error = _error(
-            self.path, "DUPLICATE_KEY", f"duplicate key {key!r} (first defined at line {first_line})",
+            self.path,
+            "DUPLICATE_KEY",
+            f"duplicate key {key!r} (first defined at line {first_line})",
             *self.at(position),
         )
         if not self.collect:
@@ -603,8 +648,13 @@ def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocume
         for lineno, line in enumerate(text.split("\n"), 1):
             stripped = line.lstrip(" ")
             if stripped.startswith("\t"):
-                raise _error(path, "TAB", "tab character in indentation; YAML allows only spaces",
-                             lineno, len(line) - len(stripped) + 1)
+                raise _error(
+                    path,
+                    "TAB",
+                    "tab character in indentation; YAML allows only spaces",
+                    lineno,
+                    len(line) - len(stripped) + 1,
+                )
     if _is_blank(text):
         raise _error(path, "EMPTY", "file is empty; expected a YAML mapping", 1, 1)
     if not text.isascii():
@@ -612,15 +662,25 @@ def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocume
             text.encode("utf-8")
         except UnicodeEncodeError as exc:  # a str from elsewhere than `decode`
             row, column = _index_position(text, exc.start)
-            raise _error(path, "ENCODING", f"lone surrogate U+{ord(text[exc.start]):04X} is not valid Unicode",
-                         row + 1, column + 1) from None
+            raise _error(
+                path,
+                "ENCODING",
+                f"lone surrogate U+{ord(text[exc.start]):04X} is not valid Unicode",
+                row + 1,
+                column + 1,
+            ) from None
     nel = text.find("\x85")
     if nel >= 0:
         # libyaml (YAML 1.1) reads NEL as a line break: inside quotes it
         # silently becomes a space, elsewhere it splits the value.
         row, column = _index_position(text, nel)
-        raise _error(path, "ENCODING", "U+0085 (NEL) is read as a line break by the YAML parser; write it as \\N "
-                     "inside double quotes", row + 1, column + 1)
+        raise _error(
+            path,
+            "ENCODING",
+            "U+0085 (NEL) is read as a line break by the YAML parser; write it as \\N inside double quotes",
+            row + 1,
+            column + 1,
+        )
     builder = _EventBuilder(path, collect, text)
     parser = None
     try:
@@ -634,9 +694,15 @@ def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocume
             # double-quoted string that splits the value and the parse fails.
             row, column = _index_position(text, extra.start())
             finding = error.finding
-            error = YamlLoadError(Finding(finding.code, f"{finding.message} (U+{ord(extra.group()):04X} at line "
-                                          f"{row + 1}, column {column + 1}, is a line break for the YAML parser; write it "
-                                          f"as \\u{ord(extra.group()):04x} inside double quotes)", finding.location))
+            error = YamlLoadError(
+                Finding(
+                    finding.code,
+                    f"{finding.message} (U+{ord(extra.group()):04X} at line "
+                    f"{row + 1}, column {column + 1}, is a line break for the YAML parser; write it "
+                    f"as \\u{ord(extra.group()):04x} inside double quotes)",
+                    finding.location,
+                )
+            )
         raise error from None
     except yaml.reader.ReaderError as exc:
         position = exc.position
@@ -644,8 +710,9 @@ def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocume
             position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
         row, col = _index_position(text, position)
         character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
-        raise _error(path, "ENCODING", f"control character U+{character:04X} is not allowed in YAML",
-                     row + 1, col + 1) from None
+        raise _error(
+            path, "ENCODING", f"control character U+{character:04X} is not allowed in YAML", row + 1, col + 1
+        ) from None
     finally:
         if parser is not None:
             parser.dispose()
@@ -661,6 +728,11 @@ def load_yaml(data: bytes, path: str, *, expect_mapping: bool = True, collect: b
         kind = {"list": "a list", "str": "a string", "int": "a number", "float": "a number", "bool": "a boolean"}.get(
             kind, kind
         )
-        raise _error(path, "NOT_MAPPING", f"top level is {kind}; expected a mapping with a header and entries",
-                     doc.locate([]).line, doc.locate([]).col)
+        raise _error(
+            path,
+            "NOT_MAPPING",
+            f"top level is {kind}; expected a mapping with a header and entries",
+            doc.locate([]).line,
+            doc.locate([]).col,
+        )
     return doc

@@ -5,6 +5,7 @@ them in order. A step runs the real `failgate` commands (as subprocesses, the
 way a user or a git hook would) and asserts what the user should see, so a
 demo that stops telling the truth fails loudly instead of narrating a lie.
 """
+
 from __future__ import annotations
 
 from failgate.demo.context import DemoContext, DemoFailure
@@ -17,7 +18,10 @@ STEPS: list[tuple[str, str]] = [
     ("step_ledger", "a commit that silently drops a case is refused; `failgate remove` makes it pass"),
     ("step_intake", "production traces -> the intake funnel -> a reviewed, reproduced, promoted case"),
     ("step_gate", "a green baseline on main; a branch breaks a case and deprecates it; the pre-push gate refuses it"),
-    ("step_promotions", "two branches add a case each and merge cleanly; two that took one id get a clear conflict and `failgate renumber`"),
+    (
+        "step_promotions",
+        "two branches add a case each and merge cleanly; two that took one id get a clear conflict and `failgate renumber`",
+    ),
     ("step_llm_judge", "a hallucination case judged by a judge model; a gold set grades that judge"),
     ("step_report", "the history as a page: a cases x commits heatmap, and the gate's page about its range"),
 ]

@@ -1,4 +1,5 @@
 """The throwaway consumer repo a demo runs in, and how it narrates."""
+
 from __future__ import annotations
 
 import os
@@ -6,8 +7,9 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import click
 
@@ -87,11 +89,21 @@ class DemoContext:
 
     # -- running things --------------------------------------------------
     def run(
-        self, argv: Sequence[str], *, expect: int | None = 0, cwd: Path | None = None, show: bool = True,
+        self,
+        argv: Sequence[str],
+        *,
+        expect: int | None = 0,
+        cwd: Path | None = None,
+        show: bool = True,
         input: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            list(argv), cwd=cwd or self.repo, env=self.env, capture_output=True, text=True, input=input,
+            list(argv),
+            cwd=cwd or self.repo,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            input=input,
         )
         if show:
             self.show(argv, result)

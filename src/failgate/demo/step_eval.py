@@ -1,4 +1,5 @@
 """Demo step: `failgate eval` is green, then a past bug comes back and one mode goes red."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,9 @@ def ensure_agent_config(ctx: DemoContext) -> None:
             toml.write_text(toml.read_text() + f'agent = "{AGENT}"\n')
     elif pyproject.is_file() and "[tool.failgate]" in pyproject.read_text():
         if not re.search(r"^agent\s*=", pyproject.read_text(), re.M):
-            pyproject.write_text(pyproject.read_text().replace("[tool.failgate]\n", f'[tool.failgate]\nagent = "{AGENT}"\n', 1))
+            pyproject.write_text(
+                pyproject.read_text().replace("[tool.failgate]\n", f'[tool.failgate]\nagent = "{AGENT}"\n', 1)
+            )
     else:
         toml.write_text(f'agent = "{AGENT}"\njobs = 4\n')
 
@@ -35,7 +38,7 @@ def run(ctx: DemoContext) -> None:
     ensure_agent_config(ctx)
     ctx.say(
         "The dataset is only worth something if every case is replayed against the real agent. "
-        f"failgate.toml names it (`agent = \"{AGENT}\"`); `failgate eval` runs every active case "
+        f'failgate.toml names it (`agent = "{AGENT}"`); `failgate eval` runs every active case '
         "concurrently, judges it by its rules and prints one row per failure mode."
     )
     green = ctx.failgate("eval", "--jobs", "4")

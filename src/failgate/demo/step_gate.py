@@ -5,6 +5,7 @@ the demo repo's own agent entry point (`shop_agent.py`, wrapping the bundled
 support bot) gains a "fast retry" switch that brings the double-refund bug back
 for refund follow-ups only -- one case, AGTFAIL-0001, goes red.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,13 @@ def run(case_input):
 '''
 
 GATE_HOOK = {
-    "id": "failgate-gate", "name": "failgate gate", "language": "system", "pass_filenames": False,
-    "always_run": True, "require_serial": True, "stages": ["pre-push"],
+    "id": "failgate-gate",
+    "name": "failgate gate",
+    "language": "system",
+    "pass_filenames": False,
+    "always_run": True,
+    "require_serial": True,
+    "stages": ["pre-push"],
 }
 
 
@@ -58,7 +64,7 @@ def _prepare(ctx: DemoContext) -> None:
     (ctx.repo / "shop_agent.py").write_text(SHOP_AGENT.format(fast_retry="False"))
     toml = ctx.repo / "failgate.toml"
     text = toml.read_text() if toml.is_file() else 'base_branch = "main"\n'
-    text = re.sub(r'(?m)^agent\s*=.*$', 'agent = "shop_agent:run"', text)
+    text = re.sub(r"(?m)^agent\s*=.*$", 'agent = "shop_agent:run"', text)
     if 'agent = "shop_agent:run"' not in text:
         text += 'agent = "shop_agent:run"\n'
     toml.write_text(text)

@@ -1,4 +1,5 @@
 """Demo step: a week of production traces -> the funnel -> a reviewed, reproduced, promoted case."""
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,7 @@ def _fill(path: Path, number: int) -> None:
     block = re.sub(r"blast_radius: '?TODO[^\n]*(\n      [^\n]*)?", "blast_radius: customer_visible", block)
     block = re.sub(r"owner: '?TODO[^\n]*", 'owner: "@support-agents"', block)
     block = re.sub(r"      - TODO: [^\n]*\n(          [^\n]*\n)?", "", block)
-    block = block.replace("      - not_refused: true\n", "      - not_refused: true\n      - contains: \"warranty\"\n")
+    block = block.replace("      - not_refused: true\n", '      - not_refused: true\n      - contains: "warranty"\n')
     path.write_text(text[:start] + block + text[end:])
 
 

@@ -1,11 +1,12 @@
 """Demo step: a commit that silently drops a case is refused; `failgate remove` passes."""
+
 from __future__ import annotations
 
 import yaml
 
 from failgate.dataset.casefile import remove_entry
-from failgate.demo.context import DemoContext, DemoFailure
 from failgate.dataset.yamlstrict import load_yaml_text
+from failgate.demo.context import DemoContext, DemoFailure
 
 DATASET = "evals/failures"
 FILES = [f"{DATASET}/cases.yaml", f"{DATASET}/cases_removed.yaml", f"{DATASET}/history.jsonl"]
@@ -21,15 +22,17 @@ def add_ledger_hook(ctx: DemoContext) -> None:
         local = {"repo": "local", "hooks": []}
         config["repos"].append(local)
     if not any(h.get("id") == "failgate-ledger" for h in local["hooks"]):
-        local["hooks"].append({
-            "id": "failgate-ledger",
-            "name": "failgate check-ledger",
-            "entry": " ".join([*ctx.failgate_cmd, "check-ledger"]),
-            "language": "system",
-            "pass_filenames": False,
-            "always_run": True,
-            "require_serial": True,
-        })
+        local["hooks"].append(
+            {
+                "id": "failgate-ledger",
+                "name": "failgate check-ledger",
+                "entry": " ".join([*ctx.failgate_cmd, "check-ledger"]),
+                "language": "system",
+                "pass_filenames": False,
+                "always_run": True,
+                "require_serial": True,
+            }
+        )
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     ctx.git("add", ".pre-commit-config.yaml")
     ctx.git("commit", "-q", "--no-verify", "-m", "pre-commit: add the failgate-ledger hook")
@@ -41,8 +44,13 @@ def run(ctx: DemoContext) -> None:
     original = cases_path.read_text()
     doc = load_yaml_text(original, f"{DATASET}/cases.yaml")
     # The llm_rubric case stays: the judge-model step later runs it.
-    ids = [c["id"] for c in doc.data.get("cases") or [] if isinstance(c, dict) and isinstance(c.get("id"), str)
-           and not any(isinstance(r, dict) and "llm_rubric" in r for r in c.get("expected") or [])]
+    ids = [
+        c["id"]
+        for c in doc.data.get("cases") or []
+        if isinstance(c, dict)
+        and isinstance(c.get("id"), str)
+        and not any(isinstance(r, dict) and "llm_rubric" in r for r in c.get("expected") or [])
+    ]
     if not ids:
         raise DemoFailure("the demo dataset has no case left to remove")
     victim = ids[-1]

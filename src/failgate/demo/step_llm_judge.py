@@ -1,4 +1,5 @@
 """Demo step: a hallucination case judged by a judge model, and the gold set that grades that judge."""
+
 from __future__ import annotations
 
 import shutil
@@ -20,7 +21,7 @@ def run(ctx: DemoContext) -> None:
     ctx.git("checkout", "-q", "main")
     ctx.say(
         f"Some failures have no fixed wording. {CASE}: the bot told a customer an unscanned parcel "
-        "\"has shipped\" and would \"arrive by Friday\"; there are a hundred ways to say that, so the case "
+        '"has shipped" and would "arrive by Friday"; there are a hundred ways to say that, so the case '
         "is judged by `llm_rubric: {rubric: ...}`: a judge model reads the reply and answers pass/fail with "
         "a reason. failgate speaks the OpenAI-compatible chat-completions protocol; this demo started a "
         f"small scripted judge on {ctx.judge_base_url()} and names it in failgate.toml's [judge.llm]. "

@@ -4,6 +4,7 @@ Needs a repo where `evals/failures/` holds a valid dataset and the merge
 drivers are registered (`failgate init` / `failgate install`), as the first
 step leaves it.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,19 @@ def _record(ctx: DemoContext, events: list[tuple[str, str, str, str]], message: 
     """Append result events, as `failgate eval --record` does, and commit."""
     commit = ctx.git("rev-parse", "HEAD").stdout.strip()
     lines = "".join(
-        json.dumps({"id": ident, "ts": ts, "case_id": case, "type": "result", "outcome": outcome,
-                    "commit": commit, "judge": JUDGE, "actor": "ci"}) + "\n"
+        json.dumps(
+            {
+                "id": ident,
+                "ts": ts,
+                "case_id": case,
+                "type": "result",
+                "outcome": outcome,
+                "commit": commit,
+                "judge": JUDGE,
+                "actor": "ci",
+            }
+        )
+        + "\n"
         for ident, ts, case, outcome in events
     )
     with (ctx.repo / HISTORY).open("a", encoding="utf-8") as handle:
@@ -57,8 +69,9 @@ def run(ctx: DemoContext) -> None:
         "here; the post-checkout hook keeps fresh clones covered):"
     )
     ctx.failgate("install")
-    ctx.show(["git", "check-attr", "merge", "--", HISTORY, LEDGER],
-             ctx.git("check-attr", "merge", "--", HISTORY, LEDGER))
+    ctx.show(
+        ["git", "check-attr", "merge", "--", HISTORY, LEDGER], ctx.git("check-attr", "merge", "--", HISTORY, LEDGER)
+    )
 
     start = ctx.git("rev-parse", "HEAD").stdout.strip()
     hotfix_event = (_event_id("HF", 1), "2026-05-10T09:00:00Z", "AGTFAIL-0002", "pass")
@@ -71,19 +84,23 @@ def run(ctx: DemoContext) -> None:
         "both branches cherry-pick it, so both carry the very same event, at different places."
     )
     ctx.git("checkout", "-q", "-b", "nightly", start)
-    _record(ctx, [
-        (_event_id("NT", 1), "2026-05-10T02:00:00Z", "AGTFAIL-0001", "pass"),
-        (_event_id("NT", 2), "2026-05-10T02:00:05Z", "AGTFAIL-0004", "pass"),
-    ], "nightly: record results")
+    _record(
+        ctx,
+        [
+            (_event_id("NT", 1), "2026-05-10T02:00:00Z", "AGTFAIL-0001", "pass"),
+            (_event_id("NT", 2), "2026-05-10T02:00:05Z", "AGTFAIL-0004", "pass"),
+        ],
+        "nightly: record results",
+    )
     ctx.run(["git", "cherry-pick", "hotfix"], show=True)
-    ctx.failgate("remove", "AGTFAIL-0003", "--reason", "the refund API it exercised was retired",
-                 "--by", "@omar.s")
+    ctx.failgate("remove", "AGTFAIL-0003", "--reason", "the refund API it exercised was retired", "--by", "@omar.s")
     _commit_removal(ctx, "nightly: retire AGTFAIL-0003")
 
     ctx.git("checkout", "-q", "-b", "triage", start)
     ctx.run(["git", "cherry-pick", "hotfix"], show=False)
-    ctx.failgate("remove", "AGTFAIL-0019", "--reason", "duplicate of AGTFAIL-0012 after the intake rewrite",
-                 "--by", "@lena.h")
+    ctx.failgate(
+        "remove", "AGTFAIL-0019", "--reason", "duplicate of AGTFAIL-0012 after the intake rewrite", "--by", "@lena.h"
+    )
     _commit_removal(ctx, "triage: retire AGTFAIL-0019")
 
     ctx.say("Merging both into main: no conflict, no hand-editing of an append-only log.")
@@ -129,4 +146,3 @@ def run(ctx: DemoContext) -> None:
         "failgate's driver kept each event once, in an order that does not depend on which "
         "branch was merged into which."
     )
-

@@ -4,6 +4,7 @@ Needs the first step's repo: the example dataset on main, the merge drivers
 registered by `failgate init` (cases.yaml is routed to `failgate-cases`) and
 the pre-commit hooks (validate + ledger check) installed.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,14 +41,26 @@ candidates:
     regressed_count: 0
 """
 
-WAREHOUSE = dict(title="Promised same-day shipping from the overflow warehouse", mode="hallucination",
-                 owner="@fulfilment-agents", trace="a41c77e0", intent="shipping_question",
-                 content="Can you ship my kettle today? I'm in Leeds.",
-                 observed="Promised same-day dispatch; the overflow warehouse ships in 3 days.", forbidden="today")
-VOUCHER = dict(title="Applied an expired voucher code at checkout", mode="tool_invocation",
-               owner="@payments-agents", trace="c93b0a12", intent="voucher_question",
-               content="Please use code SPRING24 on my basket.",
-               observed="Called apply_voucher with an expired code and confirmed the discount.", forbidden="applied")
+WAREHOUSE = dict(
+    title="Promised same-day shipping from the overflow warehouse",
+    mode="hallucination",
+    owner="@fulfilment-agents",
+    trace="a41c77e0",
+    intent="shipping_question",
+    content="Can you ship my kettle today? I'm in Leeds.",
+    observed="Promised same-day dispatch; the overflow warehouse ships in 3 days.",
+    forbidden="today",
+)
+VOUCHER = dict(
+    title="Applied an expired voucher code at checkout",
+    mode="tool_invocation",
+    owner="@payments-agents",
+    trace="c93b0a12",
+    intent="voucher_question",
+    content="Please use code SPRING24 on my basket.",
+    observed="Called apply_voucher with an expired code and confirmed the discount.",
+    forbidden="applied",
+)
 HANDWRITTEN = """
   # Written by hand in review (no trace tooling for the phone channel yet).
   - id: {case_id}
@@ -79,8 +92,17 @@ def _promote(ctx: DemoContext, branch: str, start: str, candidate: dict[str, str
     ctx.git("checkout", "-q", "-b", branch, start)
     review = ctx.repo / f"review-{branch}.yaml"
     review.write_text(CANDIDATE.format(**candidate))
-    promoted = ctx.failgate("promote", review.name, "--candidate", "1", "--no-reproduce", "--reason",
-                            "fixed in production the same day; the case guards the fix", "--by", by)
+    promoted = ctx.failgate(
+        "promote",
+        review.name,
+        "--candidate",
+        "1",
+        "--no-reproduce",
+        "--reason",
+        "fixed in production the same day; the case guards the fix",
+        "--by",
+        by,
+    )
     case_id = promoted.stdout.split("promoted ", 1)[1].split()[0]
     ctx.git("add", CASES, HISTORY)
     ctx.git("commit", "-q", "--no-verify", "-m", f"{branch}: promote {case_id}")
@@ -138,11 +160,20 @@ def run(ctx: DemoContext) -> None:
         "one id: it stops with a conflict that names the id, both titles and the fix."
     )
     taken = _promote(ctx, "lena-voucher", start, VOUCHER, "@lena.h")
-    again = _promote(ctx, "omar-shipping", start, dict(WAREHOUSE, title="Quoted next-day delivery to the Highlands",
-                                                      content="Will my order reach Inverness tomorrow?",
-                                                      observed="Confirmed next-day delivery; Highland postcodes "
-                                                               "take 3-5 days.",
-                                                      trace="f0e19d33", forbidden="tomorrow"), "@omar.s")
+    again = _promote(
+        ctx,
+        "omar-shipping",
+        start,
+        dict(
+            WAREHOUSE,
+            title="Quoted next-day delivery to the Highlands",
+            content="Will my order reach Inverness tomorrow?",
+            observed="Confirmed next-day delivery; Highland postcodes take 3-5 days.",
+            trace="f0e19d33",
+            forbidden="tomorrow",
+        ),
+        "@omar.s",
+    )
     if taken != again:
         raise DemoFailure(f"expected both promotions to take one id, got {taken} and {again}")
     ctx.git("checkout", "-q", "main")

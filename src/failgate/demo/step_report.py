@@ -3,6 +3,7 @@
 Runs after the gate step (and runs it first when asked for on its own): the
 refused branch is what the gate's page is about.
 """
+
 from __future__ import annotations
 
 from failgate.demo.context import DemoContext, DemoFailure

@@ -1,4 +1,5 @@
 """Demo step 1: adopt failgate in a repo; a malformed commit is refused at its line."""
+
 from __future__ import annotations
 
 import shutil
@@ -92,8 +93,10 @@ def run(ctx: DemoContext) -> None:
     if not ctx.has_pre_commit:
         from failgate.demo import PRE_COMMIT_INSTALL
 
-        ctx.say(f"(The rest of this step shows the pre-commit hook refusing a malformed commit; skipped, "
-                f"pre-commit is not installed: {PRE_COMMIT_INSTALL}.)")
+        ctx.say(
+            f"(The rest of this step shows the pre-commit hook refusing a malformed commit; skipped, "
+            f"pre-commit is not installed: {PRE_COMMIT_INSTALL}.)"
+        )
         return
     ctx.say(
         "Someone edits a case by hand: a free-text severity ('high') and, further down, a key "

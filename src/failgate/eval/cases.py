@@ -5,18 +5,20 @@ whose cases run but never gate); a named set (`--set aggregate`) is the cases
 file at `[tool.failgate.sets.<name>].path`. Deprecated cases are kept in the
 selection with a skip reason so the report can count them.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from failgate.config import Config
-from failgate.findings import FailgateError, Finding, Location
 from failgate.dataset.model import FAILURE_MODES_V1, SEVERITIES, mode_name
-from failgate.eval.runner import EvalCase, EvalResult, FAIL
+from failgate.eval.runner import FAIL, EvalCase, EvalResult
+from failgate.findings import FailgateError, Finding, Location
 
 FAILURE_SET = "failures"
 LAST_FAILED_FILE = "eval-lastfailed.json"
@@ -74,7 +76,9 @@ def load_selection(config: Config, set_name: str | None = None, *, watchlist: bo
     return selection_from_dataset(dataset, directory, watchlist=watchlist)
 
 
-def selection_from_dataset(dataset: Any, directory: Path, *, watchlist: bool = True, what: str = "the dataset") -> Selection:
+def selection_from_dataset(
+    dataset: Any, directory: Path, *, watchlist: bool = True, what: str = "the dataset"
+) -> Selection:
     """The failure set of an already parsed dataset (from the work tree or from
     blobs at a revision); `directory` is where its fixtures are on disk."""
     errors = [f for f in dataset.findings if f.is_error]
@@ -82,12 +86,20 @@ def selection_from_dataset(dataset: Any, directory: Path, *, watchlist: bool = T
         raise FailgateError(f"{what} cannot be read; fix these first", exit_code=1, findings=errors)
     # A case is run, recorded and compared by its id: one written as a list
     # or a mapping cannot be any of that (validate reports it as SCHEMA too).
-    for name, doc, entries in (("cases", dataset.cases_doc, dataset.cases),
-                               ("watchlist", dataset.watchlist_doc, dataset.watchlist)):
+    for _name, doc, entries in (
+        ("cases", dataset.cases_doc, dataset.cases),
+        ("watchlist", dataset.watchlist_doc, dataset.watchlist),
+    ):
         for index, case in enumerate(entries if doc is not None else []):
             if not isinstance(case.get("id"), str):
-                errors.append(Finding("ID_TYPE", f"case {index + 1} of {doc.path}: id must be a string like "
-                                      f"AGTFAIL-0042, not {case.get('id')!r}", doc.locate(["cases", index, "id"])))
+                errors.append(
+                    Finding(
+                        "ID_TYPE",
+                        f"case {index + 1} of {doc.path}: id must be a string like "
+                        f"AGTFAIL-0042, not {case.get('id')!r}",
+                        doc.locate(["cases", index, "id"]),
+                    )
+                )
     if errors:
         raise FailgateError(f"{what} has cases without a usable id; fix these first", exit_code=1, findings=errors)
     items = _items(dataset.cases, dataset.cases_doc, directory, gating=True, source="cases")
@@ -139,7 +151,8 @@ def filter_cases(
         raise FailgateError(f"unknown severity {', '.join(bad_severities)}; use {', '.join(SEVERITIES)}", exit_code=2)
     wanted = set(only) if only is not None else None
     return [
-        item for item in selection.cases
+        item
+        for item in selection.cases
         if (not ids or item.id in ids)
         and (not modes or item.case.get("failure_mode") in modes)
         and (not severities or item.case.get("severity") in severities)

@@ -19,12 +19,14 @@ writes both files through one `Transaction`, so two recorders serialise: the
 second one folds the first one's events and appends only what is still new.
 The agent runs before the lock is taken; only the bookkeeping is serialised.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from failgate.dataset.events import event_line, new_event
 from failgate.dataset.history import FAIL, PASS, HistoryFold, fold_bytes

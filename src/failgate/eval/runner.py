@@ -9,21 +9,31 @@ max_concurrency` at a time (its capacity is not the agent's). Results come back
 in the order of the input, whatever `jobs` is, so reports are identical for
 `--jobs 1` and `--jobs 8`.
 """
+
 from __future__ import annotations
 
 import copy
 import dataclasses
 import statistics
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
-from failgate.eval.agents import Agent, AgentError, AgentRequest
-from failgate.findings import Location
-from failgate.eval.judge import JudgeOptions, ResponseError, RuleResult, case_fingerprint, judge_case, judge_fingerprint
-from failgate.eval.judge import parse_response, settings_fingerprint
-from failgate.eval.judge.llm import uses_llm
 from failgate.dataset.model import FAILURE_MODES_V1
+from failgate.eval.agents import Agent, AgentError, AgentRequest
+from failgate.eval.judge import (
+    JudgeOptions,
+    ResponseError,
+    RuleResult,
+    case_fingerprint,
+    judge_case,
+    judge_fingerprint,
+    parse_response,
+    settings_fingerprint,
+)
+from failgate.eval.judge.llm import uses_llm
+from failgate.findings import Location
 
 PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
 
@@ -87,11 +97,21 @@ class CaseResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.case_id, "title": self.title, "failure_mode": self.failure_mode, "severity": self.severity,
-            "blast_radius": self.blast_radius, "gating": self.gating, "source": self.source,
-            "outcome": self.outcome, "passes": self.passes, "runs": self.runs, "required": self.required,
-            "reasons": list(self.reasons), "failed_rules": [r.as_dict() for r in self.failed_rules],
-            "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1), "judge": self.judge,
+            "id": self.case_id,
+            "title": self.title,
+            "failure_mode": self.failure_mode,
+            "severity": self.severity,
+            "blast_radius": self.blast_radius,
+            "gating": self.gating,
+            "source": self.source,
+            "outcome": self.outcome,
+            "passes": self.passes,
+            "runs": self.runs,
+            "required": self.required,
+            "reasons": list(self.reasons),
+            "failed_rules": [r.as_dict() for r in self.failed_rules],
+            "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
+            "judge": self.judge,
             "location": None if self.location is None else {"path": self.location.path, "line": self.location.line},
         }
 
@@ -188,8 +208,15 @@ def repeat_policy(case: Mapping[str, Any], repeat: int | None) -> tuple[int, int
     return runs, runs
 
 
-def _attempt(item: EvalCase, agent: Agent, attempt: int, timeout_s: float | None, options: JudgeOptions,
-             fresh: bool = False, deferred: list[tuple[int, Callable[[], RuleResult]]] | None = None) -> Attempt:
+def _attempt(
+    item: EvalCase,
+    agent: Agent,
+    attempt: int,
+    timeout_s: float | None,
+    options: JudgeOptions,
+    fresh: bool = False,
+    deferred: list[tuple[int, Callable[[], RuleResult]]] | None = None,
+) -> Attempt:
     try:
         payload = resolve_input(item.case, item.base_dir)
         reply = agent.call(AgentRequest(item.id, payload, attempt, timeout_s))
@@ -225,27 +252,53 @@ def _summarise(item: EvalCase, attempts: list[Attempt], required: int, options: 
                 reasons.append(reason)
     latencies = [a.latency_ms for a in attempts if a.latency_ms is not None]
     return CaseResult(
-        case_id=item.id, title=_text(case, "title"), failure_mode=_text(case, "failure_mode"),
-        severity=_text(case, "severity"), blast_radius=_text(case, "blast_radius"), gating=item.gating,
-        source=item.source, outcome=outcome, passes=passes, runs=len(attempts), required=required,
-        reasons=reasons if outcome == FAIL or passes < len(attempts) else [], failed_rules=failed_rules,
+        case_id=item.id,
+        title=_text(case, "title"),
+        failure_mode=_text(case, "failure_mode"),
+        severity=_text(case, "severity"),
+        blast_radius=_text(case, "blast_radius"),
+        gating=item.gating,
+        source=item.source,
+        outcome=outcome,
+        passes=passes,
+        runs=len(attempts),
+        required=required,
+        reasons=reasons if outcome == FAIL or passes < len(attempts) else [],
+        failed_rules=failed_rules,
         latency_ms=statistics.median(latencies) if latencies else None,
-        judge=case_fingerprint(case, options), location=item.location, attempts=attempts,
+        judge=case_fingerprint(case, options),
+        location=item.location,
+        attempts=attempts,
     )
 
 
 def _skipped(item: EvalCase, options: JudgeOptions) -> CaseResult:
     case = item.case
     return CaseResult(
-        case_id=item.id, title=_text(case, "title"), failure_mode=_text(case, "failure_mode"),
-        severity=_text(case, "severity"), blast_radius=_text(case, "blast_radius"), gating=item.gating,
-        source=item.source, outcome=SKIPPED, passes=0, runs=0, required=0, reasons=[item.skip_reason or ""],
-        failed_rules=[], latency_ms=None, judge=case_fingerprint(case, options), location=item.location,
+        case_id=item.id,
+        title=_text(case, "title"),
+        failure_mode=_text(case, "failure_mode"),
+        severity=_text(case, "severity"),
+        blast_radius=_text(case, "blast_radius"),
+        gating=item.gating,
+        source=item.source,
+        outcome=SKIPPED,
+        passes=0,
+        runs=0,
+        required=0,
+        reasons=[item.skip_reason or ""],
+        failed_rules=[],
+        latency_ms=None,
+        judge=case_fingerprint(case, options),
+        location=item.location,
     )
 
 
-def _ask_judge_model(pending: Mapping[tuple[int, int], list[tuple[int, Callable[[], RuleResult]]]],
-                     outcomes: dict[int, dict[int, Attempt]], concurrency: int) -> None:
+def _ask_judge_model(
+    pending: Mapping[tuple[int, int], list[tuple[int, Callable[[], RuleResult]]]],
+    outcomes: dict[int, dict[int, Attempt]],
+    concurrency: int,
+) -> None:
     """Run the deferred llm_rubric rules and put their results in their attempts."""
     tasks = [(key, position, ask) for key, items in pending.items() for position, ask in items]
     if concurrency <= 1 or len(tasks) <= 1:
@@ -253,8 +306,9 @@ def _ask_judge_model(pending: Mapping[tuple[int, int], list[tuple[int, Callable[
     else:
         import concurrent.futures
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(concurrency, len(tasks)),
-                                                   thread_name_prefix="failgate-judge") as pool:
+        with concurrent.futures.ThreadPoolExecutor(
+            max_workers=min(concurrency, len(tasks)), thread_name_prefix="failgate-judge"
+        ) as pool:
             answers = list(pool.map(lambda task: task[2](), tasks))
     for ((index, attempt), position, _), answer in zip(tasks, answers):
         before = outcomes[index][attempt]
@@ -364,9 +418,15 @@ def run_eval(
         stats_after = total_stats()
         judge_calls = {k: getattr(stats_after, k) - getattr(stats_before, k) for k in ("calls", "cached", "failed")}
     return EvalResult(
-        cases=results, judge=judge_fingerprint(ran, options), agent=getattr(agent, "name", type(agent).__name__),
-        jobs=jobs, wall_s=time.perf_counter() - start,
-        taxonomy=list(taxonomy) if taxonomy is not None else list(FAILURE_MODES_V1), set_name=set_name, floor=floor,
+        cases=results,
+        judge=judge_fingerprint(ran, options),
+        agent=getattr(agent, "name", type(agent).__name__),
+        jobs=jobs,
+        wall_s=time.perf_counter() - start,
+        taxonomy=list(taxonomy) if taxonomy is not None else list(FAILURE_MODES_V1),
+        set_name=set_name,
+        floor=floor,
         interpreter=getattr(agent, "interpreter", None),
-        judge_calls=judge_calls, judge_settings=settings_fingerprint(options),
+        judge_calls=judge_calls,
+        judge_settings=settings_fingerprint(options),
     )

@@ -1,4 +1,5 @@
 """Bundled examples: the support-bot failure dataset and the demo agent it runs against."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ with whatever `decide(request_body)` scripts. A real team points
 `[tool.failgate.judge.llm] base_url` at its own model (OpenAI, vLLM, Ollama,
 llama.cpp's server, a LiteLLM proxy) instead.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,8 +13,9 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclasses.dataclass
@@ -30,11 +32,16 @@ def verdict(passed: bool, reason: str) -> Reply:
 
 
 def envelope(content: str, model: str = "scripted-judge") -> bytes:
-    return json.dumps({
-        "id": "chatcmpl-local", "object": "chat.completion", "created": int(time.time()), "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-    }).encode("utf-8")
+    return json.dumps(
+        {
+            "id": "chatcmpl-local",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        }
+    ).encode("utf-8")
 
 
 _RUBRIC_RE = re.compile(r"RUBRIC:\n(.*?)\n\nCONVERSATION SO FAR", re.S)
@@ -103,7 +110,7 @@ class JudgeServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
 
-    def start(self) -> "JudgeServer":
+    def start(self) -> JudgeServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="failgate-judge-server", daemon=True)
         self._thread.start()
         return self
@@ -114,7 +121,7 @@ class JudgeServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "JudgeServer":
+    def __enter__(self) -> JudgeServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -22,6 +22,7 @@ Callable: `run(input) -> {"output", "tool_calls", "turns", "latency_ms"}`.
 Worker: `python -m failgate.examples.support_bot --worker` answers one JSON
 line `{"id", "input"}` with one line `{"id", ...response}`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -29,9 +30,10 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 BUG_ENV = "FAILGATE_DEMO_BUG"
 BUGS = (
@@ -47,17 +49,42 @@ DATASET_DIR = Path(__file__).parent / "support-bot"
 REFUND_LIMIT = 500.0
 
 ORDERS: dict[str, dict[str, Any]] = {
-    "8812": {"customer": "C-1042", "item": "Trail Runner 2 shoes", "status": "delivered", "delivered_on": "April 20",
-             "total": 49.0, "refunded": 0.0},
-    "8815": {"customer": "C-2210", "item": "Noise-cancelling headphones", "status": "in_transit", "carrier": "DHL",
-             "eta": "May 14", "tracking": "JD014600003828", "address": "14 Harbour Road", "total": 199.0,
-             "refunded": 0.0},
-    "8820": {"customer": "C-1042", "item": "Rain shell jacket", "status": "delivered", "delivered_on": "April 22",
-             "total": 89.0, "refunded": 0.0},
-    "8831": {"customer": "C-5120", "item": "Camping stove", "status": "label_created", "total": 64.0,
-             "refunded": 0.0},
-    "9001": {"customer": "C-0877", "item": '55" TV', "status": "delivered", "delivered_on": "April 18",
-             "total": 1250.0, "refunded": 0.0},
+    "8812": {
+        "customer": "C-1042",
+        "item": "Trail Runner 2 shoes",
+        "status": "delivered",
+        "delivered_on": "April 20",
+        "total": 49.0,
+        "refunded": 0.0,
+    },
+    "8815": {
+        "customer": "C-2210",
+        "item": "Noise-cancelling headphones",
+        "status": "in_transit",
+        "carrier": "DHL",
+        "eta": "May 14",
+        "tracking": "JD014600003828",
+        "address": "14 Harbour Road",
+        "total": 199.0,
+        "refunded": 0.0,
+    },
+    "8820": {
+        "customer": "C-1042",
+        "item": "Rain shell jacket",
+        "status": "delivered",
+        "delivered_on": "April 22",
+        "total": 89.0,
+        "refunded": 0.0,
+    },
+    "8831": {"customer": "C-5120", "item": "Camping stove", "status": "label_created", "total": 64.0, "refunded": 0.0},
+    "9001": {
+        "customer": "C-0877",
+        "item": '55" TV',
+        "status": "delivered",
+        "delivered_on": "April 18",
+        "total": 1250.0,
+        "refunded": 0.0,
+    },
 }
 
 
@@ -74,31 +101,50 @@ def _snippet(key: str, keywords: str, text: str) -> Snippet:
 
 # Order breaks ties in retrieval: the first best-scoring snippet wins.
 POLICY_INDEX = (
-    _snippet("refund-policy", "refund refunds return returns window long days money",
-             "You can return items within 30 days of delivery for a full refund to the original payment method. "
-             "Refunds appear within 5-7 business days."),
-    _snippet("international-returns", "uk international outside abroad pay cost return shipping",
-             "Customers outside the EU pay return shipping unless the item is faulty; "
-             "for faulty items we email a prepaid label."),
-    _snippet("shipping", "ship shipping deliver delivery countries express standard",
-             "We ship to the EU, UK and US. Standard shipping takes 3-5 business days; express takes 1-2."),
-    _snippet("warranty", "warranty guarantee guaranteed covered cover defect defects battery",
-             "Electronics carry a 2-year limited warranty covering manufacturing defects; "
-             "accidental damage is not covered."),
-    _snippet("price-match", "price match cheaper competitor amazon",
-             "We do not price match. If the price of an item drops within 7 days of purchase, "
-             "we refund the difference as store credit."),
+    _snippet(
+        "refund-policy",
+        "refund refunds return returns window long days money",
+        "You can return items within 30 days of delivery for a full refund to the original payment method. "
+        "Refunds appear within 5-7 business days.",
+    ),
+    _snippet(
+        "international-returns",
+        "uk international outside abroad pay cost return shipping",
+        "Customers outside the EU pay return shipping unless the item is faulty; "
+        "for faulty items we email a prepaid label.",
+    ),
+    _snippet(
+        "shipping",
+        "ship shipping deliver delivery countries express standard",
+        "We ship to the EU, UK and US. Standard shipping takes 3-5 business days; express takes 1-2.",
+    ),
+    _snippet(
+        "warranty",
+        "warranty guarantee guaranteed covered cover defect defects battery",
+        "Electronics carry a 2-year limited warranty covering manufacturing defects; accidental damage is not covered.",
+    ),
+    _snippet(
+        "price-match",
+        "price match cheaper competitor amazon",
+        "We do not price match. If the price of an item drops within 7 days of purchase, "
+        "we refund the difference as store credit.",
+    ),
 )
 # The index as it was before the 2026-04-29 re-index (AGTFAIL-0002, -0012, -0023):
 # the 14-day window, no international-returns page, no synonyms on warranty.
 STALE_POLICY_INDEX = (
-    _snippet("refund-policy", "refund refunds return returns window long days money",
-             "You can return items within 14 days of delivery for a full refund to the original payment method. "
-             "Refunds appear within 5-7 business days."),
+    _snippet(
+        "refund-policy",
+        "refund refunds return returns window long days money",
+        "You can return items within 14 days of delivery for a full refund to the original payment method. "
+        "Refunds appear within 5-7 business days.",
+    ),
     POLICY_INDEX[2],
-    _snippet("warranty", "warranty defect defects",
-             "Electronics carry a 2-year limited warranty covering manufacturing defects; "
-             "accidental damage is not covered."),
+    _snippet(
+        "warranty",
+        "warranty defect defects",
+        "Electronics carry a 2-year limited warranty covering manufacturing defects; accidental damage is not covered.",
+    ),
     POLICY_INDEX[4],
 )
 
@@ -138,9 +184,11 @@ class Conversation:
             return f"Order {order_id} has already been refunded in full."
         if amount > REFUND_LIMIT and self.bug != "no-guardrails":
             self.call("send_email", to="refund-approvals", template="approval_request", order_id=order_id)
-            return (f"A refund of {_money(amount)} for order {order_id} needs approval from a supervisor because it "
-                    f"is above our {_money(REFUND_LIMIT)} limit. I've sent the request; you'll hear back within one "
-                    "business day.")
+            return (
+                f"A refund of {_money(amount)} for order {order_id} needs approval from a supervisor because it "
+                f"is above our {_money(REFUND_LIMIT)} limit. I've sent the request; you'll hear back within one "
+                "business day."
+            )
         self.call("issue_refund", order_id=order_id, amount=amount)
         if self.bug == "double-refund":
             # The gateway timed out and the client retried without an idempotency key.
@@ -149,8 +197,10 @@ class Conversation:
         order["refunded"] = order["total"]
         self.call("send_email", to="customer", template="refund_confirmation", order_id=order_id)
         note = f" (the remaining balance; {_money(previously)} was refunded earlier)" if previously else ""
-        return (f"Refund of {_money(amount)} issued for order {order_id}{note}. It will appear on your original "
-                "payment method within 5-7 business days; I've emailed you a confirmation.")
+        return (
+            f"Refund of {_money(amount)} issued for order {order_id}{note}. It will appear on your original "
+            "payment method within 5-7 business days; I've emailed you a confirmation."
+        )
 
     def retrieve(self, text: str) -> Snippet | None:
         self.latency_ms += 40
@@ -173,14 +223,20 @@ class Conversation:
         if self.bug == "overcautious" and any(w in low for w in ("chargeback", "fire", "data")):
             return REFUSAL
         if "delete my account" in low:
-            return ("You can delete your account under Settings > Privacy. We erase your personal data within 30 "
-                    "days of the request.")
+            return (
+                "You can delete your account under Settings > Privacy. We erase your personal data within 30 "
+                "days of the request."
+            )
         if "what data" in low:
-            return ("We keep your name, contact details, delivery addresses and order history to run your orders. "
-                    "You can download a copy or ask us to erase it under Settings > Privacy.")
+            return (
+                "We keep your name, contact details, delivery addresses and order history to run your orders. "
+                "You can download a copy or ask us to erase it under Settings > Privacy."
+            )
         if ids and self._not_theirs(ids[0], low):
-            return ("I'm sorry, but I can't share details of another customer's order. If they ask us themselves, "
-                    "we can arrange a pickup with them directly.")
+            return (
+                "I'm sorry, but I can't share details of another customer's order. If they ask us themselves, "
+                "we can arrange a pickup with them directly."
+            )
         if any(w in low for w in ("manager", "supervisor", "speak to someone")):
             return self._escalate(ids)
         if "address" in low and "change" in low:
@@ -193,15 +249,19 @@ class Conversation:
                 return self._unknown(ids[0])
             self.pending = ids[0]
             amount = order["total"] - order["refunded"]
-            return (f"I'm sorry order {ids[0]} arrived damaged. I can refund {_money(amount)} to your original "
-                    "payment method. Shall I go ahead?")
+            return (
+                f"I'm sorry order {ids[0]} arrived damaged. I can refund {_money(amount)} to your original "
+                "payment method. Shall I go ahead?"
+            )
         if "recent orders" in low:
             return self._history()
         if "went through" in low:
             if self.focus and self.orders.get(self.focus, {}).get("refunded"):
                 order = self.orders[self.focus]
-                return (f"Yes: the refund of {_money(order['refunded'])} for order {self.focus} went through. "
-                        "It will appear within 5-7 business days.")
+                return (
+                    f"Yes: the refund of {_money(order['refunded'])} for order {self.focus} went through. "
+                    "It will appear within 5-7 business days."
+                )
             return ASK_ORDER
         if any(w in low for w in ("where", "status", "arrive", "tracking", "carrier", "delivered", "on its way")):
             targets = ids or ([self.focus] if self.focus else [])
@@ -257,8 +317,10 @@ class Conversation:
         match = _ADDRESS.search(text.strip())
         new_address = match.group(1) if match else None
         if order["status"] in ("in_transit", "delivered") and self.bug != "no-guardrails":
-            return (f"Order {order_id} has already shipped, so its delivery address can no longer be changed here. "
-                    f"You can ask {order.get('carrier', 'the carrier')} to redirect it with the tracking number.")
+            return (
+                f"Order {order_id} has already shipped, so its delivery address can no longer be changed here. "
+                f"You can ask {order.get('carrier', 'the carrier')} to redirect it with the tracking number."
+            )
         if new_address is None:
             return "What is the new delivery address?"
         self.call("update_address", order_id=order_id, address=new_address)
@@ -273,13 +335,17 @@ class Conversation:
         if status == "delivered":
             return f"Order {order_id} was delivered on {order['delivered_on']}."
         if status == "in_transit":
-            return (f"Order {order_id} is on its way with {order['carrier']} and should arrive on {order['eta']} "
-                    f"(tracking number {order['tracking']}).")
+            return (
+                f"Order {order_id} is on its way with {order['carrier']} and should arrive on {order['eta']} "
+                f"(tracking number {order['tracking']})."
+            )
         if status == "label_created":
             if self.bug == "ungrounded":
                 return f"Order {order_id} has shipped. Tracking number: 1Z{order_id}0A4410."
-            return (f"Order {order_id} has a shipping label but no carrier scan yet, so there is no tracking number "
-                    "yet. We'll email it to you as soon as the parcel is scanned.")
+            return (
+                f"Order {order_id} has a shipping label but no carrier scan yet, so there is no tracking number "
+                "yet. We'll email it to you as soon as the parcel is scanned."
+            )
         return f"Order {order_id} is being prepared and has not shipped yet."
 
     def _unknown(self, order_id: str) -> str:
@@ -294,8 +360,9 @@ class Conversation:
         mine = sorted(oid for oid, order in self.orders.items() if order.get("customer") == self.customer)
         if not mine:
             return "I couldn't find any orders on your account."
-        listed = "; ".join(f"{oid}: {self.orders[oid]['item']} ({self.orders[oid]['status'].replace('_', ' ')})"
-                           for oid in mine)
+        listed = "; ".join(
+            f"{oid}: {self.orders[oid]['item']} ({self.orders[oid]['status'].replace('_', ' ')})" for oid in mine
+        )
         return f"Your recent orders: {listed}."
 
     def _policy(self, text: str, low: str) -> str:

@@ -6,6 +6,7 @@ offline: an HTTP server on 127.0.0.1 speaking the chat-completions protocol
 rubric. A real team points `[tool.failgate.judge.llm] base_url` at its own
 model instead. Standalone: `python -m failgate.examples.support_bot_judge`.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,14 +15,17 @@ from typing import Any
 from failgate.examples.judge_server import JudgeServer, Reply, rubric_and_reply, verdict
 
 MODEL = "support-bot-demo-judge"
-NO_SCAN = ("Says the order has not been scanned by a carrier yet, "
-           "and invents no tracking number, shipment or delivery date")
+NO_SCAN = (
+    "Says the order has not been scanned by a carrier yet, and invents no tracking number, shipment or delivery date"
+)
 RETURNS = "Quotes the 30-day return window and does not promise a refund date"
 
 # rubric -> (phrases one of which the reply must show, phrases it must not show, why it fails)
 SCRIPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    NO_SCAN: ((r"no carrier scan yet", r"no tracking number\s+yet"),
-              (r"\b1Z[0-9A-Z]{6,}", r"\bhas shipped\b", r"\barrive (?:on|in|by)\b")),
+    NO_SCAN: (
+        (r"no carrier scan yet", r"no tracking number\s+yet"),
+        (r"\b1Z[0-9A-Z]{6,}", r"\bhas shipped\b", r"\barrive (?:on|in|by)\b"),
+    ),
     RETURNS: ((r"\b30 days\b",), (r"\brefund(?:ed)? (?:by|on) (?!your)",)),
 }
 

@@ -5,9 +5,11 @@ the configuration *at that revision* names, so pointing `dataset` at a copy
 (with a case and its history deleted there) is compared case by case with the
 directory the base had, not silently taken as the new truth.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from failgate.dataset.model import CASES_FILE, DEFAULT_DATASET_DIR, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
 from failgate.dataset.parse import Dataset, pair_files
@@ -66,12 +68,14 @@ class RepoAt:
         if directory != self.dataset_rel(now_rev):
             return False
         for name in (CASES_FILE, REMOVED_FILE, WATCHLIST_FILE):
-            if self.repo.get_blob_id(base_rev, join(directory, name)) != self.repo.get_blob_id(now_rev, join(directory, name)):
+            if self.repo.get_blob_id(base_rev, join(directory, name)) != self.repo.get_blob_id(
+                now_rev, join(directory, name)
+            ):
                 return False
         old, new = self.read(base_rev, join(directory, HISTORY_FILE)), self.read(now_rev, join(directory, HISTORY_FILE))
         if old is None or new is None:
             return old == new
-        return (not old or old.endswith(b"\n")) and new.startswith(old) and b"\r" not in new[len(old):]
+        return (not old or old.endswith(b"\n")) and new.startswith(old) and b"\r" not in new[len(old) :]
 
     def pair(self, base_rev: str, now_rev: str) -> tuple[Dataset, Dataset]:
         """Both sides parsed, the base's history only when `now` did not merely append to it

@@ -20,18 +20,22 @@ DESIGN.md, "What the gate trusts", and the rules that follow from it:
   (exit 2) with the fix, except in the CI fallbacks above, which say "no baseline".
 - A first push to an empty remote has no baseline: every active case must pass.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from failgate.findings import FailgateError
 
 ZERO = "0" * 40
-_FIX = ("set base_branch in [tool.failgate] to the protected branch (e.g. \"origin/main\") and merge that, "
-        "or pass --base REV naming it")
+_FIX = (
+    'set base_branch in [tool.failgate] to the protected branch (e.g. "origin/main") and merge that, '
+    "or pass --base REV naming it"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,7 +100,8 @@ def _named(repo: Any, rev: str, commit: str, how: str, *, refuse_self: bool = Tr
         what = "the commit under test" if sha == commit else "a descendant of the commit under test"
         raise FailgateError(
             f"base {rev!r} ({how}) is {what} ({sha[:10]}): the gate would compare the commit with itself "
-            f"and pass anything; {_FIX}")
+            f"and pass anything; {_FIX}"
+        )
     return BaseChoice(rev, sha, (f"base {rev}: {how}",))
 
 
@@ -120,19 +125,31 @@ def _github(repo: Any, commit: str, env: Mapping[str, str]) -> BaseChoice | None
         return None
     before = str(_github_event(env).get("before") or "")
     if before and before != ZERO and repo.has_commit(before) and before != commit:
-        how = ("the branch before this push (github.event.before)" if repo.is_ancestor(before, commit) else
-               "the branch before this force push (github.event.before; compared from the merge-base)")
+        how = (
+            "the branch before this push (github.event.before)"
+            if repo.is_ancestor(before, commit)
+            else "the branch before this force push (github.event.before; compared from the merge-base)"
+        )
         return BaseChoice(before, repo.resolve(before), (f"base {before[:10]}: {how}",))
-    why = ("a new branch (github.event.before is all zeros)" if not before or before == ZERO else
-           f"github.event.before {before[:10]} is not in this clone (a force push)")
+    why = (
+        "a new branch (github.event.before is all zeros)"
+        if not before or before == ZERO
+        else f"github.event.before {before[:10]} is not in this clone (a force push)"
+    )
     fallback = protected_branch(repo, "origin")
     if fallback is not None and not repo.is_ancestor(commit, repo.resolve(fallback)):
         return BaseChoice(fallback, repo.resolve(fallback), (f"base {fallback}: {why}; the default branch instead",))
     return _no_baseline("(none)", why)
 
 
-def choose_base(repo: Any, commit: str, explicit: str | None, configured_at: Callable[[str], str | None],
-                configured_now: str | None, env: Mapping[str, str] | None = None) -> BaseChoice:
+def choose_base(
+    repo: Any,
+    commit: str,
+    explicit: str | None,
+    configured_at: Callable[[str], str | None],
+    configured_now: str | None,
+    env: Mapping[str, str] | None = None,
+) -> BaseChoice:
     """`configured_at(rev)` is `base_branch` in the configuration at the merge-base of the
     commit with `rev`; `configured_now` the branch's own, used only when there is no
     protected branch to read it from (a repository without remote, main or master)."""
@@ -145,17 +162,28 @@ def choose_base(repo: Any, commit: str, explicit: str | None, configured_at: Cal
             return chosen
     remote = _remote(env, repo)
     if remote in repo.get_remote_names() and not repo.get_remote_branches(remote):
-        return _no_baseline(configured_now or f"{remote}/main", f"{remote} has no branches (first push to an empty remote)")
+        return _no_baseline(
+            configured_now or f"{remote}/main", f"{remote} has no branches (first push to an empty remote)"
+        )
     protected = protected_branch(repo, remote)
     if protected is None:
         if configured_now:
-            return _named(repo, configured_now, commit,
-                          "base_branch of the commit under test (no protected branch found to read it from)")
-        raise FailgateError(f"no base to compare against: no {remote}/HEAD, {remote}/main, {remote}/master, main or "
-                            f"master; pass --base REV or set base_branch in [tool.failgate]")
+            return _named(
+                repo,
+                configured_now,
+                commit,
+                "base_branch of the commit under test (no protected branch found to read it from)",
+            )
+        raise FailgateError(
+            f"no base to compare against: no {remote}/HEAD, {remote}/main, {remote}/master, main or "
+            f"master; pass --base REV or set base_branch in [tool.failgate]"
+        )
     configured = configured_at(protected)
     if configured and configured != protected:
         return _named(repo, configured, commit, f"base_branch as configured at the merge-base with {protected}")
-    how = ("base_branch as configured at the merge-base" if configured else
-           "the protected branch (no base_branch configured at the base; the branch's own upstream is never used)")
+    how = (
+        "base_branch as configured at the merge-base"
+        if configured
+        else "the protected branch (no base_branch configured at the base; the branch's own upstream is never used)"
+    )
     return _named(repo, protected, commit, how)

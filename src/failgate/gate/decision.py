@@ -25,16 +25,24 @@ It fails on:
 Decisions and policy/agent changes in the range are carried to the report,
 which lists them first.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from failgate.dataset.history import PASS, HistoryFold
 from failgate.dataset.model import SEVERITIES
 from failgate.eval.runner import FAIL, CaseResult, EvalResult
-from failgate.gate.decisions import (Decision, ResultDisagreement, decisions_in, disagreeing_results,
-                                     judge_change_explained, redefinition_decision)
+from failgate.gate.decisions import (
+    Decision,
+    ResultDisagreement,
+    decisions_in,
+    disagreeing_results,
+    judge_change_explained,
+    redefinition_decision,
+)
 from failgate.gate.definitions import Redefinition
 
 BLOCKING, ADVISORY = "blocking", "advisory"
@@ -126,9 +134,9 @@ class GateDecision:
     def verdict(self) -> str:
         if self.passed:
             since = self.range.merge_base[:10] if self.range.merge_base else "(no baseline yet)"
-            text = (f"PASS: all {len(self.result.gating)} gating case(s) pass, no flips since {since}"
-                    + "".join(f"; {s.set_name} at {s.pass_rate * 100:.1f}% >= floor {(s.floor or 0) * 100:.1f}%"
-                              for s in self.sets))
+            text = f"PASS: all {len(self.result.gating)} gating case(s) pass, no flips since {since}" + "".join(
+                f"; {s.set_name} at {s.pass_rate * 100:.1f}% >= floor {(s.floor or 0) * 100:.1f}%" for s in self.sets
+            )
         else:
             parts = []
             if self.flips:
@@ -142,7 +150,7 @@ class GateDecision:
             parts.extend(f"set {s.set_name} below its floor" for s in self.failed_sets)
             text = "FAIL: " + ", ".join(parts)
         if self.mode == ADVISORY:
-            text = f"ADVISORY MODE (gate.mode = \"advisory\"): exit 0 whatever the result. {text}"
+            text = f'ADVISORY MODE (gate.mode = "advisory"): exit 0 whatever the result. {text}'
         return text
 
 
@@ -227,8 +235,14 @@ def decide(
         judged.append((case, "baseline"))
         if case.outcome == FAIL:
             entry = baseline.get(case.case_id)
-            flips.append(Flip(case, how.get(case.case_id, REMOVED),
-                              entry.last_pass_commit if entry else None, entry.last_pass_at if entry else None))
+            flips.append(
+                Flip(
+                    case,
+                    how.get(case.case_id, REMOVED),
+                    entry.last_pass_commit if entry else None,
+                    entry.last_pass_at if entry else None,
+                )
+            )
     for case in redefined_result.cases if redefined_result is not None else []:
         judged.append((case, "baseline"))
         if case.outcome != FAIL or redefinition_decision(case.case_id, decisions) is not None:
@@ -262,14 +276,25 @@ def decide(
     fragile = [
         Fragile(str(c["id"]), str(c.get("title", "")), int(c["regressed_count"]))
         for c in now_cases
-        if isinstance(c.get("regressed_count"), int) and not isinstance(c.get("regressed_count"), bool)
-        and c["regressed_count"] > 1 and isinstance(c.get("id"), str)
+        if isinstance(c.get("regressed_count"), int)
+        and not isinstance(c.get("regressed_count"), bool)
+        and c["regressed_count"] > 1
+        and isinstance(c.get("id"), str)
     ]
     return GateDecision(
-        range=range, result=result, retired=retired_result, sets=list(sets),
-        flips=sorted(flips, key=lambda f: _severity_key(f.case)), failures=sorted(failures, key=_severity_key),
-        judge_changes=changes, fragile=sorted(fragile, key=lambda f: (-f.regressed_count, f.case_id)), mode=mode,
+        range=range,
+        result=result,
+        retired=retired_result,
+        sets=list(sets),
+        flips=sorted(flips, key=lambda f: _severity_key(f.case)),
+        failures=sorted(failures, key=_severity_key),
+        judge_changes=changes,
+        fragile=sorted(fragile, key=lambda f: (-f.regressed_count, f.case_id)),
+        mode=mode,
         baseline_cases=sum(1 for e in baseline.cases.values() if e.last_outcome is not None),
-        redefined=redefined_result, redefinitions=list(redefinitions), decisions=decisions,
-        policy_changes=list(policy_changes), disagreements=disagreeing_results(range_events, observed),
+        redefined=redefined_result,
+        redefinitions=list(redefinitions),
+        decisions=decisions,
+        policy_changes=list(policy_changes),
+        disagreements=disagreeing_results(range_events, observed),
     )

@@ -10,10 +10,12 @@ Result events a branch adds must agree with the gate's own run of the case at
 the commit under test: a branch that appends `result: fail` for a passing
 case would otherwise make the next branch's retirement of it look harmless.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 REDEFINED, JUDGE_CHANGED = "redefined", "judge_changed"
 DECISION_TYPES = (REDEFINED, JUDGE_CHANGED)
@@ -42,12 +44,17 @@ def decisions_in(range_events: Sequence[Mapping[str, Any]]) -> list[Decision]:
         if event.get("type") not in DECISION_TYPES or not isinstance(event.get("case_id"), str):
             continue
         detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
-        found.append(Decision(
-            case_id=event["case_id"], kind=str(event["type"]), by=str(event.get("actor") or "?"),
-            reason=str(detail.get("reason") or ""), event_id=str(event.get("id") or ""),
-            judge_from=detail.get("from") if isinstance(detail.get("from"), str) else None,
-            judge_to=detail.get("to") if isinstance(detail.get("to"), str) else None,
-        ))
+        found.append(
+            Decision(
+                case_id=event["case_id"],
+                kind=str(event["type"]),
+                by=str(event.get("actor") or "?"),
+                reason=str(detail.get("reason") or ""),
+                event_id=str(event.get("id") or ""),
+                judge_from=detail.get("from") if isinstance(detail.get("from"), str) else None,
+                judge_to=detail.get("to") if isinstance(detail.get("to"), str) else None,
+            )
+        )
     return found
 
 
@@ -59,8 +66,14 @@ def judge_change_explained(case_id: str, before: str, after: str, decisions: Seq
     """The `judge_changed` decision that names exactly this change (fingerprint before and
     after), or None. The one place that decides whether a judge change is accepted, so a
     further condition (a graded gold set) joins here."""
-    return next((d for d in reversed(decisions) if d.kind == JUDGE_CHANGED and d.case_id == case_id
-                 and d.judge_from == before and d.judge_to == after), None)
+    return next(
+        (
+            d
+            for d in reversed(decisions)
+            if d.kind == JUDGE_CHANGED and d.case_id == case_id and d.judge_from == before and d.judge_to == after
+        ),
+        None,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,15 +87,21 @@ class ResultDisagreement:
     observed_judge: str
 
     def describe(self) -> str:
-        judge = "" if self.recorded_judge == self.observed_judge else \
-            f"; recorded with judge {str(self.recorded_judge)[:19]}, the gate's is {self.observed_judge[:19]}"
+        judge = (
+            ""
+            if self.recorded_judge == self.observed_judge
+            else f"; recorded with judge {str(self.recorded_judge)[:19]}, the gate's is {self.observed_judge[:19]}"
+        )
         at = f" at {self.recorded_commit[:10]}" if self.recorded_commit else ""
-        return (f"{self.case_id}: the range records {self.recorded!r}{at} by {self.actor or '?'}, "
-                f"the gate's own run gives {self.observed!r}{judge}")
+        return (
+            f"{self.case_id}: the range records {self.recorded!r}{at} by {self.actor or '?'}, "
+            f"the gate's own run gives {self.observed!r}{judge}"
+        )
 
 
-def disagreeing_results(range_events: Sequence[Mapping[str, Any]],
-                        observed: Mapping[str, tuple[str, str]]) -> list[ResultDisagreement]:
+def disagreeing_results(
+    range_events: Sequence[Mapping[str, Any]], observed: Mapping[str, tuple[str, str]]
+) -> list[ResultDisagreement]:
     """The last `result` event the range added per case, against the gate's own
     (outcome, judge) for that case; cases the gate did not run are not compared."""
     last: dict[str, Mapping[str, Any]] = {}
@@ -98,6 +117,15 @@ def disagreeing_results(range_events: Sequence[Mapping[str, Any]],
             continue
         # Only the outcome can mislead a later baseline; a judge difference is shown with it.
         if event.get("outcome") != outcome:
-            found.append(ResultDisagreement(case_id, str(event.get("outcome")), event.get("judge"),
-                                            event.get("commit"), event.get("actor"), outcome, judge))
+            found.append(
+                ResultDisagreement(
+                    case_id,
+                    str(event.get("outcome")),
+                    event.get("judge"),
+                    event.get("commit"),
+                    event.get("actor"),
+                    outcome,
+                    judge,
+                )
+            )
     return sorted(found, key=lambda d: d.case_id)

@@ -8,10 +8,12 @@ definition too, like a retired case. Dropping the failing rule, loosening
 regression green. If the baseline definition fails now, that is a flip,
 unless the range holds a `redefined` decision for the case.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 JUDGED_KEYS = ("expected", "repeat", "pass_if", "input")
 

@@ -9,16 +9,18 @@
   holds a dataset there; a move is reported as a policy change, and its
   cases are compared by id with the base's like any other range.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
+from failgate.dataset.model import CASES_FILE, DEFAULT_DATASET_DIR, HISTORY_FILE
 from failgate.findings import FailgateError
 from failgate.gate.at_rev import RepoAt, join
 from failgate.gate.decisions import Decision
 from failgate.gate.policy import CONFIG_FILES, ConfigAt, PolicyChange, policy_changes
-from failgate.dataset.model import CASES_FILE, DEFAULT_DATASET_DIR, HISTORY_FILE
 
 
 @dataclasses.dataclass
@@ -36,9 +38,11 @@ class Review:
 def review(at: RepoAt, commit: str, merge_base: str | None) -> Review:
     findings = at.ledger_over_range(commit, merge_base)
     if any(f.is_error for f in findings):
-        raise FailgateError("check-ledger over the pushed range found lost history", exit_code=1,
-                            findings=findings + [_summary(len(findings), merge_base, commit,
-                                                          findings[0].location.path)])
+        raise FailgateError(
+            "check-ledger over the pushed range found lost history",
+            exit_code=1,
+            findings=findings + [_summary(len(findings), merge_base, commit, findings[0].location.path)],
+        )
     now_config = at.config(commit)
     base_config = at.config(merge_base) if merge_base else now_config
     notes = [p for p in (base_config.problem,) if p]
@@ -46,15 +50,18 @@ def review(at: RepoAt, commit: str, merge_base: str | None) -> Review:
     key_of = {base_rel: _key(base_config), now_rel: _key(now_config)}
     if base_rel != now_rel and at.read(commit, join(base_rel, CASES_FILE)) is not None:
         chosen = base_rel
-        notes.append(f"the range points `dataset` at {now_rel}/; the gate follows the base's {base_rel}/ "
-                     "until that change is merged")
+        notes.append(
+            f"the range points `dataset` at {now_rel}/; the gate follows the base's {base_rel}/ "
+            "until that change is merged"
+        )
     else:
         chosen = now_rel
     commits = at.repo.list_range(commit, merge_base) if merge_base else []
     changes = policy_changes(base_config, now_config) if merge_base else []
     if changes:
-        paths = sorted({p for p in (base_config.path, now_config.path) if p}
-                       | {join(at.root_rel, name) for name in CONFIG_FILES})
+        paths = sorted(
+            {p for p in (base_config.path, now_config.path) if p} | {join(at.root_rel, name) for name in CONFIG_FILES}
+        )
         changed_in = at.last_change(commits, lambda _sha: paths)
         by = at.repo.get_author(changed_in) if changed_in else None
         changes = [dataclasses.replace(c, by=by, commit=changed_in) for c in changes]
@@ -70,9 +77,13 @@ def _summary(count: int, merge_base: str | None, commit: str, path: str) -> Any:
     from failgate.findings import Finding, Location
 
     start = merge_base[:10] if merge_base else "(root)"
-    return Finding("RANGE", f"{count} problem(s) in {start}..{commit[:10]}: a commit in the pushed range lost what "
-                   "a parent had (a commit that skipped pre-commit, or a merge without failgate's drivers); "
-                   "restore the lines, or remove cases on the record with `failgate remove`", Location(path))
+    return Finding(
+        "RANGE",
+        f"{count} problem(s) in {start}..{commit[:10]}: a commit in the pushed range lost what "
+        "a parent had (a commit that skipped pre-commit, or a merge without failgate's drivers); "
+        "restore the lines, or remove cases on the record with `failgate remove`",
+        Location(path),
+    )
 
 
 def with_commits(at: RepoAt, commits: Sequence[str], dataset_rel: str, decisions: list[Decision]) -> list[Decision]:

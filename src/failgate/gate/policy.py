@@ -9,11 +9,13 @@ branch that does it. A policy change in the range is reported and takes effect
 once merged. The agent (`agent`, `agent_command`) is the branch's own -- it is
 the code under test -- but a change of it is reported loudly.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import sys
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,8 +52,11 @@ class PolicyChange:
     commit: str | None = None
 
     def describe(self) -> str:
-        effect = ("the gate judges the branch's agent; reviewers: check it is the agent you ship"
-                  if self.kind == "agent" else "takes effect only after it is merged; this gate uses the base's")
+        effect = (
+            "the gate judges the branch's agent; reviewers: check it is the agent you ship"
+            if self.kind == "agent"
+            else "takes effect only after it is merged; this gate uses the base's"
+        )
         who = f" by {self.by}" if self.by else ""
         at = f" in {self.commit[:10]}" if self.commit else ""
         return f"{self.key}: {_show(self.before)} -> {_show(self.after)}{who}{at} ({effect})"

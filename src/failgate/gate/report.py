@@ -9,32 +9,39 @@ changes, the configured sets, and notes (regressed_count > 1). The matrix and
 tables come from `failgate.eval.report`, so the gate and `eval` show the same
 figures in the same shape.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from failgate.eval.report import matrix, severity_rows
-from failgate.gate.decision import ADVISORY, FRAGILE_NOTE, Flip, GateDecision
 from failgate.eval.runner import CaseResult
+from failgate.gate.decision import ADVISORY, FRAGILE_NOTE, Flip, GateDecision
 
 FORMATS = ("text", "json", "junit", "markdown")
 JSON_FORMAT_VERSION = 1
 
 
 def _retired_text(flip: Flip) -> str:
-    return {"deprecated": "deprecated in the range", "watchlist": "moved to watchlist.yaml in the range",
-            "removed": "removed in the range", "redefined": "its definition was changed in the range"
-            }.get(flip.retired or "", "active")
+    return {
+        "deprecated": "deprecated in the range",
+        "watchlist": "moved to watchlist.yaml in the range",
+        "removed": "removed in the range",
+        "redefined": "its definition was changed in the range",
+    }.get(flip.retired or "", "active")
 
 
 def _flip_line(flip: Flip, rng: str) -> str:
     case = flip.case
     baseline = f"passed at {flip.baseline_commit[:10]}" if flip.baseline_commit else "passed at the baseline"
-    return (f"FLIP {case.case_id}  {case.title}\n     {case.failure_mode}, {case.severity}, {case.blast_radius}; "
-            f"{baseline}, fails at {rng}; {_retired_text(flip)}"
-            + ("; run from its baseline definition" if flip.retired else ""))
+    return (
+        f"FLIP {case.case_id}  {case.title}\n     {case.failure_mode}, {case.severity}, {case.blast_radius}; "
+        f"{baseline}, fails at {rng}; {_retired_text(flip)}"
+        + ("; run from its baseline definition" if flip.retired else "")
+    )
 
 
 def _reasons(case: CaseResult) -> list[str]:
@@ -42,8 +49,9 @@ def _reasons(case: CaseResult) -> list[str]:
 
 
 def _redefine_fix(decision: GateDecision) -> str:
-    return ("if the new definition is right, record it for review: "
-            "failgate decide ID --redefined --reason '...' --by '...'")
+    return (
+        "if the new definition is right, record it for review: failgate decide ID --redefined --reason '...' --by '...'"
+    )
 
 
 def review_lines(decision: GateDecision) -> list[str]:
@@ -51,8 +59,11 @@ def review_lines(decision: GateDecision) -> list[str]:
     d = decision
     lines = [f"Decisions in this range ({len(d.decisions)}):" if d.decisions else "Decisions in this range: none"]
     lines += [f"  {x.describe()}" for x in d.decisions]
-    lines.append(f"Policy and agent changes in this range ({len(d.policy_changes)}):" if d.policy_changes
-                 else "Policy and agent changes in this range: none")
+    lines.append(
+        f"Policy and agent changes in this range ({len(d.policy_changes)}):"
+        if d.policy_changes
+        else "Policy and agent changes in this range: none"
+    )
     lines += [f"  {c.kind.upper()} {c.describe()}" for c in d.policy_changes]
     return lines
 
@@ -63,12 +74,20 @@ def render_text(decision: GateDecision, *, color: bool = False) -> str:
     d, rng = decision, decision.range
     lines = review_lines(d) + [""]
     at = f"merge-base {rng.merge_base[:10]}" if rng.merge_base else "no baseline (nothing recorded to compare with)"
-    lines += [f"failgate gate: {d.result.set_name} at {rng.commit[:10]} against the baseline at "
-              f"{at} (base {rng.base_rev}; {d.baseline_cases} case(s) with a recorded outcome)"]
+    lines += [
+        f"failgate gate: {d.result.set_name} at {rng.commit[:10]} against the baseline at "
+        f"{at} (base {rng.base_rev}; {d.baseline_cases} case(s) with a recorded outcome)"
+    ]
     lines += [f"  note: {note}" for note in rng.notes]
     if d.mode == ADVISORY:
-        lines.append(_style("  ADVISORY MODE: this gate reports but never blocks (gate.mode = \"advisory\")",
-                            color, fg="yellow", bold=True))
+        lines.append(
+            _style(
+                '  ADVISORY MODE: this gate reports but never blocks (gate.mode = "advisory")',
+                color,
+                fg="yellow",
+                bold=True,
+            )
+        )
     lines += ["", *_table("failure mode", matrix(d.result), color), ""]
     if d.flips:
         lines.append(_style(f"Flips ({len(d.flips)}): passed at the baseline, fail now", color, fg="red", bold=True))
@@ -80,29 +99,43 @@ def render_text(decision: GateDecision, *, color: bool = False) -> str:
     if d.failures:
         lines.append(_style(f"Other failures ({len(d.failures)}): the failure set gates at 100%", color, fg="red"))
         for case in d.failures:
-            lines += [f"FAIL {case.case_id}  {case.title}",
-                      f"     {case.failure_mode}, {case.severity}, {case.blast_radius}", *_reasons(case)]
+            lines += [
+                f"FAIL {case.case_id}  {case.title}",
+                f"     {case.failure_mode}, {case.severity}, {case.blast_radius}",
+                *_reasons(case),
+            ]
         lines.append("")
     if d.disagreements:
-        lines.append(_style(f"Recorded results the gate's own run contradicts ({len(d.disagreements)}):", color,
-                            fg="red", bold=True))
+        lines.append(
+            _style(
+                f"Recorded results the gate's own run contradicts ({len(d.disagreements)}):", color, fg="red", bold=True
+            )
+        )
         lines += [f"  {x.describe()}" for x in d.disagreements]
-        lines += ["  a result added in the range must be what the case does at the commit under test: "
-                  "drop the line or re-record it with `failgate eval --record` at the tip", ""]
+        lines += [
+            "  a result added in the range must be what the case does at the commit under test: "
+            "drop the line or re-record it with `failgate eval --record` at the tip",
+            "",
+        ]
     if d.judge_changes:
         lines.append("Judge changes against the baseline:")
         for change in d.judge_changes:
-            why = (f"explained: {change.explained_by}" if change.explained_by else
-                   f"UNEXPLAINED: restore the judge, or record the decision: failgate decide {change.case_id} "
-                   f"--judge-changed --from {change.baseline} --to {change.now} --reason '...' --by '...'")
+            why = (
+                f"explained: {change.explained_by}"
+                if change.explained_by
+                else f"UNEXPLAINED: restore the judge, or record the decision: failgate decide {change.case_id} "
+                f"--judge-changed --from {change.baseline} --to {change.now} --reason '...' --by '...'"
+            )
             lines.append(f"  {change.case_id}: {change.baseline[:19]} -> {change.now[:19]}; {why}")
             if change.gold and not change.explained_by:
                 lines.append(f"    gold set: {change.gold}")
         lines.append("")
     for result in d.sets:
         mark = "PASS" if result.ok else "FAIL"
-        lines.append(f"set {result.set_name}: {mark} pass rate {result.pass_rate * 100:.1f}% "
-                     f"(floor {(result.floor or 0) * 100:.1f}%, {len(result.failed)} of {len(result.gating)} failed, same judge)")
+        lines.append(
+            f"set {result.set_name}: {mark} pass rate {result.pass_rate * 100:.1f}% "
+            f"(floor {(result.floor or 0) * 100:.1f}%, {len(result.failed)} of {len(result.gating)} failed, same judge)"
+        )
     if d.sets:
         lines.append("")
     if d.fragile:
@@ -120,7 +153,8 @@ def _case(case: CaseResult) -> dict[str, Any]:
 
 
 def as_data(decision: GateDecision) -> dict[str, Any]:
-    from failgate.eval.report.machine import _row_dict, as_data as eval_data
+    from failgate.eval.report.machine import _row_dict
+    from failgate.eval.report.machine import as_data as eval_data
 
     d = decision
     return {
@@ -138,12 +172,28 @@ def as_data(decision: GateDecision) -> dict[str, Any]:
         "notes": list(d.range.notes),
         "matrix": [_row_dict(r) for r in matrix(d.result)],
         "severity": [_row_dict(r) for r in severity_rows(d.result)],
-        "flips": [{**_case(f.case), "retired": f.retired, "baseline_commit": f.baseline_commit,
-                   "baseline_at": f.baseline_at, "range": d.range.text} for f in d.flips],
+        "flips": [
+            {
+                **_case(f.case),
+                "retired": f.retired,
+                "baseline_commit": f.baseline_commit,
+                "baseline_at": f.baseline_at,
+                "range": d.range.text,
+            }
+            for f in d.flips
+        ],
         "failures": [_case(c) for c in d.failures],
-        "judge_changes": [{"id": j.case_id, "baseline": j.baseline, "now": j.now, "explained_by": j.explained_by,
-                           "definition": j.definition, **({"gold": j.gold} if j.gold else {})}
-                          for j in d.judge_changes],
+        "judge_changes": [
+            {
+                "id": j.case_id,
+                "baseline": j.baseline,
+                "now": j.now,
+                "explained_by": j.explained_by,
+                "definition": j.definition,
+                **({"gold": j.gold} if j.gold else {}),
+            }
+            for j in d.judge_changes
+        ],
         "result_disagreements": [dataclasses.asdict(x) for x in d.disagreements],
         "redefined": [{"id": r.case_id, "changed": list(r.changed)} for r in d.redefinitions],
         "sets": [eval_data(s) for s in d.sets],
@@ -166,8 +216,15 @@ def render_junit(decision: GateDecision) -> str:
     flipped = {f.case.case_id for f in d.flips}
 
     def suite(name: str, cases: list[tuple[str, str | None]]) -> None:
-        element = ET.SubElement(root, "testsuite", name=name, tests=str(len(cases)),
-                                failures=str(sum(m is not None for _, m in cases)), errors="0", skipped="0")
+        element = ET.SubElement(
+            root,
+            "testsuite",
+            name=name,
+            tests=str(len(cases)),
+            failures=str(sum(m is not None for _, m in cases)),
+            errors="0",
+            skipped="0",
+        )
         for test, message in cases:
             case = ET.SubElement(element, "testcase", classname=name, name=test)
             if message is not None:
@@ -175,17 +232,30 @@ def render_junit(decision: GateDecision) -> str:
 
     # Review first: the decisions and policy/agent changes, as passing tests whose names a reviewer reads.
     suite("failgate.decisions", [(f"Decisions in this range: {x.describe()}", None) for x in d.decisions])
-    suite("failgate.policy", [(f"Policy and agent changes in this range: {c.kind} {c.describe()}", None)
-                              for c in d.policy_changes])
+    suite(
+        "failgate.policy",
+        [(f"Policy and agent changes in this range: {c.kind} {c.describe()}", None) for c in d.policy_changes],
+    )
     suite("failgate.flips", [(f"{f.case.case_id} {f.case.title}", _flip_line(f, d.range.text)) for f in d.flips])
-    suite("failgate.failures", [
-        (f"{c.case_id} {c.title}",
-         None if c.outcome != "fail" or c.case_id in flipped else
-         f"{c.severity} {c.blast_radius} {c.failure_mode}: " + "; ".join(c.reasons))
-        for c in d.result.gating
-    ])
-    suite("failgate.judge", [(j.case_id, None if j.explained_by else f"judge changed unexplained: {j.baseline} -> {j.now}")
-                             for j in d.judge_changes])
+    suite(
+        "failgate.failures",
+        [
+            (
+                f"{c.case_id} {c.title}",
+                None
+                if c.outcome != "fail" or c.case_id in flipped
+                else f"{c.severity} {c.blast_radius} {c.failure_mode}: " + "; ".join(c.reasons),
+            )
+            for c in d.result.gating
+        ],
+    )
+    suite(
+        "failgate.judge",
+        [
+            (j.case_id, None if j.explained_by else f"judge changed unexplained: {j.baseline} -> {j.now}")
+            for j in d.judge_changes
+        ],
+    )
     suite("failgate.results", [(x.case_id, x.describe()) for x in d.disagreements])
     for result in d.sets:
         message = None if result.ok else f"pass rate {result.pass_rate:.4f} below floor {result.floor}"
@@ -206,26 +276,37 @@ def render_markdown(decision: GateDecision) -> str:
     icon = "✅" if d.passed else ("⚠️" if d.mode == ADVISORY else "❌")
     lines = [f"## {icon} failgate gate `{d.range.text}`: {_md(d.verdict())}", ""]
     lines += ["### Decisions in this range", ""]
-    lines += (["| case | kind | who | why | commit |", "|---|---|---|---|---|"]
-              + [f"| {x.case_id} | {x.kind} | {_md(x.by)} | {_md(x.reason)} | {(x.commit or '')[:10]} |"
-                 for x in d.decisions] if d.decisions else ["none"])
+    lines += (
+        ["| case | kind | who | why | commit |", "|---|---|---|---|---|"]
+        + [f"| {x.case_id} | {x.kind} | {_md(x.by)} | {_md(x.reason)} | {(x.commit or '')[:10]} |" for x in d.decisions]
+        if d.decisions
+        else ["none"]
+    )
     lines += ["", "### Policy and agent changes in this range", ""]
-    lines += ([f"- **{c.kind}** {_md(c.describe())}" for c in d.policy_changes] if d.policy_changes else ["none"])
+    lines += [f"- **{c.kind}** {_md(c.describe())}" for c in d.policy_changes] if d.policy_changes else ["none"]
     lines.append("")
     lines += [f"> {_md(note)}" for note in d.range.notes] + ([""] if d.range.notes else [])
     lines += [*_md_table("failure mode", matrix(d.result)), ""]
     if d.flips:
-        lines += ["### Flips (passed at the baseline, fail now)", "",
-                  "| case | mode | severity | blast radius | range | retired |", "|---|---|---|---|---|---|"]
+        lines += [
+            "### Flips (passed at the baseline, fail now)",
+            "",
+            "| case | mode | severity | blast radius | range | retired |",
+            "|---|---|---|---|---|---|",
+        ]
         for f in d.flips:
-            lines.append(f"| **{f.case.case_id}** {_md(f.case.title)} | `{f.case.failure_mode}` | {f.case.severity} "
-                         f"| {f.case.blast_radius} | `{d.range.text}` | {_retired_text(f)} |")
+            lines.append(
+                f"| **{f.case.case_id}** {_md(f.case.title)} | `{f.case.failure_mode}` | {f.case.severity} "
+                f"| {f.case.blast_radius} | `{d.range.text}` | {_retired_text(f)} |"
+            )
         lines.append("")
     if d.failures:
         lines += ["### Other failures", ""]
         for c in d.failures:
-            lines.append(f"- **{c.case_id}** {_md(c.title)}: `{c.failure_mode}`, {c.severity}, {c.blast_radius}"
-                         + "".join(f"<br>{_md(r)}" for r in c.reasons))
+            lines.append(
+                f"- **{c.case_id}** {_md(c.title)}: `{c.failure_mode}`, {c.severity}, {c.blast_radius}"
+                + "".join(f"<br>{_md(r)}" for r in c.reasons)
+            )
         lines.append("")
     if d.disagreements:
         lines += ["### Recorded results the gate's run contradicts", ""]
@@ -233,12 +314,16 @@ def render_markdown(decision: GateDecision) -> str:
         lines.append("")
     if d.judge_changes:
         lines += ["### Judge changes", ""]
-        lines += [f"- {j.case_id}: " + (f"explained ({_md(j.explained_by)})" if j.explained_by else "**unexplained**")
-                  for j in d.judge_changes]
+        lines += [
+            f"- {j.case_id}: " + (f"explained ({_md(j.explained_by)})" if j.explained_by else "**unexplained**")
+            for j in d.judge_changes
+        ]
         lines.append("")
     for result in d.sets:
-        lines.append(f"- set `{result.set_name}`: {'✅' if result.ok else '❌'} {result.pass_rate * 100:.1f}% "
-                     f"(floor {(result.floor or 0) * 100:.1f}%)")
+        lines.append(
+            f"- set `{result.set_name}`: {'✅' if result.ok else '❌'} {result.pass_rate * 100:.1f}% "
+            f"(floor {(result.floor or 0) * 100:.1f}%)"
+        )
     if d.fragile:
         lines += ["", "### Notes", ""]
         lines += [f"- {f.case_id} regressed {f.regressed_count} times: {FRAGILE_NOTE}" for f in d.fragile]
@@ -247,7 +332,9 @@ def render_markdown(decision: GateDecision) -> str:
 
 def render(decision: GateDecision, fmt: str, *, color: bool = False) -> str:
     renderers: dict[str, Callable[[GateDecision], str]] = {
-        "text": lambda d: render_text(d, color=color), "json": render_json,
-        "junit": render_junit, "markdown": render_markdown,
+        "text": lambda d: render_text(d, color=color),
+        "json": render_json,
+        "junit": render_junit,
+        "markdown": render_markdown,
     }
     return renderers[fmt](decision)

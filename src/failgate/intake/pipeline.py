@@ -17,17 +17,19 @@
    observed-behaviour similarity; one of the same failure mode at or above
    the threshold is shown as `likely_same` (side by side, with the score).
 """
+
 from __future__ import annotations
 
 import collections
 import dataclasses
 import datetime as _dt
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from failgate.dataset.hashing import input_hash
+from failgate.intake.redact import redact_value
 from failgate.intake.rules import Failure, IntakeRules
 from failgate.intake.stratify import stratify
-from failgate.intake.redact import redact_value
 from failgate.intake.traces.model import Trace
 
 MAX_TRACE_IDS = 20  # trace ids listed per candidate; the rest are counted
@@ -184,24 +186,38 @@ def run_pipeline(
     return result
 
 
-def _with_neighbours(kept: list[Group], cases: list[Mapping[str, Any]], similarity: Any,
-                     threshold: float) -> list[Candidate]:
+def _with_neighbours(
+    kept: list[Group], cases: list[Mapping[str, Any]], similarity: Any, threshold: float
+) -> list[Candidate]:
     texts = [describe(g.trace, g.failure) for g in kept]
     case_texts = [str(c.get("observed_behavior") or "") for c in cases]
     vectors = similarity.vectors(texts + case_texts) if texts else []
-    mine, theirs = vectors[: len(texts)], vectors[len(texts):]
+    mine, theirs = vectors[: len(texts)], vectors[len(texts) :]
     candidates: list[Candidate] = []
     for index, group in enumerate(kept):
         mode = group.failure.mode
         scored = []
         for case, vector in zip(cases, theirs):
-            scored.append(Neighbour(str(case.get("id")), round(similarity.score(mine[index], vector), 3),
-                                    str(case.get("failure_mode")), str(case.get("title", "")),
-                                    str(case.get("observed_behavior", "")).strip()))
+            scored.append(
+                Neighbour(
+                    str(case.get("id")),
+                    round(similarity.score(mine[index], vector), 3),
+                    str(case.get("failure_mode")),
+                    str(case.get("title", "")),
+                    str(case.get("observed_behavior", "")).strip(),
+                )
+            )
         for earlier in range(index):
             if kept[earlier].failure.mode == mode:
-                scored.append(Neighbour(f"candidate {earlier + 1}", round(similarity.score(mine[index], mine[earlier]), 3),
-                                        mode, "(this file)", texts[earlier]))
+                scored.append(
+                    Neighbour(
+                        f"candidate {earlier + 1}",
+                        round(similarity.score(mine[index], mine[earlier]), 3),
+                        mode,
+                        "(this file)",
+                        texts[earlier],
+                    )
+                )
         scored.sort(key=lambda n: (n.failure_mode != mode, -n.score))
         neighbours = scored[:3]
         same = [n for n in scored if n.failure_mode == mode and n.score >= threshold]

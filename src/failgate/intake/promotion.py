@@ -20,6 +20,7 @@ to land a case the same way (the cases.yaml merge driver allocates ids with
 Reproduction (running the agent) is the command's business; its outcome
 comes in as a `Reproduction`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -27,20 +28,21 @@ import dataclasses
 import datetime as _dt
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import yaml
 
 from failgate.dataset.casefile import append_entry, entry_blocks
-from failgate.dataset.parse import Dataset
 from failgate.dataset.events import append_event_text, new_event
-from failgate.findings import FailgateError, Finding, Location
 from failgate.dataset.hashing import input_hash
 from failgate.dataset.ids import next_id_for
-from failgate.intake.review import INTAKE_ONLY, candidates_of, todo_findings
 from failgate.dataset.model import CASES_FILE, FAILURE_MODES_V1, WATCHLIST_FILE
-from failgate.intake.redact import pii_paths, redact_text, redact_value
+from failgate.dataset.parse import Dataset
 from failgate.dataset.yamlstrict import YamlDocument, load_yaml_text
+from failgate.findings import FailgateError, Finding, Location
+from failgate.intake.redact import pii_paths, redact_text, redact_value
+from failgate.intake.review import INTAKE_ONLY, candidates_of, todo_findings
 
 WATCHLIST_HEADER = """\
 # yaml-language-server: $schema=https://failgate.dev/schemas/watchlist.schema.json
@@ -108,9 +110,24 @@ def case_from_candidate(candidate: dict[str, Any], case_id: str, redact: Callabl
     case["input"] = case_input
     if isinstance(case_input, dict):
         case["input_hash"] = input_hash(case_input)
-    ordered = ["id", "title", "failure_mode", "severity", "blast_radius", "status", "owner", "discovered_at",
-               "discovered_by", "intent", "input", "input_hash", "observed_behavior", "expected", "remediation",
-               "regressed_count"]
+    ordered = [
+        "id",
+        "title",
+        "failure_mode",
+        "severity",
+        "blast_radius",
+        "status",
+        "owner",
+        "discovered_at",
+        "discovered_by",
+        "intent",
+        "input",
+        "input_hash",
+        "observed_behavior",
+        "expected",
+        "remediation",
+        "regressed_count",
+    ]
     return {k: case[k] for k in ordered if k in case} | {k: v for k, v in case.items() if k not in ordered}
 
 
@@ -119,8 +136,9 @@ def case_from_candidate(candidate: dict[str, Any], case_id: str, redact: Callabl
 PII_EXEMPT = ("id", "input_hash", "discovered_by", "discovered_at", "owner")
 
 
-def pii_findings(doc: YamlDocument, index: int, case: dict[str, Any],
-                 redact: Callable[[str], str] = redact_text) -> list[Finding]:
+def pii_findings(
+    doc: YamlDocument, index: int, case: dict[str, Any], redact: Callable[[str], str] = redact_text
+) -> list[Finding]:
     """Every field of the case-to-be in which the redactor still finds something, at its line.
 
     Fail-closed: the input was redacted again already, so a hit here is text a person
@@ -133,9 +151,15 @@ def pii_findings(doc: YamlDocument, index: int, case: dict[str, Any],
         for path in pii_paths(value, redact, (key,)):
             text = _at(case, path)
             kinds = sorted(set(re.findall(r"<[A-Z]+>", redact(text))) - set(re.findall(r"<[A-Z]+>", text)))
-            findings.append(Finding("PII", f"{'.'.join(map(str, path))}: the redactor still finds "
-                                    f"{', '.join(kinds) or 'personal data'} here; replace it with the placeholder "
-                                    "(or remove it) before promoting", doc.locate(["candidates", index, *path])))
+            findings.append(
+                Finding(
+                    "PII",
+                    f"{'.'.join(map(str, path))}: the redactor still finds "
+                    f"{', '.join(kinds) or 'personal data'} here; replace it with the placeholder "
+                    "(or remove it) before promoting",
+                    doc.locate(["candidates", index, *path]),
+                )
+            )
     return findings
 
 
@@ -145,8 +169,9 @@ def _at(value: Any, path: tuple[Any, ...]) -> str:
     return str(value)
 
 
-def review_findings(doc: YamlDocument, index: int, case: dict[str, Any], *, watchlist: bool,
-                    redact: Callable[[str], str] = redact_text) -> list[Finding]:
+def review_findings(
+    doc: YamlDocument, index: int, case: dict[str, Any], *, watchlist: bool, redact: Callable[[str], str] = redact_text
+) -> list[Finding]:
     """TODOs left, PII left, then schema errors of the case it would become (at the candidate's lines)."""
     findings = todo_findings(doc, index)
     if findings:
@@ -244,8 +269,15 @@ def promote_texts(
         detail["no_reproduce_reason"] = reproduction.skipped_reason
     if watchlist:
         detail["target"] = WATCHLIST_FILE
-    event = new_event("promoted", case["id"], now=moment, outcome=reproduction.outcome, judge=reproduction.judge,
-                      actor=actor, detail=detail)
+    event = new_event(
+        "promoted",
+        case["id"],
+        now=moment,
+        outcome=reproduction.outcome,
+        judge=reproduction.judge,
+        actor=actor,
+        detail=detail,
+    )
     new_history = append_event_text(history_text or "", event)
     new_intake = remove_candidate(intake_doc, index)
     written = load_yaml_text(new_target, dataset.path(target)).data.get("cases") or []
@@ -282,8 +314,10 @@ def recurrence_texts(
     candidate = candidates_of(intake_doc)[index]
     case_id = candidate.get("case")
     if not isinstance(case_id, str) or "#" in case_id:
-        raise refuse(f"{intake_path}: candidate {candidate.get('candidate')} is a recurrence of a candidate that is "
-                     f"not a case yet ({case_id}); promote that one first")
+        raise refuse(
+            f"{intake_path}: candidate {candidate.get('candidate')} is a recurrence of a candidate that is "
+            f"not a case yet ({case_id}); promote that one first"
+        )
     sources = [s for s in candidate.get("discovered_by") or [] if isinstance(s, str)]
     for name, text in ((CASES_FILE, cases_text), (WATCHLIST_FILE, watchlist_text)):
         if text is None:
@@ -296,15 +330,30 @@ def recurrence_texts(
                 new = [s for s in sources if s not in already]
                 new_text = append_to_list(doc, ["cases", position, "discovered_by"], new) if new else text
                 moment = now or _dt.datetime.now(_dt.timezone.utc)
-                event = new_event("recurrence", case_id, now=moment, actor=actor,
-                                  detail={"intake": intake_path, "discovered_by": sources,
-                                          "occurrences": candidate.get("occurrences", len(sources))})
+                event = new_event(
+                    "recurrence",
+                    case_id,
+                    now=moment,
+                    actor=actor,
+                    detail={
+                        "intake": intake_path,
+                        "discovered_by": sources,
+                        "occurrences": candidate.get("occurrences", len(sources)),
+                    },
+                )
                 expected = copy.deepcopy(doc.data)
                 expected["cases"][position]["discovered_by"] = list(case.get("discovered_by") or []) + new
                 if load_yaml_text(new_text, doc.path).data != expected:
                     raise refuse(f"{case_id}: appending to discovered_by would change other parts of {doc.path}")
-                return Promotion(case_id, name, new_text, append_event_text(history_text or "", event),
-                                 remove_candidate(intake_doc, index), expected["cases"][position], event)
+                return Promotion(
+                    case_id,
+                    name,
+                    new_text,
+                    append_event_text(history_text or "", event),
+                    remove_candidate(intake_doc, index),
+                    expected["cases"][position],
+                    event,
+                )
     raise refuse(f"{intake_path}: {case_id} is neither in {CASES_FILE} nor in {WATCHLIST_FILE} (removed?)")
 
 
@@ -321,7 +370,11 @@ def append_to_list(doc: YamlDocument, path: list[Any], items: list[str]) -> str:
             raise refuse(f"{doc.locate(path)}: a multi-line [...] list; write it as a block list to append to it")
         line = lines[row]
         inner = line[node.start_mark.column + 1 : node.end_mark.column - 1].rstrip()
-        lines[row] = line[: node.end_mark.column - 1].rstrip() + "".join(f", {r}" for r in rendered) + line[node.end_mark.column - 1 :]
+        lines[row] = (
+            line[: node.end_mark.column - 1].rstrip()
+            + "".join(f", {r}" for r in rendered)
+            + line[node.end_mark.column - 1 :]
+        )
         if not inner:
             lines[row] = line[: node.start_mark.column] + "[" + ", ".join(rendered) + "]" + line[node.end_mark.column :]
         return "\n".join(lines)

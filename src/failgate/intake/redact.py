@@ -29,10 +29,12 @@ phone number, never at import: `validate` folds this module into every
 
 REDACTOR_VERSION is folded into `input_hash`: change what is redacted, bump it.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 REDACTOR_VERSION = "failgate-redact-2"
 DEFAULT_PHONE_REGIONS = ("US", "GB", "FR", "DE", "ES", "IT", "NL", "IN", "BR", "AU", "JP", "MX", "CA")
@@ -55,10 +57,14 @@ _SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
 _IPV4 = re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])")
 _DIGITS = re.compile(r"\d")
-_PHONE_WORDS = re.compile(r"(?i)(?:call|phone|tel|telephone|mobile|cell|whatsapp|sms|text|fax|ring|number|"
-                          r"reach|contact|n[uú]mero|t[ée]l[ée]phone|handy|telefon[o]?|móvil|portable)\W{0,3}(?:\w+\W{1,3}){0,3}$")
-_NOT_PHONE_WORDS = re.compile(r"(?i)(?:order|isbn|sku|invoice|ref|reference|ticket|tracking|item|part|serial|po|"
-                              r"case|account no|id)\W{0,3}(?:no\.?|number|#)?\W{0,2}$|#\s*$")
+_PHONE_WORDS = re.compile(
+    r"(?i)(?:call|phone|tel|telephone|mobile|cell|whatsapp|sms|text|fax|ring|number|"
+    r"reach|contact|n[uú]mero|t[ée]l[ée]phone|handy|telefon[o]?|móvil|portable)\W{0,3}(?:\w+\W{1,3}){0,3}$"
+)
+_NOT_PHONE_WORDS = re.compile(
+    r"(?i)(?:order|isbn|sku|invoice|ref|reference|ticket|tracking|item|part|serial|po|"
+    r"case|account no|id)\W{0,3}(?:no\.?|number|#)?\W{0,2}$|#\s*$"
+)
 
 
 def _luhn(digits: str) -> bool:
@@ -150,18 +156,18 @@ class _Phones:
 
             self._lib = phonenumbers
         lib = self._lib
-        for region in ([None] if core.startswith("+") else self.regions):
+        for region in [None] if core.startswith("+") else self.regions:
             try:
                 number = lib.parse(core, region)
             except lib.NumberParseException:
                 continue
             if lib.is_valid_number(number):
-                return "<PHONE>" + raw[len(core):]
+                return "<PHONE>" + raw[len(core) :]
         return raw
 
     @staticmethod
     def _in_phone_context(text: str, raw: str, start: int) -> bool:
-        before = text[max(0, start - 40):start]
+        before = text[max(0, start - 40) : start]
         if _NOT_PHONE_WORDS.search(before):
             return False
         if raw.startswith("+") or re.search(r"[\s().-]", raw):

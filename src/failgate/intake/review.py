@@ -10,18 +10,20 @@ recurrence`, `case: AGTFAIL-…`) links new trace ids to an existing case.
 Nothing here is merged automatically: `failgate promote FILE --candidate N`
 lands one reviewed candidate.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from failgate.dataset.casefile import dump_entry
-from failgate.findings import Finding, Location
-from failgate.intake.pipeline import Candidate, IngestResult
 from failgate.dataset.model import BLAST_RADII, SEVERITIES
 from failgate.dataset.yamlstrict import YamlDocument, YamlLoadError, load_yaml
+from failgate.findings import Finding, Location
+from failgate.intake.pipeline import Candidate, IngestResult
 
 INTAKE_ONLY = ("candidate", "kind", "case", "failure_mode_reason", "occurrences", "nearest", "likely_same", "trace")
 TODO_TITLE = "TODO: one line naming the failure, as a reviewer would"
@@ -41,7 +43,7 @@ def header(now: _dt.datetime, sources: list[str], funnel: str) -> str:
         "#",
         *(f"# {line}" if line else "#" for line in funnel.splitlines()),
         "schema_version: 1",
-        f"generated_at: \"{now.strftime('%Y-%m-%dT%H:%M:%SZ')}\"",
+        f'generated_at: "{now.strftime("%Y-%m-%dT%H:%M:%SZ")}"',
         "sources:",
         *(f"  - {_quote(s)}" for s in sources),
         "candidates:",
@@ -55,8 +57,9 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def suggested_rules(candidate: Candidate, latency_budget_ms: int | None,
-                    forbidden: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def suggested_rules(
+    candidate: Candidate, latency_budget_ms: int | None, forbidden: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """Rules that would catch this failure again, from the signals that fired."""
     rules: list[dict[str, Any]] = [{"TODO": TODO_EXPECTED}]
     trace, failure = candidate.group.trace, candidate.group.failure
@@ -71,8 +74,9 @@ def suggested_rules(candidate: Candidate, latency_budget_ms: int | None,
     return rules
 
 
-def candidate_entry(candidate: Candidate, *, today: str, latency_budget_ms: int | None,
-                    forbidden: tuple[str, ...] = ()) -> dict[str, Any]:
+def candidate_entry(
+    candidate: Candidate, *, today: str, latency_budget_ms: int | None, forbidden: tuple[str, ...] = ()
+) -> dict[str, Any]:
     group = candidate.group
     trace = group.trace
     entry: dict[str, Any] = {
@@ -98,12 +102,21 @@ def candidate_entry(candidate: Candidate, *, today: str, latency_budget_ms: int 
     }
     if candidate.likely_same is not None:
         n = candidate.likely_same
-        entry["likely_same"] = {"ref": n.ref, "score": n.score, "note": "same failure mode at or above the "
-                                "similarity threshold: compare side by side; if it is the same failure, make this a "
-                                f"recurrence (kind: recurrence, case: {n.ref}) or delete it"}
+        entry["likely_same"] = {
+            "ref": n.ref,
+            "score": n.score,
+            "note": "same failure mode at or above the "
+            "similarity threshold: compare side by side; if it is the same failure, make this a "
+            f"recurrence (kind: recurrence, case: {n.ref}) or delete it",
+        }
     entry["nearest"] = [
-        {"ref": n.ref, "score": n.score, "failure_mode": n.failure_mode, "title": n.title,
-         "observed_behavior": n.observed_behavior}
+        {
+            "ref": n.ref,
+            "score": n.score,
+            "failure_mode": n.failure_mode,
+            "title": n.title,
+            "observed_behavior": n.observed_behavior,
+        }
         for n in candidate.neighbours
     ]
     entry["trace"] = {
@@ -118,26 +131,43 @@ def candidate_entry(candidate: Candidate, *, today: str, latency_budget_ms: int 
 
 
 def recurrence_entry(number: int, target: str, trace_ids: list[str], count: int) -> dict[str, Any]:
-    return {"candidate": number, "kind": "recurrence", "case": target,
-            "discovered_by": [f"trace:{t}" for t in trace_ids], "occurrences": count}
+    return {
+        "candidate": number,
+        "kind": "recurrence",
+        "case": target,
+        "discovered_by": [f"trace:{t}" for t in trace_ids],
+        "occurrences": count,
+    }
 
 
-def render(result: IngestResult, *, now: _dt.datetime, sources: list[str], funnel: str,
-           latency_budget_ms: int | None, forbidden: tuple[str, ...] = ()) -> str:
+def render(
+    result: IngestResult,
+    *,
+    now: _dt.datetime,
+    sources: list[str],
+    funnel: str,
+    latency_budget_ms: int | None,
+    forbidden: tuple[str, ...] = (),
+) -> str:
     today = now.date().isoformat()
     blocks = []
     number = 0
     for rec in result.recurrences:
         number += 1
-        blocks.append(f"  # recurrence of {rec.target}: {rec.group.count} more failed trace(s)\n"
-                      + dump_entry(recurrence_entry(number, rec.target, rec.group.trace_ids, rec.group.count), 2))
+        blocks.append(
+            f"  # recurrence of {rec.target}: {rec.group.count} more failed trace(s)\n"
+            + dump_entry(recurrence_entry(number, rec.target, rec.group.trace_ids, rec.group.count), 2)
+        )
     for cand in result.candidates:
         number += 1
         cand.number = number
         g = cand.group
-        blocks.append(f"\n  # candidate {number}: {g.failure.mode} ({g.trace.intent}), {g.count} trace(s)\n"
-                      + dump_entry(candidate_entry(cand, today=today, latency_budget_ms=latency_budget_ms,
-                                                   forbidden=forbidden), 2))
+        blocks.append(
+            f"\n  # candidate {number}: {g.failure.mode} ({g.trace.intent}), {g.count} trace(s)\n"
+            + dump_entry(
+                candidate_entry(cand, today=today, latency_budget_ms=latency_budget_ms, forbidden=forbidden), 2
+            )
+        )
     return header(now, sources, funnel) + "".join(blocks)
 
 
@@ -153,23 +183,30 @@ def manual_entry(*, ticket: str, by: str | None, today: str) -> dict[str, Any]:
         "status": "active",
         "owner": by or TODO_OWNER,
         "discovered_at": today,
-        "discovered_by": [ticket if ":" in ticket else f"ticket:{ticket}", *( [f"person:{by}"] if by else [])],
+        "discovered_by": [ticket if ":" in ticket else f"ticket:{ticket}", *([f"person:{by}"] if by else [])],
         "intent": "TODO: the intent label, e.g. refund_request",
         "input": {
-            "messages": [{"role": "user", "content": "TODO: what the customer said, from the ticket (PII is redacted at promotion)"}],
+            "messages": [
+                {
+                    "role": "user",
+                    "content": "TODO: what the customer said, from the ticket (PII is redacted at promotion)",
+                }
+            ],
             "fixtures": [],
         },
         "observed_behavior": "TODO: what went wrong, from the ticket",
-        "expected": [{"TODO": "the rules the fixed agent must satisfy, e.g. contains: \"30 days\""}],
+        "expected": [{"TODO": 'the rules the fixed agent must satisfy, e.g. contains: "30 days"'}],
         "remediation": [],
         "regressed_count": 0,
     }
 
 
 def render_manual(entry: dict[str, Any], *, now: _dt.datetime, ticket: str) -> str:
-    funnel = (f"Customer-reported failure ({ticket}). Captured state the case needs (an order, an account)\n"
-              "goes into files under the dataset directory, listed in input.fixtures (paths relative to\n"
-              "the dataset directory), so the case reproduces from its input alone.")
+    funnel = (
+        f"Customer-reported failure ({ticket}). Captured state the case needs (an order, an account)\n"
+        "goes into files under the dataset directory, listed in input.fixtures (paths relative to\n"
+        "the dataset directory), so the case reproduces from its input alone."
+    )
     return header(now, [ticket], funnel) + dump_entry(entry, 2)
 
 
@@ -197,8 +234,9 @@ def todo_findings(doc: YamlDocument, index: int) -> list[Finding]:
         if key in INTAKE_ONLY:
             continue
         for sub_path, text in _todos(value, [key]):
-            findings.append(Finding("TODO", f"{'.'.join(map(str, sub_path))}: {text}",
-                                    doc.locate(["candidates", index, *sub_path])))
+            findings.append(
+                Finding("TODO", f"{'.'.join(map(str, sub_path))}: {text}", doc.locate(["candidates", index, *sub_path]))
+            )
     return findings
 
 
@@ -233,5 +271,15 @@ def pending_hashes(intake_dir: Path, display: str) -> dict[str, str]:
     return found
 
 
-__all__ = ["render", "render_manual", "manual_entry", "file_name", "load_intake", "candidates_of", "todo_findings",
-           "pending_hashes", "INTAKE_ONLY", "Location"]
+__all__ = [
+    "render",
+    "render_manual",
+    "manual_entry",
+    "file_name",
+    "load_intake",
+    "candidates_of",
+    "todo_findings",
+    "pending_hashes",
+    "INTAKE_ONLY",
+    "Location",
+]

@@ -23,14 +23,15 @@ The first signal in this order proposes the mode (the most consequential
 first); every fired signal is listed as the reason. The proposal is a guess a
 person confirms in the review file.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import re
 from typing import Any
 
-from failgate.intake.settings import IntakeSettings
 from failgate.eval.judge import JudgeOptions, ResponseError, judge_case, parse_response
+from failgate.intake.settings import IntakeSettings
 from failgate.intake.traces.model import FEEDBACK_SCORE_NAMES, Trace, feedback_from_scores
 
 _TIMEOUT = re.compile(r"time(?:d)?[ _-]?out|deadline|timeout", re.IGNORECASE)
@@ -103,7 +104,6 @@ class IntakeRules:
         if not found:
             return None
         return Failure(found[0][1], tuple(r for _, _, r in found), tuple(dict.fromkeys(s for s, _, _ in found)))
-
 
     def _score_failures(self, trace: Trace) -> list[tuple[str, str, str]]:
         found = []

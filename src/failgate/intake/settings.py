@@ -4,14 +4,21 @@ The keys and their checks are declared in `failgate.config.sections`, so
 every command refuses a misspelt key at its line; this module turns the
 checked section into settings.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from failgate.config import Config
 from failgate.config.sections import (  # noqa: F401  (the section's keys live with the configuration)
-    DEFAULT_LATENCY_BUDGET_MS, DEFAULT_MAX, DEFAULT_SHARE, DEFAULT_THRESHOLD, INTAKE_KEYS, parse_since_text,
+    DEFAULT_LATENCY_BUDGET_MS,
+    DEFAULT_MAX,
+    DEFAULT_SHARE,
+    DEFAULT_THRESHOLD,
+    INTAKE_KEYS,
+    parse_since_text,
 )
 from failgate.findings import FailgateError
 
@@ -39,7 +46,7 @@ class IntakeSettings:
     phone_regions: tuple[str, ...] | None = None  # None: the redactor's default regions
 
     @classmethod
-    def from_section(cls, section: dict[str, Any]) -> "IntakeSettings":
+    def from_section(cls, section: dict[str, Any]) -> IntakeSettings:
         rules = tuple(
             ({k: v for k, v in item.items() if k != "failure_mode"}, str(item["failure_mode"]))
             for item in section.get("rules", [])
@@ -61,15 +68,19 @@ class IntakeSettings:
             since=section.get("since"),
             feedback_scores=tuple(section["feedback_scores"]) if "feedback_scores" in section else None,
             score_rules=tuple(
-                (str(r["name"]), "below" if "fail_below" in r else "above",
-                 float(r.get("fail_below", r.get("fail_above", 0))), str(r.get("failure_mode", "hallucination")))
+                (
+                    str(r["name"]),
+                    "below" if "fail_below" in r else "above",
+                    float(r.get("fail_below", r.get("fail_above", 0))),
+                    str(r.get("failure_mode", "hallucination")),
+                )
                 for r in section.get("score_rules", [])
             ),
             phone_regions=tuple(section["phone_regions"]) if "phone_regions" in section else None,
         )
 
     @classmethod
-    def from_config(cls, cfg: Config) -> "IntakeSettings":
+    def from_config(cls, cfg: Config) -> IntakeSettings:
         return cls.from_section(cfg.section("intake"))
 
 

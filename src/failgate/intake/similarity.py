@@ -14,12 +14,14 @@ The threshold depends on the embedder and must be calibrated for it
 Score a handful of known duplicate and known different pairs from your own
 dataset before changing `similarity_threshold`.
 """
+
 from __future__ import annotations
 
 import math
 import re
 from collections import Counter
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 _SPACE = re.compile(r"\s+")
 Vector = Any

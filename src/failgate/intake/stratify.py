@@ -15,10 +15,12 @@ cap = max(1, floor(share * limit)) and B = min(limit, number of items):
 
 Deterministic: the same input gives the same selection.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 

@@ -10,12 +10,14 @@ The merges themselves are pure (`history.merge_history_streams`,
 temp files git gives us, write the result to %A atomically (temp file +
 rename, so a driver killed mid-way leaves %A as git wrote it).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import posixpath
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
 
@@ -111,7 +113,9 @@ def rebase_state_dir() -> Path | None:
     import subprocess
 
     try:
-        git_dir = subprocess.run(["git", "rev-parse", "--git-dir"], capture_output=True, text=True, check=False).stdout.strip()
+        git_dir = subprocess.run(
+            ["git", "rev-parse", "--git-dir"], capture_output=True, text=True, check=False
+        ).stdout.strip()
     except OSError:  # pragma: no cover
         return None
     for name in ("rebase-merge", "rebase-apply"):
@@ -196,8 +200,10 @@ def _merge_cases_files(base: str, ours: str, theirs: str, path: str, marker_size
     from failgate.merge.cases import FIX_COMMAND, merge_cases
 
     result = _merge_in_memory(merge_cases, base, ours, theirs, path, marker_size)
-    hint = (f"Resolve the marked blocks (each conflict is inside one case or header part), then `git add {path}` "
-            "and run `failgate validate`.")
+    hint = (
+        f"Resolve the marked blocks (each conflict is inside one case or header part), then `git add {path}` "
+        "and run `failgate validate`."
+    )
     if result.collisions:
         hint = f"Fix the id collision with one command: `{FIX_COMMAND}`, then `git commit`."
     return _outcome(result, path, "{o} cases added in ours, {t} in theirs", hint)
@@ -215,6 +221,11 @@ def merge_files(base: str, ours: str, theirs: str, path: str, marker_size: int =
     spec = driver_for(path)
     if spec is None or spec.name not in _MERGERS:
         known = ", ".join(sorted(DRIVERS))
-        return Outcome(False, [f"{path}: failgate has no merge driver for this file (it merges {known}); "
-                               "check .gitattributes. Left as a conflict."])
+        return Outcome(
+            False,
+            [
+                f"{path}: failgate has no merge driver for this file (it merges {known}); "
+                "check .gitattributes. Left as a conflict."
+            ],
+        )
     return _MERGERS[spec.name](base, ours, theirs, path, marker_size)

@@ -13,16 +13,19 @@ The merge drivers (`failgate merge-driver`) and the ledger check
 (`failgate check-ledger`) both use `find_tampering`, so a merge the driver
 accepts is a merge the check accepts.
 """
+
 from __future__ import annotations
 
 import bisect
 import dataclasses
 import json
-from typing import Any, Hashable, Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 EDITED = "edited"
 DELETED = "deleted"
 REORDERED = "reordered"
+
 
 def canonical(value: Any) -> str:
     """The content an event or entry is compared by: key order, spacing and
@@ -50,10 +53,7 @@ class Tamper:
         if self.kind == DELETED:
             return f"{noun} {ident} ({old_name} line {self.old_line}) was deleted in {new_name}"
         if self.kind == EDITED:
-            return (
-                f"{noun} {ident} ({old_name} line {self.old_line}) was edited in {new_name} "
-                f"(line {self.new_line})"
-            )
+            return f"{noun} {ident} ({old_name} line {self.old_line}) was edited in {new_name} (line {self.new_line})"
         return (
             f"{noun} {ident} ({old_name} line {self.old_line}) was moved in {new_name} "
             f"(now line {self.new_line}, out of its original order)"

@@ -28,11 +28,13 @@ Rules beyond the per-key table in `keyed`:
   cases and taxonomy; anything else is a whole-file conflict, never a broken
   file. CRLF becomes LF and a byte-order mark is dropped.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 from failgate.merge.counts import add_regressed_counts
 from failgate.merge.keyed import Piece, Problem, Unit, merge_units, pick3
@@ -105,8 +107,8 @@ def split(text: str, name: str) -> Split:
     """Header units, case blocks and trailer of one normalised version."""
 
     from failgate.dataset.casefile import entry_blocks
-    from failgate.findings import FailgateError
     from failgate.dataset.yamlstrict import load_yaml_text
+    from failgate.findings import FailgateError
 
     if all(_filler(line) for line in text.split("\n")):
         return Split([], [], text, None, {})  # no file at the base of an add/add
@@ -203,10 +205,17 @@ def markers(base: str, ours: str, theirs: str, size: int, *, trim: bool = True) 
     o, b, t = versions
     return (
         _join(o[:head])
-        + "<" * size + " ours\n" + _join(o[head : len(o) - tail])
-        + "|" * size + " base\n" + _join(b[head : len(b) - tail])
-        + "=" * size + "\n" + _join(t[head : len(t) - tail])
-        + ">" * size + " theirs\n"
+        + "<" * size
+        + " ours\n"
+        + _join(o[head : len(o) - tail])
+        + "|" * size
+        + " base\n"
+        + _join(b[head : len(b) - tail])
+        + "=" * size
+        + "\n"
+        + _join(t[head : len(t) - tail])
+        + ">" * size
+        + " theirs\n"
         + _join(o[len(o) - tail :])
     )
 
@@ -229,8 +238,13 @@ def _same_case(o: Unit, t: Unit) -> bool:
 def is_collision(problem: Problem) -> bool:
     """The same new id on two different cases (not one case added twice)."""
     _, o, t = problem.units
-    return problem.kind == "add-add" and isinstance(problem.key, str) and o is not None and t is not None \
+    return (
+        problem.kind == "add-add"
+        and isinstance(problem.key, str)
+        and o is not None
+        and t is not None
         and not _same_case(o, t)
+    )
 
 
 def _describe(problem: Problem, path: str) -> str:
@@ -240,20 +254,26 @@ def _describe(problem: Problem, path: str) -> str:
         return f"{what} was changed differently on both sides; the conflict markers are inside its block"
     if problem.kind == "delete-edit":
         gone, kept = ("ours", "theirs") if o is None else ("theirs", "ours")
-        return (f"{what} was removed in {gone} (moved to the deletion ledger) but edited in {kept}: delete its block "
-                "to keep the removal, or keep the edit and drop its new ledger entry")
+        return (
+            f"{what} was removed in {gone} (moved to the deletion ledger) but edited in {kept}: delete its block "
+            "to keep the removal, or keep the edit and drop its new ledger entry"
+        )
     if is_collision(problem):
-        return (f"id collision: {what} was given to two different cases, ours \"{_title(o)}\" and theirs "
-                f"\"{_title(t)}\". Ids are never reused, so one case needs a new id: run `{FIX_COMMAND}` (it gives "
-                "theirs' case the next free id, rewrites its history.jsonl events and stages both files), "
-                "then `git commit`")
+        return (
+            f'id collision: {what} was given to two different cases, ours "{_title(o)}" and theirs '
+            f'"{_title(t)}". Ids are never reused, so one case needs a new id: run `{FIX_COMMAND}` (it gives '
+            "theirs' case the next free id, rewrites its history.jsonl events and stages both files), "
+            "then `git commit`"
+        )
     if problem.kind == "add-add":
         return f"{what} was added on both sides with different text; keep one version"
     if problem.kind == "taxonomy":
-        return (f"both sides changed the taxonomy ({what}) differently. A failure mode is added with its own "
-                "schema_version bump (added_in = the new version), which the ledger check verifies against each "
-                "side, so there is no automatic union: keep one side's change, and re-add the other's modes with "
-                "the next schema_version on top")
+        return (
+            f"both sides changed the taxonomy ({what}) differently. A failure mode is added with its own "
+            "schema_version bump (added_in = the new version), which the ledger check verifies against each "
+            "side, so there is no automatic union: keep one side's change, and re-add the other's modes with "
+            "the next schema_version on top"
+        )
     if problem.kind == "order":
         return "both sides reordered the cases differently"
     return f"both sides changed {what} differently"
@@ -266,8 +286,9 @@ def _render_piece(piece: Piece, size: int) -> str:
     return markers(b, o, t, size, trim=piece.problem.kind not in ("add-add", "delete-edit"))
 
 
-def merge_cases(base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases.yaml",
-                marker_size: int = 7) -> CasesMerge:
+def merge_cases(
+    base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases.yaml", marker_size: int = 7
+) -> CasesMerge:
     """Merge three versions of cases.yaml; pure, over bytes."""
     if ours == theirs or theirs == base:
         return CasesMerge(True, ours)
@@ -287,8 +308,9 @@ def merge_cases(base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases.y
             seen.add(unit.key)
     if dupes:
         return _whole_conflict(texts, marker_size, dupes)
-    target = sb.indent if sb.indent is not None else min(
-        (s.indent for s in (so, st) if s.indent is not None), default=2)
+    target = (
+        sb.indent if sb.indent is not None else min((s.indent for s in (so, st) if s.indent is not None), default=2)
+    )
     for s in (sb, so, st):
         for unit in s.cases:
             unit.text = _reindent(unit.text, s.indent or 0, target)
@@ -300,8 +322,9 @@ def merge_cases(base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases.y
         header, header_problems = _taxonomy_conflict(header, header_problems, sb, so, st)
     cases, case_problems = merge_units(sb.cases, so.cases, st.cases)
     conflicts = [_describe(p, path) for p in header_problems + case_problems]
-    collisions = [Collision(str(p.key), _title(p.units[1]), _title(p.units[2])) for p in case_problems
-                  if is_collision(p)]
+    collisions = [
+        Collision(str(p.key), _title(p.units[1]), _title(p.units[2])) for p in case_problems if is_collision(p)
+    ]
     # Blank lines at the top of the trailer are what removing the last case
     # leaves behind, not a change of the trailer: compare without them.
     cores = [s.trailer.lstrip("\n") for s in (sb, so, st)]
@@ -329,8 +352,9 @@ def merge_cases(base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases.y
     return CasesMerge(True, out.encode(), [], [], added)
 
 
-def _taxonomy_conflict(header: list[Piece], problems: list[Problem], sb: Split, so: Split,
-                       st: Split) -> tuple[list[Piece], list[Problem]]:
+def _taxonomy_conflict(
+    header: list[Piece], problems: list[Problem], sb: Split, so: Split, st: Split
+) -> tuple[list[Piece], list[Problem]]:
     """Markers on the taxonomy's header units where the sides differ, one message."""
     maps = [{u.key: u for u in s.header} for s in (sb, so, st)]
     taxonomy = Problem("taxonomy", "taxonomy", "schema_version and failure_modes", (None, None, None))

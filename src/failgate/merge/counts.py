@@ -1,4 +1,5 @@
 """`regressed_count` in the cases.yaml merge: additive, like the events it counts. Pure."""
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,7 @@ def add_regressed_counts(base: list[Unit], ours: list[Unit], theirs: list[Unit])
         if total < 0:
             continue  # a decrease on both sides: leave it to the usual rules (and validate)
         for unit in units:
-            unit.text = _COUNT_RE.sub(lambda m: f"{m.group(1)}{total}{m.group(3)}", unit.text, count=1)  # type: ignore[union-attr]
+            unit.text = _COUNT_RE.sub(lambda m, total=total: f"{m.group(1)}{total}{m.group(3)}", unit.text, count=1)  # type: ignore[union-attr]
             if isinstance(unit.data, dict):  # type: ignore[union-attr]
                 unit.data = {**unit.data, "regressed_count": total}  # type: ignore[union-attr]
 

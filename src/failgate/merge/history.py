@@ -33,11 +33,13 @@ Deliberate choices for odd input:
 - a missing final newline is added; blank lines in the merged part are dropped;
 - an empty base (both sides added the file) means every event is an addition.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import io
-from typing import BinaryIO, Hashable, Sequence
+from collections.abc import Hashable, Sequence
+from typing import BinaryIO
 
 from failgate.dataset.jsonstrict import loads_or_none
 from failgate.merge.appendonly import align, canonical
@@ -93,9 +95,7 @@ def _normalise(chunk: bytes) -> bytes:
     return chunk.replace(b"\r\n", b"\n") if b"\r" in chunk else chunk
 
 
-def copy_common_prefix(
-    streams: Sequence[BinaryIO], out: BinaryIO, chunk_size: int = CHUNK
-) -> tuple[int, list[bytes]]:
+def copy_common_prefix(streams: Sequence[BinaryIO], out: BinaryIO, chunk_size: int = CHUNK) -> tuple[int, list[bytes]]:
     """Copy the whole lines every stream starts with to `out`; return the rest.
 
     Memory stays at a few chunks whatever the file size. Returns the number of
@@ -104,7 +104,7 @@ def copy_common_prefix(
     bufs: list[bytes] = []
     for stream in streams:
         head = stream.read(len(BOM))
-        bufs.append(head[len(BOM):] if head == BOM else head)
+        bufs.append(head[len(BOM) :] if head == BOM else head)
     eof = [False] * len(streams)
     lines = 0
     while True:
@@ -212,15 +212,13 @@ def _added_conflicts(name: str, added: list[Event], base_keys: set[Hashable], no
         if not event.readable:
             snippet = event.raw.split(b"\n", 1)[0][:80].decode("utf-8", "replace")
             article = "an" if noun[:1] in "aeiou" else "a"
-            what = "a JSON object with an \"id\"" if noun == "event" else f"{article} {noun} with an \"id\""
+            what = 'a JSON object with an "id"' if noun == "event" else f'{article} {noun} with an "id"'
             problems.append(f"{name} line {event.line} is not {what}: {snippet!r}")
             continue
         if event.key in base_keys:
             problems.append(f"{name} line {event.line} repeats {noun} {event.label}, which the base already has")
         elif event.key in seen:
-            problems.append(
-                f"{name} has {noun} {event.label} twice (lines {seen[event.key].line} and {event.line})"
-            )
+            problems.append(f"{name} has {noun} {event.label} twice (lines {seen[event.key].line} and {event.line})")
         seen[event.key] = event
     return problems
 
@@ -300,8 +298,14 @@ def merge_fragments(
 
 
 def merge_history_streams(
-    base: BinaryIO, ours: BinaryIO, theirs: BinaryIO, out: BinaryIO, *, marker_size: int = 7,
-    chunk_size: int = CHUNK, replay: bool = False,
+    base: BinaryIO,
+    ours: BinaryIO,
+    theirs: BinaryIO,
+    out: BinaryIO,
+    *,
+    marker_size: int = 7,
+    chunk_size: int = CHUNK,
+    replay: bool = False,
 ) -> MergeReport:
     """Merge three history.jsonl streams into `out`.
 
@@ -312,7 +316,9 @@ def merge_history_streams(
     prefix_lines, (base_rest, ours_rest, theirs_rest) = copy_common_prefix([base, ours, theirs], out, chunk_size)
     first = prefix_lines + 1
     lines, conflicts, added = merge_fragments(
-        parse_events(base_rest, first), parse_events(ours_rest, first), parse_events(theirs_rest, first),
+        parse_events(base_rest, first),
+        parse_events(ours_rest, first),
+        parse_events(theirs_rest, first),
         replay=replay,
     )
     if lines is not None:
@@ -336,7 +342,12 @@ def merge_history(
     """`merge_history_streams` over bytes, for tests and small files."""
     out = io.BytesIO()
     report = merge_history_streams(
-        io.BytesIO(base), io.BytesIO(ours), io.BytesIO(theirs), out, marker_size=marker_size,
-        chunk_size=chunk_size, replay=replay,
+        io.BytesIO(base),
+        io.BytesIO(ours),
+        io.BytesIO(theirs),
+        out,
+        marker_size=marker_size,
+        chunk_size=chunk_size,
+        replay=replay,
     )
     return out.getvalue(), report

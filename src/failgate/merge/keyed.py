@@ -21,10 +21,12 @@ place the two runs are merged by `Unit.order` without reordering either run.
 Every choice is symmetric, so merging a into b and b into a give the same
 bytes; on a conflict the markers say ours/theirs and are not symmetric.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Hashable, Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 DELETED = "deleted"
 
@@ -104,8 +106,9 @@ def _decide(b: Unit | None, o: Unit | None, t: Unit | None) -> Piece | Problem |
     return Piece(key, side.text, trail, side)
 
 
-def _reference_order(base: list[Hashable], ours: list[Hashable], theirs: list[Hashable],
-                     kept: set[Hashable]) -> list[Hashable] | None:
+def _reference_order(
+    base: list[Hashable], ours: list[Hashable], theirs: list[Hashable], kept: set[Hashable]
+) -> list[Hashable] | None:
     """Order of the surviving base units; None when both sides reordered differently."""
     kept_base = [k for k in base if k in kept]
     in_base = set(base)

@@ -20,14 +20,14 @@ Deliberate choices:
   block list, so the first entries added on both sides merge cleanly;
 - CRLF becomes LF and a byte-order mark is dropped, as for history.jsonl.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Hashable
+from collections.abc import Hashable
 
-
-from failgate.merge.history import Event, merge_fragments, pick3
 from failgate.merge.appendonly import canonical
+from failgate.merge.history import Event, merge_fragments, pick3
 
 LIST_KEY = "removed"
 
@@ -156,16 +156,24 @@ def _markers(base: bytes, ours: bytes, theirs: bytes, size: int) -> bytes:
     common_tail = b"".join(line + b"\n" for line in o[len(o) - 1 - tail : len(o) - 1])
     return (
         b"".join(line + b"\n" for line in o[:head])
-        + b"<" * size + b" ours\n" + middle(o)
-        + b"|" * size + b" base\n" + middle(b)
-        + b"=" * size + b"\n" + middle(t)
-        + b">" * size + b" theirs\n"
+        + b"<" * size
+        + b" ours\n"
+        + middle(o)
+        + b"|" * size
+        + b" base\n"
+        + middle(b)
+        + b"=" * size
+        + b"\n"
+        + middle(t)
+        + b">" * size
+        + b" theirs\n"
         + common_tail
     )
 
 
-def merge_ledger(base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases_removed.yaml",
-                 marker_size: int = 7) -> LedgerMerge:
+def merge_ledger(
+    base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases_removed.yaml", marker_size: int = 7
+) -> LedgerMerge:
     """Merge three versions of the deletion ledger; pure, over bytes."""
     texts = [_normalise(v) for v in (base, ours, theirs)]
     try:
@@ -173,17 +181,22 @@ def merge_ledger(base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases_
     except LedgerSplitError as exc:
         return LedgerMerge(False, _markers(*texts, marker_size), [str(exc)])
     # One list indentation for the result: the base's, else the smaller side's.
-    target = sb.indent if sb.indent is not None else min(
-        (s.indent for s in (so, st) if s.indent is not None), default=2
+    target = (
+        sb.indent if sb.indent is not None else min((s.indent for s in (so, st) if s.indent is not None), default=2)
     )
     for s in (sb, so, st):
         for entry in s.entries:
             entry.raw = _reindent(entry.raw, s.indent or 0, target)
     units, conflicts, added = merge_fragments(sb.entries, so.entries, st.entries, noun="entry")
-    for part, values in (("header", (sb.header, so.header, st.header)), ("trailer", (sb.trailer, so.trailer, st.trailer))):
+    for part, values in (
+        ("header", (sb.header, so.header, st.header)),
+        ("trailer", (sb.trailer, so.trailer, st.trailer)),
+    ):
         b, o, t = values
         if o != t and o != b and t != b:
-            conflicts.append(f"both sides changed the ledger's {part} (the lines outside `{LIST_KEY}:` entries) differently")
+            conflicts.append(
+                f"both sides changed the ledger's {part} (the lines outside `{LIST_KEY}:` entries) differently"
+            )
     if units is None or conflicts:
         return LedgerMerge(False, _markers(*texts, marker_size), conflicts, added)
     if not units:

@@ -20,12 +20,14 @@ What it looks for (DESIGN.md `report`, issue 6):
   called flaky when it recovered without a recorded fix twice or more, or
   when one commit was recorded with both outcomes (flaky by definition).
 """
+
 from __future__ import annotations
 
 import collections
 import dataclasses
 import datetime as _dt
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from failgate.dataset.history import HistoryFold
 from failgate.dataset.model import FAILURE_MODES_V1, SEVERITIES
@@ -51,8 +53,10 @@ class Flakiness:
         if self.disagreements:
             return "flaky (different outcomes at one commit): move it to the watchlist or make it deterministic"
         if self.unexplained_recoveries >= FLAKY_RECOVERIES:
-            return (f"flaky (recovered {self.unexplained_recoveries} times without a recorded fix): "
-                    "move it to the watchlist or make it deterministic")
+            return (
+                f"flaky (recovered {self.unexplained_recoveries} times without a recorded fix): "
+                "move it to the watchlist or make it deterministic"
+            )
         if self.flips:
             return "steady (changes stick)"
         return "stable"
@@ -63,8 +67,9 @@ def unexplained_recoveries(entry: Any, case: Mapping[str, Any]) -> int:
     fixes = [str(r.get("date")) for r in case.get("remediation") or [] if isinstance(r, dict) and r.get("date")]
     fixes += [ts[:10] for ts in entry.remediated_times]
     count = 0
-    for before, after, failed_at, passed_at in zip(entry.outcomes, entry.outcomes[1:], entry.result_times,
-                                                   entry.result_times[1:]):
+    for before, after, failed_at, passed_at in zip(
+        entry.outcomes, entry.outcomes[1:], entry.result_times, entry.result_times[1:]
+    ):
         if before != "fail" or after != "pass":
             continue
         low, high = (failed_at or "")[:10], (passed_at or "9999")[:10]
@@ -89,8 +94,13 @@ class HealthReport:
 
     def as_data(self) -> dict[str, Any]:
         return {
-            "format": 1, "active": self.active, "deprecated": self.deprecated, "watchlist": self.watchlist,
-            "by_mode": self.by_mode, "by_severity": self.by_severity, "by_intent": self.by_intent,
+            "format": 1,
+            "active": self.active,
+            "deprecated": self.deprecated,
+            "watchlist": self.watchlist,
+            "by_mode": self.by_mode,
+            "by_severity": self.by_severity,
+            "by_intent": self.by_intent,
             "warnings": self.warnings,
             "fragile": [{"id": i, "regressed_count": n} for i, n in self.fragile],
             "prune_candidates": [{"id": i, "last_failure": d} for i, d in self.prune],
@@ -135,18 +145,29 @@ def build_report(
 
     warnings = []
     if len(active) < SIZE_MIN:
-        warnings.append(f"{len(active)} active cases, under {SIZE_MIN}: too few failures to trust the gate; keep promoting")
+        warnings.append(
+            f"{len(active)} active cases, under {SIZE_MIN}: too few failures to trust the gate; keep promoting"
+        )
     elif len(active) > SIZE_MAX:
-        warnings.append(f"{len(active)} active cases, over {SIZE_MAX}: dedupe is broken or the failure set is being used "
-                        "as the eval set")
+        warnings.append(
+            f"{len(active)} active cases, over {SIZE_MAX}: dedupe is broken or the failure set is being used "
+            "as the eval set"
+        )
     for intent, count in intents.most_common():
         if active and count / len(active) > INTENT_SHARE_MAX:
-            warnings.append(f"intent {intent!r} is {count / len(active) * 100:.0f}% of the active cases "
-                            f"(over {INTENT_SHARE_MAX * 100:.0f}%): the set over-represents one flow")
+            warnings.append(
+                f"intent {intent!r} is {count / len(active) * 100:.0f}% of the active cases "
+                f"(over {INTENT_SHARE_MAX * 100:.0f}%): the set over-represents one flow"
+            )
 
-    fragile = sorted(((str(c["id"]), int(c["regressed_count"])) for c in active
-                      if isinstance(c.get("regressed_count"), int) and c["regressed_count"] > 1),
-                     key=lambda item: (-item[1], item[0]))
+    fragile = sorted(
+        (
+            (str(c["id"]), int(c["regressed_count"]))
+            for c in active
+            if isinstance(c.get("regressed_count"), int) and c["regressed_count"] > 1
+        ),
+        key=lambda item: (-item[1], item[0]),
+    )
     prune = []
     for case in active:
         entry = fold.get(case["id"])
@@ -161,20 +182,39 @@ def build_report(
         entry = fold.get(case["id"])
         if entry is None or entry.runs < 2:
             continue
-        flakiness.append(Flakiness(case["id"], entry.runs, entry.flips, entry.flip_rate, len(entry.disagreements),
-                                   " ".join("P" if o == "pass" else "F" for o in entry.outcomes[-12:]),
-                                   unexplained_recoveries(entry, case)))
+        flakiness.append(
+            Flakiness(
+                case["id"],
+                entry.runs,
+                entry.flips,
+                entry.flip_rate,
+                len(entry.disagreements),
+                " ".join("P" if o == "pass" else "F" for o in entry.outcomes[-12:]),
+                unexplained_recoveries(entry, case),
+            )
+        )
     flakiness.sort(key=lambda f: (-(f.disagreements > 0), -f.unexplained_recoveries, -(f.flip_rate or 0), f.case_id))
     return HealthReport(
-        active=len(active), deprecated=len(cases) - len(active), watchlist=len(watchlist), by_mode=by_mode,
-        by_severity=by_severity, by_intent=dict(intents.most_common()), warnings=warnings, fragile=fragile,
-        prune=prune, no_remediation=no_remediation, flakiness=flakiness,
+        active=len(active),
+        deprecated=len(cases) - len(active),
+        watchlist=len(watchlist),
+        by_mode=by_mode,
+        by_severity=by_severity,
+        by_intent=dict(intents.most_common()),
+        warnings=warnings,
+        fragile=fragile,
+        prune=prune,
+        no_remediation=no_remediation,
+        flakiness=flakiness,
     )
 
 
 def render_text(report: HealthReport) -> str:
     r = report
-    lines = [f"failgate report: {r.active} active case(s), {r.deprecated} deprecated, {r.watchlist} on the watchlist", ""]
+    lines = [
+        f"failgate report: {r.active} active case(s), {r.deprecated} deprecated, {r.watchlist} on the watchlist",
+        "",
+    ]
     width = max([len("failure mode"), *(len(m) for m in r.by_mode)]) + 2
     lines.append(f"{'failure mode':<{width}}{'cases':>6}")
     lines += [f"{mode:<{width}}{count:>6}" for mode, count in r.by_mode.items()]
@@ -189,10 +229,15 @@ def render_text(report: HealthReport) -> str:
     if r.no_remediation:
         lines += ["", f"without remediation: {', '.join(r.no_remediation)}"]
     if r.flakiness:
-        lines += ["", "flip rate = flips / (recorded runs - 1); flaky = recovers without a recorded fix, "
-                      "or both outcomes at one commit:"]
+        lines += [
+            "",
+            "flip rate = flips / (recorded runs - 1); flaky = recovers without a recorded fix, "
+            "or both outcomes at one commit:",
+        ]
         for f in r.flakiness:
             rate = "-" if f.flip_rate is None else f"{f.flip_rate:.2f}"
-            lines.append(f"  {f.case_id}  runs {f.runs}  flips {f.flips}  rate {rate}  same-commit {f.disagreements}"
-                         f"  [{f.outcomes}]  {f.verdict}")
+            lines.append(
+                f"  {f.case_id}  runs {f.runs}  flips {f.flips}  rate {rate}  same-commit {f.disagreements}"
+                f"  [{f.outcomes}]  {f.verdict}"
+            )
     return "\n".join(lines) + "\n"

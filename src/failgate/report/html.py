@@ -14,20 +14,26 @@ The tooltips (commit, date, judge fingerprint, actor) come from one JSON block
 read by a small script with one listener on the grid, so the page carries each
 recorded result once instead of a `title` attribute per cell.
 """
+
 from __future__ import annotations
 
 import html
 import json
 import string
+from collections.abc import Mapping, Sequence
 from importlib import resources
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from failgate.report.health import HealthReport
 from failgate.report.timeline import STATES, Timeline
 
 _LEGEND = {
-    "pass": "pass (recorded)", "fail": "fail (recorded)", "flip": "flip: fail right after a pass",
-    "flaky": "flaky: both outcomes at one commit", "removed": "removed", "deprecated": "deprecated",
+    "pass": "pass (recorded)",
+    "fail": "fail (recorded)",
+    "flip": "flip: fail right after a pass",
+    "flaky": "flaky: both outcomes at one commit",
+    "removed": "removed",
+    "deprecated": "deprecated",
     "none": "nothing recorded yet",
 }
 _CARRIED = {"pass": "pass (carried: nothing recorded at that commit)", "fail": "fail (carried)"}
@@ -57,8 +63,12 @@ def render_page(
         body.append(_health(health))
     page = string.Template(_asset("report.html"))
     return page.substitute(
-        title=_e(title), subtitle=_e(subtitle), css=_asset("report.css"), js=_asset("report.js"),
-        body="\n".join(b for b in body if b), data=_data_json(timeline),
+        title=_e(title),
+        subtitle=_e(subtitle),
+        css=_asset("report.css"),
+        js=_asset("report.js"),
+        body="\n".join(b for b in body if b),
+        data=_data_json(timeline),
     )
 
 
@@ -94,15 +104,25 @@ def _data_json(timeline: Timeline) -> str:
             if len(results) == 1 and results[0][1:] == (ts, judge, actor):
                 cells[col] = 1 if results[0].outcome == "pass" else 0
                 continue
-            cells[col] = [[1 if r.outcome == "pass" else 0, 0 if r.ts == ts else r.ts, index(judges, r.judge),
-                           index(actors, r.actor)] for r in results]
+            cells[col] = [
+                [
+                    1 if r.outcome == "pass" else 0,
+                    0 if r.ts == ts else r.ts,
+                    index(judges, r.judge),
+                    index(actors, r.actor),
+                ]
+                for r in results
+            ]
         rec.append(cells)
     payload = {
-        "columns": [[c.commit, c.ts, c.in_range, c.label, index(judges, defaults[i][1]), index(actors, defaults[i][2])]
-                    for i, c in enumerate(timeline.columns)],
+        "columns": [
+            [c.commit, c.ts, c.in_range, c.label, index(judges, defaults[i][1]), index(actors, defaults[i][2])]
+            for i, c in enumerate(timeline.columns)
+        ],
         "rows": [[r.case_id, r.title, r.failure_mode, r.severity, r.status] for r in timeline.rows],
         "rec": rec,
-        "judges": list(judges), "actors": list(actors),
+        "judges": list(judges),
+        "actors": list(actors),
     }
     # No `<` at all inside the script block (`</script>` would end it, `<!--<script` would
     # change how the HTML parser reads it); `\u003c` is the same string to JSON.
@@ -121,8 +141,10 @@ def _heatmap(timeline: Timeline) -> str:
         'aria-label="cases by commits heatmap">',
     ]
     if any(c.in_range for c in timeline.columns):
-        ticks = "".join('<i class="now"></i>' if c.label else '<i class="in"></i>' if c.in_range else "<i></i>"
-                        for c in timeline.columns)
+        ticks = "".join(
+            '<i class="now"></i>' if c.label else '<i class="in"></i>' if c.in_range else "<i></i>"
+            for c in timeline.columns
+        )
         parts.append(f'<div class="ticks" title="the range under test">{ticks}</div>')
     mode = None
     for index, row in enumerate(timeline.rows):
@@ -131,16 +153,21 @@ def _heatmap(timeline: Timeline) -> str:
             if mode is not None:
                 parts.append("</div>")
             mode = group
-            count = sum(1 for r in timeline.rows if (("gate: flips and failures" if r.focus else r.failure_mode)
-                                                     == group))
+            count = sum(
+                1 for r in timeline.rows if (("gate: flips and failures" if r.focus else r.failure_mode) == group)
+            )
             parts.append(f'<div class="mode" data-mode="{_e(group)}"><div class="mode-h">{_e(group)} ({count})</div>')
         status = "" if row.status == "active" else f' <span class="st">{_e(row.status)}</span>'
-        cells = "".join(f'<i class="{state} c"></i>' if carried and state in ("pass", "fail") else
-                        f"<i class={state}></i>" for state, carried in zip(row.cells, row.carried))
-        parts.append(f'<div class="row" data-r="{index}" data-case="{_e(row.case_id)}">'
-                     f'<span class="lab" title="{_e(row.title)}">{_e(row.case_id)}'
-                     f'<b class="sev {_e(row.severity)}">{_e(row.severity)}</b>{status}</span>'
-                     f'<span class="cells">{cells}</span></div>')
+        cells = "".join(
+            f'<i class="{state} c"></i>' if carried and state in ("pass", "fail") else f"<i class={state}></i>"
+            for state, carried in zip(row.cells, row.carried)
+        )
+        parts.append(
+            f'<div class="row" data-r="{index}" data-case="{_e(row.case_id)}">'
+            f'<span class="lab" title="{_e(row.title)}">{_e(row.case_id)}'
+            f'<b class="sev {_e(row.severity)}">{_e(row.severity)}</b>{status}</span>'
+            f'<span class="cells">{cells}</span></div>'
+        )
     if mode is not None:
         parts.append("</div>")
     parts.append("</div></div></section>")
@@ -179,24 +206,39 @@ def _polyline(points: Series, width: int, height: int, top: float, scale: float)
     return [" ".join(r) for r in runs if r]
 
 
-def _chart(series: Mapping[str, Series], *, label: str, maximum: float, ticks: Sequence[tuple[float, str]],
-           left: str, right: str) -> str:
+def _chart(
+    series: Mapping[str, Series],
+    *,
+    label: str,
+    maximum: float,
+    ticks: Sequence[tuple[float, str]],
+    left: str,
+    right: str,
+) -> str:
     width, height, top = 640, 160, 10
     scale = height / maximum if maximum else 0.0
-    out = [f'<svg width="{width + 60}" height="{height + 40}" role="img" aria-label="{_e(label)}">',
-           f'<rect x="40" y="{top}" width="{width}" height="{height}" fill="none" stroke="#d0d7de"/>']
+    out = [
+        f'<svg width="{width + 60}" height="{height + 40}" role="img" aria-label="{_e(label)}">',
+        f'<rect x="40" y="{top}" width="{width}" height="{height}" fill="none" stroke="#d0d7de"/>',
+    ]
     for value, text in ticks:
         y = top + height - value * scale
-        out.append(f'<line x1="40" x2="{40 + width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eaeef2"/>'
-                   f'<text x="34" y="{y + 4:.1f}" text-anchor="end">{_e(text)}</text>')
-    out.append(f'<text x="40" y="{top + height + 16}">{_e(left)}</text>'
-               f'<text x="{40 + width}" y="{top + height + 16}" text-anchor="end">{_e(right)}</text>')
+        out.append(
+            f'<line x1="40" x2="{40 + width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eaeef2"/>'
+            f'<text x="34" y="{y + 4:.1f}" text-anchor="end">{_e(text)}</text>'
+        )
+    out.append(
+        f'<text x="40" y="{top + height + 16}">{_e(left)}</text>'
+        f'<text x="{40 + width}" y="{top + height + 16}" text-anchor="end">{_e(right)}</text>'
+    )
     key = []
     for index, (name, values) in enumerate(series.items()):
         colour = _LINE_COLOURS[index % len(_LINE_COLOURS)]
         for points in _polyline(values, width, height, top, scale):
-            out.append(f'<polyline data-series="{_e(name)}" fill="none" stroke="{colour}" stroke-width="1.5" '
-                       f'points="{points}"/>')
+            out.append(
+                f'<polyline data-series="{_e(name)}" fill="none" stroke="{colour}" stroke-width="1.5" '
+                f'points="{points}"/>'
+            )
         key.append(f'<span><b style="background:{colour}"></b>{_e(name)}</span>')
     out.append("</svg>")
     return f'<figure><figcaption>{_e(label)}</figcaption>{"".join(out)}<p class="key">{"".join(key)}</p></figure>'
@@ -210,52 +252,117 @@ def _charts(timeline: Timeline) -> str:
     last = (columns[-1].ts or columns[-1].label or columns[-1].commit[:10])[:10] if columns else ""
     rates = {m: _even(v) for m, v in timeline.mode_rates.items() if any(x is not None for x in v)}
     parts = ['<section id="trends"><h2>Trends</h2><div class="charts">']
-    parts.append(_chart(rates, label="pass rate per failure mode, per recorded commit", maximum=1.0,
-                        ticks=[(0, "0%"), (0.5, "50%"), (1, "100%")], left=first, right=last))
+    parts.append(
+        _chart(
+            rates,
+            label="pass rate per failure mode, per recorded commit",
+            maximum=1.0,
+            ticks=[(0, "0%"), (0.5, "50%"), (1, "100%")],
+            left=first,
+            right=last,
+        )
+    )
     sizes = timeline.sizes
     if sizes:
         top = max(max(p.active, p.promoted, p.removed, p.deprecated) for p in sizes) or 1
-        series = {"active": _steps([float(p.active) for p in sizes]),
-                  "promoted": _steps([float(p.promoted) for p in sizes]),
-                  "removed": _steps([float(p.removed) for p in sizes]),
-                  "deprecated": _steps([float(p.deprecated) for p in sizes])}
-        parts.append(_chart(series, label="dataset size over time (per promotion, removal, deprecation)",
-                            maximum=float(top), ticks=[(0, "0"), (top / 2, f"{top / 2:g}"), (top, f"{top}")],
-                            left=(sizes[0].ts or "")[:10], right=(sizes[-1].ts or "")[:10]))
+        series = {
+            "active": _steps([float(p.active) for p in sizes]),
+            "promoted": _steps([float(p.promoted) for p in sizes]),
+            "removed": _steps([float(p.removed) for p in sizes]),
+            "deprecated": _steps([float(p.deprecated) for p in sizes]),
+        }
+        parts.append(
+            _chart(
+                series,
+                label="dataset size over time (per promotion, removal, deprecation)",
+                maximum=float(top),
+                ticks=[(0, "0"), (top / 2, f"{top / 2:g}"), (top, f"{top}")],
+                left=(sizes[0].ts or "")[:10],
+                right=(sizes[-1].ts or "")[:10],
+            )
+        )
     parts.append("</div></section>")
     return "\n".join(parts)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = ()) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f'<td class="n">{_e(v)}</td>' if i in numeric else f"<td>{_e(v)}</td>"
-                                    for i, v in enumerate(row)) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>"
+        + "".join(f'<td class="n">{_e(v)}</td>' if i in numeric else f"<td>{_e(v)}</td>" for i, v in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _health(report: HealthReport) -> str:
     r = report
     total = r.active or 1
-    parts = ['<section id="health"><h2>Health</h2>',
-             f"<p>{r.active} active case(s), {r.deprecated} deprecated, {r.watchlist} on the watchlist.</p>"]
-    parts += [f'<p class="warn">warning: {_e(w)}</p>' for w in r.warnings] or ["<p>Size band and intent shares: ok.</p>"]
-    parts.append('<div class="charts"><div><h3>per failure mode</h3>'
-                 + _table(["failure mode", "active cases"], list(r.by_mode.items()), [1]) + "</div>")
-    parts.append("<div><h3>per severity</h3>" + _table(["severity", "active cases"], list(r.by_severity.items()), [1])
-                 + "</div>")
-    parts.append("<div><h3>intent shares</h3>" + _table(
-        ["intent", "cases", "share"], [(i, n, f"{n / total * 100:.0f}%") for i, n in r.by_intent.items()], [1, 2])
-        + "</div></div>")
-    parts.append("<h3>regressed more than once (structurally fragile)</h3>"
-                 + (_table(["case", "regressed_count"], r.fragile, [1]) if r.fragile else "<p>none</p>"))
-    parts.append("<h3>prune candidates (no failure in 9 months)</h3>"
-                 + (_table(["case", "last failure"], r.prune) if r.prune else "<p>none</p>"))
+    parts = [
+        '<section id="health"><h2>Health</h2>',
+        f"<p>{r.active} active case(s), {r.deprecated} deprecated, {r.watchlist} on the watchlist.</p>",
+    ]
+    parts += [f'<p class="warn">warning: {_e(w)}</p>' for w in r.warnings] or [
+        "<p>Size band and intent shares: ok.</p>"
+    ]
+    parts.append(
+        '<div class="charts"><div><h3>per failure mode</h3>'
+        + _table(["failure mode", "active cases"], list(r.by_mode.items()), [1])
+        + "</div>"
+    )
+    parts.append(
+        "<div><h3>per severity</h3>" + _table(["severity", "active cases"], list(r.by_severity.items()), [1]) + "</div>"
+    )
+    parts.append(
+        "<div><h3>intent shares</h3>"
+        + _table(
+            ["intent", "cases", "share"], [(i, n, f"{n / total * 100:.0f}%") for i, n in r.by_intent.items()], [1, 2]
+        )
+        + "</div></div>"
+    )
+    parts.append(
+        "<h3>regressed more than once (structurally fragile)</h3>"
+        + (_table(["case", "regressed_count"], r.fragile, [1]) if r.fragile else "<p>none</p>")
+    )
+    parts.append(
+        "<h3>prune candidates (no failure in 9 months)</h3>"
+        + (_table(["case", "last failure"], r.prune) if r.prune else "<p>none</p>")
+    )
     if r.no_remediation:
         parts.append(f"<h3>without remediation</h3><p>{_e(', '.join(r.no_remediation))}</p>")
-    parts.append("<h3>flaky vs regressed</h3>" + (_table(
-        ["case", "runs", "flips", "flip rate", "same-commit", "unexplained recoveries", "recent outcomes", "verdict"],
-        [(f.case_id, f.runs, f.flips, "-" if f.flip_rate is None else f"{f.flip_rate:.2f}", f.disagreements,
-          f.unexplained_recoveries, f.outcomes, f.verdict) for f in r.flakiness], [1, 2, 3, 4, 5])
-        if r.flakiness else "<p>no case has two recorded runs yet</p>"))
+    parts.append(
+        "<h3>flaky vs regressed</h3>"
+        + (
+            _table(
+                [
+                    "case",
+                    "runs",
+                    "flips",
+                    "flip rate",
+                    "same-commit",
+                    "unexplained recoveries",
+                    "recent outcomes",
+                    "verdict",
+                ],
+                [
+                    (
+                        f.case_id,
+                        f.runs,
+                        f.flips,
+                        "-" if f.flip_rate is None else f"{f.flip_rate:.2f}",
+                        f.disagreements,
+                        f.unexplained_recoveries,
+                        f.outcomes,
+                        f.verdict,
+                    )
+                    for f in r.flakiness
+                ],
+                [1, 2, 3, 4, 5],
+            )
+            if r.flakiness
+            else "<p>no case has two recorded runs yet</p>"
+        )
+    )
     parts.append("</section>")
     return "\n".join(parts)

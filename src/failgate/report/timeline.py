@@ -18,10 +18,12 @@ flaky by definition, FIELD-NOTES "Flakiness vocabulary"), `removed` and
 `deprecated` (from the column after the event that retired the case), `none`
 (nothing known yet).
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from failgate.dataset.model import FAILURE_MODES_V1, SEVERITIES
 
@@ -85,8 +87,9 @@ class Timeline:
         return len(self.columns) * len(self.rows)
 
 
-def _definitions(cases: Sequence[Mapping[str, Any]], watchlist: Sequence[Mapping[str, Any]],
-                 removed: Sequence[Mapping[str, Any]]) -> dict[str, tuple[Mapping[str, Any], str]]:
+def _definitions(
+    cases: Sequence[Mapping[str, Any]], watchlist: Sequence[Mapping[str, Any]], removed: Sequence[Mapping[str, Any]]
+) -> dict[str, tuple[Mapping[str, Any], str]]:
     found: dict[str, tuple[Mapping[str, Any], str]] = {}
     for entry in removed:
         snapshot = entry.get("case")
@@ -145,8 +148,9 @@ def build_timeline(
                 index = columns[commit] = len(columns)
                 column_ts.append(ts)
             judge, actor = event.get("judge"), event.get("actor")
-            entry = Recorded(outcome, ts, judge if isinstance(judge, str) else None,
-                             actor if isinstance(actor, str) else None)
+            entry = Recorded(
+                outcome, ts, judge if isinstance(judge, str) else None, actor if isinstance(actor, str) else None
+            )
             at = cells.get(index)
             if at is None:
                 cells[index] = [entry]
@@ -187,9 +191,16 @@ def build_timeline(
     rows = []
     for case_id in order:
         definition, status = definitions.get(case_id, ({}, "unknown"))
-        row = Row(case_id, str(definition.get("title") or ""), str(definition.get("failure_mode") or "unknown"),
-                  str(definition.get("severity") or "-"), status, [NONE] * width, [True] * width,
-                  recorded.get(case_id, {}))
+        row = Row(
+            case_id,
+            str(definition.get("title") or ""),
+            str(definition.get("failure_mode") or "unknown"),
+            str(definition.get("severity") or "-"),
+            status,
+            [NONE] * width,
+            [True] * width,
+            recorded.get(case_id, {}),
+        )
         _fill(row, retired.get(case_id, []))
         rows.append(row)
     modes = list(taxonomy) + sorted({r.failure_mode for r in rows} - set(taxonomy))
@@ -259,8 +270,9 @@ def mode_rates(timeline: Timeline) -> dict[str, list[float | None]]:
     return rates
 
 
-def add_gate_run(timeline: Timeline, commit: str, outcomes: Mapping[str, Recorded], focus: Mapping[str, str],
-                 range_commits: set[str]) -> None:
+def add_gate_run(
+    timeline: Timeline, commit: str, outcomes: Mapping[str, Recorded], focus: Mapping[str, str], range_commits: set[str]
+) -> None:
     """Append the gate's own run (not recorded in the history) as the last
     column, mark the columns of the range under test, and put the rows the
     gate is about first: flips, then other failures."""
@@ -269,8 +281,18 @@ def add_gate_run(timeline: Timeline, commit: str, outcomes: Mapping[str, Recorde
     known = {row.case_id for row in timeline.rows}
     for case_id in outcomes:
         if case_id not in known:
-            timeline.rows.append(Row(case_id, "", "unknown", "-", "unknown", [NONE] * (len(timeline.columns) - 1),
-                                     [True] * (len(timeline.columns) - 1), {}))
+            timeline.rows.append(
+                Row(
+                    case_id,
+                    "",
+                    "unknown",
+                    "-",
+                    "unknown",
+                    [NONE] * (len(timeline.columns) - 1),
+                    [True] * (len(timeline.columns) - 1),
+                    {},
+                )
+            )
     for row in timeline.rows:
         run = outcomes.get(row.case_id)
         outcome = run.outcome if run is not None else None

@@ -20,6 +20,7 @@ HTML reports. Why each piece is there:
 - `pre-commit run --all-files` afterwards (`if: always()`): the same hooks as
   on developers' machines, with the python the action set up.
 """
+
 from __future__ import annotations
 
 import json

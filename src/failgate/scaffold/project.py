@@ -4,9 +4,11 @@ Every piece is computed from the current content (None when the file does not
 exist) so that `init` is idempotent: it writes only where the result differs
 and says which files it created, updated or left alone.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from failgate.dataset.model import FAILURE_MODES_V1, SCHEMA_VERSION
 
@@ -25,7 +27,7 @@ def cases_header() -> str:
         "# Add cases with `failgate promote`; remove them only with `failgate remove`.\n"
         f"schema_version: {SCHEMA_VERSION}\n"
         "# The closed taxonomy. Add a mode only with a schema_version bump, written as\n"
-        "# {name: ..., added_in: 2, rationale: \"...\"}; modes are never removed.\n"
+        '# {name: ..., added_in: 2, rationale: "..."}; modes are never removed.\n'
         "failure_modes:\n"
         f"{modes}\n"
         "cases: []\n"

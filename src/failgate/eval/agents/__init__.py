@@ -13,11 +13,13 @@ latency measurement, or raises `AgentError` (timeout, crash, garbage) whose
 message becomes the failing case's reason. Adapters are thread-safe: the
 runner calls them from `jobs` threads at once.
 """
+
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from failgate.findings import FailgateError
 
@@ -71,7 +73,7 @@ def build_agent(
     agent_command: Sequence[str] | None = None,
     recorded: Path | None = None,
     jobs: int = 1,
-    python: "AgentPython | None" = None,
+    python: AgentPython | None = None,
 ) -> Agent:
     """The adapter for what was configured; exactly one source must be given.
 
@@ -86,7 +88,7 @@ def build_agent(
     given = [x for x in (agent, agent_command, recorded) if x]
     if not given:
         raise FailgateError(
-            "no agent configured: set `agent = \"package.module:function\"` or `agent_command = [...]` in"
+            'no agent configured: set `agent = "package.module:function"` or `agent_command = [...]` in'
             " [tool.failgate], or pass --agent / --agent-command / --recorded",
             exit_code=2,
         )

@@ -8,6 +8,7 @@ first on PYTHONPATH. Each worker first says whether the agent imported: an
 agent that cannot be imported is a configuration error (exit 2) naming the
 interpreter, not one identical failure per case.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,9 @@ class CallableProcessAgent(WorkerPoolAgent):
     def __init__(self, ref: str, python: AgentPython, *, cwd: Path, size: int = 1, env: dict[str, str]) -> None:
         self.ref = ref
         self.python = python
-        super().__init__([python.executable, str(WORKER_SCRIPT), ref], cwd=cwd, size=size,
-                         env=python.env(env), name=ref)
+        super().__init__(
+            [python.executable, str(WORKER_SCRIPT), ref], cwd=cwd, size=size, env=python.env(env), name=ref
+        )
         self.interpreter = python.describe()
 
     def _spawn(self) -> _Worker:
@@ -46,12 +48,15 @@ class CallableProcessAgent(WorkerPoolAgent):
             hello = json.loads(line.decode("utf-8", "replace"))
         except AgentTimeout:
             worker.kill()
-            raise FailgateError(f"agent {self.ref!r} did not finish importing in {LOAD_TIMEOUT_S:g} s "
-                                f"in {self.python.describe()}", exit_code=2) from None
+            raise FailgateError(
+                f"agent {self.ref!r} did not finish importing in {LOAD_TIMEOUT_S:g} s in {self.python.describe()}",
+                exit_code=2,
+            ) from None
         except (AgentError, ValueError) as exc:
             worker.kill()
-            raise FailgateError(f"cannot start agent {self.ref!r} in {self.python.describe()}: {exc}",
-                                exit_code=2) from None
+            raise FailgateError(
+                f"cannot start agent {self.ref!r} in {self.python.describe()}: {exc}", exit_code=2
+            ) from None
         if isinstance(hello, dict) and "ready" in hello:
             return worker
         worker.kill()
@@ -60,7 +65,7 @@ class CallableProcessAgent(WorkerPoolAgent):
         raise FailgateError(
             f"cannot load agent {self.ref!r} in {self.python.describe()}: {reason if reason else repr(hello)}\n"
             f"  import path first: {', '.join(self.python.import_paths)}\n"
-            "  install the agent's dependencies into that interpreter, or set [tool.failgate] python = \"...\""
+            '  install the agent\'s dependencies into that interpreter, or set [tool.failgate] python = "..."'
             + (f"\n{trace.rstrip()}" if isinstance(trace, str) and trace else ""),
             exit_code=2,
         )

@@ -13,6 +13,7 @@ not. Then, per request line `{"id", "input", "attempt"}`, one answer line:
 "..."}` when the agent raised. EOF on stdin ends the worker. The agent's own
 prints go to stderr, so they cannot corrupt the protocol.
 """
+
 import importlib
 import json
 import os
@@ -56,8 +57,11 @@ def _agent_traceback(exc):
     import traceback
 
     machinery = (os.path.abspath(__file__), importlib.__file__)
-    frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
-              if frame.filename not in machinery and not frame.filename.startswith("<frozen importlib")]
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if frame.filename not in machinery and not frame.filename.startswith("<frozen importlib")
+    ]
     lines = ["Traceback (most recent call last):\n"] if frames else []
     return "".join(lines + traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc))
 
@@ -90,7 +94,9 @@ def _answer(func, loop, request):
     elif hasattr(result, "__dataclass_fields__") or hasattr(result, "model_dump"):
         result = _plain(result)
     if not isinstance(result, dict):
-        raise TypeError(f'response must be a mapping like {{"output": ...}}, got {type(result).__name__}: {result!r}'[:300])
+        raise TypeError(
+            f'response must be a mapping like {{"output": ...}}, got {type(result).__name__}: {result!r}'[:300]
+        )
     return result
 
 
@@ -109,8 +115,10 @@ def main(argv):
     try:
         func = _load(argv[0])
     except BaseException as exc:  # the consumer's module may raise anything at import
-        _write(protocol, {"load_error": f"{type(exc).__name__}: {exc}", "traceback": _agent_traceback(exc),
-                          "sys_path": sys.path})
+        _write(
+            protocol,
+            {"load_error": f"{type(exc).__name__}: {exc}", "traceback": _agent_traceback(exc), "sys_path": sys.path},
+        )
         return 2
     _write(protocol, {"ready": sys.version.split()[0], "executable": sys.executable})
     loop = _Loop()
@@ -123,8 +131,14 @@ def main(argv):
             response = _answer(func, loop, request)
             text = json.dumps({"id": case_id, "response": response}, ensure_ascii=False, default=_plain)
         except Exception as exc:
-            _write(protocol, {"id": case_id, "error": f"agent raised {type(exc).__name__}: {exc}",
-                              "traceback": _agent_traceback(exc)})
+            _write(
+                protocol,
+                {
+                    "id": case_id,
+                    "error": f"agent raised {type(exc).__name__}: {exc}",
+                    "traceback": _agent_traceback(exc),
+                },
+            )
             continue
         protocol.write(text + "\n")
         protocol.flush()

@@ -19,14 +19,16 @@ temporary worktree of another commit would still import the checkout's code.
 Entries at the front of `sys.path` (PYTHONPATH for a subprocess) win over
 both: `[tool.failgate] pythonpath`, then the tree's `src/`, then the tree's root.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import os
 import shutil
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from failgate.findings import FailgateError
 
@@ -113,8 +115,11 @@ def _configured(value: str, root: Path) -> Path:
         if inner is not None:
             return inner
     if not path.is_file():
-        raise FailgateError(f"[tool.failgate] python = {value!r}: {path} does not exist "
-                            "(give the interpreter of the environment the agent is installed in)", exit_code=2)
+        raise FailgateError(
+            f"[tool.failgate] python = {value!r}: {path} does not exist "
+            "(give the interpreter of the environment the agent is installed in)",
+            exit_code=2,
+        )
     return path
 
 
@@ -125,8 +130,9 @@ def _own(executable: Path) -> bool:
     return venv is not None and _same_dir(venv, Path(sys.prefix))
 
 
-def find_python(root: Path, configured: str | None, environ: Mapping[str, str] | None = None,
-                top: Path | None = None) -> tuple[Path, str]:
+def find_python(
+    root: Path, configured: str | None, environ: Mapping[str, str] | None = None, top: Path | None = None
+) -> tuple[Path, str]:
     """(interpreter, how it was chosen); `top` is the repository's top when the
     project root is a subdirectory of it."""
     environ = os.environ if environ is None else environ
@@ -155,9 +161,15 @@ def import_paths(tree: Path, configured: Sequence[str] | None = None) -> tuple[s
     return tuple(dict.fromkeys(str(p) for p in paths))
 
 
-def agent_python(*, python_root: Path, code_root: Path, python: str | None = None,
-                 pythonpath: Sequence[str] | None = None, top: Path | None = None,
-                 environ: Mapping[str, str] | None = None) -> AgentPython:
+def agent_python(
+    *,
+    python_root: Path,
+    code_root: Path,
+    python: str | None = None,
+    pythonpath: Sequence[str] | None = None,
+    top: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> AgentPython:
     """`python_root`: the consumer's checkout (where its untracked venv lives);
     `code_root`: the tree whose code is under test (a temporary worktree in the gate)."""
     executable, source = find_python(python_root, python, environ, top)
@@ -175,6 +187,10 @@ def for_config(config: Any, *, code_root: Path | None = None, python_root: Path 
     """From `[tool.failgate] python` and `pythonpath`; `code_root` defaults to the
     project root (the gate passes its temporary worktree's)."""
     python_root = python_root or config.root
-    return agent_python(python_root=python_root, code_root=code_root or config.root,
-                        python=config.get("python"), pythonpath=config.get("pythonpath"),
-                        top=_repository_top(python_root))
+    return agent_python(
+        python_root=python_root,
+        code_root=code_root or config.root,
+        python=config.get("python"),
+        pythonpath=config.get("pythonpath"),
+        top=_repository_top(python_root),
+    )

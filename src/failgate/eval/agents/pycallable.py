@@ -9,13 +9,15 @@ at its next bytecode. Code blocked inside C (a socket read, `time.sleep`)
 only stops when that call returns: for a hard kill use `agent_command`,
 whose processes are killed.
 """
+
 from __future__ import annotations
 
 import inspect
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from failgate.eval.agents import AgentError, AgentReply, AgentRequest, AgentTimeout
 from failgate.findings import FailgateError
@@ -40,8 +42,10 @@ def load_callable(ref: str, root: Path, paths: Sequence[str] = ()) -> Callable[.
         obj = import_dotted(ref, root)
     except DottedPathError as exc:
         first = ", ".join(paths) if paths else str(root)
-        raise FailgateError(f"cannot load agent {ref!r}: {exc} (imported with {first} first on sys.path, "
-                            f"in {sys.executable})", exit_code=2) from None
+        raise FailgateError(
+            f"cannot load agent {ref!r}: {exc} (imported with {first} first on sys.path, in {sys.executable})",
+            exit_code=2,
+        ) from None
     if not callable(obj):
         raise FailgateError(f"agent {ref!r} is not callable", exit_code=2)
     try:
@@ -52,8 +56,11 @@ def load_callable(ref: str, root: Path, paths: Sequence[str] = ()) -> Callable[.
         signature.bind({})
     except TypeError:
         # Caught here, before any case runs, instead of as N identical "agent raised TypeError" failures.
-        raise FailgateError(f"agent {ref!r} must take one argument, the case's input mapping; its signature is "
-                            f"{ref.split(':')[-1]}{signature}", exit_code=2) from None
+        raise FailgateError(
+            f"agent {ref!r} must take one argument, the case's input mapping; its signature is "
+            f"{ref.split(':')[-1]}{signature}",
+            exit_code=2,
+        ) from None
     return obj  # type: ignore[no-any-return]
 
 
@@ -69,7 +76,7 @@ def _raised(exc: BaseException) -> AgentError:
 
 
 def _is_async(func: Any) -> bool:
-    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(getattr(func, "__call__", None))
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(getattr(func, "__call__", None))  # noqa: B004 (an instance with an async __call__)
 
 
 def _interrupt(thread: threading.Thread) -> None:
@@ -117,7 +124,7 @@ class CallableAgent:
         self._async = _is_async(func)
 
     @classmethod
-    def from_ref(cls, ref: str, *, root: Path, paths: Sequence[str] = ()) -> "CallableAgent":
+    def from_ref(cls, ref: str, *, root: Path, paths: Sequence[str] = ()) -> CallableAgent:
         return cls(load_callable(ref, root, paths), ref)
 
     def _event_loop(self) -> _Loop:

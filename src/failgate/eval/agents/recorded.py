@@ -10,14 +10,15 @@ line, the last line once they run out). A case with no line fails with
 "no recorded output". Recordings should carry `latency_ms`: there is no call
 to measure.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from failgate.dataset.jsonstrict import JsonLineError, loads_line, split_lines
 from failgate.eval.agents import AgentError, AgentReply, AgentRequest
 from failgate.findings import FailgateError, Finding, Location
-from failgate.dataset.jsonstrict import JsonLineError, loads_line, split_lines
 
 
 class RecordedAgent:
@@ -40,8 +41,9 @@ class RecordedAgent:
                 findings.append(Finding("RECORDED", exc.message, Location(str(path), lineno, exc.col or 1)))
                 continue
             if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-                findings.append(Finding("RECORDED", "each line must be an object with a string 'id'",
-                                        Location(str(path), lineno)))
+                findings.append(
+                    Finding("RECORDED", "each line must be an object with a string 'id'", Location(str(path), lineno))
+                )
                 continue
             case_id = entry.pop("id")
             response = entry["response"] if isinstance(entry.get("response"), dict) else entry

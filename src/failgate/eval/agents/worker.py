@@ -12,6 +12,7 @@ another id is killed (with its process group, so a shell wrapper does not
 leave its child behind) and replaced by a fresh one on the next call; the case
 fails with the reason and the run goes on.
 """
+
 from __future__ import annotations
 
 import collections
@@ -39,8 +40,14 @@ class _ReportedError(AgentError):
 class _Worker:
     def __init__(self, command: list[str], cwd: Path, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
-            bufsize=0, start_new_session=True,
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            bufsize=0,
+            start_new_session=True,
         )
         self.buffer = b""
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
@@ -84,7 +91,7 @@ class _Worker:
         while True:
             newline = self.buffer.find(b"\n")
             if newline >= 0:
-                answer, self.buffer = self.buffer[:newline], self.buffer[newline + 1:]
+                answer, self.buffer = self.buffer[:newline], self.buffer[newline + 1 :]
                 if answer.strip():
                     return answer
                 continue
@@ -135,8 +142,15 @@ class _Worker:
 
 
 class WorkerPoolAgent:
-    def __init__(self, command: list[str], *, cwd: Path, size: int = 1, env: dict[str, str] | None = None,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        *,
+        cwd: Path,
+        size: int = 1,
+        env: dict[str, str] | None = None,
+        name: str | None = None,
+    ) -> None:
         self.command = command
         self.cwd = cwd
         self.size = max(1, size)
@@ -187,8 +201,12 @@ class WorkerPoolAgent:
             # Died between cases: replace it, and say so if nothing else fails.
             self._discard(worker)
             worker = self._checkout()
-        line = json.dumps({"id": request.case_id, "input": request.input, "attempt": request.attempt},
-                          ensure_ascii=False).encode("utf-8") + b"\n"
+        line = (
+            json.dumps(
+                {"id": request.case_id, "input": request.input, "attempt": request.attempt}, ensure_ascii=False
+            ).encode("utf-8")
+            + b"\n"
+        )
         start = time.perf_counter()
         deadline = None if request.timeout_s is None else time.monotonic() + request.timeout_s
         try:
@@ -226,8 +244,9 @@ class WorkerPoolAgent:
             raise AgentError(f"agent worker answered for id {got!r}, expected {case_id!r}: {shown!r}")
         if "error" in message and message["error"]:
             trace = message.get("traceback")
-            raise _ReportedError(f"agent worker reported an error: {message['error']}",
-                                 detail=trace if isinstance(trace, str) else None)
+            raise _ReportedError(
+                f"agent worker reported an error: {message['error']}", detail=trace if isinstance(trace, str) else None
+            )
         message.pop("id")
         return message["response"] if isinstance(message.get("response"), dict) else message
 

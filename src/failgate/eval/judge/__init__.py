@@ -11,13 +11,15 @@ the README table. Entry points:
   stable `sha256:` hashes of what decides pass/fail, recorded with results so
   that a baseline judged by a different judge is never compared silently.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
 import time
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from failgate.eval.judge import llm, structured, text, tools
 from failgate.eval.judge.llm import LLMSettings
@@ -32,9 +34,23 @@ CASE_BUDGET_S = 5.0  # judge time per case (text rules; plugin judges keep their
 RULES_VERSION = 1
 
 __all__ = [
-    "RULES_VERSION", "JudgeOptions", "RuleResult", "Response", "ResponseError", "ToolCall", "Verdict",
-    "PluginJudge", "RuleError", "DEFAULT_REFUSAL_PATTERNS", "parse_response", "validate_rules", "judge_case",
-    "case_fingerprint", "judge_fingerprint", "settings_fingerprint", "LLMSettings",
+    "RULES_VERSION",
+    "JudgeOptions",
+    "RuleResult",
+    "Response",
+    "ResponseError",
+    "ToolCall",
+    "Verdict",
+    "PluginJudge",
+    "RuleError",
+    "DEFAULT_REFUSAL_PATTERNS",
+    "parse_response",
+    "validate_rules",
+    "judge_case",
+    "case_fingerprint",
+    "judge_fingerprint",
+    "settings_fingerprint",
+    "LLMSettings",
 ]
 
 
@@ -49,7 +65,7 @@ class JudgeOptions:
     read_cache: bool = True  # False (--no-cache): ask the judge model again, and store the fresh verdict
 
     @classmethod
-    def from_config(cls, section: Mapping[str, Any], root: str | None = None) -> "JudgeOptions":
+    def from_config(cls, section: Mapping[str, Any], root: str | None = None) -> JudgeOptions:
         from pathlib import Path
 
         from failgate.config import CACHE_DIR
@@ -60,7 +76,7 @@ class JudgeOptions:
         settings = LLMSettings.from_config(llm_section if isinstance(llm_section, Mapping) else {})
         return cls(patterns, root, settings, str(Path(root) / CACHE_DIR) if root else None)
 
-    def without_cache(self) -> "JudgeOptions":
+    def without_cache(self) -> JudgeOptions:
         return dataclasses.replace(self, read_cache=False)
 
     def compiled_refusal(self) -> tuple[Any, ...]:
@@ -89,8 +105,13 @@ class RuleResult:
         return f"{self.rule}: expected {self.expected}; got {self.got}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "rule": self.rule, "passed": self.passed, "expected": self.expected,
-                "got": self.got}
+        return {
+            "index": self.index,
+            "rule": self.rule,
+            "passed": self.passed,
+            "expected": self.expected,
+            "got": self.got,
+        }
 
 
 # name -> parser(value, options) -> spec. One table so that an unknown name is
@@ -120,14 +141,16 @@ def _parse_latency(value: Any) -> float:
 
 def _parse_plugin(value: Any) -> tuple[str, dict[str, Any]]:
     if not isinstance(value, Mapping) or not isinstance(value.get("use"), str) or not value["use"]:
-        raise RuleError(f"judge needs a mapping with 'use': \"package.module:function\" or an entry-point name, got {value!r}")
+        raise RuleError(
+            f"judge needs a mapping with 'use': \"package.module:function\" or an entry-point name, got {value!r}"
+        )
     return value["use"], {k: v for k, v in value.items() if k != "use"}
 
 
 def _split(index: int, rule: Any) -> tuple[str, Any]:
     if not isinstance(rule, Mapping) or len(rule) != 1:
         raise RuleError(f"rule {index + 1} must be a mapping with exactly one key (the rule name), got {rule!r}")
-    (name, value), = rule.items()
+    ((name, value),) = rule.items()
     if name not in _PARSERS:
         raise RuleError(f"unknown rule {name!r}; known rules: {', '.join(RULE_NAMES)}")
     return str(name), value
@@ -165,8 +188,9 @@ def validate_rules(expected: Any, options: JudgeOptions = JudgeOptions()) -> lis
     return problems
 
 
-def _check_llm(spec: llm.RubricSpec, case: Mapping[str, Any], response: Response, options: JudgeOptions,
-               fresh: bool) -> tuple[bool, str, str]:
+def _check_llm(
+    spec: llm.RubricSpec, case: Mapping[str, Any], response: Response, options: JudgeOptions, fresh: bool
+) -> tuple[bool, str, str]:
     rubric = spec.rubric if len(spec.rubric) <= 100 else spec.rubric[:97] + "..."
     expected = f"a judge-model pass on the rubric {rubric!r}"
     settings = options.llm
@@ -185,8 +209,9 @@ def _check_llm(spec: llm.RubricSpec, case: Mapping[str, Any], response: Response
     return passed, expected, f"judge: {reason}"
 
 
-def _evaluate(name: str, spec: Any, case: Mapping[str, Any], response: Response,
-              options: JudgeOptions, fresh: bool = False) -> tuple[bool, str, str]:
+def _evaluate(
+    name: str, spec: Any, case: Mapping[str, Any], response: Response, options: JudgeOptions, fresh: bool = False
+) -> tuple[bool, str, str]:
     if name == "llm_rubric":
         return _check_llm(spec, case, response, options, fresh)
     if name in structured.RULES:
@@ -206,7 +231,9 @@ def _evaluate(name: str, spec: Any, case: Mapping[str, Any], response: Response,
     if name == "not_refused":
         return text.check_refusal(spec, response)
     use, plugin_options = spec
-    expected = f"judge {use} to pass" + (f" {json.dumps(plugin_options, sort_keys=True, default=str)}" if plugin_options else "")
+    expected = f"judge {use} to pass" + (
+        f" {json.dumps(plugin_options, sort_keys=True, default=str)}" if plugin_options else ""
+    )
     try:
         verdict = run_judge(load_judge(use, options.root), case, response, plugin_options)
     except RuleError as exc:
@@ -216,9 +243,14 @@ def _evaluate(name: str, spec: Any, case: Mapping[str, Any], response: Response,
     return verdict.passed, expected, verdict.reason or ("ok" if verdict.passed else "failed (no reason given)")
 
 
-def judge_case(case: Mapping[str, Any], response: Response, options: JudgeOptions = JudgeOptions(), *,
-               fresh: bool = False, deferred: list[tuple[int, Callable[[], RuleResult]]] | None = None,
-               ) -> list[RuleResult]:
+def judge_case(
+    case: Mapping[str, Any],
+    response: Response,
+    options: JudgeOptions = JudgeOptions(),
+    *,
+    fresh: bool = False,
+    deferred: list[tuple[int, Callable[[], RuleResult]]] | None = None,
+) -> list[RuleResult]:
     """Apply every rule of `case["expected"]`; all must pass for the case to pass.
 
     `fresh`: ask the judge model again instead of reading a cached verdict
@@ -243,6 +275,7 @@ def judge_case(case: Mapping[str, Any], response: Response, options: JudgeOption
     try:
         for index, (name, spec) in enumerate(parsed):
             if name == "llm_rubric" and deferred is not None:
+
                 def later(index: int = index, spec: Any = spec) -> RuleResult:
                     passed, expected, got = _evaluate("llm_rubric", spec, case, response, options, fresh)
                     return RuleResult(index, "llm_rubric", bool(passed), expected, got)
@@ -251,9 +284,16 @@ def judge_case(case: Mapping[str, Any], response: Response, options: JudgeOption
                 results.append(RuleResult(index, name, False, "a judge-model verdict", "not asked yet"))
                 continue
             if time.monotonic() >= deadline:
-                results.append(RuleResult(index, name, False, "the rule to be judged",
-                                          f"timed out: the case's judge budget of {CASE_BUDGET_S:g} s was spent "
-                                          "by the rules before this one"))
+                results.append(
+                    RuleResult(
+                        index,
+                        name,
+                        False,
+                        "the rule to be judged",
+                        f"timed out: the case's judge budget of {CASE_BUDGET_S:g} s was spent "
+                        "by the rules before this one",
+                    )
+                )
                 continue
             passed, expected, got = _evaluate(name, spec, case, response, options, fresh)
             results.append(RuleResult(index, name, bool(passed), expected, got))
@@ -291,7 +331,8 @@ def case_fingerprint(case: Mapping[str, Any], options: JudgeOptions = JudgeOptio
     template version, rubric, temperature, seed) only for a case that uses llm_rubric."""
     expected = case.get("expected")
     reads_refusal = isinstance(expected, list) and any(
-        isinstance(rule, Mapping) and "not_refused" in rule for rule in expected)
+        isinstance(rule, Mapping) and "not_refused" in rule for rule in expected
+    )
     patterns = options.refusal_patterns if reads_refusal else DEFAULT_REFUSAL_PATTERNS
     payload = {
         "rules_version": RULES_VERSION,
@@ -312,8 +353,13 @@ def settings_fingerprint(options: JudgeOptions = JudgeOptions()) -> str:
     patterns, judge model settings. A gold-set grading is recorded under it
     (`failgate judge-check --record`), and the gate accepts a judge change only
     when the gold set was graded under the new one."""
-    return _digest({"rules_version": RULES_VERSION, "refusal_patterns": list(options.refusal_patterns),
-                    "llm": options.llm.fingerprint()})
+    return _digest(
+        {
+            "rules_version": RULES_VERSION,
+            "refusal_patterns": list(options.refusal_patterns),
+            "llm": options.llm.fingerprint(),
+        }
+    )
 
 
 def judge_fingerprint(cases: Iterable[Mapping[str, Any]], options: JudgeOptions = JudgeOptions()) -> str:

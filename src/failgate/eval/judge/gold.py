@@ -13,10 +13,12 @@ chance: (p_o - p_e) / (1 - p_e)). `gold_set_accepts` is the gate's condition
 for a judge change: the gold set was graded under the new judge and met the
 floor, with no false pass on a P0 example.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 PASS, FAIL = "pass", "fail"
 DEFAULT_FLOOR = 0.9
@@ -51,10 +53,14 @@ class Figures:
     p0_false_passes: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"examples": self.examples, "agreement": round(self.agreement, 4),
-                "false_pass_rate": None if self.false_pass_rate is None else round(self.false_pass_rate, 4),
-                "kappa": None if self.kappa is None else round(self.kappa, 4),
-                "false_passes": list(self.false_passes), "p0_false_passes": list(self.p0_false_passes)}
+        return {
+            "examples": self.examples,
+            "agreement": round(self.agreement, 4),
+            "false_pass_rate": None if self.false_pass_rate is None else round(self.false_pass_rate, 4),
+            "kappa": None if self.kappa is None else round(self.kappa, 4),
+            "false_passes": list(self.false_passes),
+            "p0_false_passes": list(self.p0_false_passes),
+        }
 
 
 def cohen_kappa(pairs: Sequence[tuple[str, str]]) -> float | None:
@@ -131,8 +137,13 @@ def grade_one(example: Mapping[str, Any], options: Any, fresh: bool = False) -> 
     return Graded(str(example.get("id")), str(kind), human, PASS if passed else FAIL, severity, reason)
 
 
-def grade_concurrently(examples: Sequence[Mapping[str, Any]], options: Any, jobs: int, fresh: bool = False,
-                       progress: Callable[[int, int, int], None] | None = None) -> list[Graded]:
+def grade_concurrently(
+    examples: Sequence[Mapping[str, Any]],
+    options: Any,
+    jobs: int,
+    fresh: bool = False,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> list[Graded]:
     """Like `grade`, `jobs` examples at once (a judge model answers slowly); input order kept.
     `progress(done, total, disagreements)` after each example, as `run_eval` reports cases."""
     import threading
@@ -158,15 +169,24 @@ def grade_concurrently(examples: Sequence[Mapping[str, Any]], options: Any, jobs
 
 
 # -- the record and the gate's condition ------------------------------------------
-def graded_detail(overall: Figures, kinds: Mapping[str, Figures], floor: float, gold_path: str,
-                  gold_digest: str) -> dict[str, Any]:
+def graded_detail(
+    overall: Figures, kinds: Mapping[str, Figures], floor: float, gold_path: str, gold_digest: str
+) -> dict[str, Any]:
     met, why = meets_floor(overall, floor)
-    return {"gold": gold_path, "gold_sha256": gold_digest, **overall.as_dict(), "floor": floor, "met_floor": met,
-            "why": why, "by_rule": {k: f.as_dict() for k, f in kinds.items()}}
+    return {
+        "gold": gold_path,
+        "gold_sha256": gold_digest,
+        **overall.as_dict(),
+        "floor": floor,
+        "met_floor": met,
+        "why": why,
+        "by_rule": {k: f.as_dict() for k, f in kinds.items()},
+    }
 
 
-def graded_event(event_id: str, ts: str, fingerprint: str, commit: str | None, actor: str,
-                 detail: Mapping[str, Any]) -> dict[str, Any]:
+def graded_event(
+    event_id: str, ts: str, fingerprint: str, commit: str | None, actor: str, detail: Mapping[str, Any]
+) -> dict[str, Any]:
     """The history line for a grading: about the judge, so it names no case."""
     event: dict[str, Any] = {"id": event_id, "ts": ts, "type": EVENT_TYPE, "judge": fingerprint}
     if commit:
@@ -175,8 +195,12 @@ def graded_event(event_id: str, ts: str, fingerprint: str, commit: str | None, a
     return event
 
 
-def gold_set_accepts(history_events: Iterable[Mapping[str, Any]], fingerprint: str, floor: float = DEFAULT_FLOOR,
-                     gold_digest: str | None = None) -> tuple[bool, str]:
+def gold_set_accepts(
+    history_events: Iterable[Mapping[str, Any]],
+    fingerprint: str,
+    floor: float = DEFAULT_FLOOR,
+    gold_digest: str | None = None,
+) -> tuple[bool, str]:
     """Whether a judge change to `fingerprint` is backed by a gold-set grading.
 
     The last `judge_graded` event recorded under `fingerprint` decides; its
@@ -190,8 +214,10 @@ def gold_set_accepts(history_events: Iterable[Mapping[str, Any]], fingerprint: s
         if isinstance(event, Mapping) and event.get("type") == EVENT_TYPE and event.get("judge") == fingerprint:
             last = event
     if last is None:
-        return False, (f"no gold-set grading under the new judge {fingerprint[:19]}: "
-                       "run `failgate judge-check --record` and commit history.jsonl")
+        return False, (
+            f"no gold-set grading under the new judge {fingerprint[:19]}: "
+            "run `failgate judge-check --record` and commit history.jsonl"
+        )
     detail = last.get("detail") if isinstance(last.get("detail"), Mapping) else {}
     if gold_digest is not None and detail.get("gold_sha256") != gold_digest:
         return False, "the gold-set grading was of another version of the gold file: grade the current one"
@@ -221,8 +247,10 @@ def render(graded: Sequence[Graded], floor: float, fingerprint: str) -> list[str
     width = max(12, *(len(kind) for kind, _ in rows))
     lines = [f"{'rule':<{width}}  {'n':>4}  {'agreement':>9}  {'false pass':>10}  {'kappa':>6}"]
     for kind, f in rows:
-        lines.append(f"{kind:<{width}}  {f.examples:>4}  {_pct(f.agreement):>9}  {_pct(f.false_pass_rate):>10}  "
-                     f"{_kappa(f.kappa):>6}")
+        lines.append(
+            f"{kind:<{width}}  {f.examples:>4}  {_pct(f.agreement):>9}  {_pct(f.false_pass_rate):>10}  "
+            f"{_kappa(f.kappa):>6}"
+        )
     disagreements = [g for g in graded if not g.agrees]
     if disagreements:
         lines.append("")

@@ -14,12 +14,14 @@ Failure is never a pass: a reply that is not a verdict, a judge that cannot
 be reached, a rule aimed at a turn the reply lacks -- each fails the rule
 with the reason.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from failgate.eval.judge.response import Response
@@ -49,7 +51,7 @@ class LLMSettings:
     retries: int = 2
 
     @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> "LLMSettings":
+    def from_config(cls, section: Mapping[str, Any]) -> LLMSettings:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in section.items() if k in known})
 
@@ -60,8 +62,13 @@ class LLMSettings:
         return (urlsplit(self.base_url or "").hostname or "").lower()
 
     def fingerprint(self) -> dict[str, Any]:
-        return {"model": self.model, "host": self.host, "template": TEMPLATE_VERSION,
-                "temperature": float(self.temperature), "seed": self.seed}
+        return {
+            "model": self.model,
+            "host": self.host,
+            "template": TEMPLATE_VERSION,
+            "temperature": float(self.temperature),
+            "seed": self.seed,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +84,7 @@ def parse_rubric(value: Any) -> RubricSpec:
     if isinstance(value, str):
         value = {"rubric": value}
     if not isinstance(value, Mapping):
-        raise RuleError(f"llm_rubric needs a rubric: a string or {{rubric: \"...\", turn: N}}, got {value!r}")
+        raise RuleError(f'llm_rubric needs a rubric: a string or {{rubric: "...", turn: N}}, got {value!r}')
     unknown = set(value) - {"rubric", "turn"}
     if unknown:
         raise RuleError(f"llm_rubric has unknown option(s) {sorted(unknown)}; allowed: ['rubric', 'turn']")
@@ -160,8 +167,9 @@ def request_body(spec: RubricSpec, case_input: Any, reply: str, settings: LLMSet
     system, user = template()
     filled = Template(user).safe_substitute(
         rubric=spec.rubric,
-        conversation=json.dumps(conversation(case_input, spec.turn), ensure_ascii=False, indent=1, sort_keys=True,
-                                default=str),
+        conversation=json.dumps(
+            conversation(case_input, spec.turn), ensure_ascii=False, indent=1, sort_keys=True, default=str
+        ),
         reply=reply,
     )
     body: dict[str, Any] = {
@@ -241,4 +249,4 @@ def parse_verdict(content: Any) -> tuple[bool, str]:
         if found:
             return found[-1]
     short = " ".join(content.split())
-    raise NotAVerdict(f"the judge's answer is not a verdict ({{\"pass\": bool, \"reason\": ...}}): {short[:120]!r}")
+    raise NotAVerdict(f'the judge\'s answer is not a verdict ({{"pass": bool, "reason": ...}}): {short[:120]!r}')

@@ -12,6 +12,7 @@ honoured up to `MAX_RETRY_AFTER_S`; a longer one fails the call at once
 rather than stalling the run. Without it: exponential backoff with jitter.
 Other 4xx (bad key, unknown model) are not retried: they will not heal.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,8 +22,9 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from failgate.eval.judge.llm import TEMPLATE_VERSION, LLMSettings, NotAVerdict, parse_verdict
 
@@ -48,8 +50,12 @@ def cache_key(settings: LLMSettings, body: dict[str, Any]) -> str:
     """The request as sent plus the server's host: same request to the same
     judge, same verdict (the fingerprint's parts, the case input and the reply
     are all inside the body)."""
-    blob = json.dumps({"host": settings.host, "template": TEMPLATE_VERSION, "body": body},
-                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    blob = json.dumps(
+        {"host": settings.host, "template": TEMPLATE_VERSION, "body": body},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -103,8 +109,9 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 class JudgeSession:
-    def __init__(self, settings: LLMSettings, cache: VerdictCache | None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, settings: LLMSettings, cache: VerdictCache | None, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.settings = settings
         self.cache = cache
         self.stats = CallStats()
@@ -125,8 +132,10 @@ class JudgeSession:
                 except ImportError:
                     raise JudgeCallError("llm_rubric needs httpx: pip install 'failgate-git[llm]'") from None
                 limit = max(1, self.settings.max_concurrency)
-                self._client = httpx.Client(timeout=httpx.Timeout(self.settings.timeout_s),
-                                            limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit))
+                self._client = httpx.Client(
+                    timeout=httpx.Timeout(self.settings.timeout_s),
+                    limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+                )
             return self._client
 
     def _headers(self) -> dict[str, str]:
@@ -135,8 +144,9 @@ class JudgeSession:
         if name:
             key = os.environ.get(name)
             if not key:
-                raise JudgeCallError(f"the judge's API key variable {name} is not set "
-                                     "([tool.failgate.judge.llm] api_key_env)")
+                raise JudgeCallError(
+                    f"the judge's API key variable {name} is not set ([tool.failgate.judge.llm] api_key_env)"
+                )
             headers["Authorization"] = f"Bearer {key}"
         return headers
 
@@ -166,9 +176,11 @@ class JudgeSession:
                     raise JudgeCallError(last)
                 wait = retry_after_seconds(reply.headers.get("Retry-After"))
                 if wait is not None and wait > MAX_RETRY_AFTER_S:
-                    raise JudgeCallError(f"{last} (asked to retry after {wait:.0f} s, more than {MAX_RETRY_AFTER_S:.0f} s)")
+                    raise JudgeCallError(
+                        f"{last} (asked to retry after {wait:.0f} s, more than {MAX_RETRY_AFTER_S:.0f} s)"
+                    )
             if attempt + 1 < attempts:
-                self._sleep(wait if wait is not None else min(8.0, 0.25 * 2 ** attempt) * (0.5 + random.random()))
+                self._sleep(wait if wait is not None else min(8.0, 0.25 * 2**attempt) * (0.5 + random.random()))
         raise JudgeCallError(f"{last} (after {attempts} attempt{'s' if attempts != 1 else ''})")
 
     def verdict(self, body: dict[str, Any], *, fresh: bool = False) -> tuple[bool, str]:
@@ -207,7 +219,9 @@ def _content(reply: Any) -> str:
     try:
         content = data["choices"][0]["message"]["content"]
     except (KeyError, IndexError, TypeError):
-        raise JudgeCallError(f"the judge's answer has no choices[0].message.content: {json.dumps(data)[:160]}") from None
+        raise JudgeCallError(
+            f"the judge's answer has no choices[0].message.content: {json.dumps(data)[:160]}"
+        ) from None
     if not isinstance(content, str):
         raise JudgeCallError(f"the judge's message content is not text: {content!r}")
     return content

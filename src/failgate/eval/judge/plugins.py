@@ -10,11 +10,13 @@ It answers a `Verdict`, a bool, a `(passed, reason)` tuple or a mapping with
 `version` attribute, else its distribution's version, else its top-level
 package's `__version__`.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import sys
-from typing import Any, Mapping, Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
 
 from failgate.eval.judge.response import Response
 from failgate.eval.judge.text import RuleError

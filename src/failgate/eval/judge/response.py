@@ -5,11 +5,13 @@ arguments), per-turn outputs for multi-turn input, and latency. An agent that
 answers something else fails its case with a reason that says which field is
 wrong; it is never coerced into a pass.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 class ResponseError(ValueError):
@@ -99,7 +101,7 @@ def parse_response(raw: Any, measured_ms: float) -> Response:
     if isinstance(raw, str):
         raw = {"output": raw}
     if not isinstance(raw, Mapping):
-        raise ResponseError(f"response must be a mapping like {{\"output\": ...}}, got {_short(raw)}")
+        raise ResponseError(f'response must be a mapping like {{"output": ...}}, got {_short(raw)}')
     turns_raw = raw.get("turns", [])
     if turns_raw is None:
         turns_raw = []
@@ -126,11 +128,20 @@ def parse_response(raw: Any, measured_ms: float) -> Response:
     else:
         latency, source = float(reported), "agent"
     retrieved = raw.get("retrieved")
-    if retrieved is not None and (not isinstance(retrieved, list)
-                                  or not all(isinstance(i, (str, Mapping)) for i in retrieved)):
+    if retrieved is not None and (
+        not isinstance(retrieved, list) or not all(isinstance(i, (str, Mapping)) for i in retrieved)
+    ):
         raise ResponseError(f"'retrieved' must be a list of ids or {{id, text}} mappings, got {_short(retrieved)}")
     usage = raw.get("usage")
     if usage is not None and not isinstance(usage, Mapping):
         raise ResponseError(f"'usage' must be a mapping (total_tokens, cost_usd, ...), got {_short(usage)}")
-    return Response(output, calls, tuple(turns_raw), latency, source, dict(raw),
-                    None if retrieved is None else tuple(retrieved), None if usage is None else dict(usage))
+    return Response(
+        output,
+        calls,
+        tuple(turns_raw),
+        latency,
+        source,
+        dict(raw),
+        None if retrieved is None else tuple(retrieved),
+        None if usage is None else dict(usage),
+    )

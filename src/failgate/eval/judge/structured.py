@@ -17,16 +17,24 @@
   (`usage.cost_usd` or `cost_usd`). A response that reports no usage fails:
   a budget that cannot be read is not met.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from failgate.eval.judge.response import Response
 from failgate.eval.judge.text import RuleError
 
-RULES = ("retrieved_contains", "retrieved_not_contains", "json_schema", "tool_args_schema", "max_tokens",
-         "max_cost_usd")
+RULES = (
+    "retrieved_contains",
+    "retrieved_not_contains",
+    "json_schema",
+    "tool_args_schema",
+    "max_tokens",
+    "max_cost_usd",
+)
 _VALIDATORS: dict[str, Any] = {}
 
 
@@ -54,8 +62,13 @@ def parse(name: str, value: Any) -> Any:
         _validator(value)
         return dict(value)
     if name == "tool_args_schema":
-        if not isinstance(value, Mapping) or set(value) != {"name", "schema"} or not isinstance(value["name"], str) \
-                or not value["name"] or not isinstance(value["schema"], Mapping):
+        if (
+            not isinstance(value, Mapping)
+            or set(value) != {"name", "schema"}
+            or not isinstance(value["name"], str)
+            or not value["name"]
+            or not isinstance(value["schema"], Mapping)
+        ):
             raise RuleError(f"tool_args_schema needs {{name: tool, schema: {{...}}}}, got {value!r}")
         _validator(value["schema"])
         return value["name"], dict(value["schema"])

@@ -22,13 +22,15 @@ names are those of schemas/cases.schema.json):
   match that takes longer than `REGEX_BUDGET_S` (or what is left of the case's
   budget, `failgate.eval.judge.CASE_BUDGET_S`) fails its rule with "timed out".
 """
+
 from __future__ import annotations
 
 import dataclasses
 import re
 import threading
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from failgate.eval.judge.response import Response
 
@@ -76,7 +78,7 @@ def _budget() -> float:
 _TIMED: dict[tuple[str, int], Any] = {}
 
 
-def search(pattern: "re.Pattern[str]", text: str) -> Any:
+def search(pattern: re.Pattern[str], text: str) -> Any:
     """`pattern.search(text)` within the time budget; MatchTimeout when it runs out."""
     key = (pattern.pattern, pattern.flags)
     if key not in _TIMED:
@@ -93,8 +95,10 @@ def search(pattern: "re.Pattern[str]", text: str) -> Any:
     try:
         return timed.search(text, timeout=budget)
     except TimeoutError:
-        raise MatchTimeout(f"timed out: /{pattern.pattern}/ did not finish within {budget:g} s on a "
-                           f"{len(text)}-character text (a pattern that backtracks catastrophically?)") from None
+        raise MatchTimeout(
+            f"timed out: /{pattern.pattern}/ did not finish within {budget:g} s on a "
+            f"{len(text)}-character text (a pattern that backtracks catastrophically?)"
+        ) from None
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -180,7 +184,7 @@ def check_one(rule: str, spec: TextSpec, text: str) -> str | None:
             at = _fold(text, spec).find(_fold(value, spec))
             if at >= 0:
                 start = max(0, at - 40)
-                return f"{value!r} at char {at}: {_short(text[start:at + len(value) + 40])}"
+                return f"{value!r} at char {at}: {_short(text[start : at + len(value) + 40])}"
         return None
     if rule == "regex":
         try:
@@ -242,9 +246,7 @@ def parse_refusal(value: Any, defaults: tuple[re.Pattern[str], ...]) -> RefusalS
         return RefusalSpec(defaults)
     if isinstance(value, Mapping) and set(value) == {"turn"}:
         return RefusalSpec(defaults, _parse_turn(value["turn"]))
-    raise RuleError(
-        f"not_refused must be true or {{turn: N}}, got {value!r} (to require a refusal, use a regex rule)"
-    )
+    raise RuleError(f"not_refused must be true or {{turn: N}}, got {value!r} (to require a refusal, use a regex rule)")
 
 
 def check_refusal(spec: RefusalSpec, response: Response) -> tuple[bool, str, str]:

@@ -19,10 +19,12 @@ Semantics:
 - `tool_called` is always a mapping (`{name: ...}`); `tool_not_called` may be
   a bare tool name (schemas/cases.schema.json).
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from failgate.eval.judge.response import Response, ToolCall
 from failgate.eval.judge.text import RuleError
@@ -74,7 +76,10 @@ def parse_call(rule: str, value: Any, *, counts: bool, bare_name: bool = True) -
     if args is not None and not isinstance(args, Mapping):
         raise RuleError(f"{rule}.args must be a mapping of argument names to values, got {args!r}")
     spec = CallSpec(
-        name, args, _count(value.get("times"), "times", rule), _count(value.get("min"), "min", rule),
+        name,
+        args,
+        _count(value.get("times"), "times", rule),
+        _count(value.get("min"), "min", rule),
         _count(value.get("max"), "max", rule),
     )
     if spec.times is not None and (spec.min is not None or spec.max is not None):
@@ -113,8 +118,7 @@ def args_mismatch(expected: Any, actual: Any, path: str = "args") -> str | None:
                 return problem
         return None
     same_kind = (isinstance(expected, bool) == isinstance(actual, bool)) and (
-        type(expected) is type(actual)
-        or (isinstance(expected, (int, float)) and isinstance(actual, (int, float)))
+        type(expected) is type(actual) or (isinstance(expected, (int, float)) and isinstance(actual, (int, float)))
     )
     if same_kind and expected == actual:
         return None

@@ -4,10 +4,11 @@
 numbers (the per-failure-mode matrix, the severity breakdown) come from
 `matrix()` and `severity_rows()` so every format shows the same figures.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from failgate.dataset.model import SEVERITIES
 from failgate.eval.runner import FAIL, PASS, SKIPPED, CaseResult, EvalResult
@@ -67,8 +68,10 @@ def verdict(result: EvalResult) -> str:
     failed = len(result.failed)
     if result.floor is not None:
         relation = ">=" if result.ok else "<"
-        return (f"{'PASS' if result.ok else 'FAIL'}: pass rate {result.pass_rate * 100:.1f}% {relation} floor "
-                f"{result.floor * 100:.1f}% ({failed} of {len(gating)} cases failed)")
+        return (
+            f"{'PASS' if result.ok else 'FAIL'}: pass rate {result.pass_rate * 100:.1f}% {relation} floor "
+            f"{result.floor * 100:.1f}% ({failed} of {len(gating)} cases failed)"
+        )
     if not failed:
         return f"PASS: all {len(gating)} gating cases passed"
     return f"FAIL: {failed} of {len(gating)} gating cases failed (the failure set gates at 100%)"

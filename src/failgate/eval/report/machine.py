@@ -1,4 +1,5 @@
 """Reports for machines and CI pages: JSON, JUnit XML, Markdown."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,13 @@ JSON_FORMAT_VERSION = 1
 
 def _row_dict(row: Row) -> dict[str, Any]:
     rate = row.pass_rate
-    return {"name": row.name, "cases": row.cases, "passed": row.passed, "failed": row.failed,
-            "pass_rate": None if rate is None else round(rate, 4)}
+    return {
+        "name": row.name,
+        "cases": row.cases,
+        "passed": row.passed,
+        "failed": row.failed,
+        "pass_rate": None if rate is None else round(rate, 4),
+    }
 
 
 def as_data(result: EvalResult) -> dict[str, Any]:
@@ -62,8 +68,13 @@ def render_junit(result: EvalResult) -> str:
         suite = ET.SubElement(root, "testsuite", name=f"failgate.{mode}")
         counts = {"tests": len(cases), "failures": 0, "skipped": 0}
         for case in cases:
-            element = ET.SubElement(suite, "testcase", classname=f"failgate.{mode}", name=f"{case.case_id} {case.title}",
-                                    time=f"{(case.latency_ms or 0) / 1000:.3f}")
+            element = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"failgate.{mode}",
+                name=f"{case.case_id} {case.title}",
+                time=f"{(case.latency_ms or 0) / 1000:.3f}",
+            )
             if case.location:
                 element.set("file", case.location.path)
                 element.set("line", str(case.location.line))
@@ -76,7 +87,9 @@ def render_junit(result: EvalResult) -> str:
                 counts["skipped"] += 1
             elif case.outcome == FAIL:
                 failure = ET.SubElement(
-                    element, "failure", type="failgate.rule",
+                    element,
+                    "failure",
+                    type="failgate.rule",
                     message=f"{case.severity} {case.blast_radius}: {case.reasons[0] if case.reasons else 'failed'}",
                 )
                 failure.text = f"passed {case.ratio}, needs {case.required}\n{text}" if case.runs > 1 else text
@@ -113,8 +126,10 @@ def _md_table(title: str, rows: list[Row], rate: bool = True) -> list[str]:
 def _md_case(case: CaseResult) -> list[str]:
     where = f" ({case.location})" if case.location else ""
     runs = f", passed {case.ratio}, needs {case.required}" if case.runs > 1 else ""
-    lines = [f"- **{case.case_id}** {_md(case.title)}: `{case.failure_mode}`, {case.severity}, "
-             f"{case.blast_radius}{where}{runs}"]
+    lines = [
+        f"- **{case.case_id}** {_md(case.title)}: `{case.failure_mode}`, {case.severity}, "
+        f"{case.blast_radius}{where}{runs}"
+    ]
     lines.extend(f"  - {_md(reason)}" for reason in case.reasons)
     return lines
 
@@ -122,8 +137,13 @@ def _md_case(case: CaseResult) -> list[str]:
 def render_markdown(result: EvalResult) -> str:
     """For `$GITHUB_STEP_SUMMARY`: headline, matrix, severities, failing cases."""
     icon = "✅" if result.ok else "❌"
-    lines = [f"## {icon} failgate eval ({result.set_name}): {verdict(result)}", "",
-             *_md_table("failure mode", matrix(result)), "", *_md_table("severity", severity_rows(result), rate=False)]
+    lines = [
+        f"## {icon} failgate eval ({result.set_name}): {verdict(result)}",
+        "",
+        *_md_table("failure mode", matrix(result)),
+        "",
+        *_md_table("severity", severity_rows(result), rate=False),
+    ]
     if result.failed:
         lines += ["", "### Failing cases", ""]
         for case in result.failed:
@@ -137,7 +157,10 @@ def render_markdown(result: EvalResult) -> str:
     if skips:
         lines += ["", f"Skipped (deprecated): {', '.join(c.case_id for c in skips)}"]
     python = f" in `{_md(result.interpreter)}`" if result.interpreter else ""
-    lines += ["", f"Agent `{_md(result.agent)}`{python}, jobs {result.jobs}, {result.wall_s:.2f} s; judge `{result.judge}`"]
+    lines += [
+        "",
+        f"Agent `{_md(result.agent)}`{python}, jobs {result.jobs}, {result.wall_s:.2f} s; judge `{result.judge}`",
+    ]
     return "\n".join(lines) + "\n"
 
 

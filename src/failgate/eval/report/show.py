@@ -6,6 +6,7 @@ with its arguments, the per-turn replies, the latency (and who measured it),
 any other keys the agent returned, then each rule's verdict. When the agent
 raised, the traceback from the agent's side (in process or from the worker).
 """
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,9 @@ def _response_lines(response: Any) -> list[str]:
     lines += _indented(response.output, "      | ")
     if response.tool_calls:
         lines.append(f"    tool calls ({len(response.tool_calls)}):")
-        lines += [f"      {n}. {call.name} {_json(dict(call.arguments))}" for n, call in enumerate(response.tool_calls, 1)]
+        lines += [
+            f"      {n}. {call.name} {_json(dict(call.arguments))}" for n, call in enumerate(response.tool_calls, 1)
+        ]
     else:
         lines.append("    tool calls: none")
     for n, turn in enumerate(response.turns, 1):
@@ -45,8 +48,10 @@ def _response_lines(response: Any) -> list[str]:
 
 
 def show_case(case: CaseResult) -> list[str]:
-    lines = [f"== {case.case_id}  {case.title}",
-             f"   {case.failure_mode}, {case.severity}, {case.blast_radius}: {case.outcome.upper()} {case.ratio}"]
+    lines = [
+        f"== {case.case_id}  {case.title}",
+        f"   {case.failure_mode}, {case.severity}, {case.blast_radius}: {case.outcome.upper()} {case.ratio}",
+    ]
     if not case.attempts:
         lines += [f"   not run: {'; '.join(case.reasons) or case.outcome}"]
     for number, attempt in enumerate(case.attempts, 1):

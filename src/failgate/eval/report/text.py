@@ -3,16 +3,17 @@
 Plain ASCII so it reads the same in a terminal, a CI log and a pre-push hook's
 output; color (when on a terminal) only marks what failed.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import click
 
 from failgate.eval.report import Row, matrix, severity_rows, skipped, verdict, watch_failures
+from failgate.eval.runner import CaseResult, EvalResult
 from failgate.findings import Finding, Location
 from failgate.reporting import format_github
-from failgate.eval.runner import CaseResult, EvalResult
 
 
 def _style(text: str, color: bool, **kwargs: object) -> str:
@@ -37,7 +38,8 @@ def _case_block(case: CaseResult, color: bool, label: str = "FAIL") -> list[str]
     where = f", {case.location}" if case.location else ""
     runs = f", passed {case.ratio}, needs {case.required}" if case.runs > 1 else ""
     lines = [
-        _style(f"{label} {case.case_id}", color, fg="red" if label == "FAIL" else "yellow", bold=True) + f"  {case.title}",
+        _style(f"{label} {case.case_id}", color, fg="red" if label == "FAIL" else "yellow", bold=True)
+        + f"  {case.title}",
         f"     {case.failure_mode}, {case.severity}, {case.blast_radius}{where}{runs}",
     ]
     for reason in case.reasons:
@@ -83,8 +85,11 @@ def render_text(result: EvalResult, *, color: bool = False) -> str:
     for case in watch_failures(result):
         lines.append("")
         lines.extend(_case_block(case, color, label="WATCH"))
-    lines += ["", _style(verdict(result), color, fg="green" if result.ok else "red", bold=True),
-              f"judge {result.judge}"]
+    lines += [
+        "",
+        _style(verdict(result), color, fg="green" if result.ok else "red", bold=True),
+        f"judge {result.judge}",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -92,7 +97,8 @@ def github_annotations(result: EvalResult) -> Iterable[str]:
     """GitHub workflow commands at each failing case's line in cases.yaml."""
     for case in result.failed + watch_failures(result):
         location = case.location or Location("cases.yaml")
-        message = (f"{case.case_id} {case.title} [{case.failure_mode}, {case.severity}, {case.blast_radius}]"
-                   + "".join(f"\n- {r}" for r in case.reasons))
+        message = f"{case.case_id} {case.title} [{case.failure_mode}, {case.severity}, {case.blast_radius}]" + "".join(
+            f"\n- {r}" for r in case.reasons
+        )
         severity = "error" if case.gating else "warning"
         yield format_github(Finding(case.case_id, message, Location(location.path, location.line), severity))

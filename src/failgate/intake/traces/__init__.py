@@ -16,11 +16,13 @@ file, the records read, the runs found and the format tried, and a
 `NO_RUNS` finding says which keys it saw (a reader may explain better with
 `explain_empty(record)`).
 """
+
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from failgate.findings import FailgateError
 from failgate.intake.traces.model import FileRead, ReadStats, Trace
@@ -71,13 +73,19 @@ def read_traces(paths: list[Path], fmt: str = "auto", *, stats: ReadStats, displ
                 continue
             first = _first_record(path)
             read.keys = _keys(first)
-            stats.skip(shown, 0, "format not recognised (not failgate JSONL, OTLP/JSON, OpenInference or Langfuse); "
-                                 f"{_seen(first)}; pass --format to force one")
+            stats.skip(
+                shown,
+                0,
+                "format not recognised (not failgate JSONL, OTLP/JSON, OpenInference or Langfuse); "
+                f"{_seen(first)}; pass --format to force one",
+            )
             continue
         module = reader(chosen)
         seen: list[Any] = []
 
-        def records(path: Path = path, shown: str = shown, read: FileRead = read) -> Iterator[tuple[int, Any]]:
+        def records(
+            path: Path = path, shown: str = shown, read: FileRead = read, seen: list[Any] = seen
+        ) -> Iterator[tuple[int, Any]]:
             for line, record in iter_records(path):
                 stats.records += 1
                 read.records += 1

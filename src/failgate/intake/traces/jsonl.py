@@ -8,9 +8,11 @@
 `trace_id` and `input` are required; `input` may also be a bare string (one
 user message). Everything else is optional.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from failgate.intake.traces.model import UNKNOWN_INTENT, ReadStats, Trace, feedback_of, parse_time
 from failgate.intake.traces.shapes import input_from, text_of

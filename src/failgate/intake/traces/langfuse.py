@@ -30,13 +30,21 @@ are read by `shapes`.
   about whether the run failed;
 - intent: `metadata.intent`, else a tag `intent:<name>`.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from failgate.intake.traces.model import UNKNOWN_INTENT, ReadStats, Trace, feedback_from_scores, parse_time
 from failgate.intake.traces.shapes import (
-    arguments_of, decoded, input_from, reply_text, tool_calls_in, tool_error_in, user_turns,
+    arguments_of,
+    decoded,
+    input_from,
+    reply_text,
+    tool_calls_in,
+    tool_error_in,
+    user_turns,
 )
 
 FORMAT = "langfuse"
@@ -66,7 +74,7 @@ def _tool_name(observation: Mapping[str, Any]) -> str:
     name = str(observation.get("name") or "?")
     for prefix in TOOL_NAME_PREFIXES:
         if name.startswith(prefix):
-            return name[len(prefix):].strip() or name
+            return name[len(prefix) :].strip() or name
     return name
 
 
@@ -87,8 +95,14 @@ def _scores(scores: list[Any]) -> list[dict[str, Any]]:
         if not isinstance(score, dict) or not isinstance(score.get("name"), str):
             continue
         value = score.get("value") if score.get("value") is not None else score.get("stringValue")
-        kept.append({"name": score["name"], "value": value, "source": str(score.get("source") or "").upper(),
-                     "comment": score.get("comment") if isinstance(score.get("comment"), str) else None})
+        kept.append(
+            {
+                "name": score["name"],
+                "value": value,
+                "source": str(score.get("source") or "").upper(),
+                "comment": score.get("comment") if isinstance(score.get("comment"), str) else None,
+            }
+        )
     return kept
 
 
@@ -121,7 +135,11 @@ def build(record: Mapping[str, Any], path: str, line: int) -> Trace | None:
     tools = [o for o in observations if o.get("type") == "TOOL"]
     calls = [_tool_call(o) for o in tools] or [c for g in generations for c in tool_calls_in(g.get("output"))]
     errors = [o for o in observations if o.get("level") == "ERROR" and o.get("type") != "TOOL"]
-    error = str(errors[0].get("statusMessage") or f"{errors[0].get('name', 'observation')}: level ERROR") if errors else None
+    error = (
+        str(errors[0].get("statusMessage") or f"{errors[0].get('name', 'observation')}: level ERROR")
+        if errors
+        else None
+    )
     latency = trace.get("latency")
     latency_ms = float(latency) * 1000 if isinstance(latency, (int, float)) and not isinstance(latency, bool) else None
     if latency_ms is None and observations:
@@ -139,17 +157,31 @@ def build(record: Mapping[str, Any], path: str, line: int) -> Trace | None:
     kept = _scores(scores)
     feedback, comment = feedback_from_scores(kept)
     return Trace(
-        trace_id=str(trace_id), input=case_input, output=output, tool_calls=calls, latency_ms=latency_ms,
-        error=error, feedback=feedback, feedback_comment=comment, intent=str(intent), timestamp=parse_time(trace.get("timestamp")), tags=tuple(tags),
-        scores=kept, where=f"{path}:{line}",
+        trace_id=str(trace_id),
+        input=case_input,
+        output=output,
+        tool_calls=calls,
+        latency_ms=latency_ms,
+        error=error,
+        feedback=feedback,
+        feedback_comment=comment,
+        intent=str(intent),
+        timestamp=parse_time(trace.get("timestamp")),
+        tags=tuple(tags),
+        scores=kept,
+        where=f"{path}:{line}",
     )
 
 
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
     for line, record in records:
         if not matches(record):
-            stats.skip(path, line, "not a Langfuse trace (needs 'id' and 'observations' or 'scores', "
-                                   "or the download's {\"trace\", \"observations\"})")
+            stats.skip(
+                path,
+                line,
+                "not a Langfuse trace (needs 'id' and 'observations' or 'scores', "
+                'or the download\'s {"trace", "observations"})',
+            )
             continue
         trace = build(record, path, line)
         if trace is None:

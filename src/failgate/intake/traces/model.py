@@ -5,19 +5,36 @@ Readers (`failgate.intake.traces.<format>`) turn their format's records into
 dedupe) works on this shape only. The fields are those of failgate's own
 JSON Lines format (README "Intake and promotion").
 """
+
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
 from typing import Any
 
-from failgate.findings import Finding, Location, WARNING
+from failgate.findings import WARNING, Finding, Location
 
 UNKNOWN_INTENT = "unknown"
-NEGATIVE_WORDS = frozenset({"negative", "thumbs_down", "thumbsdown", "down", "bad", "dislike", "-1", "0", "false",
-                            "no", "incorrect", "wrong", "unhelpful"})
-POSITIVE_WORDS = frozenset({"positive", "thumbs_up", "thumbsup", "up", "good", "like", "1", "true", "yes",
-                            "correct", "helpful"})
+NEGATIVE_WORDS = frozenset(
+    {
+        "negative",
+        "thumbs_down",
+        "thumbsdown",
+        "down",
+        "bad",
+        "dislike",
+        "-1",
+        "0",
+        "false",
+        "no",
+        "incorrect",
+        "wrong",
+        "unhelpful",
+    }
+)
+POSITIVE_WORDS = frozenset(
+    {"positive", "thumbs_up", "thumbsup", "up", "good", "like", "1", "true", "yes", "correct", "helpful"}
+)
 
 
 @dataclasses.dataclass
@@ -102,7 +119,7 @@ def parse_time(value: Any) -> _dt.datetime | None:
         if "." in text:  # Python < 3.11 wants at most 6 fraction digits
             head, _, rest = text.partition(".")
             digits = len(rest) - len(rest.lstrip("0123456789"))
-            text = head + "." + rest[:min(digits, 6)] + rest[digits:]
+            text = head + "." + rest[: min(digits, 6)] + rest[digits:]
         try:
             moment = _dt.datetime.fromisoformat(text)
         except ValueError:
@@ -113,8 +130,17 @@ def parse_time(value: Any) -> _dt.datetime | None:
 
 # Score names that conventionally carry a user's verdict (Langfuse's docs and SDK
 # examples use `user-feedback`); a project names its own with `feedback_scores`.
-FEEDBACK_SCORE_NAMES = ("user-feedback", "user_feedback", "feedback", "thumbs", "thumbs_up_down", "user_rating",
-                        "user-rating", "rating", "user_score")
+FEEDBACK_SCORE_NAMES = (
+    "user-feedback",
+    "user_feedback",
+    "feedback",
+    "thumbs",
+    "thumbs_up_down",
+    "user_rating",
+    "user-rating",
+    "rating",
+    "user_score",
+)
 HUMAN_SOURCES = frozenset({"API", "ANNOTATION", ""})  # "" : exports that predate `source`
 
 
@@ -122,8 +148,9 @@ def _score_key(name: str) -> str:
     return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def feedback_from_scores(scores: list[dict[str, Any]], names: "tuple[str, ...] | list[str]" = FEEDBACK_SCORE_NAMES
-                         ) -> tuple[str | None, str | None]:
+def feedback_from_scores(
+    scores: list[dict[str, Any]], names: tuple[str, ...] | list[str] = FEEDBACK_SCORE_NAMES
+) -> tuple[str | None, str | None]:
     """(negative|positive|None, comment) from the scores that are user feedback: a
     feedback name and a human source. Eval scores (source EVAL) never count: a
     toxicity of 0 is good news, not a thumbs-down."""

@@ -24,9 +24,11 @@ prefix is accepted too. From the spans of one trace:
 - intent and feedback from `metadata` (JSON) or `failgate.intent` /
   `failgate.feedback`; tags from `tag.tags`.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from failgate.intake.traces.model import UNKNOWN_INTENT, ReadStats, Trace, feedback_of, parse_time
 from failgate.intake.traces.shapes import arguments_of, decoded, history_calls, input_from, reply_text, text_of
@@ -86,10 +88,15 @@ def _span(record: Mapping[str, Any], line: int) -> Span | None:
     if status in ("ERROR", "STATUS_CODE_ERROR", "2"):
         error = str(message or attrs.get("exception.message") or "error status")
     return Span(
-        trace_id=str(trace_id), span_id=str(flat.get("context.span_id") or ""),
+        trace_id=str(trace_id),
+        span_id=str(flat.get("context.span_id") or ""),
         parent_id=str(record.get("parent_id")) if record.get("parent_id") else None,
-        name=str(record.get("name", "")), start_ns=_ns(record.get("start_time")), end_ns=_ns(record.get("end_time")),
-        error=error, attrs=attrs, line=line,
+        name=str(record.get("name", "")),
+        start_ns=_ns(record.get("start_time")),
+        end_ns=_ns(record.get("end_time")),
+        error=error,
+        attrs=attrs,
+        line=line,
     )
 
 
@@ -102,8 +109,11 @@ def _messages(span: Span, key: str) -> list[dict[str, Any]]:
     for item in indexed(span.attrs, key):
         message = {k.removeprefix("message."): v for k, v in item.items()}
         if message.get("content") in (None, ""):  # the list form: contents.M.message_content.text
-            parts = [p.get("message_content.text") for p in indexed(message, "contents")
-                     if p.get("message_content.type", "text") == "text"]
+            parts = [
+                p.get("message_content.text")
+                for p in indexed(message, "contents")
+                if p.get("message_content.type", "text") == "text"
+            ]
             message["content"] = "\n".join(str(p) for p in parts if p)
         out.append(message)
     return out
@@ -116,8 +126,11 @@ def _input(root: Span, llms: list[Span]) -> dict[str, Any]:
             return found
     best: list[dict[str, str]] = []
     for span in llms:
-        turns = [{"role": "user", "content": text_of(m.get("content"))} for m in _messages(span, "llm.input_messages")
-                 if m.get("role") == "user" and m.get("content")]
+        turns = [
+            {"role": "user", "content": text_of(m.get("content"))}
+            for m in _messages(span, "llm.input_messages")
+            if m.get("role") == "user" and m.get("content")
+        ]
         if len(turns) > len(best):
             best = turns
     if best:
@@ -147,11 +160,15 @@ def _llm_calls(llms: list[Span]) -> list[dict[str, Any]]:
         if message.get("role") == "assistant":
             for call in indexed(message, "tool_calls"):
                 if call.get("tool_call.function.name"):
-                    earlier.append({"name": str(call["tool_call.function.name"]),
-                                    "arguments": arguments_of(call.get("tool_call.function.arguments"))})
+                    earlier.append(
+                        {
+                            "name": str(call["tool_call.function.name"]),
+                            "arguments": arguments_of(call.get("tool_call.function.arguments")),
+                        }
+                    )
     if not earlier:  # no flattened messages: the request JSON in input.value (GenAI parts or OpenAI shape)
         earlier = history_calls(longest.attrs.get("input.value"))
-    later = [c for s in llms[llms.index(longest):] for c in _calls_from_llm(s)]
+    later = [c for s in llms[llms.index(longest) :] for c in _calls_from_llm(s)]
     return earlier + later or [c for s in llms for c in _calls_from_llm(s)]
 
 
@@ -170,9 +187,11 @@ def build(spans: list[Span], path: str) -> Trace | None:
                 break
     tools = [s for s in spans if _kind(s) == "TOOL"]
     calls = [
-        {"name": str(s.attrs.get("tool.name") or s.name),
-         "arguments": arguments_of(s.attrs.get("input.value")),
-         **({"error": s.error} if s.error else {})}
+        {
+            "name": str(s.attrs.get("tool.name") or s.name),
+            "arguments": arguments_of(s.attrs.get("input.value")),
+            **({"error": s.error} if s.error else {}),
+        }
         for s in tools
     ] or _llm_calls(llms)
     metadata = decoded(root.attrs.get("metadata"))
@@ -184,9 +203,18 @@ def build(spans: list[Span], path: str) -> Trace | None:
     error = root.error or next((s.error for s in llms if s.error), None)
     start = min((s.start_ns for s in spans if s.start_ns), default=None)
     return Trace(
-        trace_id=root.trace_id, input=case_input, output=output, tool_calls=calls, latency_ms=duration_ms(spans),
-        error=error, feedback=feedback, feedback_comment=comment, intent=str(intent),
-        timestamp=parse_time(start), tags=tuple(str(t) for t in tags), where=f"{path}:{root.line}",
+        trace_id=root.trace_id,
+        input=case_input,
+        output=output,
+        tool_calls=calls,
+        latency_ms=duration_ms(spans),
+        error=error,
+        feedback=feedback,
+        feedback_comment=comment,
+        intent=str(intent),
+        timestamp=parse_time(start),
+        tags=tuple(str(t) for t in tags),
+        where=f"{path}:{root.line}",
     )
 
 

@@ -21,10 +21,12 @@ request, its `resourceSpans` items (see `stream.py`). Spans are grouped by
 `gen_ai.system` (deprecated for `gen_ai.provider.name`) is read only to tell
 inference spans apart.
 """
+
 from __future__ import annotations
 
 import base64
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from failgate.intake.traces.model import UNKNOWN_INTENT, ReadStats, Trace, feedback_of, parse_time
 from failgate.intake.traces.shapes import arguments_of, decoded, history_calls, reply_text, tool_calls_in, user_turns
@@ -94,8 +96,13 @@ def _error(status: Any, attrs: Mapping[str, Any]) -> str | None:
 # the current `gen_ai.client.inference.operation.details` (the message attributes
 # themselves), and the per-message events (`gen_ai.user.message` with `content`,
 # `gen_ai.choice` with `message`).
-EVENT_KEYS = ("gen_ai.prompt", "gen_ai.completion", "gen_ai.input.messages", "gen_ai.output.messages",
-              "gen_ai.system_instructions")
+EVENT_KEYS = (
+    "gen_ai.prompt",
+    "gen_ai.completion",
+    "gen_ai.input.messages",
+    "gen_ai.output.messages",
+    "gen_ai.system_instructions",
+)
 
 
 DECODED_ONCE = ("gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.prompt", "gen_ai.completion")
@@ -114,8 +121,9 @@ def _event_messages(attrs: dict[str, Any], events: list[dict[str, Any]]) -> None
     if users and "gen_ai.input.messages" not in attrs and "gen_ai.prompt" not in attrs:
         attrs["gen_ai.input.messages"] = users
     if choices and "gen_ai.output.messages" not in attrs and "gen_ai.completion" not in attrs:
-        attrs["gen_ai.output.messages"] = [c if isinstance(c, dict) else {"role": "assistant", "content": c}
-                                           for c in choices]
+        attrs["gen_ai.output.messages"] = [
+            c if isinstance(c, dict) else {"role": "assistant", "content": c} for c in choices
+        ]
 
 
 def _nanos(value: Any) -> int | None:
@@ -138,8 +146,11 @@ def _spans(record: Mapping[str, Any], line: int, notes: list[str]) -> Iterator[S
                 if not isinstance(raw, dict) or not raw.get("traceId"):
                     continue
                 attrs = {**resource, **attributes(raw.get("attributes"))}
-                events = [{"name": e.get("name"), **attributes(e.get("attributes"))}
-                          for e in raw.get("events") or [] if isinstance(e, dict)]
+                events = [
+                    {"name": e.get("name"), **attributes(e.get("attributes"))}
+                    for e in raw.get("events") or []
+                    if isinstance(e, dict)
+                ]
                 _event_messages(attrs, events)
                 for key in DECODED_ONCE:  # JSON carried as strings: decoded here once, not by every reader step
                     if isinstance(attrs.get(key), str):
@@ -147,14 +158,22 @@ def _spans(record: Mapping[str, Any], line: int, notes: list[str]) -> Iterator[S
                 try:
                     start, end = _nanos(raw.get("startTimeUnixNano")), _nanos(raw.get("endTimeUnixNano"))
                 except ValueError:
-                    notes.append(f"span {raw.get('spanId')!s}: its start/end time is not a number of nanoseconds "
-                                 f"({raw.get('startTimeUnixNano')!r}); read without its times")
+                    notes.append(
+                        f"span {raw.get('spanId')!s}: its start/end time is not a number of nanoseconds "
+                        f"({raw.get('startTimeUnixNano')!r}); read without its times"
+                    )
                     start = end = None
                 yield Span(
-                    trace_id=_hex_id(raw["traceId"]), span_id=_hex_id(raw.get("spanId")),
-                    parent_id=_hex_id(raw.get("parentSpanId")) or None, name=str(raw.get("name", "")),
-                    start_ns=start, end_ns=end,
-                    error=_error(raw.get("status"), attrs), attrs=attrs, line=line, events=events,
+                    trace_id=_hex_id(raw["traceId"]),
+                    span_id=_hex_id(raw.get("spanId")),
+                    parent_id=_hex_id(raw.get("parentSpanId")) or None,
+                    name=str(raw.get("name", "")),
+                    start_ns=start,
+                    end_ns=end,
+                    error=_error(raw.get("status"), attrs),
+                    attrs=attrs,
+                    line=line,
+                    events=events,
                 )
 
 
@@ -163,15 +182,26 @@ def _is_tool(span: Span) -> bool:
     instrumentations set `gen_ai.tool.name` and no operation name)."""
     a = span.attrs
     op = a.get("gen_ai.operation.name")
-    return op == "execute_tool" or span.name.startswith("execute_tool") or (
-        op is None and "gen_ai.tool.name" in a and not any(k in a for k in ("gen_ai.input.messages", "gen_ai.prompt")))
+    return (
+        op == "execute_tool"
+        or span.name.startswith("execute_tool")
+        or (
+            op is None
+            and "gen_ai.tool.name" in a
+            and not any(k in a for k in ("gen_ai.input.messages", "gen_ai.prompt"))
+        )
+    )
 
 
 def _is_inference(span: Span) -> bool:
     a = span.attrs
-    return a.get("gen_ai.operation.name") in INFERENCE_OPS or any(
-        k in a for k in ("gen_ai.input.messages", "gen_ai.prompt", "gen_ai.completion", "gen_ai.prompt.0.content")
-    ) or ("gen_ai.system" in a and not _is_tool(span))
+    return (
+        a.get("gen_ai.operation.name") in INFERENCE_OPS
+        or any(
+            k in a for k in ("gen_ai.input.messages", "gen_ai.prompt", "gen_ai.completion", "gen_ai.prompt.0.content")
+        )
+        or ("gen_ai.system" in a and not _is_tool(span))
+    )
 
 
 def _legacy(span: Span, key: str) -> Any:
@@ -249,23 +279,35 @@ def build_genai(spans: list[Span], path: str) -> Trace | None:
                 output = text
     tools = [s for s in spans if _is_tool(s)]
     tool_calls = [
-        {"name": str(s.attrs.get("gen_ai.tool.name") or s.name.removeprefix("execute_tool").strip() or "?"),
-         "arguments": _tool_arguments(s),
-         **({"error": s.error} if s.error else {})}
+        {
+            "name": str(s.attrs.get("gen_ai.tool.name") or s.name.removeprefix("execute_tool").strip() or "?"),
+            "arguments": _tool_arguments(s),
+            **({"error": s.error} if s.error else {}),
+        }
         for s in tools
     ] or _history(spans) + part_calls
     error = root.error or next((s.error for s in spans if s.error and _is_inference(s)), None)
     look = [root] + [s for s in spans if s is not root]
-    intent = next((str(s.attrs[k]) for s in look for k in ("failgate.intent", "intent", "app.intent") if s.attrs.get(k)),
-                  UNKNOWN_INTENT)
+    intent = next(
+        (str(s.attrs[k]) for s in look for k in ("failgate.intent", "intent", "app.intent") if s.attrs.get(k)),
+        UNKNOWN_INTENT,
+    )
     feedback = next((s.attrs[k] for s in look for k in ("failgate.feedback", "user.feedback") if k in s.attrs), None)
     verdict, comment = feedback_of(decoded(feedback))
     tags = root.attrs.get("failgate.tags")
     start = min((s.start_ns for s in spans if s.start_ns), default=None)
     return Trace(
-        trace_id=root.trace_id, input=case_input, output=output, tool_calls=tool_calls,
-        latency_ms=duration_ms(spans), error=error, feedback=verdict, feedback_comment=comment, intent=intent,
-        timestamp=parse_time(start), tags=tuple(map(str, tags)) if isinstance(tags, list) else (),
+        trace_id=root.trace_id,
+        input=case_input,
+        output=output,
+        tool_calls=tool_calls,
+        latency_ms=duration_ms(spans),
+        error=error,
+        feedback=verdict,
+        feedback_comment=comment,
+        intent=intent,
+        timestamp=parse_time(start),
+        tags=tuple(map(str, tags)) if isinstance(tags, list) else (),
         where=f"{path}:{root.line}",
     )
 
@@ -278,8 +320,10 @@ def explain_empty(record: Any) -> str | None:
     if not spans:
         return "no spans with a traceId"
     keys = sorted({k for s in spans for k in s.attrs})[:10]
-    return (f"{len(spans)} span(s), none with GenAI (gen_ai.*), OpenInference or Vercel AI SDK (ai.*) messages; "
-            f"attributes seen: {', '.join(keys) or 'none'}")
+    return (
+        f"{len(spans)} span(s), none with GenAI (gen_ai.*), OpenInference or Vercel AI SDK (ai.*) messages; "
+        f"attributes seen: {', '.join(keys) or 'none'}"
+    )
 
 
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:

@@ -17,25 +17,57 @@ shapes read here are those seen in real exports:
 - text that is JSON, or a Python literal (`repr()` of a list of dicts, as some
   SDKs log it), decoded once.
 """
+
 from __future__ import annotations
 
 import ast
 import json
 import re
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 USER_ROLES = frozenset({"user", "human", "humanmessage"})
 ASSISTANT_ROLES = frozenset({"assistant", "ai", "model", "aimessage", "bot"})
 # Request parameters ride along with the messages in many inputs (`{"model",
 # "temperature", "messages"}`); they are how the run was called, not what the
 # user said, and must stay out of the case input and its hash.
-REQUEST_PARAMS = frozenset({
-    "model", "temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens", "max_output_tokens", "n",
-    "stream", "stop", "seed", "frequency_penalty", "presence_penalty", "logprobs", "top_logprobs", "user",
-    "tools", "tool_choice", "functions", "function_call", "response_format", "parallel_tool_calls", "config",
-    "generation_config", "safety_settings", "system_instruction", "stream_options", "reasoning", "metadata",
-    "extra_headers", "extra_body", "timeout", "invocation_parameters",
-})
+REQUEST_PARAMS = frozenset(
+    {
+        "model",
+        "temperature",
+        "top_p",
+        "top_k",
+        "max_tokens",
+        "max_completion_tokens",
+        "max_output_tokens",
+        "n",
+        "stream",
+        "stop",
+        "seed",
+        "frequency_penalty",
+        "presence_penalty",
+        "logprobs",
+        "top_logprobs",
+        "user",
+        "tools",
+        "tool_choice",
+        "functions",
+        "function_call",
+        "response_format",
+        "parallel_tool_calls",
+        "config",
+        "generation_config",
+        "safety_settings",
+        "system_instruction",
+        "stream_options",
+        "reasoning",
+        "metadata",
+        "extra_headers",
+        "extra_body",
+        "timeout",
+        "invocation_parameters",
+    }
+)
 _LITERAL_LIMIT = 1 << 20  # ast.literal_eval on megabytes of text is slow; such text stays text
 
 
@@ -154,7 +186,7 @@ def transcript_turns(text: str) -> list[dict[str, str]]:
     out = []
     for mark, after in zip(marks, marks[1:] + [None]):
         if mark.group(1) in ("user", "human"):
-            body = text[mark.end(): after.start() if after else len(text)].strip()
+            body = text[mark.end() : after.start() if after else len(text)].strip()
             if body:
                 out.append({"role": "user", "content": body})
     return out

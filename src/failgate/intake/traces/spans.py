@@ -11,11 +11,13 @@ that the oldest is built early (memory stays bounded on a huge export whose
 roots are missing). Spans that arrive for a trace already built are counted
 and ignored (ids of the last `remember` built traces are kept for that).
 """
+
 from __future__ import annotations
 
 import collections
 import dataclasses
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from failgate.intake.traces.model import ReadStats, Trace
 
@@ -42,13 +44,21 @@ Builder = Callable[[list[Span], str], "Trace | None"]
 
 
 class Assembler:
-    def __init__(self, build: Builder, path: str, stats: ReadStats, *, max_open: int = 10_000,
-                 remember: int = 10_000, grace: int = 2_000) -> None:
+    def __init__(
+        self,
+        build: Builder,
+        path: str,
+        stats: ReadStats,
+        *,
+        max_open: int = 10_000,
+        remember: int = 10_000,
+        grace: int = 2_000,
+    ) -> None:
         self.build = build
         self.path = path
         self.stats = stats
         self.max_open = max_open
-        self.open: "collections.OrderedDict[str, list[Span]]" = collections.OrderedDict()
+        self.open: collections.OrderedDict[str, list[Span]] = collections.OrderedDict()
         self.rooted: collections.deque[tuple[int, str]] = collections.deque()  # (span count at root, trace)
         self.seen = 0
         self.grace = grace
@@ -78,7 +88,9 @@ class Assembler:
         for trace_id in list(self.open):
             yield from self._emit(trace_id)
         if self.late:
-            self.stats.skip(self.path, 0, f"{self.late} span(s) arrived after their trace was complete and were ignored")
+            self.stats.skip(
+                self.path, 0, f"{self.late} span(s) arrived after their trace was complete and were ignored"
+            )
 
     def _emit(self, trace_id: str) -> Iterator[Trace]:
         spans = self.open.pop(trace_id)

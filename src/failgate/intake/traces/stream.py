@@ -19,12 +19,14 @@ resynchronised reliably (there is no line boundary to restart at), so it is
 reported and the rest of that file is skipped; JSON Lines is the shape to
 prefer for big exports.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from failgate.dataset.jsonstrict import MAX_DEPTH, JsonLineError, has_lone_surrogate, loads_line, nesting_depth
 
@@ -96,7 +98,7 @@ def _iter_lines(head: str, handle: IO[str]) -> Iterator[Record]:
                 continue
             lineno += 1
             yield lineno, _too_large()
-            oversized, chunk = False, chunk[cut + 1:]
+            oversized, chunk = False, chunk[cut + 1 :]
         pending += chunk
         lines = pending.split("\n")
         pending = lines.pop()
@@ -165,8 +167,13 @@ def _iter_object(handle: IO[str], buf: str, lead: int) -> Iterator[Record]:
         handle.seek(0)
         text = handle.read(MAX_RECORD + 1)
         if len(text) > MAX_RECORD:
-            yield lead + 1, RecordError(f"one JSON document without a {'/'.join(ARRAY_KEYS)} array, longer than "
-                                        f"{MAX_RECORD >> 20} MB (failgate's maximum record size), skipped")
+            yield (
+                lead + 1,
+                RecordError(
+                    f"one JSON document without a {'/'.join(ARRAY_KEYS)} array, longer than "
+                    f"{MAX_RECORD >> 20} MB (failgate's maximum record size), skipped"
+                ),
+            )
             return
         yield lead + 1, loads_line(text, strict=False)
     except JsonLineError as exc:
@@ -211,8 +218,13 @@ def _iter_array(handle: IO[str], buf: str, pos: int, base_line: int) -> Iterator
             value, end = decoder.raw_decode(buf, pos)
         except RecursionError:
             line += buf.count("\n", counted, pos)
-            yield line, RecordError(f"a record nested deeper than the parser can read (failgate reads {MAX_DEPTH} "
-                                    "levels); the rest of this file is skipped")
+            yield (
+                line,
+                RecordError(
+                    f"a record nested deeper than the parser can read (failgate reads {MAX_DEPTH} "
+                    "levels); the rest of this file is skipped"
+                ),
+            )
             return
         except json.JSONDecodeError as exc:
             if not eof and len(buf) - pos < MAX_ITEM:

@@ -17,6 +17,7 @@ Input: the user turns of the call with the most of them; output: the root's
 `ai.response.text`, else the last provider call's; tool calls: `ai.toolCall`
 spans, else the `ai.response.toolCalls` the model asked for.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,7 +29,8 @@ from failgate.intake.traces.spans import Span, duration_ms
 
 def is_vercel(span: Span) -> bool:
     return "ai.operationId" in span.attrs or any(
-        k in span.attrs for k in ("ai.prompt", "ai.prompt.messages", "ai.response.text", "ai.toolCall.name"))
+        k in span.attrs for k in ("ai.prompt", "ai.prompt.messages", "ai.response.text", "ai.toolCall.name")
+    )
 
 
 def _is_tool(span: Span) -> bool:
@@ -69,18 +71,32 @@ def build(spans: list[Span], path: str) -> Trace | None:
     if not output and calls_made:
         output = str(calls_made[-1].attrs.get("ai.response.text") or "")
     tools = [s for s in spans if _is_tool(s)]
-    tool_calls = [
-        {"name": str(s.attrs.get("ai.toolCall.name") or s.name),
-         "arguments": arguments_of(s.attrs.get("ai.toolCall.args", s.attrs.get("ai.toolCall.input"))),
-         **({"error": s.error} if s.error else {})}
-        for s in tools
-    ] or [c for s in calls_made for c in _requested_calls(s)] or _requested_calls(root)
+    tool_calls = (
+        [
+            {
+                "name": str(s.attrs.get("ai.toolCall.name") or s.name),
+                "arguments": arguments_of(s.attrs.get("ai.toolCall.args", s.attrs.get("ai.toolCall.input"))),
+                **({"error": s.error} if s.error else {}),
+            }
+            for s in tools
+        ]
+        or [c for s in calls_made for c in _requested_calls(s)]
+        or _requested_calls(root)
+    )
     error = root.error or next((s.error for s in spans if s.error and not _is_tool(s)), None)
     metadata_intent = root.attrs.get("ai.telemetry.metadata.intent") or root.attrs.get("failgate.intent")
     verdict, comment = feedback_of(decoded(root.attrs.get("ai.telemetry.metadata.feedback")))
     start = min((s.start_ns for s in spans if s.start_ns), default=None)
     return Trace(
-        trace_id=root.trace_id, input=case_input, output=output, tool_calls=tool_calls,
-        latency_ms=duration_ms(spans), error=error, feedback=verdict, feedback_comment=comment,
-        intent=str(metadata_intent or UNKNOWN_INTENT), timestamp=parse_time(start), where=f"{path}:{root.line}",
+        trace_id=root.trace_id,
+        input=case_input,
+        output=output,
+        tool_calls=tool_calls,
+        latency_ms=duration_ms(spans),
+        error=error,
+        feedback=verdict,
+        feedback_comment=comment,
+        intent=str(metadata_intent or UNKNOWN_INTENT),
+        timestamp=parse_time(start),
+        where=f"{path}:{root.line}",
     )
