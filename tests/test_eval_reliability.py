@@ -122,7 +122,9 @@ def test_detection_rate_of_a_real_drop_is_reported() -> None:
     trials = 3000
     hits = sum(drop_p_value(_simulate(rng, 0.95, 10), 10, _simulate(rng, 0.60, 10), 10) <= 0.05 for _ in range(trials))
     rate = hits / trials
-    assert 0.3 <= rate <= 0.6, rate  # Fisher's exact test at N = 10 is conservative: the reference's table says how much
+    assert 0.3 <= rate <= 0.6, (
+        rate
+    )  # Fisher's exact test at N = 10 is conservative: the reference's table says how much
 
 
 def _fixed_verdict(base: Record, outcomes: list[bool], alpha: float) -> bool:

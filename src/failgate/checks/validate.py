@@ -291,6 +291,17 @@ def _case_findings(
                     dataset.case_location(index, "regressed_count"),
                 )
             )
+        repeat = case.get("repeat")
+        if isinstance(repeat, dict) and isinstance(repeat.get("min"), int) and isinstance(repeat.get("max"), int):
+            if repeat["min"] > repeat["max"]:
+                findings.append(
+                    Finding(
+                        "REPEAT_RANGE",
+                        f"repeat: min ({repeat['min']}) is above max ({repeat['max']}); "
+                        "min is the attempts always run, max the most the case may spend",
+                        dataset.case_location(index, "repeat"),
+                    )
+                )
         findings.extend(_input_findings(dataset, index, case, fixture_exists, check_hash))
     return findings
 

@@ -118,3 +118,14 @@ def settled(base: Record, passes: int, runs: int, max_runs: int, alpha: float, f
     if best <= alpha / max(1, family):
         return DROP, best
     return None
+
+
+def reliability_fields(passes: int, runs: int, max_runs: int) -> dict[str, object]:
+    """How sure a k/N result is, as the machine-readable reports carry it."""
+    low, high = wilson_interval(passes, runs)
+    chance = pass_hat_k(passes, runs)
+    return {
+        "max_runs": max(max_runs, runs),
+        "wilson_95": [round(low, 4), round(high, 4)],
+        "pass_hat_k": None if chance is None else {"k": min(PASS_HAT_K, runs), "value": round(chance, 4)},
+    }

@@ -22,6 +22,7 @@ from typing import Any
 
 from failgate.dataset.model import FAILURE_MODES_V1
 from failgate.eval.agents import Agent, AgentError, AgentRequest
+from failgate.eval.attempts import AttemptPolicy, Reliability, attempt_policy, undecided
 from failgate.eval.judge import (
     JudgeOptions,
     ResponseError,
@@ -33,6 +34,7 @@ from failgate.eval.judge import (
     settings_fingerprint,
 )
 from failgate.eval.judge.llm import uses_llm
+from failgate.eval.reliability import reliability_fields
 from failgate.findings import Location
 
 PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
@@ -90,10 +92,15 @@ class CaseResult:
     judge: str  # the case's judge fingerprint
     location: Location | None = None
     attempts: list[Attempt] = dataclasses.field(default_factory=list)
+    max_runs: int = 0  # the most attempts it could have spent (`repeat: {max: ...}`); runs when fixed
 
     @property
     def ratio(self) -> str:
         return f"{self.passes}/{self.runs}"
+
+    @property
+    def stochastic(self) -> bool:
+        return max(self.runs, self.max_runs) > 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +120,7 @@ class CaseResult:
             "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
             "judge": self.judge,
             "location": None if self.location is None else {"path": self.location.path, "line": self.location.line},
+            **(reliability_fields(self.passes, self.runs, self.max_runs) if self.stochastic else {}),
         }
 
 
@@ -196,16 +204,9 @@ def resolve_input(case: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
 
 
 def repeat_policy(case: Mapping[str, Any], repeat: int | None) -> tuple[int, int]:
-    """(runs N, passes required): `repeat` from the case unless the run
-    overrides it; `pass_if: all` (default) needs N, `{min_pass: k}` needs
-    min(k, N)."""
-    runs = repeat if repeat is not None else case.get("repeat", 1)
-    if not isinstance(runs, int) or isinstance(runs, bool) or runs < 1:
-        runs = 1
-    pass_if = case.get("pass_if", "all")
-    if isinstance(pass_if, Mapping) and isinstance(pass_if.get("min_pass"), int):
-        return runs, max(1, min(int(pass_if["min_pass"]), runs))
-    return runs, runs
+    """(runs N, passes required) of a fixed repeat; a sequential one's N is its `max`."""
+    policy = attempt_policy(case, repeat)
+    return policy.most, policy.required
 
 
 def _attempt(
@@ -317,6 +318,28 @@ def _ask_judge_model(
         outcomes[index][attempt] = dataclasses.replace(before, passed=all(r.passed for r in rules), rules=tuple(rules))
 
 
+def _run_plan(
+    plan: Sequence[tuple[int, int]],
+    run_one: Callable[[tuple[int, int]], Attempt],
+    finished: Callable[[int, int, Attempt], None],
+    jobs: int,
+) -> None:
+    if jobs <= 1 or len(plan) <= 1:
+        for task in plan:
+            finished(*task, run_one(task))
+        return
+    import concurrent.futures
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(jobs, len(plan)), thread_name_prefix="failgate-eval")
+    try:
+        futures = {pool.submit(run_one, task): task for task in plan}
+        for future in concurrent.futures.as_completed(futures):
+            finished(*futures[future], future.result())
+    finally:
+        # On Ctrl-C do not start what is still queued.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def run_eval(
     cases: Sequence[EvalCase],
     agent: Agent,
@@ -329,6 +352,7 @@ def run_eval(
     set_name: str = "failures",
     floor: float | None = None,
     progress: Callable[[int, int, int], None] | None = None,
+    reliability: Reliability | None = None,
 ) -> EvalResult:
     """Run every case against `agent`, judge it, and return an EvalResult.
 
@@ -346,27 +370,30 @@ def run_eval(
     - `floor`: for a set with a soft floor, `ok` means pass rate >= floor.
     - `progress(done, total, failed)`: called after each attempt (from the main thread), with the
       attempts that failed so far.
+    - `reliability`: the base's record of each stochastic case, for `repeat: {min, max}` to stop
+      once the comparison with it is decided (the gate passes it; without it such a case stops
+      only once its own floor is certain).
 
     Never raises for an agent's failure: it becomes a failing CaseResult with
     the reason. `EvalResult.ok` / `.exit_code` say whether every gating case passed.
     """
     start = time.perf_counter()
     plan: list[tuple[int, int]] = []  # (case index, attempt)
-    required: dict[int, int] = {}
+    policies: dict[int, AttemptPolicy] = {}
     repeated: set[int] = set()  # cases run N > 1 times: their judge-model verdicts are not read from the cache
     for index, item in enumerate(cases):
         if item.skip_reason is None:
-            runs, required[index] = repeat_policy(item.case, repeat)
-            plan.extend((index, attempt) for attempt in range(runs))
-            if runs > 1:
+            policies[index] = policy = attempt_policy(item.case, repeat)
+            plan.extend((index, attempt) for attempt in range(policy.first))
+            if policy.most > 1:
                 repeated.add(index)
     asks_judge_model = any(item.skip_reason is None and uses_llm(item.case.get("expected")) for item in cases)
     if asks_judge_model:
         from failgate.eval.judge.llm_transport import total_stats
 
         stats_before = total_stats()
-    outcomes: dict[int, dict[int, Attempt]] = {index: {} for index in required}
-    total = len(plan)
+    outcomes: dict[int, dict[int, Attempt]] = {index: {} for index in policies}
+    counter = {"done": 0, "total": len(plan), "failed": 0}
 
     # llm_rubric verdicts are asked after the agent calls, max_concurrency at a time
     # (a judge model's capacity is not the agent's `jobs`).
@@ -380,38 +407,37 @@ def run_eval(
             pending[task] = sink
         return result
 
-    failed = 0
-    if jobs <= 1 or total <= 1:
-        for done, task in enumerate(plan, 1):
-            outcomes[task[0]][task[1]] = done_attempt = run_one(task)
-            failed += not done_attempt.passed
-            if progress:
-                progress(done, total, failed)
-    else:
-        import concurrent.futures
+    def finished(index: int, attempt: int, result: Attempt) -> None:
+        outcomes[index][attempt] = result
+        counter["done"] += 1
+        counter["failed"] += not result.passed
+        if progress:
+            progress(counter["done"], counter["total"], counter["failed"])
 
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(jobs, total), thread_name_prefix="failgate-eval")
-        try:
-            futures = {pool.submit(run_one, task): task for task in plan}
-            for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
-                index, attempt = futures[future]
-                outcomes[index][attempt] = result = future.result()
-                failed += not result.passed
-                if progress:
-                    progress(done, total, failed)
-        finally:
-            # On Ctrl-C do not start what is still queued.
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    if pending:
-        _ask_judge_model(pending, outcomes, options.llm.max_concurrency)
+    # Rounds: a fixed repeat is all in the first; a sequential case (`repeat: {min, max}`) gets
+    # one more attempt per round until its verdict at `max` is certain (`eval.attempts`).
+    while plan:
+        _run_plan(plan, run_one, finished, jobs)
+        if pending:
+            _ask_judge_model(pending, outcomes, options.llm.max_concurrency)
+            pending.clear()
+        plan = []
+        for index, policy in policies.items():
+            done = outcomes[index]
+            if policy.sequential and undecided(
+                policy, cases[index].id, sum(a.passed for a in done.values()), len(done), reliability
+            ):
+                plan.append((index, len(done)))
+        counter["total"] += len(plan)
     results = []
     for index, item in enumerate(cases):
         if item.skip_reason is not None:
             results.append(_skipped(item, options))
         else:
             attempts = [outcomes[index][a] for a in sorted(outcomes[index])]
-            results.append(_summarise(item, attempts, required[index], options))
+            result = _summarise(item, attempts, policies[index].required, options)
+            result.max_runs = policies[index].most
+            results.append(result)
     ran = [item.case for item in cases if item.skip_reason is None]
     judge_calls = None
     if asks_judge_model:
