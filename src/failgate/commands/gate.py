@@ -157,6 +157,7 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.eval import cases as evalcases
     from failgate.eval.agents import build_agent
     from failgate.eval.agents.interpreter import for_config as agent_python_for
+    from failgate.eval.attempts import attempt_policy
     from failgate.eval.judge import JudgeOptions
     from failgate.eval.runner import EvalCase, run_eval
     from failgate.gate import integrity
@@ -164,7 +165,8 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.gate.base import choose_base
     from failgate.gate.decision import Range, decide, retired_cases
     from failgate.gate.definitions import redefined_cases
-    from failgate.gate.policy import effective_raw, gate_mode
+    from failgate.gate.drops import reliability_plan
+    from failgate.gate.policy import effective_raw, gate_alpha, gate_mode
     from failgate.gitrepo import FETCH_HINT, open_repo
     from failgate.progress import case_progress, progress_wanted
 
@@ -272,11 +274,20 @@ def evaluate(settings: GateSettings) -> Any:
             root=root, agent=eval_config.agent, agent_command=eval_config.agent_command, jobs=jobs, python=python
         )
         notes.append(f"agent: {agent.name} in {python.describe()}")
+        # Stochastic cases against the base's own k/N records, at the base's error budget.
+        stochastic = [i.id for i in selection.cases if i.gating and attempt_policy(i.case).most > 1]
+        reliability = reliability_plan(baseline, stochastic, gate_alpha(review.base_config))
         common = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options}
         try:
             with _cwd(root), case_progress("gate", progress_wanted()) as progress:
                 common["progress"] = progress  # one bar, its total set by each run in turn
-                result = run_eval(selection.cases, agent, taxonomy=selection.taxonomy, **common)  # type: ignore[arg-type]
+                result = run_eval(
+                    selection.cases,
+                    agent,
+                    taxonomy=selection.taxonomy,
+                    reliability=reliability,
+                    **common,  # type: ignore[arg-type]
+                )
                 retired_result = (
                     run_eval(retired_items, agent, taxonomy=selection.taxonomy, set_name="retired", **common)
                     if retired_items
@@ -310,6 +321,7 @@ def evaluate(settings: GateSettings) -> Any:
         redefinitions=redefinitions,
         redefined_result=redefined_result,
         policy_changes=review.policy_changes,
+        reliability=reliability,
         # [judge] is policy: gold path and floor as the base configured them (gate.policy).
         gold=None
         if merge_base is None

@@ -150,6 +150,11 @@ def _count(value: Any) -> str | None:
     return None if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else "an integer >= 0"
 
 
+def _error_budget(value: Any) -> str | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 0.5
+    return None if ok else "a number above 0 and at most 0.5 (a false-alarm rate; 0.05 is usual)"
+
+
 def _seed(value: Any) -> str | None:
     return None if isinstance(value, int) and not isinstance(value, bool) else "an integer"
 
@@ -187,7 +192,9 @@ SET_TABLE = Table({"path": string, "floor": fraction}, required=("path",))
 SECTIONS: dict[str, Table] = {
     "sets": Table(each=SET_TABLE),
     # blocking (default) or advisory: reports, exits 0 and says so, for the first weeks of adoption.
-    "gate": Table({"mode": one_of("blocking", "advisory")}),
+    # alpha: the error budget of the reliability rule for cases run more than once, per gate run,
+    # split across them by Holm (eval.reliability). Policy: read from the base like `mode`.
+    "gate": Table({"mode": one_of("blocking", "advisory"), "alpha": _error_budget}),
     "intake": Table(INTAKE_KEYS),
     "judge": Table(
         {

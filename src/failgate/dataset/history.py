@@ -53,6 +53,8 @@ class CaseHistory:
     runs: int = 0  # recorded `result` events
     last_outcome: str | None = None
     last_judge: str | None = None
+    last_attempts: int | None = None  # k/N of the last result, for a case run more than once
+    last_passes: int | None = None
     last_commit: str | None = None
     last_result_at: str | None = None
     last_pass_at: str | None = None
@@ -126,6 +128,7 @@ def fold_events(events: Iterable[dict[str, Any]], skipped: int = 0) -> HistoryFo
             entry.result_times.append(ts)
             entry.last_outcome = outcome
             entry.last_judge = event.get("judge") if isinstance(event.get("judge"), str) else None
+            entry.last_attempts, entry.last_passes = tally(event)
             entry.last_commit = commit
             entry.last_result_at = ts
             if outcome == PASS:
@@ -158,6 +161,22 @@ def fold_events(events: Iterable[dict[str, Any]], skipped: int = 0) -> HistoryFo
         elif kind == "recurrence":
             entry.recurrences += 1
     return HistoryFold(cases, count, skipped)
+
+
+def tally(event: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(attempts, passes) of a result event of a case run more than once; (None, None) when the
+    event carries no consistent k/N (a deterministic case, or a hand-edited line)."""
+    attempts, passes = event.get("attempts"), event.get("passes")
+    if (
+        isinstance(attempts, int)
+        and isinstance(passes, int)
+        and not isinstance(attempts, bool)
+        and not isinstance(passes, bool)
+        and 0 <= passes <= attempts
+        and attempts >= 1
+    ):
+        return attempts, passes
+    return None, None
 
 
 def _lf(data: bytes) -> bytes:
@@ -204,6 +223,7 @@ def fold_latest(data: bytes | None, wanted: Iterable[str]) -> HistoryFold:
             case_id, runs=1, last_outcome=outcome, last_commit=commit, last_result_at=ts, outcomes=[outcome]
         )
         entry.last_judge = event.get("judge") if isinstance(event.get("judge"), str) else None
+        entry.last_attempts, entry.last_passes = tally(event)
         if outcome == PASS:
             entry.last_pass_at, entry.last_pass_commit = ts, commit
         else:

@@ -70,10 +70,17 @@ def plan_events(
             continue  # skipped (deprecated) cases were not observed
         last = fold.get(case.case_id)
         previous = last.last_outcome if last else None
-        if previous == case.outcome and last is not None and last.last_judge == case.judge:
+        # A stochastic case's k/N is the base record the reliability rule compares against: a new
+        # k/N is a new observation even when the outcome is the same.
+        tally = {"attempts": case.runs, "passes": case.passes} if case.stochastic else {}
+        same_tally = last is not None and (last.last_attempts, last.last_passes) == (
+            tally.get("attempts"),
+            tally.get("passes"),
+        )
+        if previous == case.outcome and last is not None and last.last_judge == case.judge and same_tally:
             continue
         common = {"commit": stamp.commit, "dirty": stamp.dirty, "judge": case.judge, "actor": stamp.actor}
-        events.append(new_event("result", case.case_id, now=now, outcome=case.outcome, **common))
+        events.append(new_event("result", case.case_id, now=now, outcome=case.outcome, **tally, **common))
         if previous == PASS and case.outcome == FAIL:
             reason = case.reasons[0] if case.reasons else "failed"
             detail = {"from": PASS, "to": FAIL, "reason": reason[:300]}

@@ -34,6 +34,7 @@ from typing import Any
 
 from failgate.dataset.history import PASS, HistoryFold
 from failgate.dataset.model import SEVERITIES
+from failgate.eval.attempts import Reliability
 from failgate.eval.runner import FAIL, CaseResult, EvalResult
 from failgate.gate.decisions import (
     Decision,
@@ -44,6 +45,7 @@ from failgate.gate.decisions import (
     redefinition_decision,
 )
 from failgate.gate.definitions import Redefinition
+from failgate.gate.drops import Comparison, compare, mark_drops
 
 BLOCKING, ADVISORY = "blocking", "advisory"
 DEPRECATED, WATCHLIST, REMOVED, REDEFINED = "deprecated", "watchlist", "removed", "redefined"
@@ -77,6 +79,7 @@ class Flip:
     retired: str | None  # how the range retired (or redefined) it, None for an active case
     baseline_commit: str | None
     baseline_at: str | None
+    reliability: str | None = None  # a stochastic case's significant drop: "9/10 at base -> 4/10 now (p = ...)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,6 +116,8 @@ class GateDecision:
     decisions: list[Decision] = dataclasses.field(default_factory=list)
     policy_changes: list[Any] = dataclasses.field(default_factory=list)  # gate.policy.PolicyChange
     disagreements: list[ResultDisagreement] = dataclasses.field(default_factory=list)
+    comparisons: list[Comparison] = dataclasses.field(default_factory=list)  # stochastic cases against the base
+    alpha: float | None = None  # the error budget they were compared at (None: no stochastic case compared)
 
     @property
     def unexplained_judges(self) -> list[JudgeChange]:
@@ -206,13 +211,20 @@ def decide(
     redefined_result: EvalResult | None = None,
     policy_changes: Sequence[Any] = (),
     gold: tuple[bool, str] | None = None,
+    reliability: Reliability | None = None,
 ) -> GateDecision:
     """`gold`: `judge.gold.gold_set_accepts(...)` for the judge the eval ran
     with, or None when the repo keeps no gold set. With a gold set, a judge
     change of a case whose definition did not change is explained only when the
     gold set was graded under the new judge and met the floor, in addition to
     the `judge_changed` decision; a redefined case needs no grading (its rules
-    changed, not the judge)."""
+    changed, not the judge).
+
+    `reliability`: the base's k/N records and error budget; a stochastic case whose k/N dropped
+    significantly against its record is a flip (`gate.drops`)."""
+    comparisons = compare((c for c in result.gating if c.source == "cases"), reliability) if reliability else []
+    result = dataclasses.replace(result, cases=mark_drops(result.cases, comparisons))
+    dropped = {c.case.case_id: c for c in comparisons if c.dropped}
     decisions = decisions_in(range_events)
     how = {r.case_id: r.how for r in retired}
     changed = {r.case_id: r for r in redefinitions}
@@ -227,7 +239,10 @@ def decide(
         if case.outcome != FAIL:
             continue
         entry = baseline.get(case.case_id)
-        if entry is not None and entry.last_outcome == PASS:
+        if case.case_id in dropped:
+            at = entry.last_commit if entry else None
+            flips.append(Flip(case, None, at, entry.last_result_at if entry else None, dropped[case.case_id].text))
+        elif entry is not None and entry.last_outcome == PASS:
             flips.append(Flip(case, None, entry.last_pass_commit, entry.last_pass_at))
         else:
             failures.append(case)
@@ -297,4 +312,6 @@ def decide(
         decisions=decisions,
         policy_changes=list(policy_changes),
         disagreements=disagreeing_results(range_events, observed),
+        comparisons=comparisons,
+        alpha=reliability.alpha if comparisons and reliability else None,
     )

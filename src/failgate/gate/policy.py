@@ -114,6 +114,17 @@ def gate_mode(base: ConfigAt) -> str:
     return mode if mode in ("blocking", "advisory") else "blocking"
 
 
+def gate_alpha(base: ConfigAt) -> float:
+    """The reliability rule's error budget as the base configured it (policy: a branch cannot
+    lower it to hide a drop)."""
+    from failgate.eval.reliability import DEFAULT_ALPHA
+
+    gate = base.raw.get("gate", {})
+    alpha = gate.get("alpha", DEFAULT_ALPHA) if isinstance(gate, dict) else DEFAULT_ALPHA
+    ok = isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and 0 < alpha <= 0.5
+    return float(alpha) if ok else DEFAULT_ALPHA
+
+
 def dataset_dir(config: ConfigAt, default: str) -> str:
     value = config.raw.get("dataset")
     return str(value) if isinstance(value, str) and value else default

@@ -36,12 +36,43 @@ def _retired_text(flip: Flip) -> str:
 
 def _flip_line(flip: Flip, rng: str) -> str:
     case = flip.case
+    if flip.reliability:
+        at = f" (recorded at {flip.baseline_commit[:10]})" if flip.baseline_commit else ""
+        return (
+            f"FLIP {case.case_id} {flip.reliability}\n     {case.title}\n     {case.failure_mode}, {case.severity}, "
+            f"{case.blast_radius}; its pass rate dropped significantly against the base's record{at}, at {rng}"
+        )
     baseline = f"passed at {flip.baseline_commit[:10]}" if flip.baseline_commit else "passed at the baseline"
     return (
         f"FLIP {case.case_id}  {case.title}\n     {case.failure_mode}, {case.severity}, {case.blast_radius}; "
         f"{baseline}, fails at {rng}; {_retired_text(flip)}"
         + ("; run from its baseline definition" if flip.retired else "")
     )
+
+
+def reliability_lines(decision: GateDecision) -> list[str]:
+    """Each stochastic case against the base's record: k/N, its Wilson interval, pass^k, the p-value;
+    then the attempts spent against what a fixed N = max would have spent."""
+    from failgate.eval.reliability import PASS_HAT_K, pass_hat_k, wilson_interval
+
+    if not decision.comparisons:
+        return []
+    lines = [
+        f"Stochastic cases against the base's record (one-sided Fisher exact test, Holm, alpha = {decision.alpha:g}):"
+    ]
+    for c in decision.comparisons:
+        low, high = wilson_interval(c.case.passes, c.case.runs)
+        chance = pass_hat_k(c.case.passes, c.case.runs)
+        k = min(PASS_HAT_K, c.case.runs)
+        verdict = "DROPPED" if c.dropped else "holds"
+        lines.append(
+            f"  {c.case.case_id}  {c.case.ratio} now (95% {low:.2f}-{high:.2f}, pass^{k} "
+            f"{0.0 if chance is None else chance:.2f}) vs {c.base.text} at base: p = {c.p_value:.3g}, {verdict}"
+        )
+    spent = sum(c.case.runs for c in decision.comparisons)
+    fixed = sum(max(c.case.max_runs, c.case.runs) for c in decision.comparisons)
+    lines += [f"  attempts spent: {spent} (a fixed N = max would have spent {fixed})", ""]
+    return lines
 
 
 def _reasons(case: CaseResult) -> list[str]:
@@ -89,6 +120,7 @@ def render_text(decision: GateDecision, *, color: bool = False) -> str:
             )
         )
     lines += ["", *_table("failure mode", matrix(d.result), color), ""]
+    lines += reliability_lines(d)
     if d.flips:
         lines.append(_style(f"Flips ({len(d.flips)}): passed at the baseline, fail now", color, fg="red", bold=True))
         for flip in d.flips:
@@ -176,6 +208,7 @@ def as_data(decision: GateDecision) -> dict[str, Any]:
             {
                 **_case(f.case),
                 "retired": f.retired,
+                **({"reliability": f.reliability} if f.reliability else {}),
                 "baseline_commit": f.baseline_commit,
                 "baseline_at": f.baseline_at,
                 "range": d.range.text,
@@ -195,6 +228,20 @@ def as_data(decision: GateDecision) -> dict[str, Any]:
             for j in d.judge_changes
         ],
         "result_disagreements": [dataclasses.asdict(x) for x in d.disagreements],
+        "reliability": {
+            "alpha": d.alpha,
+            "correction": "holm",
+            "cases": [
+                {
+                    "id": c.case.case_id,
+                    "base": {"passes": c.base.passes, "runs": c.base.runs},
+                    "now": {"passes": c.case.passes, "runs": c.case.runs, "max_runs": c.case.max_runs},
+                    "p_value": round(c.p_value, 6),
+                    "dropped": c.dropped,
+                }
+                for c in d.comparisons
+            ],
+        },
         "redefined": [{"id": r.case_id, "changed": list(r.changed)} for r in d.redefinitions],
         "sets": [eval_data(s) for s in d.sets],
         "fragile": [{"id": f.case_id, "title": f.title, "regressed_count": f.regressed_count} for f in d.fragile],
@@ -295,9 +342,10 @@ def render_markdown(decision: GateDecision) -> str:
             "|---|---|---|---|---|---|",
         ]
         for f in d.flips:
+            how = f"pass rate dropped: {_md(f.reliability)}" if f.reliability else _retired_text(f)
             lines.append(
                 f"| **{f.case.case_id}** {_md(f.case.title)} | `{f.case.failure_mode}` | {f.case.severity} "
-                f"| {f.case.blast_radius} | `{d.range.text}` | {_retired_text(f)} |"
+                f"| {f.case.blast_radius} | `{d.range.text}` | {how} |"
             )
         lines.append("")
     if d.failures:
