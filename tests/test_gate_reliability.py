@@ -3,7 +3,9 @@ the base's own recorded k/N. Each attack beside the control that passes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,87 @@ def test_a_bad_error_budget_is_a_config_error_at_its_key(stochastic_repo: Path, 
     result = failgate(stochastic_repo, "eval")
     assert result.returncode == 2
     assert "alpha" in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+# -- quarantine: a reviewed, expiring decision, honoured only from the base --------------------------
+
+
+def _quarantine(repo: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return failgate(repo, "decide", case_id(2), "--quarantine", *extra)
+
+
+def _in_days(days: int) -> str:
+    return str(dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=days))
+
+
+def _break_case_two(repo: Path) -> None:
+    (repo / "stochagent.py").write_text(AGENT.replace('return {"output": inp["say"]}  #', 'return {"output": "no"}  #'))
+    commit_all(repo, "case 2 broken")
+
+
+def test_a_branch_cannot_quarantine_its_own_failing_case(stochastic_repo: Path) -> None:
+    result = _quarantine(stochastic_repo, "--until", _in_days(14), "--reason", "flaky upstream", "--by", "dana")
+    assert result.returncode == 0, result.stderr
+    _break_case_two(stochastic_repo)
+    gate = failgate(stochastic_repo, "gate", "--base", "main")
+    assert gate.returncode == 1, gate.stdout
+    assert f"{case_id(2)} quarantined until {_in_days(14)} (takes effect once merged) by dana" in gate.stdout
+    assert f"FLIP {case_id(2)}" in gate.stdout
+
+
+def test_control_a_quarantine_merged_first_keeps_the_case_from_blocking(stochastic_repo: Path) -> None:
+    git(stochastic_repo, "checkout", "-q", "main")
+    assert (
+        _quarantine(stochastic_repo, "--until", _in_days(14), "--reason", "flaky upstream", "--by", "dana").returncode
+        == 0
+    )
+    commit_all(stochastic_repo, "quarantine case 2 for two weeks, reviewed")
+    git(stochastic_repo, "checkout", "-q", "-b", "feature2")
+    _break_case_two(stochastic_repo)
+    gate = failgate(stochastic_repo, "gate", "--base", "main")
+    assert gate.returncode == 0, gate.stdout
+    assert "Quarantines from the base (1):" in gate.stdout
+    assert (
+        f"{case_id(2)} quarantined until {_in_days(14)}, by dana: flaky upstream; FAILS NOW, not blocking"
+        in gate.stdout
+    )
+    assert "1 quarantined one(s) fail without blocking" in gate.stdout
+
+
+def test_an_expired_quarantine_gates_again_by_itself(stochastic_repo: Path) -> None:
+    git(stochastic_repo, "checkout", "-q", "main")
+    event = {
+        "id": "01JQUARANTINEDEXPIRED00000",
+        "ts": "2026-01-01T00:00:00Z",
+        "case_id": case_id(2),
+        "type": "quarantined",
+        "actor": "dana",
+        "detail": {"reason": "flaky upstream", "until": _in_days(-1)},
+    }
+    with (stochastic_repo / DS / "history.jsonl").open("a") as handle:
+        handle.write(json.dumps(event) + "\n")
+    commit_all(stochastic_repo, "a quarantine that ended yesterday")
+    git(stochastic_repo, "checkout", "-q", "-b", "feature2")
+    _break_case_two(stochastic_repo)
+    gate = failgate(stochastic_repo, "gate", "--base", "main")
+    assert gate.returncode == 1, gate.stdout
+    assert f"{case_id(2)} quarantined EXPIRED on {_in_days(-1)}, gating again" in gate.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--until", "2020-01-01"), "is not after today"),
+        (("--until", "next friday"), "--until must be a date like"),
+        (("--until", "2026-13-40"), "--until must be a date like"),
+        ((), "--quarantine needs --until DATE"),
+    ],
+)
+def test_a_bad_quarantine_is_refused_and_writes_nothing(
+    stochastic_repo: Path, args: tuple[str, ...], message: str
+) -> None:
+    before = (stochastic_repo / DS / "history.jsonl").read_bytes()
+    result = _quarantine(stochastic_repo, *args, "--reason", "flaky", "--by", "dana")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert (stochastic_repo / DS / "history.jsonl").read_bytes() == before

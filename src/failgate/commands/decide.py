@@ -38,6 +38,7 @@ def record_decision(
     by: str | None,
     judge_from: str | None = None,
     judge_to: str | None = None,
+    until: str | None = None,
 ) -> dict[str, object]:
     from failgate.atomic import locked, write_atomic
     from failgate.config import load_config
@@ -45,7 +46,7 @@ def record_decision(
     from failgate.dataset.model import HISTORY_FILE
     from failgate.dataset.schemas import validator_for
     from failgate.dataset.text import unwritable_character
-    from failgate.gate.decisions import JUDGE_CHANGED
+    from failgate.gate.decisions import JUDGE_CHANGED, QUARANTINED
 
     if not reason or not reason.strip():
         raise FailgateError("--reason is required: say why, for the reviewers who will read it first")
@@ -58,6 +59,15 @@ def record_decision(
         if bad is not None:
             raise FailgateError(f"{flag} must be one line of text; it holds {bad}", exit_code=2)
     detail: dict[str, str] = {"reason": reason.strip()}
+    if kind == QUARANTINED:
+        import datetime as _dt
+
+        from failgate.gate.quarantine import check_until
+
+        problem = "--quarantine needs --until DATE" if not until else check_until(until, _dt.datetime.now(_dt.timezone.utc).date())
+        if problem:
+            raise FailgateError(problem, exit_code=2)
+        detail["until"] = str(until)
     if kind == JUDGE_CHANGED:
         for flag, value in (("--from", judge_from), ("--to", judge_to)):
             if not value or not _FINGERPRINT.match(value):
@@ -94,15 +104,30 @@ def record_decision(
 )
 @click.option("--from", "judge_from", metavar="FINGERPRINT", help="--judge-changed: the baseline's fingerprint.")
 @click.option("--to", "judge_to", metavar="FINGERPRINT", help="--judge-changed: the new fingerprint.")
+@click.option(
+    "--quarantine",
+    "kind",
+    flag_value="quarantined",
+    help="Take a flaky case out of the gate until --until DATE (honoured once merged; expires by itself).",
+)
+@click.option("--until", metavar="DATE", help="--quarantine: the last day it holds (YYYY-MM-DD, after today).")
 @click.option("--reason", default=None, help="Why (required); the gate shows it to the reviewers.")
 @click.option("--by", "by", default=None, help="Who decides (required), e.g. an e-mail address.")
 def command(
-    case_id: str, kind: str | None, judge_from: str | None, judge_to: str | None, reason: str | None, by: str | None
+    case_id: str,
+    kind: str | None,
+    judge_from: str | None,
+    judge_to: str | None,
+    until: str | None,
+    reason: str | None,
+    by: str | None,
 ) -> int:
-    """Record a decision the gate lists for review (redefined case, judge change)."""
+    """Record a decision the gate lists for review (redefined case, judge change, quarantine)."""
     if kind is None:
-        raise FailgateError("say which decision: --redefined or --judge-changed")
-    event = record_decision(case_id, kind, reason, by, judge_from, judge_to)
+        raise FailgateError("say which decision: --redefined, --judge-changed or --quarantine")
+    if until is not None and kind != "quarantined":
+        raise FailgateError("--until goes with --quarantine", exit_code=2)
+    event = record_decision(case_id, kind, reason, by, judge_from, judge_to, until)
     click.echo(
         f"recorded a {kind} decision for {case_id} (event {event['id']}) in history.jsonl; "
         "commit it with the change it explains: the gate lists it first for review"

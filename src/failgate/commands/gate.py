@@ -167,6 +167,7 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.gate.definitions import redefined_cases
     from failgate.gate.drops import reliability_plan
     from failgate.gate.policy import effective_raw, gate_alpha, gate_mode
+    from failgate.gate.quarantine import quarantines
     from failgate.gitrepo import FETCH_HINT, open_repo
     from failgate.progress import case_progress, progress_wanted
 
@@ -322,6 +323,7 @@ def evaluate(settings: GateSettings) -> Any:
         redefined_result=redefined_result,
         policy_changes=review.policy_changes,
         reliability=reliability,
+        quarantines=quarantines(base_history),
         # [judge] is policy: gold path and floor as the base configured them (gate.policy).
         gold=None
         if merge_base is None

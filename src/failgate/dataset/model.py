@@ -48,6 +48,7 @@ EVENT_TYPES = (
     # decisions, written by `failgate decide` and listed first by the gate for review
     "redefined",
     "judge_changed",
+    "quarantined",
 )
 OUTCOMES = ("pass", "fail")
 RULE_NAMES = (

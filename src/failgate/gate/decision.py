@@ -29,6 +29,7 @@ which lists them first.
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -46,6 +47,7 @@ from failgate.gate.decisions import (
 )
 from failgate.gate.definitions import Redefinition
 from failgate.gate.drops import Comparison, compare, mark_drops
+from failgate.gate.quarantine import Quarantine, in_force
 
 BLOCKING, ADVISORY = "blocking", "advisory"
 DEPRECATED, WATCHLIST, REMOVED, REDEFINED = "deprecated", "watchlist", "removed", "redefined"
@@ -116,6 +118,9 @@ class GateDecision:
     decisions: list[Decision] = dataclasses.field(default_factory=list)
     policy_changes: list[Any] = dataclasses.field(default_factory=list)  # gate.policy.PolicyChange
     disagreements: list[ResultDisagreement] = dataclasses.field(default_factory=list)
+    quarantined: list[tuple[CaseResult, Quarantine]] = dataclasses.field(default_factory=list)  # failing, not blocking
+    quarantines: list[Quarantine] = dataclasses.field(default_factory=list)  # the base's, for the cases here
+    today: _dt.date = dataclasses.field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).date())
     comparisons: list[Comparison] = dataclasses.field(default_factory=list)  # stochastic cases against the base
     alpha: float | None = None  # the error budget they were compared at (None: no stochastic case compared)
 
@@ -139,7 +144,13 @@ class GateDecision:
     def verdict(self) -> str:
         if self.passed:
             since = self.range.merge_base[:10] if self.range.merge_base else "(no baseline yet)"
-            text = f"PASS: all {len(self.result.gating)} gating case(s) pass, no flips since {since}" + "".join(
+            held = len(self.quarantined)
+            gating = len(self.result.gating)
+            passing = f"all {gating} gating case(s) pass" if not held else (
+                f"{gating - held} of {gating} gating case(s) pass and {held} quarantined one(s) fail "
+                "without blocking (listed first)"
+            )
+            text = f"PASS: {passing}, no flips since {since}" + "".join(
                 f"; {s.set_name} at {s.pass_rate * 100:.1f}% >= floor {(s.floor or 0) * 100:.1f}%" for s in self.sets
             )
         else:
@@ -212,6 +223,8 @@ def decide(
     policy_changes: Sequence[Any] = (),
     gold: tuple[bool, str] | None = None,
     reliability: Reliability | None = None,
+    quarantines: Mapping[str, Quarantine] | None = None,
+    today: _dt.date | None = None,
 ) -> GateDecision:
     """`gold`: `judge.gold.gold_set_accepts(...)` for the judge the eval ran
     with, or None when the repo keeps no gold set. With a gold set, a judge
@@ -221,7 +234,10 @@ def decide(
     changed, not the judge).
 
     `reliability`: the base's k/N records and error budget; a stochastic case whose k/N dropped
-    significantly against its record is a flip (`gate.drops`)."""
+    significantly against its record is a flip (`gate.drops`).
+
+    `quarantines`: the base's quarantine decisions; one in force `today` (UTC) keeps its case's
+    failure or flip from blocking, reported first (`gate.quarantine`)."""
     comparisons = compare((c for c in result.gating if c.source == "cases"), reliability) if reliability else []
     result = dataclasses.replace(result, cases=mark_drops(result.cases, comparisons))
     dropped = {c.case.case_id: c for c in comparisons if c.dropped}
@@ -296,7 +312,17 @@ def decide(
         and c["regressed_count"] > 1
         and isinstance(c.get("id"), str)
     ]
+    today = today or _dt.datetime.now(_dt.timezone.utc).date()
+    holding = in_force(quarantines or {}, today)
+    held = [(f.case, holding[f.case.case_id]) for f in flips if f.case.case_id in holding]
+    held += [(c, holding[c.case_id]) for c in failures if c.case_id in holding]
+    flips = [f for f in flips if f.case.case_id not in holding]
+    failures = [c for c in failures if c.case_id not in holding]
+    ran = {c.case_id for c in result.cases}
     return GateDecision(
+        quarantined=held,
+        quarantines=sorted((q for q in (quarantines or {}).values() if q.case_id in ran), key=lambda q: q.case_id),
+        today=today,
         range=range,
         result=result,
         retired=retired_result,

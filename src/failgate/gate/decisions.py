@@ -17,8 +17,8 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-REDEFINED, JUDGE_CHANGED = "redefined", "judge_changed"
-DECISION_TYPES = (REDEFINED, JUDGE_CHANGED)
+REDEFINED, JUDGE_CHANGED, QUARANTINED = "redefined", "judge_changed", "quarantined"
+DECISION_TYPES = (REDEFINED, JUDGE_CHANGED, QUARANTINED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,11 +31,13 @@ class Decision:
     judge_from: str | None = None
     judge_to: str | None = None
     commit: str | None = None  # the commit in the range that added it, when known
+    until: str | None = None  # a quarantine's expiry (inclusive)
 
     def describe(self) -> str:
         judge = f" (judge {self.judge_from[:19]} -> {self.judge_to[:19]})" if self.judge_from and self.judge_to else ""
+        until = f" until {self.until} (takes effect once merged)" if self.until else ""
         at = f" in {self.commit[:10]}" if self.commit else ""
-        return f"{self.case_id} {self.kind}{judge} by {self.by}{at}: {self.reason}"
+        return f"{self.case_id} {self.kind}{judge}{until} by {self.by}{at}: {self.reason}"
 
 
 def decisions_in(range_events: Sequence[Mapping[str, Any]]) -> list[Decision]:
@@ -53,6 +55,7 @@ def decisions_in(range_events: Sequence[Mapping[str, Any]]) -> list[Decision]:
                 event_id=str(event.get("id") or ""),
                 judge_from=detail.get("from") if isinstance(detail.get("from"), str) else None,
                 judge_to=detail.get("to") if isinstance(detail.get("to"), str) else None,
+                until=detail.get("until") if isinstance(detail.get("until"), str) else None,
             )
         )
     return found

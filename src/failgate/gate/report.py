@@ -96,6 +96,14 @@ def review_lines(decision: GateDecision) -> list[str]:
         else "Policy and agent changes in this range: none"
     )
     lines += [f"  {c.kind.upper()} {c.describe()}" for c in d.policy_changes]
+    if d.quarantines:
+        # Decisions the base holds, in force or expired: out of the gate for a while is still reviewed.
+        lines.append(f"Quarantines from the base ({len(d.quarantines)}):")
+        failing = {case.case_id for case, _ in d.quarantined}
+        lines += [
+            f"  {q.describe(d.today)}" + ("; FAILS NOW, not blocking" if q.case_id in failing else "")
+            for q in d.quarantines
+        ]
     return lines
 
 
@@ -228,6 +236,8 @@ def as_data(decision: GateDecision) -> dict[str, Any]:
             for j in d.judge_changes
         ],
         "result_disagreements": [dataclasses.asdict(x) for x in d.disagreements],
+        "quarantines": [{**dataclasses.asdict(q), "in_force": q.active_on(d.today)} for q in d.quarantines],
+        "quarantined_failing": [_case(case) for case, _ in d.quarantined],
         "reliability": {
             "alpha": d.alpha,
             "correction": "holm",
