@@ -124,7 +124,7 @@ def command(
 ) -> int:
     """Record a decision the gate lists for review (redefined case, judge change, quarantine)."""
     if kind is None:
-        raise FailgateError("say which decision: --redefined, --judge-changed or --quarantine")
+        raise FailgateError("say which decision: --redefined or --judge-changed, or --quarantine")
     if until is not None and kind != "quarantined":
         raise FailgateError("--until goes with --quarantine", exit_code=2)
     event = record_decision(case_id, kind, reason, by, judge_from, judge_to, until)
