@@ -254,3 +254,22 @@ def test_a_bad_quarantine_is_refused_and_writes_nothing(
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
     assert (stochastic_repo / DS / "history.jsonl").read_bytes() == before
+
+
+def test_a_branch_cannot_plant_a_deflated_record_for_the_next_branch(stochastic_repo: Path) -> None:
+    """Merged, a range's last record is the next branch's base: 3/10 recorded for a 9/10 case would
+    let a later drop to 4/10 pass unseen."""
+    _set_rate(stochastic_repo, 0.3)
+    assert failgate(stochastic_repo, "eval", "--record").returncode == 0
+    _set_rate(stochastic_repo, 0.9)  # the agent as it really is, with the low record committed
+    gate = failgate(stochastic_repo, "gate", "--base", "main")
+    assert gate.returncode == 1, gate.stdout
+    assert f"{case_id(1)}: the range records '3/10'" in gate.stdout and "gives '9/10'" in gate.stdout
+
+
+def test_control_an_honest_record_on_the_branch_passes(stochastic_repo: Path) -> None:
+    _set_rate(stochastic_repo, 0.9)
+    assert failgate(stochastic_repo, "eval", "--record").returncode == 0
+    commit_all(stochastic_repo, "record on the branch")
+    gate = failgate(stochastic_repo, "gate", "--base", "main")
+    assert gate.returncode == 0, gate.stdout

@@ -64,7 +64,11 @@ def record_decision(
 
         from failgate.gate.quarantine import check_until
 
-        problem = "--quarantine needs --until DATE" if not until else check_until(until, _dt.datetime.now(_dt.timezone.utc).date())
+        problem = (
+            "--quarantine needs --until DATE"
+            if not until
+            else check_until(until, _dt.datetime.now(_dt.timezone.utc).date())
+        )
         if problem:
             raise FailgateError(problem, exit_code=2)
         detail["until"] = str(until)

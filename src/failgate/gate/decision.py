@@ -36,6 +36,7 @@ from typing import Any
 from failgate.dataset.history import PASS, HistoryFold
 from failgate.dataset.model import SEVERITIES
 from failgate.eval.attempts import Reliability
+from failgate.eval.reliability import DEFAULT_ALPHA
 from failgate.eval.runner import FAIL, CaseResult, EvalResult
 from failgate.gate.decisions import (
     Decision,
@@ -46,7 +47,7 @@ from failgate.gate.decisions import (
     redefinition_decision,
 )
 from failgate.gate.definitions import Redefinition
-from failgate.gate.drops import Comparison, compare, mark_drops
+from failgate.gate.drops import Comparison, compare, deflated_records, mark_drops
 from failgate.gate.quarantine import Quarantine, in_force
 
 BLOCKING, ADVISORY = "blocking", "advisory"
@@ -146,9 +147,13 @@ class GateDecision:
             since = self.range.merge_base[:10] if self.range.merge_base else "(no baseline yet)"
             held = len(self.quarantined)
             gating = len(self.result.gating)
-            passing = f"all {gating} gating case(s) pass" if not held else (
-                f"{gating - held} of {gating} gating case(s) pass and {held} quarantined one(s) fail "
-                "without blocking (listed first)"
+            passing = (
+                f"all {gating} gating case(s) pass"
+                if not held
+                else (
+                    f"{gating - held} of {gating} gating case(s) pass and {held} quarantined one(s) fail "
+                    "without blocking (listed first)"
+                )
             )
             text = f"PASS: {passing}, no flips since {since}" + "".join(
                 f"; {s.set_name} at {s.pass_rate * 100:.1f}% >= floor {(s.floor or 0) * 100:.1f}%" for s in self.sets
@@ -337,7 +342,8 @@ def decide(
         redefinitions=list(redefinitions),
         decisions=decisions,
         policy_changes=list(policy_changes),
-        disagreements=disagreeing_results(range_events, observed),
+        disagreements=disagreeing_results(range_events, observed)
+        + deflated_records(range_events, result.gating, reliability.alpha if reliability else DEFAULT_ALPHA),
         comparisons=comparisons,
         alpha=reliability.alpha if comparisons and reliability else None,
     )

@@ -13,10 +13,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 
-from failgate.dataset.history import HistoryFold
+from failgate.dataset.history import HistoryFold, tally
 from failgate.eval.attempts import Reliability
 from failgate.eval.reliability import Record, drop_p_value, holm, settled
 from failgate.eval.runner import FAIL, SKIPPED, CaseResult
+from failgate.gate.decisions import ResultDisagreement
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,3 +86,43 @@ def mark_drops(cases: list[CaseResult], comparisons: Iterable[Comparison]) -> li
         else case
         for case in cases
     ]
+
+
+def deflated_records(
+    range_events: Iterable[Mapping[str, object]], results: Iterable[CaseResult], alpha: float
+) -> list[ResultDisagreement]:
+    """Result events the range added for a stochastic case whose k/N the gate's own run contradicts.
+
+    Merged, the range's last record becomes the next branch's base: a record that understates the
+    case's pass rate (or leaves the tally out) would let a later drop pass unseen. The same test
+    the rule uses, in the other direction: is the record significantly below the gate's own run?"""
+    last: dict[str, Mapping[str, object]] = {}
+    for event in range_events:
+        if event.get("type") == "result" and isinstance(event.get("case_id"), str):
+            last[str(event["case_id"])] = event
+    found = []
+    for case in results:
+        event = last.get(case.case_id)
+        if event is None or not case.stochastic or case.outcome == SKIPPED:
+            continue
+        attempts, passes = tally(dict(event))
+        own = Record(case.passes, case.runs).text
+        if attempts is None or passes is None:
+            recorded = "a result without attempts and passes"
+        elif drop_p_value(case.passes, case.runs, passes, attempts) <= alpha:
+            recorded = f"{passes}/{attempts}"
+        else:
+            continue
+        judge = event.get("judge")
+        found.append(
+            ResultDisagreement(
+                case.case_id,
+                recorded,
+                judge if isinstance(judge, str) else None,
+                event.get("commit") if isinstance(event.get("commit"), str) else None,  # type: ignore[arg-type]
+                event.get("actor") if isinstance(event.get("actor"), str) else None,  # type: ignore[arg-type]
+                own,
+                case.judge,
+            )
+        )
+    return found
