@@ -129,3 +129,11 @@ def reliability_fields(passes: int, runs: int, max_runs: int) -> dict[str, objec
         "wilson_95": [round(low, 4), round(high, 4)],
         "pass_hat_k": None if chance is None else {"k": min(PASS_HAT_K, runs), "value": round(chance, 4)},
     }
+
+
+def tally_text(passes: int, runs: int) -> str:
+    """`8/10 (95% 0.49-0.94, pass^3 0.47)`: k/N and how sure it is, for the text reports."""
+    low, high = wilson_interval(passes, runs)
+    chance = pass_hat_k(passes, runs)
+    k = min(PASS_HAT_K, runs)
+    return f"{passes}/{runs} (95% {low:.2f}-{high:.2f}, pass^{k} {0.0 if chance is None else chance:.2f})"

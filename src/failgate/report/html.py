@@ -101,7 +101,7 @@ def _data_json(timeline: Timeline) -> str:
         cells: dict[int, Any] = {}
         for col, results in row.recorded.items():
             ts, judge, actor = defaults[col]
-            if len(results) == 1 and results[0][1:] == (ts, judge, actor):
+            if len(results) == 1 and results[0][1:] == (ts, judge, actor, None):
                 cells[col] = 1 if results[0].outcome == "pass" else 0
                 continue
             cells[col] = [
@@ -110,6 +110,7 @@ def _data_json(timeline: Timeline) -> str:
                     0 if r.ts == ts else r.ts,
                     index(judges, r.judge),
                     index(actors, r.actor),
+                    *([r.tally] if r.tally else []),
                 ]
                 for r in results
             ]

@@ -78,7 +78,9 @@ def gate_page(
     for result in [decision.result, *([decision.retired] if decision.retired is not None else [])]:
         for case in result.cases:
             if case.outcome in ("pass", "fail"):
-                runs[case.case_id] = Recorded(case.outcome, None, case.judge, "this gate run")
+                runs[case.case_id] = Recorded(
+                    case.outcome, None, case.judge, "this gate run", case.ratio if case.stochastic else None
+                )
     focus = {f.case.case_id: FLIP for f in decision.flips}
     focus.update({c.case_id: FAIL for c in decision.failures if c.case_id not in focus})
     rng = decision.range

@@ -25,6 +25,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from failgate.dataset.history import tally as result_tally
 from failgate.dataset.model import FAILURE_MODES_V1, SEVERITIES
 
 PASS, FAIL, FLIP, FLAKY, REMOVED, DEPRECATED, NONE = "pass", "fail", "flip", "flaky", "removed", "deprecated", "none"
@@ -49,6 +50,7 @@ class Recorded(NamedTuple):
     ts: str | None
     judge: str | None
     actor: str | None
+    tally: str | None = None  # "9/10" for a case run more than once
 
 
 @dataclasses.dataclass
@@ -148,8 +150,13 @@ def build_timeline(
                 index = columns[commit] = len(columns)
                 column_ts.append(ts)
             judge, actor = event.get("judge"), event.get("actor")
+            attempts, passes = result_tally(event)
             entry = Recorded(
-                outcome, ts, judge if isinstance(judge, str) else None, actor if isinstance(actor, str) else None
+                outcome,
+                ts,
+                judge if isinstance(judge, str) else None,
+                actor if isinstance(actor, str) else None,
+                None if attempts is None else f"{passes}/{attempts}",
             )
             at = cells.get(index)
             if at is None:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 import click
 
+from failgate.eval.reliability import tally_text
 from failgate.eval.report import Row, matrix, severity_rows, skipped, verdict, watch_failures
 from failgate.eval.runner import CaseResult, EvalResult
 from failgate.findings import Finding, Location
@@ -36,7 +37,11 @@ def _table(title: str, rows: list[Row], color: bool, *, rate: bool = True) -> li
 
 def _case_block(case: CaseResult, color: bool, label: str = "FAIL") -> list[str]:
     where = f", {case.location}" if case.location else ""
-    runs = f", passed {case.ratio}, needs {case.required}" if case.runs > 1 else ""
+    runs = (
+        f", passed {case.ratio}, needs {case.required} {tally_text(case.passes, case.runs).partition(' ')[2]}"
+        if case.runs > 1
+        else ""
+    )
     lines = [
         _style(f"{label} {case.case_id}", color, fg="red" if label == "FAIL" else "yellow", bold=True)
         + f"  {case.title}",
@@ -77,6 +82,14 @@ def render_text(result: EvalResult, *, color: bool = False) -> str:
     if watched:
         ok = sum(c.outcome == "pass" for c in watched)
         lines.append(f"watchlist (never gates): {ok}/{len(watched)} passed")
+    stochastic = [c for c in result.cases if c.stochastic and c.runs]
+    if stochastic:
+        lines += ["", "cases run more than once (k/N, Wilson 95% interval, pass^k):"]
+        lines += [
+            f"  {c.case_id}  {tally_text(c.passes, c.runs)}"
+            + (f", stopped after {c.runs} of {c.max_runs}" if c.runs < c.max_runs else "")
+            for c in stochastic
+        ]
     if result.judge_calls is not None:
         lines += ["", judge_calls_line(result.judge_calls)]
     for case in result.failed:

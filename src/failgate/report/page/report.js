@@ -17,7 +17,8 @@
   }
 
   // A recorded cell: 1 / 0 (one pass / fail with its column's ts, judge and actor), or a list of
-  // [passed (1/0), ts or 0 for the column's own, judge index, actor index].
+  // [passed (1/0), ts or 0 for the column's own, judge index, actor index, and "k/N" for a case
+  // run more than once].
   function entries(cell, col) {
     var c = data.columns[col];
     if (typeof cell === "number") { return [[cell, 0, c[4], c[5]]]; }
@@ -25,7 +26,7 @@
   }
   function said(e, col) {
     var c = data.columns[col];
-    return (e[0] ? "pass" : "fail") + " at " + (e[1] || c[1] || "-") + "; judge " + (data.judges[e[2]] || "-") +
+    return (e[0] ? "pass" : "fail") + (e[4] ? " " + e[4] : "") + " at " + (e[1] || c[1] || "-") + "; judge " + (data.judges[e[2]] || "-") +
            "; actor " + (data.actors[e[3]] || "-");
   }
 
