@@ -123,14 +123,21 @@ def _schema(name: str) -> dict[str, Any]:
 def rule_kinds() -> str:
     from failgate.eval.judge import RULE_NAMES
 
-    rules = _schema("cases.schema.json")["definitions"]["rule"]["properties"]
+    definitions = _schema("cases.schema.json")["definitions"]
+    rules = definitions["rule"]["properties"]
+
+    def resolved(alt: dict[str, Any]) -> dict[str, Any]:
+        ref = alt.get("$ref", "")
+        return definitions[ref.rsplit("/", 1)[-1]] if ref.startswith("#/definitions/") else alt
+
     rows = []
     for name in RULE_NAMES:
         spec = rules.get(name)
         if spec is None:
             raise StaleVocabulary(f"rule {name!r} is missing from schemas/cases.schema.json")
-        options = sorted({k for alt in spec.get("oneOf", [spec]) for k in alt.get("properties", {})})
-        forms = [alt.get("type", "") for alt in spec.get("oneOf", [spec])]
+        alternatives = [resolved(alt) for alt in spec.get("oneOf", [spec])]
+        options = sorted({k for alt in alternatives for k in alt.get("properties", {})})
+        forms = [str(alt.get("type", "")) for alt in alternatives]
         rows.append(
             (
                 f"`{name}`",
