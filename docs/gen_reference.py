@@ -214,10 +214,13 @@ def case_fields() -> str:
         (f"`{k}`", "yes" if k in schema.get("required", []) else "", v.get("description", ""))
         for k, v in schema["properties"].items()
     ]
+    from failgate.dataset.model import FAILURE_MODES_V1
+
+    modes = ", ".join(f"`{m}`" for m in FAILURE_MODES_V1)
     return (
         "File header:\n\n"
         + _table(("key", "required", "meaning"), header)
-        + "\n\nEach case:\n\n"
+        + f"\n\nVersion 1's seven failure modes: {modes}.\n\nEach case:\n\n"
         + _table(("field", "required", "meaning"), rows)
     )
 
