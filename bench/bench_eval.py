@@ -1,4 +1,4 @@
-"""Benchmark `failgate eval` against its peers on 200 cases (issue 5).
+"""Benchmark `failgate eval` against its peers on 200 cases (docs/performance.md, "Eval").
 
     python bench/bench_eval.py                # failgate only
     python bench/bench_eval.py --with-peers   # also Inspect and promptfoo, installed

@@ -1,4 +1,4 @@
-"""Benchmark: `failgate gate`'s own time at 2,000 and 20,000 commits (issue 6).
+"""Benchmark: `failgate gate`'s own time at 2,000 and 20,000 commits (docs/performance.md, "Gate").
 
     python bench/bench_gate.py                         # 2,000 and 20,000 commits, 5 runs each
     python bench/bench_gate.py --commits 20000 --runs 7

@@ -1,4 +1,4 @@
-"""Benchmark: `failgate check-ledger --base` vs `failgate validate` (issue 3).
+"""Benchmark: `failgate check-ledger --base` vs `failgate validate` (docs/performance.md, "Ledger check").
 
     python bench/bench_ledger.py                       # 2,000 and 20,000 commits
     python bench/bench_ledger.py --commits 20000 --runs 7

@@ -1,6 +1,6 @@
 """Benchmark: `failgate merge-driver` vs `git merge-file --union` on history.jsonl.
 
-    python bench/bench_merge.py                   # 1,000,000-event base (~150 MB), as in issue 4
+    python bench/bench_merge.py                   # 1,000,000-event base (~150 MB), as in docs/performance.md
     python bench/bench_merge.py --events 100000   # a quicker run
 
 Generates a base of --events events (~150 bytes each) and two sides that each
@@ -37,7 +37,7 @@ TIME = "/usr/bin/time"
 
 
 def event(i: int, tag: str, ts: str) -> bytes:
-    # ~150 bytes, the shape DESIGN.md gives for a recorded result.
+    # ~150 bytes, the shape docs/reference/history-events.md gives for a recorded result.
     return (
         f'{{"id":"{tag}{i:020d}","ts":"{ts}","case_id":"AGTFAIL-{i % 200:04d}","type":"result",'
         f'"outcome":"{"pass" if i % 7 else "fail"}","commit":"{i * 2654435761 % (1 << 48):012x}","actor":"ci"}}\n'

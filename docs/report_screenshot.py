@@ -1,4 +1,4 @@
-"""Regenerate docs/report.png, the README's screenshot of `failgate report --html`.
+"""Regenerate docs/report.png, the manual's screenshot (docs/reference/report.md) of `failgate report --html`.
 
     python docs/report_screenshot.py          # needs Chromium and Playwright (the test extra)
 

@@ -6,7 +6,7 @@ failgate's environment does not have (a tiny wheel built here, so the
 fixture needs no network); failgate's hooks from `.pre-commit-config.yaml` as
 `failgate init` prints the snippet, `repo:` pointing at a snapshot clone of
 this working tree and `rev:` at its HEAD; `pre-commit install` for every hook
-type the README lists; a local bare remote.
+type the tutorial (docs/tutorial/adopt.md) lists; a local bare remote.
 """
 
 from __future__ import annotations

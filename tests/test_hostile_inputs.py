@@ -1,7 +1,7 @@
 """Hostile inputs against every command: no traceback, exit 1 or 2, nothing changed.
 
 Each row is one hostile input (a file edited, a file replaced, an argument)
-and the command it is fed to. The promise under attack is DESIGN.md's "No
+and the command it is fed to. The promise under attack is the manual's (docs/reference/exit-codes.md) "No
 command prints a Python traceback for bad input": the command must refuse
 with a finding or a usage error (exit 1 or 2), and every byte of the work
 tree must be as it was (a refused input changes nothing). `.git/` is left
@@ -396,7 +396,7 @@ for _label, _text in [
     ("not-json", "{nope\n"),
     ("array", "[1, 2, 3]\n"),
 ]:
-    # ingest exits 0 with skipped records (DESIGN.md); no candidate is written
+    # ingest exits 0 with skipped records (docs/reference/exit-codes.md); no candidate is written
     ROWS.append(Hostile(f"ingest-{_label}", ["ingest", TRACES], write(TRACES, _text), codes=ANY))
 ROWS.append(Hostile("ingest-missing-file", ["ingest", "nope.jsonl"]))
 

@@ -1,4 +1,4 @@
-"""cases.yaml merge driver: the three-way table, case by case (issue 8)."""
+"""cases.yaml merge driver: the three-way table, case by case (docs/explanation/merge-drivers.md)."""
 
 from __future__ import annotations
 

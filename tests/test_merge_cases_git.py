@@ -1,4 +1,4 @@
-"""The cases.yaml driver and `failgate renumber` in real repositories (issue 8)."""
+"""The cases.yaml driver and `failgate renumber` in real repositories (docs/how-to/recover-from-a-merge-conflict.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The merge drivers in real repositories: every place git merges (issue 4)."""
+"""The merge drivers in real repositories: every place git merges (docs/explanation/merge-drivers.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The JSON Schemas: well-formed draft-07, shipped in the wheel, and each rule
-of the contract (DESIGN.md) accepted or refused as documented."""
+of the contract (docs/reference/case-fields.md) accepted or refused as documented."""
 
 from __future__ import annotations
 

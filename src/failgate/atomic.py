@@ -34,7 +34,7 @@ from failgate.dataset.model import LOCK_NAME
 
 TEMP_SUFFIX = ".failgate-tmp"
 LOCK_TIMEOUT_ENV = "FAILGATE_LOCK_TIMEOUT"
-DEFAULT_LOCK_TIMEOUT_S = 60.0  # README "Locks and interrupted commands"
+DEFAULT_LOCK_TIMEOUT_S = 60.0  # manual: docs/explanation/transactions.md, "The dataset lock"
 LOCK_NOTICE_AFTER_S = 1.0
 
 

@@ -52,7 +52,7 @@ class FailgateError(Exception):
     """A problem the user can fix (bad input, bad configuration, missing repo).
 
     Raised deep, caught once at the CLI edge, printed without a traceback.
-    `exit_code` follows DESIGN.md: 1 for invalid data, 2 for usage and
+    `exit_code` follows the manual's exit codes (docs/reference/exit-codes.md): 1 for invalid data, 2 for usage and
     configuration errors.
     """
 

@@ -2,7 +2,7 @@
 
 Pure: compares two parsed `Dataset`s, the base (HEAD, or the merge-base in
 CI) and now (the index, or the commit under test), and returns every
-violation as a `Finding` in one run (issue 3: users fix everything at once
+violation as a `Finding` in one run (docs/explanation/ledger.md: users fix everything at once
 instead of fix, rerun, fix):
 
 - VANISHED: a case id at the base is in neither `cases.yaml` nor

@@ -1,6 +1,6 @@
 """`failgate check-ledger [--base REV]`: refuse a commit that loses history.
 
-Two modes (DESIGN.md, issue 3):
+Two modes (docs/explanation/ledger.md):
 - default, the pre-commit hook: the index (what will be committed) against
   HEAD;
 - `--base REV`, CI: the commit under test (HEAD) against merge-base(HEAD, REV),

@@ -1,7 +1,7 @@
 """`failgate decide ID --redefined|--judge-changed --reason TEXT --by WHO`: a named, reasoned decision.
 
 The gate accepts a change to what it trusts from the base only as a decision
-(DESIGN.md, "What the gate trusts"): a case whose judged definition changed
+(docs/explanation/what-the-gate-trusts.md): a case whose judged definition changed
 (`--redefined`), or a judge fingerprint change (`--judge-changed --from FP
 --to FP`, both printed by the gate). The event is appended to history.jsonl
 under the dataset lock, atomically, and validated against the event schema

@@ -1,4 +1,4 @@
-"""`failgate gate [--base REV]`: the pre-push and CI gate (DESIGN.md "The gate", issue 6).
+"""`failgate gate [--base REV]`: the pre-push and CI gate (docs/reference/gate.md).
 
 The I/O edge of `failgate.gate.decision`: chooses the commit under test and the base,
 reads the baseline from git objects (never a checkout), runs the agent on a

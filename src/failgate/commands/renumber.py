@@ -1,4 +1,4 @@
-"""`failgate renumber [ID...]`: the one-command fix for an id collision (issue 8).
+"""`failgate renumber [ID...]`: the one-command fix for an id collision (docs/how-to/recover-from-a-merge-conflict.md).
 
 Run while a merge, cherry-pick or rebase is stopped on a cases.yaml conflict
 that the driver called an id collision. Reads the three versions from the

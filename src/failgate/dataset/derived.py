@@ -1,7 +1,7 @@
 """The derived fields of a case, recomputed: what `failgate fmt` writes.
 
 Two fields of a case are not written by people but follow from other data:
-`input_hash` from the case's input (DESIGN.md: of the redacted, normalised
+`input_hash` from the case's input (docs/reference/case-fields.md: of the redacted, normalised
 input) and `regressed_count` from the `regressed` events in history.jsonl.
 `fix_derived` returns the file's text with both set where they are missing or
 wrong, by one-line edits (`casefile.set_entry_scalar`): every other byte stays

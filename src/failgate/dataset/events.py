@@ -1,7 +1,7 @@
 """New `history.jsonl` events: ids, timestamps and the line format.
 
 Shared by `remove`, `promote` and `eval --record` so every writer produces the
-same shape (DESIGN.md): `{"id", "ts", "case_id", "type", ...}` on one line.
+same shape (docs/reference/history-events.md): `{"id", "ts", "case_id", "type", ...}` on one line.
 
 Event ids are ULIDs (26 characters of Crockford base32: 48 bits of
 milliseconds, 80 random bits): unique without coordination between clones,
@@ -33,7 +33,7 @@ def new_event_id(now: _dt.datetime | None = None) -> str:
 
 
 def utc_timestamp(now: _dt.datetime | None = None) -> str:
-    """`2026-05-08T12:00:00Z`: UTC, seconds, the `Z` form DESIGN.md shows."""
+    """`2026-05-08T12:00:00Z`: UTC, seconds, the `Z` form docs/reference/history-events.md shows."""
     moment = (now or _dt.datetime.now(_dt.timezone.utc)).astimezone(_dt.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 

@@ -1,4 +1,4 @@
-"""The vocabulary of a failure dataset (DESIGN.md), as plain constants.
+"""The vocabulary of a failure dataset (docs/reference/case-fields.md), as plain constants.
 
 The JSON Schemas in `schemas/` are the reference for editors and for
 `validate`; this module holds the few values that code needs by name.

@@ -1,7 +1,7 @@
 """`failgate remove`, the pure part: three old texts in, three new texts out.
 
 Removing a case touches three files, and each edit is a text edit so that a
-reviewer's diff shows exactly the removal (issue 3):
+reviewer's diff shows exactly the removal (docs/how-to/remove-a-case.md):
 - `cases.yaml`: the case's block (with the comment above it) is cut out;
   every other byte stays as it was (`casefile.remove_entry`);
 - `cases_removed.yaml`: an entry with the date, who, why and the full
@@ -45,7 +45,7 @@ class Removal:
 
 
 def _refuse(message: str) -> FailgateError:
-    # exit 1, as DESIGN.md has `remove` exit 0 / 1; nothing has been written yet.
+    # exit 1, as `remove` exits 0 / 1 (docs/reference/exit-codes.md); nothing has been written yet.
     return FailgateError(message, exit_code=1)
 
 

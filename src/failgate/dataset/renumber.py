@@ -1,4 +1,4 @@
-"""`failgate renumber`, the pure part: resolve id collisions of a merge (issue 8).
+"""`failgate renumber`, the pure part: resolve id collisions of a merge (docs/how-to/recover-from-a-merge-conflict.md).
 
 Two branches that each promote a case take the same next id. The cases.yaml
 driver reports that as a conflict (`merge.cases`); this module resolves it:

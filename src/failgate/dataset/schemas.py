@@ -7,7 +7,7 @@ fall back to the top-level folder.
 
 jsonschema (and referencing) are imported inside the functions: importing
 jsonschema costs tens of milliseconds, and hooks that never validate a schema
-must not pay for it (issue 2, performance).
+must not pay for it (docs/performance.md, "Validation").
 """
 
 from __future__ import annotations

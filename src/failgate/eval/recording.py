@@ -1,6 +1,6 @@
 """`failgate eval --record`: append to history.jsonl only what changed.
 
-Per case that ran (issue 6):
+Per case that ran (docs/reference/gate.md, "Recording"):
 - a `result` event when its outcome differs from the last recorded one, when
   nothing was recorded yet, or when the last one was judged by a different
   judge (an outcome under another judge is not the same observation: without

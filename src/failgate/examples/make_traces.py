@@ -1,4 +1,4 @@
-"""Regenerate the bundled OTLP/JSON trace export of the demo agent (issue 7).
+"""Regenerate the bundled OTLP/JSON trace export of the demo agent (docs/reference/trace-formats.md).
 
     python -m failgate.examples.make_traces   # writes examples/traces/support-bot-otlp.json
 

@@ -1,6 +1,6 @@
 """Which commit the gate compares against: never one the branch under test chose.
 
-DESIGN.md, "What the gate trusts", and the rules that follow from it:
+The manual's "What the gate trusts" (docs/explanation/what-the-gate-trusts.md), and the rules that follow from it:
 
 - `--base REV` when given.
 - Under GitHub Actions (`GITHUB_ACTIONS=true`), the workflow calls plain

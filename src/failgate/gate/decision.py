@@ -3,8 +3,8 @@
 Inputs are already parsed: the baseline (the history fold at the merge-base),
 the case definitions at the base and at the commit under test, the history
 events added in the range, and the eval results. `commands/gate.py` gathers
-them from git and runs the agent; this module only decides (DESIGN.md, "The
-gate"; issue 6).
+them from git and runs the agent; this module only decides (manual:
+docs/reference/gate.md).
 
 It fails on:
 - an active case that fails now (the failure set gates at 1.00);

@@ -1,6 +1,6 @@
 """Decisions and recorded results in the range: what may explain a change. Pure.
 
-Nothing is "explained" automatically (DESIGN.md, "What the gate trusts"): a
+Nothing is "explained" automatically (docs/explanation/what-the-gate-trusts.md): a
 redefined case or a judge change is accepted only with a decision event that
 `failgate decide` wrote, naming the person and the reason; the gate lists them
 first so the dataset's reviewers see them. Hand-written `remediated` or

@@ -1,6 +1,6 @@
 """Baseline definitions: a case weakened in the range is also run as it was. Pure.
 
-DESIGN.md, "What the gate trusts": a case whose judged definition --
+docs/explanation/what-the-gate-trusts.md: a case whose judged definition --
 `expected`, `repeat`, `pass_if`, `input`, the contents of its `input.fixtures`
 files (by blob hash) -- changed in the range is run from its baseline
 definition too, like a retired case. Dropping the failing rule, loosening

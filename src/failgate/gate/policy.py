@@ -1,6 +1,6 @@
 """The gate's policy as it is at the base, read from git objects. Pure over a blob reader.
 
-DESIGN.md, "What the gate trusts": the policy (`gate.mode`, `dataset`, set
+docs/explanation/what-the-gate-trusts.md: the policy (`gate.mode`, `dataset`, set
 floors, judge settings, `base_branch`) comes from the configuration as it is
 at the merge-base, *wherever it lives there*: moving `[tool.failgate]` from
 `failgate.toml` to `pyproject.toml` (or adding a `failgate.toml` over a

@@ -2,7 +2,7 @@
 
 Order: "Decisions in this range" and "Policy and agent changes in this range"
 come first in every format, so the dataset's reviewers cannot miss what the
-branch asks them to accept (DESIGN.md, "What the gate trusts"); then the
+branch asks them to accept (manual: docs/explanation/what-the-gate-trusts.md); then the
 per-failure-mode matrix, then flips first (case, mode,
 severity, blast radius, the commit range), then the other failures, then judge
 changes, the configured sets, and notes (regressed_count > 1). The matrix and

@@ -1,4 +1,4 @@
-"""Intake: failed production traces -> reviewed candidates in `_intake/` (issue 7).
+"""Intake: failed production traces -> reviewed candidates in `_intake/` (docs/how-to/promote-from-a-trace.md).
 
 - `settings`: the `[tool.failgate.intake]` keys, validated through `config`;
 - `rules`: which runs failed, judged by the eval's own judge, and the failure

@@ -76,7 +76,7 @@ class Promotion:
 
 
 def refuse(message: str, findings: list[Finding] | None = None) -> FailgateError:
-    # exit 1: DESIGN.md has promote exit 0 / 1; nothing has been written yet.
+    # exit 1: promote exits 0 / 1 (docs/reference/exit-codes.md); nothing has been written yet.
     return FailgateError(message, exit_code=1, findings=findings)
 
 

@@ -24,7 +24,7 @@ from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
 # git config names of the drivers, `merge.<name>.*`; `.gitattributes` refers to them.
 HISTORY_DRIVER = "failgate-history"
 LEDGER_DRIVER = "failgate-ledger"
-CASES_DRIVER = "failgate-cases"  # cases.yaml, case by case (merge/cases.py, issue 8)
+CASES_DRIVER = "failgate-cases"  # cases.yaml, case by case (merge/cases.py; docs/explanation/merge-drivers.md)
 
 # git runs the driver through the shell. When `failgate` is not on PATH (a
 # venv not activated, a GUI client) the shell says 127 and git would report a

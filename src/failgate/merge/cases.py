@@ -1,4 +1,4 @@
-"""Three-way merge of `cases.yaml`, case by case, over the file's text (issue 8).
+"""Three-way merge of `cases.yaml`, case by case, over the file's text (docs/explanation/merge-drivers.md).
 
 Each version is split (with the strict loader's node marks) into header
 units (the text above each top-level key: its comments, then the key with its

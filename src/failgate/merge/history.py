@@ -1,4 +1,4 @@
-"""Three-way merge of `history.jsonl`, streaming, by event id (issue 4).
+"""Three-way merge of `history.jsonl`, streaming, by event id (docs/explanation/merge-drivers.md).
 
 The result is the base's events in the base's order with what each side added
 merged in between, so that the base *and each side* stay subsequences of the

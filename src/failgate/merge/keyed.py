@@ -1,4 +1,4 @@
-"""Three-way merge of keyed blocks of text, with edits allowed (issue 8).
+"""Three-way merge of keyed blocks of text, with edits allowed (docs/explanation/merge-drivers.md).
 
 The append-only drivers (`history`, `ledger`) refuse any change to an old
 entry. `cases.yaml` is different: a case is edited (status, remediation,

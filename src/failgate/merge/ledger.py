@@ -1,4 +1,4 @@
-"""Three-way merge of `cases_removed.yaml`, the deletion ledger (issue 4).
+"""Three-way merge of `cases_removed.yaml`, the deletion ledger (docs/explanation/merge-drivers.md).
 
 The ledger is hand-readable YAML with comments, so the merge works on the
 file's text and never re-dumps YAML: the strict loader's node line numbers

@@ -1,6 +1,6 @@
 """Dataset health for `failgate report`. Pure: parsed cases + the history fold in, a report out.
 
-What it looks for (DESIGN.md `report`, issue 6):
+What it looks for (manual: docs/reference/report.md, "Dataset health report"):
 - cases per failure mode and severity;
 - the size band: under 60 active cases the set is too thin to trust, over 200
   "dedupe is broken or the failure set is being used as the eval set";

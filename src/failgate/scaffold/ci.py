@@ -15,7 +15,7 @@ HTML reports. Why each piece is there:
   the branch's own side lost in the same merge. On push: against the branch
   before the push.
 - `ACTION`: where failgate comes from is the user's to say (failgate's
-  GitHub home is not fixed yet), so the line is a placeholder the README tells
+  GitHub home is not fixed yet), so the line is a placeholder the manual (docs/how-to/github-actions.md) tells
   them to edit; an unedited one fails at "Unable to resolve action", loudly.
 - `pre-commit run --all-files` afterwards (`if: always()`): the same hooks as
   on developers' machines, with the python the action set up.

@@ -1,6 +1,6 @@
 """Agent adapters: the consumer's agent behind one small interface.
 
-Three adapters (DESIGN.md "The agent and the judge"):
+Three adapters (docs/reference/agent-protocol.md):
 
 - `CallableAgent`: `package.module:function`, sync or `async def`, imported
   with the project root first on `sys.path`.

@@ -1,6 +1,6 @@
 """`agent_command`: a pool of long-lived worker processes speaking JSON lines.
 
-Protocol (DESIGN.md): failgate writes one line `{"id": ..., "input": {...},
+Protocol (docs/reference/agent-protocol.md): failgate writes one line `{"id": ..., "input": {...},
 "attempt": 0}` to the worker's stdin; the worker answers one line on stdout
 with the same `id` and the response keys (`output`, `tool_calls`, `turns`,
 `latency_ms`), or `{"id": ..., "error": "message"}` to fail that case. Logs

@@ -2,10 +2,10 @@
 
 `expected` is a list of one-key mappings; every rule must hold. The rule
 semantics live with their code (`text.py`, `tools.py`, `plugins.py`) and in
-the README table. Entry points:
+the manual's table (docs/reference/rules.md). Entry points:
 
 - `validate_rules(expected)` -> [(index, message)]: for `failgate validate`
-  (an unknown or malformed rule is a commit-time error, DESIGN.md).
+  (an unknown or malformed rule is a commit-time error: docs/reference/rule-kinds.md).
 - `judge_case(case, response, options)` -> [RuleResult]: one per rule.
 - `case_fingerprint(case, options)` / `judge_fingerprint(cases, options)`:
   stable `sha256:` hashes of what decides pass/fail, recorded with results so

@@ -1,6 +1,6 @@
 """What an agent answers, checked and normalised once before any rule sees it.
 
-DESIGN.md: a response carries at least the final text, the tool calls (name +
+docs/reference/agent-protocol.md: a response carries at least the final text, the tool calls (name +
 arguments), per-turn outputs for multi-turn input, and latency. An agent that
 answers something else fails its case with a reason that says which field is
 wrong; it is never coerced into a pass.

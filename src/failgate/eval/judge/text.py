@@ -1,6 +1,6 @@
 """Text rules: contains, not_contains, regex, equals, not_refused — and which text they read.
 
-Semantics (README "Running the eval" repeats them as a table; the option
+Semantics (docs/reference/rules.md repeats them as a table; the option
 names are those of schemas/cases.schema.json):
 
 - Case-sensitive by default; `case_sensitive: false` compares casefolded
@@ -50,7 +50,7 @@ DEFAULT_REFUSAL_PATTERNS: tuple[str, ...] = (
 )
 
 
-REGEX_BUDGET_S = 1.0  # per pattern match; README "Running the eval"
+REGEX_BUDGET_S = 1.0  # per pattern match; docs/reference/rules.md
 
 
 class RuleError(ValueError):

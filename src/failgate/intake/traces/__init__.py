@@ -1,4 +1,4 @@
-"""Trace readers: production runs in, `Trace`s out (issue 7).
+"""Trace readers: production runs in, `Trace`s out (docs/reference/trace-formats.md).
 
 One small module per format, each with the same interface:
 

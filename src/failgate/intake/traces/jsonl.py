@@ -1,4 +1,4 @@
-"""failgate's own trace format: one JSON object per line (README "Intake and promotion").
+"""failgate's own trace format: one JSON object per line.
 
     {"trace_id": "7f3a...", "timestamp": "2026-05-07T10:00:00Z", "intent": "refund_request",
      "input": {"messages": [{"role": "user", "content": "..."}]}, "output": "...",

@@ -3,7 +3,7 @@
 Readers (`failgate.intake.traces.<format>`) turn their format's records into
 `Trace`s; everything after reading (rules, stratification, redaction,
 dedupe) works on this shape only. The fields are those of failgate's own
-JSON Lines format (README "Intake and promotion").
+JSON Lines format (docs/reference/trace-formats.md).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class Trace:
     where: str = ""  # "file:line" of the record it came from
 
     def response(self) -> dict[str, Any]:
-        """The agent's answer in the shape the judge reads (DESIGN.md)."""
+        """The agent's answer in the shape the judge reads (docs/reference/agent-protocol.md)."""
         calls = [{"name": c["name"], "arguments": c.get("arguments") or {}} for c in self.tool_calls]
         answer: dict[str, Any] = {"output": self.output, "tool_calls": calls, "turns": list(self.turns)}
         if self.latency_ms is not None:

@@ -1,4 +1,4 @@
-"""Stream JSON records out of a trace export without loading it whole (issue 7).
+"""Stream JSON records out of a trace export without loading it whole (docs/reference/trace-formats.md).
 
 Exports come in three shapes, told apart from the first bytes:
 
