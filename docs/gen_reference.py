@@ -175,6 +175,7 @@ EVENT_MEANINGS = {
     "judge_graded": "a gold-set grading of the judge (`judge-check --record`): fingerprint, gold file digest, figures",
     "redefined": "decision: a case's judged definition changed on purpose (`failgate decide --redefined`)",
     "judge_changed": "decision: a judge change, from and to fingerprints (`failgate decide --judge-changed`)",
+    "quarantined": "decision: a flaky case out of the gate until a date (`failgate decide --quarantine --until`)",
 }
 
 

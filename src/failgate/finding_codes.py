@@ -158,6 +158,11 @@ CODES: dict[str, FindingCode] = {
         "`regressed_count` differs from the number of `regressed` events of the case in `history.jsonl`.",
         "Run `failgate fmt`, which sets it from the history.",
     ),
+    "REPEAT_RANGE": _code(
+        "validate",
+        "`repeat: {min, max}` asks for more attempts always run than it may ever spend.",
+        "Make `min` at most `max` (min: the attempts always run; max: the most the case may spend).",
+    ),
     "TAXONOMY": _code(
         "validate",
         "The header's failure modes do not match its `schema_version`: a v1 mode missing, a new mode without `added_in` and a rationale, or a version bump with no added mode.",

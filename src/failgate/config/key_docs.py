@@ -46,6 +46,10 @@ KEY_DOCS: dict[str, tuple[str, str]] = {
     "sets.<name>.path": ("—", "An aggregate set's cases file (cases with only `id`, `input`, `expected`, `tags`)."),
     "sets.<name>.floor": ("—", "The pass rate the set must reach; a rate exactly at the floor passes."),
     "gate.mode": ("`blocking`", "`advisory` reports, says so loudly and exits 0, for the first weeks of adoption."),
+    "gate.alpha": (
+        "`0.05`",
+        "Error budget of the reliability rule for cases run more than once, per gate run, split across them by Holm.",
+    ),
     "judge.refusal_patterns": ("the built-in list", "Regexes that replace the refusal patterns of `not_refused`."),
     "judge.extra_refusal_patterns": (
         "`[]`",
