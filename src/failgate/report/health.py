@@ -51,11 +51,15 @@ class Flakiness:
     @property
     def verdict(self) -> str:
         if self.disagreements:
-            return "flaky (different outcomes at one commit): move it to the watchlist or make it deterministic"
+            return (
+                "flaky (different outcomes at one commit): give it `repeat` and `pass_if`, quarantine it for a while "
+                "(`failgate decide ID --quarantine --until DATE`), move it to the watchlist or make it deterministic"
+            )
         if self.unexplained_recoveries >= FLAKY_RECOVERIES:
             return (
                 f"flaky (recovered {self.unexplained_recoveries} times without a recorded fix): "
-                "move it to the watchlist or make it deterministic"
+                "give it `repeat` and `pass_if`, quarantine it for a while, move it to the watchlist or make it "
+                "deterministic"
             )
         if self.flips:
             return "steady (changes stick)"
