@@ -23,6 +23,7 @@ STEPS: list[tuple[str, str]] = [
         "two branches add a case each and merge cleanly; two that took one id get a clear conflict and `failgate renumber`",
     ),
     ("step_llm_judge", "a hallucination case judged by a judge model; a gold set grades that judge"),
+    ("step_stochastic", "a sampled answer gates by its own record at the base instead of flapping"),
     ("step_report", "the history as a page: a cases x commits heatmap, and the gate's page about its range"),
 ]
 
