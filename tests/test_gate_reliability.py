@@ -273,3 +273,23 @@ def test_control_an_honest_record_on_the_branch_passes(stochastic_repo: Path) ->
     commit_all(stochastic_repo, "record on the branch")
     gate = failgate(stochastic_repo, "gate", "--base", "main")
     assert gate.returncode == 0, gate.stdout
+
+
+def test_validate_refuses_a_result_that_passed_more_than_it_ran(stochastic_repo: Path) -> None:
+    event = {
+        "id": "01JTALLY000000000000000000",
+        "ts": "2026-05-02T10:00:00Z",
+        "case_id": case_id(1),
+        "type": "result",
+        "outcome": "pass",
+        "attempts": 10,
+        "passes": 12,
+    }
+    with (stochastic_repo / DS / "history.jsonl").open("a") as handle:
+        handle.write(json.dumps(event) + "\n")
+    result = failgate(stochastic_repo, "validate", "--no-cache")
+    assert result.returncode == 1 and "RESULT_TALLY passes (12) is more than attempts (10)" in result.stdout
+    # control: a consistent tally is accepted
+    text = (stochastic_repo / DS / "history.jsonl").read_text().replace('"passes": 12', '"passes": 7')
+    (stochastic_repo / DS / "history.jsonl").write_text(text)
+    assert failgate(stochastic_repo, "validate", "--no-cache").returncode == 0

@@ -158,6 +158,11 @@ CODES: dict[str, FindingCode] = {
         "`regressed_count` differs from the number of `regressed` events of the case in `history.jsonl`.",
         "Run `failgate fmt`, which sets it from the history.",
     ),
+    "RESULT_TALLY": _code(
+        "validate",
+        "A `result` event says more attempts passed than ran (`passes` above `attempts`).",
+        "Restore the line as `failgate eval --record` wrote it; history lines are never edited by hand.",
+    ),
     "REPEAT_RANGE": _code(
         "validate",
         "`repeat: {min, max}` asks for more attempts always run than it may ever spend.",

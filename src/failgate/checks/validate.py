@@ -421,6 +421,15 @@ def _history_findings(
                     "HISTORY_EVENT", f"{_json_path(error.absolute_path)}: {error.message}", Location(path, lineno, 1)
                 )
             )
+        passes, attempts = event.get("passes"), event.get("attempts")
+        if isinstance(passes, int) and isinstance(attempts, int) and passes > attempts:
+            findings.append(
+                Finding(
+                    "RESULT_TALLY",
+                    f"passes ({passes}) is more than attempts ({attempts}); a k/N result passes at most N attempts",
+                    Location(path, lineno, 1),
+                )
+            )
         event_id = event.get("id")
         if isinstance(event_id, str):
             if event_id in seen:
