@@ -220,7 +220,7 @@ def test_control_a_quarantine_merged_first_keeps_the_case_from_blocking(stochast
 def test_an_expired_quarantine_gates_again_by_itself(stochastic_repo: Path) -> None:
     git(stochastic_repo, "checkout", "-q", "main")
     event = {
-        "id": "01JQUARANTINEDEXPIRED00000",
+        "id": "01JQXAR0000000000000000000",
         "ts": "2026-01-01T00:00:00Z",
         "case_id": case_id(2),
         "type": "quarantined",
@@ -277,7 +277,7 @@ def test_control_an_honest_record_on_the_branch_passes(stochastic_repo: Path) ->
 
 def test_validate_refuses_a_result_that_passed_more_than_it_ran(stochastic_repo: Path) -> None:
     event = {
-        "id": "01JTALLY000000000000000000",
+        "id": "01JTAXY0000000000000000000",
         "ts": "2026-05-02T10:00:00Z",
         "case_id": case_id(1),
         "type": "result",
