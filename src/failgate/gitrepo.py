@@ -234,7 +234,9 @@ class GitRepo:
             return False
 
     def get_parents(self, rev: str) -> list[str]:
-        return [str(p) for p in self.repo[self.resolve(rev)].parent_ids]
+        import pygit2
+
+        return [str(p) for p in self.repo[self.resolve(rev)].peel(pygit2.Commit).parent_ids]
 
     def list_range(self, tip: str, exclude: str | None) -> list[str]:
         """Commits reachable from `tip` but not from `exclude`, oldest first (`git rev-list --reverse`)."""
@@ -373,7 +375,7 @@ class GitRepo:
             entry = index[path]
         except (KeyError, ValueError, pygit2.GitError):
             return None
-        return bytes(self.repo[entry.id].data)
+        return self.repo[entry.id].read_raw()
 
     def read_index_files(self, directory: str) -> dict[str, bytes]:
         """The staged files directly inside `directory` (name -> bytes)."""

@@ -59,9 +59,11 @@ def record_decision(
             raise FailgateError(f"{flag} must be one line of text; it holds {bad}", exit_code=2)
     detail: dict[str, str] = {"reason": reason.strip()}
     if kind == JUDGE_CHANGED:
-        for flag, value in (("--from", judge_from), ("--to", judge_to)):
-            if not value or not _FINGERPRINT.match(value):
-                raise FailgateError(f"{flag} needs the judge fingerprint (sha256:...) the gate printed, got {value!r}")
+        for flag, fingerprint in (("--from", judge_from), ("--to", judge_to)):
+            if not fingerprint or not _FINGERPRINT.match(fingerprint):
+                raise FailgateError(
+                    f"{flag} needs the judge fingerprint (sha256:...) the gate printed, got {fingerprint!r}"
+                )
         detail.update({"from": str(judge_from), "to": str(judge_to)})
     config = load_config()
     directory = config.dataset_dir

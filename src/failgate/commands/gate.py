@@ -252,7 +252,11 @@ def evaluate(settings: GateSettings) -> Any:
         fixtures = Path(scratch)
         if merge_base is not None:
             _materialise_fixtures(
-                repo, merge_base, base_rel, [r.definition for r in (*retired, *redefinitions)], fixtures
+                repo,
+                merge_base,
+                base_rel,
+                [r.definition for r in retired] + [r.definition for r in redefinitions],
+                fixtures,
             )
         retired_items = [
             EvalCase(dict(r.definition), fixtures, gating=True, source=f"retired:{r.how}") for r in retired
@@ -272,7 +276,7 @@ def evaluate(settings: GateSettings) -> Any:
             root=root, agent=eval_config.agent, agent_command=eval_config.agent_command, jobs=jobs, python=python
         )
         notes.append(f"agent: {agent.name} in {python.describe()}")
-        common = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options}
+        common: dict[str, Any] = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options}
         try:
             with _cwd(root), case_progress("gate", progress_wanted()) as progress:
                 common["progress"] = progress  # one bar, its total set by each run in turn

@@ -110,7 +110,7 @@ def run(only: tuple[str, ...]) -> int:
             f"validate`, then `git add {cases_path} {history_path}` and `{finish}`",
             exit_code=1,
         )
-    base, ours, theirs = (bytes(repo.repo[e.id].data) if e is not None else b"" for e in stages)
+    base, ours, theirs = (repo.repo[e.id].read_raw() if e is not None else b"" for e in stages)
     work_history = config.dataset_dir / HISTORY_FILE
     used = (
         _ids(directory, repo.read_tree_files("HEAD", directory))

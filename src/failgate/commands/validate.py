@@ -81,15 +81,15 @@ def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
                 f"no dataset at {_display(directory)}: run `failgate init`, or set `dataset` in [tool.failgate]"
             )
         try:
-            files = read_files(directory, _display(directory))
+            contents = read_files(directory, _display(directory))
         except OSError as exc:  # permission denied, a directory named cases.yaml, an I/O error
             shown = _display(Path(exc.filename)) if isinstance(exc.filename, str) else _display(directory)
             findings.append(Finding("UNREADABLE", f"cannot read this file: {exc.strerror or exc}", Location(shown)))
             continue
-        key = dataset_key(directory, files) if cache is not None else ""
+        key = dataset_key(directory, contents) if cache is not None else ""
         if cache is not None and cache.is_clean(key):
             continue  # byte for byte what validated clean before, by the same checks
-        dataset = parse_files(_display(directory), files)
+        dataset = parse_files(_display(directory), contents)
 
         def exists(relative: str, base: Path = directory) -> bool:
             return (base / relative).is_file()

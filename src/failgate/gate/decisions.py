@@ -43,7 +43,8 @@ def decisions_in(range_events: Sequence[Mapping[str, Any]]) -> list[Decision]:
     for event in range_events:
         if event.get("type") not in DECISION_TYPES or not isinstance(event.get("case_id"), str):
             continue
-        detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+        detail = event.get("detail")
+        detail = detail if isinstance(detail, dict) else {}
         found.append(
             Decision(
                 case_id=event["case_id"],

@@ -294,7 +294,7 @@ def merge_cases(
         return CasesMerge(True, ours)
     if ours == base:
         return CasesMerge(True, theirs)
-    texts = [normalise(v) for v in (base, ours, theirs)]
+    texts = (normalise(base), normalise(ours), normalise(theirs))
     try:
         sb, so, st = (split(v, name) for v, name in zip(texts, ("base", "ours", "theirs")))
     except SplitError as exc:
@@ -333,7 +333,7 @@ def merge_cases(
         trailer = "\n" * pick3(*(len(s.trailer) - len(c) for s, c in zip((sb, so, st), cores))) + trailer
     if cores[1] != cores[2] and cores[0] not in cores[1:]:
         conflicts.append("both sides changed the lines after the last case differently")
-        trailer = markers(*cores, marker_size)
+        trailer = markers(cores[0], cores[1], cores[2], marker_size)
     rhythm = 1 if any(u.trail for s in (sb, so, st) for u in s.cases) else 0
     out = "".join(_render_piece(p, marker_size) for p in header)
     if not cases:
@@ -360,7 +360,7 @@ def _taxonomy_conflict(
     taxonomy = Problem("taxonomy", "taxonomy", "schema_version and failure_modes", (None, None, None))
     result = []
     for piece in header:
-        units = tuple(m.get(piece.key) for m in maps)
+        units = (maps[0].get(piece.key), maps[1].get(piece.key), maps[2].get(piece.key))
         is_tax = isinstance(piece.key, tuple) and piece.key[0] == "body" and piece.key[1] in TAXONOMY_KEYS
         o, t = units[1], units[2]
         if is_tax and (o.text if o else "") != (t.text if t else ""):
@@ -381,7 +381,7 @@ def _empty_list(header: str) -> str:
     return "\n".join(lines)
 
 
-def _whole_conflict(texts: list[str], size: int, conflicts: list[str]) -> CasesMerge:
+def _whole_conflict(texts: tuple[str, str, str], size: int, conflicts: list[str]) -> CasesMerge:
     return CasesMerge(False, markers(*texts, size).encode(), conflicts)
 
 

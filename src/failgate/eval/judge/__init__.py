@@ -267,7 +267,7 @@ def judge_case(
         parsed = parse_rules(case.get("expected"), options)
     except RuleError as exc:
         return [RuleResult(-1, "expected", False, "valid rules", str(exc))]
-    results = []
+    results: list[RuleResult] = []
     # A pattern that backtracks without end must not hang eval and the gate:
     # each match has text.REGEX_BUDGET_S, the whole case CASE_BUDGET_S.
     deadline = time.monotonic() + CASE_BUDGET_S

@@ -218,7 +218,8 @@ def gold_set_accepts(
             f"no gold-set grading under the new judge {fingerprint[:19]}: "
             "run `failgate judge-check --record` and commit history.jsonl"
         )
-    detail = last.get("detail") if isinstance(last.get("detail"), Mapping) else {}
+    detail = last.get("detail")
+    detail = detail if isinstance(detail, Mapping) else {}
     if gold_digest is not None and detail.get("gold_sha256") != gold_digest:
         return False, "the gold-set grading was of another version of the gold file: grade the current one"
     agreement, examples = detail.get("agreement"), detail.get("examples")
