@@ -43,6 +43,8 @@ _VERDICT_MODULES = (
     # validate_rules: the rule vocabulary and each rule's own checks (a json_schema
     # rule's embedded schema, an llm_rubric's shape, a regex that must compile)
     "eval/judge/__init__.py",
+    "eval/judge/kinds.py",
+    "eval/judge/options.py",
     "eval/judge/text.py",
     "eval/judge/tools.py",
     "eval/judge/structured.py",

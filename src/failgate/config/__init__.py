@@ -21,7 +21,7 @@ from typing import Any
 
 from failgate.config.checkers import Table
 from failgate.config.sections import SCHEMA, SECTIONS
-from failgate.dataset.model import DEFAULT_DATASET_DIR
+from failgate.dataset.model import CACHE_DIR, DEFAULT_DATASET_DIR
 from failgate.findings import FailgateError, Finding, Location
 
 if sys.version_info >= (3, 11):
@@ -32,7 +32,6 @@ else:  # pragma: no cover
 DEFAULT_JOBS = 4  # promptfoo's default too: safe for agents that are not thread-safe-hungry
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_BASE_BRANCH = "origin/main"
-CACHE_DIR = ".failgate-cache"
 
 # -- locating keys in TOML text ----------------------------------------------
 _HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")

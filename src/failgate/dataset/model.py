@@ -15,6 +15,8 @@ HISTORY_FILE = "history.jsonl"
 WATCHLIST_FILE = "watchlist.yaml"
 INTAKE_DIR = "_intake"
 LOCK_NAME = ".failgate.lock"  # the dataset's writer lock (failgate.atomic.locked)
+# the project's caches (validate's clean verdicts, llm_rubric verdicts), under its root
+CACHE_DIR = ".failgate-cache"
 
 SCHEMA_VERSION = 1
 FAILURE_MODES_V1 = (
@@ -50,25 +52,6 @@ EVENT_TYPES = (
     "judge_changed",
 )
 OUTCOMES = ("pass", "fail")
-RULE_NAMES = (
-    "contains",
-    "not_contains",
-    "regex",
-    "equals",
-    "tool_called",
-    "tool_not_called",
-    "tool_order",
-    "max_latency_ms",
-    "not_refused",
-    "judge",
-    "llm_rubric",
-    "retrieved_contains",
-    "retrieved_not_contains",
-    "json_schema",
-    "tool_args_schema",
-    "max_tokens",
-    "max_cost_usd",
-)
 
 # \A...\Z, not ^...$: Python's `$` also matches before a final newline, and
 # `\d` matches any Unicode digit ("AGTFAIL-0001\n" and Arabic-Indic digits
