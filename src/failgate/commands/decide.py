@@ -41,11 +41,10 @@ def record_decision(
 ) -> dict[str, object]:
     from failgate.atomic import locked, write_atomic
     from failgate.config import load_config
-    from failgate.dataset.events import append_event_text, new_event
+    from failgate.dataset.events import JUDGE_CHANGED, append_event_text, new_event
     from failgate.dataset.model import HISTORY_FILE
     from failgate.dataset.schemas import validator_for
     from failgate.dataset.text import unwritable_character
-    from failgate.gate.decisions import JUDGE_CHANGED
 
     if not reason or not reason.strip():
         raise FailgateError("--reason is required: say why, for the reviewers who will read it first")

@@ -37,20 +37,6 @@ BLAST_RADII = (
     "no_external_effect",
 )
 STATUSES = ("active", "deprecated")
-EVENT_TYPES = (
-    "promoted",
-    "result",
-    "regressed",
-    "status_changed",
-    "remediated",
-    "recurrence",
-    "removed",
-    "taxonomy_changed",
-    "judge_graded",
-    # decisions, written by `failgate decide` and listed first by the gate for review
-    "redefined",
-    "judge_changed",
-)
 OUTCOMES = ("pass", "fail")
 
 # \A...\Z, not ^...$: Python's `$` also matches before a final newline, and

@@ -17,8 +17,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-REDEFINED, JUDGE_CHANGED = "redefined", "judge_changed"
-DECISION_TYPES = (REDEFINED, JUDGE_CHANGED)
+from failgate.dataset.events import DECISION_TYPES, JUDGE_CHANGED, REDEFINED
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,9 +20,11 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from failgate.dataset.events import JUDGE_GRADED
+
 PASS, FAIL = "pass", "fail"
 DEFAULT_FLOOR = 0.9
-EVENT_TYPE = "judge_graded"
+EVENT_TYPE = JUDGE_GRADED
 
 
 @dataclasses.dataclass(frozen=True)
