@@ -8,10 +8,8 @@
   recorder and `remove` serialise instead of losing each other's appends. The
   holder writes its pid, command and start time into the lock file, so a
   waiter can say who holds it; a waiter gives up after `lock_timeout()`.
-- `Transaction`: new contents for several files, committed through a journal
-  (`failgate.journal`): after a kill at any point, the next failgate command
-  finishes the transaction, so the files are the old version or the new one,
-  whole.
+- (`failgate.transaction.Transaction`, built on these and the journal: new
+  contents for several files, the old version or the new one, whole.)
 
 Temp files are named `.<target>.<pid>.<random>.failgate-tmp`: the pid lets the
 next run delete the ones a killed process left (`journal.recover`), and the
@@ -38,7 +36,7 @@ DEFAULT_LOCK_TIMEOUT_S = 60.0  # README "Locks and interrupted commands"
 LOCK_NOTICE_AFTER_S = 1.0
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:  # pragma: no cover - not every platform opens directories
@@ -100,7 +98,7 @@ def open_atomic(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
@@ -241,54 +239,3 @@ def locked(directory: str | os.PathLike[str], timeout: float | None = None) -> I
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
-
-
-class Transaction:
-    """New contents for several files, written all together or not at all.
-
-    1. every new content goes to a temp file beside its target (the slow,
-       failure-prone part: a full disk fails here and changes nothing);
-    2. a journal naming every rename is written atomically (the commit point);
-    3. the renames run, then the journal is deleted.
-
-    A kill before 2 leaves only temp files (deleted by the next run); a kill
-    after 2 leaves a journal that the next failgate command rolls forward
-    (`failgate.journal.recover`). The caller holds the dataset lock.
-    """
-
-    def __init__(self, journal_dir: str | os.PathLike[str] | None = None) -> None:
-        self._pending: dict[Path, bytes] = {}
-        self._unlink: list[Path] = []
-        self._journal_dir = Path(journal_dir) if journal_dir is not None else None
-
-    def write(self, path: str | os.PathLike[str], data: bytes | str) -> None:
-        self._pending[Path(path)] = data.encode("utf-8") if isinstance(data, str) else data
-
-    def unlink(self, path: str | os.PathLike[str]) -> None:
-        """Delete `path` as part of the transaction (after the renames)."""
-        self._unlink.append(Path(path))
-
-    def commit(self) -> None:
-        from failgate import journal
-
-        if not self._pending and not self._unlink:
-            return
-        temps: list[tuple[Path, Path]] = []
-        # The journal lives beside the files (the caller's dataset directory, ideally).
-        directory = self._journal_dir or [*self._pending, *self._unlink][0].parent
-        try:
-            for target, payload in self._pending.items():
-                temps.append((_temp_for(target, payload), target))
-            journal.crash_point("staged")
-            journal.write_journal(directory, temps, self._unlink, self._pending)
-        except BaseException:
-            for tmp, _ in temps:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-            raise
-        # From here on the journal is the record: no cleanup on failure, the
-        # next command finishes what this one started.
-        journal.crash_point("journal")
-        journal.apply(directory, temps, self._unlink)
-        self._pending.clear()
-        self._unlink.clear()

@@ -22,8 +22,7 @@ import os
 from pathlib import Path
 
 from failgate import __version__
-from failgate.dataset.model import LOCK_NAME
-from failgate.dataset.parse import DATASET_FILES
+from failgate.dataset.model import DATASET_FILES, LOCK_NAME
 
 _READ_FILES = set(DATASET_FILES)
 # The modules whose code decides validate's verdict.

@@ -14,7 +14,7 @@ import click
 
 
 def run_fmt(files: tuple[str, ...], check: bool = False) -> int:
-    from failgate.atomic import Transaction, locked
+    from failgate.atomic import locked
     from failgate.commands.validate import _display, dataset_dirs_for
     from failgate.config import load_config
     from failgate.dataset.derived import fix_derived
@@ -22,6 +22,7 @@ def run_fmt(files: tuple[str, ...], check: bool = False) -> int:
     from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
     from failgate.dataset.yamlstrict import load_yaml_text
     from failgate.findings import FailgateError
+    from failgate.transaction import Transaction
 
     config = load_config()
     changed_files = 0

@@ -35,9 +35,10 @@ def _display(path: Path, root: Path) -> str:
 @click.option("--by", "by", default=None, help="Who removes it (required), e.g. an e-mail address.")
 def command(case_id: str, reason: str | None, by: str | None) -> int:
     """Move a case into the deletion ledger with its snapshot and a history event."""
-    from failgate.atomic import Transaction, locked
+    from failgate.atomic import locked
     from failgate.config import load_config
     from failgate.dataset.removal import remove_case
+    from failgate.transaction import Transaction
 
     config = load_config()
     directory = config.dataset_dir

@@ -3,7 +3,7 @@
 Run while a merge, cherry-pick or rebase is stopped on a cases.yaml conflict
 that the driver called an id collision. Reads the three versions from the
 index's conflict stages and each side's history from HEAD and the incoming
-commit, computes the new texts (`failgate.dataset.renumber`, pure), writes cases.yaml
+commit, computes the new texts (`failgate.merge.renumber`, pure), writes cases.yaml
 and history.jsonl in one `Transaction` under the dataset lock, and stages
 both — the files are then exactly what the commit should hold, so the user's
 next command is `git commit` (or `--continue`). When cases.yaml still has
@@ -66,10 +66,11 @@ def _ids(directory: str, files: dict[str, bytes]) -> set[str]:
 
 
 def run(only: tuple[str, ...]) -> int:
-    from failgate.atomic import Transaction, locked
+    from failgate.atomic import locked
     from failgate.config import load_config
-    from failgate.dataset.renumber import renumber
     from failgate.gitrepo import open_repo
+    from failgate.merge.renumber import renumber
+    from failgate.transaction import Transaction
 
     config = load_config()
     repo = open_repo(config.root)

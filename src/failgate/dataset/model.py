@@ -13,6 +13,8 @@ CASES_FILE = "cases.yaml"
 REMOVED_FILE = "cases_removed.yaml"
 HISTORY_FILE = "history.jsonl"
 WATCHLIST_FILE = "watchlist.yaml"
+# the files a dataset directory holds, as validate reads them
+DATASET_FILES = (CASES_FILE, REMOVED_FILE, HISTORY_FILE, WATCHLIST_FILE)
 INTAKE_DIR = "_intake"
 LOCK_NAME = ".failgate.lock"  # the dataset's writer lock (failgate.atomic.locked)
 # the project's caches (validate's clean verdicts, llm_rubric verdicts), under its root

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from failgate.dataset.jsonstrict import JsonLineError, loads_line, split_lines
-from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
+from failgate.dataset.model import CASES_FILE, DATASET_FILES, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
 from failgate.dataset.yamlstrict import YamlDocument, YamlLoadError, decode, load_yaml
 from failgate.findings import Finding, Location
 
@@ -182,9 +182,6 @@ def parse_dataset(
         dataset.history, history_findings = parse_history(history, dataset.path(HISTORY_FILE))
         dataset.findings.extend(history_findings)
     return dataset
-
-
-DATASET_FILES = (CASES_FILE, REMOVED_FILE, HISTORY_FILE, WATCHLIST_FILE)
 
 
 def existing_file(path: Path, display: str | None = None) -> bool:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from failgate.eval.agents import AgentError, AgentReply, AgentRequest, AgentTimeout
+from failgate.eval.agents.protocol import AgentError, AgentReply, AgentRequest, AgentTimeout
 from failgate.findings import FailgateError
 
 

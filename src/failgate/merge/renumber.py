@@ -27,8 +27,12 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 
+from failgate.dataset.casefile import set_entry_scalar
+from failgate.dataset.ids import next_case_id
 from failgate.dataset.jsonstrict import loads_or_none, split_lines
+from failgate.dataset.yamlstrict import load_yaml_text
 from failgate.findings import FailgateError
+from failgate.merge.cases import merge_cases, normalise
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,11 +113,6 @@ def renumber(
     id either side ever used (cases, ledger, watchlist, history).
     Raises FailgateError (exit 1) when there is nothing to renumber.
     """
-    from failgate.dataset.casefile import set_entry_scalar
-    from failgate.dataset.ids import next_case_id
-    from failgate.dataset.yamlstrict import load_yaml_text
-    from failgate.merge.cases import merge_cases, normalise
-
     first = merge_cases(base, ours, theirs, path=path, marker_size=marker_size)
     collisions = [c for c in first.collisions if not only or c.case_id in only]
     if not collisions:
