@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from failgate.dataset.model import LOCK_NAME
+from failgate.exitcodes import FAILED, USAGE
 
 TEMP_SUFFIX = ".failgate-tmp"
 LOCK_TIMEOUT_ENV = "FAILGATE_LOCK_TIMEOUT"
@@ -112,16 +113,16 @@ def check_writable(path: Path, option: str) -> None:
     from failgate.findings import FailgateError
 
     if path.is_dir():
-        raise FailgateError(f"{option} {path}: is a directory; give a file name", exit_code=2)
+        raise FailgateError(f"{option} {path}: is a directory; give a file name", exit_code=USAGE)
     ancestor = path.parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
-        raise FailgateError(f"{option} {path}: {ancestor} is not a directory", exit_code=2)
+        raise FailgateError(f"{option} {path}: {ancestor} is not a directory", exit_code=USAGE)
     target = path if path.exists() else ancestor
     if not os.access(target, os.W_OK) or (target is ancestor and not os.access(ancestor, os.X_OK)):
         raise FailgateError(
-            f"{option} {path}: cannot write there (permission denied or a read-only file system)", exit_code=2
+            f"{option} {path}: cannot write there (permission denied or a read-only file system)", exit_code=USAGE
         )
 
 
@@ -175,13 +176,13 @@ def _open_lock(lock_path: Path) -> int:
         raise FailgateError(
             f"{lock_path} is not failgate's lock file (it is a directory or a special file): "
             f"remove it (`rm -r '{lock_path}'`) and retry",
-            exit_code=2,
+            exit_code=USAGE,
         )
     try:
         return os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
         raise FailgateError(
-            f"cannot take the dataset lock {lock_path}: {exc.strerror}; nothing was changed", exit_code=1
+            f"cannot take the dataset lock {lock_path}: {exc.strerror}; nothing was changed", exit_code=FAILED
         ) from None
 
 
@@ -220,7 +221,7 @@ def locked(directory: str | os.PathLike[str], timeout: float | None = None) -> I
                     f"gave up after {limit:g}s waiting for the dataset lock {lock_path}, held by {holder}. "
                     f"If that process is stopped or hung, end it (`kill {pid}`; `ps -p {pid}` shows it), "
                     f"then retry; set {LOCK_TIMEOUT_ENV} to wait longer",
-                    exit_code=1,
+                    exit_code=FAILED,
                 )
             if not told and waited >= LOCK_NOTICE_AFTER_S:
                 sys.stderr.write(f"failgate: waiting for the dataset lock {lock_path}, held by {_holder(fd)}\n")

@@ -377,6 +377,25 @@ class GitRepo:
             return None
         return self.repo[entry.id].read_raw()
 
+    def get_conflict_stages(self, path: str) -> tuple[bytes, bytes, bytes] | None:
+        """The base, ours and theirs bytes of `path` in conflict (b"" for a side without
+        it); None when the index holds no conflict on `path`."""
+        index = self.staged_index()
+        index.read()
+        conflicts = index.conflicts
+        try:
+            stages = conflicts[path] if conflicts is not None else None
+        except KeyError:
+            return None
+        if stages is None:
+            return None
+        base, ours, theirs = (self.repo[e.id].read_raw() if e is not None else b"" for e in stages)
+        return base, ours, theirs
+
+    def stage(self, *paths: str) -> None:
+        """`git add -- PATHS` (the index git itself would write, hooks and all)."""
+        self._git("add", "--", *paths)
+
     def read_index_files(self, directory: str) -> dict[str, bytes]:
         """The staged files directly inside `directory` (name -> bytes)."""
         index = self.staged_index()

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from failgate.atomic import current_command, fsync_dir, locked, write_atomic
+from failgate.exitcodes import FAILED, USAGE
 from failgate.findings import FailgateError
 
 JOURNAL_NAME = ".failgate-journal.json"
@@ -124,7 +125,7 @@ def _steps(directory: Path, record: Any) -> tuple[list[tuple[Path, Path]], list[
     arbitrary files)."""
 
     bad = FailgateError(
-        f"{directory / JOURNAL_NAME} is not a journal failgate wrote; inspect it, then delete it", exit_code=2
+        f"{directory / JOURNAL_NAME} is not a journal failgate wrote; inspect it, then delete it", exit_code=USAGE
     )
     if not isinstance(record, dict) or not isinstance(record.get("steps"), list):
         raise bad
@@ -205,7 +206,7 @@ def recover(directory: Path, extra_dirs: Sequence[Path] = ()) -> list[str]:
             try:
                 record = json.loads(journal.read_text(encoding="utf-8"))
             except (OSError, ValueError, UnicodeDecodeError):
-                raise FailgateError(f"{journal} is unreadable; inspect it, then delete it", exit_code=2) from None
+                raise FailgateError(f"{journal} is unreadable; inspect it, then delete it", exit_code=USAGE) from None
             temps, unlink = _steps(directory, record)
             missing = [t for t in temps if not os.path.lexists(t[0])]
             present = [t for t in temps if t not in missing]
@@ -216,7 +217,7 @@ def recover(directory: Path, extra_dirs: Sequence[Path] = ()) -> list[str]:
                     f"{', '.join(torn)} is gone (deleted by hand?) and the file does not hold it: it cannot be "
                     f"finished. Restore those files from git (`git restore -- {os.path.relpath(directory)}`), "
                     f"delete the journal and rerun the command",
-                    exit_code=1,
+                    exit_code=FAILED,
                 )
             apply(directory, present, unlink)
             names = ", ".join(_relative(target, directory) for _, target in temps)

@@ -28,6 +28,7 @@ _READ_FILES = set(DATASET_FILES)
 # The modules whose code decides validate's verdict.
 _VERDICT_MODULES = (
     "checks/validate.py",
+    "checks/validate_files.py",
     "dataset/yamlstrict.py",
     "dataset/jsonstrict.py",
     "dataset/parse.py",

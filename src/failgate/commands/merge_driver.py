@@ -14,6 +14,8 @@ import sys
 
 import click
 
+from failgate.exitcodes import FAILED, OK
+
 
 def _marker_size(extra: tuple[str, ...]) -> int:
     # %L is the conflict-marker length. git before 2.44 passes %S %X %Y
@@ -32,7 +34,7 @@ def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) ->
         outcome = merge_files(base, ours, theirs, path, _marker_size(extra))
     except KeyboardInterrupt:
         click.echo(f"failgate merge-driver: interrupted; {path} left as a conflict", err=True)
-        return 1
+        return FAILED
     except Exception as exc:  # noqa: BLE001 - an exit > 128 would abort git's merge
         click.echo(
             f"failgate merge-driver: could not merge {path}: {type(exc).__name__}: {exc}\n"
@@ -40,9 +42,9 @@ def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) ->
             "`failgate check-ledger`.",
             err=True,
         )
-        return 1
+        return FAILED
     if outcome.clean:
-        return 0
+        return OK
     click.echo(f"failgate merge-driver: CONFLICT in {path}, not merged automatically:", err=True)
     for message in outcome.messages:
         click.echo(f"  {message}", err=True)
@@ -55,7 +57,7 @@ def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) ->
         ),
         err=True,
     )
-    return 1
+    return FAILED
 
 
 @click.command(

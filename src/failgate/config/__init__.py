@@ -22,6 +22,7 @@ from typing import Any
 from failgate.config.checkers import Table
 from failgate.config.sections import SCHEMA, SECTIONS
 from failgate.dataset.model import CACHE_DIR, DEFAULT_DATASET_DIR
+from failgate.exitcodes import FAILED, USAGE
 from failgate.findings import FailgateError, Finding, Location
 
 if sys.version_info >= (3, 11):
@@ -156,7 +157,7 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise FailgateError(f"{path}: not UTF-8 text", exit_code=2) from None
+        raise FailgateError(f"{path}: not UTF-8 text", exit_code=USAGE) from None
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
@@ -165,7 +166,7 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
         line, col = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         finding = Finding("CONFIG", f"invalid TOML: {message}", Location(str(path), line, col))
-        raise FailgateError(f"{path}: invalid TOML: {exc}", exit_code=2, findings=[finding]) from None
+        raise FailgateError(f"{path}: invalid TOML: {exc}", exit_code=USAGE, findings=[finding]) from None
 
 
 def _check_table(
@@ -231,7 +232,7 @@ def _find(start: Path) -> tuple[Path, Path | None, dict[str, Any], tuple[str, st
             table = tool.get("failgate") if isinstance(tool, dict) else None
             if table is not None:
                 if not isinstance(table, dict):
-                    raise FailgateError(f"{pyproject}: tool.failgate must be a table", exit_code=2)
+                    raise FailgateError(f"{pyproject}: tool.failgate must be a table", exit_code=USAGE)
                 return directory, pyproject, table, (str(pyproject), text, ("tool", "failgate"))
         if git_top is None and (directory / ".git").exists():
             git_top = directory
@@ -250,13 +251,13 @@ def load_config(start: Path | None = None, *, recover: bool = True) -> Config:
     if source is not None and origin is not None:
         findings = validate(raw, source, origin[1], origin[2])
         if findings:
-            raise FailgateError(f"{source}: invalid failgate configuration", exit_code=2, findings=findings)
+            raise FailgateError(f"{source}: invalid failgate configuration", exit_code=USAGE, findings=findings)
     config = Config(root=root, source=source, raw=raw)
     from failgate.confinement import dataset_links
 
     outside = dataset_links(config.dataset_dir, root)
     if outside:
-        raise FailgateError("dataset files outside the repository", exit_code=1, findings=outside)
+        raise FailgateError("dataset files outside the repository", exit_code=FAILED, findings=outside)
     if recover and config.dataset_dir.is_dir():
         from failgate.dataset.model import INTAKE_DIR
         from failgate.journal import recover as finish_interrupted
