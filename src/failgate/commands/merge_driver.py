@@ -16,6 +16,8 @@ import click
 
 from failgate.exitcodes import FAILED, OK
 
+DEFAULT_MARKER_SIZE = 7  # git's conflict-marker length (gitattributes, conflict-marker-size)
+
 
 def _marker_size(extra: tuple[str, ...]) -> int:
     # %L is the conflict-marker length. git before 2.44 passes %S %X %Y
@@ -24,7 +26,7 @@ def _marker_size(extra: tuple[str, ...]) -> int:
     for arg in extra:
         if arg.isdigit() and 1 <= int(arg) <= 1000:
             return int(arg)
-    return 7
+    return DEFAULT_MARKER_SIZE
 
 
 def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) -> int:
