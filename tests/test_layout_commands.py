@@ -1,7 +1,7 @@
 """The CLI only parses, calls one use case and renders (ARCHITECTURE.md, "Rules that
 hold across areas"): a command module opens no repository, loads no configuration,
 takes no lock and writes no file itself, and returns exit codes by name
-(`failgate.exitcodes`). Read from the source with `ast`; the commands that other
+(`failgate.exit_codes`). Read from the source with `ast`; the commands that other
 work is changing now (gate, eval, ingest, promote) are not held to it yet."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from failgate import exitcodes
+from failgate import exit_codes
 
 COMMANDS = Path(__file__).resolve().parents[1] / "src" / "failgate" / "commands"
 NOT_YET = {"gate", "eval", "ingest", "promote"}
@@ -42,7 +42,7 @@ def test_a_command_only_parses_calls_and_renders(path: Path) -> None:
 
 
 def test_the_check_sees_orchestration_and_bare_exit_codes() -> None:
-    good = "def command() -> int:\n    outcome = use_case()\n    return OK if outcome else FAILED\n"
+    good = "def command() -> int:\n    outcome = use_case()\n    return OK if outcome else PROBLEM\n"
     assert problems(good) == []
     bad = (
         "def command() -> int:\n"
@@ -60,4 +60,4 @@ def test_the_check_sees_orchestration_and_bare_exit_codes() -> None:
 
 
 def test_the_exit_codes_are_the_contract() -> None:
-    assert (exitcodes.OK, exitcodes.FAILED, exitcodes.USAGE) == (0, 1, 2)
+    assert (exit_codes.OK, exit_codes.PROBLEM, exit_codes.USAGE) == (0, 1, 2)

@@ -195,7 +195,7 @@ def test_the_edges_import_findings_the_vocabulary_and_each_other(module: str) ->
     # writes below transactions: atomic <- journal <- transaction, never back
     allowed = {
         "failgate.findings",
-        "failgate.exitcodes",
+        "failgate.exit_codes",
         "failgate.dataset.model",
         "failgate.atomic",
         "failgate.journal",
@@ -222,7 +222,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "config": ("findings", "dataset.model", "journal", "confinement", "eval.judge"),
 }
 # named once, returned everywhere (like findings)
-ANYWHERE = ("exitcodes",)
+ANYWHERE = ("exit_codes",)
 
 
 def _within(target: str, entry: str) -> bool:

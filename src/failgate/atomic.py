@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from failgate.dataset.model import LOCK_NAME
-from failgate.exitcodes import FAILED, USAGE
+from failgate.exit_codes import PROBLEM, USAGE
 
 TEMP_SUFFIX = ".failgate-tmp"
 LOCK_TIMEOUT_ENV = "FAILGATE_LOCK_TIMEOUT"
@@ -182,7 +182,7 @@ def _open_lock(lock_path: Path) -> int:
         return os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
         raise FailgateError(
-            f"cannot take the dataset lock {lock_path}: {exc.strerror}; nothing was changed", exit_code=FAILED
+            f"cannot take the dataset lock {lock_path}: {exc.strerror}; nothing was changed", exit_code=PROBLEM
         ) from None
 
 
@@ -221,7 +221,7 @@ def locked(directory: str | os.PathLike[str], timeout: float | None = None) -> I
                     f"gave up after {limit:g}s waiting for the dataset lock {lock_path}, held by {holder}. "
                     f"If that process is stopped or hung, end it (`kill {pid}`; `ps -p {pid}` shows it), "
                     f"then retry; set {LOCK_TIMEOUT_ENV} to wait longer",
-                    exit_code=FAILED,
+                    exit_code=PROBLEM,
                 )
             if not told and waited >= LOCK_NOTICE_AFTER_S:
                 sys.stderr.write(f"failgate: waiting for the dataset lock {lock_path}, held by {_holder(fd)}\n")

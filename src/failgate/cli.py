@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from failgate import __version__
-from failgate.exitcodes import FAILED, OK
+from failgate.exit_codes import OK, PROBLEM
 from failgate.findings import FailgateError
 
 # name -> module under failgate.commands. Keep in the order of `--help`.
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="failgate", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        return FAILED
+        return PROBLEM
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -83,13 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         report_error(exc)
         return exc.exit_code
     except BrokenPipeError:  # pragma: no cover - `failgate eval | head`
-        return FAILED
+        return PROBLEM
     except OSError as exc:
         # A full disk, a read-only checkout, a file we may not read: one line
         # naming the file, no traceback. Writes go through failgate.atomic, so
         # a failed write changed nothing.
         click.echo(f"failgate: {describe_os_error(exc)}", err=True)
-        return FAILED
+        return PROBLEM
     if isinstance(result, int):
         return result
     return OK

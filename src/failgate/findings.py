@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from failgate.exitcodes import USAGE
+from failgate.exit_codes import USAGE
 
 ERROR = "error"
 WARNING = "warning"

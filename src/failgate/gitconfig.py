@@ -12,7 +12,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from failgate.exitcodes import USAGE
+from failgate.exit_codes import USAGE
 from failgate.findings import FailgateError
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from failgate.atomic import current_command, fsync_dir, locked, write_atomic
-from failgate.exitcodes import FAILED, USAGE
+from failgate.exit_codes import PROBLEM, USAGE
 from failgate.findings import FailgateError
 
 JOURNAL_NAME = ".failgate-journal.json"
@@ -217,7 +217,7 @@ def recover(directory: Path, extra_dirs: Sequence[Path] = ()) -> list[str]:
                     f"{', '.join(torn)} is gone (deleted by hand?) and the file does not hold it: it cannot be "
                     f"finished. Restore those files from git (`git restore -- {os.path.relpath(directory)}`), "
                     f"delete the journal and rerun the command",
-                    exit_code=FAILED,
+                    exit_code=PROBLEM,
                 )
             apply(directory, present, unlink)
             names = ", ".join(_relative(target, directory) for _, target in temps)

@@ -9,7 +9,7 @@ import sys
 import click
 
 from failgate.dataset.parse import parse_pair  # noqa: F401  (tests use it from here)
-from failgate.exitcodes import FAILED, OK
+from failgate.exit_codes import OK, PROBLEM
 
 
 @click.command("check-ledger")
@@ -31,6 +31,6 @@ def command(base_rev: str | None) -> int:
     errors = sum(1 for f in findings if f.is_error)
     if errors:
         click.echo(f"check-ledger: {errors} problem(s) in {description}")
-        return FAILED
+        return PROBLEM
     click.echo(f"check-ledger: ok ({description})")
     return OK

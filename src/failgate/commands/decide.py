@@ -14,7 +14,7 @@ from __future__ import annotations
 import click
 
 from failgate.dataset.events import JUDGE_CHANGED, REDEFINED
-from failgate.exitcodes import OK
+from failgate.exit_codes import OK
 from failgate.findings import FailgateError
 
 

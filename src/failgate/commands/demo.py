@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from failgate.exitcodes import FAILED, OK
+from failgate.exit_codes import OK, PROBLEM
 
 
 def _step_names() -> list[str]:
@@ -30,7 +30,7 @@ def command(keep: bool, only: tuple[str, ...]) -> int:
     if tour.failure is not None:
         click.secho(f"\nThe demo went wrong: {tour.failure}", fg="red", err=True)
         click.echo(f"The demo repository is kept for inspection: {tour.repo}", err=True)
-        return FAILED
+        return PROBLEM
     if tour.kept:
         click.echo(f"Done. The demo repository is kept: {tour.repo}")
     else:

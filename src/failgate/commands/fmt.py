@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import click
 
-from failgate.exitcodes import FAILED, OK
+from failgate.exit_codes import OK, PROBLEM
 
 
 def run_fmt(files: tuple[str, ...], check: bool = False) -> int:
@@ -21,7 +21,7 @@ def run_fmt(files: tuple[str, ...], check: bool = False) -> int:
     outcome = fmt_datasets(files, check)
     for shown, fix in outcome.fixes:
         click.echo(f"{shown}: {'would fix' if check else 'fixed'} {fix}")
-    return FAILED if outcome.changed_files else OK
+    return PROBLEM if outcome.changed_files else OK
 
 
 @click.command("fmt")

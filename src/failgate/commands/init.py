@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from failgate.exitcodes import OK
+from failgate.exit_codes import OK
 
 
 @click.command("init")

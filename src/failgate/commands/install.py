@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from failgate.exitcodes import OK
+from failgate.exit_codes import OK
 
 
 @click.command("install", help="Register failgate's merge drivers in this clone's git config (idempotent).")

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from failgate.exitcodes import FAILED, OK
+from failgate.exit_codes import OK, PROBLEM
 
 
 def run_judge_check(record: bool, use_cache: bool) -> int:
@@ -26,7 +26,7 @@ def run_judge_check(record: bool, use_cache: bool) -> int:
         click.echo(
             f"failgate judge-check: {check.gold} is invalid; fix it first (failgate validate checks it too)", err=True
         )
-        return FAILED
+        return PROBLEM
     click.echo(f"failgate judge-check: {len(check.graded)} gold example(s) from {check.gold}, floor {check.floor:g}\n")
     for line in render(check.graded, check.floor, check.fingerprint):
         click.echo(line)
@@ -40,7 +40,7 @@ def run_judge_check(record: bool, use_cache: bool) -> int:
             "to history.jsonl; commit it with the judge change",
             err=True,
         )
-    return OK if check.met else FAILED
+    return OK if check.met else PROBLEM
 
 
 @click.command("judge-check")

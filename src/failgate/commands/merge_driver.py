@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from failgate.exitcodes import FAILED, OK
+from failgate.exit_codes import OK, PROBLEM
 
 DEFAULT_MARKER_SIZE = 7  # git's conflict-marker length (gitattributes, conflict-marker-size)
 
@@ -36,7 +36,7 @@ def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) ->
         outcome = merge_files(base, ours, theirs, path, _marker_size(extra))
     except KeyboardInterrupt:
         click.echo(f"failgate merge-driver: interrupted; {path} left as a conflict", err=True)
-        return FAILED
+        return PROBLEM
     except Exception as exc:  # noqa: BLE001 - an exit > 128 would abort git's merge
         click.echo(
             f"failgate merge-driver: could not merge {path}: {type(exc).__name__}: {exc}\n"
@@ -44,7 +44,7 @@ def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) ->
             "`failgate check-ledger`.",
             err=True,
         )
-        return FAILED
+        return PROBLEM
     if outcome.clean:
         return OK
     click.echo(f"failgate merge-driver: CONFLICT in {path}, not merged automatically:", err=True)
@@ -59,7 +59,7 @@ def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) ->
         ),
         err=True,
     )
-    return FAILED
+    return PROBLEM
 
 
 @click.command(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
-from failgate.exitcodes import OK
+from failgate.exit_codes import OK
 
 
 @click.command("remove")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from failgate.exitcodes import FAILED, OK
+from failgate.exit_codes import OK, PROBLEM
 
 
 @click.command("renumber")
@@ -31,6 +31,6 @@ def command(only: tuple[str, ...]) -> int:
             f"Resolve the marked blocks, then `git add {done.cases_path} {done.history_path}` and `{done.finish}`.",
             err=True,
         )
-        return FAILED
+        return PROBLEM
     click.echo(f"staged {' and '.join(done.staged)}; finish with `{done.finish}` (then `failgate validate` passes)")
     return OK

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from failgate.exitcodes import OK
+from failgate.exit_codes import OK
 from failgate.report.run import write_gate_html  # noqa: F401  (the gate's --html imports it from here)
 
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from failgate.exitcodes import FAILED, OK
+from failgate.exit_codes import OK, PROBLEM
 
 
 def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
@@ -19,7 +19,7 @@ def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
     warnings = len(findings) - errors
     if errors:
         click.echo(f"failgate validate: {errors} error(s), {warnings} warning(s)", err=True)
-        return FAILED
+        return PROBLEM
     if warnings:
         click.echo(f"failgate validate: ok, {warnings} warning(s)", err=True)
     return OK

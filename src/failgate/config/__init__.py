@@ -22,7 +22,7 @@ from typing import Any
 from failgate.config.checkers import Table
 from failgate.config.sections import SCHEMA, SECTIONS
 from failgate.dataset.model import CACHE_DIR, DEFAULT_DATASET_DIR
-from failgate.exitcodes import FAILED, USAGE
+from failgate.exit_codes import PROBLEM, USAGE
 from failgate.findings import FailgateError, Finding, Location
 
 if sys.version_info >= (3, 11):
@@ -257,7 +257,7 @@ def load_config(start: Path | None = None, *, recover: bool = True) -> Config:
 
     outside = dataset_links(config.dataset_dir, root)
     if outside:
-        raise FailgateError("dataset files outside the repository", exit_code=FAILED, findings=outside)
+        raise FailgateError("dataset files outside the repository", exit_code=PROBLEM, findings=outside)
     if recover and config.dataset_dir.is_dir():
         from failgate.dataset.model import INTAKE_DIR
         from failgate.journal import recover as finish_interrupted

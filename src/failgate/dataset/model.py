@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 
+# Declared in dataset.events (with what each type carries); named here too for the readers
+# of the vocabulary that look for it here (the manual's reference generator).
+from failgate.dataset.events import EVENT_TYPES  # noqa: F401
+
 DEFAULT_DATASET_DIR = "evals/failures"
 CASES_FILE = "cases.yaml"
 REMOVED_FILE = "cases_removed.yaml"

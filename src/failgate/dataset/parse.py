@@ -17,7 +17,7 @@ from typing import Any
 from failgate.dataset.jsonstrict import JsonLineError, loads_line, split_lines
 from failgate.dataset.model import CASES_FILE, DATASET_FILES, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
 from failgate.dataset.yamlstrict import YamlDocument, YamlLoadError, decode, load_yaml
-from failgate.exitcodes import FAILED
+from failgate.exit_codes import PROBLEM
 from failgate.findings import Finding, Location
 
 
@@ -202,7 +202,7 @@ def existing_file(path: Path, display: str | None = None) -> bool:
         shown = display or str(path)
         raise FailgateError(
             f"{shown}: {exc.strerror}",
-            exit_code=FAILED,
+            exit_code=PROBLEM,
             findings=[Finding("UNREADABLE", f"cannot read it: {exc.strerror}", Location(shown))],
         ) from None
     if stat.S_ISREG(mode):
@@ -211,7 +211,7 @@ def existing_file(path: Path, display: str | None = None) -> bool:
     shown = display or str(path)
     raise FailgateError(
         f"{shown} is {kind}",
-        exit_code=FAILED,
+        exit_code=PROBLEM,
         findings=[
             Finding(
                 "NOT_A_FILE",

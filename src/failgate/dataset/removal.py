@@ -25,7 +25,7 @@ from failgate.dataset.events import append_event_text, new_event, utc_timestamp
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, case_number
 from failgate.dataset.text import unwritable_character
 from failgate.dataset.yamlstrict import YamlDocument, load_yaml_text
-from failgate.exitcodes import FAILED, USAGE
+from failgate.exit_codes import PROBLEM, USAGE
 from failgate.findings import FailgateError
 
 LEDGER_HEADER = """\
@@ -47,7 +47,7 @@ class Removal:
 
 def _refuse(message: str) -> FailgateError:
     # exit 1, as DESIGN.md has `remove` exit 0 / 1; nothing has been written yet.
-    return FailgateError(message, exit_code=FAILED)
+    return FailgateError(message, exit_code=PROBLEM)
 
 
 def _entries(doc: YamlDocument, key: str) -> list[dict[str, Any]]:
@@ -137,7 +137,7 @@ def _verify(
         raise FailgateError(
             f"{case_id}: its snapshot does not read back identically as YAML (a value the dumper cannot "
             f"round-trip); nothing was changed — please report this",
-            exit_code=FAILED,
+            exit_code=PROBLEM,
         )
     last = new_history.rstrip("\n").rsplit("\n", 1)[-1]
     if json.loads(last) != event:  # pragma: no cover - json round-trips

@@ -36,7 +36,7 @@ from typing import Any
 import yaml
 
 from failgate.dataset.jsonstrict import MAX_DEPTH, MAX_INT_DIGITS
-from failgate.exitcodes import FAILED
+from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError, Finding, Location
 
 try:  # pragma: no branch - depends on how PyYAML was built
@@ -100,7 +100,7 @@ class YamlLoadError(FailgateError):
     """The file cannot be read as strict YAML; `finding` says where and why."""
 
     def __init__(self, finding: Finding) -> None:
-        super().__init__(str(finding.message), exit_code=FAILED, findings=[finding])
+        super().__init__(str(finding.message), exit_code=PROBLEM, findings=[finding])
         self.finding = finding
 
 

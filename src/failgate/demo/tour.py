@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from failgate.demo import NEEDS_PRE_COMMIT, PRE_COMMIT_INSTALL, STEPS, DemoContext, DemoFailure
-from failgate.exitcodes import USAGE
+from failgate.exit_codes import USAGE
 from failgate.findings import FailgateError
 
 

@@ -18,7 +18,7 @@ from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
 from failgate.dataset.parse import parse_dataset
 from failgate.dataset.schemas import validator_for
 from failgate.dataset.text import unwritable_character
-from failgate.exitcodes import FAILED, USAGE
+from failgate.exit_codes import PROBLEM, USAGE
 from failgate.findings import FailgateError
 
 _FINGERPRINT = re.compile(r"^sha256:[0-9a-f]{16,64}$")
@@ -63,12 +63,12 @@ def record_decision(
     directory = config.dataset_dir
     if case_id not in _known_ids(directory):
         raise FailgateError(
-            f"{case_id} is not a case in {directory}; a decision names an existing case", exit_code=FAILED
+            f"{case_id} is not a case in {directory}; a decision names an existing case", exit_code=PROBLEM
         )
     event = new_event(kind, case_id, actor=by.strip(), detail=detail)
     problems = [e.message for e in validator_for("history-event").iter_errors(event)]
     if problems:  # pragma: no cover - the checks above should have refused it
-        raise FailgateError(f"the decision event would be invalid: {'; '.join(problems)}", exit_code=FAILED)
+        raise FailgateError(f"the decision event would be invalid: {'; '.join(problems)}", exit_code=PROBLEM)
     path = directory / HISTORY_FILE
     with locked(directory):
         text = path.read_text(encoding="utf-8") if path.is_file() else ""

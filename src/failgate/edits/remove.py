@@ -17,7 +17,7 @@ from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE
 from failgate.dataset.parse import existing_file
 from failgate.dataset.removal import remove_case
 from failgate.dataset.yamlstrict import decode
-from failgate.exitcodes import FAILED
+from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError
 from failgate.transaction import Transaction
 
@@ -47,7 +47,7 @@ def remove_from_dataset(case_id: str, reason: str | None, by: str | None) -> Rem
         # Checked again in remove_case; here so a refusal creates not even the lock file.
         remove_case(cases_text="", removed_text=None, history_text=None, case_id=case_id, reason=reason, by=by)
     if not existing_file(directory / CASES_FILE, f"{shown}/{CASES_FILE}"):  # a directory or FIFO is named as such
-        raise FailgateError(f"no {CASES_FILE} in {shown}; nothing to remove", exit_code=FAILED)
+        raise FailgateError(f"no {CASES_FILE} in {shown}; nothing to remove", exit_code=PROBLEM)
     with locked(directory):
         # Read inside the lock: a concurrent `eval --record` append must not be lost.
         cases = _read(directory / CASES_FILE, f"{shown}/{CASES_FILE}")

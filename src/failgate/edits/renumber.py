@@ -22,7 +22,7 @@ from failgate.config import load_config
 from failgate.dataset.ids import ids_ever_used
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
 from failgate.dataset.parse import parse_dataset
-from failgate.exitcodes import FAILED
+from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError
 from failgate.gitrepo import open_repo
 from failgate.merge import RENUMBERED, rebase_state_dir, renumbered_in_this_rebase
@@ -61,13 +61,13 @@ def _incoming(git_dir: Path) -> tuple[str, str]:
                 raise FailgateError(
                     f"{head} is empty (an interrupted {operation}?): finish it (`{finish}`) or "
                     f"abort it (`git {operation} --abort`), then start it again",
-                    exit_code=FAILED,
+                    exit_code=PROBLEM,
                 )
             return words[0], finish
     raise FailgateError(
         "nothing to renumber: no merge, cherry-pick or rebase is in progress. `failgate renumber` resolves an id "
         "collision that `git merge` (or cherry-pick / rebase) just reported in cases.yaml",
-        exit_code=FAILED,
+        exit_code=PROBLEM,
     )
 
 
@@ -95,13 +95,13 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
         raise FailgateError(
             f"{history_path} is in conflict too; resolve it first (keep both sides' events, "
             f"`git add` it), then run `failgate renumber`",
-            exit_code=FAILED,
+            exit_code=PROBLEM,
         )
     stages = repo.get_conflict_stages(cases_path)
     if stages is None:
         raise FailgateError(
             f"nothing to renumber: {cases_path} is not in conflict (it merged cleanly or is already resolved)",
-            exit_code=FAILED,
+            exit_code=PROBLEM,
         )
     work_cases = config.dataset_dir / CASES_FILE
     if work_cases.is_file() and not re.search(rb"^<<<<<<< ", work_cases.read_bytes(), re.MULTILINE):
@@ -111,7 +111,7 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
             f"{cases_path} is already resolved in the work tree but not staged (resolved by hand, or "
             f"by an earlier `failgate renumber` interrupted before staging): check it with `failgate "
             f"validate`, then `git add {cases_path} {history_path}` and `{finish}`",
-            exit_code=FAILED,
+            exit_code=PROBLEM,
         )
     base, ours, theirs = stages
     work_history = config.dataset_dir / HISTORY_FILE

@@ -30,7 +30,7 @@ from failgate.eval.judge.gold import (
     graded_event,
     meets_floor,
 )
-from failgate.exitcodes import USAGE
+from failgate.exit_codes import USAGE
 from failgate.findings import FailgateError, Finding
 
 CALL_COUNTS = ("calls", "cached", "failed")

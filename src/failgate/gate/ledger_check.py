@@ -19,7 +19,7 @@ from failgate.checks.ledger import check_ledger
 from failgate.checks.ledger_range import LOSSES, renumbered
 from failgate.config import Config, load_config
 from failgate.dataset.parse import Dataset, pair_files
-from failgate.exitcodes import FAILED
+from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError, Finding
 from failgate.gate.at_rev import INDEX, RepoAt
 from failgate.gitrepo import FETCH_HINT, GitRepo, open_repo
@@ -56,7 +56,7 @@ def load_comparisons(base_rev: str | None) -> list[Comparison]:
         raise FailgateError(
             f"a killed failgate command left {directory or '.'}/ half written; it is now finished "
             f"in the work tree: review it, stage it again (`git add {directory or '.'}`) and retry",
-            exit_code=FAILED,
+            exit_code=PROBLEM,
         )
     at = _at(config, repo)
     if base_rev is None:

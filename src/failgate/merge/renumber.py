@@ -31,7 +31,7 @@ from failgate.dataset.casefile import set_entry_scalar
 from failgate.dataset.ids import next_case_id
 from failgate.dataset.jsonstrict import loads_or_none, split_lines
 from failgate.dataset.yamlstrict import load_yaml_text
-from failgate.exitcodes import FAILED
+from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError
 from failgate.merge.cases import merge_cases, normalise
 
@@ -121,13 +121,13 @@ def renumber(
         detail = f" ({', '.join(unknown)} is not one)" if unknown else ""
         if first.clean:
             raise FailgateError(
-                f"nothing to renumber: {path} merges cleanly, no id was taken twice{detail}", exit_code=FAILED
+                f"nothing to renumber: {path} merges cleanly, no id was taken twice{detail}", exit_code=PROBLEM
             )
         raise FailgateError(
             f"nothing to renumber: the conflict in {path} is not an id collision{detail}: "
             + "; ".join(first.conflicts)
             + f". Resolve it by hand, then `git add {path}`.",
-            exit_code=FAILED,
+            exit_code=PROBLEM,
         )
     taken = set(used)
     theirs_text = normalise(theirs)

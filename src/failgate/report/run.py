@@ -19,7 +19,7 @@ from failgate.config import load_config
 from failgate.dataset.history import fold_events
 from failgate.dataset.model import CASES_FILE
 from failgate.dataset.parse import existing_file, parse_files, read_dataset
-from failgate.exitcodes import FAILED
+from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError
 from failgate.report.health import HealthReport, build_report
 
@@ -98,7 +98,7 @@ def _dataset_health(today: _dt.date | None, html: Path | None) -> ReportRun:
     if dataset.cases_doc is None:
         raise FailgateError(
             "the dataset cannot be read; run `failgate validate`",
-            exit_code=FAILED,
+            exit_code=PROBLEM,
             findings=[f for f in dataset.findings if f.is_error],
         )
     # The history as read_dataset parsed it (once): the fold, the text and the page share it.

@@ -11,7 +11,7 @@ from failgate.config import load_config
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, INTAKE_DIR, REMOVED_FILE
 from failgate.dataset.schemas import SCHEMA_FILES, schemas_dir
 from failgate.dataset.text import unwritable_character
-from failgate.exitcodes import USAGE
+from failgate.exit_codes import USAGE
 from failgate.findings import FailgateError
 from failgate.gitconfig import repo_root
 from failgate.merge import gitattributes_lines
