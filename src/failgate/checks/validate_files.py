@@ -50,9 +50,7 @@ def dataset_dirs_for(files: tuple[str, ...], configured: Path) -> list[Path]:
 def _gold_findings(config: Config, files: tuple[str, ...]) -> tuple[list[Finding], tuple[str, ...]]:
     """The gold set's findings (when it exists and is named or nothing is), and
     the other files. The gold file lives beside the dataset, not inside it."""
-    from failgate.config.sections import gold_settings
-
-    gold = (config.root / gold_settings(config.section("judge"))[0]).resolve()
+    gold = (config.root / config.gold.path).resolve()
     rest = tuple(f for f in files if Path(f).resolve() != gold)
     if (files and len(rest) == len(files)) or not gold.is_file():
         return [], rest

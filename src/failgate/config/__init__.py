@@ -13,6 +13,7 @@ tomllib keeps no positions, so `_KeyLines` finds a key's line in the text.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from failgate.config.checkers import Table
-from failgate.config.sections import SCHEMA, SECTIONS
+from failgate.config.sections import SCHEMA, SECTIONS, GoldSettings
 from failgate.dataset.model import CACHE_DIR, DEFAULT_DATASET_DIR
 from failgate.exit_codes import PROBLEM, USAGE
 from failgate.findings import FailgateError, Finding, Location
@@ -123,6 +124,11 @@ class Config:
     @property
     def base_branch(self) -> str:
         return str(self.raw.get("base_branch", DEFAULT_BASE_BRANCH))
+
+    @functools.cached_property
+    def gold(self) -> GoldSettings:
+        """`[judge] gold` and `gold_floor`, read once."""
+        return GoldSettings.from_table(self.section("judge"))
 
     @property
     def cache_dir(self) -> Path:

@@ -18,7 +18,6 @@ from typing import Any
 
 from failgate.checks.gold import load_gold, missing_gold
 from failgate.config import Config, load_config
-from failgate.config.sections import gold_settings
 from failgate.dataset.events import new_event_id, utc_timestamp
 from failgate.eval.judge import JudgeOptions, settings_fingerprint
 from failgate.eval.judge.gold import (
@@ -59,7 +58,7 @@ def judge_check(
 
     config = load_config()
     section = config.section("judge")
-    gold_rel, floor = gold_settings(section)
+    gold_rel, floor = config.gold.path, config.gold.floor
     gold_path = config.root / gold_rel
     shown = str(Path(gold_rel))
     if not gold_path.is_file():
