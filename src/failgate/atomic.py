@@ -30,6 +30,7 @@ from typing import BinaryIO
 
 from failgate.dataset.model import LOCK_NAME
 from failgate.exit_codes import PROBLEM, USAGE
+from failgate.findings import FailgateError
 
 TEMP_SUFFIX = ".failgate-tmp"
 LOCK_TIMEOUT_ENV = "FAILGATE_LOCK_TIMEOUT"
@@ -110,8 +111,6 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
 def check_writable(path: Path, option: str) -> None:
     """Refuse, before any work, an output path that cannot be written (exit 2):
     a report that fails after an eval of many minutes is the wrong time to learn it."""
-    from failgate.findings import FailgateError
-
     if path.is_dir():
         raise FailgateError(f"{option} {path}: is a directory; give a file name", exit_code=USAGE)
     ancestor = path.parent
@@ -170,8 +169,6 @@ def _holder(fd: int) -> str:
 
 
 def _open_lock(lock_path: Path) -> int:
-    from failgate.findings import FailgateError
-
     if lock_path.is_symlink() or (lock_path.exists() and not lock_path.is_file()):
         raise FailgateError(
             f"{lock_path} is not failgate's lock file (it is a directory or a special file): "
@@ -198,8 +195,6 @@ def locked(directory: str | os.PathLike[str], timeout: float | None = None) -> I
     the process does.
     """
     import fcntl
-
-    from failgate.findings import FailgateError
 
     lock_path = Path(directory) / LOCK_NAME
     fd = _open_lock(lock_path)

@@ -30,6 +30,7 @@ from failgate.config.checkers import (
     string,
     string_list,
 )
+from failgate.dataset.model import FAILURE_MODES_V1
 
 MAX_JOBS = 256  # cases in flight; more is a typo, not a machine
 MAX_TIMEOUT_S = 86400.0  # one day per agent call
@@ -79,8 +80,6 @@ def _rules(value: Any) -> str | None:
 
 def _score_rules(value: Any) -> str | None:
     """[[tool.failgate.intake.score_rules]]: a run fails when a named score crosses a threshold."""
-    from failgate.dataset.model import FAILURE_MODES_V1
-
     expected = (
         'a list of tables {name = "correctness", fail_below = 0.5, failure_mode = "hallucination"} '
         "(or fail_above for scores where lower is better, like toxicity)"

@@ -36,6 +36,8 @@ import json
 from collections.abc import Hashable
 from typing import Any
 
+from failgate.dataset.model import case_number
+from failgate.findings import FailgateError
 from failgate.merge.counts import add_regressed_counts
 from failgate.merge.keyed import Piece, Problem, Unit, merge_units, pick3
 
@@ -97,18 +99,14 @@ def _join(lines: list[str]) -> str:
 
 
 def _case_order(case_id: str) -> tuple[int, str]:
-    from failgate.dataset.model import case_number
-
     number = case_number(case_id)
     return (number if number is not None else 1 << 62, case_id)
 
 
 def split(text: str, name: str) -> Split:
     """Header units, case blocks and trailer of one normalised version."""
-
     from failgate.dataset.casefile import entry_blocks
     from failgate.dataset.yamlstrict import load_yaml_text
-    from failgate.findings import FailgateError
 
     if all(_filler(line) for line in text.split("\n")):
         return Split([], [], text, None, {})  # no file at the base of an add/add
