@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from failgate.dataset.events import JUDGE_GRADED
+from failgate.eval.judge import ResponseError, judge_case, parse_response
 
 PASS, FAIL = "pass", "fail"
 DEFAULT_FLOOR = 0.9
@@ -123,8 +124,6 @@ def grade(examples: Iterable[Mapping[str, Any]], options: Any) -> list[Graded]:
 
 
 def grade_one(example: Mapping[str, Any], options: Any, fresh: bool = False) -> Graded:
-    from failgate.eval.judge import ResponseError, judge_case, parse_response
-
     rule = example.get("rule")
     kind = next(iter(rule)) if isinstance(rule, Mapping) and len(rule) == 1 else "?"
     severity = example.get("severity") if isinstance(example.get("severity"), str) else None
