@@ -124,11 +124,11 @@ def breakdown(repo: Path) -> dict[str, float]:
     code = (
         "import time, os, json\n"
         "t0 = time.perf_counter(); import pygit2; t1 = time.perf_counter()\n"
-        "from failgate.commands.check_ledger import load_comparison\n"
+        "from failgate.gate.ledger_check import load_comparisons\n"
         "from failgate.checks.ledger import check_ledger\n"
         "from failgate.gitrepo import open_repo\n"
         "r = open_repo('.'); t2 = time.perf_counter(); mb = r.merge_base('HEAD', 'main'); t3 = time.perf_counter()\n"
-        "c = load_comparison('main'); t4 = time.perf_counter(); f = check_ledger(c.base, c.now); t5 = time.perf_counter()\n"
+        "c = load_comparisons('main')[0]; t4 = time.perf_counter(); f = check_ledger(c.base, c.now); t5 = time.perf_counter()\n"
         "print(json.dumps({'import pygit2': t1 - t0, 'merge-base': t3 - t2, "
         "'read + parse both sides': t4 - t2, 'compare': t5 - t4, 'findings': len(f)}))\n"
     )

@@ -234,7 +234,7 @@ def test_recorded_outputs_split_on_newline_only(tmp_path) -> None:  # type: igno
 
 
 def test_renumber_keeps_a_history_line_holding_a_line_separator_whole() -> None:
-    from failgate.dataset.renumber import _event_ids, rename_events
+    from failgate.merge.renumber import _event_ids, rename_events
 
     line = json.dumps({**EVENT, "actor": "a\u2028b\x85c"}, ensure_ascii=False)
     other = json.dumps({**EVENT, "id": "01KQ763K187GQCGWNGTTZHYYZC", "case_id": "AGTFAIL-0002"})

@@ -337,8 +337,8 @@ def test_any_crash_leaves_all_old_or_all_new(
     """Files that existed or not, any crash point: after recover, every file is old, or every file is new."""
     import tempfile
 
-    from failgate.atomic import Transaction
     from failgate.journal import recover
+    from failgate.transaction import Transaction
 
     directory = Path(tempfile.mkdtemp(dir=tmp_path))
     review = directory / "_intake" / "r.yaml"

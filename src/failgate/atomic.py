@@ -8,10 +8,8 @@
   recorder and `remove` serialise instead of losing each other's appends. The
   holder writes its pid, command and start time into the lock file, so a
   waiter can say who holds it; a waiter gives up after `lock_timeout()`.
-- `Transaction`: new contents for several files, committed through a journal
-  (`failgate.journal`): after a kill at any point, the next failgate command
-  finishes the transaction, so the files are the old version or the new one,
-  whole.
+- (`failgate.transaction.Transaction`, built on these and the journal: new
+  contents for several files, the old version or the new one, whole.)
 
 Temp files are named `.<target>.<pid>.<random>.failgate-tmp`: the pid lets the
 next run delete the ones a killed process left (`journal.recover`), and the
@@ -31,6 +29,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from failgate.dataset.model import LOCK_NAME
+from failgate.exit_codes import PROBLEM, USAGE
+from failgate.findings import FailgateError
 
 TEMP_SUFFIX = ".failgate-tmp"
 LOCK_TIMEOUT_ENV = "FAILGATE_LOCK_TIMEOUT"
@@ -38,7 +38,7 @@ DEFAULT_LOCK_TIMEOUT_S = 60.0  # manual: docs/explanation/transactions.md, "The 
 LOCK_NOTICE_AFTER_S = 1.0
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:  # pragma: no cover - not every platform opens directories
@@ -100,7 +100,7 @@ def open_atomic(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
@@ -111,19 +111,17 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
 def check_writable(path: Path, option: str) -> None:
     """Refuse, before any work, an output path that cannot be written (exit 2):
     a report that fails after an eval of many minutes is the wrong time to learn it."""
-    from failgate.findings import FailgateError
-
     if path.is_dir():
-        raise FailgateError(f"{option} {path}: is a directory; give a file name", exit_code=2)
+        raise FailgateError(f"{option} {path}: is a directory; give a file name", exit_code=USAGE)
     ancestor = path.parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
-        raise FailgateError(f"{option} {path}: {ancestor} is not a directory", exit_code=2)
+        raise FailgateError(f"{option} {path}: {ancestor} is not a directory", exit_code=USAGE)
     target = path if path.exists() else ancestor
     if not os.access(target, os.W_OK) or (target is ancestor and not os.access(ancestor, os.X_OK)):
         raise FailgateError(
-            f"{option} {path}: cannot write there (permission denied or a read-only file system)", exit_code=2
+            f"{option} {path}: cannot write there (permission denied or a read-only file system)", exit_code=USAGE
         )
 
 
@@ -171,19 +169,17 @@ def _holder(fd: int) -> str:
 
 
 def _open_lock(lock_path: Path) -> int:
-    from failgate.findings import FailgateError
-
     if lock_path.is_symlink() or (lock_path.exists() and not lock_path.is_file()):
         raise FailgateError(
             f"{lock_path} is not failgate's lock file (it is a directory or a special file): "
             f"remove it (`rm -r '{lock_path}'`) and retry",
-            exit_code=2,
+            exit_code=USAGE,
         )
     try:
         return os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
         raise FailgateError(
-            f"cannot take the dataset lock {lock_path}: {exc.strerror}; nothing was changed", exit_code=1
+            f"cannot take the dataset lock {lock_path}: {exc.strerror}; nothing was changed", exit_code=PROBLEM
         ) from None
 
 
@@ -199,8 +195,6 @@ def locked(directory: str | os.PathLike[str], timeout: float | None = None) -> I
     the process does.
     """
     import fcntl
-
-    from failgate.findings import FailgateError
 
     lock_path = Path(directory) / LOCK_NAME
     fd = _open_lock(lock_path)
@@ -222,7 +216,7 @@ def locked(directory: str | os.PathLike[str], timeout: float | None = None) -> I
                     f"gave up after {limit:g}s waiting for the dataset lock {lock_path}, held by {holder}. "
                     f"If that process is stopped or hung, end it (`kill {pid}`; `ps -p {pid}` shows it), "
                     f"then retry; set {LOCK_TIMEOUT_ENV} to wait longer",
-                    exit_code=1,
+                    exit_code=PROBLEM,
                 )
             if not told and waited >= LOCK_NOTICE_AFTER_S:
                 sys.stderr.write(f"failgate: waiting for the dataset lock {lock_path}, held by {_holder(fd)}\n")
@@ -241,54 +235,3 @@ def locked(directory: str | os.PathLike[str], timeout: float | None = None) -> I
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
-
-
-class Transaction:
-    """New contents for several files, written all together or not at all.
-
-    1. every new content goes to a temp file beside its target (the slow,
-       failure-prone part: a full disk fails here and changes nothing);
-    2. a journal naming every rename is written atomically (the commit point);
-    3. the renames run, then the journal is deleted.
-
-    A kill before 2 leaves only temp files (deleted by the next run); a kill
-    after 2 leaves a journal that the next failgate command rolls forward
-    (`failgate.journal.recover`). The caller holds the dataset lock.
-    """
-
-    def __init__(self, journal_dir: str | os.PathLike[str] | None = None) -> None:
-        self._pending: dict[Path, bytes] = {}
-        self._unlink: list[Path] = []
-        self._journal_dir = Path(journal_dir) if journal_dir is not None else None
-
-    def write(self, path: str | os.PathLike[str], data: bytes | str) -> None:
-        self._pending[Path(path)] = data.encode("utf-8") if isinstance(data, str) else data
-
-    def unlink(self, path: str | os.PathLike[str]) -> None:
-        """Delete `path` as part of the transaction (after the renames)."""
-        self._unlink.append(Path(path))
-
-    def commit(self) -> None:
-        from failgate import journal
-
-        if not self._pending and not self._unlink:
-            return
-        temps: list[tuple[Path, Path]] = []
-        # The journal lives beside the files (the caller's dataset directory, ideally).
-        directory = self._journal_dir or [*self._pending, *self._unlink][0].parent
-        try:
-            for target, payload in self._pending.items():
-                temps.append((_temp_for(target, payload), target))
-            journal.crash_point("staged")
-            journal.write_journal(directory, temps, self._unlink, self._pending)
-        except BaseException:
-            for tmp, _ in temps:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-            raise
-        # From here on the journal is the record: no cleanup on failure, the
-        # next command finishes what this one started.
-        journal.crash_point("journal")
-        journal.apply(directory, temps, self._unlink)
-        self._pending.clear()
-        self._unlink.clear()

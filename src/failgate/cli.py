@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from failgate import __version__
+from failgate.exit_codes import OK, PROBLEM
 from failgate.findings import FailgateError
 
 # name -> module under failgate.commands. Keep in the order of `--help`.
@@ -74,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="failgate", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        return 1
+        return PROBLEM
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -82,16 +83,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         report_error(exc)
         return exc.exit_code
     except BrokenPipeError:  # pragma: no cover - `failgate eval | head`
-        return 1
+        return PROBLEM
     except OSError as exc:
         # A full disk, a read-only checkout, a file we may not read: one line
         # naming the file, no traceback. Writes go through failgate.atomic, so
         # a failed write changed nothing.
         click.echo(f"failgate: {describe_os_error(exc)}", err=True)
-        return 1
+        return PROBLEM
     if isinstance(result, int):
         return result
-    return 0
+    return OK
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from failgate.dataset.model import DATASET_FILES, INTAKE_DIR
 from failgate.findings import Finding, Location
 
 CODE = "OUTSIDE_REPO"
@@ -37,8 +38,6 @@ def _shown(path: Path, root: Path) -> str:
 
 def dataset_links(dataset_dir: Path, root: Path) -> list[Finding]:
     """The dataset directory and the files failgate reads or writes in it."""
-    from failgate.dataset.model import INTAKE_DIR
-    from failgate.dataset.parse import DATASET_FILES
 
     candidates = (
         [dataset_dir] if escapes(dataset_dir, root) else [dataset_dir / name for name in (*DATASET_FILES, INTAKE_DIR)]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from failgate.exit_codes import USAGE
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -56,7 +58,7 @@ class FailgateError(Exception):
     configuration errors.
     """
 
-    def __init__(self, message: str, *, exit_code: int = 2, findings: list[Finding] | None = None) -> None:
+    def __init__(self, message: str, *, exit_code: int = USAGE, findings: list[Finding] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code

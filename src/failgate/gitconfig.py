@@ -12,6 +12,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from failgate.exit_codes import USAGE
 from failgate.findings import FailgateError
 
 
@@ -27,14 +28,14 @@ def _git(args: list[str], cwd: Path | None) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(["git", *args], cwd=cwd, env=_env(), capture_output=True, text=True, check=False)
     except FileNotFoundError:
-        raise FailgateError("git is not installed or not on PATH", exit_code=2) from None
+        raise FailgateError("git is not installed or not on PATH", exit_code=USAGE) from None
 
 
 def repo_root(cwd: Path | None = None) -> Path:
     result = _git(["rev-parse", "--show-toplevel"], cwd)
     if result.returncode != 0:
         where = cwd or Path.cwd()
-        raise FailgateError(f"{where} is not inside a git work tree; run this in your repository", exit_code=2)
+        raise FailgateError(f"{where} is not inside a git work tree; run this in your repository", exit_code=USAGE)
     return Path(result.stdout.strip())
 
 
@@ -49,5 +50,5 @@ def set_local(key: str, value: str, cwd: Path | None = None) -> bool:
         return False
     result = _git(["config", "--local", key, value], cwd)
     if result.returncode != 0:
-        raise FailgateError(f"git config {key} failed: {result.stderr.strip()}", exit_code=2)
+        raise FailgateError(f"git config {key} failed: {result.stderr.strip()}", exit_code=USAGE)
     return True

@@ -234,7 +234,9 @@ class GitRepo:
             return False
 
     def get_parents(self, rev: str) -> list[str]:
-        return [str(p) for p in self.repo[self.resolve(rev)].parent_ids]
+        import pygit2
+
+        return [str(p) for p in self.repo[self.resolve(rev)].peel(pygit2.Commit).parent_ids]
 
     def list_range(self, tip: str, exclude: str | None) -> list[str]:
         """Commits reachable from `tip` but not from `exclude`, oldest first (`git rev-list --reverse`)."""
@@ -373,7 +375,26 @@ class GitRepo:
             entry = index[path]
         except (KeyError, ValueError, pygit2.GitError):
             return None
-        return bytes(self.repo[entry.id].data)
+        return self.repo[entry.id].read_raw()
+
+    def get_conflict_stages(self, path: str) -> tuple[bytes, bytes, bytes] | None:
+        """The base, ours and theirs bytes of `path` in conflict (b"" for a side without
+        it); None when the index holds no conflict on `path`."""
+        index = self.staged_index()
+        index.read()
+        conflicts = index.conflicts
+        try:
+            stages = conflicts[path] if conflicts is not None else None
+        except KeyError:
+            return None
+        if stages is None:
+            return None
+        base, ours, theirs = (self.repo[e.id].read_raw() if e is not None else b"" for e in stages)
+        return base, ours, theirs
+
+    def stage(self, *paths: str) -> None:
+        """`git add -- PATHS` (the index git itself would write, hooks and all)."""
+        self._git("add", "--", *paths)
 
     def read_index_files(self, directory: str) -> dict[str, bytes]:
         """The staged files directly inside `directory` (name -> bytes)."""

@@ -31,6 +31,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from failgate.atomic import current_command, fsync_dir, locked, write_atomic
+from failgate.exit_codes import PROBLEM, USAGE
+from failgate.findings import FailgateError
+
 JOURNAL_NAME = ".failgate-journal.json"
 CRASH_AT_ENV = "FAILGATE_CRASH_AT"
 CRASH_HOW_ENV = "FAILGATE_CRASH_HOW"
@@ -67,8 +71,6 @@ def write_journal(
 ) -> None:
     """The commit point. Each rename carries the sha256 of its new content, so
     recovery can tell "already renamed" from "temp file lost" (never a silent tear)."""
-    from failgate.atomic import current_command, write_atomic
-
     steps: list[dict[str, str]] = [
         {
             "op": "replace",
@@ -85,8 +87,6 @@ def write_journal(
 
 def apply(directory: Path, temps: Sequence[tuple[Path, Path]], unlink: Sequence[Path]) -> None:
     """The renames and deletions of a journalled transaction, then the journal's removal."""
-    from failgate.atomic import _fsync_dir
-
     for number, (tmp, target) in enumerate(temps, 1):
         os.replace(tmp, target)
         crash_point(f"rename:{number}")
@@ -97,9 +97,9 @@ def apply(directory: Path, temps: Sequence[tuple[Path, Path]], unlink: Sequence[
             pass
     crash_point("renamed")
     for folder in {target.parent for _, target in temps} | {directory}:
-        _fsync_dir(folder)
+        fsync_dir(folder)
     (directory / JOURNAL_NAME).unlink()
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 def _torn(directory: Path, record: Any, missing: Sequence[tuple[Path, Path]]) -> list[str]:
@@ -123,10 +123,9 @@ def _steps(directory: Path, record: Any) -> tuple[list[tuple[Path, Path]], list[
     """The journal's steps, refused unless each rename is one of failgate's temp
     files onto the file it was staged for (a hand-edited journal cannot move
     arbitrary files)."""
-    from failgate.findings import FailgateError
 
     bad = FailgateError(
-        f"{directory / JOURNAL_NAME} is not a journal failgate wrote; inspect it, then delete it", exit_code=2
+        f"{directory / JOURNAL_NAME} is not a journal failgate wrote; inspect it, then delete it", exit_code=USAGE
     )
     if not isinstance(record, dict) or not isinstance(record.get("steps"), list):
         raise bad
@@ -196,9 +195,6 @@ def _pending(directory: Path) -> bool:
 def recover(directory: Path, extra_dirs: Sequence[Path] = ()) -> list[str]:
     """Finish an interrupted transaction in `directory` and delete stray temp
     files; what was done, one line each ([] when nothing was to do)."""
-    from failgate.atomic import locked
-    from failgate.findings import FailgateError
-
     directory = Path(directory)
     folders = (directory, *extra_dirs)
     if not _pending(directory) and not stray_temps(*folders):
@@ -210,7 +206,7 @@ def recover(directory: Path, extra_dirs: Sequence[Path] = ()) -> list[str]:
             try:
                 record = json.loads(journal.read_text(encoding="utf-8"))
             except (OSError, ValueError, UnicodeDecodeError):
-                raise FailgateError(f"{journal} is unreadable; inspect it, then delete it", exit_code=2) from None
+                raise FailgateError(f"{journal} is unreadable; inspect it, then delete it", exit_code=USAGE) from None
             temps, unlink = _steps(directory, record)
             missing = [t for t in temps if not os.path.lexists(t[0])]
             present = [t for t in temps if t not in missing]
@@ -221,7 +217,7 @@ def recover(directory: Path, extra_dirs: Sequence[Path] = ()) -> list[str]:
                     f"{', '.join(torn)} is gone (deleted by hand?) and the file does not hold it: it cannot be "
                     f"finished. Restore those files from git (`git restore -- {os.path.relpath(directory)}`), "
                     f"delete the journal and rerun the command",
-                    exit_code=1,
+                    exit_code=PROBLEM,
                 )
             apply(directory, present, unlink)
             names = ", ".join(_relative(target, directory) for _, target in temps)

@@ -39,6 +39,15 @@ def format_github(finding: Finding) -> str:
     return f"::{command} {','.join(props)}::{_escape_data(finding.message)}"
 
 
+# ANSI SGR codes of the three colours the reports use; the same bytes click.style writes.
+_FOREGROUND = {"red": 31, "green": 32, "yellow": 33}
+
+
+def ansi_style(text: str, *, fg: str, bold: bool = False) -> str:
+    """`text` in a terminal colour (and bold): what marks a failure in a report."""
+    return f"\x1b[{_FOREGROUND[fg]}m" + ("\x1b[1m" if bold else "") + text + "\x1b[0m"
+
+
 def under_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 

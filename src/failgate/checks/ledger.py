@@ -24,7 +24,7 @@ and key order are not edits.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE, mode_name
 from failgate.dataset.parse import Dataset
@@ -246,13 +246,9 @@ def _taxonomy(base: Dataset, now: Dataset) -> list[Finding]:
     old_v, new_v = base.header.get("schema_version"), now.header.get("schema_version")
     version_loc = now.cases_doc.locate(["schema_version"])
     modes_loc = now.cases_doc.locate(["failure_modes"])
-    comparable = (
-        isinstance(old_v, int)
-        and isinstance(new_v, int)
-        and not isinstance(old_v, bool)
-        and not isinstance(new_v, bool)
-    )
-    if comparable and new_v < old_v:
+    # not comparable unless both are integers: validate reports a version that is not one
+    versions = (old_v, new_v) if _is_version(old_v) and _is_version(new_v) else None
+    if versions is not None and versions[1] < versions[0]:
         findings.append(
             Finding(
                 "SCHEMA_VERSION_DECREASED",
@@ -263,7 +259,7 @@ def _taxonomy(base: Dataset, now: Dataset) -> list[Finding]:
     old_modes, new_modes = _modes(base), _modes(now)
     if old_modes == new_modes:
         return findings
-    bumped = comparable and new_v > old_v
+    bumped = versions is not None and versions[1] > versions[0]
     for name in old_modes:
         if name not in new_modes:
             findings.append(
@@ -478,3 +474,7 @@ def _cap(findings: list[Finding]) -> list[Finding]:
                 )
             )
     return kept
+
+
+def _is_version(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -20,7 +20,6 @@ from failgate.dataset.model import (
     FAILURE_MODES_V1,
     HISTORY_FILE,
     REMOVED_FILE,
-    RULE_NAMES,
     WATCHLIST_FILE,
     mode_name,
 )
@@ -145,6 +144,8 @@ def _embedded_schema_findings(doc: YamlDocument, path: JsonPath, rule: dict[str,
 def _rule_findings(doc: YamlDocument, entries_key: str, suppressed: set[JsonPath]) -> list[Finding]:
     """Unknown rule names get their own finding: the schema's message for a
     oneOf over ten rule shapes is unreadable."""
+    from failgate.eval.judge.kinds import RULE_NAMES  # the judge, imported only for a dataset with cases
+
     findings = []
     entries = doc.data.get(entries_key) if isinstance(doc.data, dict) else None
     for index, entry in enumerate(entries if isinstance(entries, list) else []):

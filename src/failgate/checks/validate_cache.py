@@ -22,13 +22,13 @@ import os
 from pathlib import Path
 
 from failgate import __version__
-from failgate.dataset.model import LOCK_NAME
-from failgate.dataset.parse import DATASET_FILES
+from failgate.dataset.model import DATASET_FILES, LOCK_NAME
 
 _READ_FILES = set(DATASET_FILES)
 # The modules whose code decides validate's verdict.
 _VERDICT_MODULES = (
     "checks/validate.py",
+    "checks/validate_files.py",
     "dataset/yamlstrict.py",
     "dataset/jsonstrict.py",
     "dataset/parse.py",
@@ -36,6 +36,7 @@ _VERDICT_MODULES = (
     "dataset/hashing.py",
     "intake/redact.py",
     "dataset/model.py",
+    "dataset/events.py",  # the event vocabulary, which dataset.model names
     "dataset/schemas.py",
     "checks/validate_cache.py",
     "confinement.py",
@@ -43,6 +44,8 @@ _VERDICT_MODULES = (
     # validate_rules: the rule vocabulary and each rule's own checks (a json_schema
     # rule's embedded schema, an llm_rubric's shape, a regex that must compile)
     "eval/judge/__init__.py",
+    "eval/judge/kinds.py",
+    "eval/judge/options.py",
     "eval/judge/text.py",
     "eval/judge/tools.py",
     "eval/judge/structured.py",

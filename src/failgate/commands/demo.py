@@ -1,66 +1,16 @@
-"""`failgate demo`: the guided tour, in a throwaway repo under a temp dir."""
+"""`failgate demo`: the guided tour, in a throwaway repo under a temp dir (`failgate.demo.tour`)."""
 
 from __future__ import annotations
 
-import importlib
-import tempfile
-from pathlib import Path
-
 import click
 
-
-def step_names() -> list[str]:
-    from failgate.demo import STEPS
-
-    return [module_name.removeprefix("step_") for module_name, _ in STEPS]
+from failgate.exit_codes import OK, PROBLEM
 
 
-def check_steps(only: tuple[str, ...]) -> None:
-    """An unknown --step is a usage error: running nothing and saying "Done" hid the typo."""
-    from failgate.findings import FailgateError
+def _step_names() -> list[str]:
+    from failgate.demo.tour import step_names
 
-    names = step_names()
-    unknown = [name for name in only if name.removeprefix("step_") not in names]
-    if unknown:
-        raise FailgateError(f"unknown demo step {', '.join(unknown)}; the steps are: {', '.join(names)}", exit_code=2)
-
-
-def run_demo(keep: bool, only: tuple[str, ...]) -> int:
-    import shutil
-
-    from failgate.demo import NEEDS_PRE_COMMIT, PRE_COMMIT_INSTALL, STEPS, DemoContext, DemoFailure
-
-    check_steps(only)
-    root = Path(tempfile.mkdtemp(prefix="failgate-demo-"))
-    ctx = DemoContext(root)
-    click.secho("failgate demo: a support bot's failure dataset, guarded by git\n", bold=True)
-    ctx.say(f"Working in a throwaway repository: {ctx.repo}")
-    has_pre_commit = ctx.has_pre_commit = shutil.which("pre-commit", path=ctx.env.get("PATH")) is not None
-    if not has_pre_commit:
-        ctx.say(
-            f"pre-commit is not installed, so the steps that show the hooks are skipped. To see them too: "
-            f"{PRE_COMMIT_INSTALL}, then run `failgate demo` again."
-        )
-    try:
-        for number, (module_name, title) in enumerate(STEPS, 1):
-            step = importlib.import_module(f"failgate.demo.{module_name}")
-            if only and module_name not in only and module_name.removeprefix("step_") not in only and number > 1:
-                continue
-            ctx.heading(number, title)
-            if module_name in NEEDS_PRE_COMMIT and not has_pre_commit:
-                ctx.say(f"(skipped: this step needs pre-commit; {PRE_COMMIT_INSTALL})")
-                continue
-            step.run(ctx)
-    except DemoFailure as exc:
-        click.secho(f"\nThe demo went wrong: {exc}", fg="red", err=True)
-        click.echo(f"The demo repository is kept for inspection: {ctx.repo}", err=True)
-        return 1
-    if keep:
-        click.echo(f"Done. The demo repository is kept: {ctx.repo}")
-    else:
-        ctx.cleanup()
-        click.echo("Done. (Run with --keep to look around the demo repository afterwards.)")
-    return 0
+    return step_names()
 
 
 @click.command("demo")
@@ -70,8 +20,19 @@ def run_demo(keep: bool, only: tuple[str, ...]) -> int:
     "only",
     multiple=True,
     metavar="NAME",
-    help=f"Run only these steps (after the first, which sets up the repository): {', '.join(step_names())}.",
+    help=f"Run only these steps (after the first, which sets up the repository): {', '.join(_step_names())}.",
 )
 def command(keep: bool, only: tuple[str, ...]) -> int:
     """Walk through failgate on a bundled example, in a throwaway repo."""
-    return run_demo(keep, only)
+    from failgate.demo.tour import run_tour
+
+    tour = run_tour(keep, only)
+    if tour.failure is not None:
+        click.secho(f"\nThe demo went wrong: {tour.failure}", fg="red", err=True)
+        click.echo(f"The demo repository is kept for inspection: {tour.repo}", err=True)
+        return PROBLEM
+    if tour.kept:
+        click.echo(f"Done. The demo repository is kept: {tour.repo}")
+    else:
+        click.echo("Done. (Run with --keep to look around the demo repository afterwards.)")
+    return OK

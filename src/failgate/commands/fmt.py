@@ -12,46 +12,16 @@ from __future__ import annotations
 
 import click
 
+from failgate.exit_codes import OK, PROBLEM
+
 
 def run_fmt(files: tuple[str, ...], check: bool = False) -> int:
-    from failgate.atomic import Transaction, locked
-    from failgate.commands.validate import _display, dataset_dirs_for
-    from failgate.config import load_config
-    from failgate.dataset.derived import fix_derived
-    from failgate.dataset.history import fold_bytes
-    from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
-    from failgate.dataset.yamlstrict import load_yaml_text
-    from failgate.findings import FailgateError
+    from failgate.edits.fmt import fmt_datasets
 
-    config = load_config()
-    changed_files = 0
-    for directory in dataset_dirs_for(files, config.dataset_dir):
-        if not (directory / CASES_FILE).is_file():
-            raise FailgateError(
-                f"no {CASES_FILE} in {_display(directory)}: run `failgate init`, or set `dataset` in [tool.failgate]"
-            )
-        with locked(directory):
-            history = directory / HISTORY_FILE
-            fold = fold_bytes(history.read_bytes() if history.is_file() else b"")
-            regressions = {case_id: entry.regressions for case_id, entry in fold.cases.items()}
-            transaction = Transaction()
-            for name in (CASES_FILE, WATCHLIST_FILE):
-                path = directory / name
-                if not path.is_file():
-                    continue
-                shown = _display(path)
-                doc = load_yaml_text(path.read_text(encoding="utf-8"), shown)
-                text, fixes = fix_derived(doc, regressions)
-                if not fixes:
-                    continue
-                changed_files += 1
-                for fix in fixes:
-                    click.echo(f"{shown}: {'would fix' if check else 'fixed'} {fix.describe()}")
-                if not check:
-                    transaction.write(path, text)
-            if not check:
-                transaction.commit()
-    return 1 if changed_files else 0
+    outcome = fmt_datasets(files, check)
+    for shown, fix in outcome.fixes:
+        click.echo(f"{shown}: {'would fix' if check else 'fixed'} {fix}")
+    return PROBLEM if outcome.changed_files else OK
 
 
 @click.command("fmt")

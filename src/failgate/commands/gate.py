@@ -154,6 +154,7 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.dataset.history import fold_latest, range_events
     from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
     from failgate.dataset.parse import parse_dataset
+    from failgate.dataset.quarantine import quarantines
     from failgate.eval import cases as evalcases
     from failgate.eval.agents import build_agent
     from failgate.eval.agents.interpreter import for_config as agent_python_for
@@ -167,7 +168,6 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.gate.definitions import redefined_cases
     from failgate.gate.drops import reliability_plan
     from failgate.gate.policy import effective_raw, gate_alpha, gate_mode
-    from failgate.gate.quarantine import quarantines
     from failgate.gitrepo import FETCH_HINT, open_repo
     from failgate.progress import case_progress, progress_wanted
 
@@ -255,7 +255,11 @@ def evaluate(settings: GateSettings) -> Any:
         fixtures = Path(scratch)
         if merge_base is not None:
             _materialise_fixtures(
-                repo, merge_base, base_rel, [r.definition for r in (*retired, *redefinitions)], fixtures
+                repo,
+                merge_base,
+                base_rel,
+                [r.definition for r in retired] + [r.definition for r in redefinitions],
+                fixtures,
             )
         retired_items = [
             EvalCase(dict(r.definition), fixtures, gating=True, source=f"retired:{r.how}") for r in retired
@@ -278,7 +282,7 @@ def evaluate(settings: GateSettings) -> Any:
         # Stochastic cases against the base's own k/N records, at the base's error budget.
         stochastic = [i.id for i in selection.cases if i.gating and attempt_policy(i.case).most > 1]
         reliability = reliability_plan(baseline, stochastic, gate_alpha(review.base_config))
-        common = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options}
+        common: dict[str, Any] = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options}
         try:
             with _cwd(root), case_progress("gate", progress_wanted()) as progress:
                 common["progress"] = progress  # one bar, its total set by each run in turn

@@ -1,130 +1,37 @@
-"""`failgate init`: scaffold the dataset and wire it into git, idempotently."""
+"""`failgate init`: scaffold the dataset and wire it into git, idempotently
+(`failgate.scaffold.init`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-
-class Plan:
-    """Files to write, each compared with what is there, for a report."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.changes: list[tuple[Path, str]] = []  # (path, new content)
-        self.report: list[tuple[str, str]] = []  # (status, relative path)
-
-    def want(self, relative: str, content: str, *, create_only: bool = False) -> None:
-        path = self.root / relative
-        current = path.read_text(encoding="utf-8") if path.is_file() else None
-        if current is None:
-            self.changes.append((path, content))
-            self.report.append(("created", relative))
-        elif current != content and not create_only:
-            self.changes.append((path, content))
-            self.report.append(("updated", relative))
-        else:
-            self.report.append(("unchanged", relative))
-
-    def current(self, relative: str) -> str | None:
-        path = self.root / relative
-        return path.read_text(encoding="utf-8") if path.is_file() else None
-
-    def apply(self) -> None:
-        from failgate.atomic import write_atomic
-
-        for path, content in self.changes:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, content)
+from failgate.exit_codes import OK
 
 
-def _codeowners_path(root: Path) -> str:
-    # GitHub looks in .github/, the root, then docs/; extend the one in use.
-    for candidate in (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"):
-        if (root / candidate).is_file():
-            return candidate
-    return ".github/CODEOWNERS"
-
-
-def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
-    from failgate.dataset.model import CASES_FILE, HISTORY_FILE, INTAKE_DIR, REMOVED_FILE
-    from failgate.dataset.schemas import SCHEMA_FILES, schemas_dir
-    from failgate.merge import gitattributes_lines
-    from failgate.scaffold import project as scaffold
-    from failgate.scaffold.ci import ci_workflow
-
-    plan = Plan(root)
-    plan.want(f"{dataset_dir}/{CASES_FILE}", scaffold.cases_header(), create_only=True)
-    plan.want(f"{dataset_dir}/{REMOVED_FILE}", scaffold.removed_header(), create_only=True)
-    plan.want(f"{dataset_dir}/{HISTORY_FILE}", "", create_only=True)
-    plan.want(f"{dataset_dir}/{INTAKE_DIR}/.gitkeep", "", create_only=True)
-    for file_name in SCHEMA_FILES.values():
-        plan.want(
-            f"{dataset_dir}/{scaffold.SCHEMA_DIR}/{file_name}", (schemas_dir() / file_name).read_text(encoding="utf-8")
-        )
-    plan.want(
-        ".gitattributes",
-        scaffold.with_lines(
-            plan.current(".gitattributes"),
-            scaffold.eol_lines(dataset_dir) + gitattributes_lines(dataset_dir),
-            "# failgate: merge drivers and line endings",
-        ),
-    )
-    # The lock that serialises writers of the dataset lives next to it (see
-    # failgate.atomic.locked), and so do a killed command's journal and temp
-    # files (failgate.journal): `git add -A` must never commit any of them.
-    plan.want(".gitignore", scaffold.with_lines(plan.current(".gitignore"), scaffold.IGNORE_LINES, "# failgate"))
-    codeowners = _codeowners_path(root)
-    owners_text = scaffold.with_line(
-        plan.current(codeowners),
-        scaffold.codeowners_line(dataset_dir, owner),
-        same_prefix=f"/{dataset_dir.strip('/')}/",
-    )
-    # The policy file and the local plugins the gate trusts get the same reviewers.
-    for path in scaffold.review_paths(root, _raw_config(root)):
-        owners_text = scaffold.with_line(
-            owners_text, f"{path} {owner or scaffold.OWNER_PLACEHOLDER}\n", same_prefix=path
-        )
-    plan.want(codeowners, owners_text)
-    plan.want(".github/workflows/failgate.yml", ci_workflow(dataset_dir), create_only=True)
-    return plan
-
-
-def _raw_config(root: Path) -> dict:
-    from failgate.config import load_config
-
-    try:
-        return dict(load_config(root).raw)
-    except Exception:  # noqa: BLE001 - a broken config is reported by the commands that use it
-        return {}
-
-
-def run_init(owner: str | None, dataset: str | None) -> int:
-    from failgate.commands.install import register
-    from failgate.config import load_config
-    from failgate.gitconfig import repo_root
+@click.command("init")
+@click.option("--owner", help="CODEOWNERS owner of the dataset directory, e.g. @acme/agent-team.")
+@click.option(
+    "--dataset",
+    help="Dataset directory relative to the repo root (default: [tool.failgate] dataset or evals/failures).",
+)
+def command(owner: str | None, dataset: str | None) -> int:
+    """Scaffold the dataset, .gitattributes, merge drivers, CODEOWNERS and CI."""
+    from failgate.scaffold.init import init_project
     from failgate.scaffold.project import OWNER_PLACEHOLDER, precommit_snippet
 
-    root = repo_root(Path.cwd())
-    config = load_config(root)
-    dataset_dir = dataset or str(config.dataset_dir.relative_to(config.root))
-    dataset_dir = dataset_dir.replace("\\", "/").strip("/")
-    plan = plan_init(root, dataset_dir, owner)
-    plan.apply()
-    registered = register(root)
-    for status, relative in plan.report:
+    done = init_project(owner, dataset)
+    for status, relative in done.report:
         if status != "unchanged":
             click.echo(f"{status:>10}  {relative}")
     click.echo(
-        f"{'registered' if registered else 'unchanged':>10}  merge drivers in .git/config (run `failgate install` in every clone)"
+        f"{'registered' if done.drivers_registered else 'unchanged':>10}  merge drivers in .git/config "
+        "(run `failgate install` in every clone)"
     )
-    if not plan.changes and not registered:
+    if not done.changed and not done.drivers_registered:
         click.echo("failgate is already initialised here: nothing to do.")
-    codeowners = (root / _codeowners_path(root)).read_text(encoding="utf-8")
-    if OWNER_PLACEHOLDER in codeowners:
+    if done.owner_missing:
         click.echo(
-            f"\nFill in the dataset's owners in {_codeowners_path(root)} (replace {OWNER_PLACEHOLDER}), "
+            f"\nFill in the dataset's owners in {done.codeowners} (replace {OWNER_PLACEHOLDER}), "
             "or rerun with --owner @team."
         )
     click.echo(
@@ -137,22 +44,4 @@ def run_init(owner: str | None, dataset: str | None) -> int:
         "failgate-git has no release tag yet: after adding the snippet, `pre-commit autoupdate --freeze` "
         "pins rev: to the commit you reviewed."
     )
-    return 0
-
-
-@click.command("init")
-@click.option("--owner", help="CODEOWNERS owner of the dataset directory, e.g. @acme/agent-team.")
-@click.option(
-    "--dataset",
-    help="Dataset directory relative to the repo root (default: [tool.failgate] dataset or evals/failures).",
-)
-def command(owner: str | None, dataset: str | None) -> int:
-    """Scaffold the dataset, .gitattributes, merge drivers, CODEOWNERS and CI."""
-    from failgate.dataset.text import unwritable_character
-    from failgate.findings import FailgateError
-
-    for option, value in (("--owner", owner), ("--dataset", dataset)):
-        # Both end up inside one line of CODEOWNERS / .gitattributes: a newline would write a second rule.
-        if value is not None and (not value.strip() or unwritable_character(value, one_line=True)):
-            raise FailgateError(f"{option} must be one line of printable text, got {value!r}", exit_code=2)
-    return run_init(owner, dataset)
+    return OK

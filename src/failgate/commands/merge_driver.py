@@ -14,6 +14,10 @@ import sys
 
 import click
 
+from failgate.exit_codes import OK, PROBLEM
+
+DEFAULT_MARKER_SIZE = 7  # git's conflict-marker length (gitattributes, conflict-marker-size)
+
 
 def _marker_size(extra: tuple[str, ...]) -> int:
     # %L is the conflict-marker length. git before 2.44 passes %S %X %Y
@@ -22,7 +26,7 @@ def _marker_size(extra: tuple[str, ...]) -> int:
     for arg in extra:
         if arg.isdigit() and 1 <= int(arg) <= 1000:
             return int(arg)
-    return 7
+    return DEFAULT_MARKER_SIZE
 
 
 def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) -> int:
@@ -32,7 +36,7 @@ def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) ->
         outcome = merge_files(base, ours, theirs, path, _marker_size(extra))
     except KeyboardInterrupt:
         click.echo(f"failgate merge-driver: interrupted; {path} left as a conflict", err=True)
-        return 1
+        return PROBLEM
     except Exception as exc:  # noqa: BLE001 - an exit > 128 would abort git's merge
         click.echo(
             f"failgate merge-driver: could not merge {path}: {type(exc).__name__}: {exc}\n"
@@ -40,9 +44,9 @@ def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) ->
             "`failgate check-ledger`.",
             err=True,
         )
-        return 1
+        return PROBLEM
     if outcome.clean:
-        return 0
+        return OK
     click.echo(f"failgate merge-driver: CONFLICT in {path}, not merged automatically:", err=True)
     for message in outcome.messages:
         click.echo(f"  {message}", err=True)
@@ -55,7 +59,7 @@ def run(base: str, ours: str, theirs: str, path: str, extra: tuple[str, ...]) ->
         ),
         err=True,
     )
-    return 1
+    return PROBLEM
 
 
 @click.command(

@@ -203,13 +203,14 @@ def _land(
     actor: str | None,
 ) -> int:
     """Everything that writes, under the lock, from freshly read files."""
-    from failgate.atomic import Transaction, locked
+    from failgate.atomic import locked
     from failgate.checks.validate import validate_dataset
     from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
     from failgate.dataset.parse import existing_file, parse_dataset, read_dataset
     from failgate.findings import has_errors
     from failgate.intake.promotion import promote_texts, recurrence_texts, refuse, select_candidate
     from failgate.intake.review import load_intake
+    from failgate.transaction import Transaction
 
     directory = config.dataset_dir
     shown = _display(directory, config.root)

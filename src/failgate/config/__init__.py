@@ -13,6 +13,7 @@ tomllib keeps no positions, so `_KeyLines` finds a key's line in the text.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -20,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from failgate.config.checkers import Table
-from failgate.config.sections import SCHEMA, SECTIONS
-from failgate.dataset.model import DEFAULT_DATASET_DIR
+from failgate.config.sections import SCHEMA, SECTIONS, GoldSettings
+from failgate.dataset.model import CACHE_DIR, DEFAULT_DATASET_DIR
+from failgate.exit_codes import PROBLEM, USAGE
 from failgate.findings import FailgateError, Finding, Location
 
 if sys.version_info >= (3, 11):
@@ -32,7 +34,6 @@ else:  # pragma: no cover
 DEFAULT_JOBS = 4  # promptfoo's default too: safe for agents that are not thread-safe-hungry
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_BASE_BRANCH = "origin/main"
-CACHE_DIR = ".failgate-cache"
 
 # -- locating keys in TOML text ----------------------------------------------
 _HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
@@ -124,6 +125,11 @@ class Config:
     def base_branch(self) -> str:
         return str(self.raw.get("base_branch", DEFAULT_BASE_BRANCH))
 
+    @functools.cached_property
+    def gold(self) -> GoldSettings:
+        """`[judge] gold` and `gold_floor`, read once."""
+        return GoldSettings.from_table(self.section("judge"))
+
     @property
     def cache_dir(self) -> Path:
         return self.root / CACHE_DIR
@@ -157,7 +163,7 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise FailgateError(f"{path}: not UTF-8 text", exit_code=2) from None
+        raise FailgateError(f"{path}: not UTF-8 text", exit_code=USAGE) from None
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
@@ -166,7 +172,7 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
         line, col = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         finding = Finding("CONFIG", f"invalid TOML: {message}", Location(str(path), line, col))
-        raise FailgateError(f"{path}: invalid TOML: {exc}", exit_code=2, findings=[finding]) from None
+        raise FailgateError(f"{path}: invalid TOML: {exc}", exit_code=USAGE, findings=[finding]) from None
 
 
 def _check_table(
@@ -232,7 +238,7 @@ def _find(start: Path) -> tuple[Path, Path | None, dict[str, Any], tuple[str, st
             table = tool.get("failgate") if isinstance(tool, dict) else None
             if table is not None:
                 if not isinstance(table, dict):
-                    raise FailgateError(f"{pyproject}: tool.failgate must be a table", exit_code=2)
+                    raise FailgateError(f"{pyproject}: tool.failgate must be a table", exit_code=USAGE)
                 return directory, pyproject, table, (str(pyproject), text, ("tool", "failgate"))
         if git_top is None and (directory / ".git").exists():
             git_top = directory
@@ -251,13 +257,13 @@ def load_config(start: Path | None = None, *, recover: bool = True) -> Config:
     if source is not None and origin is not None:
         findings = validate(raw, source, origin[1], origin[2])
         if findings:
-            raise FailgateError(f"{source}: invalid failgate configuration", exit_code=2, findings=findings)
+            raise FailgateError(f"{source}: invalid failgate configuration", exit_code=USAGE, findings=findings)
     config = Config(root=root, source=source, raw=raw)
     from failgate.confinement import dataset_links
 
     outside = dataset_links(config.dataset_dir, root)
     if outside:
-        raise FailgateError("dataset files outside the repository", exit_code=1, findings=outside)
+        raise FailgateError("dataset files outside the repository", exit_code=PROBLEM, findings=outside)
     if recover and config.dataset_dir.is_dir():
         from failgate.dataset.model import INTAKE_DIR
         from failgate.journal import recover as finish_interrupted

@@ -9,6 +9,7 @@ nothing here imports them back.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,7 @@ from failgate.config.checkers import (
     string,
     string_list,
 )
+from failgate.dataset.model import FAILURE_MODES_V1
 
 MAX_JOBS = 256  # cases in flight; more is a typo, not a machine
 MAX_TIMEOUT_S = 86400.0  # one day per agent call
@@ -78,8 +80,6 @@ def _rules(value: Any) -> str | None:
 
 def _score_rules(value: Any) -> str | None:
     """[[tool.failgate.intake.score_rules]]: a run fails when a named score crosses a threshold."""
-    from failgate.dataset.model import FAILURE_MODES_V1
-
     expected = (
         'a list of tables {name = "correctness", fail_below = 0.5, failure_mode = "hallucination"} '
         "(or fail_above for scores where lower is better, like toxicity)"
@@ -176,15 +176,29 @@ DEFAULT_GOLD_PATH = "evals/judge_gold.yaml"
 DEFAULT_GOLD_FLOOR = 0.9
 
 
+@dataclasses.dataclass(frozen=True)
+class GoldSettings:
+    """`[tool.failgate.judge] gold` and `gold_floor`: the gold set judge-check grades the
+    judge on, and the agreement a judge change must reach."""
+
+    path: str = DEFAULT_GOLD_PATH  # relative to the project root
+    floor: float = DEFAULT_GOLD_FLOOR
+
+    @classmethod
+    def from_table(cls, judge: Any) -> GoldSettings:
+        """From a `[judge]` table: the working tree's (validate, judge-check) or the
+        base's (the gate). A value the checks above would refuse falls back to the default."""
+        judge = judge if isinstance(judge, dict) else {}
+        path, floor = judge.get("gold", DEFAULT_GOLD_PATH), judge.get("gold_floor", DEFAULT_GOLD_FLOOR)
+        path = path if isinstance(path, str) and path.strip() else DEFAULT_GOLD_PATH
+        floor = float(floor) if isinstance(floor, (int, float)) and not isinstance(floor, bool) else DEFAULT_GOLD_FLOOR
+        return cls(path, floor)
+
+
 def gold_settings(judge: Any) -> tuple[str, float]:
-    """(gold set path relative to the project root, agreement floor) from a `[judge]`
-    table: the working tree's (validate, judge-check) or the base's (the gate). A
-    value the checks above would refuse falls back to the default."""
-    judge = judge if isinstance(judge, dict) else {}
-    path, floor = judge.get("gold", DEFAULT_GOLD_PATH), judge.get("gold_floor", DEFAULT_GOLD_FLOOR)
-    path = path if isinstance(path, str) and path.strip() else DEFAULT_GOLD_PATH
-    floor = float(floor) if isinstance(floor, (int, float)) and not isinstance(floor, bool) else DEFAULT_GOLD_FLOOR
-    return path, floor
+    """(path, floor) of `GoldSettings.from_table`, for callers that unpack it."""
+    gold = GoldSettings.from_table(judge)
+    return gold.path, gold.floor
 
 
 SET_TABLE = Table({"path": string, "floor": fraction}, required=("path",))

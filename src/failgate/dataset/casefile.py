@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from failgate.dataset.yamlstrict import YamlDocument, load_yaml_text
+from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError
 
 
@@ -50,7 +51,7 @@ def entry_blocks(doc: YamlDocument, key: str) -> list[EntryBlock]:
     _, _, positions, flow, end_line, end_col = marks
     if flow:
         raise FailgateError(
-            f"{doc.path}: '{key}' is written in flow style ([...]); write one '- ' item per entry", exit_code=1
+            f"{doc.path}: '{key}' is written in flow style ([...]); write one '- ' item per entry", exit_code=PROBLEM
         )
     item_lines = [line for line, _ in positions]
     # The sequence's end mark sits on the first token after it; trailing
@@ -94,7 +95,7 @@ def find_block(doc: YamlDocument, key: str, entry_id: str) -> EntryBlock:
     for block in entry_blocks(doc, key):
         if block.entry_id == entry_id:
             return block
-    raise FailgateError(f"{doc.path}: no entry with id {entry_id}", exit_code=1)
+    raise FailgateError(f"{doc.path}: no entry with id {entry_id}", exit_code=PROBLEM)
 
 
 def remove_entry(doc: YamlDocument, key: str, entry_id: str) -> str:
@@ -202,7 +203,7 @@ def _key_line(doc: YamlDocument, key: str) -> int:
     marks = doc.marks.get(id(doc.data))
     if marks is not None and key in marks[2]:
         return int(marks[2][key][0])
-    raise FailgateError(f"{doc.path}: no top-level '{key}'", exit_code=1)  # pragma: no cover
+    raise FailgateError(f"{doc.path}: no top-level '{key}'", exit_code=PROBLEM)  # pragma: no cover
 
 
 def set_entry_scalar(
@@ -236,7 +237,7 @@ def set_entry_scalar(
             continue
         if not isinstance(value_node, yaml.ScalarNode) or value_node.start_mark.line != value_node.end_mark.line:
             raise FailgateError(
-                f"{doc.path}: {entry_id}.{field} is not a one-line scalar; edit it by hand", exit_code=1
+                f"{doc.path}: {entry_id}.{field} is not a one-line scalar; edit it by hand", exit_code=PROBLEM
             )
         row = value_node.start_mark.line
         line = lines[row]

@@ -10,12 +10,48 @@ and sorted by time when read by a person, which UUID4 is not.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import os
 from typing import Any
 
-from failgate.dataset.model import EVENT_TYPES
+
+@dataclasses.dataclass(frozen=True)
+class EventType:
+    """One kind of history.jsonl event (the manual's history reference)."""
+
+    name: str
+    about_a_case: bool = True  # carries the `case_id` it is about
+    # a named, reasoned decision (`failgate decide`): `actor` and `detail.reason`
+    # required, and listed first by the gate for review
+    decision: bool = False
+
+
+PROMOTED, RESULT, REGRESSED = "promoted", "result", "regressed"
+STATUS_CHANGED, REMEDIATED, RECURRENCE, REMOVED = "status_changed", "remediated", "recurrence", "removed"
+TAXONOMY_CHANGED, JUDGE_GRADED = "taxonomy_changed", "judge_graded"
+REDEFINED, JUDGE_CHANGED, QUARANTINED = "redefined", "judge_changed", "quarantined"
+
+# Every event type, declared here only; history-event.schema.json's enums are checked
+# against it (tests/test_dataset_events_registry.py).
+EVENTS: tuple[EventType, ...] = (
+    EventType(PROMOTED),
+    EventType(RESULT),
+    EventType(REGRESSED),
+    EventType(STATUS_CHANGED),
+    EventType(REMEDIATED),
+    EventType(RECURRENCE),
+    EventType(REMOVED),
+    EventType(TAXONOMY_CHANGED, about_a_case=False),
+    EventType(JUDGE_GRADED, about_a_case=False),  # a gold-set grading of the judge (`judge-check --record`)
+    EventType(REDEFINED, decision=True),
+    EventType(JUDGE_CHANGED, decision=True),
+    EventType(QUARANTINED, decision=True),  # out of the gate until `detail.until` (`decide --quarantine`)
+)
+EVENT_TYPES = tuple(e.name for e in EVENTS)
+DECISION_TYPES = tuple(e.name for e in EVENTS if e.decision)
+CASELESS_TYPES = tuple(e.name for e in EVENTS if not e.about_a_case)
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 

@@ -21,7 +21,7 @@ about has one: its cost follows the number of cases, not the history's length.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from failgate.dataset.jsonstrict import loads_or_none
@@ -163,7 +163,7 @@ def fold_events(events: Iterable[dict[str, Any]], skipped: int = 0) -> HistoryFo
     return HistoryFold(cases, count, skipped)
 
 
-def tally(event: dict[str, Any]) -> tuple[int | None, int | None]:
+def tally(event: Mapping[str, Any]) -> tuple[int | None, int | None]:
     """(attempts, passes) of a result event of a case run more than once; (None, None) when the
     event carries no consistent k/N (a deterministic case, or a hand-edited line)."""
     attempts, passes = event.get("attempts"), event.get("passes")

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import re
 
+# Declared in dataset.events (with what each type carries); named here too for the readers
+# of the vocabulary that look for it here (the manual's reference generator).
+from failgate.dataset.events import EVENT_TYPES  # noqa: F401
+
 DEFAULT_DATASET_DIR = "evals/failures"
 CASES_FILE = "cases.yaml"
 REMOVED_FILE = "cases_removed.yaml"
 HISTORY_FILE = "history.jsonl"
 WATCHLIST_FILE = "watchlist.yaml"
+# the files a dataset directory holds, as validate reads them
+DATASET_FILES = (CASES_FILE, REMOVED_FILE, HISTORY_FILE, WATCHLIST_FILE)
 INTAKE_DIR = "_intake"
 LOCK_NAME = ".failgate.lock"  # the dataset's writer lock (failgate.atomic.locked)
+# the project's caches (validate's clean verdicts, llm_rubric verdicts), under its root
+CACHE_DIR = ".failgate-cache"
 
 SCHEMA_VERSION = 1
 FAILURE_MODES_V1 = (
@@ -35,41 +43,7 @@ BLAST_RADII = (
     "no_external_effect",
 )
 STATUSES = ("active", "deprecated")
-EVENT_TYPES = (
-    "promoted",
-    "result",
-    "regressed",
-    "status_changed",
-    "remediated",
-    "recurrence",
-    "removed",
-    "taxonomy_changed",
-    "judge_graded",
-    # decisions, written by `failgate decide` and listed first by the gate for review
-    "redefined",
-    "judge_changed",
-    "quarantined",
-)
 OUTCOMES = ("pass", "fail")
-RULE_NAMES = (
-    "contains",
-    "not_contains",
-    "regex",
-    "equals",
-    "tool_called",
-    "tool_not_called",
-    "tool_order",
-    "max_latency_ms",
-    "not_refused",
-    "judge",
-    "llm_rubric",
-    "retrieved_contains",
-    "retrieved_not_contains",
-    "json_schema",
-    "tool_args_schema",
-    "max_tokens",
-    "max_cost_usd",
-)
 
 # \A...\Z, not ^...$: Python's `$` also matches before a final newline, and
 # `\d` matches any Unicode digit ("AGTFAIL-0001\n" and Arabic-Indic digits

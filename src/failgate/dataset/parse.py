@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from failgate.dataset.jsonstrict import JsonLineError, loads_line, split_lines
-from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
+from failgate.dataset.model import CASES_FILE, DATASET_FILES, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
 from failgate.dataset.yamlstrict import YamlDocument, YamlLoadError, decode, load_yaml
+from failgate.exit_codes import PROBLEM
 from failgate.findings import Finding, Location
 
 
@@ -184,9 +185,6 @@ def parse_dataset(
     return dataset
 
 
-DATASET_FILES = (CASES_FILE, REMOVED_FILE, HISTORY_FILE, WATCHLIST_FILE)
-
-
 def existing_file(path: Path, display: str | None = None) -> bool:
     """Whether a dataset file is there: False when nothing is at `path`,
     FailgateError (exit 1) when something that is not a regular file is.
@@ -204,7 +202,7 @@ def existing_file(path: Path, display: str | None = None) -> bool:
         shown = display or str(path)
         raise FailgateError(
             f"{shown}: {exc.strerror}",
-            exit_code=1,
+            exit_code=PROBLEM,
             findings=[Finding("UNREADABLE", f"cannot read it: {exc.strerror}", Location(shown))],
         ) from None
     if stat.S_ISREG(mode):
@@ -213,7 +211,7 @@ def existing_file(path: Path, display: str | None = None) -> bool:
     shown = display or str(path)
     raise FailgateError(
         f"{shown} is {kind}",
-        exit_code=1,
+        exit_code=PROBLEM,
         findings=[
             Finding(
                 "NOT_A_FILE",

@@ -25,6 +25,7 @@ from failgate.dataset.events import append_event_text, new_event, utc_timestamp
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, case_number
 from failgate.dataset.text import unwritable_character
 from failgate.dataset.yamlstrict import YamlDocument, load_yaml_text
+from failgate.exit_codes import PROBLEM, USAGE
 from failgate.findings import FailgateError
 
 LEDGER_HEADER = """\
@@ -46,7 +47,7 @@ class Removal:
 
 def _refuse(message: str) -> FailgateError:
     # exit 1, as `remove` exits 0 / 1 (docs/reference/exit-codes.md); nothing has been written yet.
-    return FailgateError(message, exit_code=1)
+    return FailgateError(message, exit_code=PROBLEM)
 
 
 def _entries(doc: YamlDocument, key: str) -> list[dict[str, Any]]:
@@ -80,13 +81,13 @@ def remove_case(
     if not by or not by.strip():
         raise _refuse("a removal needs to say who removes it: --by NAME")
     if case_number(case_id) is None:
-        raise FailgateError(f"ID must be a case id like AGTFAIL-0042; got {case_id!r}", exit_code=2)
+        raise FailgateError(f"ID must be a case id like AGTFAIL-0042; got {case_id!r}", exit_code=USAGE)
     # Text YAML cannot hold would otherwise fail when the new ledger is read
     # back, and be blamed on a line of the ledger instead of on the argument.
     for option, value in (("--reason", reason), ("--by", by)):
         bad = unwritable_character(value)
         if bad is not None:
-            raise FailgateError(f"{option} holds {bad}, which the ledger cannot store; retype it", exit_code=2)
+            raise FailgateError(f"{option} holds {bad}, which the ledger cannot store; retype it", exit_code=USAGE)
     cases_doc = load_yaml_text(cases_text, path(CASES_FILE))
     ledger_doc = load_yaml_text(removed_text if removed_text is not None else LEDGER_HEADER, path(REMOVED_FILE))
     earlier = [e for e in _entries(ledger_doc, "removed") if e.get("id") == case_id]
@@ -136,7 +137,7 @@ def _verify(
         raise FailgateError(
             f"{case_id}: its snapshot does not read back identically as YAML (a value the dumper cannot "
             f"round-trip); nothing was changed — please report this",
-            exit_code=1,
+            exit_code=PROBLEM,
         )
     last = new_history.rstrip("\n").rsplit("\n", 1)[-1]
     if json.loads(last) != event:  # pragma: no cover - json round-trips

@@ -36,15 +36,15 @@ from typing import Any
 import yaml
 
 from failgate.dataset.jsonstrict import MAX_DEPTH, MAX_INT_DIGITS
+from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError, Finding, Location
 
 try:  # pragma: no branch - depends on how PyYAML was built
-    from yaml.cyaml import CParser as _Parser
+    # where PyYAML 6 keeps libyaml's parser (`yaml.cyaml` imports it from there)
+    from yaml._yaml import CParser
 
     HAS_C_PARSER = True
 except ImportError:  # pragma: no cover
-    from yaml.parser import Parser as _Parser  # type: ignore[assignment]
-
     HAS_C_PARSER = False
 
 STR = "tag:yaml.org,2002:str"
@@ -78,20 +78,20 @@ StrictResolver.add_implicit_resolver(
 
 if HAS_C_PARSER:
 
-    class _Composer(_Parser, StrictResolver):  # type: ignore[misc,valid-type]
+    class _Composer(CParser, StrictResolver):
         def __init__(self, stream: bytes | str) -> None:
-            _Parser.__init__(self, stream)
+            CParser.__init__(self, stream)
             StrictResolver.__init__(self)
 
 else:  # pragma: no cover
-
+    # mypy sees both branches; only one class is ever defined
     class _Composer(  # type: ignore[no-redef]
-        yaml.reader.Reader, yaml.scanner.Scanner, _Parser, yaml.composer.Composer, StrictResolver
+        yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, StrictResolver
     ):
         def __init__(self, stream: bytes | str) -> None:
             yaml.reader.Reader.__init__(self, stream)
             yaml.scanner.Scanner.__init__(self)
-            _Parser.__init__(self)
+            yaml.parser.Parser.__init__(self)
             yaml.composer.Composer.__init__(self)
             StrictResolver.__init__(self)
 
@@ -100,7 +100,7 @@ class YamlLoadError(FailgateError):
     """The file cannot be read as strict YAML; `finding` says where and why."""
 
     def __init__(self, finding: Finding) -> None:
-        super().__init__(str(finding.message), exit_code=1, findings=[finding])
+        super().__init__(str(finding.message), exit_code=PROBLEM, findings=[finding])
         self.finding = finding
 
 

@@ -127,7 +127,8 @@ def _edit_counts(text: str, path: str, counts: dict[str, int]) -> tuple[str, dic
 
 def record_results(dataset_dir: Path, results: Sequence[CaseResult], stamp: Stamp) -> RecordSummary:
     """Append the changes to `dataset_dir/history.jsonl` and fix regressed_count, atomically."""
-    from failgate.atomic import Transaction, locked
+    from failgate.atomic import locked
+    from failgate.transaction import Transaction
 
     history_path = dataset_dir / HISTORY_FILE
     with locked(dataset_dir):
@@ -175,7 +176,8 @@ def record(config: Any, result: Any) -> RecordSummary:
 def append_events(dataset_dir: Path, events: Sequence[dict[str, Any]]) -> None:
     """Append events that belong to no case result (a gold-set grading) to
     history.jsonl, under the dataset lock, atomically."""
-    from failgate.atomic import Transaction, locked
+    from failgate.atomic import locked
+    from failgate.transaction import Transaction
 
     history_path = dataset_dir / HISTORY_FILE
     with locked(dataset_dir):

@@ -35,6 +35,7 @@ from typing import Any
 
 from failgate.dataset.history import PASS, HistoryFold
 from failgate.dataset.model import SEVERITIES
+from failgate.dataset.quarantine import Quarantine, in_force
 from failgate.eval.attempts import Reliability
 from failgate.eval.reliability import DEFAULT_ALPHA
 from failgate.eval.runner import FAIL, CaseResult, EvalResult
@@ -48,7 +49,6 @@ from failgate.gate.decisions import (
 )
 from failgate.gate.definitions import Redefinition
 from failgate.gate.drops import Comparison, compare, deflated_records, mark_drops
-from failgate.gate.quarantine import Quarantine, in_force
 
 BLOCKING, ADVISORY = "blocking", "advisory"
 DEPRECATED, WATCHLIST, REMOVED, REDEFINED = "deprecated", "watchlist", "removed", "redefined"
@@ -242,7 +242,7 @@ def decide(
     significantly against its record is a flip (`gate.drops`).
 
     `quarantines`: the base's quarantine decisions; one in force `today` (UTC) keeps its case's
-    failure or flip from blocking, reported first (`gate.quarantine`)."""
+    failure or flip from blocking, reported first (`dataset.quarantine`)."""
     comparisons = compare((c for c in result.gating if c.source == "cases"), reliability) if reliability else []
     result = dataclasses.replace(result, cases=mark_drops(result.cases, comparisons))
     dropped = {c.case.case_id: c for c in comparisons if c.dropped}

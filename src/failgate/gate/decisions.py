@@ -17,8 +17,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-REDEFINED, JUDGE_CHANGED, QUARANTINED = "redefined", "judge_changed", "quarantined"
-DECISION_TYPES = (REDEFINED, JUDGE_CHANGED, QUARANTINED)
+from failgate.dataset.events import DECISION_TYPES, JUDGE_CHANGED, QUARANTINED, REDEFINED
+
+__all__ = ["DECISION_TYPES", "JUDGE_CHANGED", "QUARANTINED", "REDEFINED"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +46,8 @@ def decisions_in(range_events: Sequence[Mapping[str, Any]]) -> list[Decision]:
     for event in range_events:
         if event.get("type") not in DECISION_TYPES or not isinstance(event.get("case_id"), str):
             continue
-        detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+        detail = event.get("detail")
+        detail = detail if isinstance(detail, dict) else {}
         found.append(
             Decision(
                 case_id=event["case_id"],

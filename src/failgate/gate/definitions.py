@@ -26,7 +26,8 @@ class Redefinition:
 
 
 def fixture_paths(case: Mapping[str, Any]) -> list[str]:
-    raw = case.get("input") if isinstance(case.get("input"), dict) else {}
+    raw = case.get("input")
+    raw = raw if isinstance(raw, dict) else {}
     fixtures = raw.get("fixtures")
     items = fixtures if isinstance(fixtures, list) else [fixtures] if fixtures else []
     return [str(item) for item in items]

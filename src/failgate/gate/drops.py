@@ -102,10 +102,11 @@ def deflated_records(
             last[str(event["case_id"])] = event
     found = []
     for case in results:
-        event = last.get(case.case_id)
-        if event is None or not case.stochastic or case.outcome == SKIPPED:
+        latest = last.get(case.case_id)
+        if latest is None or not case.stochastic or case.outcome == SKIPPED:
             continue
-        attempts, passes = tally(dict(event))
+        event = latest
+        attempts, passes = tally(event)
         own = Record(case.passes, case.runs).text
         if attempts is None or passes is None:
             recorded = "a result without attempts and passes"

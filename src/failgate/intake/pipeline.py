@@ -23,7 +23,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as _dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from failgate.dataset.hashing import input_hash
@@ -131,7 +131,7 @@ def run_pipeline(
     redact: Callable[[str], str],
     similarity: Any,
     known: Mapping[str, str],
-    cases: list[Mapping[str, Any]],
+    cases: Sequence[Mapping[str, Any]],
     limit: int,
     share: float,
     threshold: float,
@@ -187,7 +187,7 @@ def run_pipeline(
 
 
 def _with_neighbours(
-    kept: list[Group], cases: list[Mapping[str, Any]], similarity: Any, threshold: float
+    kept: list[Group], cases: Sequence[Mapping[str, Any]], similarity: Any, threshold: float
 ) -> list[Candidate]:
     texts = [describe(g.trace, g.failure) for g in kept]
     case_texts = [str(c.get("observed_behavior") or "") for c in cases]

@@ -140,7 +140,7 @@ def _follow_renumbering(base: bytes, ours: bytes, theirs: bytes, mapping: dict[s
     """A later commit of a rebase still calls the renamed case by its old id, in the
     lines it inherits (%O) and the ones it adds (%B); ours already has the new id. Its
     events follow the rename; ours' events of the case that kept the id are left alone."""
-    from failgate.dataset.renumber import _event_ids, rename_events
+    from failgate.merge.renumber import _event_ids, rename_events
 
     ours_text = ours.decode("utf-8", "replace")
     out = []

@@ -36,6 +36,8 @@ import json
 from collections.abc import Hashable
 from typing import Any
 
+from failgate.dataset.model import case_number
+from failgate.findings import FailgateError
 from failgate.merge.counts import add_regressed_counts
 from failgate.merge.keyed import Piece, Problem, Unit, merge_units, pick3
 
@@ -97,18 +99,14 @@ def _join(lines: list[str]) -> str:
 
 
 def _case_order(case_id: str) -> tuple[int, str]:
-    from failgate.dataset.model import case_number
-
     number = case_number(case_id)
     return (number if number is not None else 1 << 62, case_id)
 
 
 def split(text: str, name: str) -> Split:
     """Header units, case blocks and trailer of one normalised version."""
-
     from failgate.dataset.casefile import entry_blocks
     from failgate.dataset.yamlstrict import load_yaml_text
-    from failgate.findings import FailgateError
 
     if all(_filler(line) for line in text.split("\n")):
         return Split([], [], text, None, {})  # no file at the base of an add/add
@@ -294,7 +292,7 @@ def merge_cases(
         return CasesMerge(True, ours)
     if ours == base:
         return CasesMerge(True, theirs)
-    texts = [normalise(v) for v in (base, ours, theirs)]
+    texts = (normalise(base), normalise(ours), normalise(theirs))
     try:
         sb, so, st = (split(v, name) for v, name in zip(texts, ("base", "ours", "theirs")))
     except SplitError as exc:
@@ -333,7 +331,7 @@ def merge_cases(
         trailer = "\n" * pick3(*(len(s.trailer) - len(c) for s, c in zip((sb, so, st), cores))) + trailer
     if cores[1] != cores[2] and cores[0] not in cores[1:]:
         conflicts.append("both sides changed the lines after the last case differently")
-        trailer = markers(*cores, marker_size)
+        trailer = markers(cores[0], cores[1], cores[2], marker_size)
     rhythm = 1 if any(u.trail for s in (sb, so, st) for u in s.cases) else 0
     out = "".join(_render_piece(p, marker_size) for p in header)
     if not cases:
@@ -360,7 +358,7 @@ def _taxonomy_conflict(
     taxonomy = Problem("taxonomy", "taxonomy", "schema_version and failure_modes", (None, None, None))
     result = []
     for piece in header:
-        units = tuple(m.get(piece.key) for m in maps)
+        units = (maps[0].get(piece.key), maps[1].get(piece.key), maps[2].get(piece.key))
         is_tax = isinstance(piece.key, tuple) and piece.key[0] == "body" and piece.key[1] in TAXONOMY_KEYS
         o, t = units[1], units[2]
         if is_tax and (o.text if o else "") != (t.text if t else ""):
@@ -381,7 +379,7 @@ def _empty_list(header: str) -> str:
     return "\n".join(lines)
 
 
-def _whole_conflict(texts: list[str], size: int, conflicts: list[str]) -> CasesMerge:
+def _whole_conflict(texts: tuple[str, str, str], size: int, conflicts: list[str]) -> CasesMerge:
     return CasesMerge(False, markers(*texts, size).encode(), conflicts)
 
 

@@ -19,10 +19,9 @@ def add_regressed_counts(base: list[Unit], ours: list[Unit], theirs: list[Unit])
         units = [unit0, maps[1].get(key), maps[2].get(key)]
         if units[1] is None or units[2] is None:
             continue
-        counts = [_count(u) for u in units]
-        if None in counts or counts[1] == counts[2] == counts[0]:
+        b, o, t = (_count(u) for u in units)
+        if b is None or o is None or t is None or o == t == b:
             continue
-        b, o, t = counts  # type: ignore[misc]
         total = b + (o - b) + (t - b)
         if total < 0:
             continue  # a decrease on both sides: leave it to the usual rules (and validate)

@@ -175,7 +175,7 @@ def merge_ledger(
     base: bytes, ours: bytes, theirs: bytes, *, path: str = "cases_removed.yaml", marker_size: int = 7
 ) -> LedgerMerge:
     """Merge three versions of the deletion ledger; pure, over bytes."""
-    texts = [_normalise(v) for v in (base, ours, theirs)]
+    texts = (_normalise(base), _normalise(ours), _normalise(theirs))
     try:
         sb, so, st = (split(v, f"{name}") for v, name in zip(texts, ("base", "ours", "theirs")))
     except LedgerSplitError as exc:

@@ -16,54 +16,17 @@ runner calls them from `jobs` threads at once.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
+from failgate.eval.agents.protocol import Agent, AgentError, AgentReply, AgentRequest, AgentTimeout
 from failgate.findings import FailgateError
 
 if TYPE_CHECKING:
     from failgate.eval.agents.interpreter import AgentPython
 
-
-class AgentError(Exception):
-    """This call failed (raised, crashed, timed out, answered garbage); the run goes on.
-
-    `detail` is the agent's side of the story when there is one: the traceback
-    of the exception it raised (in process or in a worker), shown by `eval --show`."""
-
-    def __init__(self, message: str = "", detail: str | None = None) -> None:
-        super().__init__(message)
-        self.detail = detail
-
-
-class AgentTimeout(AgentError):
-    pass
-
-
-@dataclasses.dataclass(frozen=True)
-class AgentRequest:
-    case_id: str
-    input: Mapping[str, Any]  # the case's input, fixtures resolved to absolute paths
-    attempt: int = 0  # 0-based repeat index
-    timeout_s: float | None = None  # None: wait forever
-
-
-@dataclasses.dataclass(frozen=True)
-class AgentReply:
-    raw: Any  # the agent's answer, still to be checked by judge.parse_response
-    elapsed_ms: float  # measured by failgate around the call
-
-
-class Agent(Protocol):
-    name: str  # shown in reports: "myagent.evals:run", "python -m worker", "recorded:runs.jsonl"
-    # Adapters that run Python also have `interpreter: str`, e.g.
-    # "/repo/.venv/bin/python (.venv/ at the project root)", said next to the name.
-
-    def call(self, request: AgentRequest) -> AgentReply: ...
-
-    def close(self) -> None: ...
+__all__ = ["Agent", "AgentError", "AgentReply", "AgentRequest", "AgentTimeout", "build_agent"]
 
 
 def build_agent(

@@ -15,8 +15,8 @@ import json
 import time
 from pathlib import Path
 
-from failgate.eval.agents import AgentError, AgentTimeout
 from failgate.eval.agents.interpreter import AgentPython
+from failgate.eval.agents.protocol import AgentError, AgentTimeout
 from failgate.eval.agents.worker import WorkerPoolAgent, _Worker
 from failgate.findings import FailgateError
 

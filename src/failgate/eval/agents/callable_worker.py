@@ -14,10 +14,14 @@ not. Then, per request line `{"id", "input", "attempt"}`, one answer line:
 prints go to stderr, so they cannot corrupt the protocol.
 """
 
+from __future__ import annotations
+
 import importlib
 import json
 import os
 import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TextIO
 
 
 def _drop_own_directory() -> None:
@@ -28,7 +32,7 @@ def _drop_own_directory() -> None:
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here or p == ""]
 
 
-def _load(ref):
+def _load(ref: str) -> Callable[[Any], Any]:
     module_name, _, attr = ref.partition(":")
     if not module_name or not attr:
         raise ValueError(f'{ref!r} must look like "package.module:function"')
@@ -40,7 +44,7 @@ def _load(ref):
     return obj
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """JSON for what agents commonly return besides dicts: dataclasses, pydantic models."""
     import dataclasses
 
@@ -51,7 +55,7 @@ def _plain(value):
     raise TypeError(f"agent returned a {type(value).__name__} inside its response, which JSON cannot carry")
 
 
-def _agent_traceback(exc):
+def _agent_traceback(exc: BaseException) -> str:
     """The traceback of the agent's own frames: this file's and the import
     machinery's frames are noise to the person fixing the agent."""
     import traceback
@@ -70,22 +74,22 @@ class _Loop:
     """One event loop for every async call, made on first use: a sync agent's
     worker never imports asyncio (16 workers start faster on two cores)."""
 
-    def __init__(self):
-        self.loop = None
+    def __init__(self) -> None:
+        self.loop: Any = None  # an asyncio loop, typed loosely: asyncio is imported on first use
 
-    def run(self, awaitable):
+    def run(self, awaitable: Awaitable[Any]) -> Any:
         if self.loop is None:
             import asyncio
 
             self.loop = asyncio.new_event_loop()
         return self.loop.run_until_complete(awaitable)
 
-    def close(self):
+    def close(self) -> None:
         if self.loop is not None:
             self.loop.close()
 
 
-def _answer(func, loop, request):
+def _answer(func: Callable[[Any], Any], loop: _Loop, request: dict[str, Any]) -> dict[str, Any]:
     result = func(request.get("input", {}))
     if hasattr(result, "__await__"):
         result = loop.run(result)
@@ -100,12 +104,12 @@ def _answer(func, loop, request):
     return result
 
 
-def _write(stream, message):
+def _write(stream: TextIO, message: dict[str, Any]) -> None:
     stream.write(json.dumps(message, ensure_ascii=False, default=_plain) + "\n")
     stream.flush()
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     if len(argv) != 1:
         sys.stderr.write("usage: python callable_worker.py package.module:function\n")
         return 2

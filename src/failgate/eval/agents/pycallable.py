@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from failgate.eval.agents import AgentError, AgentReply, AgentRequest, AgentTimeout
+from failgate.eval.agents.protocol import AgentError, AgentReply, AgentRequest, AgentTimeout
 from failgate.findings import FailgateError
 
 
@@ -175,8 +175,8 @@ class CallableAgent:
             _interrupt(thread)
             raise AgentTimeout(f"agent timed out after {timeout_s:g} s")
         if "error" in box:
-            exc = box["error"]
-            raise _raised(exc) from exc
+            error: BaseException = box["error"]
+            raise _raised(error) from error
         return box.get("value")
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from failgate.dataset.jsonstrict import JsonLineError, loads_line, split_lines
-from failgate.eval.agents import AgentError, AgentReply, AgentRequest
+from failgate.eval.agents.protocol import AgentError, AgentReply, AgentRequest
 from failgate.findings import FailgateError, Finding, Location
 
 

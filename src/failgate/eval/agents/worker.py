@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from failgate.eval.agents import AgentError, AgentReply, AgentRequest, AgentTimeout
+from failgate.eval.agents.protocol import AgentError, AgentReply, AgentRequest, AgentTimeout
 from failgate.findings import FailgateError
 
 STDERR_LINES = 20  # how much of a failing worker's stderr a reason quotes

@@ -20,9 +20,12 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from failgate.dataset.events import JUDGE_GRADED
+from failgate.eval.judge import ResponseError, judge_case, parse_response
+
 PASS, FAIL = "pass", "fail"
 DEFAULT_FLOOR = 0.9
-EVENT_TYPE = "judge_graded"
+EVENT_TYPE = JUDGE_GRADED
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,8 +124,6 @@ def grade(examples: Iterable[Mapping[str, Any]], options: Any) -> list[Graded]:
 
 
 def grade_one(example: Mapping[str, Any], options: Any, fresh: bool = False) -> Graded:
-    from failgate.eval.judge import ResponseError, judge_case, parse_response
-
     rule = example.get("rule")
     kind = next(iter(rule)) if isinstance(rule, Mapping) and len(rule) == 1 else "?"
     severity = example.get("severity") if isinstance(example.get("severity"), str) else None
@@ -218,7 +219,8 @@ def gold_set_accepts(
             f"no gold-set grading under the new judge {fingerprint[:19]}: "
             "run `failgate judge-check --record` and commit history.jsonl"
         )
-    detail = last.get("detail") if isinstance(last.get("detail"), Mapping) else {}
+    detail = last.get("detail")
+    detail = detail if isinstance(detail, Mapping) else {}
     if gold_digest is not None and detail.get("gold_sha256") != gold_digest:
         return False, "the gold-set grading was of another version of the gold file: grade the current one"
     agreement, examples = detail.get("agreement"), detail.get("examples")

@@ -154,7 +154,7 @@ def conversation(case_input: Any, turn: str | int) -> Any:
 
 
 def reply_text(spec: RubricSpec, response: Response) -> str | None:
-    if spec.turn == "final":
+    if isinstance(spec.turn, str):  # "final", the only text value a turn takes
         return response.output
     return response.turns[spec.turn - 1] if spec.turn <= len(response.turns) else None
 

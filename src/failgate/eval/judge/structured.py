@@ -27,14 +27,6 @@ from typing import Any
 from failgate.eval.judge.response import Response
 from failgate.eval.judge.text import RuleError
 
-RULES = (
-    "retrieved_contains",
-    "retrieved_not_contains",
-    "json_schema",
-    "tool_args_schema",
-    "max_tokens",
-    "max_cost_usd",
-)
 _VALIDATORS: dict[str, Any] = {}
 
 

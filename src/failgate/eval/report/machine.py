@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from failgate.eval.reliability import tally_text
-from failgate.eval.report import Row, matrix, severity_rows, skipped, verdict, watch_failures
+from failgate.eval.report.figures import Row, matrix, severity_rows, skipped, verdict, watch_failures
 from failgate.eval.runner import FAIL, PASS, SKIPPED, CaseResult, EvalResult
 
 JSON_FORMAT_VERSION = 1

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import click
-
 from failgate.eval.reliability import tally_text
-from failgate.eval.report import Row, matrix, severity_rows, skipped, verdict, watch_failures
+from failgate.eval.report.figures import Row, matrix, severity_rows, skipped, verdict, watch_failures
 from failgate.eval.runner import CaseResult, EvalResult
 from failgate.findings import Finding, Location
-from failgate.reporting import format_github
+from failgate.reporting import ansi_style, format_github
 
 
-def _style(text: str, color: bool, **kwargs: object) -> str:
-    return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
+def _style(text: str, color: bool, *, fg: str, bold: bool = False) -> str:
+    return ansi_style(text, fg=fg, bold=bold) if color else text
 
 
 def _table(title: str, rows: list[Row], color: bool, *, rate: bool = True) -> list[str]:

@@ -61,12 +61,14 @@ def matches(record: Any) -> bool:
 
 def _unwrap(record: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[Mapping[str, Any]], list[Any]]:
     """(trace, observations, scores) of any of the three shapes."""
-    trace = record["trace"] if isinstance(record.get("trace"), dict) else record
+    trace: Mapping[str, Any] = record["trace"] if isinstance(record.get("trace"), dict) else record
     observations = record.get("observations") if "trace" in record else None
     if not isinstance(observations, list) or not observations:
         observations = trace.get("observations")
     scores = trace.get("scores") or record.get("scores") or []
-    found = [o for o in observations if isinstance(o, dict)] if isinstance(observations, list) else []
+    found: list[Mapping[str, Any]] = (
+        [o for o in observations if isinstance(o, dict)] if isinstance(observations, list) else []
+    )
     return trace, found, scores if isinstance(scores, list) else []
 
 

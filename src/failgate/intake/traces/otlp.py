@@ -266,7 +266,7 @@ def build_genai(spans: list[Span], path: str) -> Trace | None:
     case_input = _input(spans)
     if not case_input:
         return None  # not an agent run (no GenAI content): nothing intake could replay
-    output, part_calls = "", []
+    output, part_calls = "", list[dict[str, Any]]()
     ordered = [root] + [s for s in reversed(spans) if _is_inference(s) and s is not root]
     for span in ordered:
         for key in ("gen_ai.output.messages", "gen_ai.completion"):

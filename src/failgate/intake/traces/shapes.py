@@ -139,7 +139,7 @@ def _messages_in(value: Any) -> list[Mapping[str, Any]] | None:
     """The message list a value holds, if it holds one."""
     value = decoded(value)
     if isinstance(value, list):
-        found = [m for m in value if isinstance(m, dict)]
+        found: list[Mapping[str, Any]] = [m for m in value if isinstance(m, dict)]
         return found if found and len(found) == len(value) else None
     if isinstance(value, dict):
         for key in ("messages", "contents", "input"):
@@ -293,7 +293,8 @@ def _calls(value: Any, depth: int) -> Iterator[dict[str, Any] | None]:
         return
     for call in value.get("tool_calls") or (value.get("additional_kwargs") or {}).get("tool_calls") or []:
         if isinstance(call, dict):
-            function = call.get("function") if isinstance(call.get("function"), dict) else call
+            function = call.get("function")
+            function = function if isinstance(function, dict) else call
             yield _call(function.get("name"), function.get("arguments", function.get("args")))
     for key in ("choices", "candidates", "output", "parts", "content", "message", "kwargs", "messages"):
         inner = value.get(key)

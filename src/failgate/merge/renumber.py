@@ -27,8 +27,13 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 
+from failgate.dataset.casefile import set_entry_scalar
+from failgate.dataset.ids import next_case_id
 from failgate.dataset.jsonstrict import loads_or_none, split_lines
+from failgate.dataset.yamlstrict import load_yaml_text
+from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError
+from failgate.merge.cases import merge_cases, normalise
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,11 +114,6 @@ def renumber(
     id either side ever used (cases, ledger, watchlist, history).
     Raises FailgateError (exit 1) when there is nothing to renumber.
     """
-    from failgate.dataset.casefile import set_entry_scalar
-    from failgate.dataset.ids import next_case_id
-    from failgate.dataset.yamlstrict import load_yaml_text
-    from failgate.merge.cases import merge_cases, normalise
-
     first = merge_cases(base, ours, theirs, path=path, marker_size=marker_size)
     collisions = [c for c in first.collisions if not only or c.case_id in only]
     if not collisions:
@@ -121,13 +121,13 @@ def renumber(
         detail = f" ({', '.join(unknown)} is not one)" if unknown else ""
         if first.clean:
             raise FailgateError(
-                f"nothing to renumber: {path} merges cleanly, no id was taken twice{detail}", exit_code=1
+                f"nothing to renumber: {path} merges cleanly, no id was taken twice{detail}", exit_code=PROBLEM
             )
         raise FailgateError(
             f"nothing to renumber: the conflict in {path} is not an id collision{detail}: "
             + "; ".join(first.conflicts)
             + f". Resolve it by hand, then `git add {path}`.",
-            exit_code=1,
+            exit_code=PROBLEM,
         )
     taken = set(used)
     theirs_text = normalise(theirs)

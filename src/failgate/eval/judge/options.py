@@ -1,0 +1,49 @@
+"""`[tool.failgate.judge]` as the judge reads it: refusal patterns, the judge model's
+settings, where llm_rubric verdicts are cached. Part of every case's fingerprint."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from failgate.dataset.model import CACHE_DIR
+from failgate.eval.judge import text
+from failgate.eval.judge.llm import LLMSettings
+from failgate.eval.judge.text import DEFAULT_REFUSAL_PATTERNS
+
+
+@dataclasses.dataclass(frozen=True)
+class JudgeOptions:
+    """Judge settings from `[tool.failgate.judge]`; part of the fingerprint."""
+
+    refusal_patterns: tuple[str, ...] = DEFAULT_REFUSAL_PATTERNS
+    root: str | None = None  # put on sys.path before loading plugin judges
+    llm: LLMSettings = LLMSettings()  # [tool.failgate.judge.llm], for llm_rubric
+    cache_dir: str | None = None  # llm_rubric verdicts are cached here; None: no cache
+    read_cache: bool = True  # False (--no-cache): ask the judge model again, and store the fresh verdict
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any], root: str | None = None) -> JudgeOptions:
+        from pathlib import Path
+
+        patterns = tuple(section.get("refusal_patterns", DEFAULT_REFUSAL_PATTERNS))
+        patterns += tuple(section.get("extra_refusal_patterns", ()))
+        llm_section = section.get("llm", {})
+        settings = LLMSettings.from_config(llm_section if isinstance(llm_section, Mapping) else {})
+        return cls(patterns, root, settings, str(Path(root) / CACHE_DIR) if root else None)
+
+    def without_cache(self) -> JudgeOptions:
+        return dataclasses.replace(self, read_cache=False)
+
+    def compiled_refusal(self) -> tuple[Any, ...]:
+        return _compiled(self.refusal_patterns)
+
+
+_COMPILED: dict[tuple[str, ...], tuple[Any, ...]] = {}
+
+
+def _compiled(patterns: tuple[str, ...]) -> tuple[Any, ...]:
+    if patterns not in _COMPILED:
+        _COMPILED[patterns] = text.compile_refusal(patterns)
+    return _COMPILED[patterns]
