@@ -67,12 +67,29 @@ def _ns(value: Any) -> int | None:
     return int(moment.timestamp() * 1e9) if moment else None
 
 
+def _id(value: Any, width: int) -> str:
+    """Span and trace ids: hex text, or the integers the OpenTelemetry SDK's `to_json()` writes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format(value, f"0{width}x")
+    return str(value)
+
+
+def _parent(record: Mapping[str, Any]) -> str | None:
+    parent = record.get("parent_id")
+    if parent in (None, "") and isinstance(record.get("parent"), dict):  # OpenTelemetry SDK span JSON
+        parent = record["parent"].get("span_id")
+    return _id(parent, 16) if parent not in (None, "") else None
+
+
 def _span(record: Mapping[str, Any], line: int) -> Span | None:
     flat = flatten(dict(record))
     trace_id = flat.get("context.trace_id")
     if not trace_id:
         return None
     attrs: dict[str, Any] = {}
+    resource = record.get("resource")
+    if isinstance(resource, dict) and isinstance(resource.get("attributes"), dict):
+        attrs.update(resource["attributes"])
     raw_attrs = record.get("attributes")
     if isinstance(raw_attrs, dict):
         attrs.update(flatten(dict(raw_attrs)))
@@ -83,20 +100,30 @@ def _span(record: Mapping[str, Any], line: int) -> Span | None:
     if kind:
         attrs["openinference.span.kind"] = str(kind).upper()
     status = str(flat.get("status_code") or flat.get("status.status_code") or "").upper()
-    message = flat.get("status_message") or ""
+    message = flat.get("status_message") or flat.get("status.description") or ""
     error = None
     if status in ("ERROR", "STATUS_CODE_ERROR", "2"):
         error = str(message or attrs.get("exception.message") or "error status")
+    events = [
+        {"name": e.get("name"), **e["attributes"]} if isinstance(e.get("attributes"), dict) else {"name": e.get("name")}
+        for e in record.get("events") or []
+        if isinstance(e, dict)
+    ]
+    if "openinference.span.kind" not in attrs:
+        from failgate.intake.traces.otlp import fold_events
+
+        fold_events(attrs, events)
     return Span(
-        trace_id=str(trace_id),
-        span_id=str(flat.get("context.span_id") or ""),
-        parent_id=str(record.get("parent_id")) if record.get("parent_id") else None,
+        trace_id=_id(trace_id, 32),
+        span_id=_id(flat.get("context.span_id") or "", 16),
+        parent_id=_parent(record),
         name=str(record.get("name", "")),
         start_ns=_ns(record.get("start_time")),
         end_ns=_ns(record.get("end_time")),
         error=error,
         attrs=attrs,
         line=line,
+        events=events,
     )
 
 
@@ -219,7 +246,11 @@ def build(spans: list[Span], path: str) -> Trace | None:
 
 
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
-    assembler = Assembler(build, path, stats)
+    from failgate.intake.traces import genai
+
+    # Spans without OpenInference attributes (the OpenTelemetry SDK's span JSON, any-agent's
+    # trace JSON) are read through the conventions table like OTLP spans.
+    assembler = Assembler(genai.build, path, stats)
     for line, record in records:
         for item in _named_lists(record) or [record]:
             span = _span(item, line) if isinstance(item, dict) else None
