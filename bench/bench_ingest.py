@@ -3,6 +3,8 @@
     python bench/bench_ingest.py                      # every reader, 10,000 and 100,000 records
     python bench/bench_ingest.py 250000 --format otlp
 
+    python bench/bench_ingest.py 2000 --format strands --compare /work/main/src   # before/after
+
 Two rates: the reader alone, and the whole ingest funnel (the judge-based rules
 dominate it). Readers: failgate JSONL (one run per line), OTLP/JSON lines (one export
 request per line, an inference span and a tool span each, GenAI attributes),
@@ -200,7 +202,259 @@ def write_langfuse(path: Path, n: int) -> None:
             out.write(json.dumps(trace) + "\n")
 
 
-WRITERS = {"jsonl": write_traces, "otlp": write_otlp, "openinference": write_openinference, "langfuse": write_langfuse}
+def _span(trace: str, span_id: str, parent: str, name: str, attrs: dict, events: list, start: int) -> dict:
+    return {
+        "traceId": trace,
+        "spanId": span_id,
+        "parentSpanId": parent,
+        "name": name,
+        "kind": 1,
+        "startTimeUnixNano": str(start),
+        "endTimeUnixNano": str(start + 900_000_000),
+        "status": {"code": 1},
+        "attributes": [
+            _attr(k, v) if not isinstance(v, int) else {"key": k, "value": {"intValue": str(v)}}
+            for k, v in attrs.items()
+        ],
+        "events": [
+            {"name": n, "timeUnixNano": str(start), "attributes": [_attr(k, v) for k, v in a.items()]}
+            for n, a in events
+        ],
+    }
+
+
+TOOL_SPECS = [
+    {
+        "name": f"tool_{k}",
+        "description": "Looks things up in the order system. " * 3,
+        "inputSchema": {
+            "json": {
+                "type": "object",
+                "properties": {
+                    "order_id": {"type": "string"},
+                    "fields": {"type": "array", "items": {"type": "string"}},
+                },
+                "required": ["order_id"],
+            }
+        },
+    }
+    for k in range(6)
+]
+
+
+def write_strands(path: Path, n: int) -> None:
+    """Shaped like a Strands Agents export (older tracer: messages in span events): 8 spans,
+    ~13 KB and ~250 brackets per record, one OTLP request per line."""
+    start = 1778148000000000000
+    common = {"gen_ai.system": "strands-agents"}
+    with path.open("w") as out:
+        for i, question, output, _latency in _runs(n):
+            trace = f"{i:032x}"
+
+            def sid(k: int, i: int = i) -> str:
+                return f"{i:014x}{k:02x}"
+
+            user = [("gen_ai.user.message", {"content": json.dumps([{"text": question}])})]
+            result = [
+                {
+                    "toolResult": {
+                        "toolUseId": f"t{k}",
+                        "status": "success",
+                        "content": [{"text": "Order 8812 shipped on 2026-05-01 via carrier; tracking pending. " * 6}],
+                    }
+                }
+                for k in range(2)
+            ]
+            turn = user + [
+                (
+                    "gen_ai.assistant.message",
+                    {
+                        "content": json.dumps(
+                            [
+                                {
+                                    "toolUse": {
+                                        "toolUseId": "t0",
+                                        "name": "tool_0",
+                                        "input": {"order_id": "8812", "fields": ["status", "eta"]},
+                                    }
+                                }
+                            ]
+                        )
+                    },
+                ),
+                ("gen_ai.tool.message", {"content": json.dumps(result)}),
+            ]
+            answer = [("gen_ai.choice", {"message": json.dumps([{"text": output}]), "finish_reason": "end_turn"})]
+            spans = [
+                _span(
+                    trace,
+                    sid(0),
+                    "",
+                    "invoke_agent Strands Agents",
+                    {
+                        **common,
+                        "gen_ai.operation.name": "invoke_agent",
+                        "gen_ai.agent.name": "Strands Agents",
+                        "gen_ai.agent.tools": json.dumps([t["name"] for t in TOOL_SPECS]),
+                        "gen_ai.usage.input_tokens": 1800,
+                        "gen_ai.usage.output_tokens": 200,
+                    },
+                    user + answer,
+                    start,
+                ),
+            ]
+            for cycle in range(2):
+                spans.append(
+                    _span(
+                        trace,
+                        sid(1 + 3 * cycle),
+                        sid(0),
+                        "execute_event_loop_cycle",
+                        {"event_loop.cycle_id": f"c{cycle}"},
+                        turn if cycle else user,
+                        start + cycle,
+                    )
+                )
+                spans.append(
+                    _span(
+                        trace,
+                        sid(2 + 3 * cycle),
+                        sid(1 + 3 * cycle),
+                        "chat",
+                        {
+                            **common,
+                            "gen_ai.operation.name": "chat",
+                            "gen_ai.request.model": "claude-sonnet",
+                            "gen_ai.tool.definitions": json.dumps(TOOL_SPECS[:3]),
+                        },
+                        turn if cycle else user,
+                        start + cycle,
+                    )
+                )
+                spans.append(
+                    _span(
+                        trace,
+                        sid(3 + 3 * cycle),
+                        sid(1 + 3 * cycle),
+                        f"execute_tool tool_{cycle}",
+                        {
+                            **common,
+                            "gen_ai.operation.name": "execute_tool",
+                            "gen_ai.tool.name": f"tool_{cycle}",
+                            "gen_ai.tool.call.id": f"t{cycle}",
+                            "gen_ai.tool.status": "success",
+                        },
+                        [
+                            ("gen_ai.tool.message", {"content": json.dumps({"order_id": "8812"}), "id": f"t{cycle}"}),
+                            ("gen_ai.choice", {"message": json.dumps(result[0]["toolResult"]["content"])}),
+                        ],
+                        start + cycle,
+                    )
+                )
+            spans.append(
+                _span(
+                    trace, sid(7), sid(0), "chat", {**common, "gen_ai.operation.name": "chat"}, turn + answer, start + 3
+                )
+            )
+            request = {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": [_attr("service.name", "strands")]},
+                        "scopeSpans": [{"scope": {"name": "strands.telemetry.tracer"}, "spans": spans}],
+                    }
+                ]
+            }
+            out.write(json.dumps(request) + "\n")
+
+
+def write_opencode(path: Path, n: int) -> None:
+    """Shaped like an opencode span (the AI SDK's ai.streamText with the whole session in
+    ai.prompt.messages and the tool schemas): one span of ~54 KB per record."""
+    start = 1778148000000000000
+    system = "You are opencode, an interactive CLI tool that helps users with software engineering tasks. " * 60
+    tools = [
+        {
+            "type": "function",
+            "name": f"tool_{k}",
+            "description": "Reads, edits or searches files. " * 8,
+            "parameters": {
+                "type": "object",
+                "properties": {"path": {"type": "string"}, "limit": {"type": "number"}, "pattern": {"type": "string"}},
+                "required": ["path"],
+            },
+        }
+        for k in range(14)
+    ]
+    with path.open("w") as out:
+        for i, question, output, _latency in _runs(n):
+            messages = [
+                {"role": "system", "content": system},
+                {"role": "user", "content": [{"type": "text", "text": question}]},
+            ]
+            for k in range(12):
+                messages.append(
+                    {
+                        "role": "assistant",
+                        "content": [
+                            {
+                                "type": "tool-call",
+                                "toolCallId": f"c{k}",
+                                "toolName": f"tool_{k % 14}",
+                                "input": {"path": f"src/module_{k}.ts"},
+                            }
+                        ],
+                    }
+                )
+                messages.append(
+                    {
+                        "role": "tool",
+                        "content": [
+                            {
+                                "type": "tool-result",
+                                "toolCallId": f"c{k}",
+                                "toolName": f"tool_{k % 14}",
+                                "output": {
+                                    "type": "text",
+                                    "value": "export function handler(req: Request) { return route(req); }\n" * 48,
+                                },
+                            }
+                        ],
+                    }
+                )
+            attrs = {
+                "ai.operationId": "ai.streamText",
+                "ai.model.id": "claude-sonnet-4",
+                "ai.prompt.messages": json.dumps(messages),
+                "ai.prompt.tools": [json.dumps(t) for t in tools],
+                "ai.response.text": output,
+            }
+            span = _span(f"{i:032x}", f"{i:016x}", "", "ai.streamText", attrs, [], start)
+            span["attributes"][3] = {
+                "key": "ai.prompt.tools",
+                "value": {"arrayValue": {"values": [{"stringValue": json.dumps(t)} for t in tools]}},
+            }
+            request = {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": [_attr("service.name", "opencode")]},
+                        "scopeSpans": [{"scope": {"name": "ai"}, "spans": [span]}],
+                    }
+                ]
+            }
+            out.write(json.dumps(request) + "\n")
+
+
+WRITERS = {
+    "jsonl": write_traces,
+    "otlp": write_otlp,
+    "openinference": write_openinference,
+    "langfuse": write_langfuse,
+    "strands": write_strands,  # real-shaped: read as otlp
+    "opencode": write_opencode,  # real-shaped: read as otlp
+}
+CPU_READING = 0.0  # records per CPU second of the last reader run: what a loaded machine hides
+SPANS_PER_RECORD = {"jsonl": 1, "otlp": 2, "openinference": 1, "langfuse": 1, "strands": 8, "opencode": 1}
+READ_AS = {"strands": "otlp", "opencode": "otlp"}
 
 
 def cases(n: int = 200) -> list[dict]:
@@ -241,35 +495,73 @@ def run(n: int, fmt: str = "jsonl") -> tuple[float, float, float, int]:
         path = Path(tmp) / f"traces.{fmt}.jsonl"
         WRITERS[fmt](path, n)
         dataset = cases()
-        start = time.perf_counter()
-        for _ in read_traces([path], fmt, stats=ReadStats()):
+        start, cpu = time.perf_counter(), time.process_time()
+        for _ in read_traces([path], READ_AS.get(fmt, fmt), stats=ReadStats()):
             pass
         reading = n / (time.perf_counter() - start)
+        global CPU_READING
+        CPU_READING = n / (time.process_time() - cpu)
         start = time.perf_counter()
-        failed = _once(path, dataset, fmt)
+        failed = _once(path, dataset, READ_AS.get(fmt, fmt))
         elapsed = time.perf_counter() - start
         tracemalloc.start()
-        _once(path, dataset, fmt)
+        _once(path, dataset, READ_AS.get(fmt, fmt))
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return reading, n / elapsed, peak / 2**20, failed
 
 
+def compare(old_src: str, argv: list[str]) -> int:
+    """The same benchmark under another checkout's code (`--compare /work/main/src`), interleaved
+    with this one's in one run, so both see the same machine load."""
+    import os
+    import subprocess
+
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    rows: dict[str, list[str]] = {}
+    for _ in range(2):
+        for label, src in (("before", old_src), ("after", here)):
+            env = {**os.environ, "PYTHONPATH": src}
+            done = subprocess.run(
+                [sys.executable, __file__, *argv], env=env, capture_output=True, text=True, check=True
+            )
+            rows.setdefault(label, []).extend(line for line in done.stdout.splitlines()[1:-1])
+    print(
+        f"{'code':<7} {'reader':<14} {'records':>8} {'read/s':>9} {'spans/s':>9} {'cpu spans/s':>11} "
+        f"{'ingest/s':>9} {'peak MB':>8} {'failed':>7}"
+    )
+    for label, lines in rows.items():
+        for line in lines:
+            print(f"{label:<7} {line}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if "--compare" in argv:
+        at = argv.index("--compare")
+        return compare(argv[at + 1], argv[:at] + argv[at + 2 :])
     formats = list(WRITERS)
     if "--format" in argv:
         at = argv.index("--format")
         formats = [argv[at + 1]]
         argv = argv[:at] + argv[at + 2 :]
     sizes = [int(a) for a in argv] or [10_000, 100_000]
-    print(f"{'reader':<14} {'records':>8} {'read/s':>9} {'ingest/s':>9} {'peak MB':>8} {'failed runs':>12}")
+    print(
+        f"{'reader':<14} {'records':>8} {'read/s':>9} {'spans/s':>9} {'cpu spans/s':>11} {'ingest/s':>9} "
+        f"{'peak MB':>8} {'failed':>7}"
+    )
     for fmt in formats:
         for n in sizes:
             reading, rate, peak, failed = run(n, fmt)
-            print(f"{fmt:<14} {n:>8} {reading:>9,.0f} {rate:>9,.0f} {peak:>8.1f} {failed:>12}")
+            spans = reading * SPANS_PER_RECORD[fmt]
+            cpu_spans = CPU_READING * SPANS_PER_RECORD[fmt]
+            print(
+                f"{fmt:<14} {n:>8} {reading:>9,.0f} {spans:>9,.0f} {cpu_spans:>11,.0f} {rate:>9,.0f} "
+                f"{peak:>8.1f} {failed:>7}"
+            )
     print(
         "read/s: the reader alone (records to runs); ingest/s: the whole funnel (rules, redaction, hashing, "
-        "dedupe, stratification, similarity)"
+        "dedupe, stratification, similarity); strands and opencode are real-shaped records read as otlp"
     )
     return 0
 

@@ -16,6 +16,7 @@ lists them with their sources).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -183,52 +184,87 @@ ROLES = tuple(
 )
 
 
-def _carries(attrs: Mapping[str, Any], mark: str) -> bool:
-    if "=" in mark:  # key=value
-        key, _, value = mark.partition("=")
-        return str(attrs.get(key, "")).lower() == value
-    if mark.endswith("."):
-        return any(k.startswith(mark) for k in attrs)
-    return mark in attrs
+class Families:
+    """The conventions one span follows, with each role's keys merged in order (built once per
+    combination: a trace's spans share a handful)."""
+
+    def __init__(self, members: tuple[Convention, ...]) -> None:
+        self.members = members
+        self.keys: dict[str, tuple[str, ...]] = {}
+        for role in ROLES:
+            merged: list[str] = []
+            for convention in members:
+                merged += [k for k in getattr(convention, role) if k not in merged and "=" not in k]
+            self.keys[role] = tuple(merged)
+        self.kinds = {
+            kind: tuple(pair for c in members for pair in getattr(c, f"{kind}_kinds"))
+            for kind in ("tool", "model", "run")
+        }
+        self.failure_marks = tuple(m.partition("=")[::2] for c in members for m in c.tool_status if "=" in m)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.family for c in self.members)
 
 
-def families(attrs: Mapping[str, Any]) -> tuple[Convention, ...]:
-    """The conventions a span follows, most specific first; the GenAI base always last."""
-    found = tuple(c for c in CONVENTIONS[1:] if any(_carries(attrs, m) for m in c.marks))
-    return found + (OTEL_GENAI,)
+# The marks, indexed for one pass over a span's keys: exact keys, key=value pairs, prefixes.
+_EXACT: dict[str, set[int]] = {}
+_VALUED: dict[str, list[tuple[str, int]]] = {}
+_PREFIXES: list[tuple[str, int]] = []
+for _index, _convention in enumerate(CONVENTIONS[1:], 1):
+    for _mark in _convention.marks:
+        if "=" in _mark:
+            _key, _, _value = _mark.partition("=")
+            _VALUED.setdefault(_key, []).append((_value, _index))
+        elif _mark.endswith("."):
+            _PREFIXES.append((_mark, _index))
+        else:
+            _EXACT.setdefault(_mark, set()).add(_index)
+_PREFIX_TUPLE = tuple(p for p, _ in _PREFIXES)
 
 
-def keys(conventions: tuple[Convention, ...], role: str) -> tuple[str, ...]:
-    out: list[str] = []
-    for convention in conventions:
-        for key in getattr(convention, role):
-            if key not in out and "=" not in key:
-                out.append(key)
-    return tuple(out)
+@functools.lru_cache(maxsize=256)
+def _combination(indices: tuple[int, ...]) -> Families:
+    return Families(tuple(CONVENTIONS[i] for i in indices) + (OTEL_GENAI,))
 
 
-def lookup(attrs: Mapping[str, Any], conventions: tuple[Convention, ...], role: str) -> tuple[str, Any] | None:
+def families(attrs: Mapping[str, Any]) -> Families:
+    """The conventions a span follows, in table order; the GenAI base always last."""
+    hit: set[int] = set()
+    for key in attrs:
+        found = _EXACT.get(key)
+        if found:
+            hit |= found
+        valued = _VALUED.get(key)
+        if valued:
+            text = str(attrs[key]).lower()
+            hit.update(i for value, i in valued if text == value)
+        if _PREFIX_TUPLE and key.startswith(_PREFIX_TUPLE):
+            hit.update(i for prefix, i in _PREFIXES if key.startswith(prefix))
+    return _combination(tuple(sorted(hit)))
+
+
+def lookup(attrs: Mapping[str, Any], found: Families, role: str) -> tuple[str, Any] | None:
     """(key, value) of the first attribute present for `role` under the span's conventions."""
-    for key in keys(conventions, role):
+    for key in found.keys[role]:
         value = attrs.get(key)
-        if value not in (None, ""):
+        if value is not None and value != "":
             return key, value
     return None
 
 
-def is_kind(attrs: Mapping[str, Any], conventions: tuple[Convention, ...], kind: str) -> bool:
+def is_kind(attrs: Mapping[str, Any], found: Families, kind: str) -> bool:
     """Whether the span is a `tool`, `model` or `run` span by its conventions' kind attributes."""
-    return any(attrs.get(key) == value for c in conventions for key, value in getattr(c, f"{kind}_kinds"))
+    return any(attrs.get(key) == value for key, value in found.kinds[kind])
 
 
-def tool_failed(attrs: Mapping[str, Any], conventions: tuple[Convention, ...]) -> str | None:
+def tool_failed(attrs: Mapping[str, Any], found: Families) -> str | None:
     """The failure a tool-status attribute reports (`gen_ai.tool.status = "error"`), whatever the span status."""
-    for key in keys(conventions, "tool_status"):
+    for key in found.keys["tool_status"]:
         value = attrs.get(key)
         if isinstance(value, str) and value.strip().lower() in ERROR_WORDS:
             return f"{key} = {value}"
-    for c in conventions:  # key=value marks of failure, e.g. gemini-cli's success=false
-        for mark in c.tool_status:
-            if "=" in mark and _carries(attrs, mark):
-                return mark.replace("=", " = ")
+    for key, value in found.failure_marks:  # e.g. gemini-cli's success=false
+        if key in attrs and str(attrs[key]).lower() == value:
+            return f"{key} = {value}"
     return None

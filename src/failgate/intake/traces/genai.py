@@ -63,7 +63,7 @@ class _View:
         value = self.get(role)
         if value is not None:
             return decoded(value)
-        for key in conv.keys(self.families, role):
+        for key in self.families.keys[role]:
             if f"{key}.0.content" in self.attrs or f"{key}.0.role" in self.attrs:
                 return [{k: v for k, v in item.items() if "." not in k} for item in indexed(self.attrs, key)]
         return None
@@ -233,19 +233,21 @@ def build_genai(spans: list[Span], path: str) -> Trace | None:
     if not case_input:
         return None  # not an agent run (no GenAI content): nothing intake could replay
     tools = [v for v in views if _is_tool(v)]
-    models = [v for v in views if _is_model(v)]
+    tool_ids = {id(v) for v in tools}
+    models = [v for v in views if id(v) not in tool_ids and _is_model(v)]
+    model_ids = {id(v) for v in models}
     output = next((_as_text(v.get("run_output")) for v in runs if v.get("run_output") is not None), "")
     for view in [root, *reversed(models)]:
         if output:
             break
-        if view in tools:
+        if id(view) in tool_ids:
             continue
         output = _as_text(view.messages("response"))
     steps: list[dict[str, Any]] = []
     for view in views:
-        if view in tools:
+        if id(view) in tool_ids:
             steps.append(_tool_step(view))
-        elif view in models:
+        elif id(view) in model_ids:
             response = view.messages("response")
             steps.append(
                 {
@@ -267,7 +269,7 @@ def build_genai(spans: list[Span], path: str) -> Trace | None:
         ]
     else:
         tool_calls = [{"name": c["name"], "arguments": c["arguments"]} for c in _message_calls(models, root)]
-    error = root.span.error if root not in tools else None
+    error = root.span.error if id(root) not in tool_ids else None
     error = error or next((v.span.error for v in models if v.span.error), None)
     look = [root] + [v for v in views if v is not root]
     intent = next(
