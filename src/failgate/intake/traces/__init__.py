@@ -35,6 +35,7 @@ TRACE_FORMATS: dict[str, str] = {
     "otlp": "OTLP/JSON export requests (resourceSpans), any GenAI convention in the table",
     "langfuse": "Langfuse UI trace download, API trace objects and list pages",
     "agentops": "AgentOps API output ({trace_id, spans: [{span_attributes}]})",
+    "atif": "ATIF trajectories (Harbor's Agent Trajectory Interchange Format, v1.x)",
     "openinference": "span JSON: Phoenix/OpenInference spans, OpenTelemetry SDK to_json(), any-agent traces",
     "jsonl": "failgate's own JSON Lines (trace_id, input, output, tool_calls, ...)",
 }

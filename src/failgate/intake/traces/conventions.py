@@ -142,7 +142,7 @@ CONVENTIONS: tuple[Convention, ...] = (
         tool_arguments=("tool.parameters",),  # AgentOps' function spans: the call's input, not a schema
         tool_result=("tool.result",),
         tool_status=("tool.status",),
-        tool_kinds=(("agentops.span.kind", "tool"), ("span.kind", "tool")),
+        tool_kinds=(("agentops.span.kind", "tool"), ("agentops.span.kind", "function"), ("span.kind", "tool")),
         spec="AgentOps-AI/agentops, agentops/semconv + instrumentation/openai_agents (API output shape)",
     ),
     Convention(
