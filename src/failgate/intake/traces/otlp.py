@@ -196,6 +196,9 @@ def explain_empty(record: Any) -> str | None:
     if not spans:
         return "no spans with a traceId"
     keys = sorted({k for s in spans for k in s.attrs})[:10]
+    tools = [str(s.attrs["gen_ai.tool.name"]) for s in spans if s.attrs.get("gen_ai.tool.name")]
+    if tools and len(tools) == len(spans):
+        return f"only tool spans ({', '.join(tools[:5])}): a tool call alone has no user input to replay"
     return (
         f"{len(spans)} span(s), none with GenAI (gen_ai.*), OpenInference or Vercel AI SDK (ai.*) messages; "
         f"attributes seen: {', '.join(keys) or 'none'}"
