@@ -75,7 +75,8 @@ def build(record: Mapping[str, Any], path: str, line: int) -> Trace | None:
             output = message
     times = [t for t in (parse_time(s.get("timestamp")) for s in steps) if t]
     latency = (max(times) - min(times)).total_seconds() * 1000 if len(times) > 1 else None
-    extra = record.get("extra") if isinstance(record.get("extra"), dict) else {}
+    given = record.get("extra")
+    extra: Mapping[str, Any] = given if isinstance(given, dict) else {}
     return Trace(
         trace_id=str(record.get("session_id") or f"{path}:{line}"),
         input={"messages": messages},

@@ -30,11 +30,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from failgate.intake.traces.conventions import BY_FAMILY
 from failgate.intake.traces.model import UNKNOWN_INTENT, ReadStats, Trace, feedback_of, parse_time
 from failgate.intake.traces.shapes import arguments_of, decoded, history_calls, input_from, reply_text, text_of
 from failgate.intake.traces.spans import Assembler, Span, duration_ms, flatten, indexed
 
 FORMAT = "openinference"
+# Where OpenInference keeps each fact: its entry of the conventions table.
+_OI = BY_FAMILY["openinference"]
+RUN_INPUT, RUN_OUTPUT = _OI.run_input[0], _OI.run_output[0]
+REQUEST, RESPONSE = _OI.request_messages[0], _OI.response[0]
+TOOL_NAME, TOOL_ARGUMENTS = _OI.tool_name[0], _OI.tool_arguments[0]
 
 
 def _is_span(record: Any) -> bool:
@@ -147,27 +153,27 @@ def _messages(span: Span, key: str) -> list[dict[str, Any]]:
 
 
 def _input(root: Span, llms: list[Span]) -> dict[str, Any]:
-    if "input.value" in root.attrs and _kind(root) != "LLM":
-        found = input_from(root.attrs["input.value"])
+    if RUN_INPUT in root.attrs and _kind(root) != "LLM":
+        found = input_from(root.attrs[RUN_INPUT])
         if found:
             return found
     best: list[dict[str, str]] = []
     for span in llms:
         turns = [
             {"role": "user", "content": text_of(m.get("content"))}
-            for m in _messages(span, "llm.input_messages")
+            for m in _messages(span, REQUEST)
             if m.get("role") == "user" and m.get("content")
         ]
         if len(turns) > len(best):
             best = turns
     if best:
         return {"messages": best}
-    return input_from(root.attrs.get("input.value"))
+    return input_from(root.attrs.get(RUN_INPUT))
 
 
 def _calls_from_llm(span: Span) -> list[dict[str, Any]]:
     calls = []
-    for message in indexed(span.attrs, "llm.output_messages"):
+    for message in indexed(span.attrs, RESPONSE):
         for call in indexed({k.removeprefix("message."): v for k, v in message.items()}, "tool_calls"):
             name = call.get("tool_call.function.name")
             if name:
@@ -180,9 +186,9 @@ def _llm_calls(llms: list[Span]) -> list[dict[str, Any]]:
     longest LLM input (the last call sees all earlier ones), then what each LLM asked for."""
     if not llms:
         return []
-    longest = max(llms, key=lambda s: len(indexed(s.attrs, "llm.input_messages")))
+    longest = max(llms, key=lambda s: len(indexed(s.attrs, REQUEST)))
     earlier = []
-    for message in indexed(longest.attrs, "llm.input_messages"):
+    for message in indexed(longest.attrs, REQUEST):
         message = {k.removeprefix("message."): v for k, v in message.items()}
         if message.get("role") == "assistant":
             for call in indexed(message, "tool_calls"):
@@ -194,7 +200,7 @@ def _llm_calls(llms: list[Span]) -> list[dict[str, Any]]:
                         }
                     )
     if not earlier:  # no flattened messages: the request JSON in input.value (GenAI parts or OpenAI shape)
-        earlier = history_calls(longest.attrs.get("input.value"))
+        earlier = history_calls(longest.attrs.get(RUN_INPUT))
     later = [c for s in llms[llms.index(longest) :] for c in _calls_from_llm(s)]
     return earlier + later or [c for s in llms for c in _calls_from_llm(s)]
 
@@ -205,18 +211,18 @@ def build(spans: list[Span], path: str) -> Trace | None:
     case_input = _input(root, llms)
     if not case_input:
         return None
-    output = reply_text(root.attrs.get("output.value"))
+    output = reply_text(root.attrs.get(RUN_OUTPUT))
     if not output:
         for span in reversed(llms):
-            contents = [m.get("content") for m in _messages(span, "llm.output_messages") if m.get("content")]
+            contents = [m.get("content") for m in _messages(span, RESPONSE) if m.get("content")]
             if contents:
                 output = text_of(contents[-1])
                 break
     tools = [s for s in spans if _kind(s) == "TOOL"]
     calls = [
         {
-            "name": str(s.attrs.get("tool.name") or s.name),
-            "arguments": arguments_of(s.attrs.get("input.value")),
+            "name": str(s.attrs.get(TOOL_NAME) or s.name),
+            "arguments": arguments_of(s.attrs.get(TOOL_ARGUMENTS)),
             **({"error": s.error} if s.error else {}),
         }
         for s in tools

@@ -312,7 +312,8 @@ def _calls(value: Any, depth: int) -> Iterator[dict[str, Any] | None]:
         return
     for call in value.get("tool_calls") or (value.get("additional_kwargs") or {}).get("tool_calls") or []:
         if isinstance(call, dict):
-            function = call.get("function") if isinstance(call.get("function"), dict) else call
+            inner = call.get("function")
+            function: dict[str, Any] = inner if isinstance(inner, dict) else call
             yield _call(function.get("name"), function.get("arguments", function.get("args")), call.get("id"))
     for key in ("choices", "candidates", "output", "parts", "content", "message", "kwargs", "messages"):
         inner = value.get(key)
