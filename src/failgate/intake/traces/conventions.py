@@ -143,6 +143,7 @@ CONVENTIONS: tuple[Convention, ...] = (
         tool_result=("tool.result",),
         tool_status=("tool.status",),
         tool_kinds=(("agentops.span.kind", "tool"), ("agentops.span.kind", "function"), ("span.kind", "tool")),
+        model_kinds=(("agentops.span.kind", "request"), ("agentops.span.kind", "llm")),
         spec="AgentOps-AI/agentops, agentops/semconv + instrumentation/openai_agents (API output shape)",
     ),
     Convention(

@@ -171,11 +171,12 @@ def _tool_step(view: _View) -> dict[str, Any]:
         inputs = _message_list(view.messages("request_messages"))
         parts = tool_calls_in(inputs, ids=True)
         raw = parts[0]["arguments"] if parts else next((m.get("content") for m in inputs if role_of(m) == "tool"), None)
-    result = view.get("tool_result")
-    if result is None:
-        outputs = view.messages("response")
-        result = outputs if outputs is not None else None
-    result = decoded(result)
+    result = decoded(view.get("tool_result"))
+    if result is None:  # the result as an event message (Strands: gen_ai.choice; latest: a tool_call_response part)
+        outputs = _message_list(view.messages("response"))
+        parts = [p for m in outputs for p in m.get("parts") or [] if isinstance(p, dict)]
+        found = [p.get("response") for p in parts if p.get("type") == "tool_call_response"]
+        result = found[0] if found else (decoded(outputs[0].get("content")) if len(outputs) == 1 else outputs or None)
     error = view.span.error or conv.tool_failed(view.attrs, view.families) or tool_error_in(result)
     step: dict[str, Any] = {"kind": "tool", "name": _tool_name(view), "arguments": arguments_of(_entity(raw))}
     call_id = view.get("tool_call_id")
@@ -243,11 +244,19 @@ def build_genai(spans: list[Span], path: str) -> Trace | None:
         if id(view) in tool_ids:
             continue
         output = _as_text(view.messages("response"))
+    # Steps: the model calls proper when the spans say which they are (agent runs and event-loop
+    # cycles carry messages too, but are not a model turn of their own).
+    calls = [
+        v
+        for v in models
+        if v.attrs.get("gen_ai.operation.name") in INFERENCE_OPS or conv.is_kind(v.attrs, v.families, "model")
+    ]
+    turn_ids = {id(v) for v in calls} or model_ids
     steps: list[dict[str, Any]] = []
     for view in views:
         if id(view) in tool_ids:
             steps.append(_tool_step(view))
-        elif id(view) in model_ids:
+        elif id(view) in turn_ids:
             response = view.messages("response")
             steps.append(
                 {

@@ -227,6 +227,7 @@ def build(spans: list[Span], path: str) -> Trace | None:
         }
         for s in tools
     ] or _llm_calls(llms)
+    steps = _steps(spans)
     metadata = decoded(root.attrs.get("metadata"))
     metadata = metadata if isinstance(metadata, dict) else {}
     intent = metadata.get("intent") or root.attrs.get("failgate.intent") or UNKNOWN_INTENT
@@ -247,8 +248,36 @@ def build(spans: list[Span], path: str) -> Trace | None:
         intent=str(intent),
         timestamp=parse_time(start),
         tags=tuple(str(t) for t in tags),
+        steps=steps,
         where=f"{path}:{root.line}",
     )
+
+
+def _steps(spans: list[Span]) -> list[dict[str, Any]]:
+    """The model turns (LLM spans) and tool results (TOOL spans) in order, for replay."""
+    steps: list[dict[str, Any]] = []
+    for span in spans:
+        if _kind(span) == "LLM":
+            contents = [m.get("content") for m in _messages(span, RESPONSE) if m.get("content")]
+            steps.append(
+                {
+                    "kind": "model",
+                    "name": span.name,
+                    "output": text_of(contents[-1]) if contents else "",
+                    "tool_calls": _calls_from_llm(span),
+                }
+            )
+        elif _kind(span) == "TOOL":
+            step = {
+                "kind": "tool",
+                "name": str(span.attrs.get(TOOL_NAME) or span.name),
+                "arguments": arguments_of(span.attrs.get(TOOL_ARGUMENTS)),
+                "result": decoded(span.attrs.get(_OI.tool_result[0])),
+            }
+            if span.error:
+                step["error"] = span.error
+            steps.append(step)
+    return steps
 
 
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:

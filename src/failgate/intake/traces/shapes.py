@@ -229,7 +229,10 @@ def reply_text(value: Any, depth: int = 0) -> str:
         messages = [m for m in value if isinstance(m, dict)]
         replies = [m for m in messages if role_of(m) == "assistant" or m.get("type") == "message"]
         for message in reversed(replies or messages):
-            text = text_of(_content(message)) if message.get("type") != "message" else text_of(message.get("content"))
+            content = _content(message) if message.get("type") != "message" else message.get("content")
+            text = text_of(content)
+            if not text and isinstance(content, dict):  # a whole response object as the content
+                text = reply_text(content, depth + 1)
             if text:
                 return text
         return text_of(value)
