@@ -453,6 +453,7 @@ WRITERS = {
     "opencode": write_opencode,  # real-shaped: read as otlp
 }
 CPU_READING = 0.0  # records per CPU second of the last reader run: what a loaded machine hides
+CPU_INGEST = 0.0  # ... and of the last whole-funnel run
 SPANS_PER_RECORD = {"jsonl": 1, "otlp": 2, "openinference": 1, "langfuse": 1, "strands": 8, "opencode": 1}
 READ_AS = {"strands": "otlp", "opencode": "otlp"}
 
@@ -501,9 +502,11 @@ def run(n: int, fmt: str = "jsonl") -> tuple[float, float, float, int]:
         reading = n / (time.perf_counter() - start)
         global CPU_READING
         CPU_READING = n / (time.process_time() - cpu)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         failed = _once(path, dataset, READ_AS.get(fmt, fmt))
         elapsed = time.perf_counter() - start
+        global CPU_INGEST
+        CPU_INGEST = n / (time.process_time() - cpu)
         tracemalloc.start()
         _once(path, dataset, READ_AS.get(fmt, fmt))
         _, peak = tracemalloc.get_traced_memory()
@@ -528,7 +531,7 @@ def compare(old_src: str, argv: list[str]) -> int:
             rows.setdefault(label, []).extend(line for line in done.stdout.splitlines()[1:-1])
     print(
         f"{'code':<7} {'reader':<14} {'records':>8} {'read/s':>9} {'spans/s':>9} {'cpu spans/s':>11} "
-        f"{'ingest/s':>9} {'peak MB':>8} {'failed':>7}"
+        f"{'ingest/s':>9} {'peak MB':>8} {'failed':>7} {'cpu funnel/reader':>17}"
     )
     for label, lines in rows.items():
         for line in lines:
@@ -548,7 +551,7 @@ def main(argv: list[str]) -> int:
     sizes = [int(a) for a in argv] or [10_000, 100_000]
     print(
         f"{'reader':<14} {'records':>8} {'read/s':>9} {'spans/s':>9} {'cpu spans/s':>11} {'ingest/s':>9} "
-        f"{'peak MB':>8} {'failed':>7}"
+        f"{'peak MB':>8} {'failed':>7} {'cpu funnel/reader':>17}"
     )
     for fmt in formats:
         for n in sizes:
@@ -557,7 +560,7 @@ def main(argv: list[str]) -> int:
             cpu_spans = CPU_READING * SPANS_PER_RECORD[fmt]
             print(
                 f"{fmt:<14} {n:>8} {reading:>9,.0f} {spans:>9,.0f} {cpu_spans:>11,.0f} {rate:>9,.0f} "
-                f"{peak:>8.1f} {failed:>7}"
+                f"{peak:>8.1f} {failed:>7} {CPU_READING / CPU_INGEST:>17.2f}"
             )
     print(
         "read/s: the reader alone (records to runs); ingest/s: the whole funnel (rules, redaction, hashing, "

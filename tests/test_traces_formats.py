@@ -250,3 +250,90 @@ def test_a_lone_tool_span_is_not_a_run_and_the_funnel_says_why(tmp_path: Path) -
     )
     assert runs == [] and any(f.code == "NO_RUNS" for f in stats.findings)
     assert redact_text("tool x") == "tool x"
+
+
+# -- the ordered steps every reader keeps for replay -----------------------------------------------------
+def _phoenix_span(span_id: str, kind: str, attrs: dict[str, Any], parent: str | None, second: int) -> dict[str, Any]:
+    return {
+        "name": kind.lower(),
+        "context": {"trace_id": "t-1", "span_id": span_id},
+        "parent_id": parent,
+        "span_kind": kind,
+        "start_time": f"2026-05-07T10:00:0{second}+00:00",
+        "end_time": f"2026-05-07T10:00:0{second}.5+00:00",
+        "status_code": "OK",
+        "attributes": attrs,
+    }
+
+
+def test_openinference_steps_are_the_llm_turns_and_tool_results_in_order(tmp_path: Path) -> None:
+    spans = [
+        _phoenix_span(
+            "a", "AGENT", {"input": {"value": "Where is order 8812?"}, "output": {"value": "Shipped."}}, None, 0
+        ),
+        _phoenix_span(
+            "b",
+            "LLM",
+            {"llm": {"output_messages": [{"message": {"role": "assistant", "content": "Let me check."}}]}},
+            "a",
+            1,
+        ),
+        _phoenix_span(
+            "c",
+            "TOOL",
+            {"tool": {"name": "lookup"}, "input": {"value": '{"id": 8812}'}, "output": {"value": "shipped"}},
+            "a",
+            2,
+        ),
+        _phoenix_span(
+            "d",
+            "LLM",
+            {"llm": {"output_messages": [{"message": {"role": "assistant", "content": "Shipped."}}]}},
+            "a",
+            3,
+        ),
+    ]
+    (run,) = _read(tmp_path, "spans.json", spans)[0]
+    assert [(s["kind"], s.get("output", s.get("result"))) for s in run.steps] == [
+        ("model", "Let me check."),
+        ("tool", "shipped"),
+        ("model", "Shipped."),
+    ]
+    assert run.steps[1]["arguments"] == {"id": 8812}
+
+
+def test_langfuse_steps_are_the_generations_and_tool_observations_in_order(tmp_path: Path) -> None:
+    download = {
+        "trace": {"id": "lf-1", "input": "Where is order 8812?", "output": "Shipped."},
+        "observations": [
+            {
+                "id": "o3",
+                "type": "GENERATION",
+                "name": "chat",
+                "startTime": "2026-05-07T10:00:03Z",
+                "output": "Shipped.",
+            },
+            {
+                "id": "o2",
+                "type": "TOOL",
+                "name": "lookup",
+                "startTime": "2026-05-07T10:00:02Z",
+                "input": {"id": 1},
+                "output": "shipped",
+            },
+            {
+                "id": "o1",
+                "type": "GENERATION",
+                "name": "chat",
+                "startTime": "2026-05-07T10:00:01Z",
+                "output": "Let me check.",
+            },
+            {"id": "o0", "type": "SPAN", "name": "agent", "startTime": "2026-05-07T10:00:00Z"},
+        ],
+    }
+    (run,) = _read(tmp_path, "lf.json", download)[0]
+    assert [(s["kind"], s.get("output", s.get("result"))) for s in run.steps] == [
+        ("model", "Let me check."),
+        ("tool", "shipped"),
+        ("model", "Shipped."),
+    ]
