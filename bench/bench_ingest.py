@@ -3,6 +3,8 @@
     python bench/bench_ingest.py                      # every reader, 10,000 and 100,000 records
     python bench/bench_ingest.py 250000 --format otlp
 
+    python bench/bench_ingest.py 2000 --format strands --compare /work/main/src   # before/after
+
 Two rates: the reader alone, and the whole ingest funnel (the judge-based rules
 dominate it). Readers: failgate JSONL (one run per line), OTLP/JSON lines (one export
 request per line, an inference span and a tool span each, GenAI attributes),
@@ -37,6 +39,9 @@ from failgate.intake.similarity import NgramSimilarity
 from failgate.intake.traces import read_traces
 from failgate.intake.traces.model import ReadStats
 
+sys.path.insert(0, str(Path(__file__).parent))
+from real_shaped import _attr, _runs, write_opencode, write_strands  # noqa: E402
+
 INTENTS = ["order_status"] * 6 + ["refund_request", "policy_question", "delivery_change", "account_help", "complaint"]
 
 
@@ -67,26 +72,6 @@ def write_traces(path: Path, n: int, seed: int = 7) -> None:
             if failed:
                 record["input"]["messages"][0]["content"] = f"Failure shape {shape}: reach me at {user}"
             out.write(json.dumps(record) + "\n")
-
-
-def _runs(n: int, seed: int = 7):  # type: ignore[no-untyped-def]
-    """(index, question, output, latency_ms) per run, the same mix for every format."""
-    rng = random.Random(seed)
-    for i in range(n):
-        user = f"user{rng.randrange(10**6)}@example.com"
-        failed = rng.random() < 0.10
-        shape = rng.randrange(300)
-        question = (
-            f"Failure shape {shape}: reach me at {user}"
-            if failed
-            else f"Question {i} about order {rng.randrange(9000, 9999)}, reach me at {user}"
-        )
-        output = "I'm sorry, but I can't help with that." if failed and shape % 2 else "Here is your answer."
-        yield i, question, output, 12000 if failed and not shape % 2 else 300
-
-
-def _attr(key: str, value: object) -> dict:
-    return {"key": key, "value": {"stringValue": value if isinstance(value, str) else json.dumps(value)}}
 
 
 def write_otlp(path: Path, n: int) -> None:
@@ -200,7 +185,18 @@ def write_langfuse(path: Path, n: int) -> None:
             out.write(json.dumps(trace) + "\n")
 
 
-WRITERS = {"jsonl": write_traces, "otlp": write_otlp, "openinference": write_openinference, "langfuse": write_langfuse}
+WRITERS = {
+    "jsonl": write_traces,
+    "otlp": write_otlp,
+    "openinference": write_openinference,
+    "langfuse": write_langfuse,
+    "strands": write_strands,  # real-shaped: read as otlp
+    "opencode": write_opencode,  # real-shaped: read as otlp
+}
+CPU_READING = 0.0  # records per CPU second of the last reader run: what a loaded machine hides
+CPU_INGEST = 0.0  # ... and of the last whole-funnel run
+SPANS_PER_RECORD = {"jsonl": 1, "otlp": 2, "openinference": 1, "langfuse": 1, "strands": 8, "opencode": 1}
+READ_AS = {"strands": "otlp", "opencode": "otlp"}
 
 
 def cases(n: int = 200) -> list[dict]:
@@ -241,35 +237,75 @@ def run(n: int, fmt: str = "jsonl") -> tuple[float, float, float, int]:
         path = Path(tmp) / f"traces.{fmt}.jsonl"
         WRITERS[fmt](path, n)
         dataset = cases()
-        start = time.perf_counter()
-        for _ in read_traces([path], fmt, stats=ReadStats()):
+        start, cpu = time.perf_counter(), time.process_time()
+        for _ in read_traces([path], READ_AS.get(fmt, fmt), stats=ReadStats()):
             pass
         reading = n / (time.perf_counter() - start)
-        start = time.perf_counter()
-        failed = _once(path, dataset, fmt)
+        global CPU_READING
+        CPU_READING = n / (time.process_time() - cpu)
+        start, cpu = time.perf_counter(), time.process_time()
+        failed = _once(path, dataset, READ_AS.get(fmt, fmt))
         elapsed = time.perf_counter() - start
+        global CPU_INGEST
+        CPU_INGEST = n / (time.process_time() - cpu)
         tracemalloc.start()
-        _once(path, dataset, fmt)
+        _once(path, dataset, READ_AS.get(fmt, fmt))
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return reading, n / elapsed, peak / 2**20, failed
 
 
+def compare(old_src: str, argv: list[str]) -> int:
+    """The same benchmark under another checkout's code (`--compare /work/main/src`), interleaved
+    with this one's in one run, so both see the same machine load."""
+    import os
+    import subprocess
+
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    rows: dict[str, list[str]] = {}
+    for _ in range(2):
+        for label, src in (("before", old_src), ("after", here)):
+            env = {**os.environ, "PYTHONPATH": src}
+            done = subprocess.run(
+                [sys.executable, __file__, *argv], env=env, capture_output=True, text=True, check=True
+            )
+            rows.setdefault(label, []).extend(line for line in done.stdout.splitlines()[1:-1])
+    print(
+        f"{'code':<7} {'reader':<14} {'records':>8} {'read/s':>9} {'spans/s':>9} {'cpu spans/s':>11} "
+        f"{'ingest/s':>9} {'peak MB':>8} {'failed':>7} {'cpu funnel/reader':>17}"
+    )
+    for label, lines in rows.items():
+        for line in lines:
+            print(f"{label:<7} {line}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if "--compare" in argv:
+        at = argv.index("--compare")
+        return compare(argv[at + 1], argv[:at] + argv[at + 2 :])
     formats = list(WRITERS)
     if "--format" in argv:
         at = argv.index("--format")
         formats = [argv[at + 1]]
         argv = argv[:at] + argv[at + 2 :]
     sizes = [int(a) for a in argv] or [10_000, 100_000]
-    print(f"{'reader':<14} {'records':>8} {'read/s':>9} {'ingest/s':>9} {'peak MB':>8} {'failed runs':>12}")
+    print(
+        f"{'reader':<14} {'records':>8} {'read/s':>9} {'spans/s':>9} {'cpu spans/s':>11} {'ingest/s':>9} "
+        f"{'peak MB':>8} {'failed':>7} {'cpu funnel/reader':>17}"
+    )
     for fmt in formats:
         for n in sizes:
             reading, rate, peak, failed = run(n, fmt)
-            print(f"{fmt:<14} {n:>8} {reading:>9,.0f} {rate:>9,.0f} {peak:>8.1f} {failed:>12}")
+            spans = reading * SPANS_PER_RECORD[fmt]
+            cpu_spans = CPU_READING * SPANS_PER_RECORD[fmt]
+            print(
+                f"{fmt:<14} {n:>8} {reading:>9,.0f} {spans:>9,.0f} {cpu_spans:>11,.0f} {rate:>9,.0f} "
+                f"{peak:>8.1f} {failed:>7} {CPU_READING / CPU_INGEST:>17.2f}"
+            )
     print(
         "read/s: the reader alone (records to runs); ingest/s: the whole funnel (rules, redaction, hashing, "
-        "dedupe, stratification, similarity)"
+        "dedupe, stratification, similarity); strands and opencode are real-shaped records read as otlp"
     )
     return 0
 

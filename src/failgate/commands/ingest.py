@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from failgate.findings import FailgateError
+from failgate.intake.traces import FORMATS as TRACE_FORMAT_NAMES
 
 
 def _display(path: Path, root: Path) -> str:
@@ -90,7 +91,7 @@ def funnel_text(result: object, stats: object, *, limit: int, share: float, sinc
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["auto", "jsonl", "otlp", "openinference", "langfuse"]),
+    type=click.Choice(["auto", *TRACE_FORMAT_NAMES]),
     default="auto",
     show_default=True,
     help="Trace format; auto detects it per file.",

@@ -36,34 +36,35 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from failgate.intake.secrets import redact_secrets
+
 REDACTOR_VERSION = "failgate-redact-2"
 DEFAULT_PHONE_REGIONS = ("US", "GB", "FR", "DE", "ES", "IT", "NL", "IN", "BR", "AU", "JP", "MX", "CA")
 
-_SECRETS = re.compile(
-    r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"  # JWT: header.payload.signature
-    r"|\bsk-(?:proj-|svcacct-|admin-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}"  # OpenAI, Anthropic
-    r"|\bgh[pousr]_[A-Za-z0-9]{36,}|\bgithub_pat_[A-Za-z0-9_]{22,}"  # GitHub
-    r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"  # AWS access key id
-    r"|\bxox[abposr]-[A-Za-z0-9-]{10,}"  # Slack
-    r"|\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"  # Stripe
-    r"|\bAIza[0-9A-Za-z_-]{35}"  # Google API key
-)
 _BEARER = re.compile(r"(?i)\b(bearer|token)(\s+|[:=]\s*)(?!<)[A-Za-z0-9._~+/=-]{16,}")
 _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}")
 _UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+_IBAN = re.compile(r"(?i)\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")  # lower case too: people type it so
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
-_IPV4 = re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b")
+_SSN_WORD = re.compile(r"(?i)ssn|ss#|social")
+# Undashed (or spaced) SSNs only where the text names them: nine digits alone are an order number.
+_SSN_NAMED = re.compile(
+    r"(?i)(\b(?:ssn|ss#|social[\s_-]+security(?:[\s_-]+(?:number|no\.?|num|#))?)\W{0,5}(?:\w+\W{1,4}){0,2}?)"
+    r"(?<!\d)(?!000|666|9\d\d)\d{3}([ .]?)(?!00)\d{2}\2(?!0000)\d{4}(?!\d)"
+)
+_IPV4 = re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b(?!\.\d)")
+# A dotted version is not an address: `build 1.2.3.4`, `version 10.0.0.1`, `v1.2.3.4`.
+_VERSION_BEFORE = re.compile(r"(?i)(?:\bbuild|\bversion|\bver\.?|\brelease|\bfirmware|\bv)\s*[:#]?\s*$")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])")
 _DIGITS = re.compile(r"\d")
 _PHONE_WORDS = re.compile(
     r"(?i)(?:call|phone|tel|telephone|mobile|cell|whatsapp|sms|text|fax|ring|number|"
-    r"reach|contact|n[uú]mero|t[ée]l[ée]phone|handy|telefon[o]?|móvil|portable)\W{0,3}(?:\w+\W{1,3}){0,3}$"
+    r"reach|contact|n[uú]mero|t[ée]l[ée]phone|handy|telefon[o]?|móvil|portable)\W{0,4}(?:\w+\W{1,4}){0,3}$"
 )
 _NOT_PHONE_WORDS = re.compile(
-    r"(?i)(?:order|isbn|sku|invoice|ref|reference|ticket|tracking|item|part|serial|po|"
-    r"case|account no|id)\W{0,3}(?:no\.?|number|#)?\W{0,2}$|#\s*$"
+    r"(?i)(?:order|isbn|sku|invoice|ref|reference|ticket|tracking|item|part|serial|po|quote|build|version|"
+    r"booking|confirmation|batch|lot|case|account no|id)\W{0,3}(?:no\.?|number|#)?\W{0,2}$|#\s*$"
 )
 
 
@@ -78,7 +79,7 @@ def _luhn(digits: str) -> bool:
 
 
 def _iban_ok(text: str) -> bool:
-    code = text.replace(" ", "")
+    code = text.replace(" ", "").upper()
     if not 15 <= len(code) <= 34:
         return False
     moved = code[4:] + code[:4]
@@ -109,6 +110,16 @@ def _card(match: str) -> bool:
     return 13 <= len(digits) <= 19 and digits[0] in "23456" and _luhn(digits) and len(set(digits)) > 1
 
 
+def _ipv4_subber(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        start = match.start()
+        if (start and text[start - 1] == ".") or _VERSION_BEFORE.search(text, max(0, start - 20), start):
+            return match.group()  # a longer dotted number, or a version
+        return "<IP>"
+
+    return _IPV4.sub(replace, text)
+
+
 def _ipv6(match: str) -> bool:
     if match.count(":") < 2:
         return False
@@ -124,7 +135,10 @@ def _ipv6(match: str) -> bool:
 # Digit runs that could be written phone numbers: an optional `+`, digits grouped by
 # spaces, dots, dashes or parentheses. libphonenumber then decides, per region.
 _PHONE_CANDIDATE = re.compile(r"(?<![\w+/.:-])(?:\+ ?)?\(?\d[\d().\- ]{4,20}\d(?![\w/:]|-\d)")
-_DATE_OR_TIME = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[.:]\d{2}[.:]\d{2}|\d{1,2}/\d{1,2}/\d{2,4}")
+_DATE_OR_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}|\d{1,2}[.:]\d{2}[.:]\d{2}|\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[-/.]"  # a date-stamped reference: 20240511-001
+)
 
 
 class _Phones:
@@ -186,7 +200,7 @@ def make_redactor(extra: Iterable[tuple[str, str]] = (), *, phone_regions: Seque
     def redact(text: str) -> str:
         if not text:
             return text
-        text = _SECRETS.sub("<SECRET>", text)
+        text = redact_secrets(text)
         text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}<SECRET>", text)
         if "@" in text:
             text = _EMAIL.sub("<EMAIL>", text)
@@ -196,7 +210,9 @@ def make_redactor(extra: Iterable[tuple[str, str]] = (), *, phone_regions: Seque
         if _DIGITS.search(text):
             text = _sub_checked(_CARD, "<CARD>", _card, text)
             text = _SSN.sub("<SSN>", text)
-            text = _IPV4.sub("<IP>", text)
+            if _SSN_WORD.search(text):
+                text = _SSN_NAMED.sub(lambda m: m.group(1) + "<SSN>", text)
+            text = _ipv4_subber(text)
         if ":" in text:
             text = _sub_checked(_IPV6, "<IP>", _ipv6, text)
         text = phones(text)
@@ -210,23 +226,68 @@ def make_redactor(extra: Iterable[tuple[str, str]] = (), *, phone_regions: Seque
 redact_text: Redactor = make_redactor()
 
 
+# Keys that say what their value is: `{"phone_number": "4155550126"}` is a phone number though the
+# digits alone are not, so the value is redacted with its key before it as context.
+_CONTEXT_KEY = re.compile(
+    r"(?i)phone|mobile|\btel|fax|cell|whatsapp|ssn|social|iban|card|account|passw|secret|token|api.?key|"
+    r"credential|private|aws|auth|email|mail|address|contact"
+)
+
+
+def _with_key(key: Any, item: Any, redactor: Redactor) -> Any:
+    """A value redacted with its key as context (a number under a phone key too)."""
+    if (
+        isinstance(key, str)
+        and _CONTEXT_KEY.search(key)
+        and isinstance(item, (str, int))
+        and not isinstance(item, bool)
+    ):
+        text = str(item)
+        prefix = f"{key}: "
+        found = redactor(prefix + text)
+        if found.startswith(prefix) and found[len(prefix) :] != text:
+            return found[len(prefix) :]
+        plain = redactor(text)
+        return plain if plain != text else item
+    return redact_value(item, redactor)
+
+
 def redact_value(value: Any, redactor: Redactor = redact_text) -> Any:
-    """Redact every string inside a JSON-like value (keys are kept as they are)."""
+    """Redact every string inside a JSON-like value: keys too (a key can be an e-mail address),
+    and values with their key as context. Keys that redact to the same text stay apart (`#2`)."""
     if isinstance(value, str):
         return redactor(value)
     if isinstance(value, list):
         return [redact_value(item, redactor) for item in value]
     if isinstance(value, dict):
-        return {key: redact_value(item, redactor) for key, item in value.items()}
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            new_key = redactor(key) if isinstance(key, str) else key
+            if new_key in out:
+                n = 2
+                while f"{new_key}#{n}" in out:
+                    n += 1
+                new_key = f"{new_key}#{n}"
+            out[new_key] = _with_key(key, item, redactor)
+        return out
     return value
 
 
 def pii_paths(value: Any, redactor: Redactor = redact_text, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Where in a JSON-like value the redactor still finds something to redact."""
+    """Where in a JSON-like value the redactor still finds something to redact (keys included)."""
     if isinstance(value, str):
         return [path] if redactor(value) != value else []
     if isinstance(value, list):
         return [p for i, item in enumerate(value) for p in pii_paths(item, redactor, path + (i,))]
     if isinstance(value, dict):
-        return [p for key, item in value.items() for p in pii_paths(item, redactor, path + (key,))]
+        found = []
+        for key, item in value.items():
+            if isinstance(key, str) and redactor(key) != key:
+                found.append(path + (key,))
+            elif not isinstance(item, (dict, list)):
+                if _with_key(key, item, redactor) != item:
+                    found.append(path + (key,))
+            else:
+                found += pii_paths(item, redactor, path + (key,))
+        return found
     return []

@@ -28,17 +28,26 @@ from failgate.findings import FailgateError
 from failgate.intake.traces.model import FileRead, ReadStats, Trace
 from failgate.intake.traces.stream import RecordError, iter_records
 
-# Detection order: most specific shape first (a Langfuse trace also has an id and input).
-FORMATS = ("otlp", "langfuse", "openinference", "jsonl")
-_MODULES = {"otlp": "otlp", "langfuse": "langfuse", "openinference": "openinference", "jsonl": "jsonl"}
+# The one registry of trace formats: `--format`'s choices, detection and the docs' list derive
+# from it (a test fails on drift). Detection order is the order here: most specific shape first
+# (a Langfuse trace also has an id and input; an AgentOps span also has a span_kind).
+TRACE_FORMATS: dict[str, str] = {
+    "otlp": "OTLP/JSON export requests (resourceSpans), any GenAI convention in the table",
+    "langfuse": "Langfuse UI trace download, API trace objects and list pages",
+    "agentops": "AgentOps API output ({trace_id, spans: [{span_attributes}]})",
+    "atif": "ATIF trajectories (Harbor's Agent Trajectory Interchange Format, v1.x)",
+    "openinference": "span JSON: Phoenix/OpenInference spans, OpenTelemetry SDK to_json(), any-agent traces",
+    "jsonl": "failgate's own JSON Lines (trace_id, input, output, tool_calls, ...)",
+}
+FORMATS = tuple(TRACE_FORMATS)
 
-__all__ = ["FORMATS", "ReadStats", "Trace", "read_traces", "detect_format", "reader"]
+__all__ = ["FORMATS", "TRACE_FORMATS", "ReadStats", "Trace", "read_traces", "detect_format", "reader"]
 
 
 def reader(fmt: str) -> Any:
-    if fmt not in _MODULES:
+    if fmt not in TRACE_FORMATS:
         raise FailgateError(f"unknown trace format {fmt!r}; use one of: auto, {', '.join(FORMATS)}", exit_code=2)
-    return importlib.import_module(f"failgate.intake.traces.{_MODULES[fmt]}")
+    return importlib.import_module(f"failgate.intake.traces.{fmt}")
 
 
 def detect_format(path: Path) -> str | None:
@@ -76,8 +85,7 @@ def read_traces(paths: list[Path], fmt: str = "auto", *, stats: ReadStats, displ
             stats.skip(
                 shown,
                 0,
-                "format not recognised (not failgate JSONL, OTLP/JSON, OpenInference or Langfuse); "
-                f"{_seen(first)}; pass --format to force one",
+                "format not recognised (not " + ", ".join(FORMATS) + f"); {_seen(first)}; pass --format to force one",
             )
             continue
         module = reader(chosen)

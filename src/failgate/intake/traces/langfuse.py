@@ -156,6 +156,18 @@ def build(record: Mapping[str, Any], path: str, line: int) -> Trace | None:
     trace_id = trace.get("id") or (observations[0].get("traceId") if observations else None)
     if not trace_id:
         return None
+    steps = [
+        {"kind": "tool", **_tool_call(o), "result": decoded(o.get("output"))}
+        if o.get("type") == "TOOL"
+        else {
+            "kind": "model",
+            "name": str(o.get("name") or ""),
+            "output": reply_text(o.get("output")),
+            "tool_calls": tool_calls_in(o.get("output")),
+        }
+        for o in observations
+        if o.get("type") in ("TOOL", "GENERATION")
+    ]  # model turns and tool results in order, for replay
     kept = _scores(scores)
     feedback, comment = feedback_from_scores(kept)
     return Trace(
@@ -171,6 +183,7 @@ def build(record: Mapping[str, Any], path: str, line: int) -> Trace | None:
         timestamp=parse_time(trace.get("timestamp")),
         tags=tuple(tags),
         scores=kept,
+        steps=steps,
         where=f"{path}:{line}",
     )
 

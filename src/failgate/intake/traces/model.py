@@ -55,6 +55,10 @@ class Trace:
     # and user feedback alike; `rules` decides which of them mark a failure.
     scores: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     where: str = ""  # "file:line" of the record it came from
+    # The run's model turns and tool results in order ({"kind": "model", "output", "tool_calls"} /
+    # {"kind": "tool", "name", "arguments", "result"[, "error"]}), for replay cassettes. Raw text:
+    # redact before writing it anywhere (intake writes only the fields above).
+    steps: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def response(self) -> dict[str, Any]:
         """The agent's answer in the shape the judge reads (docs/reference/agent-protocol.md)."""

@@ -30,9 +30,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from failgate.intake.traces.model import UNKNOWN_INTENT, ReadStats, Trace, feedback_of, parse_time
-from failgate.intake.traces.shapes import arguments_of, decoded, history_calls, input_from, reply_text, text_of
-from failgate.intake.traces.spans import Assembler, Span, duration_ms, flatten, indexed
+from failgate.intake.traces.model import ReadStats, Trace, parse_time
+from failgate.intake.traces.spans import Assembler, Span, flatten
 
 FORMAT = "openinference"
 
@@ -67,12 +66,29 @@ def _ns(value: Any) -> int | None:
     return int(moment.timestamp() * 1e9) if moment else None
 
 
+def _id(value: Any, width: int) -> str:
+    """Span and trace ids: hex text, or the integers the OpenTelemetry SDK's `to_json()` writes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format(value, f"0{width}x")
+    return str(value)
+
+
+def _parent(record: Mapping[str, Any]) -> str | None:
+    parent = record.get("parent_id")
+    if parent in (None, "") and isinstance(record.get("parent"), dict):  # OpenTelemetry SDK span JSON
+        parent = record["parent"].get("span_id")
+    return _id(parent, 16) if parent not in (None, "") else None
+
+
 def _span(record: Mapping[str, Any], line: int) -> Span | None:
     flat = flatten(dict(record))
     trace_id = flat.get("context.trace_id")
     if not trace_id:
         return None
     attrs: dict[str, Any] = {}
+    resource = record.get("resource")
+    if isinstance(resource, dict) and isinstance(resource.get("attributes"), dict):
+        attrs.update(resource["attributes"])
     raw_attrs = record.get("attributes")
     if isinstance(raw_attrs, dict):
         attrs.update(flatten(dict(raw_attrs)))
@@ -83,143 +99,39 @@ def _span(record: Mapping[str, Any], line: int) -> Span | None:
     if kind:
         attrs["openinference.span.kind"] = str(kind).upper()
     status = str(flat.get("status_code") or flat.get("status.status_code") or "").upper()
-    message = flat.get("status_message") or ""
+    message = flat.get("status_message") or flat.get("status.description") or ""
     error = None
     if status in ("ERROR", "STATUS_CODE_ERROR", "2"):
         error = str(message or attrs.get("exception.message") or "error status")
+    events = [
+        {"name": e.get("name"), **e["attributes"]} if isinstance(e.get("attributes"), dict) else {"name": e.get("name")}
+        for e in record.get("events") or []
+        if isinstance(e, dict)
+    ]
+    if "openinference.span.kind" not in attrs:
+        from failgate.intake.traces.otlp import fold_events
+
+        fold_events(attrs, events)
     return Span(
-        trace_id=str(trace_id),
-        span_id=str(flat.get("context.span_id") or ""),
-        parent_id=str(record.get("parent_id")) if record.get("parent_id") else None,
+        trace_id=_id(trace_id, 32),
+        span_id=_id(flat.get("context.span_id") or "", 16),
+        parent_id=_parent(record),
         name=str(record.get("name", "")),
         start_ns=_ns(record.get("start_time")),
         end_ns=_ns(record.get("end_time")),
         error=error,
         attrs=attrs,
         line=line,
-    )
-
-
-def _kind(span: Span) -> str:
-    return str(span.attrs.get("openinference.span.kind", ""))
-
-
-def _messages(span: Span, key: str) -> list[dict[str, Any]]:
-    out = []
-    for item in indexed(span.attrs, key):
-        message = {k.removeprefix("message."): v for k, v in item.items()}
-        if message.get("content") in (None, ""):  # the list form: contents.M.message_content.text
-            parts = [
-                p.get("message_content.text")
-                for p in indexed(message, "contents")
-                if p.get("message_content.type", "text") == "text"
-            ]
-            message["content"] = "\n".join(str(p) for p in parts if p)
-        out.append(message)
-    return out
-
-
-def _input(root: Span, llms: list[Span]) -> dict[str, Any]:
-    if "input.value" in root.attrs and _kind(root) != "LLM":
-        found = input_from(root.attrs["input.value"])
-        if found:
-            return found
-    best: list[dict[str, str]] = []
-    for span in llms:
-        turns = [
-            {"role": "user", "content": text_of(m.get("content"))}
-            for m in _messages(span, "llm.input_messages")
-            if m.get("role") == "user" and m.get("content")
-        ]
-        if len(turns) > len(best):
-            best = turns
-    if best:
-        return {"messages": best}
-    return input_from(root.attrs.get("input.value"))
-
-
-def _calls_from_llm(span: Span) -> list[dict[str, Any]]:
-    calls = []
-    for message in indexed(span.attrs, "llm.output_messages"):
-        for call in indexed({k.removeprefix("message."): v for k, v in message.items()}, "tool_calls"):
-            name = call.get("tool_call.function.name")
-            if name:
-                calls.append({"name": str(name), "arguments": arguments_of(call.get("tool_call.function.arguments"))})
-    return calls
-
-
-def _llm_calls(llms: list[Span]) -> list[dict[str, Any]]:
-    """Without TOOL spans: the calls of the conversation, i.e. the assistant turns in the
-    longest LLM input (the last call sees all earlier ones), then what each LLM asked for."""
-    if not llms:
-        return []
-    longest = max(llms, key=lambda s: len(indexed(s.attrs, "llm.input_messages")))
-    earlier = []
-    for message in indexed(longest.attrs, "llm.input_messages"):
-        message = {k.removeprefix("message."): v for k, v in message.items()}
-        if message.get("role") == "assistant":
-            for call in indexed(message, "tool_calls"):
-                if call.get("tool_call.function.name"):
-                    earlier.append(
-                        {
-                            "name": str(call["tool_call.function.name"]),
-                            "arguments": arguments_of(call.get("tool_call.function.arguments")),
-                        }
-                    )
-    if not earlier:  # no flattened messages: the request JSON in input.value (GenAI parts or OpenAI shape)
-        earlier = history_calls(longest.attrs.get("input.value"))
-    later = [c for s in llms[llms.index(longest) :] for c in _calls_from_llm(s)]
-    return earlier + later or [c for s in llms for c in _calls_from_llm(s)]
-
-
-def build(spans: list[Span], path: str) -> Trace | None:
-    root = next((s for s in spans if s.is_root), spans[0])
-    llms = [s for s in spans if _kind(s) == "LLM"]
-    case_input = _input(root, llms)
-    if not case_input:
-        return None
-    output = reply_text(root.attrs.get("output.value"))
-    if not output:
-        for span in reversed(llms):
-            contents = [m.get("content") for m in _messages(span, "llm.output_messages") if m.get("content")]
-            if contents:
-                output = text_of(contents[-1])
-                break
-    tools = [s for s in spans if _kind(s) == "TOOL"]
-    calls = [
-        {
-            "name": str(s.attrs.get("tool.name") or s.name),
-            "arguments": arguments_of(s.attrs.get("input.value")),
-            **({"error": s.error} if s.error else {}),
-        }
-        for s in tools
-    ] or _llm_calls(llms)
-    metadata = decoded(root.attrs.get("metadata"))
-    metadata = metadata if isinstance(metadata, dict) else {}
-    intent = metadata.get("intent") or root.attrs.get("failgate.intent") or UNKNOWN_INTENT
-    feedback, comment = feedback_of(metadata.get("feedback", root.attrs.get("failgate.feedback")))
-    tags = [v for k, v in root.attrs.items() if k.startswith("tag.tags")]
-    tags = tags[0] if len(tags) == 1 and isinstance(tags[0], list) else tags
-    error = root.error or next((s.error for s in llms if s.error), None)
-    start = min((s.start_ns for s in spans if s.start_ns), default=None)
-    return Trace(
-        trace_id=root.trace_id,
-        input=case_input,
-        output=output,
-        tool_calls=calls,
-        latency_ms=duration_ms(spans),
-        error=error,
-        feedback=feedback,
-        feedback_comment=comment,
-        intent=str(intent),
-        timestamp=parse_time(start),
-        tags=tuple(str(t) for t in tags),
-        where=f"{path}:{root.line}",
+        events=events,
     )
 
 
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
-    assembler = Assembler(build, path, stats)
+    from failgate.intake.traces import genai
+
+    # Spans without OpenInference attributes (the OpenTelemetry SDK's span JSON, any-agent's
+    # trace JSON) are read through the conventions table like OTLP spans.
+    assembler = Assembler(genai.build, path, stats)
     for line, record in records:
         for item in _named_lists(record) or [record]:
             span = _span(item, line) if isinstance(item, dict) else None

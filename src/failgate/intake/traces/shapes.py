@@ -126,8 +126,10 @@ def text_of(value: Any) -> str:
         return "\n".join(t for t in (text_of(part) for part in value) if t)
     if isinstance(value, dict):
         kind = value.get("type")
-        if kind not in (None, "text", "output_text", "input_text", "message"):
-            return ""  # a tool call, tool result, image or reasoning part carries no reply text
+        if kind not in (None, "text", "output_text", "input_text", "message") or value.get("thought") is True:
+            # A tool call, tool result, image or reasoning part carries no reply text; Gemini marks
+            # its hidden reasoning as a text part with `thought: true`.
+            return ""
         for key in ("content", "text", "parts", "contents", "message_content", "value", "kwargs"):
             if key in value:
                 return text_of(value[key])
@@ -179,9 +181,10 @@ _TRANSCRIPT = re.compile(r"^(system|developer|user|human|assistant|ai|tool): ", 
 
 
 def transcript_turns(text: str) -> list[dict[str, str]]:
-    """The user turns of a chat flattened to text (`system: ...\nuser: ...`), as some SDKs log it."""
+    """The user turns of a chat flattened to text (`system: ...\nuser: ...`), as some SDKs log it
+    (OpenLIT writes every prompt as `role: content` lines, a lone `user: ...` included)."""
     marks = list(_TRANSCRIPT.finditer(text))
-    if len(marks) < 2 or marks[0].start() != 0:
+    if not marks or marks[0].start() != 0 or (len(marks) == 1 and marks[0].group(1) not in ("user", "human")):
         return []
     out = []
     for mark, after in zip(marks, marks[1:] + [None]):
@@ -226,7 +229,10 @@ def reply_text(value: Any, depth: int = 0) -> str:
         messages = [m for m in value if isinstance(m, dict)]
         replies = [m for m in messages if role_of(m) == "assistant" or m.get("type") == "message"]
         for message in reversed(replies or messages):
-            text = text_of(_content(message)) if message.get("type") != "message" else text_of(message.get("content"))
+            content = _content(message) if message.get("type") != "message" else message.get("content")
+            text = text_of(content)
+            if not text and isinstance(content, dict):  # a whole response object as the content
+                text = reply_text(content, depth + 1)
             if text:
                 return text
         return text_of(value)
@@ -251,10 +257,13 @@ def reply_text(value: Any, depth: int = 0) -> str:
     return strings[0] if len(strings) == 1 and len(value) <= 2 else ""
 
 
-def _call(name: Any, arguments: Any) -> dict[str, Any] | None:
+def _call(name: Any, arguments: Any, call_id: Any = None) -> dict[str, Any] | None:
     if not isinstance(name, str) or not name:
         return None
-    return {"name": name, "arguments": arguments_of(arguments)}
+    call = {"name": name, "arguments": arguments_of(arguments)}
+    if isinstance(call_id, (str, int)) and call_id != "":
+        call["id"] = str(call_id)
+    return call
 
 
 def arguments_of(value: Any) -> dict[str, Any]:
@@ -266,10 +275,15 @@ def arguments_of(value: Any) -> dict[str, Any]:
     return {"input": value}
 
 
-def tool_calls_in(value: Any, depth: int = 0) -> list[dict[str, Any]]:
-    """The tool calls a recorded output asked for, in any of the shapes above."""
+def tool_calls_in(value: Any, *, ids: bool = False) -> list[dict[str, Any]]:
+    """The tool calls a recorded output asked for, in any of the shapes above; with `ids`, each
+    keeps the call id its shape records (to tell one call seen twice from two calls)."""
     value = decoded(value)
-    return [c for c in _calls(value, depth) if c is not None]
+    calls = [c for c in _calls(value, 0) if c is not None]
+    if not ids:
+        for call in calls:
+            call.pop("id", None)
+    return calls
 
 
 def _calls(value: Any, depth: int) -> Iterator[dict[str, Any] | None]:
@@ -283,19 +297,27 @@ def _calls(value: Any, depth: int) -> Iterator[dict[str, Any] | None]:
         return
     kind = value.get("type")
     if kind in ("tool_call", "function_call") and "name" in value:  # GenAI part, Responses API item
-        yield _call(value.get("name"), value.get("arguments", value.get("args")))
+        yield _call(value.get("name"), value.get("arguments", value.get("args")), value.get("call_id", value.get("id")))
         return
     if kind == "tool_use":  # Anthropic content block
-        yield _call(value.get("name"), value.get("input"))
+        yield _call(value.get("name"), value.get("input"), value.get("id"))
+        return
+    if isinstance(value.get("toolUse"), dict):  # Bedrock Converse / Strands content block
+        use = value["toolUse"]
+        yield _call(use.get("name"), use.get("input"), use.get("toolUseId"))
+        return
+    if "tool.name" in value:  # any-agent's model output: [{"tool.name", "tool.args"}]
+        yield _call(value.get("tool.name"), value.get("tool.args"))
         return
     if isinstance(value.get("function_call"), dict):  # Gemini part
-        yield _call(value["function_call"].get("name"), value["function_call"].get("args"))
+        call = value["function_call"]
+        yield _call(call.get("name"), call.get("args"), call.get("id"))
         return
     for call in value.get("tool_calls") or (value.get("additional_kwargs") or {}).get("tool_calls") or []:
         if isinstance(call, dict):
-            function = call.get("function")
-            function = function if isinstance(function, dict) else call
-            yield _call(function.get("name"), function.get("arguments", function.get("args")))
+            inner = call.get("function")
+            function: dict[str, Any] = inner if isinstance(inner, dict) else call
+            yield _call(function.get("name"), function.get("arguments", function.get("args")), call.get("id"))
     for key in ("choices", "candidates", "output", "parts", "content", "message", "kwargs", "messages"):
         inner = value.get(key)
         if isinstance(inner, (list, dict)) and not (key == "messages"):

@@ -28,7 +28,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from failgate.dataset.jsonstrict import MAX_DEPTH, JsonLineError, has_lone_surrogate, loads_line, nesting_depth
+from failgate.dataset.jsonstrict import (
+    MAX_DEPTH,
+    SURROGATE_ESCAPE,
+    JsonLineError,
+    has_lone_surrogate,
+    loads_line,
+    nesting_depth,
+)
 
 CHUNK = 1 << 20
 MAX_ITEM = 64 << 20  # an item larger than this is treated as malformed, not buffered forever
@@ -235,7 +242,7 @@ def _iter_array(handle: IO[str], buf: str, pos: int, base_line: int) -> Iterator
             return
         line += buf.count("\n", counted, pos)
         counted = pos
-        if has_lone_surrogate(value) or nesting_depth(buf[pos:end]):
+        if (SURROGATE_ESCAPE.search(buf, pos, end) and has_lone_surrogate(value)) or nesting_depth(buf[pos:end]):
             yield line, RecordError("a lone surrogate escape or nesting past the depth limit; record skipped")
         else:
             yield line, value

@@ -22,25 +22,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from failgate.intake.traces.conventions import BY_FAMILY
 from failgate.intake.traces.model import UNKNOWN_INTENT, Trace, feedback_of, parse_time
 from failgate.intake.traces.shapes import arguments_of, decoded, input_from, user_turns
 from failgate.intake.traces.spans import Span, duration_ms
 
+# Where the AI SDK keeps each fact: its entry of the conventions table.
+_AI = BY_FAMILY["vercel-ai"]
+RESPONSE = _AI.response[0]
+
 
 def is_vercel(span: Span) -> bool:
-    return "ai.operationId" in span.attrs or any(
-        k in span.attrs for k in ("ai.prompt", "ai.prompt.messages", "ai.response.text", "ai.toolCall.name")
-    )
+    return any(k in span.attrs for k in _AI.marks)
 
 
 def _is_tool(span: Span) -> bool:
-    return "ai.toolCall.name" in span.attrs or span.attrs.get("ai.operationId") == "ai.toolCall"
+    return any(k in span.attrs for k in _AI.tool_name) or any(span.attrs.get(k) == v for k, v in _AI.tool_kinds)
+
+
+def _first(span: Span, keys: tuple[str, ...]) -> Any:
+    return next((span.attrs[k] for k in keys if k in span.attrs), None)
 
 
 def _input(spans: list[Span]) -> dict[str, Any]:
     best: list[dict[str, str]] = []
     for span in spans:
-        for key in ("ai.prompt.messages", "ai.prompt"):
+        for key in _AI.request_messages + _AI.run_input:
             if key not in span.attrs:
                 continue
             value = decoded(span.attrs[key])
@@ -66,16 +73,16 @@ def build(spans: list[Span], path: str) -> Trace | None:
     case_input = _input(spans)
     if not case_input:
         return None
-    calls_made = [s for s in spans if s is not root and not _is_tool(s) and "ai.response.text" in s.attrs]
-    output = str(root.attrs.get("ai.response.text") or "")
+    calls_made = [s for s in spans if s is not root and not _is_tool(s) and RESPONSE in s.attrs]
+    output = str(root.attrs.get(RESPONSE) or "")
     if not output and calls_made:
-        output = str(calls_made[-1].attrs.get("ai.response.text") or "")
+        output = str(calls_made[-1].attrs.get(RESPONSE) or "")
     tools = [s for s in spans if _is_tool(s)]
     tool_calls = (
         [
             {
-                "name": str(s.attrs.get("ai.toolCall.name") or s.name),
-                "arguments": arguments_of(s.attrs.get("ai.toolCall.args", s.attrs.get("ai.toolCall.input"))),
+                "name": str(_first(s, _AI.tool_name) or s.name),
+                "arguments": arguments_of(_first(s, _AI.tool_arguments)),
                 **({"error": s.error} if s.error else {}),
             }
             for s in tools
