@@ -37,6 +37,7 @@ COMMANDS = {
     "report": "report",
     "demo": "demo",
     "judge-check": "judge_check",
+    "judge-change": "judge_change",
 }
 
 

@@ -15,10 +15,11 @@ It fails on:
 - a case whose judged definition changed in the range (`gate.definitions`)
   and whose *baseline* definition fails now, unless a `redefined` decision
   names it: weakening `expected` must not be the way to ship a regression;
-- a judge fingerprint that differs from the one the baseline was recorded
-  with, unless a `judge_changed` decision names that change
-  (`gate.decisions.judge_change_explained`): otherwise pass-at-baseline and
-  fail-now were decided by different rules, and the comparison would be silent;
+- a range that changes the judge (`gate.judge_change`) without paying for it:
+  every gating case passing under the branch's judge too, one `judge_changed`
+  decision naming the change, and the gate's own grading on the base's gold
+  set. A case whose baseline was recorded by an earlier judge of the base is
+  no block on a range that did not change the judge: one note says so;
 - a `result` event added in the range that disagrees with the gate's own run;
 - a configured set (`[tool.failgate.sets.NAME]`) below its floor.
 
@@ -44,6 +45,7 @@ from failgate.gate.decisions import (
     redefinition_decision,
 )
 from failgate.gate.definitions import Redefinition
+from failgate.gate.judge_change import JudgeChangeCheck
 
 BLOCKING, ADVISORY = "blocking", "advisory"
 DEPRECATED, WATCHLIST, REMOVED, REDEFINED = "deprecated", "watchlist", "removed", "redefined"
@@ -113,6 +115,13 @@ class GateDecision:
     decisions: list[Decision] = dataclasses.field(default_factory=list)
     policy_changes: list[Any] = dataclasses.field(default_factory=list)  # gate.policy.PolicyChange
     disagreements: list[ResultDisagreement] = dataclasses.field(default_factory=list)
+    judge_check: JudgeChangeCheck | None = None  # the range changes the judge
+    judge_note: str | None = None  # the baseline was recorded by an earlier judge of the base
+    earlier_judge_cases: int = 0  # cases whose baseline an earlier judge recorded, in a range not changing it
+
+    @property
+    def judge_change_blocks(self) -> bool:
+        return self.judge_check is not None and self.judge_check.blocks
 
     @property
     def unexplained_judges(self) -> list[JudgeChange]:
@@ -125,7 +134,14 @@ class GateDecision:
     @property
     def passed(self) -> bool:
         """The verdict, whatever the mode."""
-        return not (self.flips or self.failures or self.unexplained_judges or self.failed_sets or self.disagreements)
+        return not (
+            self.flips
+            or self.failures
+            or self.unexplained_judges
+            or self.failed_sets
+            or self.disagreements
+            or self.judge_change_blocks
+        )
 
     @property
     def exit_code(self) -> int:
@@ -145,6 +161,8 @@ class GateDecision:
                 parts.append(f"{len(self.failures)} other failing case(s)")
             if self.unexplained_judges:
                 parts.append(f"{len(self.unexplained_judges)} unexplained judge change(s)")
+            if self.judge_change_blocks:
+                parts.append("a judge change not paid for (see `Judge change in this range`)")
             if self.disagreements:
                 parts.append(f"{len(self.disagreements)} recorded result(s) the gate's run contradicts")
             parts.extend(f"set {s.set_name} below its floor" for s in self.failed_sets)
@@ -205,14 +223,12 @@ def decide(
     redefinitions: Sequence[Redefinition] = (),
     redefined_result: EvalResult | None = None,
     policy_changes: Sequence[Any] = (),
-    gold: tuple[bool, str] | None = None,
+    judge_check: JudgeChangeCheck | None = None,
+    branch_result: EvalResult | None = None,
 ) -> GateDecision:
-    """`gold`: `judge.gold.gold_set_accepts(...)` for the judge the eval ran
-    with, or None when the repo keeps no gold set. With a gold set, a judge
-    change of a case whose definition did not change is explained only when the
-    gold set was graded under the new judge and met the floor, in addition to
-    the `judge_changed` decision; a redefined case needs no grading (its rules
-    changed, not the judge)."""
+    """`judge_check`: the range changes the judge (`gate.judge_change.check`), None when it
+    does not; `branch_result`: the failure set judged by the branch's judge then, for
+    results the range recorded under it."""
     decisions = decisions_in(range_events)
     how = {r.case_id: r.how for r in retired}
     changed = {r.case_id: r for r in redefinitions}
@@ -254,24 +270,31 @@ def decide(
             failures.append(case)
 
     changes = []
+    earlier = 0
     for case, which in judged:
         entry = baseline.get(case.case_id)
         if entry is None or entry.last_judge is None or entry.last_judge == case.judge:
             continue
-        why: str | None = None
-        note = None
+        decision = judge_change_explained(case.case_id, entry.last_judge, case.judge, decisions)
         if which == "now" and case.case_id in changed:
             # Its definition changed (that is what moved the fingerprint): the baseline
             # definition ran too and is judged above, or a `redefined` decision names it.
             why = f"its {'/'.join(changed[case.case_id].changed)} changed; its baseline definition was run too"
+        elif decision is not None:
+            why = f"judge_changed decision by {decision.by}: {decision.reason}"
+        elif judge_check is not None:
+            why = "part of this range's judge change (listed above)"
         else:
-            decision = judge_change_explained(case.case_id, entry.last_judge, case.judge, decisions)
-            why = f"judge_changed decision by {decision.by}: {decision.reason}" if decision else None
-            if gold is not None:
-                accepted, note = gold
-                why = f"{why}; {note}" if why is not None and accepted else None
-        changes.append(JudgeChange(case.case_id, entry.last_judge, case.judge, why, which, note))
-    observed = {c.case_id: (c.outcome, c.judge) for c in result.gating if c.source == "cases"}
+            # The base's judge recorded the baseline differently: the range did not change
+            # the judge, so it is not asked to vouch for it (one note, never a block).
+            earlier += 1
+            continue
+        changes.append(JudgeChange(case.case_id, entry.last_judge, case.judge, why, which))
+    observed: dict[str, list[tuple[str, str]]] = {}
+    for run in (result, branch_result):
+        for c in run.gating if run is not None else []:
+            if c.source == "cases":
+                observed.setdefault(c.case_id, []).append((c.outcome, c.judge))
 
     fragile = [
         Fragile(str(c["id"]), str(c.get("title", "")), int(c["regressed_count"]))
@@ -297,4 +320,6 @@ def decide(
         decisions=decisions,
         policy_changes=list(policy_changes),
         disagreements=disagreeing_results(range_events, observed),
+        judge_check=judge_check,
+        earlier_judge_cases=earlier,
     )

@@ -21,9 +21,15 @@ REDEFINED, JUDGE_CHANGED = "redefined", "judge_changed"
 DECISION_TYPES = (REDEFINED, JUDGE_CHANGED)
 
 
+def one_line(value: object) -> str:
+    """Decision text as one line of printable text wherever it is shown: a newline in a
+    hand-written event must not forge a line of the gate's report."""
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in str(value))
+
+
 @dataclasses.dataclass(frozen=True)
 class Decision:
-    case_id: str
+    case_id: str | None  # None: a judge-level judge_changed decision (`failgate judge-change`)
     kind: str  # redefined | judge_changed
     by: str
     reason: str
@@ -35,22 +41,26 @@ class Decision:
     def describe(self) -> str:
         judge = f" (judge {self.judge_from[:19]} -> {self.judge_to[:19]})" if self.judge_from and self.judge_to else ""
         at = f" in {self.commit[:10]}" if self.commit else ""
-        return f"{self.case_id} {self.kind}{judge} by {self.by}{at}: {self.reason}"
+        subject = self.case_id or "judge"
+        return f"{subject} {self.kind}{judge} by {self.by}{at}: {self.reason}"
 
 
 def decisions_in(range_events: Sequence[Mapping[str, Any]]) -> list[Decision]:
     found = []
     for event in range_events:
-        if event.get("type") not in DECISION_TYPES or not isinstance(event.get("case_id"), str):
+        case_id = event.get("case_id")
+        if event.get("type") not in DECISION_TYPES or not (
+            isinstance(case_id, str) or (case_id is None and event.get("type") == JUDGE_CHANGED)
+        ):
             continue
         detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
         found.append(
             Decision(
-                case_id=event["case_id"],
+                case_id=one_line(case_id) if case_id is not None else None,
                 kind=str(event["type"]),
-                by=str(event.get("actor") or "?"),
-                reason=str(detail.get("reason") or ""),
-                event_id=str(event.get("id") or ""),
+                by=one_line(event.get("actor") or "?"),
+                reason=one_line(detail.get("reason") or ""),
+                event_id=one_line(event.get("id") or ""),
                 judge_from=detail.get("from") if isinstance(detail.get("from"), str) else None,
                 judge_to=detail.get("to") if isinstance(detail.get("to"), str) else None,
             )
@@ -100,19 +110,22 @@ class ResultDisagreement:
 
 
 def disagreeing_results(
-    range_events: Sequence[Mapping[str, Any]], observed: Mapping[str, tuple[str, str]]
+    range_events: Sequence[Mapping[str, Any]], observed: Mapping[str, Sequence[tuple[str, str]]]
 ) -> list[ResultDisagreement]:
     """The last `result` event the range added per case, against the gate's own
-    (outcome, judge) for that case; cases the gate did not run are not compared."""
+    (outcome, judge) runs of that case -- the one under the judge the event names when
+    the gate ran two (a range that changes the judge records under the new one);
+    cases the gate did not run are not compared."""
     last: dict[str, Mapping[str, Any]] = {}
     for event in range_events:
         if event.get("type") == "result" and isinstance(event.get("case_id"), str):
             last[event["case_id"]] = event
     found = []
     for case_id, event in last.items():
-        if case_id not in observed:
+        runs = list(observed.get(case_id) or ())
+        if not runs:
             continue
-        outcome, judge = observed[case_id]
+        outcome, judge = next((run for run in runs if run[1] == event.get("judge")), runs[0])
         if outcome not in ("pass", "fail"):
             continue
         # Only the outcome can mislead a later baseline; a judge difference is shown with it.
@@ -120,10 +133,10 @@ def disagreeing_results(
             found.append(
                 ResultDisagreement(
                     case_id,
-                    str(event.get("outcome")),
-                    event.get("judge"),
-                    event.get("commit"),
-                    event.get("actor"),
+                    one_line(event.get("outcome")),
+                    event.get("judge") if isinstance(event.get("judge"), str) else None,
+                    event.get("commit") if isinstance(event.get("commit"), str) else None,
+                    one_line(event.get("actor")) if event.get("actor") is not None else None,
                     outcome,
                     judge,
                 )

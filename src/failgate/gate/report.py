@@ -65,6 +65,17 @@ def review_lines(decision: GateDecision) -> list[str]:
         else "Policy and agent changes in this range: none"
     )
     lines += [f"  {c.kind.upper()} {c.describe()}" for c in d.policy_changes]
+    lines += judge_lines(d)
+    return lines
+
+
+def judge_lines(decision: GateDecision) -> list[str]:
+    """The range's judge change (both judges' verdicts, what it still needs), or the one
+    line saying the baseline was recorded by an earlier judge of the base."""
+    d = decision
+    lines = d.judge_check.lines() if d.judge_check is not None else []
+    if d.judge_note:
+        lines.append(f"Judge: {d.judge_note}")
     return lines
 
 
@@ -194,6 +205,10 @@ def as_data(decision: GateDecision) -> dict[str, Any]:
             }
             for j in d.judge_changes
         ],
+        "judge_change": None
+        if d.judge_check is None
+        else {**dataclasses.asdict(d.judge_check), "problems": d.judge_check.problems},
+        "judge_note": d.judge_note,
         "result_disagreements": [dataclasses.asdict(x) for x in d.disagreements],
         "redefined": [{"id": r.case_id, "changed": list(r.changed)} for r in d.redefinitions],
         "sets": [eval_data(s) for s in d.sets],
@@ -256,6 +271,10 @@ def render_junit(decision: GateDecision) -> str:
             for j in d.judge_changes
         ],
     )
+    if d.judge_check is not None or d.judge_note:
+        check = d.judge_check
+        message = "\n".join(check.problems) if check is not None and check.blocks else None
+        suite("failgate.judge_change", [("\n".join(judge_lines(d)), message)])
     suite("failgate.results", [(x.case_id, x.describe()) for x in d.disagreements])
     for result in d.sets:
         message = None if result.ok else f"pass rate {result.pass_rate:.4f} below floor {result.floor}"
@@ -285,6 +304,8 @@ def render_markdown(decision: GateDecision) -> str:
     lines += ["", "### Policy and agent changes in this range", ""]
     lines += [f"- **{c.kind}** {_md(c.describe())}" for c in d.policy_changes] if d.policy_changes else ["none"]
     lines.append("")
+    if judge_lines(d):
+        lines += ["### Judge", "", *[f"- {_md(line.strip())}" for line in judge_lines(d)], ""]
     lines += [f"> {_md(note)}" for note in d.range.notes] + ([""] if d.range.notes else [])
     lines += [*_md_table("failure mode", matrix(d.result)), ""]
     if d.flips:

@@ -27,6 +27,9 @@ from failgate.eval.judge.plugins import PluginJudge, Verdict, load_judge, run_ju
 from failgate.eval.judge.response import Response, ResponseError, ToolCall, parse_response
 from failgate.eval.judge.text import DEFAULT_REFUSAL_PATTERNS, RuleError
 
+# The reason an llm_rubric rule gives when no judge model is configured; the gate
+# recognises it when the branch configures the model its new case needs.
+NO_JUDGE_MODEL = "no judge model configured: set base_url and model in [tool.failgate.judge.llm]"
 CASE_BUDGET_S = 5.0  # judge time per case (text rules; plugin judges keep their own)
 
 # Bump when any rule's meaning changes: every recorded baseline then stops
@@ -195,7 +198,7 @@ def _check_llm(
     expected = f"a judge-model pass on the rubric {rubric!r}"
     settings = options.llm
     if not settings.base_url or not settings.model:
-        return False, expected, "no judge model configured: set base_url and model in [tool.failgate.judge.llm]"
+        return False, expected, NO_JUDGE_MODEL
     reply = llm.reply_text(spec, response)
     if reply is None:
         return False, expected, f"no reply to user turn {spec.turn} (the response has {len(response.turns)} turn(s))"
