@@ -13,6 +13,7 @@ tomllib keeps no positions, so `_KeyLines` finds a key's line in the text.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -32,7 +33,41 @@ else:  # pragma: no cover
 DEFAULT_JOBS = 4  # promptfoo's default too: safe for agents that are not thread-safe-hungry
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_BASE_BRANCH = "origin/main"
-CACHE_DIR = ".failgate-cache"
+CACHE_DIR = ".failgate-cache"  # outside a git repository only; see cache_location
+GIT_CACHE_DIR = "failgate-cache"
+
+
+def cache_location(root: Path) -> Path:
+    """Where failgate keeps its caches (judge-model verdicts, validate's clean verdicts, the
+    last failures) for the project at `root`: under the repository's git directory, which git
+    never tracks. A cache file a branch commits is then never read, and a CI checkout starts
+    with none (the manual's "What the gate trusts"). Worktrees share their repository's common
+    git directory, so the gate's temporary worktree reuses the checkout's verdicts. Outside a
+    repository: `.failgate-cache/` in the project. Read from the files (no pygit2): hooks pay
+    only for what they use."""
+    import hashlib
+
+    start = Path(os.path.abspath(root))
+    for candidate in (start, *start.parents):
+        dotgit = candidate / ".git"
+        if dotgit.is_dir():
+            git_dir = dotgit
+        elif dotgit.is_file():
+            text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
+            if not text.startswith("gitdir:"):
+                break
+            git_dir = candidate / text[len("gitdir:") :].strip()
+        else:
+            continue
+        common = git_dir / "commondir"
+        if common.is_file():
+            git_dir = git_dir / common.read_text(encoding="utf-8", errors="replace").strip()
+        relative = start.relative_to(candidate).as_posix()
+        # One project per configuration root: a monorepo's projects keep separate caches.
+        project = "" if relative == "." else "-" + hashlib.sha256(relative.encode("utf-8")).hexdigest()[:12]
+        return Path(os.path.normpath(git_dir / (GIT_CACHE_DIR + project)))
+    return start / CACHE_DIR
+
 
 # -- locating keys in TOML text ----------------------------------------------
 _HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
@@ -126,7 +161,7 @@ class Config:
 
     @property
     def cache_dir(self) -> Path:
-        return self.root / CACHE_DIR
+        return cache_location(self.root)
 
     def ensure_cache_dir(self) -> Path:
         """The cache folder, created with a `.gitignore` of its own: like

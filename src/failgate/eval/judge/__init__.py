@@ -71,13 +71,13 @@ class JudgeOptions:
     def from_config(cls, section: Mapping[str, Any], root: str | None = None) -> JudgeOptions:
         from pathlib import Path
 
-        from failgate.config import CACHE_DIR
+        from failgate.config import cache_location
 
         patterns = tuple(section.get("refusal_patterns", DEFAULT_REFUSAL_PATTERNS))
         patterns += tuple(section.get("extra_refusal_patterns", ()))
         llm_section = section.get("llm", {})
         settings = LLMSettings.from_config(llm_section if isinstance(llm_section, Mapping) else {})
-        return cls(patterns, root, settings, str(Path(root) / CACHE_DIR) if root else None)
+        return cls(patterns, root, settings, str(cache_location(Path(root))) if root else None)
 
     def without_cache(self) -> JudgeOptions:
         return dataclasses.replace(self, read_cache=False)
