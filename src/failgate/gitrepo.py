@@ -249,6 +249,10 @@ class GitRepo:
         author = self.repo[self.resolve(rev)].author
         return f"{author.name} <{author.email}>"
 
+    def get_committer(self, rev: str) -> str:
+        committer = self.repo[self.resolve(rev)].committer
+        return f"{committer.name} <{committer.email}>"
+
     def get_tree_id(self, rev: str, path: str) -> str | None:
         """The id of the tree (or blob) at `path` in `rev`: equal ids mean nothing under it changed."""
         if path in ("", "."):

@@ -115,6 +115,7 @@ class GateDecision:
     decisions: list[Decision] = dataclasses.field(default_factory=list)
     policy_changes: list[Any] = dataclasses.field(default_factory=list)  # gate.policy.PolicyChange
     disagreements: list[ResultDisagreement] = dataclasses.field(default_factory=list)
+    retirements: list[Retirement] = dataclasses.field(default_factory=list)  # listed with the decisions
     judge_check: JudgeChangeCheck | None = None  # the range changes the judge
     judge_note: str | None = None  # the baseline was recorded by an earlier judge of the base
     earlier_judge_cases: int = 0  # cases whose baseline an earlier judge recorded, in a range not changing it
@@ -174,6 +175,43 @@ class GateDecision:
 
 def _is_active(case: Mapping[str, Any]) -> bool:
     return case.get("status", "active") != DEPRECATED
+
+
+@dataclasses.dataclass(frozen=True)
+class Retirement:
+    """A case active at the base that the range deprecated, moved to the watchlist or removed:
+    a decision about the dataset, listed with the decisions whatever the case's baseline."""
+
+    case_id: str
+    how: str  # deprecated | watchlist | removed
+    by: str | None = None  # author of the last commit in the range that touched the dataset's case files
+    commit: str | None = None
+
+    def describe(self) -> str:
+        who = f" by {self.by}" if self.by else ""
+        at = f" in {self.commit[:10]}" if self.commit else ""
+        return f"{self.case_id} {self.how}{who}{at}"
+
+
+def retirements(
+    base_cases: Sequence[Mapping[str, Any]],
+    now_cases: Sequence[Mapping[str, Any]],
+    now_watchlist: Sequence[Mapping[str, Any]],
+) -> list[Retirement]:
+    now_by_id = {c.get("id"): c for c in now_cases}
+    watch_ids = {c.get("id") for c in now_watchlist}
+    found = []
+    for case in base_cases:
+        case_id = case.get("id")
+        if not isinstance(case_id, str) or not _is_active(case):
+            continue
+        now = now_by_id.get(case_id)
+        if now is not None and _is_active(now):
+            continue
+        found.append(
+            Retirement(case_id, DEPRECATED if now is not None else WATCHLIST if case_id in watch_ids else REMOVED)
+        )
+    return found
 
 
 def retired_cases(
@@ -263,6 +301,8 @@ def decide(
         judged.append((case, "baseline"))
         if case.outcome != FAIL or redefinition_decision(case.case_id, decisions) is not None:
             continue  # a named, reasoned redefinition: listed first in the report for review
+        if any(f.case.case_id == case.case_id for f in flips) or any(c.case_id == case.case_id for c in failures):
+            continue  # failing under its new definition too: one case, counted once
         entry = baseline.get(case.case_id)
         if entry is not None and entry.last_outcome == PASS:
             flips.append(Flip(case, REDEFINED, entry.last_pass_commit, entry.last_pass_at))

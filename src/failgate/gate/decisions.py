@@ -37,12 +37,31 @@ class Decision:
     judge_from: str | None = None
     judge_to: str | None = None
     commit: str | None = None  # the commit in the range that added it, when known
+    author: str | None = None  # that commit's author and committer: who really wrote it
+    committer: str | None = None
+
+    @property
+    def by_someone_else(self) -> bool:
+        """`--by` names neither the commit's author nor its committer (name or address)."""
+        if self.author is None:
+            return False
+        claimed = self.by.strip().lower()
+        return not any(claimed and claimed in (who or "").lower() for who in (self.author, self.committer))
 
     def describe(self) -> str:
         judge = f" (judge {self.judge_from[:19]} -> {self.judge_to[:19]})" if self.judge_from and self.judge_to else ""
         at = f" in {self.commit[:10]}" if self.commit else ""
         subject = self.case_id or "judge"
-        return f"{subject} {self.kind}{judge} by {self.by}{at}: {self.reason}"
+        text = f"{subject} {self.kind}{judge} by {self.by}{at}: {self.reason}"
+        if self.author is not None:
+            who = (
+                self.author
+                if self.committer in (None, self.author)
+                else f"{self.author}, committed by {self.committer}"
+            )
+            flag = "; --by is neither the author nor the committer" if self.by_someone_else else ""
+            text += f" [commit by {one_line(who)}{flag}]"
+        return text
 
 
 def decisions_in(range_events: Sequence[Mapping[str, Any]]) -> list[Decision]:

@@ -25,6 +25,10 @@ else:  # pragma: no cover
 
 POLICY_KEYS = ("gate", "dataset", "sets", "judge", "base_branch")
 AGENT_KEYS = ("agent", "agent_command", "python", "pythonpath")  # what decides which code runs as the agent
+# Files that decide how the checks run, relative to the repository root: CI runs the workflow
+# as the pull request edits it, hooks run as the edited config says. Listed as policy changes.
+POLICY_FILES = (".github/workflows", ".pre-commit-config.yaml", ".gitattributes", ".github/CODEOWNERS", "CODEOWNERS")
+FILE_EFFECT = "decides how CI and the hooks check every change, this one's included; reviewers: read the diff"
 CONFIG_FILES = ("failgate.toml", "pyproject.toml")  # load_config's precedence in one directory
 
 Reader = Callable[[str], "bytes | None"]
@@ -52,9 +56,10 @@ class PolicyChange:
     by: str | None = None  # author of the last commit in the range that touched the configuration
     commit: str | None = None
     where: str | None = None  # the file that holds the configuration at the commit under test
+    effect: str | None = None  # what the change does, when not the key's usual effect
 
     def describe(self) -> str:
-        effect = (
+        effect = self.effect or (
             "the gate judges the branch's agent; reviewers: check it is the agent you ship"
             if self.kind == "agent"
             else "takes effect only after it is merged; this gate uses the base's"

@@ -104,7 +104,7 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.gate import integrity, judge_change, judging
     from failgate.gate.at_rev import RepoAt, join
     from failgate.gate.base import choose_base
-    from failgate.gate.decision import Range, decide, retired_cases
+    from failgate.gate.decision import Range, decide, retired_cases, retirements
     from failgate.gate.decisions import decisions_in
     from failgate.gate.definitions import redefined_cases
     from failgate.gate.policy import effective_raw, gate_mode
@@ -296,6 +296,9 @@ def evaluate(settings: GateSettings) -> Any:
         branch_result=branch_result,
     )
     decision.decisions = integrity.with_commits(at, review.commits, dataset_rel, decision.decisions)
+    decision.retirements = integrity.retirements_with_authors(
+        at, review.commits, dataset_rel, retirements(base_dataset.cases, now_cases, now_watch)
+    )
     if check is None and merge_base is not None and judge_before is not None and decision.earlier_judge_cases:
         from failgate.dataset.history import parse_events
 
