@@ -134,8 +134,14 @@ def run(base_rev: str | None) -> tuple[list[Finding], str]:
         from failgate.gitrepo import open_repo
 
         config = load_config()
-        findings.extend(_at(config, open_repo(config.root)).ledger_over_range(*span))  # type: ignore[attr-defined]
+        in_between = _at(config, open_repo(config.root)).ledger_over_range(*span)  # type: ignore[attr-defined]
+        findings.extend(in_between)
         description += " and every commit in between against its parents"
+        if any(f.is_error for f in in_between):
+            from failgate.checks.ledger_range import rewrite_hint
+
+            # The end points agree: what a commit lost, a later one put back.
+            description += "; " + rewrite_hint(span[1][:10])
     return findings, description
 
 

@@ -39,10 +39,11 @@ class Review:
 def review(at: RepoAt, commit: str, merge_base: str | None) -> Review:
     findings = at.ledger_over_range(commit, merge_base)
     if any(f.is_error for f in findings):
+        restored = merge_base is not None and _tip_is_whole(at, merge_base, commit)
         raise FailgateError(
             "check-ledger over the pushed range found lost history",
             exit_code=1,
-            findings=findings + [_summary(len(findings), merge_base, commit, findings[0].location.path)],
+            findings=findings + [_summary(len(findings), merge_base, commit, findings[0].location.path, restored)],
         )
     now_config = at.config(commit)
     base_config = at.config(merge_base) if merge_base else now_config
@@ -103,15 +104,25 @@ def _key(config: ConfigAt) -> str:
     return str(value) if isinstance(value, str) and value else DEFAULT_DATASET_DIR
 
 
-def _summary(count: int, merge_base: str | None, commit: str, path: str) -> Any:
+def _tip_is_whole(at: RepoAt, merge_base: str, commit: str) -> bool:
+    """The tip itself loses nothing against the base: a later commit of the range restored what
+    an earlier one deleted, so there is nothing left to restore, only a history to rewrite."""
+    from failgate.checks.ledger import check_ledger
+
+    return not any(f.is_error for f in check_ledger(*at.pair(merge_base, commit)))
+
+
+def _summary(count: int, merge_base: str | None, commit: str, path: str, restored: bool = False) -> Any:
     from failgate.findings import Finding, Location
 
     start = merge_base[:10] if merge_base else "(root)"
+    from failgate.checks.ledger_range import rewrite_hint
+
+    fix = rewrite_hint(start) if restored else "restore the lines, or remove cases on the record with `failgate remove`"
     return Finding(
         "RANGE",
         f"{count} problem(s) in {start}..{commit[:10]}: a commit in the pushed range lost what "
-        "a parent had (a commit that skipped pre-commit, or a merge without failgate's drivers); "
-        "restore the lines, or remove cases on the record with `failgate remove`",
+        f"a parent had (a commit that skipped pre-commit, or a merge without failgate's drivers); {fix}",
         Location(path),
     )
 
