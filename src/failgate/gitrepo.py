@@ -314,6 +314,54 @@ class GitRepo:
         except KeyError:
             return None
 
+    def resolve_path(self, rev: str, path: str, *, hops: int = 20) -> str | None:
+        """`path` at `rev` with every symbolic link on the way followed inside the repository
+        (a fixture, or its directory, that is a link): the path of the file its content is in,
+        None when it is absent, leaves the repository or loops."""
+        import posixpath
+
+        import pygit2
+
+        tree = self._tree(rev)
+        parts = [p for p in path.split("/") if p not in ("", ".")]
+        done: list[str] = []
+        while parts:
+            part = parts.pop(0)
+            if part == "..":
+                if not done:
+                    return None
+                done.pop()
+                continue
+            current = "/".join([*done, part])
+            try:
+                entry = tree[current]
+            except KeyError:
+                return None
+            if entry.filemode == pygit2.enums.FileMode.LINK:
+                hops -= 1
+                if hops < 0:
+                    return None
+                target = self.repo[entry.id].data.decode("utf-8", "surrogateescape")  # type: ignore[attr-defined]
+                if target.startswith("/"):
+                    return None  # out of the repository
+                joined = posixpath.normpath(posixpath.join("/".join(done), target))
+                if joined.startswith(".."):
+                    return None
+                parts = [p for p in joined.split("/") if p not in ("", ".")] + parts
+                done = []
+                continue
+            done.append(part)
+        return "/".join(done) or None
+
+    def get_content_id(self, rev: str, path: str) -> str | None:
+        """The blob id of what `path` holds at `rev`, symbolic links inside the repository followed."""
+        resolved = self.resolve_path(rev, path)
+        return self.get_blob_id(rev, resolved) if resolved is not None else None
+
+    def get_content(self, rev: str, path: str) -> bytes | None:
+        resolved = self.resolve_path(rev, path)
+        return self.get_blob(rev, resolved) if resolved is not None else None
+
     def read_tree_files(self, rev: str, directory: str) -> dict[str, bytes]:
         """The regular files directly inside `directory` at `rev` (name -> bytes);
         empty when the directory does not exist there. Not recursive."""

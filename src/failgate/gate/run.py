@@ -189,8 +189,9 @@ def evaluate(settings: GateSettings) -> Any:
             else redefined_cases(
                 base_dataset.cases,
                 now_cases,
-                lambda path: repo.get_blob_id(merge_base, join(base_rel, path)),
-                lambda path: repo.get_blob_id(commit, join(dataset_rel, path)),
+                # By content: a fixture that is a link is what it points at (editing the target redefines).
+                lambda path: repo.get_content_id(merge_base, join(base_rel, path)),
+                lambda path: repo.get_content_id(commit, join(dataset_rel, path)),
             )
         )
         fixtures = Path(scratch)

@@ -84,7 +84,7 @@ def materialise_fixtures(repo: Any, commit: str, dataset_rel: str, cases: Sequen
         raw = case.get("input") if isinstance(case.get("input"), dict) else {}
         fixtures = raw.get("fixtures")
         for item in fixtures if isinstance(fixtures, list) else [fixtures] if fixtures else []:
-            data = repo.get_blob(commit, f"{dataset_rel}/{item}" if dataset_rel else str(item))
+            data = repo.get_content(commit, f"{dataset_rel}/{item}" if dataset_rel else str(item))
             if data is not None:
                 target = into / str(item)
                 target.parent.mkdir(parents=True, exist_ok=True)
