@@ -22,6 +22,7 @@ Other code (check-ledger, the gate) calls `open_repo()` and the small
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,9 @@ def _is_within(path: Path, directory: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+_GITHEAD = re.compile(r"^GITHEAD_[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
 
 class GitRepo:
@@ -268,6 +272,14 @@ class GitRepo:
             if path.is_file():
                 shas = [line.split()[0] for line in path.read_text().splitlines() if line.strip()]
                 heads[name] = [s for s in shas if self.has_commit(s)]
+        if "MERGE_HEAD" not in heads and os.environ.get("GIT_REFLOG_ACTION", "").startswith("merge"):
+            # A merge git completes by itself (`-s ours`, `-X ours`, a clean merge) runs
+            # pre-merge-commit before it writes MERGE_HEAD; git names each merged commit in
+            # its environment as GITHEAD_<sha> (for conflict labels), which the hook inherits.
+            shas = [key[len("GITHEAD_") :] for key in os.environ if _GITHEAD.match(key)]
+            found = [sha for sha in shas if self.has_commit(sha) and sha != self.head_commit()]
+            if found:
+                heads["MERGE_HEAD"] = sorted(found)
         return heads
 
     def get_remote_names(self) -> list[str]:
