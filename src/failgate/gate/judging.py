@@ -86,14 +86,32 @@ def grade_on_base_gold(at: RepoAt, merge_base: str, options: JudgeOptions, jobs:
     return GoldGrading(met, f"{len(graded)} example(s) of the base's {gold_rel}: {why}", detail)
 
 
+def _judge_inputs(at: RepoAt, rev: str, uses: Sequence[str]) -> tuple[Any, ...]:
+    """What the judge is made of at `rev`, compared as is (cheap: no case is fingerprinted)."""
+    import json
+
+    from failgate.eval.judge.identity import code_identity
+
+    section = judge_section(at, rev)
+    gold_rel, _ = gold_blob(at, rev, section)
+
+    def read(path: str) -> bytes | None:
+        return at.read(rev, join(at.root_rel, path))
+
+    code = code_identity(uses, read, lambda use: "installed")
+    gold = at.repo.get_blob_id(rev, join(at.root_rel, gold_rel))
+    return json.dumps(section, sort_keys=True, default=str), gold, sorted(code.items())
+
+
 def where_judge_changed(at: RepoAt, merge_base: str, cases: Sequence[Mapping[str, Any]], root: str) -> str | None:
     """The newest first-parent commit up to the merge-base whose judge differs from its parent's."""
-    current, mine = merge_base, identity_at(at, merge_base, cases, root).fingerprint
+    uses = plugin_uses(cases)
+    current, mine = merge_base, _judge_inputs(at, merge_base, uses)
     for _ in range(HISTORY_WALK):
         parents = at.repo.get_parents(current)
         if not parents:
             return None
-        theirs = identity_at(at, parents[0], cases, root).fingerprint
+        theirs = _judge_inputs(at, parents[0], uses)
         if theirs != mine:
             return current
         current = parents[0]
