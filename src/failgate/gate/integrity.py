@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -72,6 +73,10 @@ def review(at: RepoAt, commit: str, merge_base: str | None) -> Review:
     return Review(base_config, now_config, base_rel, chosen, key_of[chosen], changes, commits, notes)
 
 
+def _only(path: str, _sha: str) -> list[str]:
+    return [path]
+
+
 def policy_file_changes(at: RepoAt, commits: list[str], merge_base: str, commit: str) -> list[PolicyChange]:
     """Edits to the files that decide how the checks run (`gate.policy.POLICY_FILES`) and to the
     base's gold set, each with the last commit of the range that touched it and its author."""
@@ -84,7 +89,7 @@ def policy_file_changes(at: RepoAt, commits: list[str], merge_base: str, commit:
         before, after = at.repo.get_tree_id(merge_base, path), at.repo.get_tree_id(commit, path)
         if before == after:
             continue
-        changed_in = at.last_change(commits, lambda _sha, path=path: [path])
+        changed_in = at.last_change(commits, functools.partial(_only, path))
         found.append(
             PolicyChange(
                 path,
