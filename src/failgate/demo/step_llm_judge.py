@@ -34,7 +34,7 @@ def run(ctx: DemoContext) -> None:
     again = ctx.failgate("eval", "--case", CASE, "--no-watchlist")
     ctx.expect_in("1 verdict(s) from the cache", again)
     ctx.say(
-        "Verdicts are cached under .failgate-cache/ by the judge's fingerprint, the case input and the "
+        "Verdicts are cached under .git/failgate-cache/ by the judge's fingerprint, the case input and the "
         "reply: a rerun of unchanged outputs costs no call (`--no-cache` asks again; `repeat: N` always "
         "does). The model, the base URL's host, the prompt template version, the rubric, temperature and "
         "seed are in the case's judge fingerprint, so a model swap is a judge change the gate sees."
