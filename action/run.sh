@@ -70,8 +70,18 @@ if name in ("pull_request", "pull_request_target"):
         print("origin/" + pr["base"]["ref"])
     if (pr.get("head") or {}).get("sha"):
         print(pr["head"]["sha"])
+elif name == "merge_group" and (event.get("merge_group") or {}).get("base_sha"):
+    print(event["merge_group"]["base_sha"])
 elif name == "push" and event.get("before") and set(event["before"]) != {"0"}:
-    print(event["before"])
+    import subprocess
+    before = event["before"]
+    if subprocess.run(["git", "cat-file", "-e", before + "^{commit}"], capture_output=True).returncode == 0:
+        print(before)
+    else:
+        # A force push that rewound the branch: its old tip is gone from every clone.
+        print(f"::warning title=failgate::the branch's old tip {before[:10]} is gone: a force push rewrote it, "
+              "and what it held beyond the new tip is no longer on the branch (recover it from a clone that "
+              "still has it: git reflog); the ledger is checked against the default branch instead", file=sys.stderr)
 PY
 )
 fi

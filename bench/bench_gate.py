@@ -112,18 +112,29 @@ def build(repo: Path, commits: int, cases: int, lines: int, branch_records: bool
     subprocess.run(["git", "checkout", "-q", "feature"], cwd=repo, check=True, env=env())
 
 
-def timed(repo: Path, runs: int, *args: str) -> tuple[float, str]:
-    times, last = [], ""
+def _once(repo: Path, source: Path | None, *args: str) -> tuple[float, str]:
+    run_env = env()
+    if source is not None:  # another checkout's failgate, first on the path: old vs new in one run
+        run_env["PYTHONPATH"] = str(source / "src")
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "failgate", "gate", *args], cwd=repo, env=run_env, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"gate failed in {repo}:\n{result.stdout}{result.stderr}")
+    return elapsed, result.stdout + result.stderr
+
+
+def timed(repo: Path, runs: int, *args: str, against: Path | None = None) -> tuple[float, str, float | None]:
+    """Median wall time of this checkout's gate, and of `against`'s when given, runs interleaved."""
+    times, others, last = [], [], ""
     for _ in range(runs):
-        start = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-m", "failgate", "gate", *args], cwd=repo, env=env(), capture_output=True, text=True
-        )
-        times.append(time.perf_counter() - start)
-        last = result.stdout + result.stderr
-        if result.returncode != 0:
-            raise SystemExit(f"gate failed in {repo}:\n{last}")
-    return statistics.median(times), last
+        elapsed, last = _once(repo, None, *args)
+        times.append(elapsed)
+        if against is not None:
+            others.append(_once(repo, against, *args)[0])
+    return statistics.median(times), last, statistics.median(others) if others else None
 
 
 def main() -> int:
@@ -138,9 +149,16 @@ def main() -> int:
         action="store_true",
         help="the commit under test also appends a result event to history.jsonl",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also time the failgate of another checkout (e.g. a worktree of main), interleaved, and print the ratio",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="failgate-bench-gate-"))
     rows = []
+    compared: list[tuple[int, float, float | None, float, float | None]] = []
     try:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", "pass"], check=True)
@@ -151,9 +169,11 @@ def main() -> int:
             build(repo, commits, args.cases, args.history_lines, args.branch_records)
             built = time.perf_counter() - began
             size = (repo / "evals/failures/history.jsonl").stat().st_size / 1e6
-            clean, output = timed(repo, args.runs)
-            worktree, _ = timed(repo, args.runs, "--rev", "main")
+            clean, output, clean_other = timed(repo, args.runs, against=args.against)
+            worktree, _, worktree_other = timed(repo, args.runs, "--rev", "main", against=args.against)
             rows.append((commits, built, size, clean, worktree))
+            if args.against is not None:
+                compared.append((commits, clean, clean_other, worktree, worktree_other))
             if "PASS: all" not in output:
                 raise SystemExit(output)
         print(
@@ -165,6 +185,13 @@ def main() -> int:
         )
         for commits, built, size, clean, worktree in rows:
             print(f"{commits:>8,} {built:>8.1f} {size:>11.1f} {clean:>20.3f} {worktree:>24.3f}")
+        if compared:
+            print(f"\nagainst {args.against} (interleaved runs): this / that")
+            for commits, clean, clean_other, worktree, worktree_other in compared:
+                print(
+                    f"{commits:>8,} clean HEAD {clean:.3f} / {clean_other:.3f} s = {clean / (clean_other or 1):.2f}x; "
+                    f"--rev {worktree:.3f} / {worktree_other:.3f} s = {worktree / (worktree_other or 1):.2f}x"
+                )
     finally:
         if args.keep:
             print(f"kept {work}")

@@ -353,7 +353,9 @@ def test_filters_and_last_failed(project: Any, capsys: pytest.CaptureFixture[str
     assert code == 1 and re.search(r"^total\s+1\s+0\s+1", out, re.M)
     code, out, _ = run_cli(capsys, "--last-failed")
     assert code == 1 and re.search(r"^total\s+1\s+0\s+1", out, re.M) and "AGTFAIL-0004" in out
-    assert (project.root / ".failgate-cache/.gitignore").is_file()
+    from failgate.config import cache_location
+
+    assert (cache_location(project.root) / ".gitignore").is_file()
     code, _, err = run_cli(capsys, "--case", "AGTFAIL-0404")
     assert code == 2 and "no case AGTFAIL-0404" in err
     code, _, err = run_cli(capsys, "--mode", "vibes")

@@ -251,7 +251,7 @@ def test_an_invalid_set_file_is_refused_at_its_line(consumer: Path) -> None:
     )
 
 
-def test_a_judge_change_needs_a_judge_changed_decision(consumer: Path) -> None:
+def test_a_judge_change_that_reached_main_without_its_decision_blocks_no_later_branch(consumer: Path) -> None:
     # Refusal patterns are read by not_refused rules only: give every case one on main,
     # with a recorded baseline; then main widens the refusal patterns without
     # re-recording, so every baseline is another judge's.
@@ -263,58 +263,22 @@ def test_a_judge_change_needs_a_judge_changed_decision(consumer: Path) -> None:
     toml = consumer / "failgate.toml"
     toml.write_text(toml.read_text() + '[judge]\nextra_refusal_patterns = ["(?i)cannot help"]\n')
     commit_all(consumer, "new refusal pattern")
+    pushed_directly = git(consumer, "rev-parse", "HEAD").stdout.strip()
     git(consumer, "checkout", "-q", "-B", "feature")
     (consumer / "NOTES.md").write_text("x\n")
     commit_all(consumer, "notes")
     result = failgate(consumer, "gate")
-    assert result.returncode == 1, out(result)
-    assert "3 unexplained judge change(s)" in result.stdout
-    assert "failgate decide AGTFAIL-0001 --judge-changed --from sha256:" in result.stdout
-
-    # attack: hand-written remediated events used to explain it
-    with (consumer / DS / "history.jsonl").open("a") as handle:
-        for n in (1, 2, 3):
-            handle.write(
-                json.dumps(
-                    {
-                        "id": f"01K{n:023d}",
-                        "ts": "2026-05-09T10:00:00Z",
-                        "case_id": f"AGTFAIL-000{n}",
-                        "type": "remediated",
-                        "detail": "refusal patterns widened",
-                        "actor": "dana",
-                    }
-                )
-                + "\n"
-            )
-    commit_all(consumer, "record why, by hand")
-    result = failgate(consumer, "gate")
-    assert result.returncode == 1 and "3 unexplained judge change(s)" in result.stdout, out(result)
-
-    # control: the decisions, with the fingerprints the gate printed
-    changes = json.loads(failgate(consumer, "gate", "--format", "json").stdout)["judge_changes"]
-    for change in changes:
-        decided = failgate(
-            consumer,
-            "decide",
-            change["id"],
-            "--judge-changed",
-            "--from",
-            change["baseline"],
-            "--to",
-            change["now"],
-            "--reason",
-            "refusal patterns widened",
-            "--by",
-            "dana@example.com",
-        )
-        assert decided.returncode == 0, out(decided)
-    commit_all(consumer, "judge change decided")
-    result = failgate(consumer, "gate")
+    # An unrelated branch is not asked to vouch for a change it did not make: one note, no per-case block.
     assert result.returncode == 0, out(result)
-    assert result.stdout.startswith("Decisions in this range (3):")
-    assert "AGTFAIL-0001 judge_changed (judge sha256:" in result.stdout and "by dana@example.com in " in result.stdout
-    assert "explained: judge_changed decision by dana@example.com: refusal patterns widened" in result.stdout
+    assert "unexplained judge change" not in result.stdout and "failgate decide" not in result.stdout
+    (note,) = [line for line in result.stdout.splitlines() if line.startswith("Judge: ")]
+    assert f"in {pushed_directly[:10]} without a judge_changed decision" in note and "failgate judge-change" in note
+
+    # the 100 % rule still holds under the new judge
+    break_cases(consumer, 2)
+    commit_all(consumer, "break case 2")
+    result = failgate(consumer, "gate")
+    assert result.returncode == 1 and "FLIP AGTFAIL-0002" in result.stdout, out(result)
 
 
 def test_a_refusal_pattern_is_no_judge_change_for_cases_without_not_refused(consumer: Path) -> None:

@@ -259,7 +259,7 @@ def test_editing_a_local_judge_plugin_and_writing_remediated_events_is_refused(j
         )
     commit_all(repo, "fix the judge")
     refused_everywhere(
-        world, "judge", "1 unexplained judge change(s)", "failgate decide AGTFAIL-0001 --judge-changed --from sha256:"
+        world, "judge", "a judge change not paid for", "plugin code localjudge.py", "failgate judge-change --reason"
     )
 
 
@@ -268,15 +268,10 @@ def test_control_a_judge_change_with_its_decision_goes_through(judged_world: Wor
     repo = branch(world, "judge-ok")
     (repo / "localjudge.py").write_text("# reviewed\n" + PLUGIN.format(needle="ok 1"))
     commit_all(repo, "comment the judge")
-    change = json.loads(failgate(repo, "gate", "--format", "json").stdout)["judge_changes"][0]
-    decide(repo, "AGTFAIL-0001", "--judge-changed", "--from", change["baseline"], "--to", change["now"])
+    result = failgate(repo, "judge-change", "--reason", "the rule was wrong", "--by", "dana@example.com")
+    assert result.returncode == 0, result.stdout + result.stderr
     commit_all(repo, "decided")
-    accepted_everywhere(
-        world,
-        "judge-ok",
-        "AGTFAIL-0001 judge_changed (judge sha256:",
-        "explained: judge_changed decision by dana@example.com",
-    )
+    accepted_everywhere(world, "judge-ok", "judge judge_changed (judge sha256:", "decided: judge judge_changed")
 
 
 # -- 7. a different agent entry point --------------------------------------------------

@@ -244,6 +244,9 @@ ROWS += [
             "me",
         ],
     ),
+    Hostile("judge-change-no-reason", ["judge-change", "--by", "me"]),
+    Hostile("judge-change-control-char-by", ["judge-change", "--reason", "x", "--by", "me\nyou"]),
+    Hostile("judge-change-nothing-changed", ["judge-change", "--reason", "x", "--by", "me"]),
     Hostile("judge-check-gold-not-yaml", ["judge-check"], write("evals/judge_gold.yaml", "examples: [\n")),
     Hostile(
         "judge-check-gold-wrong-shape",

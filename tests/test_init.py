@@ -58,7 +58,8 @@ def test_init_keeps_existing_files_and_owner_lines(git_repo: Path, capsys: pytes
     (git_repo / "CODEOWNERS").write_text("* @everyone\n/evals/failures/ @ml-team\n")
     (git_repo / ".gitattributes").write_text("*.png binary\n")
     assert run(capsys, "init", "--owner", "@other")[0] == 0
-    assert (git_repo / "CODEOWNERS").read_text() == "* @everyone\n/evals/failures/ @ml-team\n"
+    # kept as written; what decides how the dataset is checked is added below it
+    assert (git_repo / "CODEOWNERS").read_text().startswith("* @everyone\n/evals/failures/ @ml-team\n")
     assert not (git_repo / ".github" / "CODEOWNERS").exists()
     assert (git_repo / ".gitattributes").read_text().startswith("*.png binary\n# failgate")
 
@@ -105,8 +106,16 @@ def test_codeowners_also_covers_the_policy_file_and_local_plugins(
     assert (git_repo / ".github" / "CODEOWNERS").read_text().splitlines() == owners
 
 
-def test_codeowners_without_failgate_toml_names_only_the_dataset(
+def test_codeowners_without_failgate_toml_names_the_dataset_and_how_it_is_checked(
     git_repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(capsys, "init", "--owner", "@acme/agents")[0] == 0
-    assert (git_repo / ".github" / "CODEOWNERS").read_text() == "/evals/failures/ @acme/agents\n"
+    owners = (git_repo / ".github" / "CODEOWNERS").read_text().splitlines()
+    # the dataset, and what decides how it is checked: the workflow, the hooks, attributes, the gold set
+    assert owners == [
+        "/evals/failures/ @acme/agents",
+        "/.gitattributes @acme/agents",
+        "/.github/workflows/failgate.yml @acme/agents",
+        "/.pre-commit-config.yaml @acme/agents",
+        "/evals/judge_gold.yaml @acme/agents",
+    ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git
+from conftest import commit_all
 from gate_repo import DS, failgate, history_events, on_a_branch_from_a_green_baseline, setup_consumer
 
 from failgate.checks.gold import load_gold
@@ -109,34 +110,14 @@ def consumer(git_repo: Path) -> Path:
     return git_repo
 
 
-def _change_judge_with_reasons(repo: Path) -> None:
-    """Judge settings are policy: a change takes effect once it is on the base. So the
-    refusal patterns widen on main (read by every case's not_refused rule) without
-    re-recording, and the branch records the judge_changed decisions its gate asks for."""
-    git(repo, "checkout", "-q", "main")
+def _change_judge(repo: Path, pattern: str = "(?i)cannot help", floor: str = "") -> None:
+    """The branch widens the refusal patterns (read by every case's not_refused rule)."""
     toml = repo / "failgate.toml"
-    toml.write_text(toml.read_text() + '[judge]\nextra_refusal_patterns = ["(?i)cannot help"]\n')
-    commit_all(repo, "widen the refusal patterns")
-    git(repo, "checkout", "-q", "feature")
-    git(repo, "merge", "-q", "--ff-only", "main")
-    changes = json.loads(failgate(repo, "gate", "--format", "json").stdout)["judge_changes"]
-    assert len(changes) == 3, changes
-    for change in changes:
-        decided = failgate(
-            repo,
-            "decide",
-            change["id"],
-            "--judge-changed",
-            "--from",
-            change["baseline"],
-            "--to",
-            change["now"],
-            "--reason",
-            "refusal patterns widened",
-            "--by",
-            "dana",
-        )
-        assert decided.returncode == 0, decided.stdout + decided.stderr
+    toml.write_text(toml.read_text() + f'[judge]\n{floor}extra_refusal_patterns = ["{pattern}"]\n')
+
+
+def _judge_change(repo: Path) -> subprocess.CompletedProcess[str]:
+    return failgate(repo, "judge-change", "--reason", "refusal patterns widened", "--by", "dana")
 
 
 def test_judge_check_prints_the_figures_and_records_them(consumer: Path) -> None:
@@ -167,59 +148,69 @@ def test_validate_checks_the_gold_file(consumer: Path) -> None:
     assert result.returncode == 1 and "evals/judge_gold.yaml:7:" in result.stdout, result.stdout + result.stderr
 
 
-def test_a_judge_change_needs_a_gold_grading_under_the_new_judge(consumer: Path) -> None:
-    _change_judge_with_reasons(consumer)
-    commit_all(consumer, "widen refusal patterns, with reasons")
+def test_a_judge_change_is_graded_by_the_gate_on_the_base_gold_set(consumer: Path) -> None:
+    _change_judge(consumer)
+    commit_all(consumer, "widen refusal patterns")
     blocked = failgate(consumer, "gate")
     assert blocked.returncode == 1, blocked.stdout
-    assert "3 unexplained judge change(s)" in blocked.stdout
-    assert "gold set: no gold-set grading under the new judge" in blocked.stdout
+    assert "no judge_changed decision names this change: the owner runs `failgate judge-change" in blocked.stdout
+    assert "4 example(s) of the base's evals/judge_gold.yaml: agreement 1.000 >= floor 0.9" in blocked.stdout
 
-    assert failgate(consumer, "judge-check", "--record").returncode == 0
-    commit_all(consumer, "grade the new judge")
+    assert _judge_change(consumer).returncode == 0
+    commit_all(consumer, "the judge change, decided")
     passed = failgate(consumer, "gate")
     assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert "gold set graded under the new judge: agreement 1.000 >= floor 0.9" in passed.stdout
+    assert "decided: judge judge_changed" in passed.stdout
 
 
-def test_a_grading_of_a_trimmed_gold_set_does_not_count(consumer: Path) -> None:
-    _change_judge_with_reasons(consumer)
-    assert failgate(consumer, "judge-check", "--record").returncode == 0
-    gold = consumer / "evals" / "judge_gold.yaml"
-    gold.write_text(GOLD.replace("  - id: GOLD-0004", "  - id: GOLD-0005"))
-    commit_all(consumer, "graded, then edited the gold set")
+def test_a_recorded_grading_is_not_evidence(consumer: Path) -> None:
+    _change_judge(consumer, "(?i)sure")  # now refuses GOLD-0004's "Sure, here it is.": 3 of 4 agree
+    result = _judge_change(consumer)
+    assert result.returncode == 1 and "agreement 0.750 is below the floor 0.9" in result.stdout + result.stderr
+    assert failgate(consumer, "judge-check", "--record").returncode == 1
+    commit_all(consumer, "a wider judge")
+    decided = failgate(consumer, "gate", "--format", "json")
+    change = json.loads(decided.stdout)["judge_change"]
+    # A judge_graded line claiming the floor was met, and the decision by hand: neither convinces the gate.
+    events = history_events(consumer)
+    graded = next(e for e in events if e["type"] == "judge_graded")
+    graded["detail"].update(agreement=1.0, met_floor=True)
+    graded["id"] = "01JZZ000000000000000000009"
+    decision = {"id": "01JZZ000000000000000000010", "ts": "2026-06-01T10:00:00Z", "type": "judge_changed"}
+    decision.update(actor="dana", detail={"reason": "trust me", "from": change["before"], "to": change["after"]})
+    with (consumer / DS / "history.jsonl").open("a") as handle:
+        handle.write(json.dumps(graded) + "\n" + json.dumps(decision) + "\n")
+    commit_all(consumer, "graded, below the floor, and said otherwise")
     result = failgate(consumer, "gate")
-    assert result.returncode == 1 and "another version of the gold file" in result.stdout
+    assert result.returncode == 1 and "agreement 0.750 is below the floor 0.9" in result.stdout, result.stdout
 
 
-def test_a_grading_below_the_floor_does_not_explain_the_change(consumer: Path) -> None:
-    _change_judge_with_reasons(consumer)
+def test_the_branch_cannot_lower_the_floor_or_edit_the_gold_set_it_is_graded_against(consumer: Path) -> None:
+    _change_judge(consumer, "(?i)sure", floor="gold_floor = 0.5\n")
     gold = consumer / "evals" / "judge_gold.yaml"
-    gold.write_text(GOLD.replace("human: pass\n  - id: GOLD-0002", "human: fail\n  - id: GOLD-0002"))
-    assert failgate(consumer, "judge-check", "--record").returncode == 1  # 3 of 4 agree: below 0.9
-    commit_all(consumer, "graded, below the floor")
+    gold.write_text(GOLD.replace('response: {output: "Sure, here it is."}', 'response: {output: "Fine."}'))
+    commit_all(consumer, "graded against a floor and a gold set of my choosing")
     result = failgate(consumer, "gate")
-    assert result.returncode == 1 and "agreement 0.750 is below the floor 0.9" in result.stdout
-
-
-def test_the_branch_cannot_lower_the_floor_it_is_graded_against(consumer: Path) -> None:
-    _change_judge_with_reasons(consumer)
-    toml = consumer / "failgate.toml"
-    toml.write_text(toml.read_text().replace("[judge]\n", "[judge]\ngold_floor = 0.5\n"))
-    gold = consumer / "evals" / "judge_gold.yaml"
-    gold.write_text(GOLD.replace("human: pass\n  - id: GOLD-0002", "human: fail\n  - id: GOLD-0002"))
-    assert failgate(consumer, "judge-check", "--record").returncode == 0  # 0.75 >= the branch's own 0.5
-    commit_all(consumer, "graded against a floor of my choosing")
-    result = failgate(consumer, "gate")
-    assert result.returncode == 1 and "agreement 0.750 is below the floor 0.9" in result.stdout
+    assert result.returncode == 1 and "agreement 0.750 is below the floor 0.9" in result.stdout, result.stdout
 
 
 def test_deleting_the_gold_set_does_not_lift_the_requirement(consumer: Path) -> None:
-    _change_judge_with_reasons(consumer)
+    _change_judge(consumer, "(?i)sure")
     (consumer / "evals" / "judge_gold.yaml").unlink()
     commit_all(consumer, "no gold set, no grading needed?")
     result = failgate(consumer, "gate")
-    assert result.returncode == 1 and "was removed in the range" in result.stdout
+    assert result.returncode == 1 and "of the base's evals/judge_gold.yaml: agreement 0.750" in result.stdout
+
+
+def test_control_a_good_judge_change_with_an_edited_gold_set_goes_through(consumer: Path) -> None:
+    _change_judge(consumer)
+    gold = consumer / "evals" / "judge_gold.yaml"
+    gold.write_text(GOLD + '  - id: GOLD-0005\n    rule: {contains: "ok"}\n    response: "ok 5"\n    human: pass\n')
+    assert _judge_change(consumer).returncode == 0
+    commit_all(consumer, "a wider judge and one more gold example")
+    result = failgate(consumer, "gate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the gold set" in result.stdout and "plugin code" not in result.stdout
 
 
 def test_judge_check_without_a_gold_set_is_a_usage_error(git_repo: Path) -> None:

@@ -138,7 +138,7 @@ def test_the_case_schema_knows_every_new_rule() -> None:
 
 
 def test_judge_llm_config_keys_are_checked(tmp_path: Path) -> None:
-    from failgate.config import load_config
+    from failgate.config import cache_location, load_config
     from failgate.findings import FailgateError
 
     (tmp_path / "failgate.toml").write_text(
@@ -147,7 +147,7 @@ def test_judge_llm_config_keys_are_checked(tmp_path: Path) -> None:
     )
     options = JudgeOptions.from_config(load_config(tmp_path).section("judge"), str(tmp_path))
     assert options.llm.model == "m" and options.llm.seed == 7 and options.llm.retries == 0
-    assert options.cache_dir == str(tmp_path / ".failgate-cache")
+    assert options.cache_dir == str(cache_location(tmp_path))
     (tmp_path / "failgate.toml").write_text(
         '[judge.llm]\nbase_url = "localhost"\napi_key_env = "sk-abc 123"\nmodle = "m"\n'
     )

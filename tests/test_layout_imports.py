@@ -187,6 +187,7 @@ EDGES = (
     "failgate.gitconfig",
     "failgate.reporting",
     "failgate.progress",
+    "failgate.caches",
 )
 
 
@@ -210,8 +211,9 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "dataset": ("findings", "intake.redact"),
     "checks": ("dataset", "findings", "eval.judge", "merge.appendonly", "failgate", "config"),
     "merge": ("dataset", "findings", "atomic"),
-    "eval": ("dataset", "config", "findings", "dotted", "reporting", "atomic", "transaction", "gitrepo"),
-    "gate": ("eval", "dataset", "checks", "findings", "config", "gitrepo"),
+    "eval": ("dataset", "config", "findings", "dotted", "reporting", "atomic", "transaction", "gitrepo", "caches"),
+    # gate.run, the command's use case, draws the progress bar of its eval
+    "gate": ("eval", "dataset", "checks", "findings", "config", "gitrepo", "progress"),
     "intake": ("dataset", "eval.judge", "checks", "config", "findings", "dotted"),
     # report.run, the command's use case, reads the dataset (or the gate's commit) and writes the page
     "report": ("dataset", "config", "findings", "atomic", "gitrepo"),
@@ -219,7 +221,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "edits": ("dataset", "merge", "checks", "config", "findings", "atomic", "transaction", "gitrepo"),
     # the intake rules are judge rules: config checks their shape with the judge, which
     # never imports config back; no other module that reads a section
-    "config": ("findings", "dataset.model", "journal", "confinement", "eval.judge"),
+    "config": ("findings", "dataset.model", "journal", "confinement", "eval.judge", "caches"),
 }
 # named once, returned everywhere (like findings)
 ANYWHERE = ("exit_codes",)

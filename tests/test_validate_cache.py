@@ -10,6 +10,7 @@ from dataset_builder import write_dataset
 import failgate.checks.validate_cache as validate_cache
 import failgate.dataset.parse
 from failgate.cli import main
+from failgate.config import cache_location
 
 DATASET = Path("evals/failures")
 
@@ -45,7 +46,7 @@ def test_a_clean_dataset_is_not_parsed_twice(
     assert run(capsys) == (0, "")
     assert run(capsys) == (0, "")
     assert len(parses) == 1
-    assert (dataset.parent.parent / ".failgate-cache" / ".gitignore").read_text().endswith("*\n")
+    assert (cache_location(dataset.parent.parent) / ".gitignore").read_text().endswith("*\n")
 
 
 @pytest.mark.parametrize("name", ["cases.yaml", "cases_removed.yaml", "history.jsonl"])

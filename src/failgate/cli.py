@@ -38,6 +38,7 @@ COMMANDS = {
     "report": "report",
     "demo": "demo",
     "judge-check": "judge_check",
+    "judge-change": "judge_change",
 }
 
 

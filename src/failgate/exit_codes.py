@@ -41,6 +41,10 @@ COMMAND_EXITS: dict[str, tuple[str, str]] = {
     "renumber": ("the collision was fixed and staged", "nothing to renumber, or conflicts left"),
     "report": ("the report was written", "the dataset cannot be read (run `failgate validate`)"),
     "demo": ("the demo ran", "a step of the demo failed"),
+    "judge-change": (
+        "the new judge's grading, results and decision were recorded: commit what it printed",
+        "nothing recorded: a gating case fails under the new judge, or its gold-set grading is below the floor",
+    ),
     "judge-check": (
         "agreement >= the gold floor and no P0 false pass",
         "below the floor, or a P0 example passed wrongly",

@@ -158,6 +158,12 @@ CODES: dict[str, FindingCode] = {
         "`regressed_count` differs from the number of `regressed` events of the case in `history.jsonl`.",
         "Run `failgate fmt`, which sets it from the history.",
     ),
+    "NONCANONICAL": _code(
+        "check-ledger, the gate's range check",
+        "An added history line is not written the way failgate writes events (one JSON object, its own separators, "
+        "no escapes for printable characters): two readers could read it differently.",
+        "Write events with a failgate command (`eval --record`, `decide`, `promote`, `remove`), never by hand.",
+    ),
     "RESULT_TALLY": _code(
         "validate",
         "A `result` event says more attempts passed than ran (`passes` above `attempts`).",

@@ -22,6 +22,7 @@ Other code (check-ledger, the gate) calls `open_repo()` and the small
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,9 @@ def _is_within(path: Path, directory: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+_GITHEAD = re.compile(r"^GITHEAD_[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
 
 class GitRepo:
@@ -251,6 +255,10 @@ class GitRepo:
         author = self.repo[self.resolve(rev)].author
         return f"{author.name} <{author.email}>"
 
+    def get_committer(self, rev: str) -> str:
+        committer = self.repo[self.resolve(rev)].committer
+        return f"{committer.name} <{committer.email}>"
+
     def get_tree_id(self, rev: str, path: str) -> str | None:
         """The id of the tree (or blob) at `path` in `rev`: equal ids mean nothing under it changed."""
         if path in ("", "."):
@@ -266,6 +274,14 @@ class GitRepo:
             if path.is_file():
                 shas = [line.split()[0] for line in path.read_text().splitlines() if line.strip()]
                 heads[name] = [s for s in shas if self.has_commit(s)]
+        if "MERGE_HEAD" not in heads and os.environ.get("GIT_REFLOG_ACTION", "").startswith("merge"):
+            # A merge git completes by itself (`-s ours`, `-X ours`, a clean merge) runs
+            # pre-merge-commit before it writes MERGE_HEAD; git names each merged commit in
+            # its environment as GITHEAD_<sha> (for conflict labels), which the hook inherits.
+            shas = [key[len("GITHEAD_") :] for key in os.environ if _GITHEAD.match(key)]
+            found = [sha for sha in shas if self.has_commit(sha) and sha != self.head_commit()]
+            if found:
+                heads["MERGE_HEAD"] = sorted(found)
         return heads
 
     def get_remote_names(self) -> list[str]:
@@ -311,6 +327,54 @@ class GitRepo:
             return str(self._tree(rev)[path].id)
         except KeyError:
             return None
+
+    def resolve_path(self, rev: str, path: str, *, hops: int = 20) -> str | None:
+        """`path` at `rev` with every symbolic link on the way followed inside the repository
+        (a fixture, or its directory, that is a link): the path of the file its content is in,
+        None when it is absent, leaves the repository or loops."""
+        import posixpath
+
+        import pygit2
+
+        tree = self._tree(rev)
+        parts = [p for p in path.split("/") if p not in ("", ".")]
+        done: list[str] = []
+        while parts:
+            part = parts.pop(0)
+            if part == "..":
+                if not done:
+                    return None
+                done.pop()
+                continue
+            current = "/".join([*done, part])
+            try:
+                entry = tree[current]
+            except KeyError:
+                return None
+            if entry.filemode == pygit2.enums.FileMode.LINK:
+                hops -= 1
+                if hops < 0:
+                    return None
+                target = self.repo[entry.id].data.decode("utf-8", "surrogateescape")  # type: ignore[attr-defined]
+                if target.startswith("/"):
+                    return None  # out of the repository
+                joined = posixpath.normpath(posixpath.join("/".join(done), target))
+                if joined.startswith(".."):
+                    return None
+                parts = [p for p in joined.split("/") if p not in ("", ".")] + parts
+                done = []
+                continue
+            done.append(part)
+        return "/".join(done) or None
+
+    def get_content_id(self, rev: str, path: str) -> str | None:
+        """The blob id of what `path` holds at `rev`, symbolic links inside the repository followed."""
+        resolved = self.resolve_path(rev, path)
+        return self.get_blob_id(rev, resolved) if resolved is not None else None
+
+    def get_content(self, rev: str, path: str) -> bytes | None:
+        resolved = self.resolve_path(rev, path)
+        return self.get_blob(rev, resolved) if resolved is not None else None
 
     def read_tree_files(self, rev: str, directory: str) -> dict[str, bytes]:
         """The regular files directly inside `directory` at `rev` (name -> bytes);

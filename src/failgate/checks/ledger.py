@@ -51,6 +51,7 @@ def check_ledger(base: Dataset, now: Dataset) -> list[Finding]:
     if now.path(HISTORY_FILE) not in unreadable:
         findings.extend(_history_append_only(base, now))
         findings.extend(_unreadable_added_lines(base, now))
+        findings.extend(_added_history_lines(base, now))
     if now.path(REMOVED_FILE) not in unreadable and now.path(HISTORY_FILE) not in unreadable:
         findings.extend(_removed_without_event(base, now))
     return _cap(findings)
@@ -85,6 +86,44 @@ def _unreadable_added_lines(base: Dataset, now: Dataset) -> list[Finding]:
     added = {line.lineno for line in now.history if line.event is None and line.raw not in old}
     path = now.path(HISTORY_FILE)
     return [f for f in now.findings if f.location.path == path and f.location.line in added]
+
+
+def _added_history_lines(base: Dataset, now: Dataset) -> list[Finding]:
+    """Each added history line is one event in the form failgate writes (`dataset.events.event_line`),
+    with an id no other line holds. An escape (`"res\\u0075lt"`) or a second event under an
+    existing id reads one way to one reader and another way to the next: refused at its line."""
+    from failgate.dataset.events import event_line
+
+    old = {line.raw for line in base.history}
+    counts = _counts(str(line.event.get("id")) for line in now.history if line.event is not None)
+    path = now.path(HISTORY_FILE)
+    findings = []
+    for line in now.history:
+        event = line.event
+        if event is None:
+            continue
+        ident = event.get("id")
+        if line.raw in old:
+            continue
+        if line.raw != event_line(event)[:-1]:
+            findings.append(
+                Finding(
+                    "NONCANONICAL",
+                    f"event {ident!r} is not written the way failgate writes events (one JSON object, "
+                    '`": "` and `, ` separators, no escapes for printable characters); write it with a '
+                    "failgate command",
+                    Location(path, line.lineno),
+                )
+            )
+        if isinstance(ident, str) and counts.get(ident, 0) > 1:
+            findings.append(
+                Finding(
+                    "DUPLICATE_EVENT",
+                    f"event id {ident} is already used by another line; an event is recorded once, under its own id",
+                    Location(path, line.lineno),
+                )
+            )
+    return findings
 
 
 def _base_warnings(base: Dataset) -> list[Finding]:

@@ -27,6 +27,15 @@ LOSSES = ("VANISHED", "LEDGER_DELETED", "LEDGER_EDITED", "HISTORY_DELETED", "HIS
 MAX_COMMITS = 500
 
 
+def rewrite_hint(start: str) -> str:
+    """What to do when the range's tip has every line again but a commit in it lost some."""
+    return (
+        "the tip has every line again (a later commit restored them), but the branch still holds a commit "
+        f"without them: rewrite the branch so none loses them, e.g. `git rebase -i {start}` and squash the "
+        "commit that deleted them into the one that restored them, then push with --force-with-lease"
+    )
+
+
 def check_commits(
     commits: Sequence[tuple[str, Sequence[str]]],
     pair: Callable[[str, str], tuple[Dataset, Dataset]],

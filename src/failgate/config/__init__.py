@@ -20,9 +20,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from failgate.caches import cache_location as cache_location  # re-exported: the one place that says where caches live
 from failgate.config.checkers import Table
 from failgate.config.sections import SCHEMA, SECTIONS, GoldSettings
-from failgate.dataset.model import CACHE_DIR, DEFAULT_DATASET_DIR
+from failgate.dataset.model import DEFAULT_DATASET_DIR
 from failgate.exit_codes import PROBLEM, USAGE
 from failgate.findings import FailgateError, Finding, Location
 
@@ -34,6 +35,7 @@ else:  # pragma: no cover
 DEFAULT_JOBS = 4  # promptfoo's default too: safe for agents that are not thread-safe-hungry
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_BASE_BRANCH = "origin/main"
+
 
 # -- locating keys in TOML text ----------------------------------------------
 _HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
@@ -132,7 +134,7 @@ class Config:
 
     @property
     def cache_dir(self) -> Path:
-        return self.root / CACHE_DIR
+        return cache_location(self.root)
 
     def ensure_cache_dir(self) -> Path:
         """The cache folder, created with a `.gitignore` of its own: like

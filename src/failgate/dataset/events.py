@@ -46,7 +46,8 @@ EVENTS: tuple[EventType, ...] = (
     EventType(TAXONOMY_CHANGED, about_a_case=False),
     EventType(JUDGE_GRADED, about_a_case=False),  # a gold-set grading of the judge (`judge-check --record`)
     EventType(REDEFINED, decision=True),
-    EventType(JUDGE_CHANGED, decision=True),
+    # judge-level (`failgate judge-change`): no case; an older per-case decision names its case
+    EventType(JUDGE_CHANGED, about_a_case=False, decision=True),
     EventType(QUARANTINED, decision=True),  # out of the gate until `detail.until` (`decide --quarantine`)
 )
 EVENT_TYPES = tuple(e.name for e in EVENTS)

@@ -203,8 +203,8 @@ def fold_latest(data: bytes | None, wanted: Iterable[str]) -> HistoryFold:
         start = data.rfind(b"\n", 0, end - 1) + 1 if end > 1 else 0
         line = data[start:end].strip()
         end = start
-        if not line or b'"result"' not in line:
-            continue  # only result lines decide; skip the JSON parse
+        if not line or (b'"result"' not in line and b"\\" not in line):
+            continue  # only result lines decide; skip the JSON parse (an escape could spell "result")
         event = _loads(line)
         if event is None:
             skipped += 1

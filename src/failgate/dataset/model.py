@@ -22,7 +22,7 @@ DATASET_FILES = (CASES_FILE, REMOVED_FILE, HISTORY_FILE, WATCHLIST_FILE)
 INTAKE_DIR = "_intake"
 LOCK_NAME = ".failgate.lock"  # the dataset's writer lock (failgate.atomic.locked)
 # the project's caches (validate's clean verdicts, llm_rubric verdicts), under its root
-CACHE_DIR = ".failgate-cache"
+CACHE_DIR = ".failgate-cache"  # outside a git repository only (failgate.config.cache_location)
 
 SCHEMA_VERSION = 1
 FAILURE_MODES_V1 = (

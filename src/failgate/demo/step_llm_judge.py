@@ -34,7 +34,7 @@ def run(ctx: DemoContext) -> None:
     again = ctx.failgate("eval", "--case", CASE, "--no-watchlist")
     ctx.expect_in("1 verdict(s) from the cache", again)
     ctx.say(
-        "Verdicts are cached under .failgate-cache/ by the judge's fingerprint, the case input and the "
+        "Verdicts are cached under .git/failgate-cache/ by the judge's fingerprint, the case input and the "
         "reply: a rerun of unchanged outputs costs no call (`--no-cache` asks again; `repeat: N` always "
         "does). The model, the base URL's host, the prompt template version, the rubric, temperature and "
         "seed are in the case's judge fingerprint, so a model swap is a judge change the gate sees."
@@ -68,7 +68,8 @@ def run(ctx: DemoContext) -> None:
     ctx.say(
         "One disagreement: this judge is stricter than the person who labeled GOLD-0004, which costs "
         "agreement but lets nothing through (no false pass). `--record` appended a judge_graded event "
-        "with the judge's fingerprint and these figures. From now on the gate accepts a judge change "
-        "only when the gold set was graded under the new judge and met [judge] gold_floor (0.9, and no "
-        "false pass on a P0 example), on top of the recorded reason for the change."
+        "with the judge's fingerprint and these figures, a record for people. From now on a pull request "
+        "that changes the judge passes only when the gate itself grades the new judge on this gold set "
+        "and it meets [judge] gold_floor (0.9, and no false pass on a P0 example), on top of one "
+        "judge_changed decision (`failgate judge-change --reason ... --by ...` does both)."
     )

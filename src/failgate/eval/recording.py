@@ -125,8 +125,11 @@ def _edit_counts(text: str, path: str, counts: dict[str, int]) -> tuple[str, dic
     return text, dict(reversed(changed))
 
 
-def record_results(dataset_dir: Path, results: Sequence[CaseResult], stamp: Stamp) -> RecordSummary:
-    """Append the changes to `dataset_dir/history.jsonl` and fix regressed_count, atomically."""
+def record_results(
+    dataset_dir: Path, results: Sequence[CaseResult], stamp: Stamp, extra: Sequence[dict[str, Any]] = ()
+) -> RecordSummary:
+    """Append the changes to `dataset_dir/history.jsonl` and fix regressed_count, atomically;
+    `extra` events (a judge change's grading and decision) go in the same transaction."""
     from failgate.atomic import locked
     from failgate.transaction import Transaction
 
@@ -134,7 +137,7 @@ def record_results(dataset_dir: Path, results: Sequence[CaseResult], stamp: Stam
     with locked(dataset_dir):
         current = history_path.read_bytes() if history_path.is_file() else b""
         fold = fold_bytes(current)
-        events = plan_events(fold, results, stamp)
+        events = plan_events(fold, results, stamp) + list(extra)
         if not events:
             return RecordSummary([], {}, stamp)
         counts = regressed_counts(fold, events)

@@ -19,6 +19,9 @@ The manual's "What the gate trusts" (docs/explanation/what-the-gate-trusts.md), 
 - A base that is the commit under test or one of its descendants is refused
   (exit 2) with the fix, except in the CI fallbacks above, which say "no baseline".
 - A first push to an empty remote has no baseline: every active case must pass.
+- `pull_request_target` checks out the base branch by default: the commit under
+  test must be the pull request's head or a merge containing it (exit 2 with the
+  `ref:` fix). `merge_group` (a merge queue) compares with the queue's base.
 """
 
 from __future__ import annotations
@@ -117,8 +120,38 @@ def _github_event(env: Mapping[str, str]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+PR_TARGET_FIX = (
+    "pull_request_target checks out the base branch unless told otherwise, and the gate would judge it "
+    "against itself and pass every pull request. Check out the pull request: in the workflow's "
+    "actions/checkout step, `with: ref: ${{ github.event.pull_request.head.sha }}` (and fetch-depth: 0)"
+)
+
+
+def _pull_request_target_checkout(repo: Any, commit: str, env: Mapping[str, str]) -> None:
+    """Under `pull_request_target` the commit under test must be the pull request's head or a
+    merge containing it; exit 2 with the `ref:` fix otherwise."""
+    pull = _github_event(env).get("pull_request")
+    head = (pull.get("head") or {}).get("sha") if isinstance(pull, dict) else None
+    if isinstance(head, str) and repo.has_commit(head) and repo.is_ancestor(head, commit):
+        return
+    shown = head[:10] if isinstance(head, str) else "(not in the event)"
+    raise FailgateError(
+        f"the checked-out commit {commit[:10]} is not the pull request's head {shown} nor a merge "
+        f"containing it. {PR_TARGET_FIX}",
+        exit_code=2,
+    )
+
+
 def _github(repo: Any, commit: str, env: Mapping[str, str]) -> BaseChoice | None:
     event = env.get("GITHUB_EVENT_NAME")
+    if event == "pull_request_target":
+        _pull_request_target_checkout(repo, commit, env)
+    if event == "merge_group":
+        # A merge queue tests the queued merge against the queue's base (the target as it will be).
+        group = _github_event(env).get("merge_group")
+        base_sha = group.get("base_sha") if isinstance(group, dict) else None
+        if isinstance(base_sha, str) and repo.has_commit(base_sha) and base_sha != commit:
+            return BaseChoice(base_sha, repo.resolve(base_sha), (f"base {base_sha[:10]}: the merge queue's base",))
     if event in ("pull_request", "pull_request_target") and env.get("GITHUB_BASE_REF"):
         return _named(repo, f"origin/{env['GITHUB_BASE_REF']}", commit, "the pull request's target branch")
     if event != "push":
@@ -134,7 +167,8 @@ def _github(repo: Any, commit: str, env: Mapping[str, str]) -> BaseChoice | None
     why = (
         "a new branch (github.event.before is all zeros)"
         if not before or before == ZERO
-        else f"github.event.before {before[:10]} is not in this clone (a force push)"
+        else f"the branch's old tip {before[:10]} (github.event.before) is gone: a force push rewrote the branch, "
+        "and what it held beyond this commit is no longer on it (recover it from a clone that still has it)"
     )
     fallback = protected_branch(repo, "origin")
     if fallback is not None and not repo.is_ancestor(commit, repo.resolve(fallback)):

@@ -15,10 +15,11 @@ It fails on:
 - a case whose judged definition changed in the range (`gate.definitions`)
   and whose *baseline* definition fails now, unless a `redefined` decision
   names it: weakening `expected` must not be the way to ship a regression;
-- a judge fingerprint that differs from the one the baseline was recorded
-  with, unless a `judge_changed` decision names that change
-  (`gate.decisions.judge_change_explained`): otherwise pass-at-baseline and
-  fail-now were decided by different rules, and the comparison would be silent;
+- a range that changes the judge (`gate.judge_change`) without paying for it:
+  every gating case passing under the branch's judge too, one `judge_changed`
+  decision naming the change, and the gate's own grading on the base's gold
+  set. A case whose baseline was recorded by an earlier judge of the base is
+  no block on a range that did not change the judge: one note says so;
 - a `result` event added in the range that disagrees with the gate's own run;
 - a configured set (`[tool.failgate.sets.NAME]`) below its floor.
 
@@ -49,6 +50,7 @@ from failgate.gate.decisions import (
 )
 from failgate.gate.definitions import Redefinition
 from failgate.gate.drops import Comparison, compare, deflated_records, mark_drops
+from failgate.gate.judge_change import JudgeChangeCheck
 
 BLOCKING, ADVISORY = "blocking", "advisory"
 DEPRECATED, WATCHLIST, REMOVED, REDEFINED = "deprecated", "watchlist", "removed", "redefined"
@@ -124,6 +126,14 @@ class GateDecision:
     today: _dt.date = dataclasses.field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).date())
     comparisons: list[Comparison] = dataclasses.field(default_factory=list)  # stochastic cases against the base
     alpha: float | None = None  # the error budget they were compared at (None: no stochastic case compared)
+    retirements: list[Retirement] = dataclasses.field(default_factory=list)  # listed with the decisions
+    judge_check: JudgeChangeCheck | None = None  # the range changes the judge
+    judge_note: str | None = None  # the baseline was recorded by an earlier judge of the base
+    earlier_judge_cases: int = 0  # cases whose baseline an earlier judge recorded, in a range not changing it
+
+    @property
+    def judge_change_blocks(self) -> bool:
+        return self.judge_check is not None and self.judge_check.blocks
 
     @property
     def unexplained_judges(self) -> list[JudgeChange]:
@@ -136,7 +146,14 @@ class GateDecision:
     @property
     def passed(self) -> bool:
         """The verdict, whatever the mode."""
-        return not (self.flips or self.failures or self.unexplained_judges or self.failed_sets or self.disagreements)
+        return not (
+            self.flips
+            or self.failures
+            or self.unexplained_judges
+            or self.failed_sets
+            or self.disagreements
+            or self.judge_change_blocks
+        )
 
     @property
     def exit_code(self) -> int:
@@ -166,6 +183,8 @@ class GateDecision:
                 parts.append(f"{len(self.failures)} other failing case(s)")
             if self.unexplained_judges:
                 parts.append(f"{len(self.unexplained_judges)} unexplained judge change(s)")
+            if self.judge_change_blocks:
+                parts.append("a judge change not paid for (see `Judge change in this range`)")
             if self.disagreements:
                 parts.append(f"{len(self.disagreements)} recorded result(s) the gate's run contradicts")
             parts.extend(f"set {s.set_name} below its floor" for s in self.failed_sets)
@@ -177,6 +196,43 @@ class GateDecision:
 
 def _is_active(case: Mapping[str, Any]) -> bool:
     return case.get("status", "active") != DEPRECATED
+
+
+@dataclasses.dataclass(frozen=True)
+class Retirement:
+    """A case active at the base that the range deprecated, moved to the watchlist or removed:
+    a decision about the dataset, listed with the decisions whatever the case's baseline."""
+
+    case_id: str
+    how: str  # deprecated | watchlist | removed
+    by: str | None = None  # author of the last commit in the range that touched the dataset's case files
+    commit: str | None = None
+
+    def describe(self) -> str:
+        who = f" by {self.by}" if self.by else ""
+        at = f" in {self.commit[:10]}" if self.commit else ""
+        return f"{self.case_id} {self.how}{who}{at}"
+
+
+def retirements(
+    base_cases: Sequence[Mapping[str, Any]],
+    now_cases: Sequence[Mapping[str, Any]],
+    now_watchlist: Sequence[Mapping[str, Any]],
+) -> list[Retirement]:
+    now_by_id = {c.get("id"): c for c in now_cases}
+    watch_ids = {c.get("id") for c in now_watchlist}
+    found = []
+    for case in base_cases:
+        case_id = case.get("id")
+        if not isinstance(case_id, str) or not _is_active(case):
+            continue
+        now = now_by_id.get(case_id)
+        if now is not None and _is_active(now):
+            continue
+        found.append(
+            Retirement(case_id, DEPRECATED if now is not None else WATCHLIST if case_id in watch_ids else REMOVED)
+        )
+    return found
 
 
 def retired_cases(
@@ -226,17 +282,15 @@ def decide(
     redefinitions: Sequence[Redefinition] = (),
     redefined_result: EvalResult | None = None,
     policy_changes: Sequence[Any] = (),
-    gold: tuple[bool, str] | None = None,
+    judge_check: JudgeChangeCheck | None = None,
+    branch_result: EvalResult | None = None,
     reliability: Reliability | None = None,
     quarantines: Mapping[str, Quarantine] | None = None,
     today: _dt.date | None = None,
 ) -> GateDecision:
-    """`gold`: `judge.gold.gold_set_accepts(...)` for the judge the eval ran
-    with, or None when the repo keeps no gold set. With a gold set, a judge
-    change of a case whose definition did not change is explained only when the
-    gold set was graded under the new judge and met the floor, in addition to
-    the `judge_changed` decision; a redefined case needs no grading (its rules
-    changed, not the judge).
+    """`judge_check`: the range changes the judge (`gate.judge_change.check`), None when it
+    does not; `branch_result`: the failure set judged by the branch's judge then, for
+    results the range recorded under it.
 
     `reliability`: the base's k/N records and error budget; a stochastic case whose k/N dropped
     significantly against its record is a flip (`gate.drops`).
@@ -283,6 +337,8 @@ def decide(
         judged.append((case, "baseline"))
         if case.outcome != FAIL or redefinition_decision(case.case_id, decisions) is not None:
             continue  # a named, reasoned redefinition: listed first in the report for review
+        if any(f.case.case_id == case.case_id for f in flips) or any(c.case_id == case.case_id for c in failures):
+            continue  # failing under its new definition too: one case, counted once
         entry = baseline.get(case.case_id)
         if entry is not None and entry.last_outcome == PASS:
             flips.append(Flip(case, REDEFINED, entry.last_pass_commit, entry.last_pass_at))
@@ -290,24 +346,31 @@ def decide(
             failures.append(case)
 
     changes = []
+    earlier = 0
     for case, which in judged:
         entry = baseline.get(case.case_id)
         if entry is None or entry.last_judge is None or entry.last_judge == case.judge:
             continue
-        why: str | None = None
-        note = None
+        decision = judge_change_explained(case.case_id, entry.last_judge, case.judge, decisions)
         if which == "now" and case.case_id in changed:
             # Its definition changed (that is what moved the fingerprint): the baseline
             # definition ran too and is judged above, or a `redefined` decision names it.
             why = f"its {'/'.join(changed[case.case_id].changed)} changed; its baseline definition was run too"
+        elif decision is not None:
+            why = f"judge_changed decision by {decision.by}: {decision.reason}"
+        elif judge_check is not None:
+            why = "part of this range's judge change (listed above)"
         else:
-            decision = judge_change_explained(case.case_id, entry.last_judge, case.judge, decisions)
-            why = f"judge_changed decision by {decision.by}: {decision.reason}" if decision else None
-            if gold is not None:
-                accepted, note = gold
-                why = f"{why}; {note}" if why is not None and accepted else None
-        changes.append(JudgeChange(case.case_id, entry.last_judge, case.judge, why, which, note))
-    observed = {c.case_id: (c.outcome, c.judge) for c in result.gating if c.source == "cases"}
+            # The base's judge recorded the baseline differently: the range did not change
+            # the judge, so it is not asked to vouch for it (one note, never a block).
+            earlier += 1
+            continue
+        changes.append(JudgeChange(case.case_id, entry.last_judge, case.judge, why, which))
+    observed: dict[str, list[tuple[str, str]]] = {}
+    for run in (result, branch_result):
+        for c in run.gating if run is not None else []:
+            if c.source == "cases":
+                observed.setdefault(c.case_id, []).append((c.outcome, c.judge))
 
     fragile = [
         Fragile(str(c["id"]), str(c.get("title", "")), int(c["regressed_count"]))
@@ -344,6 +407,8 @@ def decide(
         policy_changes=list(policy_changes),
         disagreements=disagreeing_results(range_events, observed)
         + deflated_records(range_events, result.gating, reliability.alpha if reliability else DEFAULT_ALPHA),
+        judge_check=judge_check,
+        earlier_judge_cases=earlier,
         comparisons=comparisons,
         alpha=reliability.alpha if comparisons and reliability else None,
     )

@@ -13,14 +13,16 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from failgate.dataset.model import CASES_FILE, DEFAULT_DATASET_DIR, HISTORY_FILE
+from failgate.dataset.model import CASES_FILE, DEFAULT_DATASET_DIR, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
 from failgate.findings import FailgateError
 from failgate.gate.at_rev import RepoAt, join
+from failgate.gate.decision import Retirement
 from failgate.gate.decisions import Decision
-from failgate.gate.policy import CONFIG_FILES, ConfigAt, PolicyChange, policy_changes
+from failgate.gate.policy import CONFIG_FILES, FILE_EFFECT, POLICY_FILES, ConfigAt, PolicyChange, policy_changes
 
 
 @dataclasses.dataclass
@@ -38,10 +40,11 @@ class Review:
 def review(at: RepoAt, commit: str, merge_base: str | None) -> Review:
     findings = at.ledger_over_range(commit, merge_base)
     if any(f.is_error for f in findings):
+        restored = merge_base is not None and _tip_is_whole(at, merge_base, commit)
         raise FailgateError(
             "check-ledger over the pushed range found lost history",
             exit_code=1,
-            findings=findings + [_summary(len(findings), merge_base, commit, findings[0].location.path)],
+            findings=findings + [_summary(len(findings), merge_base, commit, findings[0].location.path, restored)],
         )
     now_config = at.config(commit)
     base_config = at.config(merge_base) if merge_base else now_config
@@ -65,7 +68,40 @@ def review(at: RepoAt, commit: str, merge_base: str | None) -> Review:
         changed_in = at.last_change(commits, lambda _sha: paths)
         by = at.repo.get_author(changed_in) if changed_in else None
         changes = [dataclasses.replace(c, by=by, commit=changed_in) for c in changes]
+    if merge_base is not None:
+        changes += policy_file_changes(at, commits, merge_base, commit)
     return Review(base_config, now_config, base_rel, chosen, key_of[chosen], changes, commits, notes)
+
+
+def _only(path: str, _sha: str) -> list[str]:
+    return [path]
+
+
+def policy_file_changes(at: RepoAt, commits: list[str], merge_base: str, commit: str) -> list[PolicyChange]:
+    """Edits to the files that decide how the checks run (`gate.policy.POLICY_FILES`) and to the
+    base's gold set, each with the last commit of the range that touched it and its author."""
+    from failgate.config.sections import gold_settings
+
+    judge = at.config(merge_base).raw.get("judge")
+    paths = [*POLICY_FILES, join(at.root_rel, gold_settings(judge if isinstance(judge, dict) else {})[0])]
+    found = []
+    for path in paths:
+        before, after = at.repo.get_tree_id(merge_base, path), at.repo.get_tree_id(commit, path)
+        if before == after:
+            continue
+        changed_in = at.last_change(commits, functools.partial(_only, path))
+        found.append(
+            PolicyChange(
+                path,
+                f"{before[:10]}" if before else None,
+                f"{after[:10]}" if after else None,
+                "policy",
+                by=at.repo.get_author(changed_in) if changed_in else None,
+                commit=changed_in,
+                effect=FILE_EFFECT,
+            )
+        )
+    return found
 
 
 def _key(config: ConfigAt) -> str:
@@ -73,15 +109,25 @@ def _key(config: ConfigAt) -> str:
     return str(value) if isinstance(value, str) and value else DEFAULT_DATASET_DIR
 
 
-def _summary(count: int, merge_base: str | None, commit: str, path: str) -> Any:
+def _tip_is_whole(at: RepoAt, merge_base: str, commit: str) -> bool:
+    """The tip itself loses nothing against the base: a later commit of the range restored what
+    an earlier one deleted, so there is nothing left to restore, only a history to rewrite."""
+    from failgate.checks.ledger import check_ledger
+
+    return not any(f.is_error for f in check_ledger(*at.pair(merge_base, commit)))
+
+
+def _summary(count: int, merge_base: str | None, commit: str, path: str, restored: bool = False) -> Any:
     from failgate.findings import Finding, Location
 
     start = merge_base[:10] if merge_base else "(root)"
+    from failgate.checks.ledger_range import rewrite_hint
+
+    fix = rewrite_hint(start) if restored else "restore the lines, or remove cases on the record with `failgate remove`"
     return Finding(
         "RANGE",
         f"{count} problem(s) in {start}..{commit[:10]}: a commit in the pushed range lost what "
-        "a parent had (a commit that skipped pre-commit, or a merge without failgate's drivers); "
-        "restore the lines, or remove cases on the record with `failgate remove`",
+        f"a parent had (a commit that skipped pre-commit, or a merge without failgate's drivers); {fix}",
         Location(path),
     )
 
@@ -97,4 +143,24 @@ def with_commits(at: RepoAt, commits: Sequence[str], dataset_rel: str, decisions
         for decision in decisions:
             if decision.event_id not in found and decision.event_id.encode() in data:
                 found[decision.event_id] = sha
-    return [dataclasses.replace(d, commit=found.get(d.event_id)) for d in decisions]
+    return [
+        dataclasses.replace(
+            d,
+            commit=found.get(d.event_id),
+            author=at.repo.get_author(found[d.event_id]) if d.event_id in found else None,
+            committer=at.repo.get_committer(found[d.event_id]) if d.event_id in found else None,
+        )
+        for d in decisions
+    ]
+
+
+def retirements_with_authors(
+    at: RepoAt, commits: Sequence[str], dataset_rel: str, retirements: list[Retirement]
+) -> list[Retirement]:
+    """Each retirement with the last commit of the range that touched the case files, and its author."""
+    if not retirements:
+        return retirements
+    paths = [join(dataset_rel, name) for name in (CASES_FILE, WATCHLIST_FILE, REMOVED_FILE)]
+    changed_in = at.last_change(list(commits), lambda _sha: paths)
+    by = at.repo.get_author(changed_in) if changed_in else None
+    return [dataclasses.replace(r, by=by, commit=changed_in) for r in retirements]

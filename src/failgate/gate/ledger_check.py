@@ -125,6 +125,12 @@ def check_ledger_at(base_rev: str | None) -> tuple[list[Finding], str]:
         # Every commit of the range against every parent: a commit that skipped
         # pre-commit, or a merge that dropped a side, is invisible at the end points.
         config = load_config()
-        findings.extend(_at(config, open_repo(config.root)).ledger_over_range(*span))
+        in_between = _at(config, open_repo(config.root)).ledger_over_range(*span)
+        findings.extend(in_between)
         description += " and every commit in between against its parents"
+        if any(f.is_error for f in in_between):
+            from failgate.checks.ledger_range import rewrite_hint
+
+            # The end points agree: what a commit lost, a later one put back.
+            description += "; " + rewrite_hint(span[1][:10])
     return findings, description

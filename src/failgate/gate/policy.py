@@ -6,8 +6,9 @@ at the merge-base, *wherever it lives there*: moving `[tool.failgate]` from
 `failgate.toml` to `pyproject.toml` (or adding a `failgate.toml` over a
 pyproject config) with `gate.mode = "advisory"` must not relax the gate of the
 branch that does it. A policy change in the range is reported and takes effect
-once merged. The agent (`agent`, `agent_command`) is the branch's own -- it is
-the code under test -- but a change of it is reported loudly.
+once merged. The agent (`agent`, `agent_command`, and `python`, `pythonpath`:
+what decides which code runs as the agent) is the branch's own -- it is the code
+under test -- but a change of it is reported loudly, with who and where.
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 POLICY_KEYS = ("gate", "dataset", "sets", "judge", "base_branch")
-AGENT_KEYS = ("agent", "agent_command")
+AGENT_KEYS = ("agent", "agent_command", "python", "pythonpath")  # what decides which code runs as the agent
+# Files that decide how the checks run, relative to the repository root: CI runs the workflow
+# as the pull request edits it, hooks run as the edited config says. Listed as policy changes.
+POLICY_FILES = (".github/workflows", ".pre-commit-config.yaml", ".gitattributes", ".github/CODEOWNERS", "CODEOWNERS")
+FILE_EFFECT = "decides how CI and the hooks check every change, this one's included; reviewers: read the diff"
 CONFIG_FILES = ("failgate.toml", "pyproject.toml")  # load_config's precedence in one directory
 
 Reader = Callable[[str], "bytes | None"]
@@ -50,16 +55,19 @@ class PolicyChange:
     kind: str  # "policy" (takes effect after merge) | "agent" (judged now: it is the code under test)
     by: str | None = None  # author of the last commit in the range that touched the configuration
     commit: str | None = None
+    where: str | None = None  # the file that holds the configuration at the commit under test
+    effect: str | None = None  # what the change does, when not the key's usual effect
 
     def describe(self) -> str:
-        effect = (
+        effect = self.effect or (
             "the gate judges the branch's agent; reviewers: check it is the agent you ship"
             if self.kind == "agent"
             else "takes effect only after it is merged; this gate uses the base's"
         )
         who = f" by {self.by}" if self.by else ""
         at = f" in {self.commit[:10]}" if self.commit else ""
-        return f"{self.key}: {_show(self.before)} -> {_show(self.after)}{who}{at} ({effect})"
+        place = f" ({self.where})" if self.where and self.key != "location" else ""
+        return f"{self.key}: {_show(self.before)} -> {_show(self.after)}{who}{at}{place} ({effect})"
 
 
 def _show(value: Any) -> str:
@@ -141,5 +149,5 @@ def policy_changes(base: ConfigAt, now: ConfigAt) -> list[PolicyChange]:
             changes.append(PolicyChange(key, base.raw.get(key), now.raw.get(key), "policy"))
     for key in AGENT_KEYS:
         if base.raw.get(key) != now.raw.get(key):
-            changes.append(PolicyChange(key, base.raw.get(key), now.raw.get(key), "agent"))
+            changes.append(PolicyChange(key, base.raw.get(key), now.raw.get(key), "agent", where=now.path))
     return changes

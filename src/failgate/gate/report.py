@@ -88,8 +88,10 @@ def _redefine_fix(decision: GateDecision) -> str:
 def review_lines(decision: GateDecision) -> list[str]:
     """The two review sections every format begins with, as plain lines."""
     d = decision
-    lines = [f"Decisions in this range ({len(d.decisions)}):" if d.decisions else "Decisions in this range: none"]
+    count = len(d.decisions) + len(d.retirements)
+    lines = [f"Decisions in this range ({count}):" if count else "Decisions in this range: none"]
     lines += [f"  {x.describe()}" for x in d.decisions]
+    lines += [f"  {r.describe()}" for r in d.retirements]
     lines.append(
         f"Policy and agent changes in this range ({len(d.policy_changes)}):"
         if d.policy_changes
@@ -104,6 +106,17 @@ def review_lines(decision: GateDecision) -> list[str]:
             f"  {q.describe(d.today)}" + ("; FAILS NOW, not blocking" if q.case_id in failing else "")
             for q in d.quarantines
         ]
+    lines += judge_lines(d)
+    return lines
+
+
+def judge_lines(decision: GateDecision) -> list[str]:
+    """The range's judge change (both judges' verdicts, what it still needs), or the one
+    line saying the baseline was recorded by an earlier judge of the base."""
+    d = decision
+    lines = d.judge_check.lines() if d.judge_check is not None else []
+    if d.judge_note:
+        lines.append(f"Judge: {d.judge_note}")
     return lines
 
 
@@ -114,7 +127,8 @@ def render_text(decision: GateDecision, *, color: bool = False) -> str:
     lines = review_lines(d) + [""]
     at = f"merge-base {rng.merge_base[:10]}" if rng.merge_base else "no baseline (nothing recorded to compare with)"
     lines += [
-        f"failgate gate: {d.result.set_name} at {rng.commit[:10]} against the baseline at "
+        f"failgate gate: the {d.result.set_name if d.result.set_name != 'failures' else 'failure'} set at "
+        f"{rng.commit[:10]} against the baseline at "
         f"{at} (base {rng.base_rev}; {d.baseline_cases} case(s) with a recorded outcome)"
     ]
     lines += [f"  note: {note}" for note in rng.notes]
@@ -201,6 +215,7 @@ def as_data(decision: GateDecision) -> dict[str, Any]:
         "format": JSON_FORMAT_VERSION,
         "decisions": [dataclasses.asdict(x) for x in d.decisions],
         "policy_changes": [dataclasses.asdict(c) for c in d.policy_changes],
+        "retirements": [dataclasses.asdict(r) for r in d.retirements],
         "ok": d.passed,
         "exit_code": d.exit_code,
         "mode": d.mode,
@@ -235,6 +250,10 @@ def as_data(decision: GateDecision) -> dict[str, Any]:
             }
             for j in d.judge_changes
         ],
+        "judge_change": None
+        if d.judge_check is None
+        else {**dataclasses.asdict(d.judge_check), "problems": d.judge_check.problems},
+        "judge_note": d.judge_note,
         "result_disagreements": [dataclasses.asdict(x) for x in d.disagreements],
         "quarantines": [{**dataclasses.asdict(q), "in_force": q.active_on(d.today)} for q in d.quarantines],
         "quarantined_failing": [_case(case) for case, _ in d.quarantined],
@@ -288,7 +307,9 @@ def render_junit(decision: GateDecision) -> str:
                 ET.SubElement(case, "failure", type="failgate.gate", message=message.splitlines()[0]).text = message
 
     # Review first: the decisions and policy/agent changes, as passing tests whose names a reviewer reads.
-    suite("failgate.decisions", [(f"Decisions in this range: {x.describe()}", None) for x in d.decisions])
+    reviewed: list[tuple[str, str | None]] = [(f"Decisions in this range: {x.describe()}", None) for x in d.decisions]
+    reviewed += [(f"Decisions in this range: {r.describe()}", None) for r in d.retirements]
+    suite("failgate.decisions", reviewed)
     suite(
         "failgate.policy",
         [(f"Policy and agent changes in this range: {c.kind} {c.describe()}", None) for c in d.policy_changes],
@@ -313,6 +334,10 @@ def render_junit(decision: GateDecision) -> str:
             for j in d.judge_changes
         ],
     )
+    if d.judge_check is not None or d.judge_note:
+        check = d.judge_check
+        message = "\n".join(check.problems) if check is not None and check.blocks else None
+        suite("failgate.judge_change", [("\n".join(judge_lines(d)), message)])
     suite("failgate.results", [(x.case_id, x.describe()) for x in d.disagreements])
     for result in d.sets:
         message = None if result.ok else f"pass rate {result.pass_rate:.4f} below floor {result.floor}"
@@ -333,15 +358,32 @@ def render_markdown(decision: GateDecision) -> str:
     icon = "✅" if d.passed else ("⚠️" if d.mode == ADVISORY else "❌")
     lines = [f"## {icon} failgate gate `{d.range.text}`: {_md(d.verdict())}", ""]
     lines += ["### Decisions in this range", ""]
+
+    def commit_by(x: Any) -> str:
+        if x.author is None:
+            return ""
+        who = x.author if x.committer in (None, x.author) else f"{x.author}, committed by {x.committer}"
+        return _md(who) + (" (**--by is neither**)" if x.by_someone_else else "")
+
     lines += (
-        ["| case | kind | who | why | commit |", "|---|---|---|---|---|"]
-        + [f"| {x.case_id} | {x.kind} | {_md(x.by)} | {_md(x.reason)} | {(x.commit or '')[:10]} |" for x in d.decisions]
-        if d.decisions
+        ["| case | kind | who | why | commit | commit by |", "|---|---|---|---|---|---|"]
+        + [
+            f"| {x.case_id or 'judge'} | {x.kind} | {_md(x.by)} | {_md(x.reason)} | {(x.commit or '')[:10]} "
+            f"| {commit_by(x)} |"
+            for x in d.decisions
+        ]
+        + [
+            f"| {r.case_id} | {r.how} | {_md(r.by or '')} | | {(r.commit or '')[:10]} | {_md(r.by or '')} |"
+            for r in d.retirements
+        ]
+        if d.decisions or d.retirements
         else ["none"]
     )
     lines += ["", "### Policy and agent changes in this range", ""]
     lines += [f"- **{c.kind}** {_md(c.describe())}" for c in d.policy_changes] if d.policy_changes else ["none"]
     lines.append("")
+    if judge_lines(d):
+        lines += ["### Judge", "", *[f"- {_md(line.strip())}" for line in judge_lines(d)], ""]
     lines += [f"> {_md(note)}" for note in d.range.notes] + ([""] if d.range.notes else [])
     lines += [*_md_table("failure mode", matrix(d.result)), ""]
     if d.flips:

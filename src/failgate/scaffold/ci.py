@@ -39,8 +39,13 @@ name: failgate
 
 on:
   pull_request:
+  # A merge queue reports on its queued merges: a required check that never
+  # runs there would block the queue (and an optional one would be skipped).
+  merge_group:
   push:
     branches: [main]
+    # A release tag is gated too (like a new branch: against the default branch).
+    tags: ["*"]
 
 permissions:
   contents: read

@@ -92,7 +92,7 @@ def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
             owners_text, f"{path} {owner or scaffold.OWNER_PLACEHOLDER}\n", same_prefix=path
         )
     plan.want(codeowners, owners_text)
-    plan.want(".github/workflows/failgate.yml", ci_workflow(dataset_dir), create_only=True)
+    plan.want(scaffold.CI_WORKFLOW_PATH.lstrip("/"), ci_workflow(dataset_dir), create_only=True)
     return plan
 
 

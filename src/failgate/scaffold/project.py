@@ -56,14 +56,23 @@ def codeowners_line(dataset_dir: str, owner: str | None) -> str:
     return f"/{dataset_dir.strip('/')}/ {owner or OWNER_PLACEHOLDER}\n"
 
 
+CI_WORKFLOW_PATH = "/.github/workflows/failgate.yml"
+
+
 def review_paths(root: Any, raw: Mapping[str, Any]) -> list[str]:
-    """What else the gate trusts from the base, for CODEOWNERS: `failgate.toml` and the
+    """What else the gate trusts from the base, for CODEOWNERS: `failgate.toml`, the
     project-local modules the configuration names (redactors, embedders, judge
-    plugins). A `[tool.failgate]` in pyproject.toml cannot be covered by section:
+    plugins), the workflow, the hooks' config, `.gitattributes` and the gold set. A `[tool.failgate]` in pyproject.toml cannot be covered by section:
     there the gate's "Policy and agent changes" list is the reviewers' signal."""
     from pathlib import Path
 
+    from failgate.config.sections import gold_settings
+
     paths = ["/failgate.toml"] if (Path(root) / "failgate.toml").is_file() else []
+    # How the checks run (CI runs a pull request's own edit of the workflow) and what grades the judge.
+    judge = raw.get("judge")
+    gold = gold_settings(judge if isinstance(judge, dict) else {})[0]
+    paths += [CI_WORKFLOW_PATH, "/.pre-commit-config.yaml", "/.gitattributes", "/" + gold.strip("/")]
 
     def refs(value: Any) -> list[str]:
         if isinstance(value, str) and ":" in value and " " not in value:

@@ -24,7 +24,10 @@ from typing import Any
 
 from failgate.eval.judge import llm, text
 from failgate.eval.judge.kinds import BY_NAME, RULE_NAMES, Judging
-from failgate.eval.judge.llm import LLMSettings
+from failgate.eval.judge.llm import (
+    NO_JUDGE_MODEL,  # noqa: E402,F401  (the gate recognises it)
+    LLMSettings,
+)
 from failgate.eval.judge.options import JudgeOptions
 from failgate.eval.judge.plugins import PluginJudge, Verdict, load_judge
 from failgate.eval.judge.response import Response, ResponseError, ToolCall, parse_response

@@ -9,9 +9,10 @@ the examples whose false pass would hide a P0 failure.
 rule kind, agreement (share of examples where judge and human agree), the
 false-pass rate (judge pass where the human said fail, over the human fails:
 the error that lets a regression through) and Cohen's kappa (agreement beyond
-chance: (p_o - p_e) / (1 - p_e)). `gold_set_accepts` is the gate's condition
-for a judge change: the gold set was graded under the new judge and met the
-floor, with no false pass on a P0 example.
+chance: (p_o - p_e) / (1 - p_e)). `meets_floor` is the gate's condition for a
+judge change, on a grading the gate computes itself (`gate.judging`): agreement
+at the floor, no false pass on a P0 example. `gold_set_accepts` only reads what a
+recorded `judge_graded` event claims, a record for people, never the gate's evidence.
 """
 
 from __future__ import annotations

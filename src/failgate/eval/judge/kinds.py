@@ -141,7 +141,7 @@ def _check_llm(spec: llm.RubricSpec, judging: Judging) -> Outcome:
     options, response = judging.options, judging.response
     settings = options.llm
     if not settings.base_url or not settings.model:
-        return False, expected, "no judge model configured: set base_url and model in [tool.failgate.judge.llm]"
+        return False, expected, llm.NO_JUDGE_MODEL
     reply = llm.reply_text(spec, response)
     if reply is None:
         return False, expected, f"no reply to user turn {spec.turn} (the response has {len(response.turns)} turn(s))"

@@ -27,6 +27,9 @@ from urllib.parse import urlsplit
 from failgate.eval.judge.response import Response
 from failgate.eval.judge.text import RuleError
 
+# The reason an llm_rubric rule gives when no judge model is configured; the gate
+# recognises it when the branch configures the model its new case needs.
+NO_JUDGE_MODEL = "no judge model configured: set base_url and model in [tool.failgate.judge.llm]"
 RULE = "llm_rubric"
 # Bump together with the template file's name when the prompt's wording
 # changes: the version is in every llm_rubric case's fingerprint, so a reworded

@@ -60,7 +60,7 @@ def cache_key(settings: LLMSettings, body: dict[str, Any]) -> str:
 
 
 class VerdictCache:
-    """One small JSON file per verdict under `.failgate-cache/llm-verdicts/`.
+    """One small JSON file per verdict under the cache's `llm-verdicts/` (`config.cache_location`).
     Only real verdicts are stored, never a failed call."""
 
     def __init__(self, directory: Path) -> None:

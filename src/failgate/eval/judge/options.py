@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from failgate.dataset.model import CACHE_DIR
+from failgate.caches import cache_location
 from failgate.eval.judge import text
 from failgate.eval.judge.llm import LLMSettings
 from failgate.eval.judge.text import DEFAULT_REFUSAL_PATTERNS
@@ -31,7 +31,7 @@ class JudgeOptions:
         patterns += tuple(section.get("extra_refusal_patterns", ()))
         llm_section = section.get("llm", {})
         settings = LLMSettings.from_config(llm_section if isinstance(llm_section, Mapping) else {})
-        return cls(patterns, root, settings, str(Path(root) / CACHE_DIR) if root else None)
+        return cls(patterns, root, settings, str(cache_location(Path(root))) if root else None)
 
     def without_cache(self) -> JudgeOptions:
         return dataclasses.replace(self, read_cache=False)

@@ -6,9 +6,10 @@ itself: `[project.entry-points."failgate.judges"] rubric = "mypkg.judges:rubric"
 
 A plugin judge is any callable matching `PluginJudge`; it may be `async def`.
 It answers a `Verdict`, a bool, a `(passed, reason)` tuple or a mapping with
-`passed` and `reason`. Its version (for the judge fingerprint) is its
-`version` attribute, else its distribution's version, else its top-level
-package's `__version__`.
+`passed` and `reason`. Its version (for the judge fingerprint): for code in the
+tree under test, the content of its module and the tree's modules it imports;
+for code installed from outside the tree, its `version` attribute, else its
+distribution's version, else its top-level package's `__version__`.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def load_judge(use: str, root: str | None = None) -> LoadedJudge:
             obj: Any = import_dotted(use, root)
         except DottedPathError as exc:
             raise RuleError(f"judge {use!r} cannot be loaded: {exc}") from None
-        version = getattr(obj, "version", None) or _distribution_version(module_name)
+        version = _tree_version(module_name, root)
+        if version is None:
+            version = getattr(obj, "version", None) or _distribution_version(module_name)
         if version is None:
             version = getattr(sys.modules.get(module_name.split(".")[0]), "__version__", None)
     else:
@@ -96,12 +99,44 @@ def load_judge(use: str, root: str | None = None) -> LoadedJudge:
         except Exception as exc:
             raise RuleError(f"judge {use!r} cannot be loaded: {type(exc).__name__}: {exc}") from None
         dist = getattr(found[0], "dist", None)
-        version = getattr(obj, "version", None) or (dist.version if dist is not None else None)
+        version = _tree_version(getattr(obj, "__module__", None) or "", root) or (
+            getattr(obj, "version", None) or (dist.version if dist is not None else None)
+        )
     if not callable(obj):
         raise RuleError(f"judge {use!r} is not callable")
     loaded = LoadedJudge(use, obj, str(version or _source_version(obj)))
     _CACHE[key] = loaded
     return loaded
+
+
+def _tree_version(module_name: str, root: str | None) -> str | None:
+    """Code that lives in the tree under test is versioned by its content: the git blob ids of
+    its module and of every module under the tree it imports (`identity.tree_modules`). A
+    `__version__` or an editable install's version says nothing about what the tree holds
+    now; a version counts only for code installed from outside the tree. None: not in the tree."""
+    import hashlib
+    import json
+    import os
+    from pathlib import Path
+
+    module = sys.modules.get(module_name)
+    path = getattr(module, "__file__", None)
+    if not root or not module_name or not path:
+        return None
+    top = os.path.realpath(root)
+    if not os.path.realpath(path).startswith(top + os.sep):
+        return None
+    from failgate.eval.judge.tree_code import tree_modules
+
+    def read(relative: str) -> bytes | None:
+        target = Path(top) / relative
+        return target.read_bytes() if target.is_file() else None
+
+    found = tree_modules(module_name, read)
+    if not found:  # the module is under the root but not where its dotted name says (a src/ layout)
+        return None
+    digest = hashlib.sha256(json.dumps(sorted(found.items())).encode("utf-8")).hexdigest()
+    return "tree+sha256:" + digest[:16]
 
 
 def _source_version(obj: Any) -> str:

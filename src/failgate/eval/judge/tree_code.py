@@ -1,0 +1,84 @@
+"""Code under the tree, by content: a module and every module of the tree it imports, as git blob
+ids. Pure over a file reader.
+
+What a judge plugin (or any project-local code failgate trusts) *is*: its own module and what it
+imports from the tree, found by reading the import statements, never by importing them (a base
+revision's code is never run to learn what it is). A version string stands only for code
+installed from outside the tree (the manual's "What the gate trusts").
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from collections.abc import Callable
+
+Reader = Callable[[str], "bytes | None"]  # a path relative to the project root -> bytes, None when absent
+MAX_MODULES = 500  # a plugin importing more of the tree than this is hashed up to here and says so
+
+
+def blob_id(data: bytes) -> str:
+    """Git's object id for a blob of these bytes (what `git hash-object` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _module_files(module: str) -> tuple[str, str]:
+    path = module.replace(".", "/")
+    return f"{path}.py", f"{path}/__init__.py"
+
+
+def _find(module: str, read: Reader) -> tuple[str, bytes] | None:
+    for candidate in _module_files(module):
+        data = read(candidate)
+        if data is not None:
+            return candidate, data
+    return None
+
+
+def _imports(source: bytes, module: str, is_package: bool) -> list[str]:
+    """Absolute names of the modules `source` imports (relative imports resolved)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    package = module if is_package else module.rpartition(".")[0]
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".") if package else []
+                anchor = ".".join(parts[: len(parts) - (node.level - 1)]) if node.level - 1 <= len(parts) else ""
+                base = f"{anchor}.{node.module}" if node.module and anchor else (node.module or anchor)
+            else:
+                base = node.module or ""
+            if base:
+                names.append(base)
+                # `from pkg import sub` may name a submodule
+                names.extend(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
+    return names
+
+
+def tree_modules(module: str, read: Reader) -> dict[str, str] | None:
+    """{path: blob id} of `module` and every module under the tree it imports, transitively
+    (parent packages' `__init__.py` included: importing `a.b` runs `a/__init__.py`).
+    None when no file of the tree provides `module` (it is installed from outside)."""
+    if _find(module, read) is None:
+        return None
+    found: dict[str, str] = {}
+    pending, seen = [module], set()
+    while pending and len(found) < MAX_MODULES:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        pending.extend(".".join(parts[:i]) for i in range(1, len(parts)))
+        located = _find(name, read)
+        if located is None:
+            continue
+        path, data = located
+        found[path] = blob_id(data)
+        pending.extend(_imports(data, name, path.endswith("__init__.py")))
+    return found
