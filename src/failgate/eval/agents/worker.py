@@ -219,7 +219,7 @@ class WorkerPoolAgent:
         except AgentTimeout:
             self._discard(worker)
             raise AgentTimeout(
-                f"agent worker timed out after {request.timeout_s:g} s (killed and replaced){worker.stderr_text()}"
+                f"agent timed out after {request.timeout_s:g} s (killed and replaced){worker.stderr_text()}"
             ) from None
         except AgentError as exc:
             self._discard(worker)

@@ -93,7 +93,7 @@ def load_judge(use: str, root: str | None = None) -> LoadedJudge:
             )
         try:
             obj = found[0].load()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise RuleError(f"judge {use!r} cannot be loaded: {type(exc).__name__}: {exc}") from None
         dist = getattr(found[0], "dist", None)
         version = getattr(obj, "version", None) or (dist.version if dist is not None else None)
