@@ -417,6 +417,20 @@ class GitRepo:
         text = rel.as_posix()
         return "" if text == "." else text
 
+    def is_tracked(self, path: str | os.PathLike[str]) -> bool:
+        """Whether `path` is in the index (any stage) or in HEAD's tree: a file git
+        checked out, which a pull request may have written."""
+        import pygit2
+
+        rel = self.relpath(path)
+        try:
+            if rel in self.staged_index():
+                return True
+        except (ValueError, pygit2.GitError):
+            pass
+        head = self.head_commit()
+        return head is not None and self.get_blob_id(head, rel) is not None
+
     def is_dirty(self, directory: str = "") -> bool:
         """Whether tracked files under `directory` differ between HEAD, the
         index and the work tree (untracked files do not count)."""
