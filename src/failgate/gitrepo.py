@@ -169,6 +169,61 @@ class GitRepo:
             raise FailgateError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
         return result.stdout
 
+    # -- staging ------------------------------------------------------------
+    # `git add` holds `index.lock` while it writes the index. Killed with failgate (a
+    # process-group kill, a closed terminal), it leaves the lock, and every later git
+    # command refuses to run. git writes no owner into the lock, so failgate marks its
+    # own staging (`<git dir>/failgate-staging`: who, since when) and removes a lock
+    # only when that mark says failgate's `git add` made it and nobody who could
+    # still hold it is alive; anybody else's lock is left alone.
+    def _staging_marker(self) -> Path:
+        return self.git_dir / "failgate-staging"
+
+    def stage(self, *paths: str) -> None:
+        """`git add -- PATHS`, recorded so that a lock a kill leaves behind is cleared by `clear_stale_lock`."""
+        import json
+        import subprocess
+        import time
+
+        marker = self._staging_marker()
+        started = time.time()
+        marker.write_text(json.dumps({"pids": [os.getpid()], "started": started}))
+        proc = subprocess.Popen(
+            ["git", "-C", str(self.workdir), "add", "--", *paths],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=no_git_env(),
+        )
+        marker.write_text(json.dumps({"pids": [os.getpid(), proc.pid], "started": started}))
+        _, err = proc.communicate()
+        marker.unlink(missing_ok=True)
+        if proc.returncode != 0:
+            raise FailgateError(f"git add {' '.join(paths)} failed: {err.strip()}")
+
+    def clear_stale_lock(self) -> str | None:
+        """Remove the index lock a killed `stage` left; what was done, or None."""
+        import json
+
+        marker = self._staging_marker()
+        try:
+            record = json.loads(marker.read_text())
+            pids, started = record["pids"], float(record["started"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if any(_alive(pid) for pid in pids if isinstance(pid, int)):
+            return None  # still staging
+        lock = Path(str(self.index_path()) + ".lock")
+        try:
+            made_by_us = lock.stat().st_mtime >= started - 2  # git made it after failgate began to stage
+        except FileNotFoundError:
+            made_by_us = False
+        marker.unlink(missing_ok=True)
+        if not made_by_us:
+            return None
+        lock.unlink(missing_ok=True)
+        return f"removed {lock}, left by a `git add` of failgate's that was killed"
+
     # -- revisions --------------------------------------------------------
     def has_commit(self, sha: str) -> bool:
         import pygit2
@@ -440,6 +495,21 @@ class GitRepo:
         status = self.repo.status(untracked_files="no")
         ignored = pygit2.enums.FileStatus.IGNORED | pygit2.enums.FileStatus.CURRENT
         return any(path.startswith(prefix) and flags & ~ignored for path, flags in status.items())
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs; a zombie (killed, not yet reaped by an init that never reaps) does not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def open_repo(start: str | os.PathLike[str] | None = None) -> GitRepo:

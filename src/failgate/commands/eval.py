@@ -122,10 +122,10 @@ def execute(settings: EvalSettings) -> int:
         )
     color = color_wanted(sys.stdout)
     if settings.output is not None:
-        from failgate.atomic import write_atomic
+        from failgate.atomic import write_output
 
         settings.output.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(settings.output, render(result, settings.fmt))
+        write_output(settings.output, render(result, settings.fmt))
         if settings.fmt != "text":
             click.echo(render(result, "text", color=color), nl=False)
         click.echo(f"failgate eval: wrote the {settings.fmt} report to {settings.output}", err=True)

@@ -73,6 +73,9 @@ def run(only: tuple[str, ...]) -> int:
 
     config = load_config()
     repo = open_repo(config.root)
+    cleared = repo.clear_stale_lock()
+    if cleared:
+        click.echo(f"failgate: {cleared}", err=True)
     directory = repo.relpath(config.dataset_dir)
     prefix = f"{directory}/" if directory else ""
     cases_path, history_path = prefix + CASES_FILE, prefix + HISTORY_FILE
@@ -156,7 +159,7 @@ def run(only: tuple[str, ...]) -> int:
         return 1
     _remember_for_this_rebase({r.old: r.new for r in result.renamed})
     staged = [cases_path] + ([history_path] if work_history.is_file() else [])
-    repo._git("add", "--", *staged)
+    repo.stage(*staged)
     click.echo(f"staged {' and '.join(staged)}; finish with `{finish}` (then `failgate validate` passes)")
     return 0
 

@@ -32,11 +32,11 @@ def _generated() -> str:
 
 
 def _write_page(path: Path, text: str) -> None:
-    from failgate.atomic import write_atomic
+    from failgate.atomic import write_output
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+        write_output(path, text)
     except OSError as exc:
         raise FailgateError(f"cannot write the HTML report to {path}: {exc.strerror or exc}") from exc
 

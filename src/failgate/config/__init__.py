@@ -262,7 +262,12 @@ def load_config(start: Path | None = None, *, recover: bool = True) -> Config:
         from failgate.dataset.model import INTAKE_DIR
         from failgate.journal import recover as finish_interrupted
 
-        config.recovered = finish_interrupted(config.dataset_dir, (config.dataset_dir / INTAKE_DIR,))
+        # Temp files a killed command left: the dataset's, the cache's (last-failed), and the work tree's
+        # top, where git runs the merge driver and %A, the file it rewrites, lives.
+        top = next((d for d in (root, *root.parents) if (d / ".git").exists()), root)
+        config.recovered = finish_interrupted(
+            config.dataset_dir, tuple(dict.fromkeys((config.dataset_dir / INTAKE_DIR, config.cache_dir, root, top)))
+        )
         for line in config.recovered:
             sys.stderr.write(f"failgate: {line}\n")
     return config

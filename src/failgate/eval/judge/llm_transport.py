@@ -84,9 +84,14 @@ class VerdictCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Rename makes the entry whole or absent; no fsync, since a lost
             # cache entry costs one call, not a wrong verdict.
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            # Named like every failgate temp file, so what a killed run left is found and deleted.
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.failgate-tmp")
             tmp.write_text(json.dumps({"passed": passed, "reason": reason}), "utf-8")
             os.replace(tmp, path)
+            from failgate.journal import stray_temps
+
+            for stray in stray_temps(path.parent):
+                stray.unlink(missing_ok=True)
         except OSError:
             pass  # a read-only checkout still judges, it only caches nothing
 
