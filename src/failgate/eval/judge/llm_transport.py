@@ -1,7 +1,7 @@
 """Calling the judge model: chat-completions over httpx, retries, the verdict cache.
 
-httpx is the optional extra `failgate-git[llm]` and is imported only when a
-case uses `llm_rubric` (the `openai` client is itself built on httpx; we need
+httpx is a dependency of failgate-git, imported only when a case uses
+`llm_rubric` (the `openai` client is itself built on httpx; we need
 one POST, not its object model). One `JudgeSession` per settings per process:
 one connection pool, one concurrency limit (`max_concurrency`) across every
 runner thread, and counters the run reports ("N judge calls failed").
@@ -143,7 +143,10 @@ class JudgeSession:
                 try:
                     import httpx
                 except ImportError:
-                    raise JudgeCallError("llm_rubric needs httpx: pip install 'failgate-git[llm]'") from None
+                    raise JudgeCallError(
+                        "llm_rubric needs httpx, one of failgate-git's dependencies, which this environment "
+                        "lacks: reinstall failgate-git (pip install --force-reinstall failgate-git)"
+                    ) from None
                 limit = max(1, self.settings.max_concurrency)
                 self._client = httpx.Client(
                     timeout=httpx.Timeout(self.settings.timeout_s),
@@ -164,11 +167,11 @@ class JudgeSession:
         return headers
 
     def _post(self, body: dict[str, Any]) -> str:
-        import httpx
-
         url = (self.settings.base_url or "").rstrip("/") + "/chat/completions"
         headers = self._headers()
-        client = self._http()
+        client = self._http()  # says what is missing when httpx is
+        import httpx
+
         attempts = self.settings.retries + 1
         last = ""
         for attempt in range(attempts):
