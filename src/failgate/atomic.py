@@ -201,7 +201,7 @@ def _holder(fd: int) -> str:
     try:
         data = os.pread(fd, 4096, 0)
         info = json.loads(data.decode("utf-8")) if data.strip() else {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # a lock file is in the work tree: anything can be in it
         info = {}
     if not isinstance(info, dict) or not isinstance(info.get("pid"), int):
         return "another process (it left no details)"

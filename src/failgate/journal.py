@@ -275,7 +275,7 @@ def recover(directory: Path, extra_dirs: Sequence[Path] = ()) -> list[str]:
         if _pending(directory):  # again under the lock: its writer may just have finished
             try:
                 record = json.loads(journal.read_text(encoding="utf-8"))
-            except (OSError, ValueError, UnicodeDecodeError):
+            except (OSError, ValueError, UnicodeDecodeError, RecursionError):
                 raise FailgateError(f"{journal} is unreadable; inspect it, then delete it", exit_code=2) from None
             if _tracked(journal):
                 raise FailgateError(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from failgate.dataset.model import MAX_REPEAT
 from failgate.findings import FailgateError
 
 
@@ -157,7 +158,12 @@ def execute(settings: EvalSettings) -> int:
     metavar="SECONDS",
     help="Per-call timeout (default: config `timeout_s`, else 60).",
 )
-@click.option("--repeat", type=click.IntRange(min=1), metavar="N", help="Run every case N times (overrides `repeat:`).")
+@click.option(
+    "--repeat",
+    type=click.IntRange(min=1, max=MAX_REPEAT),
+    metavar="N",
+    help="Run every case N times (overrides `repeat:`).",
+)
 @click.option("--agent", metavar="PKG.MOD:FN", help="Use this Python callable as the agent, for this run only.")
 @click.option(
     "--agent-command", metavar="COMMAND", help="Use this JSON-lines worker command as the agent, for this run only."

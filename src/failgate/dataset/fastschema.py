@@ -216,6 +216,11 @@ class _Generator:
             f"{'    ' * depth}if isinstance({v}, (int, float)) and not isinstance({v}, bool) and {v} < {value!r}: return False"
         )
 
+    def k_maximum(self, value: float, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
+        out.append(
+            f"{'    ' * depth}if isinstance({v}, (int, float)) and not isinstance({v}, bool) and {v} > {value!r}: return False"
+        )
+
     def k_minItems(self, value: int, schema: dict[str, Any], v: str, base: str, out: list[str], depth: int) -> None:
         out.append(f"{'    ' * depth}if isinstance({v}, list) and len({v}) < {int(value)}: return False")
 

@@ -35,6 +35,10 @@ BLAST_RADII = (
     "no_external_effect",
 )
 STATUSES = ("active", "deprecated")
+# A case's `repeat` (and `eval --repeat`): enough for a pass rate over a nondeterministic agent, bounded
+# like `jobs` and `timeout_s` so that a typo (repeat: 1000000000) is refused, not run for a year.
+# The schemas' `maximum` for `repeat` is this number (tests/test_limits_everywhere.py checks it).
+MAX_REPEAT = 100
 EVENT_TYPES = (
     "promoted",
     "result",

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from failgate.dataset.model import FAILURE_MODES_V1
+from failgate.dataset.model import FAILURE_MODES_V1, MAX_REPEAT
 from failgate.eval.agents import Agent, AgentError, AgentRequest
 from failgate.eval.judge import (
     JudgeOptions,
@@ -200,8 +200,8 @@ def repeat_policy(case: Mapping[str, Any], repeat: int | None) -> tuple[int, int
     overrides it; `pass_if: all` (default) needs N, `{min_pass: k}` needs
     min(k, N)."""
     runs = repeat if repeat is not None else case.get("repeat", 1)
-    if not isinstance(runs, int) or isinstance(runs, bool) or runs < 1:
-        runs = 1
+    if not isinstance(runs, int) or isinstance(runs, bool) or runs < 1 or runs > MAX_REPEAT:
+        runs = 1  # an invalid repeat (validate refuses it) runs once and fails (`_attempt`)
     pass_if = case.get("pass_if", "all")
     if isinstance(pass_if, Mapping) and isinstance(pass_if.get("min_pass"), int):
         return runs, max(1, min(int(pass_if["min_pass"]), runs))
@@ -217,6 +217,11 @@ def _attempt(
     fresh: bool = False,
     deferred: list[tuple[int, Callable[[], RuleResult]]] | None = None,
 ) -> Attempt:
+    over = item.case.get("repeat")
+    if isinstance(over, int) and not isinstance(over, bool) and over > MAX_REPEAT:
+        return Attempt(
+            False, (), f"repeat: {over} is over the maximum of {MAX_REPEAT}; not run (validate refuses it)", None
+        )
     try:
         payload = resolve_input(item.case, item.base_dir)
         reply = agent.call(AgentRequest(item.id, payload, attempt, timeout_s))

@@ -14,10 +14,10 @@ per case.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
+from failgate.dataset.jsonstrict import loads_line
 from failgate.eval.agents import AgentError, AgentTimeout
 from failgate.eval.agents.interpreter import AgentPython
 from failgate.eval.agents.worker import WorkerPoolAgent, _Worker
@@ -53,7 +53,7 @@ class CallableProcessAgent(WorkerPoolAgent):
     def _handshake(self, worker: _Worker) -> _Worker:
         try:
             line = worker.read_line(time.monotonic() + LOAD_TIMEOUT_S)
-            hello = json.loads(line.decode("utf-8", "replace"))
+            hello = loads_line(line.decode("utf-8", "replace"), strict=False)
         except AgentTimeout:
             worker.kill()
             raise FailgateError(

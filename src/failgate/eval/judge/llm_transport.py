@@ -80,7 +80,7 @@ class VerdictCache:
     def get(self, key: str) -> tuple[bool, str] | None:
         try:
             data = json.loads(self._path(key).read_text("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
         if isinstance(data, dict) and isinstance(data.get("passed"), bool) and isinstance(data.get("reason"), str):
             return data["passed"], data["reason"]
