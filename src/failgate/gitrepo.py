@@ -30,6 +30,8 @@ from failgate.findings import FailgateError
 if TYPE_CHECKING:  # pragma: no cover
     import pygit2
 
+# A gitlink (a submodule's entry): a commit of another repository, usually absent from this one; never a file.
+GITLINK = 0o160000
 FETCH_HINT = (
     "this clone is shallow and does not hold the history needed; fetch it with "
     "`git fetch --unshallow` (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)"
@@ -354,6 +356,8 @@ class GitRepo:
             entry = tree[path]
         except KeyError:
             return None
+        if entry.filemode == GITLINK:
+            return None
         obj = self.repo[entry.id]
         return obj.data if isinstance(obj, pygit2.Blob) else None
 
@@ -381,6 +385,8 @@ class GitRepo:
             tree = sub
         result: dict[str, bytes] = {}
         for entry in tree:
+            if entry.filemode == GITLINK:
+                continue
             obj = self.repo[entry.id]
             if isinstance(obj, pygit2.Blob):
                 result[str(entry.name)] = obj.data
@@ -427,6 +433,8 @@ class GitRepo:
         try:
             entry = index[path]
         except (KeyError, ValueError, pygit2.GitError):
+            return None
+        if entry.mode == GITLINK:
             return None
         return bytes(self.repo[entry.id].data)
 

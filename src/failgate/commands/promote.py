@@ -167,8 +167,13 @@ def execute(
     else:
         from failgate.eval.judge import JudgeOptions, case_fingerprint
 
+        # A plugin judge's version comes from importing its module: code the candidate names. Reviewing a
+        # candidate without reproducing it runs none of it, so such a case is promoted without a fingerprint.
+        expected = case.get("expected")
+        names_code = isinstance(expected, list) and any(isinstance(r, dict) and "judge" in r for r in expected)
         options = JudgeOptions.from_config(config.section("judge"), str(config.root))
-        reproduction = Reproduction(None, case_fingerprint(case, options), (), no_reproduce_reason)
+        fingerprint = None if names_code else case_fingerprint(case, options)
+        reproduction = Reproduction(None, fingerprint, (), no_reproduce_reason)
     return _land(config, file, intake_shown, number, case, reproduction, watchlist, actor)
 
 

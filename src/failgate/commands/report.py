@@ -101,7 +101,7 @@ def _execute(fmt: str, today: _dt.date | None, html: Path | None) -> int:
             findings=[f for f in dataset.findings if f.is_error],
         )
     # The history as read_dataset parsed it (once): the fold, the text and the page share it.
-    fold = fold_events(event for _, event in dataset.events())
+    fold = fold_events(event for _, event in dataset.usable_events())
     report = build_report(
         dataset.header, dataset.cases, dataset.watchlist, fold, today or _dt.datetime.now(_dt.timezone.utc).date()
     )
