@@ -33,6 +33,7 @@ def run_demo(keep: bool, only: tuple[str, ...]) -> int:
     check_steps(only)
     root = Path(tempfile.mkdtemp(prefix="failgate-demo-"))
     ctx = DemoContext(root)
+    ctx.keep = keep
     click.secho("failgate demo: a support bot's failure dataset, guarded by git\n", bold=True)
     ctx.say(f"Working in a throwaway repository: {ctx.repo}")
     has_pre_commit = ctx.has_pre_commit = shutil.which("pre-commit", path=ctx.env.get("PATH")) is not None
