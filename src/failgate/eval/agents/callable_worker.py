@@ -24,7 +24,7 @@ import importlib
 import json
 import os
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 
 def _drop_own_directory() -> None:
@@ -48,7 +48,7 @@ def _load(ref):
     return obj
 
 
-def _check_signature(ref: str, func: object) -> None:
+def _check_signature(ref: str, func: Any) -> None:
     """Caught at load, before any case runs, instead of as N identical "agent raised TypeError" failures."""
     import inspect
 
