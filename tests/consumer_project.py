@@ -127,6 +127,11 @@ class Consumer:
         (self.root / "src" / "shopbot" / "evals.py").write_text(text)
 
 
+def _in_a_virtualenv(relative: str) -> bool:
+    """Whether `relative` (to SOURCE) lies inside a virtualenv, whatever its folder is called."""
+    return any((SOURCE / parent / "pyvenv.cfg").is_file() for parent in Path(relative).parents if parent != Path("."))
+
+
 def snapshot_clone(destination: Path, env: dict[str, str]) -> str:
     """A clone of this working tree as it is on disk (uncommitted edits committed in
     the clone, as `pre-commit try-repo` does); returns its HEAD."""
@@ -142,8 +147,15 @@ def snapshot_clone(destination: Path, env: dict[str, str]) -> str:
         if relative in deleted:
             target.unlink(missing_ok=True)
             continue
+        source = SOURCE / relative
+        if _in_a_virtualenv(relative):
+            continue  # a developer's venv under any name (`venv/`, `env/`): not the working tree under test
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes((SOURCE / relative).read_bytes())
+        if source.is_symlink():
+            target.unlink(missing_ok=True)
+            target.symlink_to(os.readlink(source))  # `venv/lib64 -> lib` and the like, kept as links
+        elif source.is_file():
+            target.write_bytes(source.read_bytes())
     git("add", "-A")
     if git("status", "--porcelain").strip():
         git("commit", "-q", "-m", "snapshot of the working tree under test")

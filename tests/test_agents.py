@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,6 @@ from typing import Any
 import pytest
 
 from failgate.eval.agents import AgentError, AgentRequest, AgentTimeout, build_agent
-from failgate.eval.agents.pycallable import CallableAgent
 from failgate.eval.agents.recorded import RecordedAgent
 from failgate.eval.agents.worker import WorkerPoolAgent
 from failgate.eval.runner import EvalCase, run_eval
@@ -57,56 +54,72 @@ def _req(case_id: str = "AGTFAIL-0001", timeout: float | None = 5.0, **inp: Any)
     return AgentRequest(case_id, inp, 0, timeout)
 
 
-# -- callables ------------------------------------------------------------------
-def sync_agent(inp: dict[str, Any]) -> dict[str, Any]:
-    if inp.get("do") == "raise":
-        raise ValueError("bad order id")
-    if inp.get("do") == "spin":
-        while True:
-            pass
-    return {"output": f"echo {inp.get('text')}"}
+# -- callables (always in callable_worker.py processes, never in failgate's) ------
+CALLABLES = textwrap.dedent(
+    """
+    import asyncio
 
 
-async def async_agent(inp: dict[str, Any]) -> dict[str, Any]:
-    if inp.get("do") == "hang":
-        await asyncio.sleep(60)
-    await asyncio.sleep(0.01)
-    return {"output": f"async {inp.get('text')}", "latency_ms": 7}
+    def sync_agent(inp):
+        if inp.get("do") == "raise":
+            raise ValueError("bad order id")
+        if inp.get("do") == "spin":
+            while True:
+                pass
+        return {"output": f"echo {inp.get('text')}"}
 
 
-def test_sync_callable() -> None:
-    agent = CallableAgent(sync_agent, "sync")
-    reply = agent.call(_req(text="hi"))
-    assert reply.raw == {"output": "echo hi"} and reply.elapsed_ms >= 0
-    with pytest.raises(AgentError, match="agent raised ValueError: bad order id"):
-        agent.call(_req(do="raise"))
+    async def async_agent(inp):
+        if inp.get("do") == "hang":
+            await asyncio.sleep(60)
+        await asyncio.sleep(0.01)
+        return {"output": f"async {inp.get('text')}", "latency_ms": 7}
+    """
+)
 
 
-def test_async_callable_shares_one_loop_and_is_cancelled_on_timeout() -> None:
-    agent = CallableAgent(async_agent, "async")
+@pytest.fixture
+def callables(tmp_path: Path) -> Path:
+    (tmp_path / "callables_mod.py").write_text(CALLABLES)
+    return tmp_path
+
+
+def test_sync_callable(callables: Path) -> None:
+    agent = build_agent(root=callables, agent="callables_mod:sync_agent")
+    try:
+        reply = agent.call(_req(text="hi"))
+        assert reply.raw == {"output": "echo hi"} and reply.elapsed_ms >= 0
+        with pytest.raises(AgentError, match="agent raised ValueError: bad order id"):
+            agent.call(_req(do="raise"))
+    finally:
+        agent.close()
+
+
+def test_async_callable_answers_after_a_timeout(callables: Path) -> None:
+    agent = build_agent(root=callables, agent="callables_mod:async_agent")
     try:
         assert agent.call(_req(text="hi")).raw["output"] == "async hi"
         start = time.monotonic()
-        with pytest.raises(AgentTimeout, match="cancelled"):
-            agent.call(_req(do="hang", timeout=0.2))
-        assert time.monotonic() - start < 2
+        with pytest.raises(AgentTimeout, match="killed and replaced"):
+            agent.call(_req(do="hang", timeout=0.5))
+        assert time.monotonic() - start < 3
         assert agent.call(_req(text="again")).raw["output"] == "async again"
     finally:
         agent.close()
 
 
-def test_sync_callable_timeout_stops_a_spinning_agent() -> None:
-    agent = CallableAgent(sync_agent, "sync")
-    before = threading.active_count()
-    start = time.monotonic()
-    with pytest.raises(AgentTimeout, match="timed out after 0.2 s"):
-        agent.call(_req(do="spin", timeout=0.2))
-    assert time.monotonic() - start < 2
-    # The async exception really stops the spinning thread.
-    deadline = time.monotonic() + 3
-    while threading.active_count() > before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert threading.active_count() <= before
+def test_sync_callable_timeout_stops_a_spinning_agent(callables: Path) -> None:
+    agent = build_agent(root=callables, agent="callables_mod:sync_agent")
+    try:
+        first = agent.call(_req(text="a"))
+        assert first.raw == {"output": "echo a"}
+        start = time.monotonic()
+        with pytest.raises(AgentTimeout, match="timed out after 0.5 s"):
+            agent.call(_req(do="spin", timeout=0.5))
+        assert time.monotonic() - start < 3
+        assert agent.restarts == 1  # the spinning process was killed, not left running
+    finally:
+        agent.close()
 
 
 def test_callable_loaded_from_the_project_root(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from failgate.eval.agents import AgentRequest, build_agent
-from failgate.eval.agents.interpreter import agent_python, find_python, import_paths
+from failgate.eval.agents.interpreter import AgentPython, agent_python, find_python, import_paths
 from failgate.findings import FailgateError
 
 
@@ -91,30 +91,27 @@ def _package(root: Path, says: str) -> None:
     (package / "agent.py").write_text(f"def run(inp):\n    return {{'output': {says!r}}}\n")
 
 
-def test_the_tree_shadows_an_editable_install_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An editable install puts the checkout on sys.path; the tree under test
+def test_the_tree_shadows_an_editable_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editable install puts the checkout on the agent's import path; the tree under test
     (the gate's temporary worktree) must win. Control: without the tree's paths,
     the checkout's code is what runs -- the bug this prevents."""
+    import dataclasses
+
     checkout, tree = tmp_path / "checkout", tmp_path / "tree"
     _package(checkout, "checkout's code")
     _package(tree, "tree's code")
-    monkeypatch.setattr(sys, "path", [*sys.path, str(checkout / "src")])  # what a .pth line does
+    monkeypatch.setenv("PYTHONPATH", str(checkout / "src"))  # on the path, like a .pth line
 
-    def answer(python: object) -> str:
-        for name in [m for m in sys.modules if m.startswith("shadowpkg")]:
-            del sys.modules[name]
-        agent = build_agent(root=tree, agent="shadowpkg.agent:run", python=python)  # type: ignore[arg-type]
+    def answer(python: AgentPython) -> str:
+        agent = build_agent(root=tree, agent="shadowpkg.agent:run", python=python)
         try:
             return str(agent.call(AgentRequest("AGTFAIL-0001", {})).raw["output"])
         finally:
             agent.close()
 
-    try:
-        assert answer(None) == "checkout's code"  # control: the old import path (the root only)
-        assert answer(agent_python(python_root=tree, code_root=tree, environ={})) == "tree's code"
-    finally:
-        for name in [m for m in sys.modules if m.startswith("shadowpkg")]:
-            del sys.modules[name]
+    chosen = agent_python(python_root=tree, code_root=tree, environ={})
+    assert answer(dataclasses.replace(chosen, import_paths=())) == "checkout's code"  # control
+    assert answer(chosen) == "tree's code"
 
 
 def test_python_and_pythonpath_come_from_the_configuration(tmp_path: Path) -> None:

@@ -108,6 +108,50 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
         handle.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
+def write_output(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Write a report to the path a user named (`--output`, `--html`) without replacing what is there
+    when it is not a regular file: a device (`/dev/null`, `/dev/stdout`), a FIFO or a socket is written
+    through; a symlink keeps pointing where it did and the file it points at gets the new content
+    (atomically, when that is a regular file or nothing yet). Only a regular file is replaced."""
+    import errno
+    import stat
+
+    from failgate.findings import FailgateError
+
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        mode = os.stat(target).st_mode  # follows links: what the user's path leads to
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise FailgateError(f"{target}: is a directory; give a file name", exit_code=2)
+    if mode is not None and not stat.S_ISREG(mode):
+        flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0)
+        if stat.S_ISFIFO(mode):
+            flags |= os.O_NONBLOCK  # no reader: fail now instead of waiting forever
+        try:
+            fd = os.open(target, flags)
+        except OSError as exc:
+            if stat.S_ISFIFO(mode) and exc.errno == errno.ENXIO:
+                raise FailgateError(f"{target}: a FIFO with no reader; start the reader first", exit_code=2) from None
+            raise _naming(exc, target) from None
+        try:
+            if stat.S_ISFIFO(mode):
+                os.set_blocking(fd, True)
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError as exc:
+            raise _naming(exc, target) from None
+        finally:
+            os.close(fd)
+        return
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))  # replace the file the link leads to, not the link
+    write_atomic(target, payload)
+
+
 def check_writable(path: Path, option: str) -> None:
     """Refuse, before any work, an output path that cannot be written (exit 2):
     a report that fails after an eval of many minutes is the wrong time to learn it."""
@@ -155,7 +199,7 @@ def _holder(fd: int) -> str:
     try:
         data = os.pread(fd, 4096, 0)
         info = json.loads(data.decode("utf-8")) if data.strip() else {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # a lock file is in the work tree: anything can be in it
         info = {}
     if not isinstance(info, dict) or not isinstance(info.get("pid"), int):
         return "another process (it left no details)"

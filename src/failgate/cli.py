@@ -85,6 +85,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:  # pragma: no cover - `failgate eval | head`
         return PROBLEM
+    except SystemExit as exc:
+        # failgate itself never raises SystemExit inside a command (click's own exits are
+        # returned, standalone_mode=False): this is code the command ran (a judge plugin,
+        # a redactor) ending the process. Exit 0 would read as a verdict nobody reached.
+        click.echo(
+            f"failgate: code run by this command called sys.exit({exc.code!r}) before it finished;"
+            " no verdict: nothing was judged to the end",
+            err=True,
+        )
+        return PROBLEM
     except OSError as exc:
         # A full disk, a read-only checkout, a file we may not read: one line
         # naming the file, no traceback. Writes go through failgate.atomic, so

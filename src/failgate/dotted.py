@@ -28,6 +28,6 @@ def import_dotted(ref: str, root: str | os.PathLike[str] | None = None) -> Any:
         obj: Any = importlib.import_module(module_name)
         for part in attr.split("."):
             obj = getattr(obj, part)
-    except Exception as exc:  # the consumer's module may raise anything at import
+    except (Exception, SystemExit) as exc:  # the consumer's module may raise anything at import, sys.exit too
         raise DottedPathError(f"{type(exc).__name__}: {exc}") from None
     return obj

@@ -31,6 +31,8 @@ from failgate.findings import FailgateError
 if TYPE_CHECKING:  # pragma: no cover
     import pygit2
 
+# A gitlink (a submodule's entry): a commit of another repository, usually absent from this one; never a file.
+GITLINK = 0o160000
 FETCH_HINT = (
     "this clone is shallow and does not hold the history needed; fetch it with "
     "`git fetch --unshallow` (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)"
@@ -172,6 +174,61 @@ class GitRepo:
         if result.returncode != 0:
             raise FailgateError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
         return result.stdout
+
+    # -- staging ------------------------------------------------------------
+    # `git add` holds `index.lock` while it writes the index. Killed with failgate (a
+    # process-group kill, a closed terminal), it leaves the lock, and every later git
+    # command refuses to run. git writes no owner into the lock, so failgate marks its
+    # own staging (`<git dir>/failgate-staging`: who, since when) and removes a lock
+    # only when that mark says failgate's `git add` made it and nobody who could
+    # still hold it is alive; anybody else's lock is left alone.
+    def _staging_marker(self) -> Path:
+        return self.git_dir / "failgate-staging"
+
+    def stage(self, *paths: str) -> None:
+        """`git add -- PATHS`, recorded so that a lock a kill leaves behind is cleared by `clear_stale_lock`."""
+        import json
+        import subprocess
+        import time
+
+        marker = self._staging_marker()
+        started = time.time()
+        marker.write_text(json.dumps({"pids": [os.getpid()], "started": started}))
+        proc = subprocess.Popen(
+            ["git", "-C", str(self.workdir), "add", "--", *paths],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=no_git_env(),
+        )
+        marker.write_text(json.dumps({"pids": [os.getpid(), proc.pid], "started": started}))
+        _, err = proc.communicate()
+        marker.unlink(missing_ok=True)
+        if proc.returncode != 0:
+            raise FailgateError(f"git add {' '.join(paths)} failed: {err.strip()}")
+
+    def clear_stale_lock(self) -> str | None:
+        """Remove the index lock a killed `stage` left; what was done, or None."""
+        import json
+
+        marker = self._staging_marker()
+        try:
+            record = json.loads(marker.read_text())
+            pids, started = record["pids"], float(record["started"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if any(_alive(pid) for pid in pids if isinstance(pid, int)):
+            return None  # still staging
+        lock = Path(str(self.index_path()) + ".lock")
+        try:
+            made_by_us = lock.stat().st_mtime >= started - 2  # git made it after failgate began to stage
+        except FileNotFoundError:
+            made_by_us = False
+        marker.unlink(missing_ok=True)
+        if not made_by_us:
+            return None
+        lock.unlink(missing_ok=True)
+        return f"removed {lock}, left by a `git add` of failgate's that was killed"
 
     # -- revisions --------------------------------------------------------
     def has_commit(self, sha: str) -> bool:
@@ -317,6 +374,8 @@ class GitRepo:
             entry = tree[path]
         except KeyError:
             return None
+        if entry.filemode == GITLINK:
+            return None
         obj = self.repo[entry.id]
         return obj.data if isinstance(obj, pygit2.Blob) else None
 
@@ -392,6 +451,8 @@ class GitRepo:
             tree = sub
         result: dict[str, bytes] = {}
         for entry in tree:
+            if entry.filemode == GITLINK:
+                continue
             obj = self.repo[entry.id]
             if isinstance(obj, pygit2.Blob):
                 result[str(entry.name)] = obj.data
@@ -439,6 +500,8 @@ class GitRepo:
             entry = index[path]
         except (KeyError, ValueError, pygit2.GitError):
             return None
+        if entry.mode == GITLINK:
+            return None
         return self.repo[entry.id].read_raw()
 
     def get_conflict_stages(self, path: str) -> tuple[bytes, bytes, bytes] | None:
@@ -455,10 +518,6 @@ class GitRepo:
             return None
         base, ours, theirs = (self.repo[e.id].read_raw() if e is not None else b"" for e in stages)
         return base, ours, theirs
-
-    def stage(self, *paths: str) -> None:
-        """`git add -- PATHS` (the index git itself would write, hooks and all)."""
-        self._git("add", "--", *paths)
 
     def read_index_files(self, directory: str) -> dict[str, bytes]:
         """The staged files directly inside `directory` (name -> bytes)."""
@@ -502,6 +561,20 @@ class GitRepo:
         text = rel.as_posix()
         return "" if text == "." else text
 
+    def is_tracked(self, path: str | os.PathLike[str]) -> bool:
+        """Whether `path` is in the index (any stage) or in HEAD's tree: a file git
+        checked out, which a pull request may have written."""
+        import pygit2
+
+        rel = self.relpath(path)
+        try:
+            if rel in self.staged_index():
+                return True
+        except (ValueError, pygit2.GitError):
+            pass
+        head = self.head_commit()
+        return head is not None and self.get_blob_id(head, rel) is not None
+
     def is_dirty(self, directory: str = "") -> bool:
         """Whether tracked files under `directory` differ between HEAD, the
         index and the work tree (untracked files do not count)."""
@@ -511,6 +584,21 @@ class GitRepo:
         status = self.repo.status(untracked_files="no")
         ignored = pygit2.enums.FileStatus.IGNORED | pygit2.enums.FileStatus.CURRENT
         return any(path.startswith(prefix) and flags & ~ignored for path, flags in status.items())
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs; a zombie (killed, not yet reaped by an init that never reaps) does not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def open_repo(start: str | os.PathLike[str] | None = None) -> GitRepo:

@@ -15,6 +15,15 @@ never see half a transaction. It also deletes temp files whose writer (the
 pid in their name) is no longer running. When there is nothing to do it only
 lists one directory, so a read-only checkout validates as before.
 
+A journal is a file in the work tree, so a pull request can ship one
+(`git add -f`), and recovery runs in the pre-commit hook and CI's first step.
+So recovery acts only on what failgate itself left: a journal tracked by git is
+refused, never replayed; every path it names is relative, inside the dataset
+directory (symlinks resolved); a rename moves only a failgate temp file, named
+for its target and beside it, whose content digest the journal recorded; a
+deletion removes only a review file in `_intake/` whose digest matches the one
+recorded. Anything else refuses the whole journal before any step runs.
+
 `crash_point(name)` is a test hook, off unless FAILGATE_CRASH_AT names the point:
 `staged`, `journal`, `rename:N` (after the N-th rename) or `renamed`.
 FAILGATE_CRASH_HOW=kill makes the process SIGKILL itself there; otherwise it
@@ -80,18 +89,29 @@ def write_journal(
         }
         for tmp, target in temps
     ]
-    steps += [{"op": "unlink", "target": _relative(path, directory)} for path in unlink]
+    steps += [
+        {"op": "unlink", "target": _relative(path, directory), "sha256": _digest(path.read_bytes())} for path in unlink
+    ]
     record = {"version": 1, "pid": os.getpid(), "started": time.time(), "command": current_command(), "steps": steps}
     write_atomic(directory / JOURNAL_NAME, json.dumps(record, indent=1) + "\n")
 
 
-def apply(directory: Path, temps: Sequence[tuple[Path, Path]], unlink: Sequence[Path]) -> None:
-    """The renames and deletions of a journalled transaction, then the journal's removal."""
+def apply(
+    directory: Path,
+    temps: Sequence[tuple[Path, Path]],
+    unlink: Sequence[Path],
+    digests: Mapping[Path, str] | None = None,
+) -> None:
+    """The renames and deletions of a journalled transaction, then the journal's removal.
+    A deletion with a digest in `digests` (recovery) happens only while the file still holds that content."""
+
     for number, (tmp, target) in enumerate(temps, 1):
         os.replace(tmp, target)
         crash_point(f"rename:{number}")
     for path in unlink:
         try:
+            if digests and path in digests and _digest(path.read_bytes()) != digests[path]:
+                continue  # written since: not the emptied review file the journal meant
             path.unlink()
         except FileNotFoundError:
             pass
@@ -119,37 +139,83 @@ def _torn(directory: Path, record: Any, missing: Sequence[tuple[Path, Path]]) ->
     return torn
 
 
-def _steps(directory: Path, record: Any) -> tuple[list[tuple[Path, Path]], list[Path]]:
-    """The journal's steps, refused unless each rename is one of failgate's temp
-    files onto the file it was staged for (a hand-edited journal cannot move
-    arbitrary files)."""
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
-    bad = FailgateError(
-        f"{directory / JOURNAL_NAME} is not a journal failgate wrote; inspect it, then delete it", exit_code=USAGE
-    )
+
+def _inside(directory: Path, relative: Any) -> Path | None:
+    """`directory / relative` when `relative` is a plain relative path that stays inside `directory`
+    once symlinks are resolved; None for an absolute path, a `..` step, or a way out."""
+    if not isinstance(relative, str) or not relative or "\0" in relative:
+        return None
+    parts = Path(relative).parts
+    if Path(relative).is_absolute() or ".." in parts or os.path.isabs(relative):
+        return None
+    path = directory / relative
+    root = os.path.realpath(directory)
+    if os.path.commonpath([root, os.path.realpath(path.parent)]) != root:
+        return None
+    return path
+
+
+def _steps(directory: Path, record: Any) -> tuple[list[tuple[Path, Path]], list[Path], dict[Path, str]]:
+    """The journal's steps (renames, deletions, the deletions' digests), refused as a whole unless every
+    step is one failgate writes: a rename of one of its temp files onto the file it was staged for, with
+    the new content's digest; a deletion of a review file in `_intake/`, with its digest."""
+    from failgate.dataset.model import INTAKE_DIR
+
+    def bad(why: str) -> FailgateError:
+        return FailgateError(
+            f"{directory / JOURNAL_NAME} is not a journal failgate wrote ({why}); nothing was replayed:"
+            " inspect it, then delete it",
+            exit_code=USAGE,
+        )
+
     if not isinstance(record, dict) or not isinstance(record.get("steps"), list):
-        raise bad
+        raise bad("no list of steps")
     temps: list[tuple[Path, Path]] = []
     unlink: list[Path] = []
+    digests: dict[Path, str] = {}
+    intake = os.path.realpath(directory / INTAKE_DIR)
     for step in record["steps"]:
-        if not isinstance(step, dict) or not isinstance(step.get("target"), str):
-            raise bad
-        target = directory / step["target"]
-        if step.get("op") == "replace" and isinstance(step.get("tmp"), str):
-            tmp = directory / step["tmp"]
-            match = _TEMP_RE.match(tmp.name)
+        if not isinstance(step, dict):
+            raise bad("a step that is not a mapping")
+        target = _inside(directory, step.get("target"))
+        if target is None:
+            raise bad(f"a path outside the dataset directory: {str(step.get('target'))[:200]!r}")
+        digest = step.get("sha256")
+        if not isinstance(digest, str) or not _SHA256_RE.match(digest):
+            raise bad(f"no content digest for {step.get('target')!r}")
+        if step.get("op") == "replace":
+            tmp = _inside(directory, step.get("tmp"))
+            match = _TEMP_RE.match(tmp.name) if tmp is not None else None
             if (
-                not match
+                tmp is None
+                or not match
                 or match.group("target") != target.name
                 or os.path.abspath(tmp.parent) != os.path.abspath(target.parent)
             ):
-                raise bad
+                raise bad(f"a rename of {str(step.get('tmp'))[:200]!r}, which is not a temp file failgate stages")
             temps.append((tmp, target))
-        elif step.get("op") == "unlink" and target.suffix in (".yaml", ".yml"):
+        elif (
+            step.get("op") == "unlink"
+            and target.suffix in (".yaml", ".yml")
+            and os.path.realpath(target.parent) == intake
+        ):
             unlink.append(target)  # only ever an emptied review file (promote)
+            digests[target] = digest
         else:
-            raise bad
-    return temps, unlink
+            raise bad(f"a deletion of {step.get('target')!r}, which is not a review file in {INTAKE_DIR}/")
+    return temps, unlink, digests
+
+
+def _tracked(path: Path) -> bool:
+    """Whether git tracks `path` (index or HEAD); False outside a repository."""
+    from failgate.gitrepo import open_repo
+
+    try:
+        return open_repo(path.parent).is_tracked(path)
+    except FailgateError:
+        return False
 
 
 def _describe(record: dict[str, Any]) -> str:
@@ -205,9 +271,16 @@ def recover(directory: Path, extra_dirs: Sequence[Path] = ()) -> list[str]:
         if _pending(directory):  # again under the lock: its writer may just have finished
             try:
                 record = json.loads(journal.read_text(encoding="utf-8"))
-            except (OSError, ValueError, UnicodeDecodeError):
+            except (OSError, ValueError, UnicodeDecodeError, RecursionError):
                 raise FailgateError(f"{journal} is unreadable; inspect it, then delete it", exit_code=USAGE) from None
-            temps, unlink = _steps(directory, record)
+            if _tracked(journal):
+                raise FailgateError(
+                    f"{journal} is tracked by git: a journal is only ever left by a killed failgate command, "
+                    "never committed, so this one came with a commit and is not replayed. Remove it from git "
+                    f"and the work tree (`git rm -f -- {os.path.relpath(journal)}`) and rerun the command",
+                    exit_code=USAGE,
+                )
+            temps, unlink, digests = _steps(directory, record)
             missing = [t for t in temps if not os.path.lexists(t[0])]
             present = [t for t in temps if t not in missing]
             torn = _torn(directory, record, missing)
@@ -219,13 +292,13 @@ def recover(directory: Path, extra_dirs: Sequence[Path] = ()) -> list[str]:
                     f"delete the journal and rerun the command",
                     exit_code=PROBLEM,
                 )
-            apply(directory, present, unlink)
+            apply(directory, present, unlink, digests)
             names = ", ".join(_relative(target, directory) for _, target in temps)
             done.append(
                 f"finished the interrupted {_describe(record)}: {len(present)} of {len(temps)} file(s) "
                 f"were still to be renamed ({names})"
             )
-        strays = stray_temps(*folders)
+        strays = [path for path in stray_temps(*folders) if not _tracked(path)]  # a committed look-alike stays
         for path in strays:
             try:
                 path.unlink()

@@ -52,12 +52,35 @@ def under_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
-def print_findings(findings: Iterable[Finding], out: TextIO, *, github: bool | None = None) -> None:
+# Findings printed per code: a million-case dataset with one mistake repeated printed 264 MB. The first
+# ones of each code locate the problem; the rest are counted on one line.
+MAX_PER_CODE = 200
+
+
+def capped(findings: Iterable[Finding], limit: int = MAX_PER_CODE) -> tuple[list[Finding], dict[str, int]]:
+    """(the findings to print, in order, at most `limit` per code; how many more of each code there are)."""
+    shown: list[Finding] = []
+    seen: dict[str, int] = {}
+    for finding in sorted(findings, key=Finding.sort_key):
+        seen[finding.code] = seen.get(finding.code, 0) + 1
+        if seen[finding.code] <= limit:
+            shown.append(finding)
+    return shown, {code: count - limit for code, count in seen.items() if count > limit}
+
+
+def print_findings(
+    findings: Iterable[Finding], out: TextIO, *, github: bool | None = None, limit: int = MAX_PER_CODE
+) -> None:
     if github is None:
         github = under_github_actions()
-    ordered = sorted(findings, key=Finding.sort_key)
+    ordered, rest = capped(findings, limit)
     for finding in ordered:
         print(format_text(finding), file=out)
+    for code, count in sorted(rest.items()):
+        print(
+            f"failgate: ... and {count} more {code} finding{'s' if count != 1 else ''} (the first {limit} shown)",
+            file=out,
+        )
     if github:
         for finding in ordered:
             print(format_github(finding), file=out)

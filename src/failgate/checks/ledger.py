@@ -189,7 +189,7 @@ def _counts(ids: Iterable[str]) -> dict[str, int]:
 
 
 def _history_case_ids(dataset: Dataset) -> set[str]:
-    return {e["case_id"] for _, e in dataset.events() if isinstance(e.get("case_id"), str)}
+    return {e["case_id"] for _, e in dataset.usable_events() if "case_id" in e}
 
 
 # -- VANISHED ------------------------------------------------------------------

@@ -248,7 +248,7 @@ def _case_findings(
     findings: list[Finding] = []
     first_seen: dict[str, int] = {}
     removed = set(dataset.removed_ids())
-    regressed = Counter(e.get("case_id") for _, e in dataset.events() if e.get("type") == "regressed")
+    regressed = Counter(e.get("case_id") for _, e in dataset.usable_events() if e.get("type") == "regressed")
     for index, case in enumerate(dataset.cases):
         case_id = case.get("id")
         if isinstance(case_id, str):

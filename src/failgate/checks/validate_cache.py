@@ -49,6 +49,7 @@ _VERDICT_MODULES = (
     "eval/judge/text.py",
     "eval/judge/tools.py",
     "eval/judge/structured.py",
+    "eval/judge/schema_rules.py",
     "eval/judge/llm.py",
     "eval/judge/plugins.py",
     "eval/judge/response.py",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from failgate.dataset.model import MAX_REPEAT
 from failgate.findings import FailgateError
 
 
@@ -122,10 +123,10 @@ def execute(settings: EvalSettings) -> int:
         )
     color = color_wanted(sys.stdout)
     if settings.output is not None:
-        from failgate.atomic import write_atomic
+        from failgate.atomic import write_output
 
         settings.output.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(settings.output, render(result, settings.fmt))
+        write_output(settings.output, render(result, settings.fmt))
         if settings.fmt != "text":
             click.echo(render(result, "text", color=color), nl=False)
         click.echo(f"failgate eval: wrote the {settings.fmt} report to {settings.output}", err=True)
@@ -157,7 +158,12 @@ def execute(settings: EvalSettings) -> int:
     metavar="SECONDS",
     help="Per-call timeout (default: config `timeout_s`, else 60).",
 )
-@click.option("--repeat", type=click.IntRange(min=1), metavar="N", help="Run every case N times (overrides `repeat:`).")
+@click.option(
+    "--repeat",
+    type=click.IntRange(min=1, max=MAX_REPEAT),
+    metavar="N",
+    help="Run every case N times (overrides `repeat:`).",
+)
 @click.option("--agent", metavar="PKG.MOD:FN", help="Use this Python callable as the agent, for this run only.")
 @click.option(
     "--agent-command", metavar="COMMAND", help="Use this JSON-lines worker command as the agent, for this run only."

@@ -32,10 +32,10 @@ def execute(settings: GateSettings) -> int:
 
     color = color_wanted(sys.stdout)
     if settings.output is not None:
-        from failgate.atomic import write_atomic
+        from failgate.atomic import write_output
 
         settings.output.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(settings.output, render(decision, settings.fmt))
+        write_output(settings.output, render(decision, settings.fmt))
         click.echo(render(decision, "text", color=color), nl=False)
         click.echo(f"failgate gate: wrote the {settings.fmt} report to {settings.output}", err=True)
     else:

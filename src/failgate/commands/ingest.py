@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -70,8 +71,13 @@ def funnel_text(result: object, stats: object, *, limit: int, share: float, sinc
             ", ".join(f"{t} ({n} trace{'s' if n != 1 else ''})" for t, n in sorted(targets.items())),
         )
     )
-    likely = sum(1 for c in result.candidates if c.likely_same is not None)
-    rows.append(("new candidates", len(result.candidates), f"{likely} look like an existing case" if likely else ""))
+    # A likely match is an existing case (its id) or another candidate of this file ("candidate N").
+    like_case = sum(1 for c in result.candidates if c.likely_same and not c.likely_same.ref.startswith("candidate "))
+    like_candidate = sum(1 for c in result.candidates if c.likely_same and c.likely_same.ref.startswith("candidate "))
+    likely = [f"{like_case} look like an existing case"] if like_case else []
+    if like_candidate:
+        likely.append(f"{like_candidate} like another candidate in this file")
+    rows.append(("new candidates", len(result.candidates), ", ".join(likely)))
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{name:<{width}}  {count:>7}" + (f"   {note}" if note else "") for name, count, note in rows)
 
@@ -141,31 +147,54 @@ def _ingest(
     since: str | None,
     now: _dt.datetime,
 ) -> int:
-    from failgate.atomic import write_atomic
+    from failgate.atomic import locked
     from failgate.config import Config
-    from failgate.dataset.hashing import input_hash
-    from failgate.dataset.model import CASES_FILE, INTAKE_DIR
-    from failgate.dataset.parse import existing_file, read_dataset
-    from failgate.eval.judge import JudgeOptions
-    from failgate.intake.pipeline import run_pipeline
-    from failgate.intake.review import file_name, pending_hashes, render
-    from failgate.intake.rules import IntakeRules
-    from failgate.intake.settings import IntakeSettings, load_redactor
-    from failgate.intake.similarity import build_similarity
-    from failgate.intake.traces import read_traces
-    from failgate.intake.traces.model import ReadStats
-    from failgate.progress import count_progress, progress_wanted
-    from failgate.reporting import print_findings
+    from failgate.dataset.model import CASES_FILE
+    from failgate.dataset.parse import existing_file
+    from failgate.intake.settings import IntakeSettings
 
     assert isinstance(config, Config) and isinstance(settings, IntakeSettings)
     directory = config.dataset_dir
     shown = _display(directory, config.root)
     if not existing_file(directory / CASES_FILE):
         raise FailgateError(f"no {CASES_FILE} in {shown}; run `failgate init` first")
+    # Under the dataset lock from reading what is pending to writing the review file: two ingests of the
+    # same export at once both found nothing pending and both wrote the same candidates.
+    with locked(directory):
+        return _ingest_locked(config, settings, paths, fmt, limit, cutoff, since, now)
+
+
+def _ingest_locked(
+    config: Any,
+    settings: Any,
+    paths: list[Path],
+    fmt: str,
+    limit: int,
+    cutoff: _dt.datetime | None,
+    since: str | None,
+    now: _dt.datetime,
+) -> int:
+    from failgate.atomic import write_atomic
+    from failgate.dataset.hashing import input_hash
+    from failgate.dataset.model import INTAKE_DIR
+    from failgate.dataset.parse import read_dataset
+    from failgate.eval.judge import JudgeOptions
+    from failgate.intake.pipeline import run_pipeline
+    from failgate.intake.review import file_name, pending_hashes, render
+    from failgate.intake.rules import IntakeRules
+    from failgate.intake.settings import load_redactor
+    from failgate.intake.similarity import build_similarity
+    from failgate.intake.traces import read_traces
+    from failgate.intake.traces.model import ReadStats
+    from failgate.progress import count_progress, progress_wanted
+    from failgate.reporting import print_findings
+
+    directory = config.dataset_dir
+    shown = _display(directory, config.root)
     dataset = read_dataset(directory, shown)
     root = str(config.root)
     known: dict[str, str] = pending_hashes(directory / INTAKE_DIR, f"{shown}/{INTAKE_DIR}")
-    cases = [c for c in dataset.cases + dataset.watchlist if isinstance(c.get("id"), str)]
+    cases: list[Any] = [c for c in dataset.cases + dataset.watchlist if isinstance(c.get("id"), str)]
     for case in cases:
         # Both the recorded hash and the one failgate computes now: a case
         # written by hand with a stale hash still catches its recurrences.

@@ -167,8 +167,13 @@ def execute(
     else:
         from failgate.eval.judge import JudgeOptions, case_fingerprint
 
+        # A plugin judge's version comes from importing its module: code the candidate names. Reviewing a
+        # candidate without reproducing it runs none of it, so such a case is promoted without a fingerprint.
+        expected = case.get("expected")
+        names_code = isinstance(expected, list) and any(isinstance(r, dict) and "judge" in r for r in expected)
         options = JudgeOptions.from_config(config.section("judge"), str(config.root))
-        reproduction = Reproduction(None, case_fingerprint(case, options), (), no_reproduce_reason)
+        fingerprint = None if names_code else case_fingerprint(case, options)
+        reproduction = Reproduction(None, fingerprint, (), no_reproduce_reason)
     return _land(config, file, intake_shown, number, case, reproduction, watchlist, actor)
 
 
@@ -203,9 +208,9 @@ def _land(
     actor: str | None,
 ) -> int:
     """Everything that writes, under the lock, from freshly read files."""
-    from failgate.atomic import locked
+    from failgate.atomic import locked, write_atomic
     from failgate.checks.validate import validate_dataset
-    from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
+    from failgate.dataset.model import CASES_FILE, HISTORY_FILE, INTAKE_DIR, WATCHLIST_FILE
     from failgate.dataset.parse import existing_file, parse_dataset, read_dataset
     from failgate.findings import has_errors
     from failgate.intake.promotion import promote_texts, recurrence_texts, refuse, select_candidate
@@ -268,11 +273,19 @@ def _land(
         transaction = Transaction(directory)
         transaction.write(directory / result.target, result.target_text)
         transaction.write(directory / HISTORY_FILE, result.history)
-        if result.intake is not None:
+        # The journal names only files in the dataset directory (failgate.journal); a review file kept
+        # elsewhere is updated right after the commit point. A kill in between leaves the candidate in it,
+        # and promoting it again is refused by its input_hash, already in the dataset.
+        in_journal = file.resolve().parent == (directory / INTAKE_DIR).resolve()
+        if in_journal and result.intake is not None:
             transaction.write(file, result.intake)
-        else:
+        elif in_journal:
             transaction.unlink(file)  # the last candidate: the emptied review file goes, in the same transaction
         transaction.commit()
+        if not in_journal and result.intake is not None:
+            write_atomic(file, result.intake)
+        elif not in_journal:
+            file.unlink(missing_ok=True)
     files = [f"{shown}/{result.target}", f"{shown}/{HISTORY_FILE}"]
     if file.exists() or _tracked(file):
         # A deleted review file that git never knew: `git add` of it fails

@@ -168,7 +168,28 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise FailgateError(f"{path}: not UTF-8 text", exit_code=USAGE) from None
     try:
         return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
+    except RecursionError:
+        # tomllib recurses per nested array or inline table; the strict readers' depth, said at its line.
+        from failgate.dataset.jsonstrict import MAX_DEPTH, nesting_depth
+
+        at = nesting_depth(text.replace("'", '"'))
+        line = text.count("\n", 0, at) + 1 if at else 0
+        finding = Finding(
+            "CONFIG",
+            f"invalid TOML: nested deeper than failgate reads ({MAX_DEPTH} levels)",
+            Location(str(path), line, 0),
+        )
+        raise FailgateError(f"{path}: invalid TOML: nested too deep", exit_code=2, findings=[finding]) from None
+    except ValueError as exc:
+        if not isinstance(exc, tomllib.TOMLDecodeError):
+            # Python's int-string limit, raised from inside tomllib for a 5,000-digit integer.
+            from failgate.dataset.jsonstrict import MAX_INT_DIGITS
+
+            found = re.search(rf"[0-9_]{{{MAX_INT_DIGITS + 1},}}", text)
+            line = text.count("\n", 0, found.start()) + 1 if found else 0
+            message = f"invalid TOML: an integer of more than {MAX_INT_DIGITS} digits"
+            finding = Finding("CONFIG", message, Location(str(path), line, 0))
+            raise FailgateError(f"{path}: {message}", exit_code=2, findings=[finding]) from None
         # The message ends with "(at line L, column C)"; make it a location.
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line, col = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
@@ -270,7 +291,12 @@ def load_config(start: Path | None = None, *, recover: bool = True) -> Config:
         from failgate.dataset.model import INTAKE_DIR
         from failgate.journal import recover as finish_interrupted
 
-        config.recovered = finish_interrupted(config.dataset_dir, (config.dataset_dir / INTAKE_DIR,))
+        # Temp files a killed command left: the dataset's, the cache's (last-failed), and the work tree's
+        # top, where git runs the merge driver and %A, the file it rewrites, lives.
+        top = next((d for d in (root, *root.parents) if (d / ".git").exists()), root)
+        config.recovered = finish_interrupted(
+            config.dataset_dir, tuple(dict.fromkeys((config.dataset_dir / INTAKE_DIR, config.cache_dir, root, top)))
+        )
         for line in config.recovered:
             sys.stderr.write(f"failgate: {line}\n")
     return config

@@ -25,7 +25,6 @@ from failgate.config.checkers import (
     fraction,
     one_of,
     positive_int,
-    positive_number,
     regex_list,
     string,
     string_list,
@@ -131,8 +130,19 @@ INTAKE_KEYS: dict[str, Callable[[Any], str | None]] = {
 
 
 def _base_url(value: Any) -> str | None:
-    ok = isinstance(value, str) and re.match(r"^https?://[^/\s]+", value) is not None
-    return None if ok else 'an http(s) URL like "http://127.0.0.1:8000/v1" (the part before /chat/completions)'
+    expected = 'an http(s) URL like "http://127.0.0.1:8000/v1" (the part before /chat/completions)'
+    if not isinstance(value, str) or re.match(r"^https?://[^/\s]+", value) is None:
+        return expected
+    from urllib.parse import urlsplit
+
+    try:  # what the HTTP client will parse: "http://[::1" or a port of 99999 is a ValueError there
+        parts = urlsplit(value)
+        if not parts.hostname:
+            return expected
+        _ = parts.port
+    except ValueError as exc:
+        return f"{expected}; this one does not parse ({exc})"
+    return None
 
 
 def _env_name(value: Any) -> str | None:
@@ -168,7 +178,7 @@ LLM_JUDGE_KEYS: dict[str, Checker] = {
     "temperature": _non_negative,
     "seed": _seed,
     "max_tokens": positive_int,
-    "timeout_s": positive_number,
+    "timeout_s": bounded_number(MAX_TIMEOUT_S),  # 1e308 overflowed the socket's timeout: a traceback
     "max_concurrency": positive_int,
     "retries": _count,
 }

@@ -107,3 +107,20 @@ def default_actor(email: str | None) -> str:
     if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
         return "ci"
     return email or os.environ.get("USER") or "unknown"
+
+
+# The keys every reader of an event uses directly, with the JSON type each must have to be used.
+_TEXT_KEYS = ("id", "ts", "case_id", "type", "outcome", "commit", "judge", "actor")
+
+
+def usable_event(value: Any) -> bool:
+    """Whether a parsed history line has the shape its readers rely on: a mapping whose standard keys,
+    where present, are text and whose `detail` is a mapping. The shape check before use, in one place:
+    a `case_id` given as a list was a TypeError in validate's regressed_count check and in the gate's
+    baseline, each a traceback of its own. `validate` still reports every malformed line
+    (HISTORY_EVENT); every other reader skips it."""
+    if not isinstance(value, dict):
+        return False
+    if any(key in value and not isinstance(value[key], str) for key in _TEXT_KEYS):
+        return False
+    return "detail" not in value or isinstance(value["detail"], dict)

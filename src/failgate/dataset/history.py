@@ -24,6 +24,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from failgate.dataset.events import usable_event
 from failgate.dataset.jsonstrict import loads_or_none
 
 try:  # optional: 3-4x faster on large histories (FIELD-NOTES, pygit2 timings)
@@ -95,10 +96,10 @@ def parse_events(data: bytes) -> tuple[list[dict[str, Any]], int]:
     skipped = 0
     for line in lines:
         value = _loads(line)
-        if isinstance(value, dict):
+        if usable_event(value):
             events.append(value)
         else:
-            skipped += 1
+            skipped += 1  # not an object, or a key of the wrong type: validate reports it
     return events, skipped
 
 
@@ -107,6 +108,9 @@ def fold_events(events: Iterable[dict[str, Any]], skipped: int = 0) -> HistoryFo
     cases: dict[str, CaseHistory] = {}
     count = 0
     for event in events:
+        if not usable_event(event):
+            skipped += 1
+            continue
         count += 1
         case_id = event.get("case_id")
         if not isinstance(case_id, str):
@@ -206,11 +210,11 @@ def fold_latest(data: bytes | None, wanted: Iterable[str]) -> HistoryFold:
         if not line or (b'"result"' not in line and b"\\" not in line):
             continue  # only result lines decide; skip the JSON parse (an escape could spell "result")
         event = _loads(line)
-        if event is None:
+        if not usable_event(event):
             skipped += 1
             continue
         count += 1
-        if not isinstance(event, dict) or event.get("type") != "result" or event.get("case_id") not in missing:
+        if event.get("type") != "result" or event.get("case_id") not in missing:
             continue
         outcome = event.get("outcome")
         if outcome not in (PASS, FAIL):

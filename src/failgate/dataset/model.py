@@ -43,6 +43,10 @@ BLAST_RADII = (
     "no_external_effect",
 )
 STATUSES = ("active", "deprecated")
+# A case's `repeat` (and `eval --repeat`): enough for a pass rate over a nondeterministic agent, bounded
+# like `jobs` and `timeout_s` so that a typo (repeat: 1000000000) is refused, not run for a year.
+# The schemas' `maximum` for `repeat` is this number (tests/test_limits_everywhere.py checks it).
+MAX_REPEAT = 100
 OUTCOMES = ("pass", "fail")
 
 # \A...\Z, not ^...$: Python's `$` also matches before a final newline, and
@@ -52,11 +56,16 @@ CASE_ID_RE = re.compile(r"\AAGTFAIL-([0-9]{4,})\Z")
 INPUT_HASH_RE = re.compile(r"\Asha256:[0-9a-f]{64}\Z")
 
 
+_MAX_ID_DIGITS = 4000  # under Python's int-string limit (4,300) even after the next id's +1
+
+
 def case_number(case_id: str) -> int | None:
+    """The id's number; None for what is not an id, or one too long to be a number (validate reports
+    a malformed id; nothing that allocates or compares ids may die on it)."""
     if not isinstance(case_id, str):
         return None
     match = CASE_ID_RE.match(case_id)
-    return int(match.group(1)) if match else None
+    return int(match.group(1)) if match and len(match.group(1)) <= _MAX_ID_DIGITS else None
 
 
 def format_case_id(number: int) -> str:

@@ -68,9 +68,18 @@ class Dataset:
         return [e["id"] for e in self.removed if isinstance(e.get("id"), str)]
 
     def events(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every JSON object of history.jsonl, as written: what validate checks the shape of."""
         for line in self.history:
             if line.event is not None:
                 yield line.lineno, line.event
+
+    def usable_events(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """The events of the shape readers rely on (`events.usable_event`): what every other check reads."""
+        from failgate.dataset.events import usable_event
+
+        for lineno, event in self.events():
+            if usable_event(event):
+                yield lineno, event
 
     def case_location(self, index: int, *field: str | int) -> Location:
         assert self.cases_doc is not None

@@ -30,6 +30,7 @@ class DemoContext:
         self.repo = root / "shop-agent"
         self.verbose = verbose
         self.has_pre_commit = True  # False: the steps skip what shows the hooks (failgate.demo.NEEDS_PRE_COMMIT)
+        self.keep = False  # `failgate demo --keep`: the repository (and the pages it wrote) outlive the demo
         self.env = _env_without_git_vars()
         self.env.update(
             {

@@ -52,10 +52,12 @@ def run(ctx: DemoContext) -> None:
         raise DemoFailure("expected a refusal_overreach candidate for the fire question")
     number = match.group(1)
     shown = f"evals/failures/_intake/{review.name}"
+    # Said only when the funnel really dropped candidates over an intent's share ("; dropped order_status N").
+    dropped = re.search(r"; dropped ([^\n]+)", result.stdout)
+    capped = f"the cap on one intent's share dropped {dropped.group(1)}" if dropped else "no intent went over its share"
     ctx.say(
-        "Only failed runs were kept, order_status was capped at its share, the four repeats of a known case "
-        "became one recurrence line, and no e-mail address made it into the review file. A promotion with "
-        "TODOs left is refused at their lines:"
+        f"Only failed runs were kept, {capped}, the four repeats of a known case became one recurrence line, "
+        "and no e-mail address made it into the review file. A promotion with TODOs left is refused at their lines:"
     )
     ctx.failgate("promote", shown, "--candidate", number, expect=1)
     _fill(review, int(number))

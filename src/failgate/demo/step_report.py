@@ -37,4 +37,8 @@ def run(ctx: DemoContext) -> None:
     text = gate_page.read_text(encoding="utf-8")
     if "Flips (1)" not in text:
         raise DemoFailure(f"{gate_page} does not name the flip")
-    ctx.say(f"Open them in a browser: {page} and {gate_page} (kept with --keep).")
+    if ctx.keep:
+        ctx.say(f"Open them in a browser: {page} and {gate_page}.")
+    else:
+        # Without --keep the demo repository, these pages included, is deleted when the demo ends.
+        ctx.say("Both pages go with the demo repository when the demo ends; `failgate demo --keep` keeps them.")

@@ -41,6 +41,7 @@ def run_tour(keep: bool, only: tuple[str, ...]) -> Tour:
     check_steps(only)
     root = Path(tempfile.mkdtemp(prefix="failgate-demo-"))
     ctx = DemoContext(root)
+    ctx.keep = keep
     click.secho("failgate demo: a support bot's failure dataset, guarded by git\n", bold=True)
     ctx.say(f"Working in a throwaway repository: {ctx.repo}")
     has_pre_commit = ctx.has_pre_commit = shutil.which("pre-commit", path=ctx.env.get("PATH")) is not None

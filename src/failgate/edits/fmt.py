@@ -45,8 +45,14 @@ def fmt_datasets(files: tuple[str, ...], check: bool = False) -> FmtOutcome:
                 if not path.is_file():
                     continue
                 shown = display(path)
-                doc = load_yaml_text(path.read_text(encoding="utf-8"), shown)
+                raw = path.read_bytes().decode("utf-8")
+                # "Every other byte unchanged" includes line ends: a file written with CRLF throughout (a
+                # Windows checkout) is edited as LF text and written back with CRLF.
+                crlf = "\r\n" in raw and raw.count("\r\n") == raw.count("\n")
+                doc = load_yaml_text(raw.replace("\r\n", "\n").replace("\r", "\n"), shown)
                 text, fixes = fix_derived(doc, regressions)
+                if crlf:
+                    text = text.replace("\n", "\r\n")
                 if not fixes:
                     continue
                 outcome.changed_files += 1

@@ -39,6 +39,7 @@ class Renumbered:
     history_path: str
     finish: str  # the command that finishes the operation (`git commit`, `git rebase --continue`, ...)
     staged: list[str]
+    cleared: str | None = None  # a stale index.lock a killed renumber left, removed first
 
 
 # The ref naming the incoming side, per operation, and the command that finishes it.
@@ -87,6 +88,7 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
     and history.jsonl in one transaction and, when no other conflict remains, stage both."""
     config = load_config()
     repo = open_repo(config.root)
+    cleared = repo.clear_stale_lock()
     directory = repo.relpath(config.dataset_dir)
     prefix = f"{directory}/" if directory else ""
     cases_path, history_path = prefix + CASES_FILE, prefix + HISTORY_FILE
@@ -151,7 +153,7 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
         _remember_for_this_rebase({r.old: r.new for r in result.renamed})
         staged = [cases_path] + ([history_path] if work_history.is_file() else [])
         repo.stage(*staged)
-    return Renumbered(result.renamed, result.clean, result.remaining, cases_path, history_path, finish, staged)
+    return Renumbered(result.renamed, result.clean, result.remaining, cases_path, history_path, finish, staged, cleared)
 
 
 def _remember_for_this_rebase(renamed: dict[str, str]) -> None:

@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from failgate.dataset.model import MAX_REPEAT
 from failgate.eval.reliability import DROP, Record, settled
 
 DEFAULT_MIN_ATTEMPTS = 3
@@ -40,7 +41,10 @@ class Reliability:
 
 
 def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
+    # Over MAX_REPEAT (a typo like 1000000000, which validate refuses) is no count: the case runs
+    # once and `runner._attempt` fails it, instead of running for a year.
+    ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_REPEAT
+    return value if ok else None
 
 
 def attempt_policy(case: Mapping[str, Any], repeat: int | None = None) -> AttemptPolicy:

@@ -169,7 +169,7 @@ def read_last_failed(config: Config, set_name: str) -> set[str] | None:
     """Ids that failed when they last ran, or None when nothing was recorded yet."""
     try:
         data = json.loads(_cache_file(config).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     ids = data.get(set_name) if isinstance(data, dict) else None
     return set(ids) if isinstance(ids, list) else None
@@ -186,7 +186,7 @@ def write_last_failed(config: Config, set_name: str, result: EvalResult) -> None
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             data = {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         data = {}
     ran = {c.case_id for c in result.cases if c.runs}
     failed = {c.case_id for c in result.cases if c.outcome == FAIL}

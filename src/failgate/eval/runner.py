@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from failgate.dataset.model import FAILURE_MODES_V1
+from failgate.dataset.model import FAILURE_MODES_V1, MAX_REPEAT
 from failgate.eval.agents import Agent, AgentError, AgentRequest
 from failgate.eval.attempts import AttemptPolicy, Reliability, attempt_policy, undecided
 from failgate.eval.judge import (
@@ -218,6 +218,12 @@ def _attempt(
     fresh: bool = False,
     deferred: list[tuple[int, Callable[[], RuleResult]]] | None = None,
 ) -> Attempt:
+    over = item.case.get("repeat")
+    over = over.get("max") if isinstance(over, Mapping) else over
+    if isinstance(over, int) and not isinstance(over, bool) and over > MAX_REPEAT:
+        return Attempt(
+            False, (), f"repeat: {over} is over the maximum of {MAX_REPEAT}; not run (validate refuses it)", None
+        )
     try:
         payload = resolve_input(item.case, item.base_dir)
         reply = agent.call(AgentRequest(item.id, payload, attempt, timeout_s))

@@ -100,18 +100,14 @@ def _plain_appends(old: bytes, tail: bytes) -> bool:
     """The appended lines are each one event in failgate's own form, under an id neither the
     old lines nor another appended line hold: nothing for the ledger check to find. Anything
     else goes through the full check (`checks.ledger`: NONCANONICAL, DUPLICATE_EVENT)."""
-    import json
-
     from failgate.dataset.events import event_line
+    from failgate.dataset.jsonstrict import loads_or_none
 
     ids = set()
     for raw in tail.split(b"\n"):
         if not raw.strip():
             continue
-        try:
-            event = json.loads(raw)
-        except ValueError:
-            return False
+        event = loads_or_none(raw)  # the nesting and integer limits every reader keeps
         if not isinstance(event, dict) or event_line(event).encode("utf-8") != raw + b"\n":
             return False
         ident = event.get("id")

@@ -94,6 +94,8 @@ def config_at(read: Reader, directory: str) -> ConfigAt:
             continue
         try:
             raw = tomllib.loads(data.decode("utf-8"))
+        except RecursionError:  # nested past tomllib's recursion: not a configuration either
+            return ConfigAt(path, {}, f"{path} at the base is not valid TOML (nested too deep); using the defaults")
         except (ValueError, UnicodeDecodeError) as exc:
             # A broken file at the base cannot be trusted to say anything: the defaults
             # (blocking, evals/failures) are the strict reading.

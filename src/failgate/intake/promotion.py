@@ -318,7 +318,15 @@ def recurrence_texts(
             f"{intake_path}: candidate {candidate.get('candidate')} is a recurrence of a candidate that is "
             f"not a case yet ({case_id}); promote that one first"
         )
-    sources = [s for s in candidate.get("discovered_by") or [] if isinstance(s, str)]
+    found = candidate.get("discovered_by")
+    if found is not None and not isinstance(found, list):
+        # The shape before use: a mapping here was read as its keys, and a case's list of mappings
+        # was a TypeError below.
+        raise refuse(
+            f"{intake_path}: candidate {candidate.get('candidate')}: discovered_by must be a list of trace, "
+            f"incident or ticket references, got a {type(found).__name__}"
+        )
+    sources = [s for s in found or [] if isinstance(s, str)]
     for name, text in ((CASES_FILE, cases_text), (WATCHLIST_FILE, watchlist_text)):
         if text is None:
             continue
@@ -326,7 +334,13 @@ def recurrence_texts(
         cases = doc.data.get("cases") or []
         for position, case in enumerate(cases):
             if isinstance(case, dict) and case.get("id") == case_id:
-                already = set(case.get("discovered_by") or [])
+                listed = case.get("discovered_by") or []
+                if not isinstance(listed, list) or not all(isinstance(s, str) for s in listed):
+                    raise refuse(
+                        f"{case_id}: its discovered_by in {doc.path} is not a list of references; "
+                        "fix it (`failgate validate` shows where), then link the recurrence"
+                    )
+                already = set(listed)
                 new = [s for s in sources if s not in already]
                 new_text = append_to_list(doc, ["cases", position, "discovered_by"], new) if new else text
                 moment = now or _dt.datetime.now(_dt.timezone.utc)

@@ -192,9 +192,42 @@ class _Phones:
 Redactor = Callable[[str], str]
 
 
+PATTERN_BUDGET_S = 1.0  # per substitution of a project's pattern: the judge's regex budget (eval.judge.text)
+
+
+def _budgeted(placeholder: str, rx: str) -> Callable[[str], str]:
+    """`re.sub(rx, placeholder, text)` for a project's `redact_patterns` entry, within `PATTERN_BUDGET_S`.
+
+    A pattern that backtracks catastrophically hung ingest. Out of budget, redaction cannot be trusted to
+    be complete, so it fails closed: the command stops (exit 2), naming the pattern, before writing."""
+    re.compile(rx)  # Python's syntax, as the configuration check reads it
+    import regex  # the field's standard for a regex with a timeout
+
+    try:
+        compiled = regex.compile(rx, regex.VERSION0)
+    except (regex.error, ValueError):  # pragma: no cover - a pattern only `re` accepts: no budget
+        plain = re.compile(rx)
+        return lambda text: plain.sub(placeholder, text)
+
+    def sub(text: str) -> str:
+        try:
+            return str(compiled.sub(placeholder, text, timeout=PATTERN_BUDGET_S))
+        except TimeoutError:
+            from failgate.findings import FailgateError
+
+            raise FailgateError(
+                f"[tool.failgate.intake] redact_patterns {placeholder!r}: /{rx}/ did not finish within "
+                f"{PATTERN_BUDGET_S:g} s on a {len(text)}-character text (it backtracks catastrophically); "
+                "rewrite it. Redaction cannot be trusted, so nothing was written",
+                exit_code=2,
+            ) from None
+
+    return sub
+
+
 def make_redactor(extra: Iterable[tuple[str, str]] = (), *, phone_regions: Sequence[str] | None = None) -> Redactor:
     """A redactor with the default kinds plus (placeholder, regex) pairs."""
-    extra_patterns = [(placeholder, re.compile(rx)) for placeholder, rx in extra]
+    extra_patterns = [_budgeted(placeholder, rx) for placeholder, rx in extra]
     phones = _Phones(phone_regions if phone_regions is not None else DEFAULT_PHONE_REGIONS)
 
     def redact(text: str) -> str:
@@ -216,8 +249,8 @@ def make_redactor(extra: Iterable[tuple[str, str]] = (), *, phone_regions: Seque
         if ":" in text:
             text = _sub_checked(_IPV6, "<IP>", _ipv6, text)
         text = phones(text)
-        for placeholder, pattern in extra_patterns:
-            text = pattern.sub(placeholder, text)
+        for substitute in extra_patterns:
+            text = substitute(text)
         return text
 
     return redact

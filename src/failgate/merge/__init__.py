@@ -131,7 +131,7 @@ def renumbered_in_this_rebase() -> dict[str, str]:
     state = rebase_state_dir()
     try:
         data = json.loads((state / RENUMBERED).read_text()) if state else {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 

@@ -31,7 +31,7 @@ def _taxonomy(header: dict[str, Any]) -> list[str]:
 
 def dataset_timeline(dataset: Any) -> Timeline:
     return build_timeline(
-        (event for _, event in dataset.events()),
+        (event for _, event in dataset.usable_events()),
         cases=dataset.cases,
         watchlist=dataset.watchlist,
         removed=dataset.removed,
@@ -43,7 +43,7 @@ def _health(dataset: Any, today: _dt.date) -> Any:
     from failgate.dataset.history import fold_events
     from failgate.report.health import build_report
 
-    fold = fold_events(event for _, event in dataset.events())
+    fold = fold_events(event for _, event in dataset.usable_events())
     return build_report(dataset.header, dataset.cases, dataset.watchlist, fold, today)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from failgate.atomic import write_atomic
+from failgate.atomic import write_output
 from failgate.config import load_config
 from failgate.dataset.history import fold_events
 from failgate.dataset.model import CASES_FILE
@@ -38,7 +38,7 @@ def _generated() -> str:
 def _write_page(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+        write_output(path, text)
     except OSError as exc:
         raise FailgateError(f"cannot write the HTML report to {path}: {exc.strerror or exc}") from exc
 
@@ -102,7 +102,7 @@ def _dataset_health(today: _dt.date | None, html: Path | None) -> ReportRun:
             findings=[f for f in dataset.findings if f.is_error],
         )
     # The history as read_dataset parsed it (once): the fold, the text and the page share it.
-    fold = fold_events(event for _, event in dataset.events())
+    fold = fold_events(event for _, event in dataset.usable_events())
     report = build_report(
         dataset.header, dataset.cases, dataset.watchlist, fold, today or _dt.datetime.now(_dt.timezone.utc).date()
     )

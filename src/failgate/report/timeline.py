@@ -123,12 +123,16 @@ def build_timeline(
     sizes: list[SizePoint] = []
     promoted = removed_n = deprecated_n = 0
     statuses: dict[str, str] = {}
+    promoted_ids: set[str] = set()
+    first_point: dict[str, int] = {}  # case -> the first size point after history first names it
+    last_ts: str | None = None
 
     def seen(case_id: str) -> dict[int, list[Recorded]]:
         cells = recorded.get(case_id)
         if cells is None:
             cells = recorded[case_id] = {}
             order.append(case_id)
+            first_point[case_id] = len(sizes)
         return cells
 
     # The hot loop of a 100,000-line history: result lines first, few calls per line.
@@ -139,6 +143,7 @@ def build_timeline(
         kind, ts = event.get("type"), event.get("ts")
         if not isinstance(ts, str):
             ts = None
+        last_ts = ts or last_ts
         cells = seen(case_id)
         outcome = event.get("outcome")
         if kind == "result" and (outcome == PASS or outcome == FAIL):
@@ -168,6 +173,7 @@ def build_timeline(
         before = statuses.get(case_id, "active")
         if kind == "promoted":
             promoted += 1
+            promoted_ids.add(case_id)
         elif kind == "removed":
             retired.setdefault(case_id, []).append((after, REMOVED))
             removed_n += 1
@@ -192,6 +198,7 @@ def build_timeline(
         sizes.append(SizePoint(ts, promoted - removed_n - deprecated_n, promoted, removed_n, deprecated_n))
 
     definitions = _definitions(cases, watchlist, removed)
+    _count_hand_written(sizes, definitions, promoted_ids, first_point, last_ts)
     for case_id in definitions:
         seen(case_id)
     width = len(columns)
@@ -216,6 +223,29 @@ def build_timeline(
     timeline = Timeline([Column(c, column_ts[i]) for i, c in enumerate(commits)], rows, modes, {}, sizes)
     timeline.mode_rates = mode_rates(timeline)
     return timeline
+
+
+def _count_hand_written(
+    sizes: list[SizePoint],
+    definitions: Mapping[str, tuple[Mapping[str, Any], str]],
+    promoted_ids: set[str],
+    first_point: Mapping[str, int],
+    last_ts: str | None,
+) -> None:
+    """Cases written into cases.yaml by hand have no `promoted` event: they count from the first event that
+    names them, or from the start when history never does (the chart showed 3 active of 11). Their removal
+    and deprecation events were already counted. In place; one closing point gives the present size."""
+    hand_written = [
+        case_id for case_id, (_, status) in definitions.items() if status != "watchlist" and case_id not in promoted_ids
+    ]
+    if not hand_written:
+        return
+    last = sizes[-1] if sizes else SizePoint(last_ts, 0, 0, 0, 0)
+    sizes.append(dataclasses.replace(last, ts=last_ts))
+    for case_id in hand_written:
+        for index in range(first_point.get(case_id, 0), len(sizes)):
+            point = sizes[index]
+            sizes[index] = dataclasses.replace(point, active=point.active + 1, promoted=point.promoted + 1)
 
 
 def _row_key(row: Row, modes: list[str]) -> tuple[int, int, int, str]:

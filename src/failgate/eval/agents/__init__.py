@@ -2,8 +2,12 @@
 
 Three adapters (docs/reference/agent-protocol.md):
 
-- `CallableAgent`: `package.module:function`, sync or `async def`, imported
-  with the project root first on `sys.path`.
+- `CallableProcessAgent`: `package.module:function`, sync or `async def`,
+  imported and called in `callable_worker.py` processes of the consumer's
+  interpreter, never in failgate's own process: nothing the agent does at
+  import or during a case (`sys.exit`, `os._exit`, a print on stdout, a patch
+  of failgate's judge) can end failgate or reach the judge. A verdict exists
+  only when every case was judged; a worker that dies fails its case.
 - `WorkerPoolAgent`: `agent_command`, a process speaking JSON lines, kept
   alive across cases, one per concurrent job, killed and replaced on timeout.
 - `RecordedAgent`: a JSONL file of responses keyed by case id.
@@ -41,8 +45,8 @@ def build_agent(
     """The adapter for what was configured; exactly one source must be given.
 
     `python` (from `interpreter.for_config`): the consumer's interpreter and the
-    code under test's import path. A callable runs in process when that is
-    failgate's own interpreter, else in `callable_worker.py` processes of it; an
+    code under test's import path. A callable runs in `callable_worker.py`
+    processes of it, even when it is failgate's own interpreter; an
     `agent_command` starting with `python`/`python3` gets that interpreter
     (on PATH inside a pre-commit hook, `python` is the hook's venv).
 
@@ -75,17 +79,13 @@ def build_agent(
         pool.interpreter = python.describe()
         return pool
     assert agent is not None
-    if python is not None and not python.in_process:
-        from failgate.eval.agents.callable_process import CallableProcessAgent
-
-        return CallableProcessAgent(agent, python, cwd=root, size=jobs, env=dict(os.environ))
-    from failgate.eval.agents.pycallable import CallableAgent
+    from failgate.eval.agents.callable_process import CallableProcessAgent
 
     if python is None:
-        return CallableAgent.from_ref(agent, root=root)
-    adapter = CallableAgent.from_ref(agent, root=root, paths=python.import_paths)
-    adapter.interpreter = python.describe()
-    return adapter
+        from failgate.eval.agents.interpreter import agent_python
+
+        python = agent_python(python_root=root, code_root=root)
+    return CallableProcessAgent(agent, python, cwd=root, size=jobs, env=dict(os.environ))
 
 
 __all__ = ["Agent", "AgentError", "AgentTimeout", "AgentRequest", "AgentReply", "build_agent"]

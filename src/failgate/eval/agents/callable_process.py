@@ -1,20 +1,23 @@
-"""A callable agent in another interpreter: workers running `callable_worker.py`.
+"""A callable agent out of failgate's process: workers running `callable_worker.py`.
 
-When the consumer's Python is not the one failgate runs in (a pre-commit hook
-venv, a pipx install), the callable cannot be imported here. It runs instead
-in a pool of `callable_worker.py` processes started with the consumer's
-interpreter, over the JSON-lines worker protocol, with the code under test
-first on PYTHONPATH. Each worker first says whether the agent imported: an
-agent that cannot be imported is a configuration error (exit 2) naming the
-interpreter, not one identical failure per case.
+The callable runs in a pool of `callable_worker.py` processes started with the
+consumer's interpreter (which may not be the one failgate runs in: a pre-commit
+hook venv, a pipx install), over the JSON-lines worker protocol, with the code
+under test first on PYTHONPATH. Even in failgate's own interpreter the agent is
+never imported beside the judge: the agent is the code under test, and the
+gate's verdict must not depend on what it does to the process that judges it
+(the manual's "What the gate trusts"). Each worker first says whether the agent
+imported: an agent that cannot be imported (or exits while importing) is a
+configuration error (exit 2) naming the interpreter, not one identical failure
+per case.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
+from failgate.dataset.jsonstrict import loads_line
 from failgate.eval.agents.interpreter import AgentPython
 from failgate.eval.agents.protocol import AgentError, AgentTimeout
 from failgate.eval.agents.worker import WorkerPoolAgent, _Worker
@@ -26,6 +29,11 @@ LOAD_TIMEOUT_S = 120.0  # importing a real agent (an SDK, a model client) can ta
 
 class CallableProcessAgent(WorkerPoolAgent):
     def __init__(self, ref: str, python: AgentPython, *, cwd: Path, size: int = 1, env: dict[str, str]) -> None:
+        from failgate.config.checkers import agent_ref
+
+        problem = agent_ref(ref)  # the same refusal as the config key's, for --agent too
+        if problem:
+            raise FailgateError(f"agent must be {problem}, got {ref!r}", exit_code=2)
         self.ref = ref
         self.python = python
         super().__init__(
@@ -45,7 +53,7 @@ class CallableProcessAgent(WorkerPoolAgent):
     def _handshake(self, worker: _Worker) -> _Worker:
         try:
             line = worker.read_line(time.monotonic() + LOAD_TIMEOUT_S)
-            hello = json.loads(line.decode("utf-8", "replace"))
+            hello = loads_line(line.decode("utf-8", "replace"), strict=False)
         except AgentTimeout:
             worker.kill()
             raise FailgateError(

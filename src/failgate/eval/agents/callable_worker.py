@@ -10,8 +10,14 @@ Protocol: first one line `{"ready": "<python version>"}` once the agent
 imported, or `{"load_error": "...", "traceback": "..."}` and exit 2 when it did
 not. Then, per request line `{"id", "input", "attempt"}`, one answer line:
 `{"id", "response": {...}}`, or `{"id", "error": "KeyError: 'x'", "traceback":
-"..."}` when the agent raised. EOF on stdin ends the worker. The agent's own
-prints go to stderr, so they cannot corrupt the protocol.
+"..."}` when the agent raised. EOF on stdin ends the worker.
+
+The protocol runs over private copies of the worker's stdin and stdout, made
+before the agent is imported: file descriptors 0 and 1 are then /dev/null and
+stderr, so an agent that prints, writes to fd 1 or reads stdin can neither
+corrupt the protocol nor steal a request. An agent that calls `sys.exit()`
+answers that case with an error; one that ends the process (`os._exit`) fails
+that case on failgate's side, which sees the worker die.
 """
 
 from __future__ import annotations
@@ -41,7 +47,38 @@ def _load(ref: str) -> Callable[[Any], Any]:
         obj = getattr(obj, part)
     if not callable(obj):
         raise TypeError(f"{ref!r} is not callable")
+    _check_signature(ref, obj)
     return obj
+
+
+def _check_signature(ref: str, func: Any) -> None:
+    """Caught at load, before any case runs, instead of as N identical "agent raised TypeError" failures."""
+    import inspect
+
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):  # some C callables have none: nothing to check
+        return
+    try:
+        signature.bind({})
+    except TypeError:
+        raise TypeError(
+            f"agent {ref!r} must take one argument, the case's input mapping; its signature is "
+            f"{ref.split(':')[-1]}{signature}"
+        ) from None
+
+
+def _private_streams() -> tuple[TextIO, TextIO]:
+    """(requests, answers): the protocol's own copies of fds 0 and 1; the agent gets /dev/null and stderr there."""
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8", errors="replace")
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (lives as long as the worker)
+    sys.stdout = sys.stderr
+    return requests, answers
 
 
 def _plain(value: Any) -> Any:
@@ -114,8 +151,7 @@ def main(argv: list[str]) -> int:
         sys.stderr.write("usage: python callable_worker.py package.module:function\n")
         return 2
     _drop_own_directory()
-    protocol = sys.stdout
-    sys.stdout = sys.stderr  # the agent's prints must not land on the protocol stream
+    requests, protocol = _private_streams()
     try:
         func = _load(argv[0])
     except BaseException as exc:  # the consumer's module may raise anything at import
@@ -126,7 +162,7 @@ def main(argv: list[str]) -> int:
         return 2
     _write(protocol, {"ready": sys.version.split()[0], "executable": sys.executable})
     loop = _Loop()
-    for line in sys.stdin:
+    for line in requests:
         if not line.strip():
             continue
         request = json.loads(line)
@@ -134,7 +170,7 @@ def main(argv: list[str]) -> int:
         try:
             response = _answer(func, loop, request)
             text = json.dumps({"id": case_id, "response": response}, ensure_ascii=False, default=_plain)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # sys.exit() in the agent fails its case, not the worker
             _write(
                 protocol,
                 {

@@ -31,6 +31,7 @@ from failgate.eval.agents.protocol import AgentError, AgentReply, AgentRequest, 
 from failgate.findings import FailgateError
 
 STDERR_LINES = 20  # how much of a failing worker's stderr a reason quotes
+MAX_ANSWER_BYTES = 64 << 20  # one answer line; past this the worker is killed (memory stays bounded)
 
 
 class _ReportedError(AgentError):
@@ -105,6 +106,8 @@ class _Worker:
             if not chunk:
                 raise self.died("while answering")
             self.buffer += chunk
+            if len(self.buffer) > MAX_ANSWER_BYTES and b"\n" not in chunk:
+                raise AgentError(f"agent worker answered a line over {MAX_ANSWER_BYTES >> 20} MB; not read further")
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -219,7 +222,7 @@ class WorkerPoolAgent:
         except AgentTimeout:
             self._discard(worker)
             raise AgentTimeout(
-                f"agent worker timed out after {request.timeout_s:g} s (killed and replaced){worker.stderr_text()}"
+                f"agent timed out after {request.timeout_s:g} s (killed and replaced){worker.stderr_text()}"
             ) from None
         except AgentError as exc:
             self._discard(worker)

@@ -130,7 +130,7 @@ def _check_plugin(spec: tuple[str, dict[str, Any]], judging: Judging) -> Outcome
         verdict = run_judge(load_judge(use, judging.options.root), judging.case, judging.response, plugin_options)
     except RuleError as exc:
         return False, expected, str(exc)
-    except Exception as exc:  # a plugin's bug fails the case, never the run
+    except (Exception, SystemExit) as exc:  # a plugin's bug (or its sys.exit) fails the case, never the run
         return False, expected, f"the judge raised {type(exc).__name__}: {exc}"
     return verdict.passed, expected, verdict.reason or ("ok" if verdict.passed else "failed (no reason given)")
 

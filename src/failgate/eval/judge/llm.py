@@ -194,13 +194,36 @@ class NotAVerdict(ValueError):
 _FENCE_RE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.S)
 
 
+MAX_VERDICT_CHARS = 65_536  # a verdict is a sentence; a longer answer is not read as one
+_MAX_CANDIDATES = 256  # `{` positions tried in prose: every one is a parse from there on
+
+
+def _loads(text: str) -> Any:
+    """json.loads held to the strict reader's limits (depth, integer digits): ValueError otherwise,
+    never a RecursionError or a 5,000-digit conversion error from deep inside the parser."""
+    from failgate.dataset.jsonstrict import nesting_depth
+
+    if nesting_depth(text):
+        raise ValueError("nested too deep")
+    try:
+        return json.loads(text)
+    except RecursionError:  # pragma: no cover - nesting_depth stops it first
+        raise ValueError("nested too deep") from None
+
+
 def _objects(text: str) -> list[Any]:
+    from failgate.dataset.jsonstrict import nesting_depth
+
+    if nesting_depth(text):
+        return []
     decoder = json.JSONDecoder()
     found = []
-    for match in re.finditer(r"\{", text):
+    for count, match in enumerate(re.finditer(r"\{", text)):
+        if count >= _MAX_CANDIDATES:
+            break
         try:
             value, _ = decoder.raw_decode(text, match.start())
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             continue
         found.append(value)
     return found
@@ -232,9 +255,13 @@ def parse_verdict(content: Any) -> tuple[bool, str]:
     """
     if not isinstance(content, str) or not content.strip():
         raise NotAVerdict("the judge's answer is empty")
+    if len(content) > MAX_VERDICT_CHARS:
+        raise NotAVerdict(
+            f"the judge's answer is {len(content):,} characters long; a verdict is at most {MAX_VERDICT_CHARS:,}"
+        )
     try:
-        whole = _as_verdict(json.loads(content.strip()))
-    except json.JSONDecodeError:
+        whole = _as_verdict(_loads(content.strip()))
+    except ValueError:
         whole = None
     if whole is not None:
         return whole
@@ -243,8 +270,8 @@ def parse_verdict(content: Any) -> tuple[bool, str]:
         found = []
         for candidate in source:
             try:
-                objects = [json.loads(candidate)]
-            except json.JSONDecodeError:
+                objects = [_loads(candidate)]
+            except ValueError:
                 objects = _objects(candidate)
             found += [v for v in map(_as_verdict, objects) if v is not None]
         if len({passed for passed, _ in found}) > 1:

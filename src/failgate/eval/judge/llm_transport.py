@@ -1,7 +1,7 @@
 """Calling the judge model: chat-completions over httpx, retries, the verdict cache.
 
-httpx is the optional extra `failgate-git[llm]` and is imported only when a
-case uses `llm_rubric` (the `openai` client is itself built on httpx; we need
+httpx is a dependency of failgate-git, imported only when a case uses
+`llm_rubric` (the `openai` client is itself built on httpx; we need
 one POST, not its object model). One `JudgeSession` per settings per process:
 one connection pool, one concurrency limit (`max_concurrency`) across every
 runner thread, and counters the run reports ("N judge calls failed").
@@ -11,6 +11,13 @@ to `retries` times. A `Retry-After` header (seconds or an HTTP date) is
 honoured up to `MAX_RETRY_AFTER_S`; a longer one fails the call at once
 rather than stalling the run. Without it: exponential backoff with jitter.
 Other 4xx (bad key, unknown model) are not retried: they will not heal.
+
+Limits (the judge endpoint is a server the configuration names, and its answer is
+read by the gate): one total deadline per attempt, `timeout_s`, over connecting,
+waiting and reading the whole body (httpx's timeout is per read, so an answer that
+trickles a byte a second never tripped it); at most `MAX_BODY_BYTES` of decoded
+body (a gzip bomb stops there, not at MemoryError); the answer read with the strict
+JSON reader's depth and integer limits.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from failgate.eval.judge.llm import TEMPLATE_VERSION, LLMSettings, NotAVerdict, 
 
 MAX_RETRY_AFTER_S = 60.0
 CACHE_SUBDIR = "llm-verdicts"
+MAX_BODY_BYTES = 4 * 1024 * 1024  # decoded; a chat completion with one verdict is a few kB
 
 
 class JudgeCallError(Exception):
@@ -72,7 +80,7 @@ class VerdictCache:
     def get(self, key: str) -> tuple[bool, str] | None:
         try:
             data = json.loads(self._path(key).read_text("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
         if isinstance(data, dict) and isinstance(data.get("passed"), bool) and isinstance(data.get("reason"), str):
             return data["passed"], data["reason"]
@@ -84,9 +92,14 @@ class VerdictCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Rename makes the entry whole or absent; no fsync, since a lost
             # cache entry costs one call, not a wrong verdict.
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            # Named like every failgate temp file, so what a killed run left is found and deleted.
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.failgate-tmp")
             tmp.write_text(json.dumps({"passed": passed, "reason": reason}), "utf-8")
             os.replace(tmp, path)
+            from failgate.journal import stray_temps
+
+            for stray in stray_temps(path.parent):
+                stray.unlink(missing_ok=True)
         except OSError:
             pass  # a read-only checkout still judges, it only caches nothing
 
@@ -130,7 +143,10 @@ class JudgeSession:
                 try:
                     import httpx
                 except ImportError:
-                    raise JudgeCallError("llm_rubric needs httpx: pip install 'failgate-git[llm]'") from None
+                    raise JudgeCallError(
+                        "llm_rubric needs httpx, one of failgate-git's dependencies, which this environment "
+                        "lacks: reinstall failgate-git (pip install --force-reinstall failgate-git)"
+                    ) from None
                 limit = max(1, self.settings.max_concurrency)
                 self._client = httpx.Client(
                     timeout=httpx.Timeout(self.settings.timeout_s),
@@ -151,30 +167,30 @@ class JudgeSession:
         return headers
 
     def _post(self, body: dict[str, Any]) -> str:
-        import httpx
-
         url = (self.settings.base_url or "").rstrip("/") + "/chat/completions"
         headers = self._headers()
-        client = self._http()
+        client = self._http()  # says what is missing when httpx is
+        import httpx
+
         attempts = self.settings.retries + 1
         last = ""
         for attempt in range(attempts):
             wait: float | None = None
             try:
                 with self._slots:
-                    reply = client.post(url, json=body, headers=headers)
-            except httpx.TimeoutException:
+                    status, reply_headers, text = _bounded_post(client, url, body, headers, self.settings.timeout_s)
+            except _Deadline:
                 last = f"the judge did not answer within {self.settings.timeout_s:g} s"
             except httpx.HTTPError as exc:
                 last = f"cannot reach the judge at {url}: {type(exc).__name__}: {exc}"
             else:
-                if reply.status_code == 200:
-                    return _content(reply)
-                snippet = " ".join(reply.text.split())[:160]
-                last = f"the judge answered HTTP {reply.status_code}: {snippet}"
-                if reply.status_code != 429 and reply.status_code < 500:
+                if status == 200:
+                    return _content(text)
+                snippet = " ".join(text.split())[:160]
+                last = f"the judge answered HTTP {status}: {snippet}"
+                if status != 429 and status < 500:
                     raise JudgeCallError(last)
-                wait = retry_after_seconds(reply.headers.get("Retry-After"))
+                wait = retry_after_seconds(reply_headers.get("Retry-After"))
                 if wait is not None and wait > MAX_RETRY_AFTER_S:
                     raise JudgeCallError(
                         f"{last} (asked to retry after {wait:.0f} s, more than {MAX_RETRY_AFTER_S:.0f} s)"
@@ -211,11 +227,66 @@ class JudgeSession:
                 self._client = None
 
 
-def _content(reply: Any) -> str:
+class _Deadline(Exception):
+    """The attempt ran past its total deadline."""
+
+
+def _bounded_post(
+    client: Any, url: str, body: dict[str, Any], headers: dict[str, str], timeout_s: float
+) -> tuple[int, Any, str]:
+    """(status, headers, decoded text) of one POST, all of it within `timeout_s` and `MAX_BODY_BYTES`.
+
+    A watchdog closes the response at the deadline, which ends a read blocked on a server that sends
+    nothing more; the loop's own check ends one that trickles."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
     try:
-        data = reply.json()
-    except ValueError:
-        raise JudgeCallError(f"the judge's HTTP answer is not JSON: {' '.join(reply.text.split())[:120]!r}") from None
+        return _read_bounded(client.stream("POST", url, json=body, headers=headers, timeout=timeout_s), deadline)
+    except httpx.TimeoutException:
+        raise _Deadline() from None
+
+
+def _read_bounded(stream: Any, deadline: float) -> tuple[int, Any, str]:
+    import httpx
+
+    with stream as reply:
+        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), reply.close)
+        watchdog.daemon = True
+        watchdog.start()
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in reply.iter_bytes():  # decoded: gzip and deflate count after decompression
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise JudgeCallError(
+                        f"the judge's answer is over {MAX_BODY_BYTES // (1024 * 1024)} MiB decoded; not read further"
+                    )
+                chunks.append(chunk)
+                if time.monotonic() >= deadline:
+                    raise _Deadline()
+        except (httpx.HTTPError, httpx.StreamError, OSError):
+            if time.monotonic() >= deadline:
+                raise _Deadline() from None
+            raise
+        finally:
+            watchdog.cancel()
+        if time.monotonic() >= deadline:
+            raise _Deadline()
+        encoding = reply.encoding or "utf-8"
+        return reply.status_code, reply.headers, b"".join(chunks).decode(encoding, "replace")
+
+
+def _content(text: str) -> str:
+    from failgate.dataset.jsonstrict import JsonLineError, loads_line
+
+    try:
+        data = loads_line(text, strict=False)
+    except JsonLineError as exc:
+        raise JudgeCallError(
+            f"the judge's HTTP answer is not JSON failgate reads ({exc.message}): {' '.join(text.split())[:120]!r}"
+        ) from None
     try:
         content = data["choices"][0]["message"]["content"]
     except (KeyError, IndexError, TypeError):
@@ -223,7 +294,7 @@ def _content(reply: Any) -> str:
             f"the judge's answer has no choices[0].message.content: {json.dumps(data)[:160]}"
         ) from None
     if not isinstance(content, str):
-        raise JudgeCallError(f"the judge's message content is not text: {content!r}")
+        raise JudgeCallError(f"the judge's message content is not text: {str(content)[:160]!r}")
     return content
 
 

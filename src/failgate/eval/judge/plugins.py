@@ -96,7 +96,7 @@ def load_judge(use: str, root: str | None = None) -> LoadedJudge:
             )
         try:
             obj = found[0].load()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise RuleError(f"judge {use!r} cannot be loaded: {type(exc).__name__}: {exc}") from None
         dist = getattr(found[0], "dist", None)
         version = _tree_version(getattr(obj, "__module__", None) or "", root) or (

@@ -9,7 +9,9 @@
   cannot be judged from a reply that does not report retrieval).
 - `json_schema: {...}`: the final text parses as JSON and matches the
   draft-07 schema (jsonschema, already a dependency; a ``` fence around the
-  JSON is not accepted: a structured-output contract means bare JSON).
+  JSON is not accepted: a structured-output contract means bare JSON). The
+  schema is held to every rule's limits (`schema_rules`): no remote `$ref`,
+  no `$ref` cycle, patterns under the regex time budget.
 - `tool_args_schema: {name: ..., schema: {...}}`: every call of that tool has
   arguments matching the schema; no call at all fails.
 - `max_tokens: N` / `max_cost_usd: X`: the response's `usage` reports at most
@@ -20,27 +22,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from failgate.eval.judge.response import Response
 from failgate.eval.judge.text import RuleError
 
-_VALIDATORS: dict[str, Any] = {}
-
 
 def _validator(schema: Mapping[str, Any]) -> Any:
-    key = json.dumps(schema, sort_keys=True, default=str)
-    if key not in _VALIDATORS:
-        import jsonschema
+    from failgate.eval.judge.schema_rules import validator_for
 
-        try:
-            jsonschema.Draft7Validator.check_schema(schema)
-        except jsonschema.SchemaError as exc:
-            raise RuleError(f"the schema is not a valid draft-07 schema: {exc.message}") from None
-        _VALIDATORS[key] = jsonschema.Draft7Validator(schema)
-    return _VALIDATORS[key]
+    return validator_for(schema)
 
 
 def parse(name: str, value: Any) -> Any:
@@ -91,13 +83,9 @@ def _describe_retrieved(items: tuple[Any, ...]) -> str:
 
 
 def _first_errors(validator: Any, instance: Any) -> str:
-    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
-    if not errors:
-        return ""
-    first = errors[0]
-    where = "/".join(str(p) for p in first.absolute_path) or "(root)"
-    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {first.message}{more}"
+    from failgate.eval.judge.schema_rules import first_error
+
+    return first_error(validator, instance)
 
 
 def tokens_used(usage: Mapping[str, Any]) -> float | None:
@@ -121,10 +109,13 @@ def check(name: str, spec: Any, response: Response) -> tuple[bool, str, str]:
             return bool(hit), f"{spec!r} among the retrieved items", got
         return present and not hit, f"{spec!r} not among the retrieved items", got
     if name == "json_schema":
+        from failgate.dataset.jsonstrict import JsonLineError, loads_line
+
         try:
-            document = json.loads(response.output)
-        except json.JSONDecodeError as exc:
-            return False, "the final text is JSON matching the schema", f"not JSON ({exc.msg} at char {exc.pos})"
+            document = loads_line(response.output, strict=False)  # the depth and integer limits of every reader
+        except JsonLineError as exc:
+            where = f" at column {exc.col}" if exc.col else ""
+            return False, "the final text is JSON matching the schema", f"not JSON ({exc.message}{where})"
         problem = _first_errors(_validator(spec), document)
         return not problem, "the final text is JSON matching the schema", problem or "matches"
     if name == "tool_args_schema":

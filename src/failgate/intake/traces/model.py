@@ -116,7 +116,10 @@ def parse_time(value: Any) -> _dt.datetime | None:
         for scale in (1e9, 1e6, 1e3, 1.0):  # ns, us, ms, s: pick the one that lands after 1990
             seconds = number / scale
             if seconds > 6.3e8:
-                return _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc)
+                try:
+                    return _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc)
+                except (OverflowError, OSError, ValueError):  # 1e30, inf: past any calendar; not a time
+                    return None
         return None
     if isinstance(value, str):
         text = value.strip().replace("Z", "+00:00")

@@ -79,14 +79,41 @@ def iter_records(path: Path) -> Iterator[Record]:
         if stripped[0] == "[":
             yield from _iter_array(handle, head, len(head) - len(stripped) + 1, 0)
             return
-        if stripped[0] == "{" and not _first_line_is_json(stripped):
-            yield from _iter_object(handle, head, lead)
+        if stripped[0] == "{" and not _is_json_lines(handle, head):
+            handle.seek(0)
+            yield from _iter_object(handle, handle.read(CHUNK), lead)
             return
-        yield from _iter_lines(head, handle)
+        handle.seek(0)
+        yield from _iter_lines(handle.read(CHUNK), handle)
 
 
-def _first_line_is_json(text: str) -> bool:
-    line = text.split("\n", 1)[0]
+def _is_json_lines(handle: IO[str], head: str) -> bool:
+    """Whether an export starting with `{` is JSON Lines rather than one JSON document.
+
+    JSON Lines when the first line, read whole within the first chunk, is a JSON value, or when the next
+    non-blank line starts another record (`{`). The second test is what a first record longer than a
+    chunk (or than `MAX_RECORD`) needs: it used to be taken for one document, and every trace after it
+    was silently skipped. A pretty-printed document's first line is `{` alone and its next line a key; a
+    minified one is a single line. Reads ahead without keeping more than a chunk; the caller rewinds."""
+    chunk = head.lstrip(_WS)
+    newline = chunk.find("\n")
+    if newline >= 0 and _parses(chunk[:newline]):
+        return True
+    while newline < 0:
+        chunk = handle.read(CHUNK)
+        if not chunk:
+            return False  # one line: a minified document
+        newline = chunk.find("\n")
+    rest = chunk[newline + 1 :].lstrip(_WS)
+    while not rest:
+        more = handle.read(CHUNK)
+        if not more:
+            return False  # one line and blank ones: a minified document
+        rest = more.lstrip(_WS)
+    return rest[0] == "{"
+
+
+def _parses(line: str) -> bool:
     try:
         loads_line(line, strict=False)
     except JsonLineError as exc:
