@@ -22,6 +22,7 @@ Other code (check-ledger, the gate) calls `open_repo()` and the small
 from __future__ import annotations
 
 import os
+from collections import Counter, OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,13 @@ FETCH_HINT = (
     "this clone is shallow and does not hold the history needed; fetch it with "
     "`git fetch --unshallow` (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)"
 )
+# Blobs kept inflated for the rest of the command (least recently read dropped first).
+# A push that recorded a result asks for the same two history blobs from the range
+# check and from the baseline: 30 MB inflated once each, not twice. Generous enough
+# to hold both sides of a 1,000,000-line history, bounded so a long range of
+# distinct histories does not accumulate.
+BLOB_CACHE_BYTES = 1 << 30
+BLOB_CACHE_ENTRIES = 64
 
 
 def no_git_env(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -64,6 +72,32 @@ class GitRepo:
         if repo.workdir is None:
             raise FailgateError(f"{self.git_dir} is a bare repository; run failgate in a work tree")
         self.workdir = Path(repo.workdir).resolve()
+        self._blobs: OrderedDict[str, bytes] = OrderedDict()
+        self._blob_bytes = 0
+        self.blob_reads: Counter[str] = Counter()  # blob id -> times inflated from the object database
+
+    def _blob_data(self, oid: pygit2.Oid) -> bytes | None:
+        """A blob's bytes by id, inflated at most once per command while it fits the cache;
+        None when the id names something else (a tree, a submodule's commit)."""
+        import pygit2
+
+        key = str(oid)
+        data = self._blobs.get(key)
+        if data is not None:
+            self._blobs.move_to_end(key)
+            return data
+        obj = self.repo.get(oid)
+        if not isinstance(obj, pygit2.Blob):
+            return None
+        self.blob_reads[key] += 1
+        data = obj.data
+        if len(data) <= BLOB_CACHE_BYTES:
+            self._blobs[key] = data
+            self._blob_bytes += len(data)
+            while self._blob_bytes > BLOB_CACHE_BYTES or len(self._blobs) > BLOB_CACHE_ENTRIES:
+                _, dropped = self._blobs.popitem(last=False)
+                self._blob_bytes -= len(dropped)
+        return data
 
     # -- repository state -------------------------------------------------
     @property
@@ -292,15 +326,13 @@ class GitRepo:
 
     def get_blob(self, rev: str, path: str) -> bytes | None:
         """The file's bytes at `rev`, None when it does not exist there."""
-        import pygit2
 
         tree = self._tree(rev)
         try:
             entry = tree[path]
         except KeyError:
             return None
-        obj = self.repo[entry.id]
-        return obj.data if isinstance(obj, pygit2.Blob) else None
+        return self._blob_data(entry.id)
 
     def get_blob_id(self, rev: str, path: str) -> str | None:
         """The blob id of `path` at `rev` (None when absent): equal ids mean equal
@@ -326,9 +358,10 @@ class GitRepo:
             tree = sub
         result: dict[str, bytes] = {}
         for entry in tree:
-            obj = self.repo[entry.id]
-            if isinstance(obj, pygit2.Blob):
-                result[str(entry.name)] = obj.data
+            if entry.type == pygit2.enums.ObjectType.BLOB:
+                data = self._blob_data(entry.id)
+                if data is not None:
+                    result[str(entry.name)] = data
         return result
 
     # -- the index (what will be committed) -------------------------------
@@ -373,7 +406,7 @@ class GitRepo:
             entry = index[path]
         except (KeyError, ValueError, pygit2.GitError):
             return None
-        return bytes(self.repo[entry.id].data)
+        return self._blob_data(entry.id)
 
     def read_index_files(self, directory: str) -> dict[str, bytes]:
         """The staged files directly inside `directory` (name -> bytes)."""
