@@ -164,12 +164,41 @@ class GitRepo:
         return os.environ.get("GIT_AUTHOR_EMAIL") or self.get_config("user.email")
 
     def get_dirty_paths(self) -> list[str]:
-        """Tracked paths whose index or work-tree content differs from HEAD."""
-        import pygit2
+        """Tracked paths whose index or work-tree content differs from HEAD.
 
-        status = self.repo.status(untracked_files="no")
-        ignored = pygit2.enums.FileStatus.IGNORED | pygit2.enums.FileStatus.CURRENT
-        return sorted(path for path, flags in status.items() if flags & ~ignored)
+        Asked of `git status`, not libgit2: a file whose stat data the index no longer
+        matches (after a checkout, a touch, a restored CI cache) has to be re-hashed to
+        learn it did not change, and libgit2 keeps nothing of that, so every gate run paid
+        again for a 30 MB history (+16 %). `git status` writes the refreshed index back,
+        under git's own lock protocol: only when it can create `index.lock`, so never
+        while a commit or any other git process holds the index (see `may_refresh_index`).
+        """
+        import subprocess
+
+        command = ["git", "-C", str(self.workdir)]
+        if not self.may_refresh_index():
+            command.append("--no-optional-locks")  # read the index, never write it
+        command += ["status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames"]
+        result = subprocess.run(command, capture_output=True, env=no_git_env())
+        if result.returncode != 0:
+            raise FailgateError(f"git status failed: {result.stderr.decode('utf-8', 'replace').strip()}")
+        # `XY path` per entry, NUL-terminated, the path unquoted (-z); no rename pairs (--no-renames).
+        entries = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+        return sorted(entry[3:] for entry in entries if len(entry) > 3)
+
+    def may_refresh_index(self) -> bool:
+        """Whether a command of ours may write refreshed stat data into `.git/index`.
+
+        Not when git exported another index for a commit in progress (a hook of
+        `git commit PATH`, whose temporary index is what will be committed), nor while
+        `index.lock` exists (a commit, a rebase step, or the user's own git command
+        holds the index). pre-commit's pre-push run is allowed: it stashes unstaged
+        changes by checking the index's content out, and a refresh records only stat
+        data, never content, so the changes it re-applies afterwards show as modified.
+        """
+        if self.index_path() != self.git_dir / "index":
+            return False
+        return not (self.git_dir / "index.lock").exists()
 
     # -- temporary worktrees ------------------------------------------------
     # The gate evaluates a commit, not the work tree: `git worktree add
@@ -453,12 +482,8 @@ class GitRepo:
     def is_dirty(self, directory: str = "") -> bool:
         """Whether tracked files under `directory` differ between HEAD, the
         index and the work tree (untracked files do not count)."""
-        import pygit2
-
         prefix = "" if directory in ("", ".") else directory.rstrip("/") + "/"
-        status = self.repo.status(untracked_files="no")
-        ignored = pygit2.enums.FileStatus.IGNORED | pygit2.enums.FileStatus.CURRENT
-        return any(path.startswith(prefix) and flags & ~ignored for path, flags in status.items())
+        return any(path.startswith(prefix) for path in self.get_dirty_paths())
 
 
 def open_repo(start: str | os.PathLike[str] | None = None) -> GitRepo:
