@@ -1,0 +1,301 @@
+"""Benchmark: the five hot paths of the performance floor, old code vs new, interleaved in one run.
+
+    python bench/bench_floor.py --old /work/main/src          # all five, 5 rounds
+    python bench/bench_floor.py --old ../main/src --only gate,validate --rounds 3
+
+`--old` is the `src` directory of a checkout before the change (`git worktree add`
+one); the new code is this checkout's. Each round runs old then new (then the next
+scenario), so both see the same machine load; what to read are the ratios, each
+given as the median of the per-round ratios with their min-max.
+
+- gate: `failgate gate` on bench_gate's 2,000-commit repository with a 100,000-line
+  (30 MB) history, a plain push (the branch touches another file) and a push that
+  recorded a result (the branch appended one line to history.jsonl). Goals: a plain
+  push < 0.3 s, a recorded push <= 1.2x a plain one.
+- eval: `failgate eval` (no --record) on 200 cases with a 200-line and a
+  200,000-line history. Goal: <= 1.1x between the two.
+- ingest: the funnel (reader, rules, redaction, hashing, dedupe, similarity) over
+  10,000 JSONL records vs the reader alone. Goal: funnel <= 2x its reader.
+- validate: cold `failgate validate --no-cache` at 200 and 10,000 cases, peak RSS of
+  the process (wait4), RSS per case between the two sizes, and the warm run (the
+  clean-verdict cache, the hook's steady state). Goals: cold 10,000 <= 1 s,
+  <= 5 KB RSS per case, warm <= 0.1 s.
+- stale index: the plain push again, after `touch`ing history.jsonl once (what a
+  checkout or a restored CI cache leaves): each version in its own copy of the
+  repository, every run after the touch timed. Goal: no tax after the first run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+NEW = HERE.parent / "src"
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+ZERO_AGENT = 'def run(inp):\n    return {"output": "answer %s" % inp["n"], "latency_ms": 0}\n'
+
+
+def env_for(src: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and not k.startswith("PRE_COMMIT")}
+    clean.update(GIT_CONFIG_NOSYSTEM="1", GITHUB_ACTIONS="", NO_COLOR="1", PYTHONPATH=str(src))
+    clean.pop("GITHUB_STEP_SUMMARY", None)
+    clean["PATH"] = str(Path(sys.executable).parent) + os.pathsep + clean.get("PATH", "")
+    return clean
+
+
+def run(src: Path, cwd: Path, *args: str, expect: int = 0) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of `python -m failgate ARGS` with `src` first on the path."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "failgate", *args],
+        cwd=cwd,
+        env=env_for(src),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    out = proc.stdout.read() if proc.stdout else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != expect:
+        raise SystemExit(f"failgate {' '.join(args)} exited {proc.returncode} in {cwd}:\n{out.decode()[-3000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def row(name: str, old: list[float], new: list[float], unit: str = "s") -> None:
+    ratios = [n / o for o, n in zip(old, new)]
+    print(f"| {name} | {statistics.median(old):.3f} {unit} | {statistics.median(new):.3f} {unit} | {spread(ratios)} |")
+
+
+def header(title: str) -> None:
+    print(f"\n### {title}\n\n| measure | old | new | new / old, median (min-max) |\n|---|---:|---:|---:|")
+
+
+def bench_gate(old: Path, work: Path, rounds: int) -> None:
+    from bench_gate import build
+
+    plain, recorded = work / "gate-plain", work / "gate-recorded"
+    build(plain, 2_000, 200, 100_000)
+    build(recorded, 2_000, 200, 100_000, branch_records=True)
+    times: dict[tuple[str, str], list[float]] = {}
+    memory: dict[tuple[str, str], list[float]] = {}
+    for _ in range(rounds):
+        for kind, repo in (("plain", plain), ("recorded", recorded)):
+            for version, src in (("old", old), ("new", NEW)):
+                wall, rss = run(src, repo, "gate")
+                times.setdefault((kind, version), []).append(wall)
+                memory.setdefault((kind, version), []).append(rss)
+    header("gate, 2,000 commits, 30 MB history, 200 cases, zero-latency agent")
+    for kind in ("plain", "recorded"):
+        row(f"gate, {kind} push", times[(kind, "old")], times[(kind, "new")])
+        row(f"gate, {kind} push, peak RSS", memory[(kind, "old")], memory[(kind, "new")], "MB")
+    for version in ("old", "new"):
+        ratios = [r / p for p, r in zip(times[("plain", version)], times[("recorded", version)])]
+        print(f"| recorded / plain push, {version} code | | | {spread(ratios)} |")
+
+
+def eval_project(root: Path, cases: int, history_lines: int) -> None:
+    import json
+
+    root.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    (root / "benchagent.py").write_text(ZERO_AGENT)
+    (root / "failgate.toml").write_text('agent = "benchagent:run"\njobs = 8\n')
+    lines = ["schema_version: 1", "cases:"]
+    for i in range(cases):
+        lines += [
+            f"  - id: AGTFAIL-{i:04d}",
+            f"    title: case {i}",
+            "    failure_mode: tool_invocation",
+            "    severity: P2",
+            "    blast_radius: customer_visible",
+            "    status: active",
+            f"    input: {{n: {i}}}",
+            f'    expected: [{{contains: "answer {i}"}}]',
+        ]
+    directory = root / "evals" / "failures"
+    directory.mkdir(parents=True)
+    (directory / "cases.yaml").write_text("\n".join(lines) + "\n")
+    with (directory / "history.jsonl").open("w") as handle:
+        for n in range(history_lines):
+            event = {"id": f"01J{n:023d}", "ts": "2026-05-01T10:00:00Z", "case_id": f"AGTFAIL-{n % cases:04d}"}
+            event.update(type="result", outcome="pass", commit=f"{n:040x}", judge="sha256:" + "0" * 64, actor="ci")
+            handle.write(json.dumps(event) + "\n")
+
+
+def bench_eval(old: Path, work: Path, rounds: int) -> None:
+    small, large = work / "eval-200", work / "eval-200000"
+    eval_project(small, 200, 200)
+    eval_project(large, 200, 200_000)
+    times: dict[tuple[str, str], list[float]] = {}
+    for _ in range(rounds):
+        for size, repo in (("200", small), ("200000", large)):
+            for version, src in (("old", old), ("new", NEW)):
+                times.setdefault((size, version), []).append(run(src, repo, "eval", "--no-progress")[0])
+    size_mb = (large / "evals/failures/history.jsonl").stat().st_size / 1e6
+    header(f"eval without --record, 200 cases, zero-latency agent (200,000 lines = {size_mb:.0f} MB)")
+    row("eval, 200-line history", times[("200", "old")], times[("200", "new")])
+    row("eval, 200,000-line history", times[("200000", "old")], times[("200000", "new")])
+    for version in ("old", "new"):
+        ratios = [b / s for s, b in zip(times[("200", version)], times[("200000", version)])]
+        print(f"| 200,000-line / 200-line history, {version} code | | | {spread(ratios)} |")
+
+
+INGEST = """
+import sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, {bench!r})
+from bench_ingest import WRITERS, _once, cases
+from failgate.intake.traces import read_traces
+from failgate.intake.traces.model import ReadStats
+path = Path({path!r})
+dataset = cases()
+start = time.perf_counter()
+for _ in read_traces([path], "jsonl", stats=ReadStats()):
+    pass
+reader = time.perf_counter() - start
+start = time.perf_counter()
+_once(path, dataset, "jsonl")
+print(reader, time.perf_counter() - start)
+"""
+
+
+def bench_ingest(old: Path, work: Path, rounds: int, records: int = 10_000) -> None:
+    from bench_ingest import WRITERS
+
+    path = work / "traces.jsonl"
+    WRITERS["jsonl"](path, records)
+    code = INGEST.format(bench=str(HERE), path=str(path))
+    results: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
+    for _ in range(rounds):
+        for version, src in (("old", old), ("new", NEW)):
+            out = subprocess.run(
+                [sys.executable, "-c", code], env=env_for(src), capture_output=True, text=True, check=True
+            ).stdout
+            reader, funnel = (float(x) for x in out.split())
+            results[version].append((reader, funnel))
+    header(f"ingest, {records:,} JSONL records (~10 % failed), 200-case dataset")
+    row("reader alone", [r for r, _ in results["old"]], [r for r, _ in results["new"]])
+    row("whole funnel", [f for _, f in results["old"]], [f for _, f in results["new"]])
+    for version in ("old", "new"):
+        print(f"| funnel / reader, {version} code | | | {spread([f / r for r, f in results[version]])} |")
+
+
+def bench_validate(old: Path, work: Path, rounds: int) -> None:
+    from bench_validate import make_dataset
+
+    repos = {}
+    for size in (200, 10_000):
+        repo = work / f"validate-{size}"
+        make_dataset(repo / "evals" / "failures", size)
+        subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+        repos[size] = repo
+    cold: dict[tuple[int, str], list[tuple[float, float]]] = {}
+    warm: dict[str, list[float]] = {"old": [], "new": []}
+    floor: list[float] = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        floor.append(time.perf_counter() - start)
+        for size, repo in repos.items():
+            for version, src in (("old", old), ("new", NEW)):
+                cold.setdefault((size, version), []).append(run(src, repo, "validate", "--no-cache"))
+        for version, src in (("old", old), ("new", NEW)):
+            run(src, repos[10_000], "validate")  # remember the clean verdict (each version keys its own)
+            warm[version].append(run(src, repos[10_000], "validate")[0])
+    header("validate, generated cases (~1 KB of YAML each)")
+    print(f"| python -c pass (the floor) | {statistics.median(floor):.3f} s | | |")
+    for size in repos:
+        row(f"cold validate, {size:,} cases", *(([w for w, _ in cold[(size, v)]]) for v in ("old", "new")))
+        row(
+            f"cold validate, {size:,} cases, peak RSS",
+            *(([m for _, m in cold[(size, v)]]) for v in ("old", "new")),
+            "MB",
+        )
+    per_case = {
+        v: [(b[1] - s[1]) * 1024 / (10_000 - 200) for s, b in zip(cold[(200, v)], cold[(10_000, v)])]
+        for v in ("old", "new")
+    }
+    row("RSS per case between 200 and 10,000 cases", per_case["old"], per_case["new"], "KB")
+    row("warm validate, 10,000 cases (clean-verdict cache)", warm["old"], warm["new"])
+
+
+def bench_stale_index(old: Path, work: Path, rounds: int) -> None:
+    from bench_gate import build
+
+    base = work / "stale-base"
+    build(base, 2_000, 200, 100_000)
+    copies = {}
+    for version in ("old", "new"):
+        copies[version] = work / f"stale-{version}"
+        shutil.copytree(base, copies[version], symlinks=True)
+    fresh: dict[str, list[float]] = {"old": [], "new": []}
+    for _ in range(rounds):
+        for version, src in (("old", old), ("new", NEW)):
+            fresh[version].append(run(src, copies[version], "gate")[0])
+    for version in ("old", "new"):
+        history = copies[version] / "evals/failures/history.jsonl"
+        later = history.stat().st_mtime + 100
+        os.utime(history, (later, later))
+    stale: dict[str, list[float]] = {"old": [], "new": []}
+    for _ in range(rounds):
+        for version, src in (("old", old), ("new", NEW)):
+            stale[version].append(run(src, copies[version], "gate")[0])
+    header("gate after the history's stat data went stale (a touch), each version in its own copy")
+    row("plain push, fresh index", fresh["old"], fresh["new"])
+    row("plain push, every run after the touch", stale["old"], stale["new"])
+    for version in ("old", "new"):
+        ratios = [s / f for f, s in zip(fresh[version], stale[version])]
+        print(f"| after the touch / fresh, {version} code | | | {spread(ratios)} |")
+
+
+SCENARIOS: dict[str, Callable[[Path, Path, int], None]] = {
+    "gate": bench_gate,
+    "eval": bench_eval,
+    "ingest": bench_ingest,
+    "validate": bench_validate,
+    "stale-index": bench_stale_index,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--old", type=Path, required=True, help="src/ of a checkout before the change")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", default=",".join(SCENARIOS), help=f"comma-separated: {', '.join(SCENARIOS)}")
+    args = parser.parse_args()
+    old = args.old.resolve()
+    if not (old / "failgate" / "__init__.py").is_file():
+        raise SystemExit(f"--old {old}: no failgate package there")
+    load = os.getloadavg()
+    print(f"# old {old} vs new {NEW}; {args.rounds} rounds; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    work = Path(tempfile.mkdtemp(prefix="failgate-bench-floor-"))
+    try:
+        for name in args.only.split(","):
+            SCENARIOS[name](old, work, args.rounds)
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    load = os.getloadavg()
+    print(f"\nload average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
