@@ -30,6 +30,7 @@ _READ_FILES = set(DATASET_FILES)
 _VERDICT_MODULES = (
     "checks/validate.py",
     "dataset/yamlstrict.py",
+    "dataset/positions.py",
     "dataset/jsonstrict.py",
     "dataset/parse.py",
     "dataset/fastschema.py",
