@@ -37,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 NEW = HERE.parent / "src"
@@ -54,23 +55,37 @@ def env_for(src: Path) -> dict[str, str]:
     return clean
 
 
-def run(src: Path, cwd: Path, *args: str, expect: int = 0) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of `python -m failgate ARGS` with `src` first on the path."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "failgate", *args],
-        cwd=cwd,
-        env=env_for(src),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    out = proc.stdout.read() if proc.stdout else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
+class Sample(NamedTuple):
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the command and every process it waited for
+    rss: float  # peak resident set of the failgate process, MB
+
+
+def run(src: Path, cwd: Path, *args: str, expect: int = 0) -> Sample:
+    """`python -m failgate ARGS` with `src` first on the path.
+
+    CPU time is what to read on a loaded machine: wall time waits for the other
+    processes. The peak RSS comes from /usr/bin/time: Linux carries a process's
+    high-water mark across exec, so a child forked from this (large) benchmark
+    process would report this process's size, not its own.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            ["/usr/bin/time", "-f", "%M", "-o", rss_file.name, sys.executable, "-m", "failgate", *args],
+            cwd=cwd,
+            env=env_for(src),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        out = proc.stdout.read() if proc.stdout else b""
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        rss = float(rss_file.read().split()[-1]) / 1024
     if proc.returncode != expect:
         raise SystemExit(f"failgate {' '.join(args)} exited {proc.returncode} in {cwd}:\n{out.decode()[-3000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return Sample(wall, usage.ru_utime + usage.ru_stime, rss)
 
 
 def spread(values: list[float]) -> str:
@@ -80,6 +95,12 @@ def spread(values: list[float]) -> str:
 def row(name: str, old: list[float], new: list[float], unit: str = "s") -> None:
     ratios = [n / o for o, n in zip(old, new)]
     print(f"| {name} | {statistics.median(old):.3f} {unit} | {statistics.median(new):.3f} {unit} | {spread(ratios)} |")
+
+
+def rows(name: str, old: list[Sample], new: list[Sample]) -> None:
+    row(f"{name}, wall", [s.wall for s in old], [s.wall for s in new])
+    row(f"{name}, CPU", [s.cpu for s in old], [s.cpu for s in new])
+    row(f"{name}, peak RSS", [s.rss for s in old], [s.rss for s in new], "MB")
 
 
 def header(title: str) -> None:
@@ -92,21 +113,19 @@ def bench_gate(old: Path, work: Path, rounds: int) -> None:
     plain, recorded = work / "gate-plain", work / "gate-recorded"
     build(plain, 2_000, 200, 100_000)
     build(recorded, 2_000, 200, 100_000, branch_records=True)
-    times: dict[tuple[str, str], list[float]] = {}
-    memory: dict[tuple[str, str], list[float]] = {}
+    samples: dict[tuple[str, str], list[Sample]] = {}
     for _ in range(rounds):
         for kind, repo in (("plain", plain), ("recorded", recorded)):
             for version, src in (("old", old), ("new", NEW)):
-                wall, rss = run(src, repo, "gate")
-                times.setdefault((kind, version), []).append(wall)
-                memory.setdefault((kind, version), []).append(rss)
+                samples.setdefault((kind, version), []).append(run(src, repo, "gate"))
     header("gate, 2,000 commits, 30 MB history, 200 cases, zero-latency agent")
     for kind in ("plain", "recorded"):
-        row(f"gate, {kind} push", times[(kind, "old")], times[(kind, "new")])
-        row(f"gate, {kind} push, peak RSS", memory[(kind, "old")], memory[(kind, "new")], "MB")
+        rows(f"gate, {kind} push", samples[(kind, "old")], samples[(kind, "new")])
     for version in ("old", "new"):
-        ratios = [r / p for p, r in zip(times[("plain", version)], times[("recorded", version)])]
-        print(f"| recorded / plain push, {version} code | | | {spread(ratios)} |")
+        plain_runs, recorded_runs = samples[("plain", version)], samples[("recorded", version)]
+        for what in ("wall", "cpu"):
+            ratios = [getattr(r, what) / getattr(p, what) for p, r in zip(plain_runs, recorded_runs)]
+            print(f"| recorded / plain push, {version} code, {what} | | | {spread(ratios)} |")
 
 
 def eval_project(root: Path, cases: int, history_lines: int) -> None:
@@ -142,18 +161,20 @@ def bench_eval(old: Path, work: Path, rounds: int) -> None:
     small, large = work / "eval-200", work / "eval-200000"
     eval_project(small, 200, 200)
     eval_project(large, 200, 200_000)
-    times: dict[tuple[str, str], list[float]] = {}
+    samples: dict[tuple[str, str], list[Sample]] = {}
     for _ in range(rounds):
         for size, repo in (("200", small), ("200000", large)):
             for version, src in (("old", old), ("new", NEW)):
-                times.setdefault((size, version), []).append(run(src, repo, "eval", "--no-progress")[0])
+                samples.setdefault((size, version), []).append(run(src, repo, "eval", "--no-progress"))
     size_mb = (large / "evals/failures/history.jsonl").stat().st_size / 1e6
     header(f"eval without --record, 200 cases, zero-latency agent (200,000 lines = {size_mb:.0f} MB)")
-    row("eval, 200-line history", times[("200", "old")], times[("200", "new")])
-    row("eval, 200,000-line history", times[("200000", "old")], times[("200000", "new")])
+    rows("eval, 200-line history", samples[("200", "old")], samples[("200", "new")])
+    rows("eval, 200,000-line history", samples[("200000", "old")], samples[("200000", "new")])
     for version in ("old", "new"):
-        ratios = [b / s for s, b in zip(times[("200", version)], times[("200000", version)])]
-        print(f"| 200,000-line / 200-line history, {version} code | | | {spread(ratios)} |")
+        for what in ("wall", "cpu"):
+            small_runs, large_runs = samples[("200", version)], samples[("200000", version)]
+            ratios = [getattr(b, what) / getattr(s, what) for s, b in zip(small_runs, large_runs)]
+            print(f"| 200,000-line / 200-line history, {version} code, {what} | | | {spread(ratios)} |")
 
 
 INGEST = """
@@ -165,13 +186,13 @@ from failgate.intake.traces import read_traces
 from failgate.intake.traces.model import ReadStats
 path = Path({path!r})
 dataset = cases()
-start = time.perf_counter()
+start = time.process_time()
 for _ in read_traces([path], "jsonl", stats=ReadStats()):
     pass
-reader = time.perf_counter() - start
-start = time.perf_counter()
+reader = time.process_time() - start
+start = time.process_time()
 _once(path, dataset, "jsonl")
-print(reader, time.perf_counter() - start)
+print(reader, time.process_time() - start)
 """
 
 
@@ -190,10 +211,10 @@ def bench_ingest(old: Path, work: Path, rounds: int, records: int = 10_000) -> N
             reader, funnel = (float(x) for x in out.split())
             results[version].append((reader, funnel))
     header(f"ingest, {records:,} JSONL records (~10 % failed), 200-case dataset")
-    row("reader alone", [r for r, _ in results["old"]], [r for r, _ in results["new"]])
-    row("whole funnel", [f for _, f in results["old"]], [f for _, f in results["new"]])
+    row("reader alone, CPU", [r for r, _ in results["old"]], [r for r, _ in results["new"]])
+    row("whole funnel, CPU", [f for _, f in results["old"]], [f for _, f in results["new"]])
     for version in ("old", "new"):
-        print(f"| funnel / reader, {version} code | | | {spread([f / r for r, f in results[version]])} |")
+        print(f"| funnel / reader, {version} code, CPU | | | {spread([f / r for r, f in results[version]])} |")
 
 
 def bench_validate(old: Path, work: Path, rounds: int) -> None:
@@ -205,8 +226,8 @@ def bench_validate(old: Path, work: Path, rounds: int) -> None:
         make_dataset(repo / "evals" / "failures", size)
         subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
         repos[size] = repo
-    cold: dict[tuple[int, str], list[tuple[float, float]]] = {}
-    warm: dict[str, list[float]] = {"old": [], "new": []}
+    cold: dict[tuple[int, str], list[Sample]] = {}
+    warm: dict[str, list[Sample]] = {"old": [], "new": []}
     floor: list[float] = []
     for _ in range(rounds):
         start = time.perf_counter()
@@ -217,7 +238,7 @@ def bench_validate(old: Path, work: Path, rounds: int) -> None:
                 cold.setdefault((size, version), []).append(run(src, repo, "validate", "--no-cache"))
         for version, src in (("old", old), ("new", NEW)):
             run(src, repos[10_000], "validate")  # remember the clean verdict (each version keys its own)
-            warm[version].append(run(src, repos[10_000], "validate")[0])
+            warm[version].append(run(src, repos[10_000], "validate"))
     header("validate, generated cases (~1 KB of YAML each)")
     print(f"| python -c pass (the floor) | {statistics.median(floor):.3f} s | | |")
     for size in repos:
@@ -244,24 +265,25 @@ def bench_stale_index(old: Path, work: Path, rounds: int) -> None:
     for version in ("old", "new"):
         copies[version] = work / f"stale-{version}"
         shutil.copytree(base, copies[version], symlinks=True)
-    fresh: dict[str, list[float]] = {"old": [], "new": []}
+    fresh: dict[str, list[Sample]] = {"old": [], "new": []}
     for _ in range(rounds):
         for version, src in (("old", old), ("new", NEW)):
-            fresh[version].append(run(src, copies[version], "gate")[0])
+            fresh[version].append(run(src, copies[version], "gate"))
     for version in ("old", "new"):
         history = copies[version] / "evals/failures/history.jsonl"
         later = history.stat().st_mtime + 100
         os.utime(history, (later, later))
-    stale: dict[str, list[float]] = {"old": [], "new": []}
+    stale: dict[str, list[Sample]] = {"old": [], "new": []}
     for _ in range(rounds):
         for version, src in (("old", old), ("new", NEW)):
-            stale[version].append(run(src, copies[version], "gate")[0])
+            stale[version].append(run(src, copies[version], "gate"))
     header("gate after the history's stat data went stale (a touch), each version in its own copy")
-    row("plain push, fresh index", fresh["old"], fresh["new"])
-    row("plain push, every run after the touch", stale["old"], stale["new"])
+    rows("plain push, fresh index", fresh["old"], fresh["new"])
+    rows("plain push, every run after the touch", stale["old"], stale["new"])
     for version in ("old", "new"):
-        ratios = [s / f for f, s in zip(fresh[version], stale[version])]
-        print(f"| after the touch / fresh, {version} code | | | {spread(ratios)} |")
+        for what in ("wall", "cpu"):
+            ratios = [getattr(s, what) / getattr(f, what) for f, s in zip(fresh[version], stale[version])]
+            print(f"| after the touch / fresh, {version} code, {what} | | | {spread(ratios)} |")
 
 
 SCENARIOS: dict[str, Callable[[Path, Path, int], None]] = {
