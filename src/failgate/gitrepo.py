@@ -164,27 +164,32 @@ class GitRepo:
         return os.environ.get("GIT_AUTHOR_EMAIL") or self.get_config("user.email")
 
     def get_dirty_paths(self) -> list[str]:
-        """Tracked paths whose index or work-tree content differs from HEAD.
+        """Tracked paths whose index or work-tree content differs from HEAD."""
+        import pygit2
 
-        Asked of `git status`, not libgit2: a file whose stat data the index no longer
-        matches (after a checkout, a touch, a restored CI cache) has to be re-hashed to
-        learn it did not change, and libgit2 keeps nothing of that, so every gate run paid
-        again for a 30 MB history (+16 %). `git status` writes the refreshed index back,
-        under git's own lock protocol: only when it can create `index.lock`, so never
-        while a commit or any other git process holds the index (see `may_refresh_index`).
+        self._refresh_index()
+        status = self.repo.status(untracked_files="no")
+        ignored = pygit2.enums.FileStatus.IGNORED | pygit2.enums.FileStatus.CURRENT
+        return sorted(path for path, flags in status.items() if flags & ~ignored)
+
+    def _refresh_index(self) -> None:
+        """Write refreshed stat data into the index when a file had to be re-hashed.
+
+        A file whose stat data the index no longer matches (after a touch, a checkout,
+        a restored CI cache) is re-hashed to learn it did not change; `status` keeps
+        nothing of that, so every gate run paid again for a 30 MB history (+16 %).
+        libgit2's index-to-work-tree diff with UPDATE_INDEX records what it learnt and
+        writes the index only when something was refreshed (never on a fresh index),
+        through `index.lock` like git; only when `may_refresh_index` allows.
         """
-        import subprocess
-
-        command = ["git", "-C", str(self.workdir)]
         if not self.may_refresh_index():
-            command.append("--no-optional-locks")  # read the index, never write it
-        command += ["status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames"]
-        result = subprocess.run(command, capture_output=True, env=no_git_env())
-        if result.returncode != 0:
-            raise FailgateError(f"git status failed: {result.stderr.decode('utf-8', 'replace').strip()}")
-        # `XY path` per entry, NUL-terminated, the path unquoted (-z); no rename pairs (--no-renames).
-        entries = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-        return sorted(entry[3:] for entry in entries if len(entry) > 3)
+            return
+        import pygit2
+
+        try:
+            self.repo.index.diff_to_workdir(flags=pygit2.enums.DiffOption.UPDATE_INDEX)
+        except pygit2.GitError:
+            pass  # someone took index.lock meanwhile: the status re-hashes, as it always did
 
     def may_refresh_index(self) -> bool:
         """Whether a command of ours may write refreshed stat data into `.git/index`.
