@@ -44,6 +44,7 @@ NEW = HERE.parent / "src"
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+PYCACHE = Path(tempfile.gettempdir()) / "failgate-bench-floor-pycache"
 ZERO_AGENT = 'def run(inp):\n    return {"output": "answer %s" % inp["n"], "latency_ms": 0}\n'
 
 
@@ -51,6 +52,10 @@ def env_for(src: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and not k.startswith("PRE_COMMIT")}
     clean.update(GIT_CONFIG_NOSYSTEM="1", GITHUB_ACTIONS="", NO_COLOR="1", PYTHONPATH=str(src))
     clean.pop("GITHUB_STEP_SUMMARY", None)
+    # Byte-compiled modules, as a user's install has them (this box sets PYTHONDONTWRITEBYTECODE,
+    # which makes every run compile every module), kept outside both source trees.
+    clean.pop("PYTHONDONTWRITEBYTECODE", None)
+    clean["PYTHONPYCACHEPREFIX"] = str(PYCACHE / ("old" if src != NEW else "new"))
     clean["PATH"] = str(Path(sys.executable).parent) + os.pathsep + clean.get("PATH", "")
     return clean
 
@@ -242,18 +247,23 @@ def bench_validate(old: Path, work: Path, rounds: int) -> None:
     header("validate, generated cases (~1 KB of YAML each)")
     print(f"| python -c pass (the floor) | {statistics.median(floor):.3f} s | | |")
     for size in repos:
-        row(f"cold validate, {size:,} cases", *(([w for w, _ in cold[(size, v)]]) for v in ("old", "new")))
-        row(
-            f"cold validate, {size:,} cases, peak RSS",
-            *(([m for _, m in cold[(size, v)]]) for v in ("old", "new")),
-            "MB",
-        )
+        rows(f"cold validate, {size:,} cases", cold[(size, "old")], cold[(size, "new")])
     per_case = {
-        v: [(b[1] - s[1]) * 1024 / (10_000 - 200) for s, b in zip(cold[(200, v)], cold[(10_000, v)])]
+        v: [(b.rss - s.rss) * 1024 / (10_000 - 200) for s, b in zip(cold[(200, v)], cold[(10_000, v)])]
         for v in ("old", "new")
     }
     row("RSS per case between 200 and 10,000 cases", per_case["old"], per_case["new"], "KB")
-    row("warm validate, 10,000 cases (clean-verdict cache)", warm["old"], warm["new"])
+    rows("warm validate, 10,000 cases (clean-verdict cache)", warm["old"], warm["new"])
+
+
+DIRTY = """
+import time
+from failgate.gitrepo import open_repo
+repo = open_repo(".")
+start = time.perf_counter()
+assert repo.get_dirty_paths() == []
+print(time.perf_counter() - start)
+"""
 
 
 def bench_stale_index(old: Path, work: Path, rounds: int) -> None:
@@ -271,15 +281,32 @@ def bench_stale_index(old: Path, work: Path, rounds: int) -> None:
             fresh[version].append(run(src, copies[version], "gate"))
     for version in ("old", "new"):
         history = copies[version] / "evals/failures/history.jsonl"
-        later = history.stat().st_mtime + 100
-        os.utime(history, (later, later))
+        # A touch some seconds ago (a checkout before the push): dated in the future, the
+        # file would be "racily clean", re-hashed on every read whatever is written back.
+        earlier = time.time() - 10
+        os.utime(history, (earlier, earlier))
     stale: dict[str, list[Sample]] = {"old": [], "new": []}
     for _ in range(rounds):
         for version, src in (("old", old), ("new", NEW)):
             stale[version].append(run(src, copies[version], "gate"))
+    # The step itself, as the gate takes it: which tracked paths differ from HEAD.
+    dirty: dict[str, list[float]] = {"old": [], "new": []}
+    for version in ("old", "new"):
+        history = copies[version] / "evals/failures/history.jsonl"
+        # A touch some seconds ago (a checkout before the push): dated in the future, the
+        # file would be "racily clean", re-hashed on every read whatever is written back.
+        earlier = time.time() - 10
+        os.utime(history, (earlier, earlier))
+    for _ in range(rounds):
+        for version, src in (("old", old), ("new", NEW)):
+            out = subprocess.run(
+                [sys.executable, "-c", DIRTY], cwd=copies[version], env=env_for(src), capture_output=True, text=True
+            )
+            dirty[version].append(float(out.stdout.split()[-1]))
     header("gate after the history's stat data went stale (a touch), each version in its own copy")
     rows("plain push, fresh index", fresh["old"], fresh["new"])
     rows("plain push, every run after the touch", stale["old"], stale["new"])
+    row("which paths are dirty, each run after a touch (wall)", dirty["old"], dirty["new"])
     for version in ("old", "new"):
         for what in ("wall", "cpu"):
             ratios = [getattr(s, what) / getattr(f, what) for f, s in zip(fresh[version], stale[version])]
@@ -307,6 +334,9 @@ def main() -> int:
     load = os.getloadavg()
     print(f"# old {old} vs new {NEW}; {args.rounds} rounds; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     work = Path(tempfile.mkdtemp(prefix="failgate-bench-floor-"))
+    for src in (old, NEW):  # compile both versions once, before anything is timed
+        subprocess.run([sys.executable, "-m", "failgate", "--help"], env=env_for(src), capture_output=True)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], env=env_for(src), capture_output=True)
     try:
         for name in args.only.split(","):
             SCENARIOS[name](old, work, args.rounds)

@@ -26,9 +26,11 @@ def stale(repo: Path) -> list[str]:
 
 
 def touch(path: Path) -> None:
-    """New stat data, same bytes: what a checkout or a restored cache leaves."""
-    later = path.stat().st_mtime + 100
-    os.utime(path, (later, later))
+    """New stat data, same bytes: what a checkout or a restored cache leaves (a time in the
+    past: a file dated in the future is "racily clean" for git and libgit2 alike, re-hashed
+    on every read until the clock passes it, whatever is written back)."""
+    earlier = path.stat().st_mtime - 100
+    os.utime(path, (earlier, earlier))
 
 
 @pytest.fixture
