@@ -237,8 +237,8 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     # never imports config back; no other module that reads a section
     "config": ("findings", "dataset.model", "dataset.jsonstrict", "journal", "confinement", "eval.judge", "caches"),
 }
-# named once, returned everywhere (like findings)
-ANYWHERE = ("exit_codes",)
+# named once, returned everywhere (like findings); the collector pause imports nothing of failgate
+ANYWHERE = ("exit_codes", "collector")
 
 
 def _within(target: str, entry: str) -> bool:

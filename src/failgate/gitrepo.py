@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter, OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,13 @@ FETCH_HINT = (
     "this clone is shallow and does not hold the history needed; fetch it with "
     "`git fetch --unshallow` (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)"
 )
+# Blobs kept inflated for the rest of the command (least recently read dropped first).
+# A push that recorded a result asks for the same two history blobs from the range
+# check and from the baseline: 30 MB inflated once each, not twice. Generous enough
+# to hold both sides of a 1,000,000-line history, bounded so a long range of
+# distinct histories does not accumulate.
+BLOB_CACHE_BYTES = 1 << 30
+BLOB_CACHE_ENTRIES = 64
 
 
 def no_git_env(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -70,6 +78,32 @@ class GitRepo:
         if repo.workdir is None:
             raise FailgateError(f"{self.git_dir} is a bare repository; run failgate in a work tree")
         self.workdir = Path(repo.workdir).resolve()
+        self._blobs: OrderedDict[str, bytes] = OrderedDict()
+        self._blob_bytes = 0
+        self.blob_reads: Counter[str] = Counter()  # blob id -> times inflated from the object database
+
+    def _blob_data(self, oid: pygit2.Oid) -> bytes | None:
+        """A blob's bytes by id, inflated at most once per command while it fits the cache;
+        None when the id names something else (a tree, a submodule's commit)."""
+        import pygit2
+
+        key = str(oid)
+        data = self._blobs.get(key)
+        if data is not None:
+            self._blobs.move_to_end(key)
+            return data
+        obj = self.repo.get(oid)
+        if not isinstance(obj, pygit2.Blob):
+            return None
+        self.blob_reads[key] += 1
+        data = obj.data
+        if len(data) <= BLOB_CACHE_BYTES:
+            self._blobs[key] = data
+            self._blob_bytes += len(data)
+            while self._blob_bytes > BLOB_CACHE_BYTES or len(self._blobs) > BLOB_CACHE_ENTRIES:
+                _, dropped = self._blobs.popitem(last=False)
+                self._blob_bytes -= len(dropped)
+        return data
 
     # -- repository state -------------------------------------------------
     @property
@@ -139,9 +173,43 @@ class GitRepo:
         """Tracked paths whose index or work-tree content differs from HEAD."""
         import pygit2
 
+        self._refresh_index()
         status = self.repo.status(untracked_files="no")
         ignored = pygit2.enums.FileStatus.IGNORED | pygit2.enums.FileStatus.CURRENT
         return sorted(path for path, flags in status.items() if flags & ~ignored)
+
+    def _refresh_index(self) -> None:
+        """Write refreshed stat data into the index when a file had to be re-hashed.
+
+        A file whose stat data the index no longer matches (after a touch, a checkout,
+        a restored CI cache) is re-hashed to learn it did not change; `status` keeps
+        nothing of that, so every gate run paid again for a 30 MB history (+16 %).
+        libgit2's index-to-work-tree diff with UPDATE_INDEX records what it learnt and
+        writes the index only when something was refreshed (never on a fresh index),
+        through `index.lock` like git; only when `may_refresh_index` allows.
+        """
+        if not self.may_refresh_index():
+            return
+        import pygit2
+
+        try:
+            self.repo.index.diff_to_workdir(flags=pygit2.enums.DiffOption.UPDATE_INDEX)
+        except pygit2.GitError:
+            pass  # someone took index.lock meanwhile: the status re-hashes, as it always did
+
+    def may_refresh_index(self) -> bool:
+        """Whether a command of ours may write refreshed stat data into `.git/index`.
+
+        Not when git exported another index for a commit in progress (a hook of
+        `git commit PATH`, whose temporary index is what will be committed), nor while
+        `index.lock` exists (a commit, a rebase step, or the user's own git command
+        holds the index). pre-commit's pre-push run is allowed: it stashes unstaged
+        changes by checking the index's content out, and a refresh records only stat
+        data, never content, so the changes it re-applies afterwards show as modified.
+        """
+        if self.index_path() != self.git_dir / "index":
+            return False
+        return not (self.git_dir / "index.lock").exists()
 
     # -- temporary worktrees ------------------------------------------------
     # The gate evaluates a commit, not the work tree: `git worktree add
@@ -367,7 +435,6 @@ class GitRepo:
 
     def get_blob(self, rev: str, path: str) -> bytes | None:
         """The file's bytes at `rev`, None when it does not exist there."""
-        import pygit2
 
         tree = self._tree(rev)
         try:
@@ -376,8 +443,7 @@ class GitRepo:
             return None
         if entry.filemode == GITLINK:
             return None
-        obj = self.repo[entry.id]
-        return obj.data if isinstance(obj, pygit2.Blob) else None
+        return self._blob_data(entry.id)
 
     def get_blob_id(self, rev: str, path: str) -> str | None:
         """The blob id of `path` at `rev` (None when absent): equal ids mean equal
@@ -453,9 +519,10 @@ class GitRepo:
         for entry in tree:
             if entry.filemode == GITLINK:
                 continue
-            obj = self.repo[entry.id]
-            if isinstance(obj, pygit2.Blob):
-                result[str(entry.name)] = obj.data
+            if entry.type == pygit2.enums.ObjectType.BLOB:
+                data = self._blob_data(entry.id)
+                if data is not None:
+                    result[str(entry.name)] = data
         return result
 
     # -- the index (what will be committed) -------------------------------
@@ -502,7 +569,7 @@ class GitRepo:
             return None
         if entry.mode == GITLINK:
             return None
-        return self.repo[entry.id].read_raw()
+        return self._blob_data(entry.id)
 
     def get_conflict_stages(self, path: str) -> tuple[bytes, bytes, bytes] | None:
         """The base, ours and theirs bytes of `path` in conflict (b"" for a side without
@@ -578,12 +645,8 @@ class GitRepo:
     def is_dirty(self, directory: str = "") -> bool:
         """Whether tracked files under `directory` differ between HEAD, the
         index and the work tree (untracked files do not count)."""
-        import pygit2
-
         prefix = "" if directory in ("", ".") else directory.rstrip("/") + "/"
-        status = self.repo.status(untracked_files="no")
-        ignored = pygit2.enums.FileStatus.IGNORED | pygit2.enums.FileStatus.CURRENT
-        return any(path.startswith(prefix) and flags & ~ignored for path, flags in status.items())
+        return any(path.startswith(prefix) for path in self.get_dirty_paths())
 
 
 def _alive(pid: int) -> bool:

@@ -30,6 +30,7 @@ _VERDICT_MODULES = (
     "checks/validate.py",
     "checks/validate_files.py",
     "dataset/yamlstrict.py",
+    "dataset/positions.py",
     "dataset/jsonstrict.py",
     "dataset/parse.py",
     "dataset/fastschema.py",

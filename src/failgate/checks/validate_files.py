@@ -64,6 +64,7 @@ def validate_files(files: tuple[str, ...], use_cache: bool = True) -> list[Findi
     from failgate.checks.patterns import backtracking_findings
     from failgate.checks.validate import validate_dataset
     from failgate.checks.validate_cache import CleanCache, dataset_key
+    from failgate.collector import paused
     from failgate.confinement import fixture_links
     from failgate.dataset.parse import parse_files, read_files
 
@@ -86,16 +87,19 @@ def validate_files(files: tuple[str, ...], use_cache: bool = True) -> list[Findi
         key = dataset_key(directory, contents) if cache is not None else ""
         if cache is not None and cache.is_clean(key):
             continue  # byte for byte what validated clean before, by the same checks
-        dataset = parse_files(display(directory), contents)
 
         def exists(relative: str, base: Path = directory) -> bool:
             return (base / relative).is_file()
 
-        found = (
-            validate_dataset(dataset, fixture_exists=exists)
-            + fixture_links(dataset, directory, config.root)
-            + backtracking_findings(dataset)
-        )
+        # The parsed dataset is acyclic and lives until the verdict: no cycle search
+        # over it while the checks allocate their findings (failgate.collector).
+        with paused():
+            dataset = parse_files(display(directory), contents)
+            found = (
+                validate_dataset(dataset, fixture_exists=exists)
+                + fixture_links(dataset, directory, config.root)
+                + backtracking_findings(dataset)
+            )
         if cache is not None and not found:
             try:
                 config.ensure_cache_dir()

@@ -57,7 +57,9 @@ def execute(settings: EvalSettings) -> int:
 
         check_writable(settings.output, "--output")
     config = load_config()
-    selection = evalcases.load_selection(config, settings.set_name, watchlist=settings.watchlist)
+    selection = evalcases.load_selection(
+        config, settings.set_name, watchlist=settings.watchlist, history=settings.record
+    )
     only = None
     if settings.last_failed:
         only = evalcases.read_last_failed(config, selection.set_name)

@@ -35,7 +35,9 @@ from typing import Any
 
 import yaml
 
+from failgate.collector import paused
 from failgate.dataset.jsonstrict import MAX_DEPTH, MAX_INT_DIGITS
+from failgate.dataset.positions import ContainerMarks, KeyPositions
 from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError, Finding, Location
 
@@ -108,11 +110,11 @@ def _error(path: str, code: str, message: str, line: int = 0, col: int = 0) -> Y
     return YamlLoadError(Finding(code, message, Location(path, line, col)))
 
 
-# Positions recorded while building, per container: (line, col, children,
-# flow style, end line, end col), where children is, for a mapping, key ->
-# (key line, key col, value line, value col), for a sequence one (line, col)
+# Positions recorded while building, per container (`dataset.positions`): (line,
+# col, children, flow style, end line, end col), where children is, for a mapping,
+# key -> (key line, key col, value line, value col), for a sequence one (line, col)
 # per item; all 0-based. The end is where the next token starts, as for nodes.
-_Marks = dict[int, tuple[Any, ...]]
+_Marks = dict[int, ContainerMarks]
 
 
 class YamlDocument:
@@ -186,7 +188,14 @@ class YamlDocument:
         if entry is None:
             return None
         line, col, children, flow, end_line, end_col = entry
-        return line, col, end_line, end_col, flow, list(children.values() if isinstance(children, dict) else children)
+        return (
+            line,
+            col,
+            end_line,
+            end_col,
+            flow,
+            list(children.values() if isinstance(children, KeyPositions) else children),
+        )
 
     def offset(self, line: int, col: int) -> int:
         """The character index of a 0-based (line, col) in `text`."""
@@ -422,14 +431,8 @@ class _Positions:
 
 def _remap(marks: _Marks, positions: _Positions) -> None:
     conv = positions.convert
-    for key, entry in list(marks.items()):
-        line, col, children, flow, end_line, end_col = entry
-        if isinstance(children, dict):
-            for child_key, (kl, kc, vl, vc) in list(children.items()):
-                children[child_key] = conv(kl, kc) + conv(vl, vc)
-        else:
-            children[:] = [conv(*pair) for pair in children]
-        marks[key] = (*conv(line, col), children, flow, *conv(end_line, end_col))
+    for entry in marks.values():
+        entry.remap(conv)
 
 
 def _index_position(text: str, index: int) -> tuple[int, int]:
@@ -526,13 +529,15 @@ class _EventBuilder:
                             event.end_mark,
                         )
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                value = stack.pop()[0]
+                value, flat = stack.pop()[:2]
                 frame = stack[-1] if stack else None
-                opened = marks[id(value)]
-                position = opened[:2]
+                position = (flat[0], flat[1])
                 end = event.end_mark
-                marks[id(value)] = (*opened, end.line, end.column)
-                if glued and opened[3] and text[end.index : end.index + 1] == "#":
+                flat[3] = end.line
+                flat[4] = end.column
+                # The positions gathered as a flat list while the container was open, packed now.
+                marks[id(value)] = ContainerMarks(tuple(value) if kind is MappingEndEvent else None, flat)
+                if glued and flat[2] and text[end.index : end.index + 1] == "#":
                     raise self.fail(
                         "YAML_SYNTAX",
                         "a comment needs a space before '#'; after a closing bracket "
@@ -550,9 +555,8 @@ class _EventBuilder:
                         mark,
                     )
                 container: Any = {} if kind is MappingStartEvent else []
-                children: Any = {} if kind is MappingStartEvent else []
-                marks[id(container)] = (mark.line, mark.column, children, bool(event.flow_style))
-                frame = [container, children, _NO_KEY, None]
+                # line, col, flow, end line, end col (set at the end), then the children's
+                frame = [container, [mark.line, mark.column, 1 if event.flow_style else 0, 0, 0], _NO_KEY, None]
                 stack.append(frame)
                 continue
             elif kind is AliasEvent:
@@ -576,7 +580,7 @@ class _EventBuilder:
             parent = frame[0]
             if type(parent) is list:
                 parent.append(value)
-                frame[1].append(position)
+                frame[1] += position
                 continue
             if frame[2] is _NO_KEY:
                 if isinstance(value, (dict, list)):
@@ -590,7 +594,9 @@ class _EventBuilder:
                 self._same_key(parent, key, frame[1], frame[3])
                 continue
             parent[key] = value
-            frame[1][key] = frame[3] + position
+            children = frame[1]
+            children += frame[3]
+            children += position
         if self.positions is not None:
             _remap(marks, self.positions)
         return None if result is _NO_KEY else result
@@ -602,7 +608,7 @@ class _EventBuilder:
             )
         raise self.fail("TAG", f"explicit tag {event.tag!r} is not allowed; quote the value instead", event.start_mark)
 
-    def _same_key(self, parent: dict[Any, Any], key: Any, children: dict[Any, Any], position: tuple[int, int]) -> None:
+    def _same_key(self, parent: dict[Any, Any], key: Any, children: list[int], position: tuple[int, int]) -> None:
         """`key` collides with a key of `parent`. The same YAML value twice
         (`.nan` twice included) is a duplicate; `1` and `true`, or `1` and
         `1.0`, are different YAML keys that one Python mapping cannot hold."""
@@ -617,7 +623,9 @@ class _EventBuilder:
                 f"keys {first!r} and {key!r} are different YAML keys but the same key once loaded; quote them",
                 *self.at(position),
             )
-        self._duplicate(key, children[first][0], position)
+        # `children` is still the open mapping's flat list: a header of five integers
+        # (dataset.positions), then four per key, in key order.
+        self._duplicate(key, children[5 + 4 * list(parent).index(first)], position)
 
     def _duplicate(self, key: Any, first_line: int, position: tuple[int, int]) -> None:
         first_line = self.at((first_line, 0))[0]
@@ -685,7 +693,8 @@ def load_yaml_text(text: str, path: str, *, collect: bool = False) -> YamlDocume
     parser = None
     try:
         parser = _Composer(text)
-        data = builder.build(parser)
+        with paused():  # a million long-lived, acyclic containers at 10,000 cases (failgate.collector)
+            data = builder.build(parser)
     except yaml.MarkedYAMLError as exc:
         error = _syntax_error(path, exc, text)
         extra = _EXTRA_BREAKS.search(text)

@@ -58,11 +58,18 @@ def _items(cases: list[dict[str, Any]], doc: Any, base_dir: Path, *, gating: boo
     return items
 
 
-def load_selection(config: Config, set_name: str | None = None, *, watchlist: bool = True) -> Selection:
+def load_selection(
+    config: Config, set_name: str | None = None, *, watchlist: bool = True, history: bool = False
+) -> Selection:
     """The cases of the failure set (default) or of a named set; FailgateError
-    when the files cannot be read (exit 1 with the findings) or the set is unknown (exit 2)."""
+    when the files cannot be read (exit 1 with the findings) or the set is unknown (exit 2).
+
+    Which cases run needs nothing from history.jsonl, so it is opened only with
+    `history` (`eval --record`, which appends to it and refuses to run over a
+    broken one): a plain eval costs the same at 200 lines of history as at 200,000."""
     if set_name and set_name != FAILURE_SET:
         return _load_set(config, set_name)
+    from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
     from failgate.dataset.parse import existing_file, read_dataset
 
     directory = config.dataset_dir
@@ -72,7 +79,8 @@ def load_selection(config: Config, set_name: str | None = None, *, watchlist: bo
             " run `failgate init` or set `dataset` in [tool.failgate]",
             exit_code=2,
         )
-    dataset = read_dataset(directory, _display(directory, config.root))
+    names = (CASES_FILE, WATCHLIST_FILE, HISTORY_FILE) if history else (CASES_FILE, WATCHLIST_FILE)
+    dataset = read_dataset(directory, _display(directory, config.root), names)
     return selection_from_dataset(dataset, directory, watchlist=watchlist)
 
 

@@ -21,6 +21,10 @@ names are those of schemas/cases.schema.json):
   a catastrophically backtracking pattern (`(a|aa)+$` on a long answer): a
   match that takes longer than `REGEX_BUDGET_S` (or what is left of the case's
   budget, `failgate.eval.judge.CASE_BUDGET_S`) fails its rule with "timed out".
+  The built-in refusal patterns are the exception: fixed phrases whose match
+  time is linear in the text, run with `re` (3-30x faster per search, and the
+  ingest funnel searches every trace with all of them). The budget is for
+  patterns a project writes.
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ _TIMED: dict[tuple[str, int], Any] = {}
 def search(pattern: re.Pattern[str], text: str) -> Any:
     """`pattern.search(text)` within the time budget; MatchTimeout when it runs out."""
     key = (pattern.pattern, pattern.flags)
+    if key in _LINEAR:
+        return pattern.search(text)
     if key not in _TIMED:
         import regex  # the field's standard for a regex with a timeout; only eval needs it
 
@@ -238,6 +244,14 @@ def compile_refusal(patterns: tuple[str, ...] | list[str]) -> tuple[re.Pattern[s
         return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
     except re.error as exc:
         raise RuleError(f"refusal pattern {exc.pattern!r} is invalid: {exc}") from None
+
+
+# The built-in refusal patterns, as compiled: literal phrases, alternations of literals
+# and optional single words, with no repeat over anything that can match in more than
+# one way, so `re` cannot backtrack catastrophically on them and `search` runs them
+# without the time budget. Every pattern a project writes keeps the budget (one
+# identical to a built-in pattern is that pattern, and as safe).
+_LINEAR: frozenset[tuple[str, int]] = frozenset((p.pattern, p.flags) for p in compile_refusal(DEFAULT_REFUSAL_PATTERNS))
 
 
 def parse_refusal(value: Any, defaults: tuple[re.Pattern[str], ...]) -> RefusalSpec:
