@@ -189,6 +189,9 @@ SECTIONS: dict[str, Table] = {
     # blocking (default) or advisory: reports, exits 0 and says so, for the first weeks of adoption.
     "gate": Table({"mode": one_of("blocking", "advisory")}),
     "intake": Table(INTAKE_KEYS),
+    # Replay (failgate.eval.replay): the tools failgate_replay intercepts, dotted paths of functions or
+    # methods (mutating ones are never executed under replay), and what a divergence does. Policy.
+    "replay": Table({"tools": string_list, "mutating_tools": string_list, "on_divergence": one_of("live", "fail")}),
     "judge": Table(
         {
             "refusal_patterns": regex_list,

@@ -33,6 +33,8 @@ from failgate.eval.judge import (
     settings_fingerprint,
 )
 from failgate.eval.judge.llm import uses_llm
+from failgate.eval.replay import ReplaySettings, session_request
+from failgate.eval.replay import summary as replay_summary
 from failgate.findings import Location
 
 PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
@@ -63,6 +65,7 @@ class Attempt:
     response: Any = None  # the parsed Response, for `eval --show`
     detail: str | None = None  # the agent's traceback when it raised
     raw: Any = None  # what the agent answered, when it could not be parsed
+    replay: dict[str, Any] | None = None  # failgate_replay's report: replayed, diverged, recorded (eval.replay)
 
     @property
     def reasons(self) -> list[str]:
@@ -90,6 +93,7 @@ class CaseResult:
     judge: str  # the case's judge fingerprint
     location: Location | None = None
     attempts: list[Attempt] = dataclasses.field(default_factory=list)
+    replay: dict[str, Any] | None = None  # eval.replay.summary over the attempts; None: no cassette, live
 
     @property
     def ratio(self) -> str:
@@ -113,6 +117,7 @@ class CaseResult:
             "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
             "judge": self.judge,
             "location": None if self.location is None else {"path": self.location.path, "line": self.location.line},
+            **({"replay": self.replay} if self.replay else {}),
         }
 
 
@@ -176,6 +181,7 @@ def resolve_input(case: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
     so that a worker receives them as JSON)."""
     raw = case.get("input")
     payload: dict[str, Any] = copy.deepcopy(dict(raw)) if isinstance(raw, Mapping) else {}
+    payload.pop("cassette", None)  # failgate's recording of the run, not what the agent receives
     fixtures = payload.get("fixtures")
     if fixtures is None:
         return payload
@@ -216,19 +222,37 @@ def _attempt(
     options: JudgeOptions,
     fresh: bool = False,
     deferred: list[tuple[int, Callable[[], RuleResult]]] | None = None,
+    replay: ReplaySettings | None = None,
 ) -> Attempt:
+    from failgate.eval.replay import CassetteUnusable, unintercepted
+
+    report: dict[str, Any] | None = None
     try:
         payload = resolve_input(item.case, item.base_dir)
-        reply = agent.call(AgentRequest(item.id, payload, attempt, timeout_s))
+        spec = None
+        if replay is not None:
+            if getattr(agent, "replays", False):
+                spec = session_request(item.case, item.base_dir, replay)
+            else:
+                report = unintercepted(item.case, replay, agent)
+        reply = agent.call(AgentRequest(item.id, payload, attempt, timeout_s, replay=spec))
+        report = reply.replay or report
         response = parse_response(reply.raw, reply.elapsed_ms)
-    except (AgentError, CaseSetupError) as exc:
-        return Attempt(False, (), str(exc), None, detail=getattr(exc, "detail", None))
+    except (AgentError, CaseSetupError, CassetteUnusable) as exc:
+        return Attempt(
+            False, (), str(exc), None, detail=getattr(exc, "detail", None), replay=getattr(exc, "replay", None)
+        )
     except ResponseError as exc:
-        return Attempt(False, (), f"malformed response: {exc}", None, raw=reply.raw)
+        return Attempt(False, (), f"malformed response: {exc}", None, raw=reply.raw, replay=report)
     except Exception as exc:  # an adapter bug must fail one case, not the run
         return Attempt(False, (), f"{type(exc).__name__}: {exc}", None)
+    if replay is not None and replay.on_divergence == "fail" and report and report.get("status") == "diverged":
+        from failgate.eval.replay import describe
+
+        reason = f"replay {describe(report)}; on_divergence = fail"
+        return Attempt(False, (), reason, response.latency_ms, response=response, replay=report)
     rules = tuple(judge_case(item.case, response, options, fresh=fresh, deferred=deferred))
-    return Attempt(all(r.passed for r in rules), rules, None, response.latency_ms, response=response)
+    return Attempt(all(r.passed for r in rules), rules, None, response.latency_ms, response=response, replay=report)
 
 
 def _text(case: Mapping[str, Any], key: str) -> str:
@@ -269,6 +293,7 @@ def _summarise(item: EvalCase, attempts: list[Attempt], required: int, options: 
         judge=case_fingerprint(case, options),
         location=item.location,
         attempts=attempts,
+        replay=replay_summary([a.replay for a in attempts]) or None,
     )
 
 
@@ -329,6 +354,7 @@ def run_eval(
     set_name: str = "failures",
     floor: float | None = None,
     progress: Callable[[int, int, int], None] | None = None,
+    replay: ReplaySettings | None = None,
 ) -> EvalResult:
     """Run every case against `agent`, judge it, and return an EvalResult.
 
@@ -346,6 +372,8 @@ def run_eval(
     - `floor`: for a set with a soft floor, `ok` means pass rate >= floor.
     - `progress(done, total, failed)`: called after each attempt (from the main thread), with the
       attempts that failed so far.
+    - `replay`: run cases that have a cassette from it (`eval.replay`), or record cassettes;
+      None: every case live, as before replay existed.
 
     Never raises for an agent's failure: it becomes a failing CaseResult with
     the reason. `EvalResult.ok` / `.exit_code` say whether every gating case passed.
@@ -375,7 +403,9 @@ def run_eval(
     def run_one(task: tuple[int, int]) -> Attempt:
         index, attempt = task
         sink: list[tuple[int, Callable[[], RuleResult]]] | None = [] if asks_judge_model else None
-        result = _attempt(cases[index], agent, attempt, timeout_s, options, fresh=index in repeated, deferred=sink)
+        result = _attempt(
+            cases[index], agent, attempt, timeout_s, options, fresh=index in repeated, deferred=sink, replay=replay
+        )
         if sink:
             pending[task] = sink
         return result

@@ -25,6 +25,7 @@ from failgate.findings import FailgateError
 
 if TYPE_CHECKING:
     from failgate.eval.agents.interpreter import AgentPython
+    from failgate.eval.replay import ReplayTools
 
 
 class AgentError(Exception):
@@ -36,6 +37,7 @@ class AgentError(Exception):
     def __init__(self, message: str = "", detail: str | None = None) -> None:
         super().__init__(message)
         self.detail = detail
+        self.replay: dict[str, Any] | None = None  # what the replay saw before the call failed
 
 
 class AgentTimeout(AgentError):
@@ -48,12 +50,15 @@ class AgentRequest:
     input: Mapping[str, Any]  # the case's input, fixtures resolved to absolute paths
     attempt: int = 0  # 0-based repeat index
     timeout_s: float | None = None  # None: wait forever
+    # failgate_replay's session request (mode, interactions, on_divergence, mutating); None: a plain live call
+    replay: Mapping[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
 class AgentReply:
     raw: Any  # the agent's answer, still to be checked by judge.parse_response
     elapsed_ms: float  # measured by failgate around the call
+    replay: dict[str, Any] | None = None  # failgate_replay's report of the call, when it replayed or recorded
 
 
 class Agent(Protocol):
@@ -74,8 +79,12 @@ def build_agent(
     recorded: Path | None = None,
     jobs: int = 1,
     python: AgentPython | None = None,
+    replay_tools: ReplayTools | None = None,
 ) -> Agent:
     """The adapter for what was configured; exactly one source must be given.
+
+    `replay_tools`: the tools failgate_replay intercepts inside a callable agent's process
+    (installed before the agent is imported); a worker command is not intercepted.
 
     `python` (from `interpreter.for_config`): the consumer's interpreter and the
     code under test's import path. A callable runs in process when that is
@@ -115,12 +124,12 @@ def build_agent(
     if python is not None and not python.in_process:
         from failgate.eval.agents.callable_process import CallableProcessAgent
 
-        return CallableProcessAgent(agent, python, cwd=root, size=jobs, env=dict(os.environ))
+        return CallableProcessAgent(agent, python, cwd=root, size=jobs, env=dict(os.environ), tools=replay_tools)
     from failgate.eval.agents.pycallable import CallableAgent
 
     if python is None:
-        return CallableAgent.from_ref(agent, root=root)
-    adapter = CallableAgent.from_ref(agent, root=root, paths=python.import_paths)
+        return CallableAgent.from_ref(agent, root=root, tools=replay_tools)
+    adapter = CallableAgent.from_ref(agent, root=root, paths=python.import_paths, tools=replay_tools)
     adapter.interpreter = python.describe()
     return adapter
 

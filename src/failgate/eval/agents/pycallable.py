@@ -17,15 +17,36 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from failgate.eval.agents import AgentError, AgentReply, AgentRequest, AgentTimeout
 from failgate.findings import FailgateError
 
+if TYPE_CHECKING:
+    from failgate.eval.replay import ReplayTools
 
-def load_callable(ref: str, root: Path, paths: Sequence[str] = ()) -> Callable[..., Any]:
+
+def install_replay_tools(tools: ReplayTools, root: Path) -> None:
+    import sys
+
+    import failgate_replay
+
+    if str(root) not in sys.path:
+        sys.path.append(str(root))  # the project's own modules, as import_dotted finds them
+    try:
+        failgate_replay.install_tools(list(tools.refs), list(tools.mutating))
+    except Exception as exc:  # the consumer's module may raise anything at import
+        raise FailgateError(
+            f"cannot intercept the replay tools ([tool.failgate.replay]): {type(exc).__name__}: {exc}", exit_code=2
+        ) from None
+
+
+def load_callable(
+    ref: str, root: Path, paths: Sequence[str] = (), tools: ReplayTools | None = None
+) -> Callable[..., Any]:
     """Import the agent; `paths` (the code under test) go first on sys.path, ahead
-    of any editable install of the same package (see `interpreter.import_paths`)."""
+    of any editable install of the same package (see `interpreter.import_paths`).
+    `tools` are wrapped by failgate_replay first, so the agent imports the wrappers."""
     import sys
 
     from failgate.config.checkers import agent_ref
@@ -38,6 +59,8 @@ def load_callable(ref: str, root: Path, paths: Sequence[str] = ()) -> Callable[.
         if path in sys.path:
             sys.path.remove(path)
         sys.path.insert(0, path)
+    if tools is not None and tools.refs:
+        install_replay_tools(tools, root)
     try:
         obj = import_dotted(ref, root)
     except DottedPathError as exc:
@@ -86,6 +109,29 @@ def _interrupt(thread: threading.Thread) -> None:
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(AgentTimeout))
 
 
+def _under_replay(
+    func: Callable[..., Any], spec: dict[str, Any], sessions: list[Any], is_async: bool
+) -> Callable[..., Any]:
+    """`func` run inside a failgate_replay session, activated in the thread or task that runs it."""
+    import failgate_replay
+
+    if is_async:
+
+        async def replaying_async(payload: dict[str, Any]) -> Any:
+            with failgate_replay.activate(spec) as session:
+                sessions.append(session)
+                return await func(payload)
+
+        return replaying_async
+
+    def replaying(payload: dict[str, Any]) -> Any:
+        with failgate_replay.activate(spec) as session:
+            sessions.append(session)
+            return func(payload)
+
+    return replaying
+
+
 class _Loop:
     """One event loop in a daemon thread, shared by all concurrent calls."""
 
@@ -115,6 +161,8 @@ class _Loop:
 
 
 class CallableAgent:
+    replays = True  # failgate_replay runs inside this process: cases with a cassette replay
+
     def __init__(self, func: Callable[..., Any], name: str) -> None:
         self.func = func
         self.name = name
@@ -124,8 +172,10 @@ class CallableAgent:
         self._async = _is_async(func)
 
     @classmethod
-    def from_ref(cls, ref: str, *, root: Path, paths: Sequence[str] = ()) -> CallableAgent:
-        return cls(load_callable(ref, root, paths), ref)
+    def from_ref(
+        cls, ref: str, *, root: Path, paths: Sequence[str] = (), tools: ReplayTools | None = None
+    ) -> CallableAgent:
+        return cls(load_callable(ref, root, paths, tools), ref)
 
     def _event_loop(self) -> _Loop:
         with self._lock:
@@ -135,14 +185,23 @@ class CallableAgent:
 
     def call(self, request: AgentRequest) -> AgentReply:
         payload = dict(request.input)
+        func = self.func
+        sessions: list[Any] = []  # the failgate_replay session, once the call activated it
+        if request.replay is not None:
+            func = _under_replay(self.func, dict(request.replay), sessions, self._async)
         start = time.perf_counter()
-        if self._async:
-            raw = self._run_async(self.func(payload), request.timeout_s)
-        else:
-            raw = self._run_sync(payload, request.timeout_s)
-            if inspect.isawaitable(raw):  # a sync function that returns a coroutine
-                raw = self._run_async(raw, request.timeout_s)
-        return AgentReply(raw, (time.perf_counter() - start) * 1000)
+        try:
+            if self._async:
+                raw = self._run_async(func(payload), request.timeout_s)
+            else:
+                raw = self._run_sync(func, payload, request.timeout_s)
+                if inspect.isawaitable(raw):  # a sync function that returns a coroutine
+                    raw = self._run_async(raw, request.timeout_s)
+        except AgentError as exc:
+            exc.replay = sessions[0].report() if sessions else None
+            raise
+        elapsed = (time.perf_counter() - start) * 1000
+        return AgentReply(raw, elapsed, replay=sessions[0].report() if sessions else None)
 
     def _run_async(self, coro: Any, timeout_s: float | None) -> Any:
         try:
@@ -152,17 +211,17 @@ class CallableAgent:
         except Exception as exc:
             raise _raised(exc) from exc
 
-    def _run_sync(self, payload: dict[str, Any], timeout_s: float | None) -> Any:
+    def _run_sync(self, func: Callable[..., Any], payload: dict[str, Any], timeout_s: float | None) -> Any:
         if timeout_s is None:
             try:
-                return self.func(payload)
+                return func(payload)
             except Exception as exc:
                 raise _raised(exc) from exc
         box: dict[str, Any] = {}
 
         def target() -> None:
             try:
-                box["value"] = self.func(payload)
+                box["value"] = func(payload)
             except AgentTimeout:
                 pass  # our own interrupt after the deadline: nobody is waiting
             except BaseException as exc:  # reported to the waiting runner thread
