@@ -173,6 +173,7 @@ class Session:
                 return None
             if self.cursor < len(self.recorded):
                 recorded = self.recorded[self.cursor]
+                came["recorded"] = _brief(recorded)
                 reason = _differs(recorded, came)
                 if reason is None:
                     self.cursor += 1
@@ -194,7 +195,14 @@ class Session:
     def _note(self, came: dict[str, Any], how: str) -> None:
         with self.lock:
             self.calls.append(
-                {"step": came.get("step"), "type": came["type"], "name": came.get("name", "model"), "how": how}
+                {
+                    "step": came.get("step"),
+                    "type": came["type"],
+                    "name": came.get("name", "model"),
+                    "how": how,
+                    "came": _brief(came),
+                    "recorded": came.get("recorded"),  # what the cassette held at this step, when it was compared
+                }
             )
 
     def tool(self, name: str, arguments: dict[str, Any], mutating: bool) -> tuple[bool, Any]:
@@ -234,7 +242,7 @@ class Session:
     def ran(self, came: dict[str, Any], **outcome: Any) -> None:
         """A live call's outcome: kept when recording."""
         if self.mode == "record":
-            entry = {k: v for k, v in came.items() if k != "step"}
+            entry = {k: v for k, v in came.items() if k not in ("step", "recorded")}
             entry.update(outcome)
             with self.lock:
                 self.interactions.append(entry)

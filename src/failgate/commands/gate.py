@@ -270,11 +270,20 @@ def evaluate(settings: GateSettings) -> Any:
         options = JudgeOptions.from_config(eval_config.section("judge"), str(root))
         # The consumer's interpreter (its venv, not a pre-commit hook's), importing the tree's code first.
         python = agent_python_for(eval_config, code_root=root, python_root=config.root)
+        from failgate.eval.replay import ReplaySettings
+
+        # Cases with a cassette replay it; what is intercepted and what a divergence does is the base's policy.
+        replay = ReplaySettings.from_section(eval_config.section("replay"))
         agent = build_agent(
-            root=root, agent=eval_config.agent, agent_command=eval_config.agent_command, jobs=jobs, python=python
+            root=root,
+            agent=eval_config.agent,
+            agent_command=eval_config.agent_command,
+            jobs=jobs,
+            python=python,
+            replay_tools=replay.tools,
         )
         notes.append(f"agent: {agent.name} in {python.describe()}")
-        common = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options}
+        common = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options, "replay": replay}
         try:
             with _cwd(root), case_progress("gate", progress_wanted()) as progress:
                 common["progress"] = progress  # one bar, its total set by each run in turn

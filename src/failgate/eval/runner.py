@@ -275,6 +275,12 @@ def _summarise(item: EvalCase, attempts: list[Attempt], required: int, options: 
             if reason not in reasons:
                 reasons.append(reason)
     latencies = [a.latency_ms for a in attempts if a.latency_ms is not None]
+    replay = replay_summary([a.replay for a in attempts]) or None
+    if outcome == FAIL and replay and replay.get("status") == "diverged":
+        # Every report prints a failing case's reasons: where the run left its recording comes first.
+        said = f"replay {replay['describe']}"
+        if not any(r.startswith(said) for r in reasons):
+            reasons.insert(0, said)
     return CaseResult(
         case_id=item.id,
         title=_text(case, "title"),
@@ -293,7 +299,7 @@ def _summarise(item: EvalCase, attempts: list[Attempt], required: int, options: 
         judge=case_fingerprint(case, options),
         location=item.location,
         attempts=attempts,
-        replay=replay_summary([a.replay for a in attempts]) or None,
+        replay=replay,
     )
 
 

@@ -163,3 +163,28 @@ def unintercepted(case: Mapping[str, Any], settings: ReplaySettings, agent: Any)
     if settings.mode != "replay" or cassette_ref(case) is None:
         return None
     return {"status": "live", "note": f"{getattr(agent, 'name', 'this agent')} is not intercepted: use `agent =`"}
+
+
+def totals(cases: Sequence[Any]) -> dict[str, int] | None:
+    """Over a run's CaseResults: cases replayed / diverged / live despite a cassette / recorded, and
+    model calls replayed / live; None when no case had a cassette or recorded one."""
+    reported = [c.replay for c in cases if getattr(c, "replay", None)]
+    if not reported:
+        return None
+    counts = {"replayed": 0, "diverged": 0, "live": 0, "recorded": 0}
+    for item in reported:
+        status = str(item.get("status"))
+        counts[status if status in counts else "live"] += 1
+    counts["model_calls_replayed"] = sum(int(r.get("model_calls", {}).get("replayed", 0)) for r in reported)
+    counts["model_calls_live"] = sum(int(r.get("model_calls", {}).get("live", 0)) for r in reported)
+    counts["tools_not_executed"] = sum(int(r.get("tools_not_executed", 0)) for r in reported)
+    return counts
+
+
+def totals_line(counts: Mapping[str, int]) -> str:
+    """One line for the text and Markdown reports."""
+    cases = ", ".join(f"{counts[k]} {k}" for k in ("replayed", "diverged", "live", "recorded") if counts.get(k))
+    line = f"replay: {cases}; model calls: {counts['model_calls_replayed']} replayed, {counts['model_calls_live']} live"
+    if counts.get("tools_not_executed"):
+        line += f"; {counts['tools_not_executed']} mutating tool call(s) not executed"
+    return line
