@@ -53,6 +53,20 @@ def default_path(case_id: str) -> str:
     return f"{CASSETTE_DIR}/{case_id}{CASSETTE_SUFFIX}"
 
 
+def intake_path(input_digest: str) -> str:
+    """Where `ingest` puts a candidate's cassette (relative to the dataset directory) until
+    `promote` moves it next to the case; named by the candidate's input_hash."""
+    return f"_intake/{CASSETTE_DIR}/{input_digest.removeprefix('sha256:')[:16]}{CASSETTE_SUFFIX}"
+
+
+def holds(interactions: list[Mapping[str, Any]]) -> str:
+    """What a cassette holds, in words, for the review file."""
+    tools = [str(i.get("name")) for i in interactions if i.get("type") == "tool"]
+    models = len(interactions) - len(tools)
+    names = f" ({', '.join(dict.fromkeys(tools))})" if tools else ""
+    return f"{models} model call(s), {len(tools)} tool call(s){names}"
+
+
 def path_problem(ref: str) -> str | None:
     """Why `ref` cannot name a cassette inside the dataset directory, or None."""
     if not ref.strip():

@@ -121,6 +121,7 @@ def redacted_trace(trace: Trace, redact: Callable[[str], str]) -> Trace:
         intent=redact(trace.intent),  # read from metadata or tags: free text as far as intake knows
         turns=[],
         scores=[],  # not written anywhere; their comments are free text
+        interactions=redact_value(trace.interactions, redact),  # the cassette ingest writes
     )
 
 

@@ -121,6 +121,8 @@ def _input(trace: Mapping[str, Any], observations: list[Mapping[str, Any]]) -> d
 
 
 def build(record: Mapping[str, Any], path: str, line: int) -> Trace | None:
+    from failgate.intake.traces.cassettes import from_observations
+
     trace, observations, scores = _unwrap(record)
     observations = sorted(observations, key=lambda o: str(o.get("startTime") or ""))
     generations = [o for o in observations if o.get("type") == "GENERATION"]
@@ -170,6 +172,7 @@ def build(record: Mapping[str, Any], path: str, line: int) -> Trace | None:
         tags=tuple(tags),
         scores=kept,
         where=f"{path}:{line}",
+        interactions=from_observations(observations),
     )
 
 

@@ -55,6 +55,8 @@ class Trace:
     # and user feedback alike; `rules` decides which of them mark a failure.
     scores: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     where: str = ""  # "file:line" of the record it came from
+    # Its tool and model interactions in order, as cassette lines (intake.traces.cassettes): replayable.
+    interactions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def response(self) -> dict[str, Any]:
         """The agent's answer in the shape the judge reads (DESIGN.md)."""

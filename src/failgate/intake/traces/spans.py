@@ -101,6 +101,9 @@ class Assembler:
         spans.sort(key=lambda s: (s.start_ns or 0, s.line))
         trace = self.build(spans, self.path)
         if trace is not None:
+            from failgate.intake.traces.cassettes import from_spans
+
+            trace.interactions = from_spans(spans)
             yield trace
 
 
