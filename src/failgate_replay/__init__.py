@@ -109,8 +109,9 @@ def _brief(item: dict[str, Any]) -> str:
         return f"tool {item.get('name')}({_canonical(item.get('arguments', {}))[:200]})"
     request = item.get("request") or {}
     messages = request.get("messages") or []
-    last = messages[-1] if messages else {}
-    return f"model call ({len(messages)} messages, last: {_canonical(last)[:200]})"
+    ends = messages[:1] + messages[1:][-1:]  # the first (the system prompt, usually) and the last
+    shown = "; ".join(f"{m.get('role', '?')}: {message_key(m)[1][:60]!r}" for m in ends if isinstance(m, dict))
+    return f"model call ({len(messages)} messages: {shown})"
 
 
 _CALL_PARTS = ("tool_use", "tool_call", "function_call")
@@ -286,13 +287,13 @@ class Session:
         return False, came
 
     def model(self, request: dict[str, Any]) -> dict[str, Any] | tuple[dict[str, Any]]:
-        """The recorded interaction (a dict: its `response`, and the `api` it came through), or a
+        """The recorded interaction's `api` and `response` (the caller copies what it hands out), or a
         1-tuple holding the call's record to complete with `ran`."""
         came = {"type": "model", "request": request}
         recorded = self._next(came)
         if recorded is not None:
             self._note(came, "replayed")
-            return copy.deepcopy(recorded)
+            return {"api": recorded.get("api"), "response": recorded.get("response") or {}}
         if self.mode == "replay" and self.on_divergence == "fail":
             self._note(came, "blocked")
             raise ReplayDivergence(f"{self._diverged()}; on_divergence = fail")
@@ -472,7 +473,7 @@ def model(request: dict[str, Any], call: Callable[[], Any]) -> dict[str, Any]:
     normal.setdefault("messages", [])
     outcome = session.model(normal)
     if isinstance(outcome, dict):
-        return dict(outcome.get("response") or {})
+        return copy.deepcopy(dict(outcome["response"]))
     answer = call()
     answer = {"text": answer} if isinstance(answer, str) else answer
     session.ran(outcome[0], api="generic", response=_plain(answer))

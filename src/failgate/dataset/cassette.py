@@ -99,7 +99,10 @@ def parse_cassette(data: bytes, path: str) -> tuple[Cassette | None, list[Findin
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Finding(CODE, f"is not UTF-8 ({exc.reason} at byte {exc.start})", Location(path))]
-    validator = validator_for("cassette")
+    from failgate.dataset.fastschema import compile_checker
+
+    # The generated yes/no check first (a cassette is thousands of lines); jsonschema names the error.
+    fast = compile_checker("cassette.schema.json")
     findings: list[Finding] = []
     lines: list[tuple[int, dict[str, Any]]] = []
     ended = not text or text.endswith("\n")
@@ -112,7 +115,10 @@ def parse_cassette(data: bytes, path: str) -> tuple[Cassette | None, list[Findin
             truncated = " (truncated: the file does not end with a newline)" if not ended and lineno > 1 else ""
             findings.append(Finding(CODE, f"{exc.message}{truncated}", Location(path, lineno, exc.col)))
             continue
-        errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+        valid = fast(value) if fast is not None else False
+        errors = (
+            [] if valid else sorted(validator_for("cassette").iter_errors(value), key=lambda e: list(e.absolute_path))
+        )
         if errors:
             error = errors[0]
             where = "/".join(str(p) for p in error.absolute_path)

@@ -54,7 +54,7 @@ def _replay_lines(report: dict[str, Any]) -> list[str]:
     lines = [f"    replay: {describe(report)}"]
     for call in report.get("calls") or []:
         lines.append(f"      step {call.get('step')}: {call.get('how'):<8} ran      {call.get('came')}")
-        if call.get("recorded") and call.get("recorded") != call.get("came"):
+        if call.get("recorded") and call.get("how") != "replayed":
             lines.append(f"      {'':>{len(str(call.get('step'))) + 15}} recorded {call.get('recorded')}")
     divergence = report.get("divergence")
     if isinstance(divergence, dict) and divergence.get("came") is None and divergence.get("recorded"):
