@@ -35,6 +35,21 @@ def _add_cassette_key(text: str, doc: Any, index: int, ref: str) -> str:
     return "\n".join(lines)
 
 
+def _check_additions(before: Any, after: Any, additions: list[tuple[int, str]], path: str) -> None:
+    """The edited file reads back as the same cases plus `input.cassette` where it was added, or the
+    recording stops before anything is written (a flow-style `input: {...}` is edited by hand)."""
+    old, new = before.get("cases") or [], after.get("cases") or []
+    for index, ref in additions:
+        expected = dict(old[index])
+        expected["input"] = {"cassette": ref, **dict(old[index].get("input") or {})}
+        if len(new) != len(old) or new[index] != expected:
+            raise FailgateError(
+                f"{path}: cannot add `cassette: {ref}` to {old[index].get('id')}'s input as a line of its own "
+                "(is it written flow-style, `input: {...}`?); add it by hand and record again; nothing was written",
+                exit_code=1,
+            )
+
+
 def record_cassettes(
     dataset_dir: Path, items: Sequence[Any], result: Any, source: str = "eval --record-cassettes"
 ) -> list[str]:
@@ -67,16 +82,18 @@ def record_cassettes(
             data = render_cassette(
                 case_result.case_id, report.get("interactions") or [], source=source, recorded_at=stamp
             )
-            target = dataset_dir / posixpath.normpath(ref)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            transaction.write(target, data)
+            transaction.write(dataset_dir / posixpath.normpath(ref), data)
             written.append(ref)
             if cassette_ref(case) is None and case_result.case_id in ids:
                 additions.append((ids.index(case_result.case_id), ref))
         for index, ref in sorted(additions, reverse=True):  # from the last case up: earlier lines stay put
             text = _add_cassette_key(text, doc, index, ref)
         if additions:
-            load_yaml(text.encode("utf-8"), str(cases_path))  # the edit parses, strictly, before it is written
+            _check_additions(
+                doc.data, load_yaml(text.encode("utf-8"), str(cases_path)).data, additions, str(cases_path)
+            )
             transaction.write(cases_path, text)
+        for ref in written:  # only now that every check passed: a refused recording leaves no folder behind
+            (dataset_dir / posixpath.normpath(ref)).parent.mkdir(parents=True, exist_ok=True)
         transaction.commit()
     return written
