@@ -133,7 +133,8 @@ def from_observations(observations: Iterable[Mapping[str, Any]]) -> list[dict[st
     found = []
     for observation in observations:
         if observation.get("type") == "GENERATION":
-            usage = observation.get("usage") if isinstance(observation.get("usage"), dict) else {}
+            raw_usage = observation.get("usage")
+            usage: dict[str, Any] = dict(raw_usage) if isinstance(raw_usage, dict) else {}
             item = _model(
                 _messages(observation.get("input")), decoded(observation.get("output")), observation.get("model"), usage
             )
