@@ -76,3 +76,15 @@ def test_a_cassette_rerecorded_on_the_branch_is_run_from_the_base(
     assert "its definition was changed in the range" in proc.stdout
     assert "replay diverged at step 1" in proc.stdout
     assert not Path(env["REFUND_LEDGER"]).exists()
+
+
+def test_the_gate_page_says_what_replayed(git_repo: Path, env: dict[str, str], recorded: Path) -> None:
+    text = (git_repo / "refundagent.py").read_text()
+    (git_repo / "refundagent.py").write_text(text.replace("REFUNDS_PER_CALL = 1", "REFUNDS_PER_CALL = 2"))
+    commit_all(git_repo, "refund per line item")
+    page = git_repo / "gate.html"
+    proc = failgate(git_repo, "gate", "--base", "main", "--html", str(page), env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    html = page.read_text()
+    assert "replay: 1 diverged; model calls: 2 replayed, 0 live; 1 mutating tool call(s) not executed" in html
+    assert "replay diverged at step 5 (tool issue_refund called where a model call was recorded)" in html
