@@ -154,3 +154,13 @@ def test_a_cassette_edit_is_a_redefinition() -> None:
     assert [(r.case_id, r.changed) for r in changed] == [("AGTFAIL-0001", ("cassette",))]
     # control: the same bytes on both sides are no redefinition
     assert redefined_cases([case], [case], blobs["base"].get, blobs["base"].get) == []
+
+
+def test_remove_takes_the_cassette_with_the_case(dataset: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["remove", "AGTFAIL-0001", "--reason", "obsolete flow", "--by", "dana@example.com"]) == 0
+    assert "cassettes/AGTFAIL-0001.jsonl" in capsys.readouterr().out
+    assert not (dataset / REF).exists()
+    code, output = validate(capsys)
+    assert (code, output) == (0, ""), output
+    # control: the other case and its files are untouched
+    assert "AGTFAIL-0002" in (dataset / "cases.yaml").read_text()

@@ -9,6 +9,7 @@ crash leaves the old state or the new one, never a case that is gone from
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,6 +28,18 @@ def _display(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def _cassette_of(case: Any, directory: Path) -> str | None:
+    """The removed case's cassette file, when it has one inside the dataset directory."""
+    import posixpath
+
+    from failgate.dataset.cassette import cassette_ref, path_problem
+
+    ref = cassette_ref(case) if isinstance(case, dict) else None
+    if ref is None or path_problem(ref) or not (directory / ref).is_file():
+        return None
+    return posixpath.normpath(ref)
 
 
 @click.command("remove")
@@ -66,10 +79,16 @@ def command(case_id: str, reason: str | None, by: str | None) -> int:
         transaction.write(directory / CASES_FILE, result.cases)
         transaction.write(directory / REMOVED_FILE, result.removed)
         transaction.write(directory / HISTORY_FILE, result.history)
+        cassette = _cassette_of(result.entry.get("case"), directory)
+        if cassette is not None:
+            # Its recording goes with it; the gate replays a removed case from the base's blobs.
+            transaction.unlink(directory / cassette)
         transaction.commit()
-    files = " ".join(f"'{shown}/{name}'" for name in (CASES_FILE, REMOVED_FILE, HISTORY_FILE))
+    names = (CASES_FILE, REMOVED_FILE, HISTORY_FILE, *([cassette] if cassette is not None else []))
+    files = " ".join(f"'{shown}/{name}'" for name in names)
     click.echo(
         f"removed {case_id}: ledger entry in {shown}/{REMOVED_FILE}, event {result.event['id']} "
-        f"in {shown}/{HISTORY_FILE}.\nStage and commit all three: git add {files} && git commit"
+        f"in {shown}/{HISTORY_FILE}.\nStage and commit {'all three' if cassette is None else 'them all'}: "
+        f"git add {files} && git commit"
     )
     return 0
