@@ -216,3 +216,22 @@ def test_message_meaning_not_provider_shape() -> None:
     assert message_key({"role": "user", "content": [{"type": "text", "text": "hi  there"}]}) == message_key(
         {"role": "user", "content": "hi there"}
     )
+
+
+def test_an_sdk_imported_inside_the_call_is_intercepted(server: Any) -> None:
+    """In a fresh interpreter the SDK is imported only inside the recorded call: patched as it loads."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, failgate_replay\n"
+        "assert 'openai' not in sys.modules\n"
+        "with failgate_replay.activate({'mode': 'record'}) as s:\n"
+        "    import openai\n"
+        f"    openai.OpenAI(base_url='{server.url}/v1', api_key='k', max_retries=0).chat.completions.create(\n"
+        "        model='m', messages=[{'role': 'user', 'content': 'hi'}])\n"
+        "print(len(s.report()['interactions']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "1" and len(server.calls) == 1

@@ -3,7 +3,8 @@
 Standard library only: the SDKs are the consumer's, imported only where
 installed. Patching the class (`Completions.create`, not a client's attribute)
 covers every client the agent makes, before or after the patch, and any
-OpenAI-compatible endpoint reached through the SDK. A streaming call
+OpenAI-compatible endpoint reached through the SDK. An SDK the agent imports
+inside its first call is patched as it loads. A streaming call
 (`stream=True`) is not intercepted: it runs live and is counted as nothing.
 """
 
@@ -36,24 +37,69 @@ _patched: set[str] = set()
 
 
 def patch_sdks(session: Any) -> None:
-    """Patch each installed SDK once per process: the ones the agent imported, and, when this
-    run records or replays model calls, the ones it will import during the call."""
-    models = session.mode == "record" or any(item.get("type") == "model" for item in session.recorded)
-    for api, (module_name, classes, _, _) in APIS.items():
-        if api in _patched:
-            continue
+    """Patch each SDK once per process: the ones the agent has imported, one the recording says a
+    call went through, and any imported later (a hook on the import system patches a resource module
+    as it loads). Nothing else is imported: an installed SDK the agent does not use costs it nothing."""
+    _hook_imports()
+    named = {str(item.get("api") or "").split(".")[0] for item in session.recorded if item.get("type") == "model"}
+    for api, (module_name, _, _, _) in APIS.items():
         sdk = module_name.split(".")[0]
-        if sdk not in sys.modules and (not models or importlib.util.find_spec(sdk) is None):
+        if api in _patched or (sdk not in sys.modules and (sdk not in named or importlib.util.find_spec(sdk) is None)):
             continue
         try:
-            module = importlib.import_module(module_name)
+            _patch_module(api, importlib.import_module(module_name))
         except ImportError:
             continue
-        for name in classes:
-            cls = getattr(module, name, None)
-            if isinstance(cls, type):
-                _wrap(cls, api, name.startswith("Async"))
-        _patched.add(api)
+
+
+def _patch_module(api: str, module: Any) -> None:
+    if api in _patched:
+        return
+    for name in APIS[api][1]:
+        cls = getattr(module, name, None)
+        if isinstance(cls, type):
+            _wrap(cls, api, name.startswith("Async"))
+    _patched.add(api)
+
+
+_BY_MODULE = {module_name: api for api, (module_name, _, _, _) in APIS.items()}
+_hooked: list[Any] = []
+
+
+def _hook_imports() -> None:
+    """A meta path finder that lets the normal finders find the SDKs' resource modules, then patches
+    each right after it executes: an agent that imports its SDK inside the call is covered too."""
+    if _hooked:
+        return
+    import importlib.abc
+
+    busy: set[str] = set()
+
+    class PatchOnImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+            api = _BY_MODULE.get(fullname)
+            if api is None or fullname in busy or api in _patched:
+                return None
+            busy.add(fullname)
+            try:
+                spec = importlib.util.find_spec(fullname)
+            finally:
+                busy.discard(fullname)
+            if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+                return spec
+            loader = spec.loader
+            execute = loader.exec_module
+
+            def exec_module(module: Any) -> None:
+                execute(module)
+                _patch_module(api, module)
+
+            loader.exec_module = exec_module  # type: ignore[method-assign]  # this spec's own loader instance
+            return spec
+
+    finder = PatchOnImport()
+    sys.meta_path.insert(0, finder)
+    _hooked.append(finder)
 
 
 def _wrap(cls: type, api: str, is_async: bool) -> None:
