@@ -9,6 +9,7 @@ callable so the same checks serve a work tree and a tree at a revision.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from failgate.dataset.cassette import CASSETTE_DIR, CASSETTE_SUFFIX, CODE, cassette_ref, parse_cassette, path_problem
@@ -79,3 +80,19 @@ def cassette_findings(dataset: Any, read: Reader, listed: Iterable[str] = ()) ->
                 )
             )
     return findings
+
+
+def cassettes_on_disk(dataset: Any, directory: Path, root: Path) -> list[Finding]:
+    """`cassette_findings` over a work tree: links out of the repository refused, unread."""
+    from failgate.confinement import escapes
+    from failgate.dataset.cassette import CASSETTE_DIR
+
+    def read(relative: str) -> bytes | None:
+        path = directory / relative
+        if escapes(path, root):
+            raise OutsideRepository(relative)
+        return path.read_bytes() if path.is_file() else None
+
+    folder = directory / CASSETTE_DIR
+    listed = [p.relative_to(directory).as_posix() for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+    return cassette_findings(dataset, read, listed)

@@ -13,33 +13,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Any
 
 import click
 
 from failgate.findings import FailgateError
-
-
-def _write_cassettes(directory: Path, result: Any, now: _dt.datetime) -> None:
-    """Each new candidate's recording (already redacted by the pipeline) as a cassette in _intake/cassettes/."""
-    from failgate.atomic import write_atomic
-    from failgate.dataset.cassette import intake_path, render_cassette
-    from failgate.intake.redact import REDACTOR_VERSION
-
-    for candidate in result.candidates:
-        trace = candidate.group.trace
-        if not trace.interactions:
-            continue
-        target = directory / intake_path(candidate.group.input_hash)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = render_cassette(
-            "AGTFAIL-0000",  # the id promote reproduces it under; it writes the case's own id when it lands
-            trace.interactions,
-            source=f"ingest: {trace.where}",
-            recorded_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            redactor=REDACTOR_VERSION,
-        )
-        write_atomic(target, data)
 
 
 def _display(path: Path, root: Path) -> str:
@@ -232,7 +209,9 @@ def _ingest(
     )
     intake_dir = directory / INTAKE_DIR
     intake_dir.mkdir(parents=True, exist_ok=True)
-    _write_cassettes(directory, result, now)  # first: the review file names them
+    from failgate.intake.recordings import write_candidate_cassettes
+
+    write_candidate_cassettes(directory, result, now)  # first: the review file names them
     target = intake_dir / file_name(now, text)
     write_atomic(target, text)
     shown_target = _display(target, config.root)

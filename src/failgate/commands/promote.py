@@ -275,7 +275,9 @@ def _land(
         if has_errors(findings):
             raise refuse(f"promoting would leave {shown} invalid; nothing was changed", findings)
         transaction = Transaction(directory)
-        _move_cassette(transaction, directory, case, result, config)
+        from failgate.intake.recordings import land_candidate_cassette
+
+        land_candidate_cassette(transaction, directory, case, result, config)
         transaction.write(directory / result.target, result.target_text)
         transaction.write(directory / HISTORY_FILE, result.history)
         if result.intake is not None:
@@ -301,34 +303,6 @@ def _land(
         )
     click.echo("Stage and commit: git add " + " ".join(f"'{f}'" for f in files) + " && git commit")
     return 0
-
-
-def _move_cassette(transaction: Any, directory: Path, case: dict[str, Any] | None, result: Any, config: Any) -> None:
-    """A candidate's cassette lands from _intake/ as cassettes/<ID>.jsonl, its header naming the case,
-    redacted once more (fail-closed: a reviewer may have pasted into it), in the promotion's transaction."""
-    from failgate.dataset.cassette import cassette_ref, parse_cassette, render_cassette
-    from failgate.intake.promotion import refuse
-    from failgate.intake.redact import redact_value
-    from failgate.intake.settings import IntakeSettings, load_redactor
-
-    source = cassette_ref(case) if case is not None else None
-    landed = cassette_ref(result.case) if case is not None else None
-    if not source or not landed or source == landed:
-        return
-    path = directory / source
-    shown = f"{_display(directory, config.root)}/{source}"
-    if not path.is_file():
-        raise refuse(f"{shown}: the candidate's cassette is missing; nothing was changed")
-    cassette, findings = parse_cassette(path.read_bytes(), shown)
-    if cassette is None:
-        raise refuse(f"{shown}: the candidate's cassette cannot be read; nothing was changed", findings)
-    redact = load_redactor(IntakeSettings.from_config(config), str(config.root))
-    interactions = redact_value([dict(i) for i in cassette.interactions], redact)
-    header = {k: v for k, v in cassette.header.items() if k not in ("type", "version", "case_id")}
-    target = directory / landed
-    target.parent.mkdir(parents=True, exist_ok=True)
-    transaction.write(target, render_cassette(result.case_id, interactions, **header))
-    transaction.unlink(path)
 
 
 def _bytes(text: str | None) -> bytes | None:

@@ -60,23 +60,8 @@ def _gold_findings(config: Any, files: tuple[str, ...]) -> tuple[list[Any], tupl
     return load_gold(gold.read_bytes(), _display(gold))[1], rest
 
 
-def _cassette_findings(dataset: Any, directory: Path, root: Path) -> list[Finding]:
-    from failgate.checks.cassettes import OutsideRepository, cassette_findings
-    from failgate.confinement import escapes
-    from failgate.dataset.cassette import CASSETTE_DIR
-
-    def read(relative: str) -> bytes | None:
-        path = directory / relative
-        if escapes(path, root):
-            raise OutsideRepository(relative)
-        return path.read_bytes() if path.is_file() else None
-
-    folder = directory / CASSETTE_DIR
-    listed = [p.relative_to(directory).as_posix() for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
-    return cassette_findings(dataset, read, listed)
-
-
 def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
+    from failgate.checks.cassettes import cassettes_on_disk
     from failgate.checks.patterns import backtracking_findings
     from failgate.checks.validate import validate_dataset
     from failgate.checks.validate_cache import CleanCache, dataset_key
@@ -114,7 +99,7 @@ def run_validate(files: tuple[str, ...], use_cache: bool = True) -> int:
             validate_dataset(dataset, fixture_exists=exists)
             + fixture_links(dataset, directory, config.root)
             + backtracking_findings(dataset)
-            + _cassette_findings(dataset, directory, config.root)
+            + cassettes_on_disk(dataset, directory, config.root)
         )
         if cache is not None and not found:
             try:
