@@ -283,7 +283,12 @@ def evaluate(settings: GateSettings) -> Any:
             replay_tools=replay.tools,
         )
         notes.append(f"agent: {agent.name} in {python.describe()}")
-        common = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options, "replay": replay}
+        common: dict[str, Any] = {
+            "jobs": jobs,
+            "timeout_s": eval_config.timeout_s,
+            "options": options,
+            "replay": replay,
+        }
         try:
             with _cwd(root), case_progress("gate", progress_wanted()) as progress:
                 common["progress"] = progress  # one bar, its total set by each run in turn

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from failgate.findings import Finding, Location
@@ -59,7 +59,7 @@ def intake_path(input_digest: str) -> str:
     return f"_intake/{CASSETTE_DIR}/{input_digest.removeprefix('sha256:')[:16]}{CASSETTE_SUFFIX}"
 
 
-def holds(interactions: list[Mapping[str, Any]]) -> str:
+def holds(interactions: Sequence[Mapping[str, Any]]) -> str:
     """What a cassette holds, in words, for the review file."""
     tools = [str(i.get("name")) for i in interactions if i.get("type") == "tool"]
     models = len(interactions) - len(tools)
