@@ -26,6 +26,7 @@ FIXTURES = Path(__file__).parent / "data" / "traces"
         ("openinference.jsonl", ["model", "tool"], False),  # its TOOL span records no output.value
         ("langfuse.json", ["model", "tool"], False),  # its TOOL observation records no output
         ("failgate.jsonl", ["tool"], True),
+        ("otlp-lines.jsonl", ["model"], True),  # the deprecated flattened gen_ai.prompt.N / gen_ai.completion.N
     ],
 )
 def test_a_cassette_from_each_trace_format(name: str, kinds: list[str], results: bool) -> None:
@@ -164,3 +165,52 @@ def test_ingest_then_promote_by_replay(git_repo: Path, tmp_path: Path) -> None:
     assert replay["describe"].startswith("diverged at step 3 (the run ended; recorded tool issue_refund")
     assert replay["model_calls"] == {"replayed": 1, "live": 0}
     assert not Path(env["REFUND_LEDGER"]).exists()
+
+
+def test_a_cassette_from_vercel_ai_sdk_spans(tmp_path: Path) -> None:
+    """The AI SDK's provider call (doGenerate) and tool run (ai.toolCall) become the cassette; the outer
+    generateText span, which repeats them, does not."""
+    prompt = [{"role": "user", "content": [{"type": "text", "text": "Where is order 8812?"}]}]
+    asked = [{"toolCallType": "function", "toolCallId": "c1", "toolName": "lookup_order", "args": '{"id":"8812"}'}]
+    spans = [
+        _span(
+            1,
+            "ai.generateText",
+            [
+                _attr("ai.operationId", "ai.generateText"),
+                _attr("ai.prompt", json.dumps({"prompt": "Where is order 8812?"})),
+                _attr("ai.response.text", "It ships tomorrow."),
+            ],
+            parent=None,
+        ),  # fmt: skip
+        _span(
+            2,
+            "ai.generateText.doGenerate",
+            [
+                _attr("ai.operationId", "ai.generateText.doGenerate"),
+                _attr("ai.model.id", "gpt-x"),
+                _attr("ai.prompt.messages", json.dumps(prompt)),
+                _attr("ai.response.toolCalls", json.dumps(asked)),
+            ],
+        ),  # fmt: skip
+        _span(
+            3,
+            "ai.toolCall",
+            [
+                _attr("ai.operationId", "ai.toolCall"),
+                _attr("ai.toolCall.name", "lookup_order"),
+                _attr("ai.toolCall.args", '{"id": "8812"}'),
+                _attr("ai.toolCall.result", '{"eta": "tomorrow"}'),
+            ],
+        ),  # fmt: skip
+    ]
+    export = {
+        "resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "ai"}, "spans": spans}]}]
+    }
+    path = tmp_path / "vercel.json"
+    path.write_text(json.dumps(export))
+    (trace,) = list(read_traces([path], stats=ReadStats()))
+    model, tool = trace.interactions
+    assert model["request"] == {"messages": [{"role": "user", "content": "Where is order 8812?"}], "model": "gpt-x"}
+    assert model["response"]["tool_calls"] == [{"name": "lookup_order", "arguments": {"id": "8812"}}]
+    assert tool == {"type": "tool", "name": "lookup_order", "arguments": {"id": "8812"}, "result": {"eta": "tomorrow"}}

@@ -91,10 +91,36 @@ def _openinference_messages(attrs: Mapping[str, Any], prefix: str) -> list[dict[
     return found
 
 
-def _span_interaction(span: Span) -> dict[str, Any] | None:
-    from failgate.intake.traces.otlp import _is_inference, _is_tool
+def _vercel_interaction(span: Span) -> dict[str, Any] | None:
+    """The AI SDK's provider calls (`ai.*.doGenerate`/`doStream`) and tool runs (`ai.toolCall`)."""
+    from failgate.intake.traces.vercel import _is_tool, _requested_calls
 
     a = span.attrs
+    if _is_tool(span):
+        arguments = a.get("ai.toolCall.args", a.get("ai.toolCall.input"))
+        result = a.get("ai.toolCall.result", a.get("ai.toolCall.output"))
+        return _tool(a.get("ai.toolCall.name"), arguments, result, span.error)
+    operation = str(a.get("ai.operationId") or span.name)
+    if not operation.endswith((".doGenerate", ".doStream")):
+        return None  # the outer generateText span repeats what its provider calls hold
+    messages = _messages(a.get("ai.prompt.messages"))
+    if not messages:
+        return None
+    text = a.get("ai.response.text")
+    request: dict[str, Any] = {"messages": messages}
+    if isinstance(a.get("ai.model.id"), str):
+        request["model"] = a["ai.model.id"]
+    response = {"text": text if isinstance(text, str) and text else None, "tool_calls": _requested_calls(span)}
+    return {"type": "model", "api": "generic", "request": request, "response": response}
+
+
+def _span_interaction(span: Span) -> dict[str, Any] | None:
+    from failgate.intake.traces.otlp import _is_inference, _is_tool, _legacy
+    from failgate.intake.traces.vercel import is_vercel
+
+    a = span.attrs
+    if is_vercel(span):
+        return _vercel_interaction(span)
     kind = a.get("openinference.span.kind")
     if kind == "LLM":
         messages = _openinference_messages(a, "llm.input_messages") or _messages(a.get("input.value"))
@@ -110,11 +136,12 @@ def _span_interaction(span: Span) -> dict[str, Any] | None:
         arguments = a.get("gen_ai.tool.call.arguments", a.get("input.value"))
         return _tool(name, arguments, a.get("gen_ai.tool.call.result", a.get("output.value")), span.error)
     if _is_inference(span):
-        messages = _messages(a.get("gen_ai.input.messages", a.get("gen_ai.prompt")))
+        messages = _messages(a.get("gen_ai.input.messages")) or _messages(_legacy(span, "gen_ai.prompt"))
         system = decoded(a.get("gen_ai.system_instructions"))
         if system:
             messages = [{"role": "system", "content": text_of(system)}, *messages]
-        output = a.get("gen_ai.output.messages", a.get("gen_ai.completion"))
+        output = a.get("gen_ai.output.messages")
+        output = output if output is not None else _legacy(span, "gen_ai.completion")
         usage = {k: a[f"gen_ai.usage.{k}"] for k in ("input_tokens", "output_tokens") if f"gen_ai.usage.{k}" in a}
         return _model(messages, output, a.get("gen_ai.request.model"), usage)
     return None
