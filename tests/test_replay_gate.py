@@ -88,3 +88,22 @@ def test_the_gate_page_says_what_replayed(git_repo: Path, env: dict[str, str], r
     html = page.read_text()
     assert "replay: 1 diverged; model calls: 2 replayed, 0 live; 1 mutating tool call(s) not executed" in html
     assert "replay diverged at step 5 (tool issue_refund called where a model call was recorded)" in html
+
+
+def test_the_pull_request_that_introduces_replay_never_refunds_in_the_gate(git_repo: Path, env: dict[str, str]) -> None:
+    # The base has no [tool.failgate.replay] yet: the branch's tools are intercepted all the same.
+    make_project(git_repo)
+    config = (git_repo / "pyproject.toml").read_text()
+    (git_repo / "pyproject.toml").write_text(config.split("[tool.failgate.replay]")[0])
+    commit_all(git_repo, "the agent, before replay")
+    git(git_repo, "checkout", "-q", "-b", "feature")
+    (git_repo / "pyproject.toml").write_text(config)
+    with serving() as server:
+        proc = failgate(git_repo, "eval", "--record-cassettes", env={**env, "AGENT_BASE_URL": server.url})
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    Path(env["REFUND_LEDGER"]).unlink()
+    commit_all(git_repo, "replay, with the refund case's cassette")
+    proc = failgate(git_repo, "gate", "--base", "main", env=env)
+    # Both tools were intercepted: every recorded step replayed (a tool left live shifts the steps).
+    assert "replay: 1 replayed; model calls: 3 replayed, 0 live" in proc.stdout, proc.stdout
+    assert not Path(env["REFUND_LEDGER"]).exists()

@@ -270,10 +270,12 @@ def evaluate(settings: GateSettings) -> Any:
         options = JudgeOptions.from_config(eval_config.section("judge"), str(root))
         # The consumer's interpreter (its venv, not a pre-commit hook's), importing the tree's code first.
         python = agent_python_for(eval_config, code_root=root, python_root=config.root)
-        from failgate.eval.replay import ReplaySettings
+        from failgate.eval.replay import ReplaySettings, gate_section
 
-        # Cases with a cassette replay it; what is intercepted and what a divergence does is the base's policy.
-        replay = ReplaySettings.from_section(eval_config.section("replay"))
+        # Cases with a cassette replay it: on_divergence is the base's policy; a tool either side names is intercepted.
+        replay = ReplaySettings.from_section(
+            gate_section(eval_config.section("replay"), branch_config.section("replay"))
+        )
         agent = build_agent(
             root=root,
             agent=eval_config.agent,

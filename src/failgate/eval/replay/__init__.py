@@ -57,6 +57,20 @@ class ReplaySettings:
         )
 
 
+def gate_section(base: Mapping[str, Any] | None, branch: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The gate's `[tool.failgate.replay]`: the base's policy (on_divergence), with the tools the base
+    or the branch names intercepted and mutating. Intercepting more never relaxes a verdict (the
+    cassettes are the base's or listed as redefinitions) and it keeps the pull request that first
+    configures replay from refunding for real in CI."""
+    base = dict(base) if isinstance(base, Mapping) else {}
+    branch = branch if isinstance(branch, Mapping) else {}
+    for key in ("tools", "mutating_tools"):
+        merged = [*(base.get(key) or ()), *(branch.get(key) or ())]
+        if merged:
+            base[key] = list(dict.fromkeys(str(ref) for ref in merged))
+    return base
+
+
 class CassetteUnusable(Exception):
     """The case's cassette cannot be replayed: the case fails with this reason, the run goes on."""
 
