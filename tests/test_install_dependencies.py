@@ -42,7 +42,8 @@ def third_party_imports() -> dict[str, list[str]]:
             )
             for name in names:
                 top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top != "failgate":
+                # failgate_replay ships in the same wheel (pyproject's force-include)
+                if top not in sys.stdlib_module_names and top not in ("failgate", "failgate_replay"):
                     found.setdefault(top, []).append(str(path.relative_to(ROOT)))
     return found
 

@@ -228,9 +228,10 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     ),
     # gate.run, the command's use case, draws the progress bar of its eval
     "gate": ("eval", "dataset", "checks", "findings", "config", "gitrepo", "progress"),
-    "intake": ("dataset", "eval.judge", "checks", "config", "findings", "dotted"),
+    # intake.recordings writes the cassettes of the review files it writes
+    "intake": ("dataset", "eval.judge", "checks", "config", "findings", "dotted", "atomic", "transaction"),
     # report.run, the command's use case, reads the dataset (or the gate's commit) and writes the page
-    "report": ("dataset", "config", "findings", "atomic", "gitrepo"),
+    "report": ("dataset", "config", "findings", "atomic", "gitrepo", "eval.replay"),
     "scaffold": ("dataset", "config", "merge", "findings", "gitconfig", "atomic"),
     "edits": ("dataset", "merge", "checks", "config", "findings", "atomic", "transaction", "gitrepo"),
     # the intake rules are judge rules: config checks their shape with the judge, which
@@ -251,7 +252,7 @@ def _area_imports_outside(area: str, allowed: tuple[str, ...]) -> set[tuple[str,
         (module, target)
         for module, targets in _imports_of_area(area).items()
         for target in targets
-        if target.startswith("failgate")
+        if (target == "failgate" or target.startswith("failgate."))
         and _area(target) != area
         and not any(_within(target, entry) for entry in (*allowed, *ANYWHERE))
     }

@@ -158,6 +158,13 @@ CODES: dict[str, FindingCode] = {
         "`regressed_count` differs from the number of `regressed` events of the case in `history.jsonl`.",
         "Run `failgate fmt`, which sets it from the history.",
     ),
+    "CASSETTE": _code(
+        "validate",
+        "A case's cassette (`input.cassette`) is missing, malformed, too large, outside the dataset or the "
+        "repository, names another case, or a file in `cassettes/` belongs to no case.",
+        "Record it again (`failgate eval --record-cassettes --case ID`), fix the line named, or remove the "
+        "orphaned file; cassettes are written by failgate, not by hand.",
+    ),
     "NONCANONICAL": _code(
         "check-ledger, the gate's range check",
         "An added history line is not written the way failgate writes events (one JSON object, its own separators, "

@@ -7,7 +7,8 @@ is the same verdict, not a guess:
 
 - the bytes of cases.yaml, cases_removed.yaml, history.jsonl, watchlist.yaml;
 - the names of every other file under the dataset directory (fixtures must
-  exist; their content is not validated);
+  exist; their content is not validated), and the bytes of the cassettes,
+  whose content is;
 - the schemas and the source of the modules that decide the verdict, and
   failgate's version: a changed check never reuses an old answer.
 
@@ -22,6 +23,7 @@ import os
 from pathlib import Path
 
 from failgate import __version__
+from failgate.dataset.cassette import CASSETTE_SUFFIX
 from failgate.dataset.model import DATASET_FILES, LOCK_NAME
 
 _READ_FILES = set(DATASET_FILES)
@@ -54,6 +56,8 @@ _VERDICT_MODULES = (
     "eval/judge/llm.py",
     "eval/judge/plugins.py",
     "eval/judge/response.py",
+    "checks/cassettes.py",
+    "dataset/cassette.py",
 )
 _KEEP = 32  # clean results remembered per project
 
@@ -88,6 +92,8 @@ def dataset_key(directory: Path, files: dict[str, bytes | None]) -> str:
             continue
         digest.update(b"\0file\0" + relative.encode())
         data = files.get(relative) if relative in _READ_FILES else None
+        if data is None and relative.endswith(CASSETTE_SUFFIX):
+            data = path.read_bytes()  # a cassette is validated inside, not only for existing
         if data is not None:
             digest.update(hashlib.sha256(data).digest())
     return digest.hexdigest()

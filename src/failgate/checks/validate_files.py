@@ -61,6 +61,7 @@ def _gold_findings(config: Config, files: tuple[str, ...]) -> tuple[list[Finding
 
 def validate_files(files: tuple[str, ...], use_cache: bool = True) -> list[Finding]:
     """Every finding of the datasets FILES belong to (the configured one without FILES)."""
+    from failgate.checks.cassettes import cassettes_on_disk
     from failgate.checks.patterns import backtracking_findings
     from failgate.checks.validate import validate_dataset
     from failgate.checks.validate_cache import CleanCache, dataset_key
@@ -99,6 +100,7 @@ def validate_files(files: tuple[str, ...], use_cache: bool = True) -> list[Findi
                 validate_dataset(dataset, fixture_exists=exists)
                 + fixture_links(dataset, directory, config.root)
                 + backtracking_findings(dataset)
+                + cassettes_on_disk(dataset, directory, config.root)
             )
         if cache is not None and not found:
             try:

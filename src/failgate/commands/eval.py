@@ -38,6 +38,8 @@ class EvalSettings:
     record: bool = False  # append what changed to history.jsonl (failgate.eval.recording)
     show: bool = False  # print the --case cases' whole responses and every rule's verdict
     no_cache: bool = False  # ask the judge model again instead of reading cached llm_rubric verdicts
+    live: bool = False  # run cases that have a cassette live instead of replaying it (failgate.eval.replay)
+    record_cassettes: bool = False  # record this live run as each case's cassette
 
 
 def execute(settings: EvalSettings) -> int:
@@ -83,6 +85,10 @@ def execute(settings: EvalSettings) -> int:
     elif not overridden:
         command = config.agent_command
     jobs = settings.jobs or config.jobs
+    from failgate.eval.replay import ReplaySettings
+
+    mode = "record" if settings.record_cassettes else "live" if settings.live else "replay"
+    replay = ReplaySettings.from_section(config.section("replay"), mode)
     agent = build_agent(
         root=config.root,
         agent=settings.agent if overridden else config.agent,
@@ -90,6 +96,7 @@ def execute(settings: EvalSettings) -> int:
         recorded=settings.recorded,
         jobs=jobs,
         python=None if settings.recorded else for_config(config),
+        replay_tools=replay.tools,
     )
     options = JudgeOptions.from_config(config.section("judge"), str(config.root))
     if settings.no_cache:
@@ -107,9 +114,15 @@ def execute(settings: EvalSettings) -> int:
                 set_name=selection.set_name,
                 floor=selection.floor,
                 progress=progress,
+                replay=replay,
             )
     finally:
         agent.close()
+    if settings.record_cassettes:
+        from failgate.eval.replay.recording import record_cassettes
+
+        written = record_cassettes(config.dataset_dir, cases, result)
+        click.echo(f"failgate eval: recorded {len(written)} cassette(s): {', '.join(written) or 'none'}", err=True)
     evalcases.write_last_failed(config, selection.set_name, result)
     if settings.record:
         from failgate.eval.recording import record
@@ -204,6 +217,12 @@ def execute(settings: EvalSettings) -> int:
 @click.option(
     "--no-cache", is_flag=True, help="Ask the judge model again instead of reading cached llm_rubric verdicts."
 )
+@click.option("--live", is_flag=True, help="Run cases that have a cassette live instead of replaying it.")
+@click.option(
+    "--record-cassettes",
+    is_flag=True,
+    help="Record this live run as each case's cassette (cassettes/ID.jsonl; input.cassette is added where missing).",
+)
 def command(**kwargs: object) -> int:
     """Run the cases against the agent, judge them, print the per-failure-mode matrix."""
     if kwargs.get("show") and not kwargs.get("case_ids"):
@@ -222,6 +241,10 @@ def command(**kwargs: object) -> int:
             "--record records a run of the configured agent; --recorded outputs are not one: "
             "drop --record or --recorded",
             exit_code=2,
+        )
+    if kwargs.get("record_cassettes") and (kwargs.get("recorded") or kwargs.get("set_name") not in (None, "failures")):
+        raise FailgateError(
+            "--record-cassettes records a live run of the failure set; drop --recorded/--set", exit_code=2
         )
     if kwargs.get("agent_command"):
         from failgate.config.checkers import command as command_line

@@ -239,6 +239,9 @@ def _ingest_locked(
     )
     intake_dir = directory / INTAKE_DIR
     intake_dir.mkdir(parents=True, exist_ok=True)
+    from failgate.intake.recordings import write_candidate_cassettes
+
+    write_candidate_cassettes(directory, result, now)  # first: the review file names them
     target = intake_dir / file_name(now, text)
     write_atomic(target, text)
     shown_target = _display(target, config.root)

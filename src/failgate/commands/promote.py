@@ -64,20 +64,30 @@ def _tracked(path: Path) -> bool:
 
 
 def reproduce(config: Any, case: dict[str, Any], directory: Path) -> Any:
-    """Run the case against the configured agent; a Reproduction."""
+    """Run the case against the configured agent; a Reproduction. A case with a cassette
+    reproduces by replay: free, deterministic, and its mutating tools never run."""
     from failgate.eval.agents import build_agent
     from failgate.eval.judge import JudgeOptions
+    from failgate.eval.replay import ReplaySettings
     from failgate.eval.runner import EvalCase, run_eval
     from failgate.intake.promotion import Reproduction
 
     options = JudgeOptions.from_config(config.section("judge"), str(config.root))
     from failgate.eval.agents.interpreter import for_config
 
+    replay = ReplaySettings.from_section(config.section("replay"))
     agent = build_agent(
-        root=config.root, agent=config.agent, agent_command=config.agent_command, jobs=1, python=for_config(config)
+        root=config.root,
+        agent=config.agent,
+        agent_command=config.agent_command,
+        jobs=1,
+        python=for_config(config),
+        replay_tools=replay.tools,
     )
     try:
-        result = run_eval([EvalCase(case, directory)], agent, jobs=1, timeout_s=config.timeout_s, options=options)
+        result = run_eval(
+            [EvalCase(case, directory)], agent, jobs=1, timeout_s=config.timeout_s, options=options, replay=replay
+        )
     finally:
         agent.close()
     outcome = result.cases[0]
@@ -271,6 +281,9 @@ def _land(
         if has_errors(findings):
             raise refuse(f"promoting would leave {shown} invalid; nothing was changed", findings)
         transaction = Transaction(directory)
+        from failgate.intake.recordings import land_candidate_cassette
+
+        land_candidate_cassette(transaction, directory, case, result, config)
         transaction.write(directory / result.target, result.target_text)
         transaction.write(directory / HISTORY_FILE, result.history)
         # The journal names only files in the dataset directory (failgate.journal); a review file kept

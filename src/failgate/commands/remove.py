@@ -19,9 +19,11 @@ def command(case_id: str, reason: str | None, by: str | None) -> int:
 
     removed = remove_from_dataset(case_id, reason, by)
     shown = removed.directory
-    files = " ".join(f"'{shown}/{name}'" for name in (CASES_FILE, REMOVED_FILE, HISTORY_FILE))
+    names = (CASES_FILE, REMOVED_FILE, HISTORY_FILE, *([removed.cassette] if removed.cassette is not None else []))
+    files = " ".join(f"'{shown}/{name}'" for name in names)
     click.echo(
         f"removed {case_id}: ledger entry in {shown}/{REMOVED_FILE}, event {removed.event_id} "
-        f"in {shown}/{HISTORY_FILE}.\nStage and commit all three: git add {files} && git commit"
+        f"in {shown}/{HISTORY_FILE}.\nStage and commit {'all three' if removed.cassette is None else 'them all'}: "
+        f"git add {files} && git commit"
     )
     return OK

@@ -46,6 +46,18 @@ KEY_DOCS: dict[str, tuple[str, str]] = {
     "sets.<name>.path": ("—", "An aggregate set's cases file (cases with only `id`, `input`, `expected`, `tags`)."),
     "sets.<name>.floor": ("—", "The pass rate the set must reach; a rate exactly at the floor passes."),
     "gate.mode": ("`blocking`", "`advisory` reports, says so loudly and exits 0, for the first weeks of adoption."),
+    "replay.tools": (
+        "`[]`",
+        "Dotted paths of the agent's tool functions or methods that replay intercepts (recorded result returned).",
+    ),
+    "replay.mutating_tools": (
+        "`[]`",
+        "Tools with side effects (a refund, an e-mail): never executed under replay, even after a divergence.",
+    ),
+    "replay.on_divergence": (
+        "`live`",
+        "What a call that does not match the cassette does: `live` runs on (mutating tools refused), `fail` fails the case.",
+    ),
     "gate.alpha": (
         "`0.05`",
         "Error budget of the reliability rule for cases run more than once, per gate run, split across them by Holm.",

@@ -220,6 +220,9 @@ SECTIONS: dict[str, Table] = {
     # split across them by Holm (eval.reliability). Policy: read from the base like `mode`.
     "gate": Table({"mode": one_of("blocking", "advisory"), "alpha": _error_budget}),
     "intake": Table(INTAKE_KEYS),
+    # Replay (failgate.eval.replay): the tools failgate_replay intercepts, dotted paths of functions or
+    # methods (mutating ones are never executed under replay), and what a divergence does. Policy.
+    "replay": Table({"tools": string_list, "mutating_tools": string_list, "on_divergence": one_of("live", "fail")}),
     "judge": Table(
         {
             "refusal_patterns": regex_list,

@@ -2,7 +2,7 @@
 
 sha256 over a versioned prefix and the canonical JSON of the redacted,
 normalised input. Normalised: keys sorted, whitespace inside strings collapsed
-and trimmed, `fixtures` left out (captured state is not what the user said).
+and trimmed, `fixtures` and `cassette` left out (captured state is not what the user said).
 Two inputs that differ only in PII, key order or spacing hash the same.
 """
 
@@ -17,6 +17,7 @@ from failgate.intake.redact import REDACTOR_VERSION, Redactor, redact_text, reda
 
 HASH_SCHEME = "failgate-input-v1"
 _SPACE = re.compile(r"\s+")
+_CAPTURED = ("fixtures", "cassette")  # captured state and recorded interactions, not what the user said
 
 
 def _normalise(value: Any) -> Any:
@@ -25,7 +26,7 @@ def _normalise(value: Any) -> Any:
     if isinstance(value, list):
         return [_normalise(item) for item in value]
     if isinstance(value, dict):
-        return {str(key): _normalise(item) for key, item in value.items() if key != "fixtures"}
+        return {str(key): _normalise(item) for key, item in value.items() if key not in _CAPTURED}
     return value
 
 

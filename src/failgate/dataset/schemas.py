@@ -29,6 +29,7 @@ SCHEMA_FILES = {
     "watchlist": "watchlist.schema.json",
     "aggregate-cases": "aggregate-cases.schema.json",
     "judge-gold": "judge-gold.schema.json",
+    "cassette": "cassette.schema.json",
 }
 
 

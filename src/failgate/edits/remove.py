@@ -26,6 +26,7 @@ from failgate.transaction import Transaction
 class Removed:
     directory: str  # the dataset directory as shown, relative to the project root
     event_id: str  # the `removed` event in history.jsonl
+    cassette: str | None = None  # the case's cassette, removed with it (relative to the dataset directory)
 
 
 def _read(path: Path, display: str) -> str | None:
@@ -37,6 +38,18 @@ def _display(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def _cassette_of(case: object, directory: Path) -> str | None:
+    """The removed case's cassette file, when it has one inside the dataset directory."""
+    import posixpath
+
+    from failgate.dataset.cassette import cassette_ref, path_problem
+
+    ref = cassette_ref(case) if isinstance(case, dict) else None
+    if ref is None or path_problem(ref) or not (directory / ref).is_file():
+        return None
+    return posixpath.normpath(ref)
 
 
 def remove_from_dataset(case_id: str, reason: str | None, by: str | None) -> Removed:
@@ -65,5 +78,9 @@ def remove_from_dataset(case_id: str, reason: str | None, by: str | None) -> Rem
         transaction.write(directory / CASES_FILE, result.cases)
         transaction.write(directory / REMOVED_FILE, result.removed)
         transaction.write(directory / HISTORY_FILE, result.history)
+        cassette = _cassette_of(result.entry.get("case"), directory)
+        if cassette is not None:
+            # Its recording goes with it; the gate replays a removed case from the base's blobs.
+            transaction.unlink(directory / cassette)
         transaction.commit()
-    return Removed(shown, str(result.event["id"]))
+    return Removed(shown, str(result.event["id"]), cassette)

@@ -34,7 +34,10 @@ from failgate.eval.judge import (
     settings_fingerprint,
 )
 from failgate.eval.judge.llm import uses_llm
+from failgate.eval.paths import repository_of
 from failgate.eval.reliability import reliability_fields
+from failgate.eval.replay import ReplaySettings, session_request
+from failgate.eval.replay import summary as replay_summary
 from failgate.findings import Location
 
 PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
@@ -65,6 +68,7 @@ class Attempt:
     response: Any = None  # the parsed Response, for `eval --show`
     detail: str | None = None  # the agent's traceback when it raised
     raw: Any = None  # what the agent answered, when it could not be parsed
+    replay: dict[str, Any] | None = None  # failgate_replay's report: replayed, diverged, recorded (eval.replay)
 
     @property
     def reasons(self) -> list[str]:
@@ -93,6 +97,7 @@ class CaseResult:
     location: Location | None = None
     attempts: list[Attempt] = dataclasses.field(default_factory=list)
     max_runs: int = 0  # the most attempts it could have spent (`repeat: {max: ...}`); runs when fixed
+    replay: dict[str, Any] | None = None  # eval.replay.summary over the attempts; None: no cassette, live
 
     @property
     def ratio(self) -> str:
@@ -121,6 +126,7 @@ class CaseResult:
             "judge": self.judge,
             "location": None if self.location is None else {"path": self.location.path, "line": self.location.line},
             **(reliability_fields(self.passes, self.runs, self.max_runs) if self.stochastic else {}),
+            **({"replay": self.replay} if self.replay else {}),
         }
 
 
@@ -170,13 +176,6 @@ class CaseSetupError(Exception):
     """The case cannot be sent (a fixture is missing): the case fails, the run goes on."""
 
 
-def _repository_of(directory: Path) -> Path:
-    """The work tree holding `directory` (nearest `.git` above it), else the directory itself."""
-    start = directory.resolve()
-    for candidate in (start, *start.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return start
 
 
 def resolve_input(case: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
@@ -184,12 +183,13 @@ def resolve_input(case: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
     so that a worker receives them as JSON)."""
     raw = case.get("input")
     payload: dict[str, Any] = copy.deepcopy(dict(raw)) if isinstance(raw, Mapping) else {}
+    payload.pop("cassette", None)  # failgate's recording of the run, not what the agent receives
     fixtures = payload.get("fixtures")
     if fixtures is None:
         return payload
     items = fixtures if isinstance(fixtures, list) else [fixtures]
     resolved = []
-    root = _repository_of(base_dir)
+    root = repository_of(base_dir)
     for item in items:
         path = (base_dir / str(item)).resolve()
         if not path.is_relative_to(root):
@@ -217,6 +217,7 @@ def _attempt(
     options: JudgeOptions,
     fresh: bool = False,
     deferred: list[tuple[int, Callable[[], RuleResult]]] | None = None,
+    replay: ReplaySettings | None = None,
 ) -> Attempt:
     over = item.case.get("repeat")
     over = over.get("max") if isinstance(over, Mapping) else over
@@ -224,18 +225,35 @@ def _attempt(
         return Attempt(
             False, (), f"repeat: {over} is over the maximum of {MAX_REPEAT}; not run (validate refuses it)", None
         )
+    from failgate.eval.replay import CassetteUnusable, unintercepted
+
+    report: dict[str, Any] | None = None
     try:
         payload = resolve_input(item.case, item.base_dir)
-        reply = agent.call(AgentRequest(item.id, payload, attempt, timeout_s))
+        spec = None
+        if replay is not None:
+            if getattr(agent, "replays", False):
+                spec = session_request(item.case, item.base_dir, replay)
+            else:
+                report = unintercepted(item.case, replay, agent)
+        reply = agent.call(AgentRequest(item.id, payload, attempt, timeout_s, replay=spec))
+        report = reply.replay or report
         response = parse_response(reply.raw, reply.elapsed_ms)
-    except (AgentError, CaseSetupError) as exc:
-        return Attempt(False, (), str(exc), None, detail=getattr(exc, "detail", None))
+    except (AgentError, CaseSetupError, CassetteUnusable) as exc:
+        return Attempt(
+            False, (), str(exc), None, detail=getattr(exc, "detail", None), replay=getattr(exc, "replay", None)
+        )
     except ResponseError as exc:
-        return Attempt(False, (), f"malformed response: {exc}", None, raw=reply.raw)
+        return Attempt(False, (), f"malformed response: {exc}", None, raw=reply.raw, replay=report)
     except Exception as exc:  # an adapter bug must fail one case, not the run
         return Attempt(False, (), f"{type(exc).__name__}: {exc}", None)
+    if replay is not None and replay.on_divergence == "fail" and report and report.get("status") == "diverged":
+        from failgate.eval.replay import describe
+
+        reason = f"replay {describe(report)}; on_divergence = fail"
+        return Attempt(False, (), reason, response.latency_ms, response=response, replay=report)
     rules = tuple(judge_case(item.case, response, options, fresh=fresh, deferred=deferred))
-    return Attempt(all(r.passed for r in rules), rules, None, response.latency_ms, response=response)
+    return Attempt(all(r.passed for r in rules), rules, None, response.latency_ms, response=response, replay=report)
 
 
 def _text(case: Mapping[str, Any], key: str) -> str:
@@ -258,6 +276,12 @@ def _summarise(item: EvalCase, attempts: list[Attempt], required: int, options: 
             if reason not in reasons:
                 reasons.append(reason)
     latencies = [a.latency_ms for a in attempts if a.latency_ms is not None]
+    replay = replay_summary([a.replay for a in attempts]) or None
+    if outcome == FAIL and replay and replay.get("status") == "diverged":
+        # Every report prints a failing case's reasons: where the run left its recording comes first.
+        said = f"replay {replay['describe']}"
+        if not any(r.startswith(said) for r in reasons):
+            reasons.insert(0, said)
     return CaseResult(
         case_id=item.id,
         title=_text(case, "title"),
@@ -276,6 +300,7 @@ def _summarise(item: EvalCase, attempts: list[Attempt], required: int, options: 
         judge=case_fingerprint(case, options),
         location=item.location,
         attempts=attempts,
+        replay=replay,
     )
 
 
@@ -359,6 +384,7 @@ def run_eval(
     floor: float | None = None,
     progress: Callable[[int, int, int], None] | None = None,
     reliability: Reliability | None = None,
+    replay: ReplaySettings | None = None,
 ) -> EvalResult:
     """Run every case against `agent`, judge it, and return an EvalResult.
 
@@ -379,6 +405,8 @@ def run_eval(
     - `reliability`: the base's record of each stochastic case, for `repeat: {min, max}` to stop
       once the comparison with it is decided (the gate passes it; without it such a case stops
       only once its own floor is certain).
+    - `replay`: run cases that have a cassette from it (`eval.replay`), or record cassettes;
+      None: every case live, as before replay existed.
 
     Never raises for an agent's failure: it becomes a failing CaseResult with
     the reason. `EvalResult.ok` / `.exit_code` say whether every gating case passed.
@@ -408,7 +436,9 @@ def run_eval(
     def run_one(task: tuple[int, int]) -> Attempt:
         index, attempt = task
         sink: list[tuple[int, Callable[[], RuleResult]]] | None = [] if asks_judge_model else None
-        result = _attempt(cases[index], agent, attempt, timeout_s, options, fresh=index in repeated, deferred=sink)
+        result = _attempt(
+            cases[index], agent, attempt, timeout_s, options, fresh=index in repeated, deferred=sink, replay=replay
+        )
         if sink:
             pending[task] = sink
         return result

@@ -2,7 +2,7 @@
 
 docs/explanation/what-the-gate-trusts.md: a case whose judged definition --
 `expected`, `repeat`, `pass_if`, `input`, the contents of its `input.fixtures`
-files (by blob hash) -- changed in the range is run from its baseline
+files and of its `input.cassette` (by blob hash) -- changed in the range is run from its baseline
 definition too, like a retired case. Dropping the failing rule, loosening
 `times: 1`, or editing the fixture the agent trips on would otherwise turn a
 regression green. If the baseline definition fails now, that is a flip,
@@ -12,8 +12,11 @@ unless the range holds a `redefined` decision for the case.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from failgate.dataset.cassette import cassette_ref
 
 JUDGED_KEYS = ("expected", "repeat", "pass_if", "input")
 
@@ -21,7 +24,7 @@ JUDGED_KEYS = ("expected", "repeat", "pass_if", "input")
 @dataclasses.dataclass(frozen=True)
 class Redefinition:
     case_id: str
-    changed: tuple[str, ...]  # which parts: expected, repeat, pass_if, input, fixtures
+    changed: tuple[str, ...]  # which parts: expected, repeat, pass_if, input, fixtures, cassette
     definition: Mapping[str, Any]  # the case as it was at the base
 
 
@@ -37,6 +40,9 @@ def judged_definition(case: Mapping[str, Any], fixture_hash: Callable[[str], str
     """What decides the case's outcome besides the agent, fixtures by content hash."""
     data = {key: case.get(key) for key in JUDGED_KEYS}
     data["fixtures"] = {path: fixture_hash(path) for path in fixture_paths(case)}
+    # The recorded responses decide what a replayed run sees, as much as a fixture does.
+    cassette = cassette_ref(case)
+    data["cassette"] = None if cassette is None else fixture_hash(posixpath.normpath(cassette))
     return data
 
 
@@ -60,7 +66,7 @@ def redefined_cases(
             continue
         before = judged_definition(base, base_fixture_hash)
         after = judged_definition(now, now_fixture_hash)
-        changed = tuple(key for key in (*JUDGED_KEYS, "fixtures") if before[key] != after[key])
+        changed = tuple(key for key in (*JUDGED_KEYS, "fixtures", "cassette") if before[key] != after[key])
         if changed:
             found.append(Redefinition(case_id, changed, base))
     return found

@@ -1,7 +1,8 @@
 """The gate's policy as it is at the base, read from git objects. Pure over a blob reader.
 
 docs/explanation/what-the-gate-trusts.md: the policy (`gate.mode`, `dataset`, set
-floors, judge settings, `base_branch`) comes from the configuration as it is
+floors, judge settings, `base_branch`, replay: which tools are intercepted and
+mutating, what a divergence does) comes from the configuration as it is
 at the merge-base, *wherever it lives there*: moving `[tool.failgate]` from
 `failgate.toml` to `pyproject.toml` (or adding a `failgate.toml` over a
 pyproject config) with `gate.mode = "advisory"` must not relax the gate of the
@@ -23,7 +24,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-POLICY_KEYS = ("gate", "dataset", "sets", "judge", "base_branch")
+POLICY_KEYS = ("gate", "dataset", "sets", "judge", "base_branch", "replay")
 AGENT_KEYS = ("agent", "agent_command", "python", "pythonpath")  # what decides which code runs as the agent
 # Files that decide how the checks run, relative to the repository root: CI runs the workflow
 # as the pull request edits it, hooks run as the edited config says. Listed as policy changes.

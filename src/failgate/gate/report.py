@@ -142,6 +142,11 @@ def render_text(decision: GateDecision, *, color: bool = False) -> str:
             )
         )
     lines += ["", *_table("failure mode", matrix(d.result), color), ""]
+    from failgate.eval.replay import totals, totals_line
+
+    replayed = totals([*d.result.cases, *(c for r in (d.retired, d.redefined) if r is not None for c in r.cases)])
+    if replayed is not None:
+        lines += [totals_line(replayed), ""]
     lines += reliability_lines(d)
     if d.flips:
         lines.append(_style(f"Flips ({len(d.flips)}): passed at the baseline, fail now", color, fg="red", bold=True))

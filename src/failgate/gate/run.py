@@ -226,14 +226,30 @@ def evaluate(settings: GateSettings) -> Any:
             judge_after = judging.identity_at(at, commit, judged_cases, str(root))
         # The consumer's interpreter (its venv, not a pre-commit hook's), importing the tree's code first.
         python = agent_python_for(eval_config, code_root=root, python_root=config.root)
+        from failgate.eval.replay import ReplaySettings, gate_section
+
+        # Cases with a cassette replay it: on_divergence is the base's policy; a tool either side names is intercepted.
+        replay = ReplaySettings.from_section(
+            gate_section(eval_config.section("replay"), branch_config.section("replay"))
+        )
         agent = build_agent(
-            root=root, agent=eval_config.agent, agent_command=eval_config.agent_command, jobs=jobs, python=python
+            root=root,
+            agent=eval_config.agent,
+            agent_command=eval_config.agent_command,
+            jobs=jobs,
+            python=python,
+            replay_tools=replay.tools,
         )
         notes.append(f"agent: {agent.name} in {python.describe()}")
         # Stochastic cases against the base's own k/N records, at the base's error budget.
         stochastic = [i.id for i in selection.cases if i.gating and attempt_policy(i.case).most > 1]
         reliability = reliability_plan(baseline, stochastic, gate_alpha(review.base_config))
-        common: dict[str, Any] = {"jobs": jobs, "timeout_s": eval_config.timeout_s, "options": options}
+        common: dict[str, Any] = {
+            "jobs": jobs,
+            "timeout_s": eval_config.timeout_s,
+            "options": options,
+            "replay": replay,
+        }
         try:
             with working_directory(root), case_progress("gate", progress_wanted()) as progress:
                 common["progress"] = progress  # one bar, its total set by each run in turn

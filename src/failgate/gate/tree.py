@@ -83,7 +83,9 @@ def materialise_fixtures(repo: Any, commit: str, dataset_rel: str, cases: Sequen
     for case in cases:
         raw = case.get("input") if isinstance(case.get("input"), dict) else {}
         fixtures = raw.get("fixtures")
-        for item in fixtures if isinstance(fixtures, list) else [fixtures] if fixtures else []:
+        items = fixtures if isinstance(fixtures, list) else [fixtures] if fixtures else []
+        cassette = raw.get("cassette")  # replayed from the base's recording, like its fixtures
+        for item in [*items, cassette] if isinstance(cassette, str) else items:
             data = repo.get_content(commit, f"{dataset_rel}/{item}" if dataset_rel else str(item))
             if data is not None:
                 target = into / str(item)

@@ -122,6 +122,7 @@ def redacted_trace(trace: Trace, redact: Callable[[str], str]) -> Trace:
         turns=[],
         scores=[],  # not written anywhere; their comments are free text
         steps=[],  # raw model turns and tool results: replay redacts its own cassettes
+        interactions=redact_value(trace.interactions, redact),  # the cassette ingest writes
     )
 
 

@@ -251,6 +251,12 @@ def promote_texts(
         )
     case = dict(case)
     case["id"] = next_id_for(dataset)
+    recording = case.get("input", {}).get("cassette") if isinstance(case.get("input"), dict) else None
+    if isinstance(recording, str) and recording.startswith("_intake/"):
+        # The candidate's recording lands next to the case, under its id (the caller moves the file).
+        from failgate.dataset.cassette import default_path
+
+        case["input"] = {**case["input"], "cassette": default_path(case["id"])}
     target = WATCHLIST_FILE if watchlist else CASES_FILE
     if target_text is None:
         if not watchlist:

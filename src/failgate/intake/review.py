@@ -122,6 +122,11 @@ def candidate_entry(
         }
         for n in candidate.neighbours
     ]
+    if trace.interactions:
+        from failgate.dataset.cassette import holds, intake_path
+
+        # The run's recording, redacted: promote moves it next to the case and reproduces by replay.
+        entry["input"] = {"cassette": intake_path(group.input_hash), **group.input}
     entry["trace"] = {
         "where": trace.where,
         "output": trace.output,
@@ -130,6 +135,8 @@ def candidate_entry(
         **({"error": trace.error} if trace.error else {}),
         **({"feedback": trace.feedback} if trace.feedback else {}),
     }
+    if trace.interactions:
+        entry["trace"]["cassette"] = f"{holds(trace.interactions)}, redacted, in {entry['input']['cassette']}"
     return entry
 
 

@@ -107,6 +107,11 @@ def _gate_section(decision: Any) -> str:
         f'<p class="verdict {"ok" if d.passed else "bad"}">{_e(d.verdict())}</p>',
     ]
     parts += [f'<p class="sub">note: {_e(note)}</p>' for note in d.range.notes]
+    from failgate.eval.replay import totals, totals_line
+
+    replayed = totals(d.result.cases)  # a failing case's first reason names its divergence point
+    if replayed is not None:
+        parts.append(f'<p class="sub">{_e(totals_line(replayed))}</p>')
     if d.flips:
         rows = [
             (

@@ -29,6 +29,7 @@ from failgate.findings import FailgateError
 
 if TYPE_CHECKING:
     from failgate.eval.agents.interpreter import AgentPython
+    from failgate.eval.replay import ReplayTools
 
 __all__ = ["Agent", "AgentError", "AgentReply", "AgentRequest", "AgentTimeout", "build_agent"]
 
@@ -41,8 +42,12 @@ def build_agent(
     recorded: Path | None = None,
     jobs: int = 1,
     python: AgentPython | None = None,
+    replay_tools: ReplayTools | None = None,
 ) -> Agent:
     """The adapter for what was configured; exactly one source must be given.
+
+    `replay_tools`: the tools failgate_replay intercepts inside a callable agent's process
+    (installed before the agent is imported); a worker command is not intercepted.
 
     `python` (from `interpreter.for_config`): the consumer's interpreter and the
     code under test's import path. A callable runs in `callable_worker.py`
@@ -85,7 +90,7 @@ def build_agent(
         from failgate.eval.agents.interpreter import agent_python
 
         python = agent_python(python_root=root, code_root=root)
-    return CallableProcessAgent(agent, python, cwd=root, size=jobs, env=dict(os.environ))
+    return CallableProcessAgent(agent, python, cwd=root, size=jobs, env=dict(os.environ), tools=replay_tools)
 
 
 __all__ = ["Agent", "AgentError", "AgentTimeout", "AgentRequest", "AgentReply", "build_agent"]

@@ -14,8 +14,10 @@ per case.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from failgate.dataset.jsonstrict import loads_line
 from failgate.eval.agents.interpreter import AgentPython
@@ -23,12 +25,39 @@ from failgate.eval.agents.protocol import AgentError, AgentTimeout
 from failgate.eval.agents.worker import WorkerPoolAgent, _Worker
 from failgate.findings import FailgateError
 
+if TYPE_CHECKING:
+    from failgate.eval.replay import ReplayTools
+
 WORKER_SCRIPT = Path(__file__).with_name("callable_worker.py")
+
+
+def replay_env(tools: ReplayTools | None) -> dict[str, str]:
+    """Where the worker finds failgate_replay (stdlib only, loaded by path: failgate may not be
+    installed in the consumer's interpreter) and which tools it wraps before importing the agent."""
+    import failgate_replay
+
+    env = {"FAILGATE_REPLAY_SHIM": str(Path(failgate_replay.__file__).parent)}
+    if tools is not None and tools.refs:
+        env["FAILGATE_REPLAY_TOOLS"] = json.dumps({"tools": list(tools.refs), "mutating": list(tools.mutating)})
+    return env
+
+
 LOAD_TIMEOUT_S = 120.0  # importing a real agent (an SDK, a model client) can take a while
 
 
 class CallableProcessAgent(WorkerPoolAgent):
-    def __init__(self, ref: str, python: AgentPython, *, cwd: Path, size: int = 1, env: dict[str, str]) -> None:
+    replays = True  # callable_worker.py loads failgate_replay: cases with a cassette replay
+
+    def __init__(
+        self,
+        ref: str,
+        python: AgentPython,
+        *,
+        cwd: Path,
+        size: int = 1,
+        env: dict[str, str],
+        tools: ReplayTools | None = None,
+    ) -> None:
         from failgate.config.checkers import agent_ref
 
         problem = agent_ref(ref)  # the same refusal as the config key's, for --agent too
@@ -36,6 +65,7 @@ class CallableProcessAgent(WorkerPoolAgent):
             raise FailgateError(f"agent must be {problem}, got {ref!r}", exit_code=2)
         self.ref = ref
         self.python = python
+        env = {**env, **replay_env(tools)}
         super().__init__(
             [python.executable, str(WORKER_SCRIPT), ref], cwd=cwd, size=size, env=python.env(env), name=ref
         )

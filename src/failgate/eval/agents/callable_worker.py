@@ -38,6 +38,31 @@ def _drop_own_directory() -> None:
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here or p == ""]
 
 
+def _load_replay() -> Any:
+    """failgate_replay from the folder failgate names (it is stdlib only), registered under its
+    own name so that an agent's `import failgate_replay` gets this very module; then the replay
+    tools wrapped, before the agent imports them. None when failgate asked for nothing."""
+    folder = os.environ.get("FAILGATE_REPLAY_SHIM")
+    if not folder:
+        return None
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "failgate_replay", os.path.join(folder, "__init__.py"), submodule_search_locations=[folder]
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError(f"failgate_replay not found in {folder}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["failgate_replay"] = module
+    spec.loader.exec_module(module)
+    tools = json.loads(os.environ.get("FAILGATE_REPLAY_TOOLS") or "{}")
+    if tools.get("tools") or tools.get("mutating"):
+        if "" not in sys.path and os.getcwd() not in sys.path:
+            sys.path.append(os.getcwd())
+        module.install_tools(tools.get("tools") or [], tools.get("mutating") or [])
+    return module
+
+
 def _load(ref: str) -> Callable[[Any], Any]:
     module_name, _, attr = ref.partition(":")
     if not module_name or not attr:
@@ -153,6 +178,7 @@ def main(argv: list[str]) -> int:
     _drop_own_directory()
     requests, protocol = _private_streams()
     try:
+        replay = _load_replay()
         func = _load(argv[0])
     except BaseException as exc:  # the consumer's module may raise anything at import
         _write(
@@ -167,18 +193,26 @@ def main(argv: list[str]) -> int:
             continue
         request = json.loads(line)
         case_id = request.get("id")
+        session = None
         try:
-            response = _answer(func, loop, request)
-            text = json.dumps({"id": case_id, "response": response}, ensure_ascii=False, default=_plain)
+            if replay is not None and isinstance(request.get("replay"), dict):
+                with replay.activate(request["replay"]) as session:
+                    response = _answer(func, loop, request)
+            else:
+                response = _answer(func, loop, request)
+            answer = {"id": case_id, "response": response}
+            if session is not None:
+                answer["replay"] = session.report()
+            text = json.dumps(answer, ensure_ascii=False, default=_plain)
         except (Exception, SystemExit) as exc:  # sys.exit() in the agent fails its case, not the worker
-            _write(
-                protocol,
-                {
-                    "id": case_id,
-                    "error": f"agent raised {type(exc).__name__}: {exc}",
-                    "traceback": _agent_traceback(exc),
-                },
-            )
+            failed = {
+                "id": case_id,
+                "error": f"agent raised {type(exc).__name__}: {exc}",
+                "traceback": _agent_traceback(exc),
+            }
+            if session is not None:
+                failed["replay"] = session.report()
+            _write(protocol, failed)
             continue
         protocol.write(text + "\n")
         protocol.flush()

@@ -20,6 +20,7 @@ class AgentError(Exception):
     def __init__(self, message: str = "", detail: str | None = None) -> None:
         super().__init__(message)
         self.detail = detail
+        self.replay: dict[str, Any] | None = None  # what the replay saw before the call failed
 
 
 class AgentTimeout(AgentError):
@@ -32,12 +33,15 @@ class AgentRequest:
     input: Mapping[str, Any]  # the case's input, fixtures resolved to absolute paths
     attempt: int = 0  # 0-based repeat index
     timeout_s: float | None = None  # None: wait forever
+    # failgate_replay's session request (mode, interactions, on_divergence, mutating); None: a plain live call
+    replay: Mapping[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
 class AgentReply:
     raw: Any  # the agent's answer, still to be checked by judge.parse_response
     elapsed_ms: float  # measured by failgate around the call
+    replay: dict[str, Any] | None = None  # failgate_replay's report of the call, when it replayed or recorded
 
 
 class Agent(Protocol):

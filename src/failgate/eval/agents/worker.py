@@ -204,18 +204,16 @@ class WorkerPoolAgent:
             # Died between cases: replace it, and say so if nothing else fails.
             self._discard(worker)
             worker = self._checkout()
-        line = (
-            json.dumps(
-                {"id": request.case_id, "input": request.input, "attempt": request.attempt}, ensure_ascii=False
-            ).encode("utf-8")
-            + b"\n"
-        )
+        message: dict[str, Any] = {"id": request.case_id, "input": request.input, "attempt": request.attempt}
+        if request.replay is not None:
+            message["replay"] = request.replay  # callable_worker.py runs the call inside failgate_replay
+        line = json.dumps(message, ensure_ascii=False).encode("utf-8") + b"\n"
         start = time.perf_counter()
         deadline = None if request.timeout_s is None else time.monotonic() + request.timeout_s
         try:
             answer = worker.exchange(line, deadline)
             elapsed = (time.perf_counter() - start) * 1000
-            raw = self._parse(answer, request.case_id)
+            raw, replay = self._parse(answer, request.case_id)
         except _ReportedError:
             self.idle.put(worker)
             raise
@@ -228,10 +226,11 @@ class WorkerPoolAgent:
             self._discard(worker)
             raise AgentError(f"{exc}{worker.stderr_text() if 'stderr' not in str(exc) else ''}") from None
         self.idle.put(worker)
-        return AgentReply(raw, elapsed)
+        return AgentReply(raw, elapsed, replay=replay)
 
     @staticmethod
-    def _parse(answer: bytes, case_id: str) -> Any:
+    def _parse(answer: bytes, case_id: str) -> tuple[Any, dict[str, Any] | None]:
+        """(the response, failgate_replay's report when the call replayed or recorded)."""
         text = answer.decode("utf-8", "replace")
         shown = text if len(text) <= 200 else text[:197] + "..."
         from failgate.dataset.jsonstrict import JsonLineError, loads_line
@@ -245,13 +244,16 @@ class WorkerPoolAgent:
         if not isinstance(message, dict) or message.get("id") != case_id:
             got = message.get("id") if isinstance(message, dict) else None
             raise AgentError(f"agent worker answered for id {got!r}, expected {case_id!r}: {shown!r}")
+        replay = message.pop("replay", None) if isinstance(message.get("replay"), dict) else None
         if "error" in message and message["error"]:
             trace = message.get("traceback")
-            raise _ReportedError(
+            error = _ReportedError(
                 f"agent worker reported an error: {message['error']}", detail=trace if isinstance(trace, str) else None
             )
+            error.replay = replay
+            raise error
         message.pop("id")
-        return message["response"] if isinstance(message.get("response"), dict) else message
+        return (message["response"] if isinstance(message.get("response"), dict) else message), replay
 
     def close(self) -> None:
         workers = []

@@ -27,6 +27,11 @@ def as_data(result: EvalResult) -> dict[str, Any]:
     data = _as_data(result)
     if result.judge_calls is not None:  # only runs that asked a judge model carry the key
         data["judge_calls"] = dict(result.judge_calls)
+    from failgate.eval.replay import totals
+
+    replayed = totals(result.cases)
+    if replayed is not None:  # likewise: only runs where a case had a cassette
+        data["replay"] = replayed
     return data
 
 
@@ -79,6 +84,12 @@ def render_junit(result: EvalResult) -> str:
             if case.location:
                 element.set("file", case.location.path)
                 element.set("line", str(case.location.line))
+            if case.replay:
+                properties = ET.SubElement(element, "properties")
+                ET.SubElement(properties, "property", name="replay", value=str(case.replay.get("describe")))
+                calls = case.replay.get("model_calls") or {}
+                for how in ("replayed", "live"):
+                    ET.SubElement(properties, "property", name=f"model_calls_{how}", value=str(calls.get(how, 0)))
             text = "\n".join(case.reasons)
             if case.outcome == SKIPPED:
                 ET.SubElement(element, "skipped", message=text)
@@ -165,6 +176,16 @@ def render_markdown(result: EvalResult) -> str:
     skips = skipped(result)
     if skips:
         lines += ["", f"Skipped (deprecated): {', '.join(c.case_id for c in skips)}"]
+    from failgate.eval.replay import totals, totals_line
+
+    replayed = totals(result.cases)
+    if replayed is not None:
+        lines += ["", _md(totals_line(replayed))]
+        lines += [
+            f"- {c.case_id}: {_md(str(c.replay['describe']))}"
+            for c in result.cases
+            if c.replay and c.replay.get("divergence")
+        ]
     python = f" in `{_md(result.interpreter)}`" if result.interpreter else ""
     lines += [
         "",

@@ -47,6 +47,21 @@ def _response_lines(response: Any) -> list[str]:
     return lines
 
 
+def _replay_lines(report: dict[str, Any]) -> list[str]:
+    """The cassette beside the run, step by step, up to the divergence (and what came after it)."""
+    from failgate.eval.replay import describe
+
+    lines = [f"    replay: {describe(report)}"]
+    for call in report.get("calls") or []:
+        lines.append(f"      step {call.get('step')}: {call.get('how'):<8} ran      {call.get('came')}")
+        if call.get("recorded") and call.get("how") != "replayed":
+            lines.append(f"      {'':>{len(str(call.get('step'))) + 15}} recorded {call.get('recorded')}")
+    divergence = report.get("divergence")
+    if isinstance(divergence, dict) and divergence.get("came") is None and divergence.get("recorded"):
+        lines.append(f"      step {divergence.get('step')}: never ran; recorded {divergence.get('recorded')}")
+    return lines
+
+
 def show_case(case: CaseResult) -> list[str]:
     lines = [
         f"== {case.case_id}  {case.title}",
@@ -56,6 +71,8 @@ def show_case(case: CaseResult) -> list[str]:
         lines += [f"   not run: {'; '.join(case.reasons) or case.outcome}"]
     for number, attempt in enumerate(case.attempts, 1):
         lines.append(f"  attempt {number}/{len(case.attempts)}: {'pass' if attempt.passed else 'FAIL'}")
+        if attempt.replay:
+            lines += _replay_lines(attempt.replay)
         if attempt.error:
             lines += _indented(attempt.error, "    error: " if "\n" not in attempt.error else "    ")
             if attempt.raw is not None:

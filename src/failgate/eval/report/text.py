@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from failgate.eval.reliability import tally_text
+from failgate.eval.replay import totals as replay_totals
+from failgate.eval.replay import totals_line
 from failgate.eval.report.figures import Row, matrix, severity_rows, skipped, verdict, watch_failures
 from failgate.eval.runner import CaseResult, EvalResult
 from failgate.findings import Finding, Location
@@ -90,6 +92,12 @@ def render_text(result: EvalResult, *, color: bool = False) -> str:
         ]
     if result.judge_calls is not None:
         lines += ["", judge_calls_line(result.judge_calls)]
+    replayed = replay_totals(result.cases)
+    if replayed is not None:
+        lines += ["", totals_line(replayed)]
+        lines += [
+            f"  {c.case_id}: {c.replay['describe']}" for c in result.cases if c.replay and c.replay.get("divergence")
+        ]
     for case in result.failed:
         lines.append("")
         lines.extend(_case_block(case, color))

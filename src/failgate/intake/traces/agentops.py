@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from failgate.intake.traces import genai
+from failgate.intake.traces.cassettes import from_spans
 from failgate.intake.traces.model import ReadStats, Trace
 from failgate.intake.traces.spans import Assembler, Span
 
@@ -92,7 +93,7 @@ def build(spans: list[Span], path: str) -> Trace | None:
 
 
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
-    assembler = Assembler(build, path, stats)
+    assembler = Assembler(build, path, stats, interactions=from_spans)
     for line, record in records:
         if _is_span(record):
             yield from assembler.add([_span(record, f"agentops:{path}", line)])

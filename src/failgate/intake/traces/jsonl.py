@@ -41,6 +41,8 @@ def _calls(value: Any) -> list[dict[str, Any]] | None:
 
 
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
+    from failgate.intake.traces.cassettes import from_record
+
     for line, record in records:
         if not isinstance(record, dict):
             stats.skip(path, line, "a trace record must be a JSON object")
@@ -79,4 +81,5 @@ def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> I
             tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
             turns=[t for t in turns if isinstance(t, str)] if isinstance(turns, list) else [],
             where=f"{path}:{line}",
+            interactions=from_record(record),
         )

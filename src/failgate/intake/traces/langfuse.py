@@ -123,6 +123,8 @@ def _input(trace: Mapping[str, Any], observations: list[Mapping[str, Any]]) -> d
 
 
 def build(record: Mapping[str, Any], path: str, line: int) -> Trace | None:
+    from failgate.intake.traces.cassettes import from_observations
+
     trace, observations, scores = _unwrap(record)
     observations = sorted(observations, key=lambda o: str(o.get("startTime") or ""))
     generations = [o for o in observations if o.get("type") == "GENERATION"]
@@ -185,6 +187,7 @@ def build(record: Mapping[str, Any], path: str, line: int) -> Trace | None:
         scores=kept,
         steps=steps,
         where=f"{path}:{line}",
+        interactions=from_observations(observations, _tool_call),
     )
 
 

@@ -59,6 +59,8 @@ class Trace:
     # {"kind": "tool", "name", "arguments", "result"[, "error"]}), for replay cassettes. Raw text:
     # redact before writing it anywhere (intake writes only the fields above).
     steps: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # Its tool and model interactions in order, as cassette lines (intake.traces.cassettes): replayable.
+    interactions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def response(self) -> dict[str, Any]:
         """The agent's answer in the shape the judge reads (docs/reference/agent-protocol.md)."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from failgate.intake.traces.cassettes import from_spans
 from failgate.intake.traces.model import ReadStats, Trace, parse_time
 from failgate.intake.traces.spans import Assembler, Span, flatten
 
@@ -131,7 +132,7 @@ def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> I
 
     # Spans without OpenInference attributes (the OpenTelemetry SDK's span JSON, any-agent's
     # trace JSON) are read through the conventions table like OTLP spans.
-    assembler = Assembler(genai.build, path, stats)
+    assembler = Assembler(genai.build, path, stats, interactions=from_spans)
     for line, record in records:
         for item in _named_lists(record) or [record]:
             span = _span(item, line) if isinstance(item, dict) else None

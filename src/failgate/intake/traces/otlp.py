@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from failgate.intake.traces import genai
+from failgate.intake.traces.cassettes import from_spans
 from failgate.intake.traces.model import ReadStats, Trace
 from failgate.intake.traces.shapes import decoded
 from failgate.intake.traces.spans import Assembler, Span
@@ -206,7 +207,7 @@ def explain_empty(record: Any) -> str | None:
 
 
 def traces(records: Iterable[tuple[int, Any]], path: str, stats: ReadStats) -> Iterator[Trace]:
-    assembler = Assembler(build, path, stats)
+    assembler = Assembler(build, path, stats, interactions=from_spans)
     for line, record in records:
         if not matches(record):
             stats.skip(path, line, "not an OTLP export request (no resourceSpans/scopeSpans)")

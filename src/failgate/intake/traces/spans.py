@@ -53,8 +53,12 @@ class Assembler:
         max_open: int = 10_000,
         remember: int = 10_000,
         grace: int = 2_000,
+        interactions: Callable[[list[Span]], list[dict[str, Any]]] | None = None,
     ) -> None:
         self.build = build
+        # The run's tool and model interactions, for its cassette (intake.traces.cassettes.from_spans):
+        # handed in by the readers, so that this module depends on no builder.
+        self.interactions = interactions
         self.path = path
         self.stats = stats
         self.max_open = max_open
@@ -101,6 +105,8 @@ class Assembler:
         spans.sort(key=lambda s: (s.start_ns or 0, s.line))
         trace = self.build(spans, self.path)
         if trace is not None:
+            if self.interactions is not None:
+                trace.interactions = self.interactions(spans)
             yield trace
 
 
