@@ -95,6 +95,19 @@ def funnel_text(result: object, stats: object, *, limit: int, share: float, sinc
     show_default=True,
     help="Trace format; auto detects it per file.",
 )
+@click.option(
+    "--source",
+    "source_name",
+    metavar="NAME",
+    help="Pull the window's failed traces from the store [tool.failgate.intake.sources.NAME] names.",
+)
+@click.option(
+    "--from",
+    "from_url",
+    metavar="URL",
+    help="Pull from a store by URL: langfuse+https://HOST, phoenix+http://HOST:6006?project=P, "
+    "mlflow+http://HOST:5000?experiment=ID (credentials from the store's usual environment variables).",
+)
 @click.option("--manual", is_flag=True, help="Write a blank candidate for a customer-reported failure.")
 @click.option("--ticket", metavar="REF", help="With --manual: the escalation ticket, e.g. SUP-18987.")
 @click.option("--by", "by", metavar="NAME", help="With --manual: who reports it (becomes owner and discoverer).")
@@ -103,6 +116,8 @@ def command(
     since: str | None,
     max_n: int | None,
     fmt: str,
+    source_name: str | None,
+    from_url: str | None,
     manual: bool,
     ticket: str | None,
     by: str | None,
@@ -118,8 +133,18 @@ def command(
     now = _dt.datetime.now(_dt.timezone.utc)
     if manual:
         return _manual(directory, shown, ticket, by, now, traces)
+    if source_name or from_url:
+        from failgate.intake.sources.ingest import pull_source
+
+        if traces or (source_name and from_url):
+            raise FailgateError("give trace files, --source NAME or --from URL: one of them")
+        pulled = pull_source(config, settings, source_name, from_url, since, now)
+        limit = max_n or settings.max_candidates
+        return _ingest(config, settings, [], fmt, limit, pulled.cutoff, pulled.since, now, pulled=pulled)
     if not traces:
-        raise FailgateError("give one or more trace exports: failgate ingest TRACES... (or --manual --ticket REF)")
+        raise FailgateError(
+            "give one or more trace exports: failgate ingest TRACES... (or --source NAME, or --manual --ticket REF)"
+        )
     since = since or settings.since
     cutoff = None
     if since:
@@ -139,6 +164,7 @@ def _ingest(
     cutoff: _dt.datetime | None,
     since: str | None,
     now: _dt.datetime,
+    pulled: object = None,
 ) -> int:
     from failgate.atomic import write_atomic
     from failgate.config import Config
@@ -175,7 +201,11 @@ def _ingest(
     stats = ReadStats()
     with count_progress("ingest", progress_wanted(), "traces") as progress:
         result = run_pipeline(
-            read_traces(paths, fmt, stats=stats, display=lambda p: _display(p, config.root)),
+            (
+                read_traces(paths, fmt, stats=stats, display=lambda p: _display(p, config.root))
+                if pulled is None
+                else pulled.traces(stats)  # type: ignore[attr-defined]
+            ),
             rules=IntakeRules(settings, JudgeOptions.from_config(config.section("judge"), root)),
             redact=load_redactor(settings, root),
             similarity=build_similarity(settings.embedder, root),
@@ -198,7 +228,7 @@ def _ingest(
     if not result.candidates and not result.recurrences:
         click.echo("\nnothing to review: no new failures and no recurrences")
         return 0
-    sources = [_display(p, config.root) for p in paths]
+    sources = [_display(p, config.root) for p in paths] if pulled is None else [pulled.label]  # type: ignore[attr-defined]
     text = render(
         result,
         now=now,

@@ -10,7 +10,6 @@ nothing here imports them back.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from failgate.config.checkers import (
@@ -109,7 +108,38 @@ def _since(value: Any) -> str | None:
     )
 
 
-INTAKE_KEYS: dict[str, Callable[[Any], str | None]] = {
+# Trace stores `ingest --source NAME` pulls from; `failgate.intake.sources.KINDS` holds one client per name
+# (a test keeps the two equal: configuration never imports the modules that read it).
+SOURCE_KINDS = ("langfuse", "phoenix", "mlflow")
+
+
+def _env_var_name(value: Any) -> str | None:
+    ok = isinstance(value, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value) is not None
+    return None if ok else 'the name of an environment variable (e.g. "LANGFUSE_SECRET_KEY"), never the secret itself'
+
+
+def _store_url(value: Any) -> str | None:
+    ok = isinstance(value, str) and re.match(r"^https?://[^/\s@]+", value) is not None and "@" not in value
+    return None if ok else 'the store\'s http(s) URL without credentials, e.g. "http://127.0.0.1:6006"'
+
+
+# [tool.failgate.intake.sources.NAME]: one trace store. Credentials are the *names* of environment variables.
+SOURCE_TABLE = Table(
+    {
+        "kind": one_of(*SOURCE_KINDS),
+        "url": _store_url,
+        "project": string,  # Phoenix project name, MLflow experiment id(s) (comma-separated)
+        "filter": string,  # joined to the failure filter, in the store's own filter syntax
+        "since": _since,
+        "user_env": _env_var_name,
+        "password_env": _env_var_name,
+        "token_env": _env_var_name,
+        "timeout_s": positive_number,
+    },
+    required=("kind", "url"),
+)
+
+INTAKE_KEYS: dict[str, Checker | Table] = {
     "latency_budget_ms": positive_int,
     "refusal": boolean,
     "forbidden_tools": string_list,
@@ -127,6 +157,9 @@ INTAKE_KEYS: dict[str, Callable[[Any], str | None]] = {
     "feedback_scores": string_list,
     "score_rules": _score_rules,
     "phone_regions": string_list,
+    "sources": Table(each=SOURCE_TABLE),
+    # who reviews the weekly intake file: the scheduled workflow assigns its pull request or issue to them
+    "owner": string,
 }
 
 
