@@ -215,6 +215,47 @@ def gold_settings(judge: Any) -> tuple[str, float]:
     return path, floor
 
 
+# [tool.failgate.notify]: where the gate on main and `watch` send their red cases (failgate.notify).
+# `failgate.notify.sinks.SINK_KINDS` is the registry; a test keeps this copy equal to it.
+NOTIFY_SINK_KINDS = ("slack", "github_issue", "pagerduty", "webhook")
+NOTIFY_SINK_TABLE = Table(
+    {
+        "kind": one_of(*NOTIFY_SINK_KINDS),
+        "url": _store_url,
+        "url_env": _env_var_name,  # incoming-webhook URLs are secrets: name the variable that holds one
+        "token_env": _env_var_name,
+        "routing_key_env": _env_var_name,
+        "repository": string,
+        "api_url": _store_url,
+        "labels": string_list,
+        "timeout_s": positive_number,
+    },
+    required=("kind",),
+)
+
+
+def _routes(value: Any) -> str | None:
+    from failgate.dataset.model import BLAST_RADII, SEVERITIES
+
+    expected = (
+        "a list of tables with sinks (a non-empty list of sink names) and optionally "
+        f"severity (of {', '.join(SEVERITIES)}) and blast_radius (of {', '.join(BLAST_RADII)})"
+    )
+    if not isinstance(value, list):
+        return expected
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"severity", "blast_radius", "sinks"}:
+            return expected
+        sinks = item.get("sinks")
+        if not isinstance(sinks, list) or not sinks or not all(isinstance(s, str) and s for s in sinks):
+            return expected
+        for key, allowed in (("severity", SEVERITIES), ("blast_radius", BLAST_RADII)):
+            values = item.get(key, [])
+            if not isinstance(values, list) or not all(v in allowed for v in values):
+                return expected
+    return None
+
+
 SET_TABLE = Table({"path": string, "floor": fraction}, required=("path",))
 
 SECTIONS: dict[str, Table] = {
@@ -222,6 +263,7 @@ SECTIONS: dict[str, Table] = {
     # blocking (default) or advisory: reports, exits 0 and says so, for the first weeks of adoption.
     "gate": Table({"mode": one_of("blocking", "advisory")}),
     "intake": Table(INTAKE_KEYS),
+    "notify": Table({"sinks": Table(each=NOTIFY_SINK_TABLE), "routes": _routes}),
     "judge": Table(
         {
             "refusal_patterns": regex_list,

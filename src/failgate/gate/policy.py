@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-POLICY_KEYS = ("gate", "dataset", "sets", "judge", "base_branch")
+POLICY_KEYS = ("gate", "dataset", "sets", "judge", "base_branch", "notify")
 AGENT_KEYS = ("agent", "agent_command")
 CONFIG_FILES = ("failgate.toml", "pyproject.toml")  # load_config's precedence in one directory
 
