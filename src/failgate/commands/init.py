@@ -47,7 +47,7 @@ def _codeowners_path(root: Path) -> str:
     return ".github/CODEOWNERS"
 
 
-def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
+def plan_init(root: Path, dataset_dir: str, owner: str | None, schedule: bool = False) -> Plan:
     from failgate.dataset.model import CASES_FILE, HISTORY_FILE, INTAKE_DIR, REMOVED_FILE
     from failgate.dataset.schemas import SCHEMA_FILES, schemas_dir
     from failgate.merge import gitattributes_lines
@@ -88,6 +88,20 @@ def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
         )
     plan.want(codeowners, owners_text)
     plan.want(".github/workflows/failgate.yml", ci_workflow(dataset_dir), create_only=True)
+    if schedule:
+        from failgate.scaffold.schedule import INTAKE_FILE, WATCH_FILE, intake_workflow, wanted_secrets, watch_workflow
+
+        raw = _raw_config(root)
+        source, source_env, notify_env = wanted_secrets(raw)
+        intake = raw["intake"] if isinstance(raw.get("intake"), dict) else {}
+        plan.want(
+            INTAKE_FILE,
+            intake_workflow(
+                dataset_dir, source, intake.get("owner") or owner, source_env, str(intake.get("review_as", ""))
+            ),
+            create_only=True,
+        )
+        plan.want(WATCH_FILE, watch_workflow(notify_env), create_only=True)
     return plan
 
 
@@ -100,7 +114,7 @@ def _raw_config(root: Path) -> dict:
         return {}
 
 
-def run_init(owner: str | None, dataset: str | None) -> int:
+def run_init(owner: str | None, dataset: str | None, schedule: bool = False) -> int:
     from failgate.commands.install import register
     from failgate.config import load_config
     from failgate.gitconfig import repo_root
@@ -110,7 +124,7 @@ def run_init(owner: str | None, dataset: str | None) -> int:
     config = load_config(root)
     dataset_dir = dataset or str(config.dataset_dir.relative_to(config.root))
     dataset_dir = dataset_dir.replace("\\", "/").strip("/")
-    plan = plan_init(root, dataset_dir, owner)
+    plan = plan_init(root, dataset_dir, owner, schedule)
     plan.apply()
     registered = register(root)
     for status, relative in plan.report:
@@ -146,7 +160,12 @@ def run_init(owner: str | None, dataset: str | None) -> int:
     "--dataset",
     help="Dataset directory relative to the repo root (default: [tool.failgate] dataset or evals/failures).",
 )
-def command(owner: str | None, dataset: str | None) -> int:
+@click.option(
+    "--schedule",
+    is_flag=True,
+    help="Also write the weekly intake and nightly watch workflows (they need a trace store and sinks configured).",
+)
+def command(owner: str | None, dataset: str | None, schedule: bool) -> int:
     """Scaffold the dataset, .gitattributes, merge drivers, CODEOWNERS and CI."""
     from failgate.dataset.text import unwritable_character
     from failgate.findings import FailgateError
@@ -155,4 +174,4 @@ def command(owner: str | None, dataset: str | None) -> int:
         # Both end up inside one line of CODEOWNERS / .gitattributes: a newline would write a second rule.
         if value is not None and (not value.strip() or unwritable_character(value, one_line=True)):
             raise FailgateError(f"{option} must be one line of printable text, got {value!r}", exit_code=2)
-    return run_init(owner, dataset)
+    return run_init(owner, dataset, schedule)

@@ -160,6 +160,8 @@ INTAKE_KEYS: dict[str, Checker | Table] = {
     "sources": Table(each=SOURCE_TABLE),
     # who reviews the weekly intake file: the scheduled workflow assigns its pull request or issue to them
     "owner": string,
+    # how the weekly workflow hands the review file to the owner (failgate.scaffold.schedule)
+    "review_as": one_of("pull_request", "issue"),
 }
 
 
