@@ -188,6 +188,9 @@ def _ingest(
     if not existing_file(directory / CASES_FILE):
         raise FailgateError(f"no {CASES_FILE} in {shown}; run `failgate init` first")
     dataset = read_dataset(directory, shown)
+    from failgate.intake.taxonomy import check_rule_modes
+
+    check_rule_modes(settings, dataset.header, f"{shown}/{CASES_FILE}")
     root = str(config.root)
     known: dict[str, str] = pending_hashes(directory / INTAKE_DIR, f"{shown}/{INTAKE_DIR}")
     cases = [c for c in dataset.cases + dataset.watchlist if isinstance(c.get("id"), str)]

@@ -77,8 +77,6 @@ def _rules(value: Any) -> str | None:
 
 def _score_rules(value: Any) -> str | None:
     """[[tool.failgate.intake.score_rules]]: a run fails when a named score crosses a threshold."""
-    from failgate.dataset.model import FAILURE_MODES_V1
-
     expected = (
         'a list of tables {name = "correctness", fail_below = 0.5, failure_mode = "hallucination"} '
         "(or fail_above for scores where lower is better, like toxicity)"
@@ -95,8 +93,9 @@ def _score_rules(value: Any) -> str | None:
             or not isinstance(item[bounds[0]], (int, float))
         ):
             return expected
-        if item.get("failure_mode", "hallucination") not in FAILURE_MODES_V1:
-            return f"{expected}; failure_mode one of {', '.join(FAILURE_MODES_V1)}"
+        # Which modes exist is the dataset's taxonomy, checked where it is read (intake.taxonomy).
+        if not isinstance(item.get("failure_mode", "hallucination"), str) or not item.get("failure_mode", "x"):
+            return expected
     return None
 
 
