@@ -24,6 +24,7 @@ STEPS: list[tuple[str, str]] = [
     ),
     ("step_llm_judge", "a hallucination case judged by a judge model; a gold set grades that judge"),
     ("step_report", "the history as a page: a cases x commits heatmap, and the gate's page about its range"),
+    ("step_weekly", "the weekly cycle: failures pulled from a real Phoenix, a P0 flip paged, the pull-request comment"),
 ]
 
 # Steps that are about the pre-commit hooks at work; without pre-commit they are
