@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from failgate.findings import FailgateError
+
+if TYPE_CHECKING:
+    from failgate.intake.sources.ingest import Pulled
 
 
 def _display(path: Path, root: Path) -> str:
@@ -164,7 +168,7 @@ def _ingest(
     cutoff: _dt.datetime | None,
     since: str | None,
     now: _dt.datetime,
-    pulled: object = None,
+    pulled: Pulled | None = None,
 ) -> int:
     from failgate.atomic import write_atomic
     from failgate.config import Config
@@ -207,7 +211,7 @@ def _ingest(
             (
                 read_traces(paths, fmt, stats=stats, display=lambda p: _display(p, config.root))
                 if pulled is None
-                else pulled.traces(stats)  # type: ignore[attr-defined]
+                else pulled.traces(stats)
             ),
             rules=IntakeRules(settings, JudgeOptions.from_config(config.section("judge"), root)),
             redact=load_redactor(settings, root),
@@ -231,7 +235,7 @@ def _ingest(
     if not result.candidates and not result.recurrences:
         click.echo("\nnothing to review: no new failures and no recurrences")
         return 0
-    sources = [_display(p, config.root) for p in paths] if pulled is None else [pulled.label]  # type: ignore[attr-defined]
+    sources = [_display(p, config.root) for p in paths] if pulled is None else [pulled.label]
     text = render(
         result,
         now=now,
