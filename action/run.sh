@@ -7,7 +7,7 @@
 # gate. Every check runs even when an earlier one fails, so one push shows
 # every problem; the step exits with the worst status (2 > 1 > 0).
 #
-# Inputs arrive as INPUT_BASE, INPUT_DATASET, INPUT_HTML, INPUT_INSTALL, INPUT_COMMENT
+# Inputs arrive as INPUT_BASE, INPUT_DATASET, INPUT_HTML, INPUT_INSTALL, INPUT_COMMENT, INPUT_NOTIFY
 # and INPUT_TOKEN (the pull-request comment's token: kept in a shell variable and
 # removed from the environment first, so the agent the gate runs never sees it).
 # Actions provides GITHUB_ACTION_PATH, GITHUB_WORKSPACE, GITHUB_EVENT_NAME,
@@ -92,6 +92,17 @@ done
 gate=(failgate gate --format junit --output "$reports/failgate-gate.xml")
 [ -n "${INPUT_BASE:-}" ] && gate+=(--base "$INPUT_BASE")
 [ -n "${INPUT_HTML:-}" ] && gate+=(--html "$reports/$(basename "$INPUT_HTML")")
+# The gate on main tells people (a pull request's gate never does: its red is the author's to fix).
+if [ "${INPUT_NOTIFY:-true}" = "true" ] && [ "${GITHUB_EVENT_NAME:-}" = "push" ] && [ -n "${GITHUB_EVENT_PATH:-}" ] \
+    && python - "$GITHUB_EVENT_PATH" <<'PY'
+import json, sys
+event = json.load(open(sys.argv[1], encoding="utf-8"))
+default = (event.get("repository") or {}).get("default_branch")
+sys.exit(0 if default and event.get("ref") == f"refs/heads/{default}" else 1)
+PY
+then
+    gate+=(--notify)
+fi
 # The gate's Markdown goes to its own file first: it is both the step summary and the
 # pull request's comment (decisions and policy changes first, then matrix, flips, failures).
 gate_md="$reports/failgate-gate.md"
