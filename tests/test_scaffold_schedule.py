@@ -199,3 +199,10 @@ def test_review_as_is_checked(git_repo: Path, bad: str) -> None:
         [sys.executable, "-m", "failgate", "validate"], cwd=git_repo, env=env, capture_output=True, text=True
     )
     assert result.returncode == 2 and "review_as" in result.stdout + result.stderr
+
+
+def test_the_ci_workflow_lets_the_action_comment_and_nothing_more(git_repo: Path) -> None:
+    (git_repo / "pyproject.toml").write_text(_config())
+    assert _init(git_repo).returncode == 0
+    workflow = yaml.safe_load((git_repo / ".github/workflows/failgate.yml").read_text())
+    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
