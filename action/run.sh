@@ -7,12 +7,17 @@
 # gate. Every check runs even when an earlier one fails, so one push shows
 # every problem; the step exits with the worst status (2 > 1 > 0).
 #
-# Inputs arrive as INPUT_BASE, INPUT_DATASET, INPUT_HTML, INPUT_INSTALL.
+# Inputs arrive as INPUT_BASE, INPUT_DATASET, INPUT_HTML, INPUT_INSTALL, INPUT_COMMENT, INPUT_NOTIFY
+# and INPUT_TOKEN (the pull-request comment's token: kept in a shell variable and
+# removed from the environment first, so the agent the gate runs never sees it).
 # Actions provides GITHUB_ACTION_PATH, GITHUB_WORKSPACE, GITHUB_EVENT_NAME,
 # GITHUB_EVENT_PATH, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT, RUNNER_TEMP and
 # GITHUB_ACTIONS=true (under which failgate prints ::error annotations at the
 # case's file and line, and the gate appends its Markdown to the step summary).
 set -uo pipefail
+
+comment_token="${INPUT_TOKEN:-}"
+unset INPUT_TOKEN
 
 action_path="${GITHUB_ACTION_PATH:?run by GitHub Actions (or a test that sets GITHUB_ACTION_PATH)}"
 cd "${GITHUB_WORKSPACE:-.}"
@@ -97,6 +102,28 @@ done
 gate=(failgate gate --format junit --output "$reports/failgate-gate.xml")
 [ -n "${INPUT_BASE:-}" ] && gate+=(--base "$INPUT_BASE")
 [ -n "${INPUT_HTML:-}" ] && gate+=(--html "$reports/$(basename "$INPUT_HTML")")
-run "${gate[@]}"
+# The gate on main tells people (a pull request's gate never does: its red is the author's to fix).
+if [ "${INPUT_NOTIFY:-true}" = "true" ] && [ "${GITHUB_EVENT_NAME:-}" = "push" ] && [ -n "${GITHUB_EVENT_PATH:-}" ] \
+    && python - "$GITHUB_EVENT_PATH" <<'PY'
+import json, sys
+event = json.load(open(sys.argv[1], encoding="utf-8"))
+default = (event.get("repository") or {}).get("default_branch")
+sys.exit(0 if default and event.get("ref") == f"refs/heads/{default}" else 1)
+PY
+then
+    gate+=(--notify)
+fi
+# The gate's Markdown goes to its own file first: it is both the step summary and the
+# pull request's comment (decisions and policy changes first, then matrix, flips, failures).
+gate_md="$reports/failgate-gate.md"
+: > "$gate_md"
+summary="${GITHUB_STEP_SUMMARY:-}"
+GITHUB_STEP_SUMMARY="$gate_md" run "${gate[@]}"
+[ -n "$summary" ] && cat "$gate_md" >> "$summary"
+
+if [ "${INPUT_COMMENT:-true}" = "true" ]; then
+    # One comment per pull request, updated on each push; never changes the exit status.
+    FAILGATE_GITHUB_TOKEN="$comment_token" python -m failgate.pullrequest "$gate_md"
+fi
 
 exit "$worst"

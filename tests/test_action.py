@@ -27,7 +27,7 @@ from failgate.cli import COMMANDS, cli
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 SCRIPT = ROOT / "action" / "run.sh"
-INPUTS = {"base", "dataset", "python", "html", "install"}
+INPUTS = {"base", "dataset", "python", "html", "install", "comment", "token", "notify"}
 
 
 def test_metadata_is_a_composite_action_with_the_documented_inputs() -> None:

@@ -467,6 +467,9 @@ ROWS += [
         for label in ("case-id-list", "case-id-mapping", "deep-100k", "huge-int", "lone-surrogate")
     ],
     Hostile("gate-bad-base", ["gate", "--base", "no-such-rev"]),
+    # watch is the gate against the last green run: the same refusals, before any notification.
+    Hostile("watch-committed-cases-id-list", ["watch", "--base", "HEAD~1"], dict(CASES_EDITS)["id-list"], commit=True),
+    Hostile("watch-bad-base", ["watch", "--base", "no-such-rev"]),
     Hostile("eval-recorded-deep", ["eval", "--recorded", "rec.jsonl"], write("rec.jsonl", deep_json + "\n")),
     Hostile("eval-recorded-not-json", ["eval", "--recorded", "rec.jsonl"], write("rec.jsonl", "{nope\n")),
     Hostile("config-not-toml", ["validate"], write("failgate.toml", "agent = [\n")),

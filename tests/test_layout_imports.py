@@ -232,7 +232,8 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "intake": ("dataset", "eval.judge", "checks", "config", "findings", "dotted", "atomic", "transaction"),
     # report.run, the command's use case, reads the dataset (or the gate's commit) and writes the page
     "report": ("dataset", "config", "findings", "atomic", "gitrepo", "eval.replay"),
-    "scaffold": ("dataset", "config", "merge", "findings", "gitconfig", "atomic"),
+    # scaffold.schedule names the secrets a configured store needs
+    "scaffold": ("dataset", "config", "merge", "findings", "gitconfig", "atomic", "intake.sources"),
     "edits": ("dataset", "merge", "checks", "config", "findings", "atomic", "transaction", "gitrepo"),
     # the intake rules are judge rules: config checks their shape with the judge, which
     # never imports config back; no other module that reads a section

@@ -366,6 +366,7 @@ NOT_USER_DATA = {
     "eval/agents/callable_worker.py": "requests failgate itself writes to the worker",
     "gitrepo.py": "failgate's own staging mark in the git directory",
     "examples": "the bundled example agent, not failgate's reading of user data",
+    "demo/step_weekly.py": "the demo's own webhook server, reading what failgate itself sent",
 }
 # Readers guarded in the table above, by file: the parse calls in them are what the table attacks.
 GUARDED = {

@@ -30,6 +30,7 @@ COMMANDS = {
     "merge-driver": "merge_driver",
     "eval": "eval",
     "gate": "gate",
+    "watch": "watch",
     "ingest": "ingest",
     "promote": "promote",
     "remove": "remove",

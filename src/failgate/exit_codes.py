@@ -41,6 +41,10 @@ COMMAND_EXITS: dict[str, tuple[str, str]] = {
     "renumber": ("the collision was fixed and staged", "nothing to renumber, or conflicts left"),
     "report": ("the report was written", "the dataset cannot be read (run `failgate validate`)"),
     "demo": ("the demo ran", "a step of the demo failed"),
+    "watch": (
+        "main is green against its last green run (notifications sent for what is red never change this)",
+        "a gating case fails or flipped on main: the red cases were routed to their sinks",
+    ),
     "judge-change": (
         "the new judge's grading, results and decision were recorded: commit what it printed",
         "nothing recorded: a gating case fails under the new judge, or its gold-set grading is below the floor",

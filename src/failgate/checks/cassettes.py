@@ -54,7 +54,9 @@ def cassette_findings(dataset: Any, read: Reader, listed: Iterable[str] = ()) ->
                 data = read(normal)
             except OutsideRepository:
                 findings.append(
-                    Finding("CASSETTE", f"cassette '{ref}' resolves outside the repository (a symlink?); refused", where)
+                    Finding(
+                        "CASSETTE", f"cassette '{ref}' resolves outside the repository (a symlink?); refused", where
+                    )
                 )
                 continue
             if data is None:

@@ -21,6 +21,8 @@ def run_fmt(files: tuple[str, ...], check: bool = False) -> int:
     outcome = fmt_datasets(files, check)
     for shown, fix in outcome.fixes:
         click.echo(f"{shown}: {'would fix' if check else 'fixed'} {fix}")
+    for shown, what in outcome.recorded:
+        click.echo(f"{shown}: {'would record' if check else 'recorded'} {what}")
     return PROBLEM if outcome.changed_files else OK
 
 

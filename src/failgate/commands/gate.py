@@ -59,6 +59,15 @@ def execute(settings: GateSettings) -> int:
 
         write_gate_html(decision, settings.html)
         click.echo(f"failgate gate: wrote the HTML report to {settings.html}", err=True)
+    if settings.notify:
+        # After the verdict is out, and whatever a sink does: a notification never changes it.
+        from failgate.notify.after_gate import notify_decision
+
+        report = notify_decision(decision, "gate")
+        for message in report.log:
+            click.echo(message, err=True)
+        for line in report.lines():
+            click.echo(line, err=True)
     return decision.exit_code
 
 
@@ -91,6 +100,11 @@ def execute(settings: GateSettings) -> int:
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="PATH",
     help="Also write the HTML report focused on the range under test (its flips first) to PATH.",
+)
+@click.option(
+    "--notify",
+    is_flag=True,
+    help="Send the red cases to the sinks [tool.failgate.notify] routes them to (for the gate on main).",
 )
 def command(**kwargs: Any) -> int:
     """Eval the commit under test; fail on any failing case or any flip since the base."""

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from failgate.findings import FailgateError
 from failgate.intake.traces import FORMATS as TRACE_FORMAT_NAMES
+
+if TYPE_CHECKING:
+    from failgate.intake.sources.ingest import Pulled
 
 
 def _display(path: Path, root: Path) -> str:
@@ -102,6 +105,19 @@ def funnel_text(result: object, stats: object, *, limit: int, share: float, sinc
     show_default=True,
     help="Trace format; auto detects it per file.",
 )
+@click.option(
+    "--source",
+    "source_name",
+    metavar="NAME",
+    help="Pull the window's failed traces from the store [tool.failgate.intake.sources.NAME] names.",
+)
+@click.option(
+    "--from",
+    "from_url",
+    metavar="URL",
+    help="Pull from a store by URL: langfuse+https://HOST, phoenix+http://HOST:6006?project=P, "
+    "mlflow+http://HOST:5000?experiment=ID (credentials from the store's usual environment variables).",
+)
 @click.option("--manual", is_flag=True, help="Write a blank candidate for a customer-reported failure.")
 @click.option("--ticket", metavar="REF", help="With --manual: the escalation ticket, e.g. SUP-18987.")
 @click.option("--by", "by", metavar="NAME", help="With --manual: who reports it (becomes owner and discoverer).")
@@ -110,6 +126,8 @@ def command(
     since: str | None,
     max_n: int | None,
     fmt: str,
+    source_name: str | None,
+    from_url: str | None,
     manual: bool,
     ticket: str | None,
     by: str | None,
@@ -125,8 +143,18 @@ def command(
     now = _dt.datetime.now(_dt.timezone.utc)
     if manual:
         return _manual(directory, shown, ticket, by, now, traces)
+    if source_name or from_url:
+        from failgate.intake.sources.ingest import pull_source
+
+        if traces or (source_name and from_url):
+            raise FailgateError("give trace files, --source NAME or --from URL: one of them")
+        pulled = pull_source(config, settings, source_name, from_url, since, now)
+        limit = max_n or settings.max_candidates
+        return _ingest(config, settings, [], fmt, limit, pulled.cutoff, pulled.since, now, pulled=pulled)
     if not traces:
-        raise FailgateError("give one or more trace exports: failgate ingest TRACES... (or --manual --ticket REF)")
+        raise FailgateError(
+            "give one or more trace exports: failgate ingest TRACES... (or --source NAME, or --manual --ticket REF)"
+        )
     since = since or settings.since
     cutoff = None
     if since:
@@ -146,6 +174,7 @@ def _ingest(
     cutoff: _dt.datetime | None,
     since: str | None,
     now: _dt.datetime,
+    pulled: Pulled | None = None,
 ) -> int:
     from failgate.atomic import locked
     from failgate.config import Config
@@ -161,7 +190,7 @@ def _ingest(
     # Under the dataset lock from reading what is pending to writing the review file: two ingests of the
     # same export at once both found nothing pending and both wrote the same candidates.
     with locked(directory):
-        return _ingest_locked(config, settings, paths, fmt, limit, cutoff, since, now)
+        return _ingest_locked(config, settings, paths, fmt, limit, cutoff, since, now, pulled)
 
 
 def _ingest_locked(
@@ -173,10 +202,11 @@ def _ingest_locked(
     cutoff: _dt.datetime | None,
     since: str | None,
     now: _dt.datetime,
+    pulled: Pulled | None = None,
 ) -> int:
     from failgate.atomic import write_atomic
     from failgate.dataset.hashing import input_hash
-    from failgate.dataset.model import INTAKE_DIR
+    from failgate.dataset.model import CASES_FILE, INTAKE_DIR
     from failgate.dataset.parse import read_dataset
     from failgate.eval.judge import JudgeOptions
     from failgate.intake.pipeline import run_pipeline
@@ -192,6 +222,9 @@ def _ingest_locked(
     directory = config.dataset_dir
     shown = _display(directory, config.root)
     dataset = read_dataset(directory, shown)
+    from failgate.intake.taxonomy import check_rule_modes
+
+    check_rule_modes(settings, dataset.header, f"{shown}/{CASES_FILE}")
     root = str(config.root)
     known: dict[str, str] = pending_hashes(directory / INTAKE_DIR, f"{shown}/{INTAKE_DIR}")
     cases: list[Any] = [c for c in dataset.cases + dataset.watchlist if isinstance(c.get("id"), str)]
@@ -205,7 +238,11 @@ def _ingest_locked(
     stats = ReadStats()
     with count_progress("ingest", progress_wanted(), "traces") as progress:
         result = run_pipeline(
-            read_traces(paths, fmt, stats=stats, display=lambda p: _display(p, config.root)),
+            (
+                read_traces(paths, fmt, stats=stats, display=lambda p: _display(p, config.root))
+                if pulled is None
+                else pulled.traces(stats)
+            ),
             rules=IntakeRules(settings, JudgeOptions.from_config(config.section("judge"), root)),
             redact=load_redactor(settings, root),
             similarity=build_similarity(settings.embedder, root),
@@ -228,7 +265,7 @@ def _ingest_locked(
     if not result.candidates and not result.recurrences:
         click.echo("\nnothing to review: no new failures and no recurrences")
         return 0
-    sources = [_display(p, config.root) for p in paths]
+    sources = [_display(p, config.root) for p in paths] if pulled is None else [pulled.label]
     text = render(
         result,
         now=now,

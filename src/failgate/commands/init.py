@@ -14,12 +14,17 @@ from failgate.exit_codes import OK
     "--dataset",
     help="Dataset directory relative to the repo root (default: [tool.failgate] dataset or evals/failures).",
 )
-def command(owner: str | None, dataset: str | None) -> int:
+@click.option(
+    "--schedule",
+    is_flag=True,
+    help="Also write the weekly intake and nightly watch workflows (they need a trace store and sinks configured).",
+)
+def command(owner: str | None, dataset: str | None, schedule: bool) -> int:
     """Scaffold the dataset, .gitattributes, merge drivers, CODEOWNERS and CI."""
     from failgate.scaffold.init import init_project
     from failgate.scaffold.project import OWNER_PLACEHOLDER, precommit_snippet
 
-    done = init_project(owner, dataset)
+    done = init_project(owner, dataset, schedule)
     for status, relative in done.report:
         if status != "unchanged":
             click.echo(f"{status:>10}  {relative}")

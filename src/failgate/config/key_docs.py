@@ -46,6 +46,57 @@ KEY_DOCS: dict[str, tuple[str, str]] = {
     "sets.<name>.path": ("—", "An aggregate set's cases file (cases with only `id`, `input`, `expected`, `tags`)."),
     "sets.<name>.floor": ("—", "The pass rate the set must reach; a rate exactly at the floor passes."),
     "gate.mode": ("`blocking`", "`advisory` reports, says so loudly and exits 0, for the first weeks of adoption."),
+    "intake.owner": (
+        "—",
+        "Who reviews the weekly intake (the scheduled workflow opens its pull request or issue for them).",
+    ),
+    "intake.review_as": (
+        "`pull_request`",
+        "How the weekly intake is handed to its owner: a `pull_request` or an `issue`.",
+    ),
+    "intake.sources.<name>.kind": (
+        "—",
+        "The trace store: `langfuse`, `phoenix` or `mlflow` (`failgate ingest --source NAME`).",
+    ),
+    "intake.sources.<name>.url": ("—", "The store's base URL, without credentials (a `user:pw@` URL is refused)."),
+    "intake.sources.<name>.project": (
+        "`default` / `0`",
+        "Phoenix: the project name; MLflow: experiment id(s), comma-separated.",
+    ),
+    "intake.sources.<name>.filter": (
+        "—",
+        "A condition in the store's own filter syntax, ANDed with the failure filter.",
+    ),
+    "intake.sources.<name>.since": ("`7d`", "The window a store pull reads back, e.g. `7d`, `36h`."),
+    "intake.sources.<name>.user_env": ("—", "The name of the environment variable holding the Basic-auth user."),
+    "intake.sources.<name>.password_env": (
+        "—",
+        "The name of the environment variable holding the Basic-auth password.",
+    ),
+    "intake.sources.<name>.token_env": ("—", "The name of the environment variable holding a Bearer token."),
+    "intake.sources.<name>.timeout_s": ("`30`", "Seconds per request to the store."),
+    "notify.sinks.<name>.kind": ("—", "Where a message goes: `slack`, `github_issue`, `pagerduty` or `webhook`."),
+    "notify.sinks.<name>.url": ("—", "The webhook (or PagerDuty events) URL, when it is no secret."),
+    "notify.sinks.<name>.url_env": ("—", "The name of the environment variable holding the webhook URL."),
+    "notify.sinks.<name>.token_env": (
+        "`GITHUB_TOKEN`",
+        "The name of the variable holding the token (GitHub issue, webhook).",
+    ),
+    "notify.sinks.<name>.routing_key_env": ("—", "PagerDuty: the name of the variable holding the routing key."),
+    "notify.sinks.<name>.repository": ("`$GITHUB_REPOSITORY`", "GitHub issue: the repository the issue is opened in."),
+    "notify.sinks.<name>.api_url": (
+        "`https://api.github.com`",
+        "GitHub issue: the API's base URL (GitHub Enterprise).",
+    ),
+    "notify.sinks.<name>.labels": ('`["failgate"]`', "GitHub issue: the labels of the issue."),
+    "notify.sinks.<name>.timeout_s": (
+        "`10`",
+        "Seconds per request to the sink; a sink that fails never changes the verdict.",
+    ),
+    "notify.routes": (
+        "P0 or `irreversible_write` pages, P1 or `customer_visible` to chat, the rest to the log",
+        "Ordered routes from (severity, blast radius) to sinks; the first that matches a case wins. Policy: read from the base.",
+    ),
     "replay.tools": (
         "`[]`",
         "Dotted paths of the agent's tool functions or methods that replay intercepts (recorded result returned).",

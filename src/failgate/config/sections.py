@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
 from typing import Any
 
 from failgate.config.checkers import (
@@ -25,11 +24,11 @@ from failgate.config.checkers import (
     fraction,
     one_of,
     positive_int,
+    positive_number,
     regex_list,
     string,
     string_list,
 )
-from failgate.dataset.model import FAILURE_MODES_V1
 
 MAX_JOBS = 256  # cases in flight; more is a typo, not a machine
 MAX_TIMEOUT_S = 86400.0  # one day per agent call
@@ -95,8 +94,9 @@ def _score_rules(value: Any) -> str | None:
             or not isinstance(item[bounds[0]], (int, float))
         ):
             return expected
-        if item.get("failure_mode", "hallucination") not in FAILURE_MODES_V1:
-            return f"{expected}; failure_mode one of {', '.join(FAILURE_MODES_V1)}"
+        # Which modes exist is the dataset's taxonomy, checked where it is read (intake.taxonomy).
+        if not isinstance(item.get("failure_mode", "hallucination"), str) or not item.get("failure_mode", "x"):
+            return expected
     return None
 
 
@@ -108,7 +108,38 @@ def _since(value: Any) -> str | None:
     )
 
 
-INTAKE_KEYS: dict[str, Callable[[Any], str | None]] = {
+# Trace stores `ingest --source NAME` pulls from; `failgate.intake.sources.KINDS` holds one client per name
+# (a test keeps the two equal: configuration never imports the modules that read it).
+SOURCE_KINDS = ("langfuse", "phoenix", "mlflow")
+
+
+def _env_var_name(value: Any) -> str | None:
+    ok = isinstance(value, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value) is not None
+    return None if ok else 'the name of an environment variable (e.g. "LANGFUSE_SECRET_KEY"), never the secret itself'
+
+
+def _store_url(value: Any) -> str | None:
+    ok = isinstance(value, str) and re.match(r"^https?://[^/\s@]+", value) is not None and "@" not in value
+    return None if ok else 'the store\'s http(s) URL without credentials, e.g. "http://127.0.0.1:6006"'
+
+
+# [tool.failgate.intake.sources.NAME]: one trace store. Credentials are the *names* of environment variables.
+SOURCE_TABLE = Table(
+    {
+        "kind": one_of(*SOURCE_KINDS),
+        "url": _store_url,
+        "project": string,  # Phoenix project name, MLflow experiment id(s) (comma-separated)
+        "filter": string,  # joined to the failure filter, in the store's own filter syntax
+        "since": _since,
+        "user_env": _env_var_name,
+        "password_env": _env_var_name,
+        "token_env": _env_var_name,
+        "timeout_s": positive_number,
+    },
+    required=("kind", "url"),
+)
+
+INTAKE_KEYS: dict[str, Checker | Table] = {
     "latency_budget_ms": positive_int,
     "refusal": boolean,
     "forbidden_tools": string_list,
@@ -126,6 +157,11 @@ INTAKE_KEYS: dict[str, Callable[[Any], str | None]] = {
     "feedback_scores": string_list,
     "score_rules": _score_rules,
     "phone_regions": string_list,
+    "sources": Table(each=SOURCE_TABLE),
+    # who reviews the weekly intake file: the scheduled workflow assigns its pull request or issue to them
+    "owner": string,
+    # how the weekly workflow hands the review file to the owner (failgate.scaffold.schedule)
+    "review_as": one_of("pull_request", "issue"),
 }
 
 
@@ -211,6 +247,47 @@ def gold_settings(judge: Any) -> tuple[str, float]:
     return gold.path, gold.floor
 
 
+# [tool.failgate.notify]: where the gate on main and `watch` send their red cases (failgate.notify).
+# `failgate.notify.sinks.SINK_KINDS` is the registry; a test keeps this copy equal to it.
+NOTIFY_SINK_KINDS = ("slack", "github_issue", "pagerduty", "webhook")
+NOTIFY_SINK_TABLE = Table(
+    {
+        "kind": one_of(*NOTIFY_SINK_KINDS),
+        "url": _store_url,
+        "url_env": _env_var_name,  # incoming-webhook URLs are secrets: name the variable that holds one
+        "token_env": _env_var_name,
+        "routing_key_env": _env_var_name,
+        "repository": string,
+        "api_url": _store_url,
+        "labels": string_list,
+        "timeout_s": positive_number,
+    },
+    required=("kind",),
+)
+
+
+def _routes(value: Any) -> str | None:
+    from failgate.dataset.model import BLAST_RADII, SEVERITIES
+
+    expected = (
+        "a list of tables with sinks (a non-empty list of sink names) and optionally "
+        f"severity (of {', '.join(SEVERITIES)}) and blast_radius (of {', '.join(BLAST_RADII)})"
+    )
+    if not isinstance(value, list):
+        return expected
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"severity", "blast_radius", "sinks"}:
+            return expected
+        sinks = item.get("sinks")
+        if not isinstance(sinks, list) or not sinks or not all(isinstance(s, str) and s for s in sinks):
+            return expected
+        for key, allowed in (("severity", SEVERITIES), ("blast_radius", BLAST_RADII)):
+            values = item.get(key, [])
+            if not isinstance(values, list) or not all(v in allowed for v in values):
+                return expected
+    return None
+
+
 SET_TABLE = Table({"path": string, "floor": fraction}, required=("path",))
 
 SECTIONS: dict[str, Table] = {
@@ -223,6 +300,7 @@ SECTIONS: dict[str, Table] = {
     # Replay (failgate.eval.replay): the tools failgate_replay intercepts, dotted paths of functions or
     # methods (mutating ones are never executed under replay), and what a divergence does. Policy.
     "replay": Table({"tools": string_list, "mutating_tools": string_list, "on_divergence": one_of("live", "fail")}),
+    "notify": Table({"sinks": Table(each=NOTIFY_SINK_TABLE), "routes": _routes}),
     "judge": Table(
         {
             "refusal_patterns": regex_list,

@@ -26,6 +26,7 @@ STEPS: list[tuple[str, str]] = [
     ("step_stochastic", "a sampled answer gates by its own record at the base instead of flapping"),
     ("step_report", "the history as a page: a cases x commits heatmap, and the gate's page about its range"),
     ("step_replay", "a flapping refund case replays from its cassette: 20/20 identical, no model call, no refund"),
+    ("step_weekly", "the weekly cycle: failures pulled from a real Phoenix, a P0 flip paged, the pull-request comment"),
 ]
 
 # Steps that are about the pre-commit hooks at work; without pre-commit they are

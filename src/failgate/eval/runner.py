@@ -176,8 +176,6 @@ class CaseSetupError(Exception):
     """The case cannot be sent (a fixture is missing): the case fails, the run goes on."""
 
 
-
-
 def resolve_input(case: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
     """The case's input with `fixtures` turned into absolute paths (as strings,
     so that a worker receives them as JSON)."""

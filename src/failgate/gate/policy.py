@@ -24,7 +24,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-POLICY_KEYS = ("gate", "dataset", "sets", "judge", "base_branch", "replay")
+POLICY_KEYS = ("gate", "dataset", "sets", "judge", "base_branch", "replay", "notify")
 AGENT_KEYS = ("agent", "agent_command", "python", "pythonpath")  # what decides which code runs as the agent
 # Files that decide how the checks run, relative to the repository root: CI runs the workflow
 # as the pull request edits it, hooks run as the edited config says. Listed as policy changes.

@@ -32,6 +32,7 @@ class GateSettings:
     output: Path | None = None
     jobs: int | None = None
     html: Path | None = None  # the report page, focused on the range (failgate.report.pages.gate_page)
+    notify: bool = False  # send the red cases to [tool.failgate.notify] (the gate on main)
 
 
 def _check_set_file(selection: Any) -> None:

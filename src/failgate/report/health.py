@@ -95,6 +95,8 @@ class HealthReport:
     prune: list[tuple[str, str]]  # (id, last failure date)
     no_remediation: list[str]
     flakiness: list[Flakiness]
+    # (id, date of its last recorded pass or None): oldest first, never-passed first of all
+    last_pass: list[tuple[str, str | None]] = dataclasses.field(default_factory=list)
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -110,6 +112,7 @@ class HealthReport:
             "prune_candidates": [{"id": i, "last_failure": d} for i, d in self.prune],
             "without_remediation": self.no_remediation,
             "flakiness": [{**dataclasses.asdict(f), "verdict": f.verdict} for f in self.flakiness],
+            "last_pass": [{"id": i, "date": d} for i, d in self.last_pass],
         }
 
 
@@ -198,6 +201,12 @@ def build_report(
             )
         )
     flakiness.sort(key=lambda f: (-(f.disagreements > 0), -f.unexplained_recoveries, -(f.flip_rate or 0), f.case_id))
+    last_pass: list[tuple[str, str | None]] = []
+    for case in active:
+        entry = fold.get(case["id"])
+        passed = _date(entry.last_pass_at) if entry is not None and entry.last_pass_at else None
+        last_pass.append((case["id"], passed.isoformat() if passed else None))
+    last_pass.sort(key=lambda item: (item[1] or "", item[0]))
     return HealthReport(
         active=len(active),
         deprecated=len(cases) - len(active),
@@ -210,6 +219,7 @@ def build_report(
         prune=prune,
         no_remediation=no_remediation,
         flakiness=flakiness,
+        last_pass=last_pass,
     )
 
 
@@ -232,6 +242,9 @@ def render_text(report: HealthReport) -> str:
         lines += [f"  {i}  last failure {d}" for i, d in r.prune]
     if r.no_remediation:
         lines += ["", f"without remediation: {', '.join(r.no_remediation)}"]
+    if r.last_pass:
+        lines += ["", "last recorded pass (oldest first):"]
+        lines += [f"  {i}  {d or 'never recorded'}" for i, d in r.last_pass]
     if r.flakiness:
         lines += [
             "",

@@ -17,6 +17,9 @@ HTML reports. Why each piece is there:
 - `ACTION`: where failgate comes from is the user's to say (failgate's
   GitHub home is not fixed yet), so the line is a placeholder the manual (docs/how-to/github-actions.md) tells
   them to edit; an unedited one fails at "Unable to resolve action", loudly.
+- `pull-requests: write`: the action posts the gate's report as one comment
+  and updates it on each push; a fork's pull request gets a read-only token
+  anyway, and the report then stays in the step summary.
 - `pre-commit run --all-files` afterwards (`if: always()`): the same hooks as
   on developers' machines, with the python the action set up.
 """
@@ -49,6 +52,7 @@ on:
 
 permissions:
   contents: read
+  pull-requests: write   # the gate's report as one comment on the pull request, updated on each push
 
 jobs:
   failgate:

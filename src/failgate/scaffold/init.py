@@ -58,7 +58,7 @@ def _codeowners_path(root: Path) -> str:
     return ".github/CODEOWNERS"
 
 
-def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
+def plan_init(root: Path, dataset_dir: str, owner: str | None, schedule: bool = False) -> Plan:
     plan = Plan(root)
     plan.want(f"{dataset_dir}/{CASES_FILE}", scaffold.cases_header(), create_only=True)
     plan.want(f"{dataset_dir}/{REMOVED_FILE}", scaffold.removed_header(), create_only=True)
@@ -93,6 +93,20 @@ def plan_init(root: Path, dataset_dir: str, owner: str | None) -> Plan:
         )
     plan.want(codeowners, owners_text)
     plan.want(scaffold.CI_WORKFLOW_PATH.lstrip("/"), ci_workflow(dataset_dir), create_only=True)
+    if schedule:
+        from failgate.scaffold.schedule import INTAKE_FILE, WATCH_FILE, intake_workflow, wanted_secrets, watch_workflow
+
+        raw = _raw_config(root)
+        source, source_env, notify_env = wanted_secrets(raw)
+        intake = raw["intake"] if isinstance(raw.get("intake"), dict) else {}
+        plan.want(
+            INTAKE_FILE,
+            intake_workflow(
+                dataset_dir, source, intake.get("owner") or owner, source_env, str(intake.get("review_as", ""))
+            ),
+            create_only=True,
+        )
+        plan.want(WATCH_FILE, watch_workflow(notify_env), create_only=True)
     return plan
 
 
@@ -112,7 +126,7 @@ class Initialised:
     owner_missing: bool  # CODEOWNERS still holds the placeholder owner
 
 
-def init_project(owner: str | None, dataset: str | None) -> Initialised:
+def init_project(owner: str | None, dataset: str | None, schedule: bool = False) -> Initialised:
     """Scaffold the dataset, .gitattributes, CODEOWNERS and CI in the repository around
     the working directory, and register the merge drivers; idempotent."""
     for option, value in (("--owner", owner), ("--dataset", dataset)):
@@ -123,7 +137,7 @@ def init_project(owner: str | None, dataset: str | None) -> Initialised:
     config = load_config(root)
     dataset_dir = dataset or str(config.dataset_dir.relative_to(config.root))
     dataset_dir = dataset_dir.replace("\\", "/").strip("/")
-    plan = plan_init(root, dataset_dir, owner)
+    plan = plan_init(root, dataset_dir, owner, schedule)
     plan.apply()
     registered = register_drivers(root)
     codeowners = _codeowners_path(root)
