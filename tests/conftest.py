@@ -41,7 +41,12 @@ def commit_all(cwd: Path, message: str = "commit") -> str:
 @pytest.fixture(autouse=True)
 def _isolate_from_machine(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the developer's git config or a hook's GIT_* vars."""
-    home = tmp_path_factory.mktemp("home")
+    isolate_from_machine(monkeypatch, tmp_path_factory.mktemp("home"))
+
+
+def isolate_from_machine(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """A HOME of our own with a known git identity, and no GIT_* of an enclosing hook."""
+    home.mkdir(parents=True, exist_ok=True)
     for key in list(os.environ):
         if key.startswith("GIT_") and key not in {"GIT_SSL_CAINFO"}:
             monkeypatch.delenv(key, raising=False)
@@ -52,6 +57,14 @@ def _isolate_from_machine(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
         "[user]\n\tname = Test Author\n\temail = author@example.com\n[init]\n\tdefaultBranch = main\n"
         '[protocol "file"]\n\tallow = always\n'
     )
+
+
+@pytest.fixture(scope="session")
+def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Expensive scenarios (a consumer repo with its remote and hooks...) built once, copied per test."""
+    from scenarios import Scenarios
+
+    return Scenarios(tmp_path_factory.mktemp("scenarios"), tmp_path_factory.mktemp("scenario-home"))
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import commit_all, git, no_git_env
-from gate_repo import break_cases, record_baseline, setup_consumer
+from gate_repo import break_cases, copied_consumer
 
 from failgate.cli import COMMANDS, cli
 
@@ -112,10 +112,9 @@ def runner_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def pull_request(git_repo: Path, tmp_path: Path) -> Iterator[dict[str, Any]]:
+def pull_request(git_repo: Path, tmp_path: Path, scenarios: Any) -> Iterator[dict[str, Any]]:
     """upstream main with a green recorded baseline; a clone on branch `feature`, as actions/checkout leaves it."""
-    setup_consumer(git_repo)
-    record_baseline(git_repo)
+    copied_consumer(scenarios, git_repo, baseline="recorded")
     work = tmp_path / "workspace"
     git(tmp_path, "clone", "-q", str(git_repo), str(work))
     git(work, "checkout", "-q", "-b", "feature")

@@ -6,6 +6,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import commit_all, git
@@ -14,6 +15,7 @@ from gate_repo import (
     break_cases,
     case_block,
     cases_text,
+    copied_consumer,
     failgate,
     on_a_branch_from_a_green_baseline,
     record_baseline,
@@ -22,11 +24,9 @@ from gate_repo import (
 
 
 @pytest.fixture
-def consumer(git_repo: Path) -> Path:
+def consumer(git_repo: Path, scenarios: Any) -> Path:
     """main: three cases, a green baseline recorded and committed; checked out on branch `feature`."""
-    setup_consumer(git_repo)
-    on_a_branch_from_a_green_baseline(git_repo)
-    return git_repo
+    return copied_consumer(scenarios, git_repo, baseline="branch")
 
 
 def out(result: object) -> str:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import commit_all, git
-from gate_repo import break_cases, failgate, on_a_branch_from_a_green_baseline, setup_consumer
+from gate_repo import break_cases, copied_consumer, failgate, setup_consumer
 
 
 @pytest.fixture
-def consumer(git_repo: Path) -> Path:
+def consumer(git_repo: Path, scenarios: Any) -> Path:
     """main: three cases, a green baseline recorded and committed; checked out on branch `feature`."""
-    setup_consumer(git_repo)
-    on_a_branch_from_a_green_baseline(git_repo)
-    return git_repo
+    return copied_consumer(scenarios, git_repo, baseline="branch")
 
 
 def page_data(page: str) -> dict:  # type: ignore[type-arg]

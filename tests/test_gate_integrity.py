@@ -11,19 +11,33 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import commit_all, git
-from gate_channels import CHANNELS, World, attempt, ci_push_to_main, make_world, push, run
+from gate_channels import CHANNELS, World, attempt, ci_push_to_main, copied_world, make_world, push, run
 from gate_repo import DS, break_cases, cases_text, failgate, history_events
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture
-def world(git_repo: Path, tmp_path: Path) -> World:
-    return make_world(git_repo, tmp_path)
+def fresh_world(scenarios: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., World]:
+    """make_world's consumer repo, remote and hooks: built once per session, a fresh copy per test."""
+
+    def make(**options: Any) -> World:
+        world = copied_world(scenarios, tmp_path, **options)
+        monkeypatch.chdir(world.repo)
+        return world
+
+    return make
+
+
+@pytest.fixture
+def world(fresh_world: Callable[..., World]) -> World:
+    return fresh_world()
 
 
 def branch(world: World, name: str) -> Path:
@@ -91,8 +105,8 @@ def test_control_a_redefinition_with_a_decision_goes_through_and_is_listed_first
     assert outputs["precommit"].index("Decisions in this range") < outputs["precommit"].index("failure mode")
 
 
-def test_editing_a_fixture_the_agent_reads_is_a_redefinition(git_repo: Path, tmp_path: Path) -> None:
-    world = make_world(git_repo, tmp_path, push=False)
+def test_editing_a_fixture_the_agent_reads_is_a_redefinition(fresh_world: Callable[..., World]) -> None:
+    world = fresh_world(push=False)
     repo = world.repo
     (repo / DS / "fixtures").mkdir()
     (repo / DS / "fixtures" / "order.json").write_text('{"order": 1}\n')
@@ -222,8 +236,16 @@ def check(case, response, options):
 
 
 @pytest.fixture
-def judged_world(git_repo: Path, tmp_path: Path) -> World:
-    world = make_world(git_repo, tmp_path, push=False)
+def judged_world(scenarios: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    world = copied_world(scenarios, tmp_path, build=build_judged_world, key="judged")
+    monkeypatch.chdir(world.repo)
+    return world
+
+
+def build_judged_world(tmp: Path) -> None:
+    (tmp / "repo").mkdir()
+    git(tmp / "repo", "init", "-q", "-b", "main")
+    world = make_world(tmp / "repo", tmp, push=False)
     repo = world.repo
     (repo / "localjudge.py").write_text(PLUGIN.format(needle="ok 1"))
     edit(
@@ -236,7 +258,6 @@ def judged_world(git_repo: Path, tmp_path: Path) -> World:
     assert result.returncode == 0, result.stdout + result.stderr
     commit_all(repo, "baseline with the local judge")
     assert push(world, "precommit", "main", "-u").returncode == 0
-    return world
 
 
 def test_editing_a_local_judge_plugin_and_writing_remediated_events_is_refused(judged_world: World) -> None:
@@ -435,9 +456,9 @@ def test_an_explicit_base_that_is_the_commit_itself_is_refused(world: World) -> 
     assert failgate(repo, "gate", "--base", "main").returncode == 0  # control
 
 
-def test_deprecate_in_push_one_break_in_push_two(git_repo: Path, tmp_path: Path) -> None:
+def test_deprecate_in_push_one_break_in_push_two(fresh_world: Callable[..., World]) -> None:
     # No base_branch: the old default was the branch's own upstream, i.e. push 1.
-    world = make_world(git_repo, tmp_path, config="")
+    world = fresh_world(config="")
     repo = branch(world, "twostep")
     (repo / DS / "cases.yaml").write_text(cases_text((1, 2, 3), **{"AGTFAIL-0001": {"status": "deprecated"}}))
     commit_all(repo, "retire a flaky case (it still passes)")
@@ -493,8 +514,10 @@ def test_ci_after_a_force_push_to_main_gives_a_verdict_not_exit_2(world: World) 
 
 
 @pytest.mark.parametrize("channel", ["precommit", "plain"])
-def test_first_push_to_an_empty_remote_judges_every_active_case(git_repo: Path, tmp_path: Path, channel: str) -> None:
-    world = make_world(git_repo, tmp_path, config='base_branch = "origin/main"\n', push=False)
+def test_first_push_to_an_empty_remote_judges_every_active_case(
+    fresh_world: Callable[..., World], channel: str
+) -> None:
+    world = fresh_world(config='base_branch = "origin/main"\n', push=False)
     break_cases(world.repo, 3)
     commit_all(world.repo, "broken from the start")
     refused = push(world, channel, "main", "-u")

@@ -6,11 +6,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from conftest import commit_all, git
-from gate_repo import DS, break_cases, cases_text, env, record_baseline, setup_consumer
+from gate_repo import DS, break_cases, cases_text, copied_consumer, env
 
 import failgate
 
@@ -27,10 +28,9 @@ def run(cwd: Path, tmp: Path, *argv: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def pushed(git_repo: Path, tmp_path: Path) -> Path:
+def pushed(git_repo: Path, tmp_path: Path, scenarios: Any) -> Path:
     """A consumer with a green baseline on main, pushed to a local bare remote."""
-    setup_consumer(git_repo)
-    record_baseline(git_repo)
+    copied_consumer(scenarios, git_repo, baseline="recorded")
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
     git(git_repo, "remote", "add", "origin", str(remote))
