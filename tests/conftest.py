@@ -17,6 +17,33 @@ settings.register_profile("dev")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
+TESTS = Path(__file__).resolve().parent
+# The layout (tests/README.md): tests/unit runs in-process; everything else is
+# acceptance. slow: the folders and files whose tests cost the most (consumer
+# venvs, demo runs, the browser, the Action, pushes through every channel).
+SLOW = (
+    "acceptance/action/",
+    "acceptance/consumer/",
+    "acceptance/demo/",
+    "acceptance/packaging/",
+    "acceptance/eval/agents/test_interpreter.py",
+    "acceptance/gate/test_integrity.py",
+    "acceptance/report/test_browser.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        try:
+            relative = item.path.resolve().relative_to(TESTS).as_posix()
+        except ValueError:  # a test file outside tests/ (pytest given another path)
+            continue
+        if not relative.startswith("unit/"):
+            item.add_marker(pytest.mark.acceptance)
+        if relative.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
 def no_git_env(env: dict[str, str] | None = None) -> dict[str, str]:
     """The environment without the GIT_* variables git exports inside hooks.
 
