@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import commit_all, git
@@ -97,16 +98,24 @@ def test_the_gold_file_is_checked_strictly() -> None:
 
 # -- end to end: judge-check and the gate -------------------------------------------------
 @pytest.fixture
-def consumer(git_repo: Path) -> Path:
-    setup_consumer(git_repo)
-    (git_repo / "evals" / "judge_gold.yaml").write_text(GOLD)
+def consumer(git_repo: Path, scenarios: Any) -> Path:
+    """Built once per session (build_gold_consumer), a fresh copy per test."""
+    scenarios.copy("test_gold.consumer", build_gold_consumer, git_repo.parent)
+    return git_repo
+
+
+def build_gold_consumer(template: Path) -> None:
+    repo = template / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    setup_consumer(repo)
+    (repo / "evals" / "judge_gold.yaml").write_text(GOLD)
     # Refusal patterns are read by not_refused rules only: every case gets one, so
     # that widening them is a judge change for every case.
-    cases = git_repo / DS / "cases.yaml"
+    cases = repo / DS / "cases.yaml"
     cases.write_text(re.sub(r'(      - contains: "ok \d"\n)', r"\1      - not_refused: true\n", cases.read_text()))
-    commit_all(git_repo, "gold set")
-    on_a_branch_from_a_green_baseline(git_repo)
-    return git_repo
+    commit_all(repo, "gold set")
+    on_a_branch_from_a_green_baseline(repo)
 
 
 def _change_judge_with_reasons(repo: Path) -> None:
