@@ -597,7 +597,7 @@ def test_the_table_covers_every_command() -> None:
 
     covered = {row.argv[0] for row in ROWS if row.refused}
     # init, install and demo take no input a user could make hostile here
-    # (their option checks are tests/test_faults.py); every other command is attacked.
+    # (their option checks are tests/acceptance/faults/test_faults.py); every other command is attacked.
     assert set(COMMANDS) - covered <= {"init", "install", "demo"}
     assert sum(row.refused for row in ROWS) >= 60
 
