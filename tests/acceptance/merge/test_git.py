@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import commit_all, git, no_git_env
@@ -74,14 +75,22 @@ def show(repo: Path, rev: str, rel: str = HISTORY) -> str:
 
 
 @pytest.fixture
-def repo(git_repo: Path, failgate_on_path: Path) -> Path:
-    (git_repo / ".gitattributes").write_text("\n".join(gitattributes_lines(DATA)) + "\n")
-    (git_repo / DATA).mkdir(parents=True)
-    (git_repo / HISTORY).write_text(BASE_HISTORY)
-    (git_repo / LEDGER).write_text(BASE_LEDGER)
-    install(git_repo)
-    commit_all(git_repo, "base")
+def repo(git_repo: Path, failgate_on_path: Path, scenarios: Any) -> Path:
+    """Built once per session (build_installed_repo), a fresh copy per test."""
+    scenarios.copy("test_merge_git.repo", build_installed_repo, git_repo.parent)
     return git_repo
+
+
+def build_installed_repo(template: Path) -> None:
+    repo = template / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / ".gitattributes").write_text("\n".join(gitattributes_lines(DATA)) + "\n")
+    (repo / DATA).mkdir(parents=True)
+    (repo / HISTORY).write_text(BASE_HISTORY)
+    (repo / LEDGER).write_text(BASE_LEDGER)
+    install(repo)
+    commit_all(repo, "base")
 
 
 def diverge(repo: Path) -> None:
