@@ -20,11 +20,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 TESTS = Path(__file__).resolve().parent
 # The layout (tests/README.md): tests/unit runs in-process; everything else is
 # acceptance. slow: the folders and files whose tests cost the most (consumer
-# venvs, demo runs, the browser, the Action, pushes through every channel).
+# venvs, demo runs, pre-commit try-repo, the browser, the Action, pushes through every channel).
 SLOW = (
     "acceptance/action/",
     "acceptance/consumer/",
     "acceptance/demo/",
+    "acceptance/hooks/",
     "acceptance/packaging/",
     "acceptance/eval/agents/test_interpreter.py",
     "acceptance/gate/test_integrity.py",
