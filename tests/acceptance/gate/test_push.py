@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import commit_all, git
-from gate_repo import DS, break_cases, cases_text, copied_consumer, env
+from gate_repo import DS, break_cases, cases_text, env, record_baseline, setup_consumer
 
 import failgate
 
@@ -30,25 +30,40 @@ def run(cwd: Path, tmp: Path, *argv: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def pushed(git_repo: Path, tmp_path: Path, scenarios: Any) -> Path:
     """A consumer with a green baseline on main, pushed to a local bare remote."""
-    copied_consumer(scenarios, git_repo, baseline="recorded")
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(git_repo, "remote", "add", "origin", str(remote))
-    git(git_repo, "push", "-q", "-u", "origin", "main")
+    scenarios.copy("test_gate_push.pushed", build_pushed, tmp_path)
     return git_repo
 
 
 @pytest.fixture
-def with_precommit(pushed: Path, tmp_path: Path) -> Path:
+def with_precommit(git_repo: Path, tmp_path: Path, scenarios: Any) -> Path:
+    """`pushed`, then the gate hook in .pre-commit-config.yaml, committed, pushed and installed."""
+    scenarios.copy("test_gate_push.with_precommit", build_with_precommit, tmp_path)
+    return git_repo
+
+
+def build_pushed(tmp: Path) -> Path:
+    repo = tmp / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    setup_consumer(repo)
+    record_baseline(repo)
+    remote = tmp / "remote.git"
+    git(tmp, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "-u", "origin", "main")
+    return repo
+
+
+def build_with_precommit(tmp: Path) -> None:
+    pushed = build_pushed(tmp)
     # `repo: local` with the manifest's own settings (language: system: no venv build, same failgate).
     hook = {**manifest_hook("failgate-gate"), "language": "system"}
     hook.pop("minimum_pre_commit_version", None)
     (pushed / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]}))
     commit_all(pushed, "pre-commit config")
     git(pushed, "push", "-q", "origin", "main")
-    installed = run(pushed, tmp_path, sys.executable, "-m", "pre_commit", "install", "-t", "pre-push")
+    installed = run(pushed, tmp, sys.executable, "-m", "pre_commit", "install", "-t", "pre-push")
     assert installed.returncode == 0, installed.stderr
-    return pushed
 
 
 def test_manifest_declares_the_gate_hook() -> None:
