@@ -33,12 +33,28 @@ SLOW = (
 )
 
 
+# Fixtures that hand a test a real git repository: a unit test asking for one
+# belongs in tests/acceptance (tests/README.md, "Where a new test goes").
+ACCEPTANCE_FIXTURES = frozenset({"git_repo", "scenarios"})
+
+
+def misplaced_unit_test(relative: str, fixtures: list[str] | tuple[str, ...]) -> str | None:
+    """Why a test at `relative` (below tests/) breaks the layout's rule, or None."""
+    wanted = sorted(ACCEPTANCE_FIXTURES.intersection(fixtures))
+    if relative.startswith("unit/") and wanted:
+        return f"{relative} uses {', '.join(wanted)}: a test with a real git repository goes in tests/acceptance/"
+    return None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         try:
             relative = item.path.resolve().relative_to(TESTS).as_posix()
         except ValueError:  # a test file outside tests/ (pytest given another path)
             continue
+        problem = misplaced_unit_test(relative, getattr(item, "fixturenames", ()))
+        if problem:
+            raise pytest.UsageError(problem)
         if not relative.startswith("unit/"):
             item.add_marker(pytest.mark.acceptance)
         if relative.startswith(SLOW):
