@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The failgate GitHub Action's one step (action.yml runs exactly this; so does
-# tests/test_action.py, with the variables Actions sets).
+# tests/acceptance/action/test_action.py, with the variables Actions sets).
 #
 # Installs failgate from the action's own checkout (it is not on the package
 # index yet), then runs validate, the ledger check against the base and the

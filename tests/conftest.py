@@ -17,6 +17,50 @@ settings.register_profile("dev")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
+TESTS = Path(__file__).resolve().parent
+# The layout (tests/README.md): tests/unit runs in-process; everything else is
+# acceptance. slow: the folders and files whose tests cost the most (consumer
+# venvs, demo runs, pre-commit try-repo, the browser, the Action, pushes through every channel).
+SLOW = (
+    "acceptance/action/",
+    "acceptance/consumer/",
+    "acceptance/demo/",
+    "acceptance/hooks/",
+    "acceptance/packaging/",
+    "acceptance/eval/agents/test_interpreter.py",
+    "acceptance/gate/test_integrity.py",
+    "acceptance/report/test_browser.py",
+)
+
+
+# Fixtures that hand a test a real git repository: a unit test asking for one
+# belongs in tests/acceptance (tests/README.md, "Where a new test goes").
+ACCEPTANCE_FIXTURES = frozenset({"git_repo", "scenarios"})
+
+
+def misplaced_unit_test(relative: str, fixtures: list[str] | tuple[str, ...]) -> str | None:
+    """Why a test at `relative` (below tests/) breaks the layout's rule, or None."""
+    wanted = sorted(ACCEPTANCE_FIXTURES.intersection(fixtures))
+    if relative.startswith("unit/") and wanted:
+        return f"{relative} uses {', '.join(wanted)}: a test with a real git repository goes in tests/acceptance/"
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        try:
+            relative = item.path.resolve().relative_to(TESTS).as_posix()
+        except ValueError:  # a test file outside tests/ (pytest given another path)
+            continue
+        problem = misplaced_unit_test(relative, getattr(item, "fixturenames", ()))
+        if problem:
+            raise pytest.UsageError(problem)
+        if not relative.startswith("unit/"):
+            item.add_marker(pytest.mark.acceptance)
+        if relative.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
 def no_git_env(env: dict[str, str] | None = None) -> dict[str, str]:
     """The environment without the GIT_* variables git exports inside hooks.
 
@@ -41,7 +85,12 @@ def commit_all(cwd: Path, message: str = "commit") -> str:
 @pytest.fixture(autouse=True)
 def _isolate_from_machine(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the developer's git config or a hook's GIT_* vars."""
-    home = tmp_path_factory.mktemp("home")
+    isolate_from_machine(monkeypatch, tmp_path_factory.mktemp("home"))
+
+
+def isolate_from_machine(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """A HOME of our own with a known git identity, and no GIT_* of an enclosing hook."""
+    home.mkdir(parents=True, exist_ok=True)
     for key in list(os.environ):
         if key.startswith("GIT_") and key not in {"GIT_SSL_CAINFO"}:
             monkeypatch.delenv(key, raising=False)
@@ -52,6 +101,14 @@ def _isolate_from_machine(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
         "[user]\n\tname = Test Author\n\temail = author@example.com\n[init]\n\tdefaultBranch = main\n"
         '[protocol "file"]\n\tallow = always\n'
     )
+
+
+@pytest.fixture(scope="session")
+def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Expensive scenarios (a consumer repo with its remote and hooks...) built once, copied per test."""
+    from scenarios import Scenarios
+
+    return Scenarios(tmp_path_factory.mktemp("scenarios"), tmp_path_factory.mktemp("scenario-home"))
 
 
 @pytest.fixture

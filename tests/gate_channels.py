@@ -20,10 +20,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 from conftest import commit_all, git
 from gate_repo import env, record_baseline, setup_consumer
+from scenarios import Builder, Scenarios
 
 import failgate
 
@@ -78,6 +80,29 @@ def make_world(
         pushed = run(repo, tmp, "git", "push", "-q", "-u", "origin", "main")
         assert pushed.returncode == 0, pushed.stdout + pushed.stderr
     return world
+
+
+def world_in(tmp: Path) -> World:
+    """The World that `make_world(tmp / "repo", tmp, ...)` built, as found on disk."""
+    return World(tmp / "repo", tmp / "remote.git", tmp, tmp / "plain-hooks")
+
+
+def copied_world(
+    scenarios: Scenarios, tmp: Path, *, build: Builder | None = None, key: str = "", **options: Any
+) -> World:
+    """A fresh copy, in `tmp`, of the world `make_world(..., **options)` builds (built once per session).
+
+    `build` (with a `key` naming it) replaces make_world for a scenario that goes further.
+    """
+
+    def make(template: Path) -> None:
+        (template / "repo").mkdir()
+        git(template / "repo", "init", "-q", "-b", "main")
+        make_world(template / "repo", template, **options)
+
+    scenario_key = ("gate_channels.world", key, tuple(sorted(options.items())))
+    scenarios.copy(scenario_key, build or make, tmp)
+    return world_in(tmp)
 
 
 def _use_plain_hooks(world: World, on: bool) -> None:

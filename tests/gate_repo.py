@@ -15,6 +15,7 @@ from pathlib import Path
 
 from conftest import commit_all, git, no_git_env
 from dataset_builder import MODES_V1_YAML
+from scenarios import Scenarios
 
 from failgate.dataset.hashing import input_hash
 
@@ -166,3 +167,32 @@ def on_a_branch_from_a_green_baseline(repo: Path) -> Path:
 def history_events(repo: Path) -> list[dict[str, object]]:
     text = (repo / DS / "history.jsonl").read_text()
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def copied_consumer(
+    scenarios: Scenarios,
+    repo: Path,
+    numbers: tuple[int, ...] = (1, 2, 3),
+    *,
+    baseline: str = "",
+    **options: str,
+) -> Path:
+    """`setup_consumer(repo, numbers, **options)` built once per session and copied into `repo`.
+
+    baseline "recorded": then `record_baseline`; "branch": then `on_a_branch_from_a_green_baseline`.
+    """
+    steps = {"": None, "recorded": record_baseline, "branch": on_a_branch_from_a_green_baseline}
+    then = steps[baseline]
+
+    def build(template: Path) -> None:
+        (template / "repo").mkdir()
+        git(template / "repo", "init", "-q", "-b", "main")
+        setup_consumer(template / "repo", numbers, **options)
+        if then is not None:
+            then(template / "repo")
+
+    # The template's repository is template/repo: it lands on `repo` when that is named repo too (git_repo's).
+    assert repo.name == "repo", repo
+    key = ("gate_repo.consumer", numbers, baseline, tuple(sorted(options.items())))
+    scenarios.copy(key, build, repo.parent)
+    return repo

@@ -12,8 +12,8 @@ Only the keywords failgate's schemas use are translated. Any other keyword
 (a `$`-prefixed one included), a `$ref` it cannot resolve or a `pattern` it
 cannot compile makes `compile_checker` return None, and the caller falls back
 to jsonschema for everything: the fast path may be absent, never wrong.
-tests/test_fastschema.py checks agreement on mutated documents, and
-tests/test_schema_suite.py on the official draft-07 test suite for every
+tests/unit/dataset/test_fastschema.py checks agreement on mutated documents, and
+tests/unit/dataset/test_fastschema_suite.py on the official draft-07 test suite for every
 keyword compiled here.
 
 Draft-07 semantics kept on purpose: `enum`, `const` and `uniqueItems` compare

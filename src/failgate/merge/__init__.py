@@ -49,7 +49,7 @@ class DriverSpec:
     # subsequence of both sides, so the outer merge sees exactly what each side
     # added. Letting our driver build it instead gave false conflicts (its
     # result is a prefix of neither side; see FIELD-NOTES and
-    # tests/test_merge_git.py::test_criss_cross_merge_is_clean).
+    # tests/acceptance/merge/test_git.py::test_criss_cross_merge_is_clean).
     recursive: str = "binary"
 
 
