@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import commit_all
+from conftest import commit_all, git
 from gate_repo import DS, failgate, history_events, on_a_branch_from_a_green_baseline, setup_consumer
 
 from failgate.checks.gold import load_gold
