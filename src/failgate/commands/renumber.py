@@ -18,8 +18,6 @@ def command(only: tuple[str, ...]) -> int:
     from failgate.edits.renumber import renumber_conflict
 
     done = renumber_conflict(only)
-    if done.cleared:
-        click.echo(f"failgate: {done.cleared}", err=True)
     for r in done.renamed:
         click.echo(
             f'renumbered theirs\' {r.old} "{r.title}" -> {r.new} (ours\' "{r.kept_title}" keeps {r.old}); '

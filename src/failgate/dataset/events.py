@@ -34,7 +34,7 @@ TAXONOMY_CHANGED, JUDGE_GRADED = "taxonomy_changed", "judge_graded"
 REDEFINED, JUDGE_CHANGED, QUARANTINED = "redefined", "judge_changed", "quarantined"
 
 # Every event type, declared here only; history-event.schema.json's enums are checked
-# against it (tests/test_dataset_events_registry.py).
+# against it (tests/unit/dataset/test_dataset_events_registry.py).
 EVENTS: tuple[EventType, ...] = (
     EventType(PROMOTED),
     EventType(RESULT),

@@ -45,7 +45,7 @@ BLAST_RADII = (
 STATUSES = ("active", "deprecated")
 # A case's `repeat` (and `eval --repeat`): enough for a pass rate over a nondeterministic agent, bounded
 # like `jobs` and `timeout_s` so that a typo (repeat: 1000000000) is refused, not run for a year.
-# The schemas' `maximum` for `repeat` is this number (tests/test_limits_everywhere.py checks it).
+# The schemas' `maximum` for `repeat` is this number (tests/acceptance/faults/test_limits_everywhere.py checks it).
 MAX_REPEAT = 100
 OUTCOMES = ("pass", "fail")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sys
 from pathlib import Path
 
 from failgate.atomic import locked, write_atomic
@@ -39,7 +40,6 @@ class Renumbered:
     history_path: str
     finish: str  # the command that finishes the operation (`git commit`, `git rebase --continue`, ...)
     staged: list[str]
-    cleared: str | None = None  # a stale index.lock a killed renumber left, removed first
 
 
 # The ref naming the incoming side, per operation, and the command that finishes it.
@@ -89,6 +89,10 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
     config = load_config()
     repo = open_repo(config.root)
     cleared = repo.clear_stale_lock()
+    if cleared:
+        # Said at once, like the lock's waiting notice: whatever renumbering finds next, the user
+        # learns that failgate removed a lock (and why it was failgate's own).
+        sys.stderr.write(f"failgate: {cleared}\n")
     directory = repo.relpath(config.dataset_dir)
     prefix = f"{directory}/" if directory else ""
     cases_path, history_path = prefix + CASES_FILE, prefix + HISTORY_FILE
@@ -153,7 +157,7 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
         _remember_for_this_rebase({r.old: r.new for r in result.renamed})
         staged = [cases_path] + ([history_path] if work_history.is_file() else [])
         repo.stage(*staged)
-    return Renumbered(result.renamed, result.clean, result.remaining, cases_path, history_path, finish, staged, cleared)
+    return Renumbered(result.renamed, result.clean, result.remaining, cases_path, history_path, finish, staged)
 
 
 def _remember_for_this_rebase(renamed: dict[str, str]) -> None:

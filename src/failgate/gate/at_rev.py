@@ -108,10 +108,13 @@ def _plain_appends(old: bytes, tail: bytes) -> bool:
         if not raw.strip():
             continue
         event = loads_or_none(raw)  # the nesting and integer limits every reader keeps
-        if not isinstance(event, dict) or event_line(event).encode("utf-8") != raw + b"\n":
-            return False
-        ident = event.get("id")
-        if not isinstance(ident, str) or ident in ids or b'"' + ident.encode("utf-8") + b'"' in old:
-            return False
+        try:
+            if not isinstance(event, dict) or event_line(event).encode("utf-8") != raw + b"\n":
+                return False
+            ident = event.get("id")
+            if not isinstance(ident, str) or ident in ids or b'"' + ident.encode("utf-8") + b'"' in old:
+                return False
+        except UnicodeEncodeError:
+            return False  # a lone surrogate: failgate never writes one; the full check reports the line
         ids.add(ident)
     return True

@@ -115,12 +115,15 @@ def project(git_repo: Path) -> Path:
     return git_repo
 
 
-@pytest.mark.parametrize("where", ["", ".failgate-cache"], ids=["work-tree top", "cache"])
+@pytest.mark.parametrize("where", ["", "cache"], ids=["work-tree top", "cache"])
 def test_a_killed_writers_temp_file_outside_the_dataset_is_deleted_by_the_next_command(
     project: Path, where: str
 ) -> None:
-    folder = project / where
-    folder.mkdir(exist_ok=True)
+    from failgate.caches import cache_location
+
+    # failgate's cache lives under the git directory (failgate.caches), the work tree's top beside %A
+    folder = cache_location(project) if where == "cache" else project / where
+    folder.mkdir(parents=True, exist_ok=True)
     # What a merge driver killed mid-write leaves beside %A (`.merge_file_Ab12Cd`) in the work tree's top.
     stray = folder / f"..merge_file_Ab12Cd.{dead_pid()}.k3j2h1.failgate-tmp"
     stray.write_text("half a history\n")

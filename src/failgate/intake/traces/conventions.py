@@ -7,7 +7,7 @@ conventions. Each family is one `Convention` entry below; a span follows the fam
 readers (`genai`, over OTLP/JSON, OpenTelemetry SDK span JSON, any-agent's trace JSON and
 AgentOps' API output) look a role up with `lookup(span, role)`; `openinference` and `vercel`
 take their keys from their own entries. Adding a family is an entry here plus a fixture in
-`tests/test_traces_families.py`, which fails for a family without one.
+`tests/unit/intake/traces/test_traces_families.py`, which fails for a family without one.
 
 The keys come from each convention's own specification or tracer source (docs/reference/trace-formats.md
 lists them with their sources).

@@ -90,15 +90,16 @@ def iter_records(path: Path) -> Iterator[Record]:
 def _is_json_lines(handle: IO[str], head: str) -> bool:
     """Whether an export starting with `{` is JSON Lines rather than one JSON document.
 
-    JSON Lines when the first line, read whole within the first chunk, is a JSON value, or when the next
-    non-blank line starts another record (`{`). The second test is what a first record longer than a
-    chunk (or than `MAX_RECORD`) needs: it used to be taken for one document, and every trace after it
-    was silently skipped. A pretty-printed document's first line is `{` alone and its next line a key; a
-    minified one is a single line. Reads ahead without keeping more than a chunk; the caller rewinds."""
+    JSON Lines when the first line, read whole within the first chunk, is a JSON value. A first line
+    longer than a chunk cannot be parsed there: then JSON Lines when the next non-blank line starts
+    another record (`{`) -- what a first record longer than a chunk needs: it used to be taken for one
+    document, and every trace after it was silently skipped. A pretty-printed document's first line
+    (`{` alone, or `{"data": [`) is short and does not parse on its own; a minified one is a single
+    line. Reads ahead without keeping more than a chunk; the caller rewinds."""
     chunk = head.lstrip(_WS)
     newline = chunk.find("\n")
-    if newline >= 0 and _parses(chunk[:newline]):
-        return True
+    if newline >= 0:
+        return _parses(chunk[:newline])
     while newline < 0:
         chunk = handle.read(CHUNK)
         if not chunk:
