@@ -6,6 +6,7 @@ A made-up history: 30 cases over 60 recorded commits, with flips, a flaky
 case, a removal and a deprecation, rendered and photographed at 1280x800
 with one cell hovered.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,11 +20,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from gate_repo import DS, case_block, promoted  # noqa: E402
 from dataset_builder import MODES_V1_YAML  # noqa: E402
+from gate_repo import DS, case_block, promoted  # noqa: E402
 
-MODES = ("tool_invocation", "retrieval_miss", "hallucination", "multi_turn_drift", "refusal_overreach",
-         "latency_breach", "blast_radius_breach")
+MODES = (
+    "tool_invocation",
+    "retrieval_miss",
+    "hallucination",
+    "multi_turn_drift",
+    "refusal_overreach",
+    "latency_breach",
+    "blast_radius_breach",
+)
 
 
 def build(where: Path) -> Path:
@@ -34,7 +42,9 @@ def build(where: Path) -> Path:
     for n in numbers:
         block = case_block(n, severity=("P0", "P1", "P2", "P3")[n % 4], mode=MODES[n % len(MODES)])
         if n == 9:
-            block = block.replace("    status: active\n", "    status: deprecated\n    deprecated_reason: upstream API retired\n")
+            block = block.replace(
+                "    status: active\n", "    status: deprecated\n    deprecated_reason: upstream API retired\n"
+            )
         blocks.append(block)
     lines = [promoted(n) for n in numbers]
     state = {n: "fail" for n in numbers}
@@ -53,15 +63,49 @@ def build(where: Path) -> Path:
                 state[n] = "fail" if state[n] == "pass" else "pass"
             if flip:
                 serial += 1
-                lines.append(json.dumps({"id": f"01R{serial:023d}", "ts": ts, "case_id": f"AGTFAIL-{n:04d}",
-                                         "type": "result", "outcome": state[n], "commit": sha,
-                                         "judge": "sha256:" + "3c" * 32, "actor": "ci"}) + "\n")
+                lines.append(
+                    json.dumps(
+                        {
+                            "id": f"01R{serial:023d}",
+                            "ts": ts,
+                            "case_id": f"AGTFAIL-{n:04d}",
+                            "type": "result",
+                            "outcome": state[n],
+                            "commit": sha,
+                            "judge": "sha256:" + "3c" * 32,
+                            "actor": "ci",
+                        }
+                    )
+                    + "\n"
+                )
         if commit == 30:
-            lines.append(json.dumps({"id": "01S0", "ts": ts, "case_id": "AGTFAIL-0009", "type": "status_changed",
-                                     "actor": "dana", "detail": {"from": "active", "to": "deprecated"}}) + "\n")
+            lines.append(
+                json.dumps(
+                    {
+                        "id": "01S0",
+                        "ts": ts,
+                        "case_id": "AGTFAIL-0009",
+                        "type": "status_changed",
+                        "actor": "dana",
+                        "detail": {"from": "active", "to": "deprecated"},
+                    }
+                )
+                + "\n"
+            )
         if commit == 44:
-            lines.append(json.dumps({"id": "01X0", "ts": ts, "case_id": "AGTFAIL-0030", "type": "removed",
-                                     "actor": "dana", "detail": {"reason": "duplicate of AGTFAIL-0012"}}) + "\n")
+            lines.append(
+                json.dumps(
+                    {
+                        "id": "01X0",
+                        "ts": ts,
+                        "case_id": "AGTFAIL-0030",
+                        "type": "removed",
+                        "actor": "dana",
+                        "detail": {"reason": "duplicate of AGTFAIL-0012"},
+                    }
+                )
+                + "\n"
+            )
     repo = where / "consumer"
     directory = repo / DS
     directory.mkdir(parents=True)
@@ -70,7 +114,8 @@ def build(where: Path) -> Path:
     snapshot = "".join("      " + line[4:] + "\n" for line in blocks[-1].splitlines())
     (directory / "cases_removed.yaml").write_text(
         "schema_version: 1\nremoved:\n  - id: AGTFAIL-0030\n    removed_at: 2026-05-05\n    removed_by: dana\n"
-        "    reason: duplicate of AGTFAIL-0012\n    case:\n" + snapshot)
+        "    reason: duplicate of AGTFAIL-0012\n    case:\n" + snapshot
+    )
     (directory / "history.jsonl").write_text("".join(lines))
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     return repo
@@ -83,13 +128,24 @@ def main() -> int:
     try:
         repo = build(scratch)
         page_path = repo / "report.html"
-        subprocess.run([sys.executable, "-m", "failgate", "report", "--html", str(page_path)], cwd=repo, check=True,
-                       capture_output=True)
-        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+        subprocess.run(
+            [sys.executable, "-m", "failgate", "report", "--html", str(page_path)],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+        )
+        args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ]
         with sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                                             args=args)
+            browser = driver.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=args)
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(page_path.as_uri())
             page.locator('.row[data-case="AGTFAIL-0014"] .cells i').nth(22).hover()
