@@ -164,7 +164,10 @@ def run(ctx: DemoContext) -> None:
             "like all policy): a P0 or an irreversible write pages. A branch brings the double refund back."
         )
         ctx.git("checkout", "-q", "-b", BRANCH)
-        (ctx.repo / "shop_agent.py").write_text(step_gate.SHOP_AGENT.format(fast_retry="True"))
+        # Flip the switch in the agent as the earlier steps left it (its other behaviour, e.g. the
+        # sampled product answers, stays what main has).
+        agent = ctx.repo / "shop_agent.py"
+        agent.write_text(agent.read_text().replace("FAST_RETRY = False", "FAST_RETRY = True"))
         ctx.git("commit", "-q", "--no-verify", "-am", "faster refunds, again")
         report = ctx.root / "gate-comment.md"
         result = ctx.failgate("gate", "--base", "main", "--notify", "--format", "markdown", "-o", str(report), expect=1)

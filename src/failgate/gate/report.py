@@ -64,7 +64,7 @@ def reliability_lines(decision: GateDecision) -> list[str]:
         low, high = wilson_interval(c.case.passes, c.case.runs)
         chance = pass_hat_k(c.case.passes, c.case.runs)
         k = min(PASS_HAT_K, c.case.runs)
-        verdict = "DROPPED" if c.dropped else "holds"
+        verdict = "DROPPED" if c.dropped else "below its own floor: fails" if c.case.outcome == "fail" else "holds"
         lines.append(
             f"  {c.case.case_id}  {c.case.ratio} now (95% {low:.2f}-{high:.2f}, pass^{k} "
             f"{0.0 if chance is None else chance:.2f}) vs {c.base.text} at base: p = {c.p_value:.3g}, {verdict}"
