@@ -147,8 +147,12 @@ def example_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_judge:
 
     root = tmp_path / "repo"
     (root / "evals").mkdir(parents=True)
+    from failgate.demo.step_validate import RUNTIME_FILES
+
     shutil.copytree(
-        Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot", root / "evals" / "failures"
+        Path(__file__).parents[1] / "src" / "failgate" / "examples" / "support-bot",
+        root / "evals" / "failures",
+        ignore=shutil.ignore_patterns(*RUNTIME_FILES),  # a lock the project's own hooks left there
     )
     (root / "failgate.toml").write_text(example_config(demo_judge))
     monkeypatch.chdir(root)

@@ -50,12 +50,21 @@ def setup_repo(ctx: DemoContext) -> None:
     ctx.git("commit", "-q", "-m", "shop-agent: initial commit")
 
 
+# What failgate itself leaves beside a dataset it wrote to (the lock, a killed command's journal and
+# temp files): never part of the example, even when its own hooks ran in a source checkout.
+RUNTIME_FILES = (".failgate.lock", ".failgate-journal.json", "*.failgate-tmp")
+
+
 def copy_example(ctx: DemoContext) -> None:
     source = example_dataset()
     target = ctx.repo / DATASET
+    skip = shutil.ignore_patterns(*RUNTIME_FILES)
+    ignored = skip(str(source), [item.name for item in source.iterdir()])
     for item in source.iterdir():
+        if item.name in ignored:
+            continue
         if item.is_dir():
-            shutil.copytree(item, target / item.name, dirs_exist_ok=True)
+            shutil.copytree(item, target / item.name, dirs_exist_ok=True, ignore=skip)
         else:
             shutil.copy2(item, target / item.name)
 

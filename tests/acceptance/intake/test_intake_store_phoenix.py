@@ -75,7 +75,29 @@ def phoenix_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
     url = f"http://127.0.0.1:{port}"
     with running([str(executable), "serve"], f"{url}/v1/projects", workdir, env):
         project = run_in_store_env(executable, LOADER, url)
+        _wait_for_spans(url, project, SPANS_LOADED)
         yield url, project
+
+
+SPANS_LOADED = 12  # LOADER's six runs, an agent span and a tool span each
+
+
+def _wait_for_spans(url: str, project: str, expected: int) -> None:
+    """Phoenix acknowledges an OTLP export before its spans are in its database: wait until all are,
+    or a test would query a store still filling up (bounded: 60 s)."""
+    import json
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    seen = -1
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{url}/v1/projects/{project}/spans?limit=1000", timeout=10) as answer:
+            seen = len(json.loads(answer.read()).get("data") or [])
+        if seen >= expected:
+            return
+        time.sleep(0.25)
+    raise RuntimeError(f"Phoenix holds {seen} of the {expected} spans loaded after 60 s")
 
 
 def _configure(repo: Path, url: str, project: str) -> None:
