@@ -59,15 +59,35 @@ def _gold_findings(config: Config, files: tuple[str, ...]) -> tuple[list[Finding
     return load_gold(gold.read_bytes(), display(gold))[1], rest
 
 
-def validate_files(files: tuple[str, ...], use_cache: bool = True) -> list[Finding]:
-    """Every finding of the datasets FILES belong to (the configured one without FILES)."""
+def _check_dataset(directory: Path, contents: dict[str, bytes | None], config: Config) -> list[Finding]:
+    """Every finding of one dataset's files. Imported here, after the clean-verdict cache missed:
+    the hook's usual run (nothing changed) pays for none of the checks."""
     from failgate.checks.cassettes import cassettes_on_disk
     from failgate.checks.patterns import backtracking_findings
     from failgate.checks.validate import validate_dataset
-    from failgate.checks.validate_cache import CleanCache, dataset_key
     from failgate.collector import paused
     from failgate.confinement import fixture_links
-    from failgate.dataset.parse import parse_files, read_files
+    from failgate.dataset.parse import parse_files
+
+    def exists(relative: str) -> bool:
+        return (directory / relative).is_file()
+
+    # The parsed dataset is acyclic and lives until the verdict: no cycle search
+    # over it while the checks allocate their findings (failgate.collector).
+    with paused():
+        dataset = parse_files(display(directory), contents)
+        return (
+            validate_dataset(dataset, fixture_exists=exists)
+            + fixture_links(dataset, directory, config.root)
+            + backtracking_findings(dataset)
+            + cassettes_on_disk(dataset, directory, config.root)
+        )
+
+
+def validate_files(files: tuple[str, ...], use_cache: bool = True) -> list[Finding]:
+    """Every finding of the datasets FILES belong to (the configured one without FILES)."""
+    from failgate.checks.validate_cache import CleanCache, dataset_key
+    from failgate.dataset.parse import read_files
 
     config = load_config()
     cache = CleanCache(config.cache_dir) if use_cache and not os.environ.get("FAILGATE_NO_CACHE") else None
@@ -88,20 +108,7 @@ def validate_files(files: tuple[str, ...], use_cache: bool = True) -> list[Findi
         key = dataset_key(directory, contents) if cache is not None else ""
         if cache is not None and cache.is_clean(key):
             continue  # byte for byte what validated clean before, by the same checks
-
-        def exists(relative: str, base: Path = directory) -> bool:
-            return (base / relative).is_file()
-
-        # The parsed dataset is acyclic and lives until the verdict: no cycle search
-        # over it while the checks allocate their findings (failgate.collector).
-        with paused():
-            dataset = parse_files(display(directory), contents)
-            found = (
-                validate_dataset(dataset, fixture_exists=exists)
-                + fixture_links(dataset, directory, config.root)
-                + backtracking_findings(dataset)
-                + cassettes_on_disk(dataset, directory, config.root)
-            )
+        found = _check_dataset(directory, contents, config)
         if cache is not None and not found:
             try:
                 config.ensure_cache_dir()

@@ -144,3 +144,20 @@ def test_every_module_that_decides_the_verdict_is_in_the_cache_key(git_repo: Pat
     }
     assert deciding, loaded  # control: the run did import the checks
     assert deciding <= set(validate_cache._VERDICT_MODULES), sorted(deciding - set(validate_cache._VERDICT_MODULES))
+
+
+@pytest.mark.parametrize("cached", [True, False], ids=["warm: the checks are never imported", "control: --no-cache"])
+def test_the_hooks_usual_run_imports_none_of_the_checks(dataset: Path, cached: bool) -> None:
+    """The pre-commit hook usually runs on a dataset that did not change: a cache hit must not pay for
+    importing the checks (jsonschema's wrapper, the judge's rule table, the cassette reader)."""
+    import subprocess
+    import sys
+
+    assert subprocess.run([sys.executable, "-m", "failgate", "validate"], capture_output=True).returncode == 0
+    flag = "" if cached else ", '--no-cache'"
+    code = (
+        f"import sys; from failgate.cli import main; main(['validate'{flag}]); "
+        "print(sorted(m for m in sys.modules if m.startswith('failgate.checks.')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert ("failgate.checks.validate'" in loaded) is not cached, loaded
