@@ -196,7 +196,7 @@ def _count(value: Any) -> str | None:
     return None if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else "an integer >= 0"
 
 
-def _error_budget(value: Any) -> str | None:
+def error_budget_problem(value: Any) -> str | None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 0.5
     return None if ok else "a number above 0 and at most 0.5 (a false-alarm rate; 0.05 is usual)"
 
@@ -295,7 +295,7 @@ SECTIONS: dict[str, Table] = {
     # blocking (default) or advisory: reports, exits 0 and says so, for the first weeks of adoption.
     # alpha: the error budget of the reliability rule for cases run more than once, per gate run,
     # split across them by Holm (eval.reliability). Policy: read from the base like `mode`.
-    "gate": Table({"mode": one_of("blocking", "advisory"), "alpha": _error_budget}),
+    "gate": Table({"mode": one_of("blocking", "advisory"), "alpha": error_budget_problem}),
     "intake": Table(INTAKE_KEYS),
     # Replay (failgate.eval.replay): the tools failgate_replay intercepts, dotted paths of functions or
     # methods (mutating ones are never executed under replay), and what a divergence does. Policy.

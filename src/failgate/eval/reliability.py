@@ -131,9 +131,14 @@ def reliability_fields(passes: int, runs: int, max_runs: int) -> dict[str, objec
     }
 
 
-def tally_text(passes: int, runs: int) -> str:
-    """`8/10 (95% 0.49-0.94, pass^3 0.47)`: k/N and how sure it is, for the text reports."""
+def sureness_text(passes: int, runs: int) -> str:
+    """`(95% 0.49-0.94, pass^3 0.47)`: how sure a k/N is, as every text report says it."""
     low, high = wilson_interval(passes, runs)
     chance = pass_hat_k(passes, runs)
     k = min(PASS_HAT_K, runs)
-    return f"{passes}/{runs} (95% {low:.2f}-{high:.2f}, pass^{k} {0.0 if chance is None else chance:.2f})"
+    return f"(95% {low:.2f}-{high:.2f}, pass^{k} {0.0 if chance is None else chance:.2f})"
+
+
+def tally_text(passes: int, runs: int) -> str:
+    """`8/10 (95% 0.49-0.94, pass^3 0.47)`: k/N and how sure it is, for the text reports."""
+    return f"{passes}/{runs} {sureness_text(passes, runs)}"

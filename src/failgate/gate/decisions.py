@@ -14,7 +14,7 @@ case would otherwise make the next branch's retirement of it look harmless.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from failgate.dataset.events import DECISION_TYPES, JUDGE_CHANGED, QUARANTINED, REDEFINED
@@ -133,6 +133,15 @@ class ResultDisagreement:
         )
 
 
+def last_results(range_events: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """The last `result` event the range added, per case: what a merge makes the next baseline."""
+    last: dict[str, Mapping[str, Any]] = {}
+    for event in range_events:
+        if event.get("type") == "result" and isinstance(event.get("case_id"), str):
+            last[event["case_id"]] = event
+    return last
+
+
 def disagreeing_results(
     range_events: Sequence[Mapping[str, Any]], observed: Mapping[str, Sequence[tuple[str, str]]]
 ) -> list[ResultDisagreement]:
@@ -140,10 +149,7 @@ def disagreeing_results(
     (outcome, judge) runs of that case -- the one under the judge the event names when
     the gate ran two (a range that changes the judge records under the new one);
     cases the gate did not run are not compared."""
-    last: dict[str, Mapping[str, Any]] = {}
-    for event in range_events:
-        if event.get("type") == "result" and isinstance(event.get("case_id"), str):
-            last[event["case_id"]] = event
+    last = last_results(range_events)
     found = []
     for case_id, event in last.items():
         runs = list(observed.get(case_id) or ())

@@ -17,7 +17,7 @@ from failgate.dataset.history import HistoryFold, tally
 from failgate.eval.attempts import Reliability
 from failgate.eval.reliability import Record, drop_p_value, holm, settled
 from failgate.eval.runner import FAIL, SKIPPED, CaseResult
-from failgate.gate.decisions import ResultDisagreement
+from failgate.gate.decisions import ResultDisagreement, last_results
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,10 +96,7 @@ def deflated_records(
     Merged, the range's last record becomes the next branch's base: a record that understates the
     case's pass rate (or leaves the tally out) would let a later drop pass unseen. The same test
     the rule uses, in the other direction: is the record significantly below the gate's own run?"""
-    last: dict[str, Mapping[str, object]] = {}
-    for event in range_events:
-        if event.get("type") == "result" and isinstance(event.get("case_id"), str):
-            last[str(event["case_id"])] = event
+    last = last_results(range_events)
     found = []
     for case in results:
         latest = last.get(case.case_id)

@@ -128,12 +128,13 @@ def gate_mode(base: ConfigAt) -> str:
 def gate_alpha(base: ConfigAt) -> float:
     """The reliability rule's error budget as the base configured it (policy: a branch cannot
     lower it to hide a drop)."""
+    from failgate.config.sections import error_budget_problem
     from failgate.eval.reliability import DEFAULT_ALPHA
 
     gate = base.raw.get("gate", {})
     alpha = gate.get("alpha", DEFAULT_ALPHA) if isinstance(gate, dict) else DEFAULT_ALPHA
-    ok = isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and 0 < alpha <= 0.5
-    return float(alpha) if ok else DEFAULT_ALPHA
+    # The key's own checker: a value the base's validate would refuse falls back to the default.
+    return float(alpha) if error_budget_problem(alpha) is None else DEFAULT_ALPHA
 
 
 def dataset_dir(config: ConfigAt, default: str) -> str:

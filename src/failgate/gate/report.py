@@ -53,7 +53,7 @@ def _flip_line(flip: Flip, rng: str) -> str:
 def reliability_lines(decision: GateDecision) -> list[str]:
     """Each stochastic case against the base's record: k/N, its Wilson interval, pass^k, the p-value;
     then the attempts spent against what a fixed N = max would have spent."""
-    from failgate.eval.reliability import PASS_HAT_K, pass_hat_k, wilson_interval
+    from failgate.eval.reliability import sureness_text
 
     if not decision.comparisons:
         return []
@@ -61,13 +61,10 @@ def reliability_lines(decision: GateDecision) -> list[str]:
         f"Stochastic cases against the base's record (one-sided Fisher exact test, Holm, alpha = {decision.alpha:g}):"
     ]
     for c in decision.comparisons:
-        low, high = wilson_interval(c.case.passes, c.case.runs)
-        chance = pass_hat_k(c.case.passes, c.case.runs)
-        k = min(PASS_HAT_K, c.case.runs)
         verdict = "DROPPED" if c.dropped else "below its own floor: fails" if c.case.outcome == "fail" else "holds"
         lines.append(
-            f"  {c.case.case_id}  {c.case.ratio} now (95% {low:.2f}-{high:.2f}, pass^{k} "
-            f"{0.0 if chance is None else chance:.2f}) vs {c.base.text} at base: p = {c.p_value:.3g}, {verdict}"
+            f"  {c.case.case_id}  {c.case.ratio} now {sureness_text(c.case.passes, c.case.runs)} vs {c.base.text} "
+            f"at base: p = {c.p_value:.3g}, {verdict}"
         )
     spent = sum(c.case.runs for c in decision.comparisons)
     fixed = sum(max(c.case.max_runs, c.case.runs) for c in decision.comparisons)

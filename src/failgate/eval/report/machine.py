@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from failgate.eval.reliability import tally_text
+from failgate.eval.reliability import sureness_text
 from failgate.eval.report.figures import Row, matrix, severity_rows, skipped, verdict, watch_failures
 from failgate.eval.runner import FAIL, PASS, SKIPPED, CaseResult, EvalResult
 
@@ -105,7 +105,7 @@ def render_junit(result: EvalResult) -> str:
                     message=f"{case.severity} {case.blast_radius}: {case.reasons[0] if case.reasons else 'failed'}",
                 )
                 failure.text = (
-                    f"passed {case.ratio}, needs {case.required} {tally_text(case.passes, case.runs).partition(' ')[2]}\n{text}"
+                    f"passed {case.ratio}, needs {case.required} {sureness_text(case.passes, case.runs)}\n{text}"
                     if case.runs > 1
                     else text
                 )
@@ -142,9 +142,7 @@ def _md_table(title: str, rows: list[Row], rate: bool = True) -> list[str]:
 def _md_case(case: CaseResult) -> list[str]:
     where = f" ({case.location})" if case.location else ""
     runs = (
-        f", passed {case.ratio}, needs {case.required} {tally_text(case.passes, case.runs).partition(' ')[2]}"
-        if case.runs > 1
-        else ""
+        f", passed {case.ratio}, needs {case.required} {sureness_text(case.passes, case.runs)}" if case.runs > 1 else ""
     )
     lines = [
         f"- **{case.case_id}** {_md(case.title)}: `{case.failure_mode}`, {case.severity}, "

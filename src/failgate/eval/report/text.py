@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from failgate.eval.reliability import tally_text
+from failgate.eval.reliability import sureness_text, tally_text
 from failgate.eval.replay import totals as replay_totals
 from failgate.eval.replay import totals_line
 from failgate.eval.report.figures import Row, matrix, severity_rows, skipped, verdict, watch_failures
@@ -38,9 +38,7 @@ def _table(title: str, rows: list[Row], color: bool, *, rate: bool = True) -> li
 def _case_block(case: CaseResult, color: bool, label: str = "FAIL") -> list[str]:
     where = f", {case.location}" if case.location else ""
     runs = (
-        f", passed {case.ratio}, needs {case.required} {tally_text(case.passes, case.runs).partition(' ')[2]}"
-        if case.runs > 1
-        else ""
+        f", passed {case.ratio}, needs {case.required} {sureness_text(case.passes, case.runs)}" if case.runs > 1 else ""
     )
     lines = [
         _style(f"{label} {case.case_id}", color, fg="red" if label == "FAIL" else "yellow", bold=True)
