@@ -384,10 +384,21 @@ def render_markdown(decision: GateDecision) -> str:
     lines += ["", "### Policy and agent changes in this range", ""]
     lines += [f"- **{c.kind}** {_md(c.describe())}" for c in d.policy_changes] if d.policy_changes else ["none"]
     lines.append("")
+    if d.quarantines:
+        failing = {case.case_id for case, _ in d.quarantined}
+        lines += ["### Quarantines from the base", ""]
+        lines += [
+            f"- {_md(q.describe(d.today))}" + (" — **fails now, not blocking**" if q.case_id in failing else "")
+            for q in d.quarantines
+        ]
+        lines.append("")
     if judge_lines(d):
         lines += ["### Judge", "", *[f"- {_md(line.strip())}" for line in judge_lines(d)], ""]
     lines += [f"> {_md(note)}" for note in d.range.notes] + ([""] if d.range.notes else [])
     lines += [*_md_table("failure mode", matrix(d.result)), ""]
+    stochastic = reliability_lines(d)
+    if stochastic:
+        lines += [f"### {stochastic[0].rstrip(':')}", "", *[f"- {_md(x.strip())}" for x in stochastic[1:] if x], ""]
     if d.flips:
         lines += [
             "### Flips (passed at the baseline, fail now)",

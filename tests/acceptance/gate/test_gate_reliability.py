@@ -293,3 +293,28 @@ def test_validate_refuses_a_result_that_passed_more_than_it_ran(stochastic_repo:
     text = (stochastic_repo / DS / "history.jsonl").read_text().replace('"passes": 12', '"passes": 7')
     (stochastic_repo / DS / "history.jsonl").write_text(text)
     assert failgate(stochastic_repo, "validate", "--no-cache").returncode == 0
+
+
+def test_the_pull_request_comment_lists_quarantines_and_stochastic_cases_too(stochastic_repo: Path) -> None:
+    """Markdown is what the Action posts on the pull request: quarantines and the k/N comparisons are
+    listed there as in the text report, not only in the terminal."""
+    git(stochastic_repo, "checkout", "-q", "main")
+    assert (
+        _quarantine(stochastic_repo, "--until", _in_days(14), "--reason", "flaky upstream", "--by", "dana").returncode
+        == 0
+    )
+    commit_all(stochastic_repo, "quarantine case 2, reviewed")
+    git(stochastic_repo, "checkout", "-q", "-b", "feature2")
+    _break_case_two(stochastic_repo)
+    markdown = failgate(stochastic_repo, "gate", "--base", "main", "--format", "markdown").stdout
+    assert "### Quarantines from the base" in markdown
+    assert f"{case_id(2)} quarantined until {_in_days(14)}, by dana: flaky upstream" in markdown
+    assert "**fails now, not blocking**" in markdown
+    assert "### Stochastic cases against the base's record" in markdown and "vs 9/10 at base" in markdown
+
+
+def test_control_without_a_quarantine_the_comment_has_no_such_section(stochastic_repo: Path) -> None:
+    _break_case_two(stochastic_repo)
+    markdown = failgate(stochastic_repo, "gate", "--base", "main", "--format", "markdown").stdout
+    assert "### Quarantines from the base" not in markdown
+    assert f"**{case_id(2)}**" in markdown  # its failure blocks, listed as any other
