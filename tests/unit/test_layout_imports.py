@@ -227,7 +227,8 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "caches",
     ),
     # gate.run, the command's use case, draws the progress bar of its eval
-    "gate": ("eval", "dataset", "checks", "findings", "config", "gitrepo", "progress"),
+    # the gate imports the base's plugin judges apart from the branch's (dotted.code_from)
+    "gate": ("eval", "dataset", "checks", "findings", "config", "gitrepo", "progress", "dotted"),
     # intake.recordings writes the cassettes of the review files it writes
     "intake": ("dataset", "eval.judge", "checks", "config", "findings", "dotted", "atomic", "transaction"),
     # report.run, the command's use case, reads the dataset (or the gate's commit) and writes the page

@@ -98,7 +98,7 @@ def execute(settings: EvalSettings) -> int:
         python=None if settings.recorded else for_config(config),
         replay_tools=replay.tools,
     )
-    options = JudgeOptions.from_config(config.section("judge"), str(config.root))
+    options = JudgeOptions.from_config(config.section("judge"), str(config.root), config.get("pythonpath"))
     if settings.no_cache:
         options = options.without_cache()
     try:

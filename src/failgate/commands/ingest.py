@@ -243,9 +243,11 @@ def _ingest_locked(
                 if pulled is None
                 else pulled.traces(stats)
             ),
-            rules=IntakeRules(settings, JudgeOptions.from_config(config.section("judge"), root)),
+            rules=IntakeRules(
+                settings, JudgeOptions.from_config(config.section("judge"), root, config.get("pythonpath"))
+            ),
             redact=load_redactor(settings, root),
-            similarity=build_similarity(settings.embedder, root),
+            similarity=build_similarity(settings.embedder, root, settings.pythonpath),
             known=known,
             cases=cases,
             limit=limit,

@@ -72,7 +72,7 @@ def reproduce(config: Any, case: dict[str, Any], directory: Path) -> Any:
     from failgate.eval.runner import EvalCase, run_eval
     from failgate.intake.promotion import Reproduction
 
-    options = JudgeOptions.from_config(config.section("judge"), str(config.root))
+    options = JudgeOptions.from_config(config.section("judge"), str(config.root), config.get("pythonpath"))
     from failgate.eval.agents.interpreter import for_config
 
     replay = ReplaySettings.from_section(config.section("replay"))
@@ -181,7 +181,7 @@ def execute(
         # candidate without reproducing it runs none of it, so such a case is promoted without a fingerprint.
         expected = case.get("expected")
         names_code = isinstance(expected, list) and any(isinstance(r, dict) and "judge" in r for r in expected)
-        options = JudgeOptions.from_config(config.section("judge"), str(config.root))
+        options = JudgeOptions.from_config(config.section("judge"), str(config.root), config.get("pythonpath"))
         fingerprint = None if names_code else case_fingerprint(case, options)
         reproduction = Reproduction(None, fingerprint, (), no_reproduce_reason)
     return _land(config, file, intake_shown, number, case, reproduction, watchlist, actor)
@@ -193,7 +193,7 @@ def _warn_similar(case: dict[str, Any], dataset: Any, settings: Any, root: str) 
     same = [c for c in dataset.cases + dataset.watchlist if c.get("failure_mode") == case.get("failure_mode")]
     if not same:
         return
-    similarity = build_similarity(settings.embedder, root)
+    similarity = build_similarity(settings.embedder, root, settings.pythonpath)
     vectors = similarity.vectors(
         [str(case.get("observed_behavior", ""))] + [str(c.get("observed_behavior", "")) for c in same]
     )

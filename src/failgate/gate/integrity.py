@@ -70,11 +70,16 @@ def review(at: RepoAt, commit: str, merge_base: str | None) -> Review:
         changes = [dataclasses.replace(c, by=by, commit=changed_in) for c in changes]
     if merge_base is not None:
         changes += policy_file_changes(at, commits, merge_base, commit)
+        changes += project_code_changes(at, commits, merge_base, commit)
     return Review(base_config, now_config, base_rel, chosen, key_of[chosen], changes, commits, notes)
 
 
 def _only(path: str, _sha: str) -> list[str]:
     return [path]
+
+
+def _these(paths: list[str], _sha: str) -> list[str]:
+    return paths
 
 
 def policy_file_changes(at: RepoAt, commits: list[str], merge_base: str, commit: str) -> list[PolicyChange]:
@@ -99,6 +104,57 @@ def policy_file_changes(at: RepoAt, commits: list[str], merge_base: str, commit:
                 by=at.repo.get_author(changed_in) if changed_in else None,
                 commit=changed_in,
                 effect=FILE_EFFECT,
+            )
+        )
+    return found
+
+
+# Project-local code the configuration names besides the agent and the judges, and what it decides.
+PROJECT_CODE = {
+    "redactor": "decides what personal data intake keeps out of git; reviewers: read the diff",
+    "embedder": "decides which failures intake calls the same as a case; reviewers: read the diff",
+}
+
+
+def _project_code(at: RepoAt, rev: str, key: str) -> tuple[str | None, dict[str, str] | None]:
+    """`[intake] <key>` at `rev` and, for code in the tree, its modules by content (`tree_code`)."""
+    from failgate.eval.judge.tree_code import tree_modules
+    from failgate.gate.judging import code_roots_at
+
+    intake = at.config(rev).raw.get("intake")
+    ref = intake.get(key) if isinstance(intake, dict) else None
+    if not isinstance(ref, str) or ":" not in ref:
+        return (ref if isinstance(ref, str) else None), None
+    return ref, tree_modules(
+        ref.partition(":")[0], lambda path: at.read(rev, join(at.root_rel, path)), code_roots_at(at, rev)
+    )
+
+
+def project_code_changes(at: RepoAt, commits: list[str], merge_base: str, commit: str) -> list[PolicyChange]:
+    """A project-local redactor or embedder whose code differs from the base's, by content like a
+    judge plugin (a version string stands only for code installed from outside the tree), with
+    the last commit of the range that touched it and its author."""
+    found = []
+    for key, effect in PROJECT_CODE.items():
+        (ref_before, code_before), (ref_after, code_after) = (
+            _project_code(at, merge_base, key),
+            _project_code(at, commit, key),
+        )
+        if (ref_before, code_before) == (ref_after, code_after):
+            continue
+        old, new = code_before or {}, code_after or {}
+        edited = sorted(path for path in set(old) | set(new) if old.get(path) != new.get(path))
+        where = [join(at.root_rel, path) for path in edited or CONFIG_FILES]  # the code, else the setting
+        changed_in = at.last_change(commits, functools.partial(_these, where))
+        found.append(
+            PolicyChange(
+                f"intake.{key}",
+                ref_before,
+                ref_after,
+                "policy",
+                by=at.repo.get_author(changed_in) if changed_in else None,
+                commit=changed_in,
+                effect=(f"its code changed: {', '.join(edited)}; " if edited else "") + effect,
             )
         )
     return found

@@ -94,7 +94,7 @@ def record_judge_change(reason: str | None, by: str | None, base: str | None, jo
     root = str(config.root)
     before = judging.identity_at(at, merge_base, judged_cases, root)
     section = config.section("judge")
-    options = JudgeOptions.from_config(section, root)
+    options = JudgeOptions.from_config(section, root, config.get("pythonpath"))
     gold_rel, _ = gold_settings(section)
     gold_path = config.root / gold_rel
     gold_now = gold_path.read_bytes() if gold_path.is_file() else None

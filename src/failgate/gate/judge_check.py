@@ -67,7 +67,7 @@ def judge_check(
     doc, findings = load_gold(data, shown)
     if doc is None or any(f.is_error for f in findings):
         return JudgeCheck(shown, findings)
-    options = JudgeOptions.from_config(section, str(config.root))
+    options = JudgeOptions.from_config(section, str(config.root), config.get("pythonpath"))
     if not use_cache:
         options = options.without_cache()
     fingerprint = settings_fingerprint(options)

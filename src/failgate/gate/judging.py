@@ -49,7 +49,15 @@ def identity_at(at: RepoAt, rev: str, cases: Sequence[Mapping[str, Any]], root: 
     def read(path: str) -> bytes | None:
         return at.read(rev, join(at.root_rel, path))
 
-    return identity(settings, gold, plugin_uses(cases), read, installed_version_of(root))
+    return identity(settings, gold, plugin_uses(cases), read, installed_version_of(root), code_roots_at(at, rev))
+
+
+def code_roots_at(at: RepoAt, rev: str) -> tuple[str, ...]:
+    """Where the tree's modules live at `rev`: its configured pythonpath, `src/`, the root."""
+    from failgate.dotted import code_roots
+
+    pythonpath = at.config(rev).raw.get("pythonpath")
+    return code_roots([str(p) for p in pythonpath] if isinstance(pythonpath, list) else None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,7 +106,7 @@ def _judge_inputs(at: RepoAt, rev: str, uses: Sequence[str]) -> tuple[Any, ...]:
     def read(path: str) -> bytes | None:
         return at.read(rev, join(at.root_rel, path))
 
-    code = code_identity(uses, read, lambda use: "installed")
+    code = code_identity(uses, read, lambda use: "installed", code_roots_at(at, rev))
     gold = at.repo.get_blob_id(rev, join(at.root_rel, gold_rel))
     return json.dumps(section, sort_keys=True, default=str), gold, sorted(code.items())
 

@@ -90,6 +90,7 @@ def _adopt_new_judge_model(base_run: Any, branch_run: Any) -> tuple[Any, list[st
 
 
 def evaluate(settings: GateSettings) -> Any:
+    import contextlib
     import tempfile
 
     from failgate.config import Config, load_config
@@ -97,6 +98,7 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
     from failgate.dataset.parse import parse_dataset
     from failgate.dataset.quarantine import quarantines
+    from failgate.dotted import code_from, import_paths
     from failgate.eval import cases as evalcases
     from failgate.eval.agents import build_agent
     from failgate.eval.agents.interpreter import for_config as agent_python_for
@@ -112,7 +114,13 @@ def evaluate(settings: GateSettings) -> Any:
     from failgate.gate.definitions import redefined_cases
     from failgate.gate.drops import reliability_plan
     from failgate.gate.policy import effective_raw, gate_alpha, gate_mode
-    from failgate.gate.tree import choose_commit, evaluation_tree, materialise_fixtures, working_directory
+    from failgate.gate.tree import (
+        choose_commit,
+        evaluation_tree,
+        materialise_fixtures,
+        revision_tree,
+        working_directory,
+    )
     from failgate.gitrepo import FETCH_HINT, open_repo
     from failgate.progress import case_progress, progress_wanted
 
@@ -142,7 +150,11 @@ def evaluate(settings: GateSettings) -> Any:
     mode = gate_mode(review.base_config)
     root_rel = at.root_rel
 
-    with evaluation_tree(repo, commit, notes) as tree, tempfile.TemporaryDirectory(prefix="failgate-base-") as scratch:
+    with (
+        evaluation_tree(repo, commit, notes) as tree,
+        tempfile.TemporaryDirectory(prefix="failgate-base-") as scratch,
+        contextlib.ExitStack() as stack,
+    ):
         root = tree / root_rel if root_rel else tree
         branch_config = load_config(root)
         raw = effective_raw(review.base_config, branch_config.raw)
@@ -218,13 +230,27 @@ def evaluate(settings: GateSettings) -> Any:
             _check_set_file(set_selection)
 
         jobs = settings.jobs or eval_config.jobs
-        options = JudgeOptions.from_config(eval_config.section("judge"), str(root))
+        options = JudgeOptions.from_config(eval_config.section("judge"), str(root), eval_config.get("pythonpath"))
         # The judge at the base and at the commit under test, by content (eval.judge.identity).
         judged_cases = [*base_dataset.cases, *now_cases]
         judge_before = judge_after = None
         if merge_base is not None:
             judge_before = judging.identity_at(at, merge_base, judged_cases, str(root))
             judge_after = judging.identity_at(at, commit, judged_cases, str(root))
+        # The blocking verdict is the base's judge, its plugin code included: when the range changes
+        # that code, the base's own tree provides it, imported apart from the branch's (the branch's
+        # plugins judge only the comparison below).
+        base_code: Any = contextlib.nullcontext()
+        if judge_before is not None and judge_after is not None and judge_before.code != judge_after.code:
+            base_root = stack.enter_context(revision_tree(repo, str(merge_base))) / root_rel
+            section, base_pythonpath = eval_config.section("judge"), review.base_config.raw.get("pythonpath")
+            options = dataclasses.replace(
+                JudgeOptions.from_config(section, str(root), base_pythonpath), code_root=str(base_root)
+            )
+            base_code = code_from(import_paths(str(base_root), options.pythonpath))
+            notes.append(
+                f"plugin judges: the base's code ({merge_base[:10] if merge_base else ''}) decides the verdict"
+            )
         # The consumer's interpreter (its venv, not a pre-commit hook's), importing the tree's code first.
         python = agent_python_for(eval_config, code_root=root, python_root=config.root)
         from failgate.eval.replay import ReplaySettings, gate_section
@@ -252,7 +278,7 @@ def evaluate(settings: GateSettings) -> Any:
             "replay": replay,
         }
         try:
-            with working_directory(root), case_progress("gate", progress_wanted()) as progress:
+            with working_directory(root), base_code, case_progress("gate", progress_wanted()) as progress:
                 common["progress"] = progress  # one bar, its total set by each run in turn
                 result = run_eval(
                     selection.cases, agent, taxonomy=selection.taxonomy, reliability=reliability, **common
@@ -286,7 +312,7 @@ def evaluate(settings: GateSettings) -> Any:
         ):
             # The range changes the judge: the same responses, judged by the branch's own judge too.
             branch_section = judging.judge_section(at, commit)
-            branch_options = JudgeOptions.from_config(branch_section, str(root))
+            branch_options = JudgeOptions.from_config(branch_section, str(root), eval_config.get("pythonpath"))
             runs = [(selection.cases, result), (retired_items, retired_result), (redefined_items, redefined_result)]
             base_runs = [run for _, run in runs if run is not None]
             branch_runs = [rejudge(items, run, branch_options) for items, run in runs if run is not None]

@@ -41,9 +41,6 @@ def choose_commit(repo: Any, rev: str | None) -> tuple[str, list[str]]:
 @contextlib.contextmanager
 def evaluation_tree(repo: Any, commit: str, notes: list[str]) -> Iterator[Path]:
     """The work tree to run the agent in: this one when it *is* the commit, else a temporary worktree."""
-    import shutil
-    import tempfile
-
     head = repo.head_commit()
     dirty = repo.get_dirty_paths()
     if commit == head and not dirty:
@@ -56,6 +53,16 @@ def evaluation_tree(repo: Any, commit: str, notes: list[str]) -> Iterator[Path]:
         )
     else:
         notes.append(f"{commit[:10]} is not the checked-out HEAD: evaluating a clean temporary worktree of it")
+    with revision_tree(repo, commit) as tree:
+        yield tree
+
+
+@contextlib.contextmanager
+def revision_tree(repo: Any, commit: str) -> Iterator[Path]:
+    """A clean temporary worktree of `commit`, removed afterwards."""
+    import shutil
+    import tempfile
+
     holder = Path(tempfile.mkdtemp(prefix="failgate-gate-"))
     tree = holder / "tree"
     try:

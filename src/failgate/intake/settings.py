@@ -8,7 +8,7 @@ checked section into settings.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from failgate.config import Config
@@ -44,6 +44,8 @@ class IntakeSettings:
     # (score name, "below" | "above", threshold, failure mode): a run fails when the score crosses it.
     score_rules: tuple[tuple[str, str, float, str], ...] = ()
     phone_regions: tuple[str, ...] | None = None  # None: the redactor's default regions
+    # `[tool.failgate] pythonpath`: the redactor and embedder are imported as the agent's code is
+    pythonpath: tuple[str, ...] = ()
 
     @classmethod
     def from_section(cls, section: dict[str, Any]) -> IntakeSettings:
@@ -81,7 +83,9 @@ class IntakeSettings:
 
     @classmethod
     def from_config(cls, cfg: Config) -> IntakeSettings:
-        return cls.from_section(cfg.section("intake"))
+        pythonpath = cfg.get("pythonpath")
+        paths = tuple(str(p) for p in pythonpath) if isinstance(pythonpath, list) else ()
+        return dataclasses.replace(cls.from_section(cfg.section("intake")), pythonpath=paths)
 
 
 def load_redactor(settings: IntakeSettings, root: str | None = None) -> Callable[[str], str]:
@@ -98,7 +102,7 @@ def load_redactor(settings: IntakeSettings, root: str | None = None) -> Callable
     base = make_redactor(settings.redact_patterns, phone_regions=regions)
     if not settings.redactor:
         return base
-    plugin = load_callable(settings.redactor, root, what="redactor")
+    plugin = load_callable(settings.redactor, root, what="redactor", pythonpath=settings.pythonpath)
 
     def redact(text: str) -> str:
         return base(str(plugin(text)))
@@ -106,11 +110,12 @@ def load_redactor(settings: IntakeSettings, root: str | None = None) -> Callable
     return redact
 
 
-def load_callable(ref: str, root: str | None, *, what: str) -> Callable[..., Any]:
-    from failgate.dotted import DottedPathError, import_dotted
+def load_callable(ref: str, root: str | None, *, what: str, pythonpath: Sequence[str] = ()) -> Callable[..., Any]:
+    """Project-local code by dotted path, imported as the agent's code is (`dotted.import_paths`)."""
+    from failgate.dotted import DottedPathError, import_dotted, import_paths
 
     try:
-        target = import_dotted(ref, root)
+        target = import_dotted(ref, root, import_paths(root, pythonpath) if root else None)
     except DottedPathError as exc:
         raise FailgateError(f"cannot load the {what} {ref!r}: {exc}", exit_code=2) from None
     if not callable(target):

@@ -70,9 +70,11 @@ def _unit(vector: list[float]) -> list[float]:
     return [x / length for x in vector]
 
 
-def build_similarity(embedder: str | None, root: str | None = None) -> NgramSimilarity | EmbedderSimilarity:
+def build_similarity(
+    embedder: str | None, root: str | None = None, pythonpath: Sequence[str] = ()
+) -> NgramSimilarity | EmbedderSimilarity:
     if not embedder:
         return NgramSimilarity()
     from failgate.intake.settings import load_callable
 
-    return EmbedderSimilarity(load_callable(embedder, root, what="embedder"), embedder)
+    return EmbedderSimilarity(load_callable(embedder, root, what="embedder", pythonpath=pythonpath), embedder)

@@ -64,3 +64,20 @@ def test_bad_plugin_paths_are_usage_errors(project: str, ref: str, message: str)
     with pytest.raises(FailgateError, match=message) as info:
         load_redactor(IntakeSettings(redactor=ref), project)
     assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(("where", "pythonpath"), [("src", ()), ("libs", ("libs",))])
+def test_a_redactor_and_an_embedder_off_the_root_load_without_an_install(
+    tmp_path: Path, where: str, pythonpath: tuple[str, ...]
+) -> None:
+    import sys
+
+    package = f"acme_{where}"
+    (tmp_path / where / package).mkdir(parents=True)
+    (tmp_path / where / package / "__init__.py").write_text(PLUGIN)
+    try:
+        settings = IntakeSettings(redactor=f"{package}:redact", pythonpath=pythonpath)
+        assert load_redactor(settings, str(tmp_path))("ACC-123456") == "<ACCOUNT>"
+        assert build_similarity(f"{package}:embed", str(tmp_path), pythonpath).vectors(["refund"])
+    finally:
+        sys.modules.pop(package, None)

@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from failgate.dotted import import_paths
 from failgate.findings import FailgateError
 
 VENV_DIRS = (".venv", "venv")
@@ -149,16 +150,6 @@ def find_python(
             if inner is not None and not is_failgates_own(directory / name, environ):
                 return inner, f"{name}/ at the {'project root' if directory == root else 'repository top'}"
     return Path(sys.executable), "the interpreter failgate runs in"
-
-
-def import_paths(tree: Path, configured: Sequence[str] | None = None) -> tuple[str, ...]:
-    """The code under test, first on the import path: configured entries (relative
-    to the tree), the tree's `src/` (src layout), the tree itself (flat layout)."""
-    paths = [tree / p for p in configured or ()]
-    if (tree / "src").is_dir():
-        paths.append(tree / "src")
-    paths.append(tree)
-    return tuple(dict.fromkeys(str(p) for p in paths))
 
 
 def agent_python(

@@ -29,7 +29,7 @@ from failgate.eval.judge.llm import (
     LLMSettings,
 )
 from failgate.eval.judge.options import JudgeOptions
-from failgate.eval.judge.plugins import PluginJudge, Verdict, load_judge
+from failgate.eval.judge.plugins import PluginJudge, Verdict
 from failgate.eval.judge.response import Response, ResponseError, ToolCall, parse_response
 from failgate.eval.judge.text import DEFAULT_REFUSAL_PATTERNS, RuleError
 
@@ -197,7 +197,7 @@ def _plugin_versions(expected: Any, options: JudgeOptions) -> dict[str, str]:
             use = rule["judge"].get("use")
             if isinstance(use, str):
                 try:
-                    versions[use] = load_judge(use, options.root).version
+                    versions[use] = options.plugin(use).version
                 except RuleError:
                     versions[use] = "unloadable"
     return versions

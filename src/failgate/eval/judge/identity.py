@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from failgate.eval.judge.tree_code import MAX_MODULES, Reader, blob_id, tree_modules  # noqa: F401  (re-exported)
@@ -67,12 +67,15 @@ def plugin_uses(cases: Iterable[Mapping[str, Any]]) -> list[str]:
     return sorted(uses)
 
 
-def code_identity(uses: Iterable[str], read: Reader, installed_version: Callable[[str], str]) -> dict[str, str]:
-    """{module path: blob id} for plugins in the tree, {use: "version:..."} for installed ones."""
+def code_identity(
+    uses: Iterable[str], read: Reader, installed_version: Callable[[str], str], roots: Sequence[str] = ("",)
+) -> dict[str, str]:
+    """{module path: blob id} for plugins in the tree, {use: "version:..."} for installed ones.
+    `roots`: where the tree's modules live (`dotted.code_roots`: pythonpath, `src/`, the root)."""
     code: dict[str, str] = {}
     for use in uses:
         module = use.partition(":")[0] if ":" in use else None
-        in_tree = tree_modules(module, read) if module else None
+        in_tree = tree_modules(module, read, roots) if module else None
         if in_tree is None:
             code[use] = "version:" + installed_version(use)
         else:
@@ -81,9 +84,14 @@ def code_identity(uses: Iterable[str], read: Reader, installed_version: Callable
 
 
 def identity(
-    settings: str, gold: bytes | None, uses: Iterable[str], read: Reader, installed_version: Callable[[str], str]
+    settings: str,
+    gold: bytes | None,
+    uses: Iterable[str],
+    read: Reader,
+    installed_version: Callable[[str], str],
+    roots: Sequence[str] = ("",),
 ) -> JudgeIdentity:
-    code = code_identity(uses, read, installed_version)
+    code = code_identity(uses, read, installed_version, roots)
     return JudgeIdentity(settings, None if gold is None else blob_id(gold), tuple(sorted(code.items())))
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from failgate.eval.judge import llm, structured, text, tools
 from failgate.eval.judge.options import JudgeOptions
-from failgate.eval.judge.plugins import load_judge, run_judge
+from failgate.eval.judge.plugins import run_judge
 from failgate.eval.judge.response import Response
 from failgate.eval.judge.text import RuleError
 
@@ -127,7 +127,7 @@ def _check_plugin(spec: tuple[str, dict[str, Any]], judging: Judging) -> Outcome
         f" {json.dumps(plugin_options, sort_keys=True, default=str)}" if plugin_options else ""
     )
     try:
-        verdict = run_judge(load_judge(use, judging.options.root), judging.case, judging.response, plugin_options)
+        verdict = run_judge(judging.options.plugin(use), judging.case, judging.response, plugin_options)
     except RuleError as exc:
         return False, expected, str(exc)
     except (Exception, SystemExit) as exc:  # a plugin's bug (or its sys.exit) fails the case, never the run

@@ -18,20 +18,37 @@ class JudgeOptions:
     """Judge settings from `[tool.failgate.judge]`; part of the fingerprint."""
 
     refusal_patterns: tuple[str, ...] = DEFAULT_REFUSAL_PATTERNS
-    root: str | None = None  # put on sys.path before loading plugin judges
+    root: str | None = None  # the project root: where plugin judges' code is, and where caches are found
     llm: LLMSettings = LLMSettings()  # [tool.failgate.judge.llm], for llm_rubric
     cache_dir: str | None = None  # llm_rubric verdicts are cached here; None: no cache
     read_cache: bool = True  # False (--no-cache): ask the judge model again, and store the fresh verdict
+    # `[tool.failgate] pythonpath`: plugin judges are imported as the agent's code is
+    # (`dotted.import_paths`: these entries, the tree's src/, the root)
+    pythonpath: tuple[str, ...] = ()
+    # Another tree's code for the plugin judges (the gate judges with the base's); None: `root`'s
+    code_root: str | None = None
+
+    @property
+    def plugin_root(self) -> str | None:
+        return self.code_root or self.root
+
+    def plugin(self, use: str) -> Any:
+        """The plugin judge `use` from this judge's tree (`plugins.load_judge`)."""
+        from failgate.eval.judge.plugins import load_judge
+
+        return load_judge(use, self.plugin_root, self.pythonpath)
 
     @classmethod
-    def from_config(cls, section: Mapping[str, Any], root: str | None = None) -> JudgeOptions:
+    def from_config(cls, section: Mapping[str, Any], root: str | None = None, pythonpath: Any = None) -> JudgeOptions:
+        """`pythonpath`: the configuration's top-level `pythonpath` (a list of strings), if any."""
         from pathlib import Path
 
         patterns = tuple(section.get("refusal_patterns", DEFAULT_REFUSAL_PATTERNS))
         patterns += tuple(section.get("extra_refusal_patterns", ()))
         llm_section = section.get("llm", {})
         settings = LLMSettings.from_config(llm_section if isinstance(llm_section, Mapping) else {})
-        return cls(patterns, root, settings, str(cache_location(Path(root))) if root else None)
+        paths = tuple(str(p) for p in pythonpath) if isinstance(pythonpath, (list, tuple)) else ()
+        return cls(patterns, root, settings, str(cache_location(Path(root))) if root else None, pythonpath=paths)
 
     def without_cache(self) -> JudgeOptions:
         return dataclasses.replace(self, read_cache=False)

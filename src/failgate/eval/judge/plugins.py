@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from failgate.eval.judge.response import Response
@@ -52,7 +52,7 @@ class LoadedJudge:
     version: str
 
 
-_CACHE: dict[tuple[str, str], LoadedJudge] = {}
+_CACHE: dict[tuple[str, str, tuple[str, ...]], LoadedJudge] = {}
 
 
 def _distribution_version(module_name: str) -> str | None:
@@ -67,20 +67,21 @@ def _distribution_version(module_name: str) -> str | None:
     return None
 
 
-def load_judge(use: str, root: str | None = None) -> LoadedJudge:
-    """Resolve `use` once per process; RuleError when it cannot be loaded."""
-    key = (use, root or "")
+def load_judge(use: str, root: str | None = None, pythonpath: Sequence[str] = ()) -> LoadedJudge:
+    """Resolve `use` once per process and tree; RuleError when it cannot be loaded.
+    `root`: the tree whose code it is; `pythonpath`: that tree's configured import roots."""
+    key = (use, root or "", tuple(pythonpath))
     if key in _CACHE:
         return _CACHE[key]
     if ":" in use:
-        from failgate.dotted import DottedPathError, import_dotted
+        from failgate.dotted import DottedPathError, import_dotted, import_paths
 
         module_name = use.partition(":")[0]
         try:
-            obj: Any = import_dotted(use, root)
+            obj: Any = import_dotted(use, root, import_paths(root, pythonpath) if root else None)
         except DottedPathError as exc:
             raise RuleError(f"judge {use!r} cannot be loaded: {exc}") from None
-        version = _tree_version(module_name, root)
+        version = _tree_version(module_name, root, pythonpath)
         if version is None:
             version = getattr(obj, "version", None) or _distribution_version(module_name)
         if version is None:
@@ -99,7 +100,7 @@ def load_judge(use: str, root: str | None = None) -> LoadedJudge:
         except (Exception, SystemExit) as exc:
             raise RuleError(f"judge {use!r} cannot be loaded: {type(exc).__name__}: {exc}") from None
         dist = getattr(found[0], "dist", None)
-        version = _tree_version(getattr(obj, "__module__", None) or "", root) or (
+        version = _tree_version(getattr(obj, "__module__", None) or "", root, pythonpath) or (
             getattr(obj, "version", None) or (dist.version if dist is not None else None)
         )
     if not callable(obj):
@@ -109,13 +110,12 @@ def load_judge(use: str, root: str | None = None) -> LoadedJudge:
     return loaded
 
 
-def _tree_version(module_name: str, root: str | None) -> str | None:
+def _tree_version(module_name: str, root: str | None, pythonpath: Sequence[str] = ()) -> str | None:
     """Code that lives in the tree under test is versioned by its content: the git blob ids of
-    its module and of every module under the tree it imports (`identity.tree_modules`). A
-    `__version__` or an editable install's version says nothing about what the tree holds
-    now; a version counts only for code installed from outside the tree. None: not in the tree."""
-    import hashlib
-    import json
+    its module and of every module under the tree it imports (`tree_code.tree_modules`), found
+    where the tree's import path finds them (pythonpath, `src/`, the root). A `__version__` or
+    an editable install's version says nothing about what the tree holds now; a version counts
+    only for code installed from outside the tree. None: not the tree's code."""
     import os
     from pathlib import Path
 
@@ -125,18 +125,16 @@ def _tree_version(module_name: str, root: str | None) -> str | None:
         return None
     top = os.path.realpath(root)
     if not os.path.realpath(path).startswith(top + os.sep):
-        return None
-    from failgate.eval.judge.tree_code import tree_modules
+        return None  # imported from outside the tree (an installed copy): its version speaks for it
+    from failgate.dotted import code_roots
+    from failgate.eval.judge.tree_code import tree_digest, tree_modules
 
     def read(relative: str) -> bytes | None:
         target = Path(top) / relative
         return target.read_bytes() if target.is_file() else None
 
-    found = tree_modules(module_name, read)
-    if not found:  # the module is under the root but not where its dotted name says (a src/ layout)
-        return None
-    digest = hashlib.sha256(json.dumps(sorted(found.items())).encode("utf-8")).hexdigest()
-    return "tree+sha256:" + digest[:16]
+    found = tree_modules(module_name, read, code_roots(pythonpath))
+    return tree_digest(found) if found else None
 
 
 def _source_version(obj: Any) -> str:

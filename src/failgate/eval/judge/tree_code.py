@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 Reader = Callable[[str], "bytes | None"]  # a path relative to the project root -> bytes, None when absent
 MAX_MODULES = 500  # a plugin importing more of the tree than this is hashed up to here and says so
@@ -27,11 +27,13 @@ def _module_files(module: str) -> tuple[str, str]:
     return f"{path}.py", f"{path}/__init__.py"
 
 
-def _find(module: str, read: Reader) -> tuple[str, bytes] | None:
-    for candidate in _module_files(module):
-        data = read(candidate)
-        if data is not None:
-            return candidate, data
+def _find(module: str, read: Reader, roots: Sequence[str]) -> tuple[str, bytes] | None:
+    """The first file providing `module`, searched in import order (`dotted.code_roots`)."""
+    for root in roots:
+        for candidate in _module_files(module):
+            data = read(root + candidate)
+            if data is not None:
+                return root + candidate, data
     return None
 
 
@@ -60,11 +62,13 @@ def _imports(source: bytes, module: str, is_package: bool) -> list[str]:
     return names
 
 
-def tree_modules(module: str, read: Reader) -> dict[str, str] | None:
+def tree_modules(module: str, read: Reader, roots: Sequence[str] = ("",)) -> dict[str, str] | None:
     """{path: blob id} of `module` and every module under the tree it imports, transitively
     (parent packages' `__init__.py` included: importing `a.b` runs `a/__init__.py`).
-    None when no file of the tree provides `module` (it is installed from outside)."""
-    if _find(module, read) is None:
+    `roots`: where modules live, as path prefixes in import order (`dotted.code_roots`: the
+    configured pythonpath, `src/`, the tree). None when no file of the tree provides
+    `module` (it is installed from outside)."""
+    if _find(module, read, roots) is None:
         return None
     found: dict[str, str] = {}
     pending, seen = [module], set()
@@ -75,10 +79,18 @@ def tree_modules(module: str, read: Reader) -> dict[str, str] | None:
         seen.add(name)
         parts = name.split(".")
         pending.extend(".".join(parts[:i]) for i in range(1, len(parts)))
-        located = _find(name, read)
+        located = _find(name, read, roots)
         if located is None:
             continue
         path, data = located
         found[path] = blob_id(data)
         pending.extend(_imports(data, name, path.endswith("__init__.py")))
     return found
+
+
+def tree_digest(found: dict[str, str]) -> str:
+    """One version string for a module's tree code (`tree_modules`), as the case fingerprint records it."""
+    import json
+
+    digest = hashlib.sha256(json.dumps(sorted(found.items())).encode("utf-8")).hexdigest()
+    return "tree+sha256:" + digest[:16]
