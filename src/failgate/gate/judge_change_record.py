@@ -53,6 +53,7 @@ def record_judge_change(reason: str | None, by: str | None, base: str | None, jo
     from failgate.dataset.events import new_event, new_event_id, utc_timestamp
     from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
     from failgate.dataset.parse import parse_dataset
+    from failgate.dotted import code_roots
     from failgate.eval import cases as evalcases
     from failgate.eval.agents import build_agent
     from failgate.eval.agents.interpreter import for_config
@@ -104,7 +105,9 @@ def record_judge_change(reason: str | None, by: str | None, base: str | None, jo
         return target.read_bytes() if target.is_file() else None
 
     settings = judging.settings_part(judged_cases, options)
-    after = identity(settings, gold_now, plugin_uses(judged_cases), read, installed_version_of(root))
+    # The same reading the gate makes of a revision (`judging.identity_at`), over the work tree.
+    roots = code_roots(options.pythonpath)
+    after = identity(settings, gold_now, plugin_uses(judged_cases), read, installed_version_of(root), roots)
     if after == before:
         raise FailgateError(
             f"the judge here is the base's ({before.fingerprint[:19]} at {merge_base[:10]}, {choice.name}): "

@@ -134,3 +134,20 @@ def test_control_the_same_paid_judge_change_with_a_working_agent_goes_through(pl
         refused, output = attempt(world, channel, "gutted-ok")
         assert not refused, f"{channel}:\n{output}"
         assert "judge_changed" in output, output
+
+
+@pytest.mark.parametrize(("fixture", "helper"), [("src_world", "src/shopjudges/helper.py")])
+def test_control_the_owner_command_pays_for_a_plugin_off_the_root(
+    fixture: str, helper: str, request: pytest.FixtureRequest
+) -> None:
+    # `judge-change` reads the work tree as the gate reads a revision: the decision it writes
+    # names the fingerprint the gate computes, so the paid change goes through.
+    world: World = request.getfixturevalue(fixture)
+    git(world.repo, "checkout", "-q", "-B", "paid", "main")
+    (world.repo / helper).write_text(HELPER.replace('"ok 1"', '"ok"'))  # looser, still passes
+    commit_all(world.repo, "loosen the helper")
+    _pay_for_the_judge_change(world)
+    for channel in CHANNELS:
+        refused, output = attempt(world, channel, "paid")
+        assert not refused, f"{channel}:\n{output}"
+        assert f"plugin code {helper}" in output and "judge_changed" in output, output
