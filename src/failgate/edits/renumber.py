@@ -135,8 +135,9 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
             f"nothing to renumber: {cases_path} is not in conflict (it merged cleanly or is already resolved)",
             exit_code=PROBLEM,
         )
-    for path, conflicted in ((cases_path, stages), (history_path, history_stages)):
-        work = config.root / path
+    work_history = config.dataset_dir / HISTORY_FILE
+    work_cases = config.dataset_dir / CASES_FILE
+    for path, work, conflicted in ((cases_path, work_cases, stages), (history_path, work_history, history_stages)):
         if conflicted is not None and work.is_file() and not re.search(rb"^<<<<<<< ", work.read_bytes(), re.M):
             # Resolved in the work tree but not staged: by hand, or by a renumber killed before it staged
             # (failgate.journal finished its writes). Renumbering again would renumber twice.
@@ -146,8 +147,6 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
                 f"validate`, then `git add {cases_path} {history_path}` and `{finish}`",
                 exit_code=PROBLEM,
             )
-    work_history = config.dataset_dir / HISTORY_FILE
-    work_cases = config.dataset_dir / CASES_FILE
     used = (
         _ids(directory, repo.read_tree_files("HEAD", directory))
         | _ids(directory, repo.read_tree_files(theirs_rev, directory))

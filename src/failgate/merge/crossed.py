@@ -182,7 +182,8 @@ def rewrite_case_ids(history: str, new_id: Callable[[dict[str, Any]], str | None
             expected = {**event, "case_id": new}
             pattern = re.compile(r'("case_id"\s*:\s*)"' + re.escape(old) + '"')
             value = json.dumps(new)
-            edited = pattern.sub(lambda m, v=value: m.group(1) + v, body, count=1)  # type: ignore[misc]
+            # A replacement template: its backslashes are doubled so none reads as a group reference.
+            edited = pattern.sub(r"\g<1>" + value.replace("\\", "\\\\"), body, count=1)
             try:
                 ok = json.loads(edited) == expected
             except ValueError:
