@@ -154,7 +154,7 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
         | _ids(directory, {CASES_FILE: stages[0]} if stages else {})
     )
     if crossing is None:
-        # Theirs' own ids are theirs' numbering: with a crossing they are refiled, not "used".
+        # The merged history (with a crossing it holds conflict markers; its ids are both sides' anyway).
         used |= _ids(directory, {HISTORY_FILE: work_history.read_bytes()} if work_history.is_file() else {})
     with locked(config.dataset_dir):
         history = work_history.read_text(encoding="utf-8") if work_history.is_file() else ""
