@@ -12,12 +12,21 @@ from failgate.exit_codes import OK, PROBLEM
 @click.argument("only", nargs=-1, metavar="[ID]...")
 def command(only: tuple[str, ...]) -> int:
     """Resolve an id collision in cases.yaml during a merge, cherry-pick or rebase: the incoming side's case
-    gets the next free id, its history.jsonl events follow, both files are staged.
+    gets the next free id, its history.jsonl events follow, both files are staged. When both sides had
+    already renumbered the same cases (in opposite merge orders), one numbering is kept: the base branch's,
+    else ours; when that cannot be done in this merge, it refuses and names the command to run instead.
 
     Give IDs to renumber only those collisions (default: all)."""
     from failgate.edits.renumber import renumber_conflict
 
     done = renumber_conflict(only)
+    if done.crossing is not None:
+        click.echo(
+            f"both sides renumbered the same cases, in opposite merge orders: {done.crossing.describe()}; "
+            f"kept ours' numbering ({done.kept_because}) and refiled theirs' {done.refiled} "
+            f"{done.history_path} line(s) under it, so each event id names one event again. Theirs' numbering is "
+            "now superseded: should theirs land on the base branch first, rebase this branch onto it, do not merge"
+        )
     for r in done.renamed:
         click.echo(
             f'renumbered theirs\' {r.old} "{r.title}" -> {r.new} (ours\' "{r.kept_title}" keeps {r.old}); '

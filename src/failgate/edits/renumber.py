@@ -8,6 +8,15 @@ texts (`failgate.merge.renumber`, pure), writes cases.yaml and history.jsonl in 
 what the commit should hold, so the user's next command is `git commit` (or
 `--continue`). When cases.yaml still has other conflicts, the file is written with
 their markers and nothing is staged.
+
+Both sides renumbered (`failgate.merge.crossed`): when the two sides hold the same
+events filed under crossed case ids, the command keeps one numbering instead of
+minting a third. The numbering the base branch (`base_branch`, origin/main) already
+published wins, since published lines are never rewritten; else ours, since HEAD's
+lines are committed and the pre-commit ledger check refuses an edit of them. When the
+published numbering is theirs, no commit of this merge can satisfy both rules, so it
+refuses, writes nothing, and names the way out: abort, then rebase onto the base branch
+(the rebased commits have one parent each, and the renumbering merge is dropped).
 """
 
 from __future__ import annotations
@@ -25,9 +34,10 @@ from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCH
 from failgate.dataset.parse import parse_dataset
 from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError
-from failgate.gitrepo import open_repo
+from failgate.gitrepo import GitRepo, open_repo
 from failgate.merge import RENUMBERED, rebase_state_dir, renumbered_in_this_rebase
-from failgate.merge.renumber import Renamed, renumber
+from failgate.merge.crossed import CROSSED, Crossing, CrossingError, cases_by_id, event_pairs, find_crossing
+from failgate.merge.renumber import Renamed, Renumbering, renumber, renumber_crossed
 from failgate.transaction import Transaction
 
 
@@ -40,6 +50,9 @@ class Renumbered:
     history_path: str
     finish: str  # the command that finishes the operation (`git commit`, `git rebase --continue`, ...)
     staged: list[str]
+    crossing: Crossing | None = None  # both sides had renumbered: theirs' ids were refiled under ours'
+    refiled: int = 0  # theirs' history.jsonl lines refiled
+    kept_because: str = ""  # why ours' numbering is the one kept
 
 
 # The ref naming the incoming side, per operation, and the command that finishes it.
@@ -48,6 +61,11 @@ OPERATIONS = (
     ("CHERRY_PICK_HEAD", "git cherry-pick --continue"),
     ("REBASE_HEAD", "git rebase --continue"),
 )
+
+
+def _operation(finish: str) -> str:
+    """`merge`, `cherry-pick` or `rebase`, from the command that finishes it."""
+    return "merge" if finish == "git commit" else finish.split()[1]
 
 
 def _incoming(git_dir: Path) -> tuple[str, str]:
@@ -85,7 +103,8 @@ def _ids(directory: str, files: dict[str, bytes]) -> set[str]:
 
 def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
     """Renumber theirs' colliding cases (`only` those ids, when given), write cases.yaml
-    and history.jsonl in one transaction and, when no other conflict remains, stage both."""
+    and history.jsonl in one transaction and, when no other conflict remains, stage both.
+    When both sides had renumbered the same cases, keep one numbering (module docstring)."""
     config = load_config()
     repo = open_repo(config.root)
     cleared = repo.clear_stale_lock()
@@ -97,67 +116,152 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
     prefix = f"{directory}/" if directory else ""
     cases_path, history_path = prefix + CASES_FILE, prefix + HISTORY_FILE
     theirs_rev, finish = _incoming(repo.git_dir)
-    if repo.get_conflict_stages(history_path) is not None:
+    history_stages = repo.get_conflict_stages(history_path)
+    stages = repo.get_conflict_stages(cases_path)
+    ours_history = (repo.get_blob("HEAD", history_path) or b"").decode("utf-8", "replace")
+    theirs_history = (repo.get_blob(theirs_rev, history_path) or b"").decode("utf-8", "replace")
+    crossing = _crossing(repo, theirs_rev, finish, cases_path, ours_history, theirs_history)
+    kept_because = ""
+    if crossing is not None:
+        kept_because = _keep_ours_or_refuse(repo, config.base_branch, history_path, crossing, finish)
+    elif history_stages is not None:
         raise FailgateError(
             f"{history_path} is in conflict too; resolve it first (keep both sides' events, "
             f"`git add` it), then run `failgate renumber`",
             exit_code=PROBLEM,
         )
-    stages = repo.get_conflict_stages(cases_path)
-    if stages is None:
+    if stages is None and (crossing is None or history_stages is None):
         raise FailgateError(
             f"nothing to renumber: {cases_path} is not in conflict (it merged cleanly or is already resolved)",
             exit_code=PROBLEM,
         )
-    work_cases = config.dataset_dir / CASES_FILE
-    if work_cases.is_file() and not re.search(rb"^<<<<<<< ", work_cases.read_bytes(), re.MULTILINE):
-        # Resolved in the work tree but not staged: by hand, or by a renumber killed before it staged
-        # (failgate.journal finished its writes). Renumbering again would renumber twice.
-        raise FailgateError(
-            f"{cases_path} is already resolved in the work tree but not staged (resolved by hand, or "
-            f"by an earlier `failgate renumber` interrupted before staging): check it with `failgate "
-            f"validate`, then `git add {cases_path} {history_path}` and `{finish}`",
-            exit_code=PROBLEM,
-        )
-    base, ours, theirs = stages
     work_history = config.dataset_dir / HISTORY_FILE
+    work_cases = config.dataset_dir / CASES_FILE
+    for path, work, conflicted in ((cases_path, work_cases, stages), (history_path, work_history, history_stages)):
+        if conflicted is not None and work.is_file() and not re.search(rb"^<<<<<<< ", work.read_bytes(), re.M):
+            # Resolved in the work tree but not staged: by hand, or by a renumber killed before it staged
+            # (failgate.journal finished its writes). Renumbering again would renumber twice.
+            raise FailgateError(
+                f"{path} is already resolved in the work tree but not staged (resolved by hand, or "
+                f"by an earlier `failgate renumber` interrupted before staging): check it with `failgate "
+                f"validate`, then `git add {cases_path} {history_path}` and `{finish}`",
+                exit_code=PROBLEM,
+            )
     used = (
         _ids(directory, repo.read_tree_files("HEAD", directory))
         | _ids(directory, repo.read_tree_files(theirs_rev, directory))
-        | _ids(
-            directory,
-            {
-                name: (config.dataset_dir / name).read_bytes()
-                for name in (HISTORY_FILE,)
-                if (config.dataset_dir / name).is_file()
-            },
-        )
-        | _ids(directory, {CASES_FILE: base})
+        | _ids(directory, {HISTORY_FILE: ours_history.encode()})
+        | _ids(directory, {CASES_FILE: stages[0]} if stages else {})
     )
+    if crossing is None:
+        # The merged history (with a crossing it holds conflict markers; its ids are both sides' anyway).
+        used |= _ids(directory, {HISTORY_FILE: work_history.read_bytes()} if work_history.is_file() else {})
     with locked(config.dataset_dir):
         history = work_history.read_text(encoding="utf-8") if work_history.is_file() else ""
-        result = renumber(
-            base=base,
-            ours=ours,
-            theirs=theirs,
-            history=history,
-            ours_history=(repo.get_blob("HEAD", history_path) or b"").decode("utf-8", "replace"),
-            theirs_history=(repo.get_blob(theirs_rev, history_path) or b"").decode("utf-8", "replace"),
-            used=used,
-            only=only,
-            path=cases_path,
-        )
+        result: Renumbering
+        if crossing is not None:
+            result = renumber_crossed(
+                crossing,
+                cases=stages if stages is not None else work_cases.read_bytes(),
+                history=history_stages if history_stages is not None else history,
+                ours_history=ours_history,
+                theirs_history=theirs_history,
+                used=used,
+                replay=_operation(finish) != "merge",
+                path=cases_path,
+                history_path=history_path,
+            )
+        else:
+            assert stages is not None
+            base, ours, theirs = stages
+            result = renumber(
+                base=base,
+                ours=ours,
+                theirs=theirs,
+                history=history,
+                ours_history=ours_history,
+                theirs_history=theirs_history,
+                used=used,
+                only=only,
+                path=cases_path,
+            )
         transaction = Transaction(config.dataset_dir)
-        transaction.write(config.dataset_dir / CASES_FILE, result.cases)
-        if result.history != history:
+        transaction.write(work_cases, result.cases)
+        if result.history != history or history_stages is not None:
             transaction.write(work_history, result.history)
         transaction.commit()
     staged: list[str] = []
     if result.clean:
-        _remember_for_this_rebase({r.old: r.new for r in result.renamed})
+        moved = {r.old: r.new for r in result.renamed}
+        _remember_for_this_rebase({**(crossing.mapping if crossing else {}), **moved})
         staged = [cases_path] + ([history_path] if work_history.is_file() else [])
         repo.stage(*staged)
-    return Renumbered(result.renamed, result.clean, result.remaining, cases_path, history_path, finish, staged)
+    return Renumbered(
+        result.renamed,
+        result.clean,
+        result.remaining,
+        cases_path,
+        history_path,
+        finish,
+        staged,
+        result.crossing,
+        result.refiled,
+        kept_because,
+    )
+
+
+def _crossing(
+    repo: GitRepo, theirs_rev: str, finish: str, cases_path: str, ours_history: str, theirs_history: str
+) -> Crossing | None:
+    """The crossed renumbering between HEAD and the incoming commit, if any; a crossing
+    that cannot be undone here is refused with the way out."""
+    ours_cases = cases_by_id((repo.get_blob("HEAD", cases_path) or b"").decode("utf-8", "replace"))
+    theirs_cases = cases_by_id((repo.get_blob(theirs_rev, cases_path) or b"").decode("utf-8", "replace"))
+    operation = _operation(finish)
+    try:
+        # A merge commit is checked against both parents: no id may vanish from either, so only
+        # the same ids swapped can be undone. A replayed commit has one parent.
+        return find_crossing(ours_history, theirs_history, ours_cases, theirs_cases, closed=operation == "merge")
+    except CrossingError as exc:
+        if operation == "merge":
+            way_out = (
+                f"`git merge --abort`, then replay your own commits onto theirs instead of merging: "
+                f"`git rebase {theirs_rev[:12]}` (run `failgate renumber` and `git rebase --continue` "
+                "wherever it stops on the dataset)"
+            )
+        else:
+            way_out = (
+                f"resolve by hand: keep HEAD's lines as they are, file the replayed commit's own events under "
+                f"HEAD's ids, `git add` both files, then `{finish}`"
+            )
+        raise FailgateError(
+            f"{CROSSED} the same cases, but the two numberings cannot be reconciled automatically: {exc}. "
+            f"Nothing was written. The way out: {way_out}",
+            exit_code=PROBLEM,
+        ) from None
+
+
+def _keep_ours_or_refuse(repo: GitRepo, base_branch: str, history_path: str, crossing: Crossing, finish: str) -> str:
+    """Why ours' numbering is kept; refuses when the base branch published theirs."""
+    try:
+        published = event_pairs((repo.get_blob(repo.resolve(base_branch), history_path) or b"").decode("utf-8"))
+    except (FailgateError, UnicodeDecodeError):
+        return f"{base_branch} is not here to say which is published, and HEAD's lines are committed"
+    if any((event_id, ours) in published for event_id, (_, ours) in crossing.events.items()):
+        return f"{base_branch} published it"
+    if not any((event_id, theirs) in published for event_id, (theirs, _) in crossing.events.items()):
+        return f"neither is on {base_branch} yet, and HEAD's lines are committed"
+    operation = _operation(finish)
+    raise FailgateError(
+        f"{CROSSED} the same cases, in opposite merge orders: {crossing.describe()} (the same events under "
+        f"crossed ids). {base_branch} has published theirs' numbering, so theirs' must be kept, and this "
+        f"{operation} cannot keep it: HEAD's committed history.jsonl lines would change, which the ledger check "
+        f"refuses. Nothing was written. The way out: `git {operation} --abort`, then `git rebase {base_branch}` "
+        "(it drops your renumbering merge and replays your own commits onto the published numbering; wherever it "
+        "stops on the dataset, run `failgate renumber` and `git rebase --continue`), then push with "
+        "`--force-with-lease`",
+        exit_code=PROBLEM,
+    )
 
 
 def _remember_for_this_rebase(renamed: dict[str, str]) -> None:

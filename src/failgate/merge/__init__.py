@@ -140,16 +140,12 @@ def _follow_renumbering(base: bytes, ours: bytes, theirs: bytes, mapping: dict[s
     """A later commit of a rebase still calls the renamed case by its old id, in the
     lines it inherits (%O) and the ones it adds (%B); ours already has the new id. Its
     events follow the rename; ours' events of the case that kept the id are left alone."""
-    from failgate.merge.renumber import _event_ids, rename_events
+    from failgate.merge.crossed import event_pairs, translate_history
 
-    ours_text = ours.decode("utf-8", "replace")
-    out = []
-    for data in (base, theirs):
-        text = data.decode("utf-8", "replace")
-        for old, new in mapping.items():
-            ids = _event_ids(text, old) - _event_ids(ours_text, old)
-            text, _ = rename_events(text, ids, old, new)
-        out.append(text.encode("utf-8"))
+    keep = event_pairs(ours.decode("utf-8", "replace"))  # all ids at once: a crossed renumbering swaps them
+    out = [
+        translate_history(data.decode("utf-8", "replace"), mapping, keep)[0].encode("utf-8") for data in (base, theirs)
+    ]
     return out[0], out[1]
 
 
@@ -169,7 +165,7 @@ def _merge_history_files(base: str, ours: str, theirs: str, path: str, marker_si
             streams = (io.BytesIO(b), fo, io.BytesIO(t))  # type: ignore[assignment]
         with open_atomic(ours) as out:
             report = merge_history_streams(*streams, out, marker_size=marker_size, replay=replay)
-    return _outcome(report, path, "{o} events from ours, {t} from theirs")
+    return _outcome(report, path, "{o} events from ours, {t} from theirs", _crossed_hint(report))
 
 
 def _merge_in_memory(merge: Callable[..., Any], base: str, ours: str, theirs: str, path: str, marker_size: int) -> Any:
@@ -206,7 +202,19 @@ def _merge_cases_files(base: str, ours: str, theirs: str, path: str, marker_size
     )
     if result.collisions:
         hint = f"Fix the id collision with one command: `{FIX_COMMAND}`, then `git commit`."
-    return _outcome(result, path, "{o} cases added in ours, {t} in theirs", hint)
+    return _outcome(result, path, "{o} cases added in ours, {t} in theirs", _crossed_hint(result) or hint)
+
+
+def _crossed_hint(result: Any) -> str | None:
+    """Both sides renumbered (merge/crossed.py): the generic advice would duplicate event ids."""
+    from failgate.merge.crossed import CROSSED
+
+    if result.clean or not any(CROSSED in c for c in result.conflicts):
+        return None
+    return (
+        "Both of you renumbered: do not keep both sides' lines (an event id must name one event). "
+        "Run `failgate renumber`, then `git commit` (or the `--continue` it names)."
+    )
 
 
 _MERGERS: dict[str, Callable[[str, str, str, str, int], Outcome]] = {

@@ -42,7 +42,8 @@ from collections.abc import Hashable, Sequence
 from typing import BinaryIO
 
 from failgate.dataset.jsonstrict import loads_or_none
-from failgate.merge.appendonly import align, canonical
+from failgate.merge.appendonly import EDITED, Tamper, align, canonical
+from failgate.merge.crossed import case_id_only, crossed_message
 
 CHUNK = 1 << 20
 BOM = b"\xef\xbb\xbf"
@@ -251,6 +252,27 @@ def _replayed(base: list[Event], ours: list[Event], theirs: list[Event]) -> tupl
     return [e for e in base if e.key not in foreign], [e for e in theirs if e.key not in foreign]
 
 
+def _crossed(ours: Event | None, theirs: Event | None) -> tuple[str, str] | None:
+    """(ours' case id, theirs' case id) when the two differ in `case_id` alone: one event
+    that the two sides renumbered differently (`merge.crossed`)."""
+    if ours is None or theirs is None:
+        return None
+    return case_id_only(loads_or_none(ours.content), loads_or_none(theirs.content))
+
+
+def _describe_tamper(
+    tamper: Tamper, base: dict[Hashable, Event], side: dict[Hashable, Event], name: str, noun: str
+) -> str:
+    # In a replay the base is the picked commit's parent, in theirs' numbering: an old event
+    # that ours refiled under another case id is a crossed renumbering, not an edit.
+    if tamper.kind == EDITED and noun == "event":
+        old, new = base.get(tamper.event_id), side.get(tamper.event_id)
+        crossed = _crossed(new, old) if name == "ours" else _crossed(old, new)
+        if crossed is not None:
+            return crossed_message(str(tamper.event_id), *crossed)
+    return tamper.describe("base", name, noun)
+
+
 def merge_fragments(
     base: list[Event], ours: list[Event], theirs: list[Event], *, noun: str = "event", replay: bool = False
 ) -> tuple[list[bytes] | None, list[str], tuple[int, int]]:
@@ -265,7 +287,9 @@ def merge_fragments(
     alignments = {}
     for name, side in (("ours", ours), ("theirs", theirs)):
         alignment = align(_keys(base), _keys(side))
-        conflicts += [t.describe("base", name, noun) for t in alignment.tampers]
+        if alignment.tampers:
+            olds, news = {e.key: e for e in base}, {e.key: e for e in side}
+            conflicts += [_describe_tamper(t, olds, news, name, noun) for t in alignment.tampers]
         alignments[name] = alignment
     if conflicts:
         return None, conflicts, (0, 0)
@@ -279,7 +303,10 @@ def merge_fragments(
     by_key = {e.key: e for e in added_o}
     for event in added_t:
         mine = by_key.get(event.key)
-        if mine is not None and mine.content != event.content:
+        crossed = _crossed(mine, event) if noun == "event" and mine is not None else None
+        if crossed is not None:
+            conflicts.append(crossed_message(event.label, *crossed))
+        elif mine is not None and mine.content != event.content:
             conflicts.append(
                 f"{noun} {event.label} was added on both sides with different content "
                 f"(ours line {mine.line}, theirs line {event.line})"

@@ -23,8 +23,6 @@ Pure: bytes and texts in, texts out; git and files are the command's business.
 from __future__ import annotations
 
 import dataclasses
-import json
-import re
 from collections.abc import Iterable, Sequence
 
 from failgate.dataset.casefile import set_entry_scalar
@@ -34,6 +32,8 @@ from failgate.dataset.yamlstrict import load_yaml_text
 from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError
 from failgate.merge.cases import merge_cases, normalise
+from failgate.merge.crossed import Crossing, event_pairs, rewrite_case_ids, translate_cases, translate_history
+from failgate.merge.history import merge_history
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +51,8 @@ class Renumbering:
     history: str  # the working tree's history.jsonl with theirs' events renamed
     renamed: list[Renamed]
     remaining: list[str]  # conflicts in cases.yaml that renumbering does not solve
+    crossing: Crossing | None = None  # both sides had renumbered: theirs' ids -> ours'
+    refiled: int = 0  # theirs' history lines filed under ours' numbering
 
     @property
     def clean(self) -> bool:
@@ -70,29 +72,8 @@ def _event_ids(history: str, case_id: str | None = None) -> set[str]:
 
 
 def rename_events(history: str, event_ids: set[str], old: str, new: str) -> tuple[str, int]:
-    """`history` with `case_id` old -> new on the lines of `event_ids`.
-
-    Only the value changes, so the line reads as before apart from the id;
-    the edit is checked by parsing the line back.
-    """
-    pattern = re.compile(r'("case_id"\s*:\s*)"' + re.escape(old) + '"')
-    out, count = [], 0
-    for line in re.findall(r"[^\n]*\n|[^\n]+\Z", history):  # lines with their `\n`, split at `\n` only
-        body = line.rstrip("\r\n")
-        event = loads_or_none(body) if body.strip() else None
-        if isinstance(event, dict) and event.get("id") in event_ids and event.get("case_id") == old:
-            expected = {**event, "case_id": new}
-            edited = pattern.sub(lambda m: m.group(1) + json.dumps(new), body, count=1)
-            try:
-                ok = json.loads(edited) == expected
-            except ValueError:
-                ok = False
-            if not ok:  # an escaped key or the like: write the event anew, same key order
-                edited = json.dumps(expected, ensure_ascii=False)
-            line = edited + line[len(body) :]
-            count += 1
-        out.append(line)
-    return "".join(out), count
+    """`history` with `case_id` old -> new on the lines of `event_ids` (`crossed.rewrite_case_ids`)."""
+    return rewrite_case_ids(history, lambda e: new if e.get("id") in event_ids and e.get("case_id") == old else None)
 
 
 def renumber(
@@ -145,3 +126,70 @@ def renumber(
     if result.collisions:  # pragma: no cover - the new ids are above every id in use
         raise FailgateError(f"internal error: {path} still has an id collision after renumbering")
     return Renumbering(result.text, history, renamed, result.conflicts)
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+def renumber_crossed(
+    crossing: Crossing,
+    *,
+    cases: bytes | tuple[bytes, bytes, bytes],
+    history: str | tuple[bytes, bytes, bytes],
+    ours_history: str,
+    theirs_history: str,
+    used: Iterable[str],
+    replay: bool = False,
+    path: str = "cases.yaml",
+    history_path: str = "history.jsonl",
+    marker_size: int = 7,
+) -> Renumbering:
+    """Undo a crossed renumbering (`failgate.merge.crossed`) in favour of ours' numbering.
+
+    `cases` and `history`: the three conflict stages (base, ours, theirs) when the file
+    is in conflict, else the merged file (cases.yaml bytes, history.jsonl text) as the
+    work tree holds it. Theirs' and the base's lines are refiled under ours' ids, the
+    files merged again (one event id is one line again), and any id collision left
+    (a case each side promoted since) is renumbered the ordinary way.
+    Raises FailgateError (exit 1) when the history still conflicts after that.
+    """
+    keep = event_pairs(ours_history)
+    theirs_history, refiled = translate_history(theirs_history, crossing.mapping, keep)
+    merged_history = history if isinstance(history, str) else ""
+    if isinstance(history, tuple):
+        base_h, ours_h, theirs_h = history
+        base_hist, _ = translate_history(_text(base_h), crossing.mapping, keep)
+        theirs_hist, refiled = translate_history(_text(theirs_h), crossing.mapping, keep)
+        merged, report = merge_history(
+            base_hist.encode(), ours_h, theirs_hist.encode(), marker_size=marker_size, replay=replay
+        )
+        if not report.clean:
+            raise FailgateError(
+                f"{history_path} still conflicts after filing theirs' events under ours' numbering: "
+                + "; ".join(report.conflicts)
+                + f". Resolve it by hand (keep every event once), `git add {history_path}`, then run "
+                "`failgate renumber` again",
+                exit_code=PROBLEM,
+            )
+        merged_history = _text(merged)
+    if not isinstance(cases, tuple):
+        return Renumbering(cases, merged_history, [], [], crossing, refiled)
+    base_c, ours_c, theirs_c = cases
+    base_t = translate_cases(normalise(base_c), crossing.mapping, f"{path} (base)").encode()
+    theirs_t = translate_cases(normalise(theirs_c), crossing.mapping, f"{path} (theirs)").encode()
+    result = merge_cases(base_t, ours_c, theirs_t, path=path, marker_size=marker_size)
+    if not result.collisions:
+        return Renumbering(result.text, merged_history, [], result.conflicts, crossing, refiled)
+    again = renumber(
+        base=base_t,
+        ours=ours_c,
+        theirs=theirs_t,
+        history=merged_history,
+        ours_history=ours_history,
+        theirs_history=theirs_history,
+        used=used,
+        path=path,
+        marker_size=marker_size,
+    )
+    return dataclasses.replace(again, crossing=crossing, refiled=refiled)

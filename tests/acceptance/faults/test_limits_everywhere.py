@@ -361,7 +361,7 @@ NOT_USER_DATA = {
     "dataset/schemas.py": "failgate's own schema files, shipped in the wheel",
     "intake/promotion.py": "re-reads the history line it has just written",
     "dataset/removal.py": "re-reads the history line it has just written",
-    "merge/renumber.py": "compares an event it has just rewritten",
+    "merge/crossed.py": "compares an event it has just rewritten (renumber, the crossing undone)",
     "demo/step_merge.py": "the demo's own throwaway repository",
     "eval/agents/callable_worker.py": "requests failgate itself writes to the worker",
     "gitrepo.py": "failgate's own staging mark in the git directory",
