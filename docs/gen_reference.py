@@ -166,7 +166,8 @@ def trace_formats() -> str:
 EVENT_MEANINGS = {
     "promoted": "a case entered the dataset (`failgate promote`): reproduction outcome, judge fingerprint",
     "result": "a recorded outcome (`eval --record`), only when it changed; `attempts`/`passes` for repeats",
-    "regressed": "a case went from pass to fail; `regressed_count` counts these",
+    "regressed": "a case went from pass to fail; `detail.after` names the pass it follows; `regressed_count` "
+    "counts these, one per pass named (below)",
     "status_changed": "a case's status changed (e.g. active -> deprecated)",
     "remediated": "what changed to make a case pass (a fix, a pull request)",
     "recurrence": "the same failure was seen again (promote of a known input hash)",

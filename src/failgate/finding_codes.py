@@ -155,7 +155,8 @@ CODES: dict[str, FindingCode] = {
     ),
     "REGRESSED_COUNT": _code(
         "validate",
-        "`regressed_count` differs from the number of `regressed` events of the case in `history.jsonl`.",
+        "`regressed_count` differs from the case's number of regressions in `history.jsonl` (its `regressed` "
+        "events, those naming the same earlier pass counted once).",
         "Run `failgate fmt`, which sets it from the history.",
     ),
     "CASSETTE": _code(

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from failgate.dataset.history import regression_counts
 from failgate.dataset.model import (
     CASES_FILE,
     FAILURE_MODES_V1,
@@ -248,7 +249,7 @@ def _case_findings(
     findings: list[Finding] = []
     first_seen: dict[str, int] = {}
     removed = set(dataset.removed_ids())
-    regressed = Counter(e.get("case_id") for _, e in dataset.usable_events() if e.get("type") == "regressed")
+    regressed = regression_counts(e for _, e in dataset.usable_events())
     for index, case in enumerate(dataset.cases):
         case_id = case.get("id")
         if isinstance(case_id, str):
@@ -287,8 +288,9 @@ def _case_findings(
             findings.append(
                 Finding(
                     "REGRESSED_COUNT",
-                    f"{case_id}: regressed_count is {count} but {dataset.path(HISTORY_FILE)} has "
-                    f"{regressed.get(case_id, 0)} 'regressed' event(s); `failgate fmt` sets it from the history",
+                    f"{case_id}: regressed_count is {count} but {dataset.path(HISTORY_FILE)} records "
+                    f"{regressed.get(case_id, 0)} regression(s) ('regressed' events naming the same earlier pass "
+                    "count once); `failgate fmt` sets it from the history",
                     dataset.case_location(index, "regressed_count"),
                 )
             )

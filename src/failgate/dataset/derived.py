@@ -2,7 +2,8 @@
 
 Two fields of a case are not written by people but follow from other data:
 `input_hash` from the case's input (docs/reference/case-fields.md: of the redacted, normalised
-input) and `regressed_count` from the `regressed` events in history.jsonl.
+input) and `regressed_count`, the case's number of regressions in history.jsonl
+(`history.Regressions`, counted by the fold the caller passes in as `regressions`).
 `fix_derived` returns the file's text with both set where they are missing or
 wrong, by one-line edits (`casefile.set_entry_scalar`): every other byte stays
 as it was, and a second run changes nothing.

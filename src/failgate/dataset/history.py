@@ -10,6 +10,15 @@ fail->pass change between consecutive recorded results of a case; flip rate =
 flips / (runs - 1); two different outcomes recorded at the same commit are a
 *same-commit disagreement*, flaky by definition.
 
+Regressions (docs/reference/history-events.md, "Counting regressions"): a `regressed`
+event names, in `detail.after`, the `pass` result it follows. Two events naming the same
+pass are one regression recorded twice (on both sides of a merge: each side ran
+`eval --record` after the same agent change, so `cases.yaml` is byte-identical on both
+and git keeps it, count 1, while the history driver keeps both events, which it must:
+each side's history stays a subsequence of the merged one). `regression_count` is the
+one definition every reader uses: distinct `after`s, plus one per event without the
+field (written before it existed, each its own regression).
+
 Parsing: a 100,000-line history is 12-30 MB; `orjson.loads` per line (0.13 s
 for 100k lines, faster than one call over the lines joined into an array)
 skipping what is not a JSON object (validate reports those; a fold must not
@@ -43,6 +52,49 @@ except ImportError:  # pragma: no cover
 PASS, FAIL = "pass", "fail"
 
 
+def regression_after(event: Mapping[str, Any]) -> str | None:
+    """The id of the `pass` result a `regressed` event follows (`detail.after`), or None
+    for an event written before the field existed."""
+    detail = event.get("detail")
+    after = detail.get("after") if isinstance(detail, dict) else None
+    return after if isinstance(after, str) and after else None
+
+
+@dataclasses.dataclass
+class Regressions:
+    """One case's regressions, as `regressed_count` must count them: a regression is
+    identified by the pass it follows, so the same one recorded on both sides of a
+    merge counts once; an event without `detail.after` counts once by itself."""
+
+    after: set[str] = dataclasses.field(default_factory=set)
+    unnamed: int = 0
+
+    def add(self, event: Mapping[str, Any]) -> None:
+        after = regression_after(event)
+        if after is None:
+            self.unnamed += 1
+        else:
+            self.after.add(after)
+
+    @property
+    def count(self) -> int:
+        return len(self.after) + self.unnamed
+
+    def copy(self) -> Regressions:
+        return Regressions(set(self.after), self.unnamed)
+
+
+def regression_counts(events: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Each case's number of regressions in these events (`Regressions`); cases without
+    one are left out."""
+    tallies: dict[str, Regressions] = {}
+    for event in events:
+        case_id = event.get("case_id")
+        if event.get("type") == "regressed" and isinstance(case_id, str):
+            tallies.setdefault(case_id, Regressions()).add(event)
+    return {case_id: tally.count for case_id, tally in tallies.items()}
+
+
 @dataclasses.dataclass
 class CaseHistory:
     """Everything the history says about one case."""
@@ -59,11 +111,12 @@ class CaseHistory:
     last_commit: str | None = None
     last_result_at: str | None = None
     last_pass_at: str | None = None
+    last_pass_id: str | None = None  # the event a regression after it names (`Regressions`)
     last_fail_at: str | None = None
     last_pass_commit: str | None = None
     last_fail_commit: str | None = None
     flips: int = 0
-    regressions: int = 0  # `regressed` events: what regressed_count must equal
+    regressed: Regressions = dataclasses.field(default_factory=Regressions)
     last_regressed_at: str | None = None
     remediations: int = 0
     last_remediated_at: str | None = None
@@ -73,6 +126,11 @@ class CaseHistory:
     remediated_times: list[str] = dataclasses.field(default_factory=list)
     disagreements: set[str] = dataclasses.field(default_factory=set)  # commits with both outcomes
     _by_commit: dict[str, str] = dataclasses.field(default_factory=dict, repr=False)  # commit -> first outcome
+
+    @property
+    def regressions(self) -> int:
+        """What regressed_count must equal (`Regressions`)."""
+        return self.regressed.count
 
     @property
     def flip_rate(self) -> float | None:
@@ -137,6 +195,7 @@ def fold_events(events: Iterable[dict[str, Any]], skipped: int = 0) -> HistoryFo
             entry.last_result_at = ts
             if outcome == PASS:
                 entry.last_pass_at, entry.last_pass_commit = ts, commit
+                entry.last_pass_id = event.get("id")
             else:
                 entry.last_fail_at, entry.last_fail_commit = ts, commit
             if commit is not None:
@@ -144,7 +203,7 @@ def fold_events(events: Iterable[dict[str, Any]], skipped: int = 0) -> HistoryFo
                 if first != outcome:
                     entry.disagreements.add(commit)
         elif kind == "regressed":
-            entry.regressions += 1
+            entry.regressed.add(event)
             entry.last_regressed_at = ts
             # A regression is a failure even where no result line came with it.
             if ts is not None and (entry.last_fail_at is None or ts > entry.last_fail_at):
@@ -230,6 +289,7 @@ def fold_latest(data: bytes | None, wanted: Iterable[str]) -> HistoryFold:
         entry.last_attempts, entry.last_passes = tally(event)
         if outcome == PASS:
             entry.last_pass_at, entry.last_pass_commit = ts, commit
+            entry.last_pass_id = event.get("id")
         else:
             entry.last_fail_at, entry.last_fail_commit = ts, commit
     return HistoryFold(cases, count, skipped)

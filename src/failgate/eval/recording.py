@@ -6,9 +6,11 @@ Per case that ran (docs/reference/gate.md, "Recording"):
   judge (an outcome under another judge is not the same observation: without
   this, a rules change would leave the baseline pointing at the old judge and
   the gate would stop comparing);
-- a `regressed` event when that change is pass -> fail, and `regressed_count`
-  in cases.yaml (or watchlist.yaml) set to the number of `regressed` events,
-  by a one-line text edit (`casefile.set_entry_scalar`).
+- a `regressed` event when that change is pass -> fail, naming in `detail.after`
+  the pass it follows (what makes the same regression recorded on two branches
+  one regression: `dataset.history.Regressions`), and `regressed_count` in
+  cases.yaml (or watchlist.yaml) set to the case's number of regressions, by a
+  one-line text edit (`casefile.set_entry_scalar`).
 
 Each event carries the commit (HEAD) with `dirty` when tracked files differ
 from it, the judge fingerprint of the case, and the actor (`ci` under CI,
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from failgate.dataset.events import event_line, new_event
-from failgate.dataset.history import FAIL, PASS, HistoryFold, fold_bytes
+from failgate.dataset.history import FAIL, PASS, HistoryFold, Regressions, fold_bytes
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
 from failgate.eval.runner import CaseResult
 
@@ -84,17 +86,19 @@ def plan_events(
         if previous == PASS and case.outcome == FAIL:
             reason = case.reasons[0] if case.reasons else "failed"
             detail = {"from": PASS, "to": FAIL, "reason": reason[:300]}
+            if last is not None and last.last_pass_id is not None:
+                detail["after"] = last.last_pass_id
             events.append(new_event("regressed", case.case_id, now=now, detail=detail, **common))
     return events
 
 
 def regressed_counts(fold: HistoryFold, events: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Each case's number of `regressed` events after appending `events`."""
-    counts = {case_id: entry.regressions for case_id, entry in fold.cases.items() if entry.regressions}
+    """Each case's number of regressions (`Regressions`) after appending `events`."""
+    tallies = {case_id: entry.regressed.copy() for case_id, entry in fold.cases.items() if entry.regressions}
     for event in events:
         if event["type"] == "regressed":
-            counts[event["case_id"]] = counts.get(event["case_id"], 0) + 1
-    return counts
+            tallies.setdefault(event["case_id"], Regressions()).add(event)
+    return {case_id: tally.count for case_id, tally in tallies.items()}
 
 
 def actor(repo: Any) -> str:

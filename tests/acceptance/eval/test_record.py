@@ -54,6 +54,7 @@ def test_pass_to_fail_records_a_regression_and_counts_it_in_place(consumer: Path
     assert [(e["case_id"], e["type"]) for e in new] == [("AGTFAIL-0002", "result"), ("AGTFAIL-0002", "regressed")]
     assert new[0]["outcome"] == "fail" and new[0]["dirty"] is True  # behavior.json is uncommitted
     assert new[1]["detail"]["from"] == "pass" and "ok 2" in new[1]["detail"]["reason"]
+    assert new[1]["detail"]["after"] == results(consumer)[1]["id"]  # the pass it follows: what identifies it
     after = cases.read_text()
     changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
     assert changed == [("    regressed_count: 0", "    regressed_count: 1")]
@@ -74,6 +75,8 @@ def test_pass_to_fail_records_a_regression_and_counts_it_in_place(consumer: Path
         ("result", "fail"),
         ("regressed", None),
     ]
+    afters = [e["detail"]["after"] for e in results(consumer) if e["type"] == "regressed"]
+    assert len(set(afters)) == 2  # two regressions, after two different passes
     assert "    regressed_count: 2" in cases.read_text()
     assert failgate(consumer, "validate").returncode == 0
 

@@ -311,6 +311,12 @@ def _event(**fields: Any) -> dict[str, Any]:
         ({"dirty": "yes"}, False),
         ({"detail": 3}, False),
         ({"actor": ""}, False),
+        # A regression names the pass it follows by its event id (history-events.md, "Counting regressions").
+        ({"type": "regressed", "outcome": _DROP, "detail": {"from": "pass", "after": "01JTX3" + "0" * 20}}, True),
+        ({"type": "regressed", "outcome": _DROP, "detail": {"from": "pass"}}, True),
+        ({"type": "regressed", "outcome": _DROP, "detail": {"after": 7}}, False),
+        ({"type": "regressed", "outcome": _DROP, "detail": {"after": "the last pass"}}, False),
+        ({"type": "remediated", "outcome": _DROP, "detail": {"after": "the fix"}}, True),
     ],
 )
 def test_history_event(fields: dict[str, Any], ok: bool) -> None:

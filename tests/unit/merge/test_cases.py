@@ -349,15 +349,27 @@ def test_random_edits_merge_into_a_valid_dataset_or_a_reported_conflict(ours_ops
         assert {c["id"] for c in load_yaml_text(side_cases, "s").data["cases"]} <= kept
 
 
-def test_regressed_count_merges_additively() -> None:
-    # Two branches each record the same regression: two `regressed` events, so 2.
-    # (When the two files are byte-identical git does not call the driver at all;
-    # here one side also promoted a case, as in the trial.)
+def test_the_same_regression_raised_on_both_sides_counts_once() -> None:
+    # Two branches each record the same regression (after the base's last pass): the
+    # history holds two `regressed` events naming that pass, one regression. Git keeps
+    # 1 when the two files are byte-identical; here one side also promoted a case, so
+    # the driver runs, and must give the same 1.
     ours = BASE.replace(block(2), block(2, regressed_count=1)) + "\n" + block(4)
     theirs = BASE.replace(block(2), block(2, regressed_count=1))
     result = both_ways(BASE, ours, theirs)
     assert result.clean, result.conflicts
-    assert load_yaml(result.text, "c").data["cases"][1]["regressed_count"] == 2
+    assert load_yaml(result.text, "c").data["cases"][1]["regressed_count"] == 1
+
+
+def test_control_one_side_regressed_again_after_a_pass_of_its_own() -> None:
+    # Ours: the shared regression, a pass, a second regression (2); theirs: the shared one (1).
+    # Two regressions in all: base + 2 + 1 - the shared one.
+    base = BASE.replace(block(2), block(2, regressed_count=1))
+    ours = BASE.replace(block(2), block(2, regressed_count=3)) + "\n" + block(4)
+    theirs = BASE.replace(block(2), block(2, regressed_count=2))
+    result = both_ways(base, ours, theirs)
+    assert result.clean, result.conflicts
+    assert load_yaml(result.text, "c").data["cases"][1]["regressed_count"] == 3
 
 
 def test_control_regressed_count_on_one_side_with_an_edit_on_the_other() -> None:
