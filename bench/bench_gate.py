@@ -40,6 +40,9 @@ AGENT = 'def run(inp):\n    return {"output": inp["say"], "latency_ms": 0}\n'
 def env() -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and not k.startswith("PRE_COMMIT")}
     clean.update(GIT_CONFIG_NOSYSTEM="1", GITHUB_ACTIONS="", NO_COLOR="1")
+    # Byte-compiled modules, as a user's install has them: a shell with PYTHONDONTWRITEBYTECODE
+    # would time compiling every module the gate imports, on every run.
+    clean.pop("PYTHONDONTWRITEBYTECODE", None)
     clean.pop("GITHUB_STEP_SUMMARY", None)
     clean["PATH"] = str(Path(sys.executable).parent) + os.pathsep + clean.get("PATH", "")
     return clean
