@@ -87,13 +87,19 @@ def _wait_for_spans(url: str, project: str, expected: int) -> None:
     or a test would query a store still filling up (bounded: 60 s)."""
     import json
     import time
+    import urllib.error
     import urllib.request
 
     deadline = time.monotonic() + 60
     seen = -1
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(f"{url}/v1/projects/{project}/spans?limit=1000", timeout=10) as answer:
-            seen = len(json.loads(answer.read()).get("data") or [])
+        try:
+            with urllib.request.urlopen(f"{url}/v1/projects/{project}/spans?limit=1000", timeout=10) as answer:
+                seen = len(json.loads(answer.read()).get("data") or [])
+        except urllib.error.HTTPError as error:
+            if error.code != 404:
+                raise
+            seen = 0  # the project is created with its first stored span: not there yet
         if seen >= expected:
             return
         time.sleep(0.25)
