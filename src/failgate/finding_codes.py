@@ -257,7 +257,9 @@ CODES: dict[str, FindingCode] = {
     "HISTORY_EDITED": _code(
         "check-ledger",
         "A line of `history.jsonl` at the base was changed (CRLF, JSON spacing and key order are not edits).",
-        "Restore the line and append a new event instead.",
+        "Restore the line and append a new event instead. When only its `case_id` changed (a branch "
+        "renumbered a case the base has since published under its first id), rebase the branch onto the "
+        "base and run `failgate renumber` where it stops.",
     ),
     "HISTORY_DELETED": _code(
         "check-ledger",

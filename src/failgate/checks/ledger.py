@@ -436,6 +436,8 @@ def _history_append_only(base: Dataset, now: Dataset) -> list[Finding]:
         return []
     findings = []
     case_at_line = {line.lineno: line.event.get("case_id") for line in base.history if line.event}
+    base_at_line: dict[int, Any] = {}
+    now_at_line: dict[int, Any] | None = None
     for tamper in find_tampering(history_keys(base), history_keys(now)):
         ident = tamper.event_id if isinstance(tamper.event_id, str) else "a line without an id"
         case = case_at_line.get(tamper.old_line)
@@ -451,11 +453,22 @@ def _history_append_only(base: Dataset, now: Dataset) -> list[Finding]:
                 )
             )
         elif tamper.kind == EDITED:
+            if now_at_line is None:  # built once, and only when a line was edited
+                base_at_line = {line.lineno: line.event for line in base.history}
+                now_at_line = {line.lineno: line.event for line in now.history}
+            refiled = _refiled_to(base_at_line.get(tamper.old_line or 0), now_at_line.get(tamper.new_line or 0))
+            fix = (
+                f"filed under {refiled} here: a renumbering of a line the base has published. Published ids "
+                "are never rewritten: if this branch renumbered in a merge, rebase it onto the base instead "
+                "(`git rebase <base>`, `failgate renumber` wherever it stops, `git rebase --continue`; the "
+                'manual\'s "Both of you renumbered")'
+                if refiled
+                else "earlier lines are never changed — restore it and append a new event instead"
+            )
             findings.append(
                 Finding(
                     "HISTORY_EDITED",
-                    f"event {ident}{about} was edited (line {tamper.old_line} at the base); earlier lines are never "
-                    "changed — restore it and append a new event instead",
+                    f"event {ident}{about} was edited (line {tamper.old_line} at the base); {fix}",
                     Location(path, tamper.new_line or tamper.old_line),
                 )
             )
@@ -517,3 +530,14 @@ def _cap(findings: list[Finding]) -> list[Finding]:
 
 def _is_version(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _refiled_to(before: Any, after: Any) -> str | None:
+    """The case id an edited event names now, when the edit changed its `case_id` alone (what
+    `failgate renumber` does to the incoming side's lines); None for any other edit."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return None
+    moved = after.get("case_id")
+    if not isinstance(moved, str) or moved == before.get("case_id"):
+        return None
+    return moved if {**before, "case_id": moved} == after else None

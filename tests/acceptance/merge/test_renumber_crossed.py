@@ -171,3 +171,44 @@ def test_control_a_single_collision_in_a_rebase_still_renumbers_the_replayed_cas
     assert rebase_continue(repo).returncode == 0
     fg(repo, "validate")
     fg(repo, "check-ledger", "--base", "main")
+
+
+def test_a_renumbering_the_base_then_published_unrenumbered_names_the_rebase(repo: Path) -> None:  # noqa: F811
+    # Alice renumbered Bob's case on a; then Bob's branch landed on main as it was, with his case
+    # under the id a refiled. Only CI (or the pushed range's check) sees the refiled published line:
+    # it must say it is a renumbering and name the rebase, not "restore it".
+    git(repo, "checkout", "-q", "-b", "a")
+    promote(repo, 3, ALICE, "2026-05-10T09:00:00Z")
+    git(repo, "checkout", "-q", "-b", "b", "main")
+    promote(repo, 3, BOB, "2026-05-11T09:00:00Z")
+    git(repo, "checkout", "-q", "a")
+    assert git(repo, "merge", "--no-edit", "b", check=False).returncode == 1
+    assert "-> AGTFAIL-0004" in fg(repo, "renumber").stdout
+    git(repo, "commit", "-q", "--no-edit")
+    git(repo, "update-ref", "refs/remotes/origin/main", "b")  # b landed first, unrenumbered
+    refused = fg(repo, "check-ledger", "--base", "origin/main", check=1)
+    assert "HISTORY_EDITED" in refused.stdout
+    assert "filed under AGTFAIL-0004 here: a renumbering of a line the base has published" in refused.stdout
+    assert "`git rebase <base>`, `failgate renumber` wherever it stops" in refused.stdout
+    assert "restore it and append a new event" not in refused.stdout
+
+    # The way out it names works: the renumbering merge is dropped, Alice's case is renumbered instead.
+    assert git(repo, "rebase", "origin/main", check=False).returncode != 0
+    assert "-> AGTFAIL-0004" in fg(repo, "renumber").stdout
+    done = rebase_continue(repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert cases(repo, "HEAD")[2:] == [("AGTFAIL-0003", BOB), ("AGTFAIL-0004", ALICE)]
+    one_event_per_id(repo)
+    fg(repo, "validate")
+    fg(repo, "check-ledger", "--base", "origin/main")
+
+
+def test_control_an_edited_published_line_still_asks_to_restore_it(repo: Path) -> None:  # noqa: F811
+    git(repo, "update-ref", "refs/remotes/origin/main", "main")
+    git(repo, "checkout", "-q", "-b", "edit")
+    text = (repo / HISTORY).read_text()
+    (repo / HISTORY).write_text(text.replace('"type": "promoted"', '"type": "promoted", "actor": "mallory"', 1))
+    git(repo, "commit", "-q", "--no-verify", "-am", "edit a published line")
+    refused = fg(repo, "check-ledger", "--base", "origin/main", check=1)
+    assert "HISTORY_EDITED" in refused.stdout and "restore it and append a new event" in refused.stdout
+    assert "renumbering" not in refused.stdout
