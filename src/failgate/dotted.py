@@ -92,14 +92,25 @@ def code_from(paths: Sequence[str]) -> Iterator[None]:
     inside runs its own tree's code afterwards too (an import it makes at call time, after
     leaving, resolves to whichever tree is current then)."""
     tops = _top_level_names(paths)
+    installed = tuple(os.path.join(os.path.realpath(p), "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
 
     def ours(name: str) -> bool:
         return name.partition(".")[0] in tops
 
+    def set_aside(name: str, module: object) -> bool:
+        # A tree's module, not the interpreter's: a folder named `email` or `test` in the tree must
+        # not take the standard library's place in failgate's own imports while inside.
+        if not ours(name):
+            return False
+        file = getattr(module, "__file__", None)
+        if file is None:
+            return hasattr(module, "__path__")  # a namespace package (a folder); builtins have neither
+        return not os.path.realpath(file).startswith(installed)
+
     # Held while sys.path and sys.modules change, not while inside: the runner's threads import
     # plugins inside (through import_dotted, which takes the same lock).
     with _IMPORTING:
-        saved = {name: module for name, module in sys.modules.items() if ours(name)}
+        saved = {name: module for name, module in sys.modules.items() if set_aside(name, module)}
         for name in saved:
             del sys.modules[name]
         before = list(sys.path)
@@ -109,7 +120,7 @@ def code_from(paths: Sequence[str]) -> Iterator[None]:
         yield
     finally:
         with _IMPORTING:
-            for name in [name for name in sys.modules if ours(name)]:
+            for name in [name for name, module in sys.modules.items() if set_aside(name, module)]:
                 del sys.modules[name]
             sys.modules.update(saved)
             sys.path[:] = before

@@ -54,3 +54,13 @@ def test_control_without_code_from_the_second_tree_gets_the_first_trees_modules(
     base, branch = _tree(tmp_path / "base", "base's"), _tree(tmp_path / "branch", "branch's")
     import_dotted("twinpkg.judge:check", branch, [str(branch)])
     assert import_dotted("twinpkg.judge:check", base, [str(base)])() == "branch's"
+
+
+def test_a_tree_folder_named_like_the_standard_library_leaves_failgates_imports_alone(tmp_path: Path) -> None:
+    import email
+
+    (tmp_path / "email").mkdir()  # an email-sending agent's folder
+    (tmp_path / "email" / "templates.py").write_text("X = 1\n")
+    with code_from([str(tmp_path)]):
+        assert sys.modules["email"] is email
+    assert sys.modules["email"] is email
