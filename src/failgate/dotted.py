@@ -110,7 +110,7 @@ def code_from(paths: Sequence[str]) -> Iterator[None]:
     # Held while sys.path and sys.modules change, not while inside: the runner's threads import
     # plugins inside (through import_dotted, which takes the same lock).
     with _IMPORTING:
-        saved = {name: module for name, module in sys.modules.items() if set_aside(name, module)}
+        saved = {name: module for name, module in list(sys.modules.items()) if set_aside(name, module)}
         for name in saved:
             del sys.modules[name]
         before = list(sys.path)
@@ -120,7 +120,7 @@ def code_from(paths: Sequence[str]) -> Iterator[None]:
         yield
     finally:
         with _IMPORTING:
-            for name in [name for name, module in sys.modules.items() if set_aside(name, module)]:
+            for name in [name for name, module in list(sys.modules.items()) if set_aside(name, module)]:
                 del sys.modules[name]
             sys.modules.update(saved)
             sys.path[:] = before
