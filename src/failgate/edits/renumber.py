@@ -153,7 +153,8 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
             raise FailgateError(
                 f"{path} is already resolved in the work tree but not staged (resolved by hand, or "
                 f"by an earlier `failgate renumber` interrupted before staging): check it with `failgate "
-                f"validate`, then `git add {cases_path} {history_path}` and `{finish}`",
+                f"validate`, then `git add {cases_path} {history_path}` (and any cassette it moved: `git status` "
+                f"lists them) and `{finish}`",
                 exit_code=PROBLEM,
             )
     used = (

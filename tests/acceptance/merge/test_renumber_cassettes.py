@@ -13,6 +13,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import commit_all, git, no_git_env
 
 from acceptance.merge.test_cases_git import CASES, DATA, HISTORY, fg, promote, repo  # noqa: F401  (the fixture)
@@ -143,6 +144,32 @@ def test_only_theirs_recorded_its_cassette_moves_and_the_old_name_goes(repo: Pat
     fg(repo, "validate")
     fg(repo, "check-ledger", "--base", "main")
     assert f"{OLD} -> cassettes/AGTFAIL-0004.jsonl" in result.stdout and "AGTFAIL-0003.jsonl removed" in result.stdout
+
+
+@pytest.mark.parametrize("point", ["journal", "rename:3", "renamed"])
+def test_a_renumber_killed_after_its_journal_is_finished_by_the_next_command(
+    repo: Path,  # noqa: F811
+    point: str,
+) -> None:
+    # The old name's deletion is a journal step too: recovery must finish it, not refuse the journal.
+    collide_recorded(repo, ours_recorded=False)
+    git(repo, "merge", "--no-edit", "feature", check=False)
+    killed = subprocess.run(
+        ["failgate", "renumber"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**no_git_env(), "FAILGATE_CRASH_AT": point, "FAILGATE_CRASH_HOW": "kill"},
+    )
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    fg(repo, "validate", "--no-cache")  # rolls the journal forward, then validates the result
+    assert not (repo / OLD).exists() and (repo / NEW).is_file()
+    again = fg(repo, "renumber", check=1)
+    assert "already resolved in the work tree but not staged" in again.stderr and "cassette" in again.stderr
+    git(repo, "add", DATA)
+    git(repo, "commit", "-q", "--no-verify", "--no-edit")
+    assert git(repo, "ls-files", f"{DATA}/cassettes").stdout.split() == [NEW]
+    fg(repo, "check-ledger", "--base", "main")
 
 
 def test_a_cassette_of_theirs_alone_at_its_own_path_is_renamed_in_place(repo: Path) -> None:  # noqa: F811
