@@ -27,6 +27,12 @@ def command(only: tuple[str, ...]) -> int:
             f"{done.history_path} line(s) under it, so each event id names one event again. Theirs' numbering is "
             "now superseded: should theirs land on the base branch first, rebase this branch onto it, do not merge"
         )
+    if done.kept_cassettes:
+        where = f"{done.directory}/" if done.directory else ""
+        click.echo(
+            f"kept ours' cassette(s) {', '.join(where + ref for ref in done.kept_cassettes)} as HEAD has them: "
+            "theirs' are the same recordings under the crossed ids"
+        )
     for r in done.renamed:
         click.echo(
             f'renumbered theirs\' {r.old} "{r.title}" -> {r.new} (ours\' "{r.kept_title}" keeps {r.old}); '

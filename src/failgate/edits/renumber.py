@@ -34,7 +34,7 @@ from pathlib import Path
 
 from failgate.atomic import locked, write_atomic
 from failgate.config import load_config
-from failgate.dataset.cassette import path_problem
+from failgate.dataset.cassette import cassette_ref, default_path, path_problem
 from failgate.dataset.ids import ids_ever_used
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
 from failgate.dataset.parse import parse_dataset
@@ -42,7 +42,7 @@ from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError
 from failgate.gitrepo import GitRepo, open_repo
 from failgate.merge import RENUMBERED, rebase_state_dir, renumbered_in_this_rebase
-from failgate.merge.cassettes import CassetteMove, moved_ref, plan_move, sharers
+from failgate.merge.cassettes import CassetteMove, crossed_recording, moved_ref, plan_move, sharers
 from failgate.merge.crossed import CROSSED, Crossing, CrossingError, cases_by_id, event_pairs, find_crossing
 from failgate.merge.renumber import Renamed, Renumbering, renumber, renumber_crossed
 from failgate.transaction import Transaction
@@ -62,6 +62,7 @@ class Renumbered:
     kept_because: str = ""  # why ours' numbering is the one kept
     cassettes: tuple[CassetteMove, ...] = ()  # theirs' recordings that followed their case's new id
     directory: str = ""  # the dataset directory as git names it (cassette paths are relative to it)
+    kept_cassettes: tuple[str, ...] = ()  # both sides renumbered: ours' recordings kept under ours' numbering
 
 
 # The ref naming the incoming side, per operation, and the command that finishes it.
@@ -197,6 +198,7 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
             )
         # Planned before anything is written: a cassette renumber will not move is refused whole.
         moves = _cassette_moves(repo, theirs_rev, finish, cases_path, prefix, config.dataset_dir, result.renamed)
+        kept = _crossed_recordings(repo, theirs_rev, cases_path, prefix, crossing) if crossing else {}
         transaction = Transaction(config.dataset_dir)
         transaction.write(work_cases, result.cases)
         if result.history != history or history_stages is not None:
@@ -209,6 +211,8 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
                 transaction.write(config.dataset_dir / move.source, move.restore)  # ours', as HEAD has it
             elif (config.dataset_dir / move.source).is_file():
                 transaction.unlink(config.dataset_dir / move.source)  # theirs' alone: it moved away
+        for ref, data in kept.items():
+            transaction.write(config.dataset_dir / ref, data)  # ours', as HEAD has it
         transaction.commit()
     staged: list[str] = []
     if result.clean:
@@ -216,6 +220,7 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
         _remember_for_this_rebase({**(crossing.mapping if crossing else {}), **moved})
         staged = [cases_path] + ([history_path] if work_history.is_file() else [])
         staged += [prefix + p for m in moves for p in ((m.target, m.source) if m.moved else (m.target,))]
+        staged += [prefix + ref for ref in kept]
         repo.stage(*staged)
     return Renumbered(
         result.renamed,
@@ -230,6 +235,7 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
         kept_because,
         cassettes=tuple(moves),
         directory=directory,
+        kept_cassettes=tuple(kept),
     )
 
 
@@ -273,6 +279,29 @@ def _cassette_moves(
             )
         )
     return moves
+
+
+def _crossed_recordings(
+    repo: GitRepo, theirs_rev: str, cases_path: str, prefix: str, crossing: Crossing
+) -> dict[str, bytes]:
+    """Both sides renumbered and ours' numbering is kept: each of theirs' recordings at its id's
+    default path is ours' at the kept id's (`merge.cassettes.crossed_recording`), so ours' file is
+    put back as HEAD has it (dataset-relative path -> bytes); a recording that differs is refused."""
+    theirs_cases = cases_by_id((repo.get_blob(theirs_rev, cases_path) or b"").decode("utf-8", "replace"))
+    kept: dict[str, bytes] = {}
+    for t, o in crossing.pairs():
+        case = theirs_cases.get(t)
+        ref = moved_ref(cassette_ref(case), t, o) if case is not None else None
+        if ref is None:
+            continue
+        kept[ref] = crossed_recording(
+            t,
+            o,
+            theirs=repo.get_blob(theirs_rev, prefix + default_path(t)),
+            ours=repo.get_blob("HEAD", prefix + ref),
+            shown=prefix + ref,
+        )
+    return kept
 
 
 def _crossing(

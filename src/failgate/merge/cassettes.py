@@ -64,12 +64,10 @@ def rewrite_header(data: bytes, old_id: str, new_id: str) -> bytes:
     """`data` with its header line's `case_id` old_id -> new_id; every other byte as it was.
 
     The header is edited as text (only the value changes, checked by parsing the line
-    back, as history lines are: `crossed.rewrite_case_ids`), so the recording's lines,
+    back, as `crossed.rewrite_case_ids` edits history lines), so the recording's lines,
     which the gate compares by blob, stay the same bytes. A header that does not name
     old_id is left as it is: validate names that problem, renumbering did not make it.
     """
-    from failgate.merge.crossed import rewrite_case_ids
-
     end = data.find(b"\n")
     head, rest = (data, b"") if end < 0 else (data[:end], data[end:])
     try:
@@ -79,8 +77,41 @@ def rewrite_header(data: bytes, old_id: str, new_id: str) -> bytes:
     header = loads_or_none(text)
     if not isinstance(header, dict) or header.get("type") != "header" or header.get("case_id") != old_id:
         return data
-    edited, _ = rewrite_case_ids(text, lambda _event: new_id)
+    expected = {**header, "case_id": new_id}
+    pattern = re.compile(r'("case_id"\s*:\s*)"' + re.escape(old_id) + '"')
+    # A replacement template: its backslashes are doubled so none reads as a group reference.
+    edited = pattern.sub(r"\g<1>" + json.dumps(new_id).replace("\\", "\\\\"), text, count=1)
+    if loads_or_none(edited) != expected:  # an escaped key or the like: the header written anew, same key order
+        edited = json.dumps(expected, ensure_ascii=False)
     return edited.encode("utf-8") + rest
+
+
+def crossed_recording(theirs_id: str, ours_id: str, *, theirs: bytes | None, ours: bytes | None, shown: str) -> bytes:
+    """Both sides renumbered (`merge.crossed`): theirs' case theirs_id is ours' ours_id, and each
+    side's recording sits at its own id's default path. Ours' numbering is kept, so ours' file
+    is the one to keep, once it is the same recording: theirs' bytes with the header naming
+    ours_id. Returns ours' bytes; raises FailgateError (exit 1) naming the file otherwise."""
+    if theirs is None or ours is None or rewrite_header(theirs, theirs_id, ours_id) != ours:
+        raise FailgateError(
+            f"cannot keep ours' numbering for {shown}: theirs' {theirs_id} and ours' {ours_id} are one case, but "
+            f"{'one side has no recording' if theirs is None or ours is None else 'their recordings differ'} "
+            f"(beyond the case id in the header). Nothing was written. Resolve it by hand: keep the recording "
+            f"you want at {shown} with its header naming {ours_id}, `git add` it, then run `failgate renumber` again",
+            exit_code=PROBLEM,
+        )
+    return ours
+
+
+def comparable_input(case: Mapping[str, Any], case_id: str) -> Any:
+    """The case's `input` as two numberings of one case compare it: a cassette at its own id's
+    default path is the id's name for the recording, not part of what the case is (its bytes are
+    compared apart, `crossed_recording`)."""
+    value = case.get("input")
+    ref = cassette_ref(case)
+    if isinstance(value, Mapping) and ref is not None and path_problem(ref) is None:
+        if posixpath.normpath(ref) == default_path(case_id):
+            return {k: v for k, v in value.items() if k != "cassette"}
+    return value
 
 
 def plan_move(
@@ -147,6 +178,20 @@ def set_input_cassette(text: str, path: str, case_id: str, ref: str) -> str:
     from failgate.dataset.yamlstrict import load_yaml_text
 
     doc = load_yaml_text(text, path)
+    lines = doc.text.split("\n")
+    edit_input_cassette(doc, lines, case_id, ref)
+    edited = "\n".join(lines)
+    items = doc.data["cases"]
+    index = next(i for i, c in enumerate(items) if isinstance(c, dict) and c.get("id") == case_id)
+    items[index]["input"]["cassette"] = ref
+    if load_yaml_text(edited, path).data != doc.data:  # pragma: no cover - a one-line scalar replaced
+        raise FailgateError(f"{path}: could not set {case_id}.input.cassette to {ref}; edit it by hand")
+    return edited
+
+
+def edit_input_cassette(doc: Any, lines: list[str], case_id: str, ref: str) -> None:
+    """`lines` (of `doc`'s text, edited in place: several edits against one parse, none of which
+    moves a line) with case `case_id`'s one-line `input.cassette` value replaced by `ref`."""
     items = doc.data.get("cases") if isinstance(doc.data, dict) else None
     index = next(
         (i for i, c in enumerate(items or []) if isinstance(c, dict) and c.get("id") == case_id),
@@ -156,22 +201,14 @@ def set_input_cassette(text: str, path: str, case_id: str, ref: str) -> str:
     start, end = (node.start_mark, node.end_mark) if found and node is not None else (None, None)
     if start is None or end is None or start.line != end.line:
         raise FailgateError(
-            f"{path}: {case_id}.input.cassette is not a one-line value; set it to {ref} by hand", exit_code=PROBLEM
+            f"{doc.path}: {case_id}.input.cassette is not a one-line value; set it to {ref} by hand",
+            exit_code=PROBLEM,
         )
-    lines = doc.text.split("\n")
     line = lines[start.line]
     written = line[start.column : end.column]
     # Written plain (as promote writes it) stays plain; a quoted value is quoted again.
     plain = re.fullmatch(r"[A-Za-z0-9_./-]+", written) and re.fullmatch(r"[A-Za-z0-9_./-]+", ref)
     lines[start.line] = line[: start.column] + (ref if plain else json.dumps(ref)) + line[end.column :]
-    edited = "\n".join(lines)
-    after = load_yaml_text(edited, path).data
-    before = doc.data
-    assert index is not None
-    before["cases"][index]["input"]["cassette"] = ref
-    if after != before:  # pragma: no cover - a one-line scalar replaced by a quoted string
-        raise FailgateError(f"{path}: could not set {case_id}.input.cassette to {ref}; edit it by hand")
-    return edited
 
 
 def sharers(ref: str, old_id: str, ours: Mapping[str, Any], theirs: Mapping[str, Any]) -> list[str]:

@@ -224,3 +224,56 @@ def test_control_a_collision_without_cassettes_renumbers_exactly_as_before(repo:
     )
     assert git(repo, "ls-files", f"{DATA}/cassettes").stdout == ""
     fg(repo, "validate")
+
+
+def crossed_recorded(root: Path) -> None:
+    """Both sides renumbered, recordings and all: a holds ours 0003 + theirs 0004, b the reverse."""
+    git(root, "checkout", "-q", "-b", "a")
+    promote_recorded(root, 3, OURS, "2026-05-10T09:00:00Z")
+    git(root, "checkout", "-q", "-b", "b", "main")
+    promote_recorded(root, 3, THEIRS, "2026-05-11T09:00:00Z")
+    b1 = git(root, "rev-parse", "b").stdout.strip()
+    git(root, "checkout", "-q", "a")
+    a1 = git(root, "rev-parse", "a").stdout.strip()
+    for branch, other in (("a", b1), ("b", a1)):
+        git(root, "checkout", "-q", branch)
+        assert git(root, "merge", "--no-edit", other, check=False).returncode == 1
+        assert "moved theirs' cassette" in fg(root, "renumber").stdout
+        git(root, "commit", "-q", "--no-edit")
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [("a", "b"), ("b", "a")])
+def test_both_renumbered_with_recordings_keeps_ours_numbering_and_ours_files(
+    repo: Path,  # noqa: F811
+    ours: str,
+    theirs: str,
+) -> None:
+    crossed_recorded(repo)
+    git(repo, "checkout", "-q", ours)
+    merge = git(repo, "merge", "--no-edit", theirs, check=False)
+    assert merge.returncode == 1 and f"Merge conflict in {OLD}" in merge.stdout
+    result = fg(repo, "renumber")
+    assert git(repo, "diff", "--name-only", "--diff-filter=U").stdout == ""
+    fg(repo, "check-ledger")  # the pre-commit hook's check: staged against HEAD and MERGE_HEAD
+    git(repo, "commit", "-q", "--no-edit")
+    for path in (CASES, OLD, NEW):
+        assert show(repo, "HEAD", path) == show(repo, ours, path)  # ours' numbering, ours' recordings
+    fg(repo, "validate")
+    fg(repo, "check-ledger", "--base", "main")
+    assert f"kept ours' cassette(s) {NEW}, {OLD} as HEAD has them" in result.stdout
+
+
+def test_both_renumbered_with_a_recording_changed_since_is_refused_naming_it(repo: Path) -> None:  # noqa: F811
+    crossed_recorded(repo)
+    git(repo, "checkout", "-q", "b")  # b re-records its AGTFAIL-0004 (ours' 0003 on a)
+    (repo / OLD.replace("0003", "0004")).write_bytes(
+        render_cassette("AGTFAIL-0004", [{"type": "tool", "name": "t", "arguments": {}, "result": 1}])
+    )
+    commit_all(repo, "b: re-record AGTFAIL-0004")
+    git(repo, "checkout", "-q", "a")
+    git(repo, "merge", "--no-edit", "b", check=False)
+    before, status = dataset_files(repo), git(repo, "status", "--porcelain").stdout
+    result = fg(repo, "renumber", check=1)
+    assert f"cannot keep ours' numbering for {OLD}" in result.stderr and "their recordings differ" in result.stderr
+    assert "Nothing was written" in result.stderr and "Traceback" not in result.stderr
+    assert dataset_files(repo) == before and git(repo, "status", "--porcelain").stdout == status

@@ -12,7 +12,15 @@ from dataset_builder import HEADER, case_block, event
 from failgate.dataset.cassette import parse_cassette, render_cassette
 from failgate.dataset.yamlstrict import load_yaml_text
 from failgate.findings import FailgateError
-from failgate.merge.cassettes import moved_ref, plan_move, rewrite_header, set_input_cassette, sharers
+from failgate.merge.cassettes import (
+    comparable_input,
+    crossed_recording,
+    moved_ref,
+    plan_move,
+    rewrite_header,
+    set_input_cassette,
+    sharers,
+)
 from failgate.merge.renumber import renumber
 
 TOOL = {"type": "tool", "name": "issue_refund", "arguments": {"order_id": "8812"}, "result": {"ok": True}}
@@ -177,3 +185,37 @@ def test_a_cassette_at_its_own_path_keeps_its_path_in_cases_yaml() -> None:
     result = collide(None, "recordings/w.jsonl")
     cases = {c["id"]: c for c in load_yaml_text(result.cases.decode(), "c").data["cases"]}
     assert cases["AGTFAIL-0004"]["input"]["cassette"] == "recordings/w.jsonl"
+
+
+def test_comparable_input_drops_only_a_cassette_at_its_own_ids_path() -> None:
+    own = {"input": {"messages": [], "cassette": "cassettes/AGTFAIL-0003.jsonl"}}
+    assert comparable_input(own, "AGTFAIL-0003") == {"messages": []}
+    assert comparable_input(own, "AGTFAIL-0004") == own["input"]  # another id's file is part of what it is
+    other = {"input": {"messages": [], "cassette": "recordings/w.jsonl"}}
+    assert comparable_input(other, "AGTFAIL-0003") == other["input"]
+    assert comparable_input({"input": {"messages": []}}, "AGTFAIL-0003") == {"messages": []}
+
+
+def test_crossed_recording_keeps_ours_when_it_is_theirs_renamed() -> None:
+    theirs = recording("AGTFAIL-0004")
+    ours = rewrite_header(theirs, "AGTFAIL-0004", "AGTFAIL-0003")
+    assert crossed_recording("AGTFAIL-0004", "AGTFAIL-0003", theirs=theirs, ours=ours, shown="c/3") == ours
+
+
+@pytest.mark.parametrize(
+    ("theirs", "ours", "says"),
+    [
+        (recording("AGTFAIL-0004"), recording("AGTFAIL-0003", recorded_at="later"), "their recordings differ"),
+        (None, recording("AGTFAIL-0003"), "one side has no recording"),
+        (recording("AGTFAIL-0004"), None, "one side has no recording"),
+    ],
+    ids=["differ", "theirs-missing", "ours-missing"],
+)
+def test_crossed_recording_refuses_two_recordings_naming_ours(
+    theirs: bytes | None, ours: bytes | None, says: str
+) -> None:
+    with pytest.raises(FailgateError) as raised:
+        crossed_recording(
+            "AGTFAIL-0004", "AGTFAIL-0003", theirs=theirs, ours=ours, shown="ds/cassettes/AGTFAIL-0003.jsonl"
+        )
+    assert "ds/cassettes/AGTFAIL-0003.jsonl" in str(raised.value) and says in str(raised.value)
