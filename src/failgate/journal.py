@@ -160,8 +160,8 @@ def _inside(directory: Path, relative: Any) -> Path | None:
 def _steps(directory: Path, record: Any) -> tuple[list[tuple[Path, Path]], list[Path], dict[Path, str]]:
     """The journal's steps (renames, deletions, the deletions' digests), refused as a whole unless every
     step is one failgate writes: a rename of one of its temp files onto the file it was staged for, with
-    the new content's digest; a deletion of a review file in `_intake/`, with its digest."""
-    from failgate.dataset.model import INTAKE_DIR
+    the new content's digest; a deletion of a review file in `_intake/` or a cassette in `cassettes/`, with its digest."""
+    from failgate.dataset.model import CASSETTE_DIR, CASSETTE_SUFFIX, INTAKE_DIR
 
     def bad(why: str) -> FailgateError:
         return FailgateError(
@@ -176,6 +176,7 @@ def _steps(directory: Path, record: Any) -> tuple[list[tuple[Path, Path]], list[
     unlink: list[Path] = []
     digests: dict[Path, str] = {}
     intake = os.path.realpath(directory / INTAKE_DIR)
+    cassettes = os.path.realpath(directory / CASSETTE_DIR)
     for step in record["steps"]:
         if not isinstance(step, dict):
             raise bad("a step that is not a mapping")
@@ -196,15 +197,20 @@ def _steps(directory: Path, record: Any) -> tuple[list[tuple[Path, Path]], list[
             ):
                 raise bad(f"a rename of {str(step.get('tmp'))[:200]!r}, which is not a temp file failgate stages")
             temps.append((tmp, target))
-        elif (
-            step.get("op") == "unlink"
-            and target.suffix in (".yaml", ".yml")
-            and os.path.realpath(target.parent) == intake
+        elif step.get("op") == "unlink" and (
+            (target.suffix in (".yaml", ".yml") and os.path.realpath(target.parent) == intake)
+            or (target.name.endswith(CASSETTE_SUFFIX) and os.path.realpath(target.parent) == cassettes)
         ):
-            unlink.append(target)  # only ever an emptied review file (promote)
+            # An emptied review file (promote), or a cassette that went with its case (remove) or
+            # moved with it (renumber: docs/how-to/recover-from-a-merge-conflict.md); the digest
+            # guards both: a file written since is left alone.
+            unlink.append(target)
             digests[target] = digest
         else:
-            raise bad(f"a deletion of {step.get('target')!r}, which is not a review file in {INTAKE_DIR}/")
+            raise bad(
+                f"a deletion of {step.get('target')!r}, which is not a review file in {INTAKE_DIR}/ "
+                f"nor a cassette in {CASSETTE_DIR}/"
+            )
     return temps, unlink, digests
 
 

@@ -17,10 +17,9 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from failgate.dataset.model import CASSETTE_DIR, CASSETTE_SUFFIX
 from failgate.findings import Finding, Location
 
-CASSETTE_DIR = "cassettes"
-CASSETTE_SUFFIX = ".jsonl"
 CASSETTE_VERSION = 1
 # A real run is tens of interactions of a few kB; a 1 MB cassette is a very long
 # conversation. The limits bound what one case can make the gate hold in memory.

@@ -20,6 +20,9 @@ WATCHLIST_FILE = "watchlist.yaml"
 # the files a dataset directory holds, as validate reads them
 DATASET_FILES = (CASES_FILE, REMOVED_FILE, HISTORY_FILE, WATCHLIST_FILE)
 INTAKE_DIR = "_intake"
+# where promote and eval --record-cassettes put a case's recording (failgate.dataset.cassette)
+CASSETTE_DIR = "cassettes"
+CASSETTE_SUFFIX = ".jsonl"
 LOCK_NAME = ".failgate.lock"  # the dataset's writer lock (failgate.atomic.locked)
 # the project's caches (validate's clean verdicts, llm_rubric verdicts), under its root
 CACHE_DIR = ".failgate-cache"  # outside a git repository only (failgate.config.cache_location)

@@ -9,6 +9,10 @@ what the commit should hold, so the user's next command is `git commit` (or
 `--continue`). When cases.yaml still has other conflicts, the file is written with
 their markers and nothing is staged.
 
+A renamed case's cassette moves with it (`failgate.merge.cassettes`): theirs' recording,
+read from theirs' revision, lands at the new id's path with its header renamed, ours'
+file goes back to what HEAD holds, all in the same transaction and staged with the rest.
+
 Both sides renumbered (`failgate.merge.crossed`): when the two sides hold the same
 events filed under crossed case ids, the command keeps one numbering instead of
 minting a third. The numbering the base branch (`base_branch`, origin/main) already
@@ -23,12 +27,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import posixpath
 import re
 import sys
 from pathlib import Path
 
 from failgate.atomic import locked, write_atomic
 from failgate.config import load_config
+from failgate.dataset.cassette import cassette_ref, default_path, path_problem
 from failgate.dataset.ids import ids_ever_used
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE
 from failgate.dataset.parse import parse_dataset
@@ -36,6 +42,7 @@ from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError
 from failgate.gitrepo import GitRepo, open_repo
 from failgate.merge import RENUMBERED, rebase_state_dir, renumbered_in_this_rebase
+from failgate.merge.cassettes import CassetteMove, crossed_recording, moved_ref, plan_move, sharers
 from failgate.merge.crossed import CROSSED, Crossing, CrossingError, cases_by_id, event_pairs, find_crossing
 from failgate.merge.renumber import Renamed, Renumbering, renumber, renumber_crossed
 from failgate.transaction import Transaction
@@ -53,6 +60,9 @@ class Renumbered:
     crossing: Crossing | None = None  # both sides had renumbered: theirs' ids were refiled under ours'
     refiled: int = 0  # theirs' history.jsonl lines refiled
     kept_because: str = ""  # why ours' numbering is the one kept
+    cassettes: tuple[CassetteMove, ...] = ()  # theirs' recordings that followed their case's new id
+    directory: str = ""  # the dataset directory as git names it (cassette paths are relative to it)
+    kept_cassettes: tuple[str, ...] = ()  # both sides renumbered: ours' recordings kept under ours' numbering
 
 
 # The ref naming the incoming side, per operation, and the command that finishes it.
@@ -144,7 +154,8 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
             raise FailgateError(
                 f"{path} is already resolved in the work tree but not staged (resolved by hand, or "
                 f"by an earlier `failgate renumber` interrupted before staging): check it with `failgate "
-                f"validate`, then `git add {cases_path} {history_path}` and `{finish}`",
+                f"validate`, then `git add {cases_path} {history_path}` (and any cassette it moved: `git status` "
+                f"lists them) and `{finish}`",
                 exit_code=PROBLEM,
             )
     used = (
@@ -185,16 +196,31 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
                 only=only,
                 path=cases_path,
             )
+        # Planned before anything is written: a cassette renumber will not move is refused whole.
+        moves = _cassette_moves(repo, theirs_rev, finish, cases_path, prefix, config.dataset_dir, result.renamed)
+        kept = _crossed_recordings(repo, theirs_rev, cases_path, prefix, crossing) if crossing else {}
         transaction = Transaction(config.dataset_dir)
         transaction.write(work_cases, result.cases)
         if result.history != history or history_stages is not None:
             transaction.write(work_history, result.history)
+        for move in moves:
+            transaction.write(config.dataset_dir / move.target, move.data)
+            if not move.moved:
+                continue
+            if move.restore is not None:
+                transaction.write(config.dataset_dir / move.source, move.restore)  # ours', as HEAD has it
+            elif (config.dataset_dir / move.source).is_file():
+                transaction.unlink(config.dataset_dir / move.source)  # theirs' alone: it moved away
+        for ref, data in kept.items():
+            transaction.write(config.dataset_dir / ref, data)  # ours', as HEAD has it
         transaction.commit()
     staged: list[str] = []
     if result.clean:
         moved = {r.old: r.new for r in result.renamed}
         _remember_for_this_rebase({**(crossing.mapping if crossing else {}), **moved})
         staged = [cases_path] + ([history_path] if work_history.is_file() else [])
+        staged += [prefix + p for m in moves for p in ((m.target, m.source) if m.moved else (m.target,))]
+        staged += [prefix + ref for ref in kept]
         repo.stage(*staged)
     return Renumbered(
         result.renamed,
@@ -207,7 +233,75 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
         result.crossing,
         result.refiled,
         kept_because,
+        cassettes=tuple(moves),
+        directory=directory,
+        kept_cassettes=tuple(kept),
     )
+
+
+def _cassette_moves(
+    repo: GitRepo, theirs_rev: str, finish: str, cases_path: str, prefix: str, dataset_dir: Path, renamed: list[Renamed]
+) -> list[CassetteMove]:
+    """Where each renamed case's cassette goes (`failgate.merge.cassettes`), read from theirs'
+    revision, HEAD and the base, never from the work tree (it may hold conflict markers)."""
+    with_cassette = [r for r in renamed if r.cassette is not None]
+    if not with_cassette:
+        return []
+    ours_cases = cases_by_id((repo.get_blob("HEAD", cases_path) or b"").decode("utf-8", "replace"))
+    theirs_cases = cases_by_id((repo.get_blob(theirs_rev, cases_path) or b"").decode("utf-8", "replace"))
+    if _operation(finish) == "merge":
+        base = repo.merge_base("HEAD", theirs_rev)
+    else:  # a replayed commit's base is its parent
+        base = next(iter(repo.get_parents(theirs_rev)), None)
+    moves = []
+    for r in with_cassette:
+        assert r.cassette is not None
+        if path_problem(r.cassette) is not None:
+            continue  # not a path inside the dataset: validate names it, there is no file to move
+        source = posixpath.normpath(r.cassette)
+        target = moved_ref(r.cassette, r.old, r.new)
+        moves.append(
+            plan_move(
+                r.old,
+                r.new,
+                r.cassette,
+                theirs=repo.get_blob(theirs_rev, prefix + source),
+                ours=repo.get_blob("HEAD", prefix + source),
+                base=repo.get_blob(base, prefix + source) if base else None,
+                target_taken=target is not None
+                and (
+                    (dataset_dir / target).exists()
+                    or repo.get_blob("HEAD", prefix + target) is not None
+                    or repo.get_blob(theirs_rev, prefix + target) is not None
+                ),
+                others=sharers(r.cassette, r.old, ours_cases, theirs_cases),
+                directory=prefix.rstrip("/"),
+            )
+        )
+    return moves
+
+
+def _crossed_recordings(
+    repo: GitRepo, theirs_rev: str, cases_path: str, prefix: str, crossing: Crossing
+) -> dict[str, bytes]:
+    """Both sides renumbered and ours' numbering is kept: each of theirs' recordings at its id's
+    default path is ours' at the kept id's (`merge.cassettes.crossed_recording`), so ours' file is
+    put back as HEAD has it (dataset-relative path -> bytes); a recording that differs is refused."""
+    theirs_cases = cases_by_id((repo.get_blob(theirs_rev, cases_path) or b"").decode("utf-8", "replace"))
+    kept: dict[str, bytes] = {}
+    for t, o in crossing.pairs():
+        case = theirs_cases.get(t)
+        ref = moved_ref(cassette_ref(case), t, o) if case is not None else None
+        if ref is None:
+            continue
+        kept[ref] = crossed_recording(
+            t,
+            o,
+            theirs=repo.get_blob(theirs_rev, prefix + default_path(t)),
+            ours=repo.get_blob("HEAD", prefix + ref),
+            shown=prefix + ref,
+        )
+    return kept
 
 
 def _crossing(

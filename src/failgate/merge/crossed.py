@@ -39,7 +39,9 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from failgate.dataset.cassette import cassette_ref
 from failgate.dataset.jsonstrict import loads_or_none, split_lines
+from failgate.merge.cassettes import comparable_input, edit_input_cassette, moved_ref
 
 # The phrase every crossing message carries; the drivers' hint looks for it.
 CROSSED = "both sides renumbered"
@@ -89,10 +91,16 @@ def crossed_message(event_id: str, ours_case: str, theirs_case: str) -> str:
 def crossed_cases(ours: dict[Any, Any], theirs: dict[Any, Any]) -> str | None:
     """The cases.yaml driver's line when theirs holds ours' cases under other ids (the same
     `input`, as `merge.cases` tells one case from another): both sides renumbered."""
-    by_input = {_canonical(c.get("input")): k for k, c in ours.items() if isinstance(c, dict) and "input" in c}
+    by_input = {
+        _canonical(comparable_input(c, str(k))): k for k, c in ours.items() if isinstance(c, dict) and "input" in c
+    }
     pairs = []
     for key, case in sorted(theirs.items(), key=lambda kv: str(kv[0])):
-        mine = by_input.get(_canonical(case.get("input"))) if isinstance(case, dict) and "input" in case else None
+        mine = (
+            by_input.get(_canonical(comparable_input(case, str(key))))
+            if isinstance(case, dict) and "input" in case
+            else None
+        )
         if mine is not None and mine != key:
             pairs.append(f"theirs' {key} \"{case.get('title')}\" is ours' {mine}")
     if not pairs:
@@ -156,7 +164,8 @@ def find_crossing(
         mine, yours = ours_cases.get(o), theirs_cases.get(t)
         if mine is None or yours is None:
             continue  # removed on a side: its ledger entry carries it, the history still maps
-        if _canonical(mine.get("input")) != _canonical(yours.get("input")):
+        # Each side's recording at its own id's path is one recording under two names (merge.cassettes).
+        if _canonical(comparable_input(mine, o)) != _canonical(comparable_input(yours, t)):
             raise CrossingError(
                 f"event ids say theirs' {t} is ours' {o}, but their inputs differ "
                 f'(ours "{mine.get("title")}", theirs "{yours.get("title")}")'
@@ -217,16 +226,20 @@ def event_pairs(history: str) -> set[tuple[str, str]]:
 
 def translate_cases(text: str, mapping: dict[str, str], path: str = "cases.yaml") -> str:
     """cases.yaml with every case whose id is in `mapping` renamed to its image, all at
-    once (one parse, edits in place, so a swap never meets a duplicate id)."""
+    once (one parse, edits in place, so a swap never meets a duplicate id); a cassette at
+    the old id's default path follows to the new one's, as `renumber` moves it."""
     from failgate.dataset.casefile import set_entry_scalar
     from failgate.dataset.yamlstrict import load_yaml_text
 
     doc = load_yaml_text(text, path)
     items = doc.data.get("cases") if isinstance(doc.data, dict) else None
-    present = {c.get("id") for c in items if isinstance(c, dict)} if isinstance(items, list) else set()
+    present = {c.get("id"): c for c in items if isinstance(c, dict)} if isinstance(items, list) else {}
     lines = doc.text.split("\n")
     for old, new in sorted(mapping.items()):
         if old in present:
+            new_ref = moved_ref(cassette_ref(present[old]), old, new)
+            if new_ref is not None:  # found by the old id: edited before the id itself
+                edit_input_cassette(doc, lines, old, new_ref)
             set_entry_scalar(doc, "cases", old, "id", new, lines=lines)
     return "\n".join(lines)
 

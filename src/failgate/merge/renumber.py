@@ -26,12 +26,14 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 
 from failgate.dataset.casefile import set_entry_scalar
+from failgate.dataset.cassette import cassette_ref
 from failgate.dataset.ids import next_case_id
 from failgate.dataset.jsonstrict import loads_or_none, split_lines
 from failgate.dataset.yamlstrict import load_yaml_text
 from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError
 from failgate.merge.cases import merge_cases, normalise
+from failgate.merge.cassettes import moved_ref, set_input_cassette
 from failgate.merge.crossed import Crossing, event_pairs, rewrite_case_ids, translate_cases, translate_history
 from failgate.merge.history import merge_history
 
@@ -43,6 +45,7 @@ class Renamed:
     title: str  # theirs' case, the one that moved
     kept_title: str  # ours' case, which keeps the id
     events: int  # history.jsonl lines rewritten
+    cassette: str | None = None  # theirs' input.cassette as it was (the use case moves the file: merge.cassettes)
 
 
 @dataclasses.dataclass
@@ -118,14 +121,25 @@ def renumber(
         new = next_case_id(taken, reserved=[r.new for r in renamed])
         taken.add(new)
         doc = load_yaml_text(theirs_text, f"{path} (theirs)")
+        ref = _cassette_of(doc.data, collision.case_id)
         theirs_text = set_entry_scalar(doc, "cases", collision.case_id, "id", new)
+        new_ref = moved_ref(ref, collision.case_id, new)
+        if new_ref is not None:
+            # The recording follows the id (merge.cassettes): cassettes/<old>.jsonl is ours' now.
+            theirs_text = set_input_cassette(theirs_text, f"{path} (theirs)", new, new_ref)
         events = _event_ids(theirs_history, collision.case_id) & theirs_own
         history, count = rename_events(history, events, collision.case_id, new)
-        renamed.append(Renamed(collision.case_id, new, collision.theirs_title, collision.ours_title, count))
+        renamed.append(Renamed(collision.case_id, new, collision.theirs_title, collision.ours_title, count, ref))
     result = merge_cases(base, ours, theirs_text.encode(), path=path, marker_size=marker_size)
     if result.collisions:  # pragma: no cover - the new ids are above every id in use
         raise FailgateError(f"internal error: {path} still has an id collision after renumbering")
     return Renumbering(result.text, history, renamed, result.conflicts)
+
+
+def _cassette_of(data: object, case_id: str) -> str | None:
+    items = data.get("cases") if isinstance(data, dict) else None
+    case = next((c for c in items or [] if isinstance(c, dict) and c.get("id") == case_id), None)
+    return cassette_ref(case) if case is not None else None
 
 
 def _text(data: bytes) -> str:

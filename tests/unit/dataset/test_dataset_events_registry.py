@@ -20,7 +20,12 @@ REPO = Path(__file__).resolve().parents[3]
 PACKAGE = REPO / "src" / "failgate"
 SCHEMA = json.loads((REPO / "schemas" / "history-event.schema.json").read_text(encoding="utf-8"))
 # Modules that read other formats' `type` fields (trace exports), not history events.
-NOT_EVENTS = ("intake/traces/", "dataset/cassette.py", "eval/replay/")  # trace and cassette lines have a type too
+NOT_EVENTS = (
+    "intake/traces/",
+    "dataset/cassette.py",
+    "merge/cassettes.py",
+    "eval/replay/",
+)  # trace and cassette lines have a type too
 
 
 def _conditional_enum(schema: dict[str, Any], then_or_else: str) -> list[str]:

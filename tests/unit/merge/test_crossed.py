@@ -157,3 +157,29 @@ def test_control_the_drivers_still_call_an_ordinary_collision_a_collision() -> N
     result = merge_cases(BASE_C.encode(), ours_c.encode(), theirs_c.encode())
     assert not any(CROSSED in c for c in result.conflicts)
     assert "id collision: AGTFAIL-0002" in result.conflicts[0]
+
+
+def recorded(number: int, who: str) -> str:
+    """A case whose recording sits at its own id's default path, as renumber leaves it."""
+    ref = f"cassettes/AGTFAIL-{number:04d}.jsonl"
+    return case(number, who).replace("    input:\n", f"    input:\n      cassette: {ref}\n", 1)
+
+
+def test_a_recorded_case_under_swapped_ids_is_still_a_crossing_and_its_cassette_follows() -> None:
+    ours = HEADER + case_block("AGTFAIL-0001") + "\n" + recorded(2, "Alice") + "\n" + recorded(3, "Bob")
+    theirs = HEADER + case_block("AGTFAIL-0001") + "\n" + recorded(2, "Bob") + "\n" + recorded(3, "Alice")
+    found = find_crossing(OURS_H, THEIRS_H, cases_by_id(ours), cases_by_id(theirs))
+    assert found is not None and found.mapping == {"AGTFAIL-0002": "AGTFAIL-0003", "AGTFAIL-0003": "AGTFAIL-0002"}
+    # theirs refiled under ours' numbering holds ours' cases: ids and cassette paths swapped back
+    translated = translate_cases(theirs, found.mapping)
+    assert cases_by_id(translated) == cases_by_id(ours)
+    assert translated == theirs.replace("0002", "000X").replace("0003", "0002").replace("000X", "0003")
+
+
+def test_control_a_case_pointing_at_another_ids_recording_is_not_the_same_case() -> None:
+    ours = HEADER + case_block("AGTFAIL-0001") + "\n" + recorded(2, "Alice") + "\n" + recorded(3, "Bob")
+    # theirs' Alice (0003) names 0002's file: which recording it replays is part of what it is
+    wrong = recorded(3, "Alice").replace("cassettes/AGTFAIL-0003.jsonl", "cassettes/AGTFAIL-0002.jsonl")
+    theirs = HEADER + case_block("AGTFAIL-0001") + "\n" + recorded(2, "Bob") + "\n" + wrong
+    with pytest.raises(CrossingError, match="inputs differ"):
+        find_crossing(OURS_H, THEIRS_H, cases_by_id(ours), cases_by_id(theirs))
