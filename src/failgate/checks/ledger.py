@@ -29,7 +29,7 @@ from typing import Any, TypeGuard
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, REMOVED_FILE, WATCHLIST_FILE, mode_name
 from failgate.dataset.parse import Dataset
 from failgate.findings import WARNING, Finding, Location
-from failgate.merge.appendonly import DELETED, EDITED, EventKey, canonical, find_tampering
+from failgate.merge.appendonly import DELETED, EDITED, EventKey, canonical, case_id_only, find_tampering
 
 # Past this many findings of one code, the rest are summed up in one line:
 # a history truncated by 50,000 lines needs one message, not 50,000.
@@ -456,7 +456,8 @@ def _history_append_only(base: Dataset, now: Dataset) -> list[Finding]:
             if now_at_line is None:  # built once, and only when a line was edited
                 base_at_line = {line.lineno: line.event for line in base.history}
                 now_at_line = {line.lineno: line.event for line in now.history}
-            refiled = _refiled_to(base_at_line.get(tamper.old_line or 0), now_at_line.get(tamper.new_line or 0))
+            crossed = case_id_only(base_at_line.get(tamper.old_line or 0), now_at_line.get(tamper.new_line or 0))
+            refiled = crossed[1] if crossed else None
             fix = (
                 f"filed under {refiled} here: a renumbering of a line the base has published. Published ids "
                 "are never rewritten: if this branch renumbered in a merge, rebase it onto the base instead "
@@ -530,14 +531,3 @@ def _cap(findings: list[Finding]) -> list[Finding]:
 
 def _is_version(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _refiled_to(before: Any, after: Any) -> str | None:
-    """The case id an edited event names now, when the edit changed its `case_id` alone (what
-    `failgate renumber` does to the incoming side's lines); None for any other edit."""
-    if not isinstance(before, dict) or not isinstance(after, dict):
-        return None
-    moved = after.get("case_id")
-    if not isinstance(moved, str) or moved == before.get("case_id"):
-        return None
-    return moved if {**before, "case_id": moved} == after else None

@@ -19,8 +19,11 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import json
+import re
 from collections.abc import Hashable, Sequence
 from typing import Any
+
+from failgate.dataset.jsonstrict import loads_or_none
 
 EDITED = "edited"
 DELETED = "deleted"
@@ -31,6 +34,31 @@ def canonical(value: Any) -> str:
     """The content an event or entry is compared by: key order, spacing and
     escaping are not edits. Every append-only comparison uses this one form."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def case_id_only(a: Any, b: Any) -> tuple[str, str] | None:
+    """(a's case_id, b's case_id) when two events differ in `case_id` and nothing else: one
+    event filed under two numbers (what `failgate renumber` makes of the incoming side's lines)."""
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return None
+    ca, cb = a.get("case_id"), b.get("case_id")
+    if not (isinstance(ca, str) and isinstance(cb, str)) or ca == cb:
+        return None
+    rest = {k: v for k, v in a.items() if k != "case_id"}
+    return (ca, cb) if rest == {k: v for k, v in b.items() if k != "case_id"} else None
+
+
+def with_case_id(line: str, value: dict[str, Any], new: str) -> str:
+    """One JSON line (`value` parsed from it) with its `case_id` set to `new`, editing only that
+    value so the line reads as before apart from the id; checked by parsing it back, and written
+    anew (same key order) when the text resists (an escaped key or the like). Renumbering's one
+    edit, of history lines and of cassette headers alike."""
+    old = str(value.get("case_id"))
+    expected = {**value, "case_id": new}
+    pattern = re.compile(r'("case_id"\s*:\s*)"' + re.escape(old) + '"')
+    # A replacement template: its backslashes are doubled so none reads as a group reference.
+    edited = pattern.sub(r"\g<1>" + json.dumps(new).replace("\\", "\\\\"), line, count=1)
+    return edited if loads_or_none(edited) == expected else json.dumps(expected, ensure_ascii=False)
 
 
 # (line_number, event_id, canonical_content). `event_id` is any hashable key:

@@ -32,12 +32,12 @@ Rules beyond the per-key table in `keyed`:
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Hashable
 from typing import Any
 
 from failgate.dataset.model import case_number
 from failgate.findings import FailgateError
+from failgate.merge.appendonly import canonical
 from failgate.merge.counts import add_regressed_counts
 from failgate.merge.crossed import crossed_cases
 from failgate.merge.keyed import Piece, Problem, Unit, merge_units, pick3
@@ -85,10 +85,6 @@ def normalise(data: bytes) -> str:
 
 def _filler(line: str) -> bool:
     return not line.strip() or line.strip().startswith("#")
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def _indent(line: str) -> int:
@@ -220,7 +216,7 @@ def markers(base: str, ours: str, theirs: str, size: int, *, trim: bool = True) 
 
 
 def _taxonomy(data: dict[str, Any]) -> str:
-    return _canonical([data.get(k) for k in TAXONOMY_KEYS])
+    return canonical([data.get(k) for k in TAXONOMY_KEYS])
 
 
 def _title(unit: Unit | None) -> str:
@@ -231,7 +227,7 @@ def _title(unit: Unit | None) -> str:
 def _same_case(o: Unit, t: Unit) -> bool:
     # One case promoted on both sides (a cherry-pick, then edited) has one input.
     a, b = (u.data if isinstance(u.data, dict) else {} for u in (o, t))
-    return "input" in a and _canonical(a.get("input")) == _canonical(b.get("input"))
+    return "input" in a and canonical(a.get("input")) == canonical(b.get("input"))
 
 
 def is_collision(problem: Problem) -> bool:
@@ -395,8 +391,8 @@ def _verify(text: str, cases: list[Piece], taxonomy: str) -> str | None:
         merged = split(text, "merged")
     except SplitError as exc:
         return f"the merged file would not be valid ({exc}); resolve by hand"
-    got = [_canonical(u.data) for u in merged.cases]
-    want = [_canonical(p.unit.data if p.unit else None) for p in cases]
+    got = [canonical(u.data) for u in merged.cases]
+    want = [canonical(p.unit.data if p.unit else None) for p in cases]
     if got != want:
         return "the merged file would not read back as the merged cases; resolve by hand"
     if _taxonomy(merged.data) != taxonomy:

@@ -36,6 +36,7 @@ from failgate.dataset.cassette import cassette_ref, default_path, path_problem
 from failgate.dataset.jsonstrict import loads_or_none
 from failgate.exit_codes import PROBLEM
 from failgate.findings import FailgateError
+from failgate.merge.appendonly import with_case_id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,8 +64,7 @@ def moved_ref(ref: str | None, old_id: str, new_id: str) -> str | None:
 def rewrite_header(data: bytes, old_id: str, new_id: str) -> bytes:
     """`data` with its header line's `case_id` old_id -> new_id; every other byte as it was.
 
-    The header is edited as text (only the value changes, checked by parsing the line
-    back, as `crossed.rewrite_case_ids` edits history lines), so the recording's lines,
+    The header is edited as text (`appendonly.with_case_id`, as history lines are), so the recording's lines,
     which the gate compares by blob, stay the same bytes. A header that does not name
     old_id is left as it is: validate names that problem, renumbering did not make it.
     """
@@ -77,13 +77,7 @@ def rewrite_header(data: bytes, old_id: str, new_id: str) -> bytes:
     header = loads_or_none(text)
     if not isinstance(header, dict) or header.get("type") != "header" or header.get("case_id") != old_id:
         return data
-    expected = {**header, "case_id": new_id}
-    pattern = re.compile(r'("case_id"\s*:\s*)"' + re.escape(old_id) + '"')
-    # A replacement template: its backslashes are doubled so none reads as a group reference.
-    edited = pattern.sub(r"\g<1>" + json.dumps(new_id).replace("\\", "\\\\"), text, count=1)
-    if loads_or_none(edited) != expected:  # an escaped key or the like: the header written anew, same key order
-        edited = json.dumps(expected, ensure_ascii=False)
-    return edited.encode("utf-8") + rest
+    return with_case_id(text, header, new_id).encode("utf-8") + rest
 
 
 def crossed_recording(theirs_id: str, ours_id: str, *, theirs: bytes | None, ours: bytes | None, shown: str) -> bytes:

@@ -34,13 +34,13 @@ Pure: texts in, texts out.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from failgate.dataset.cassette import cassette_ref
 from failgate.dataset.jsonstrict import loads_or_none, split_lines
+from failgate.merge.appendonly import canonical, case_id_only, with_case_id
 from failgate.merge.cassettes import comparable_input, edit_input_cassette, moved_ref
 
 # The phrase every crossing message carries; the drivers' hint looks for it.
@@ -69,17 +69,6 @@ class Crossing:
         return ", ".join(f"theirs' {t} \"{self.titles.get(o, '(no title)')}\" is ours' {o}" for t, o in self.pairs())
 
 
-def case_id_only(a: Any, b: Any) -> tuple[str, str] | None:
-    """(a's case_id, b's case_id) when two events differ in `case_id` and nothing else."""
-    if not (isinstance(a, dict) and isinstance(b, dict)):
-        return None
-    ca, cb = a.get("case_id"), b.get("case_id")
-    if not (isinstance(ca, str) and isinstance(cb, str)) or ca == cb:
-        return None
-    rest = {k: v for k, v in a.items() if k != "case_id"}
-    return (ca, cb) if rest == {k: v for k, v in b.items() if k != "case_id"} else None
-
-
 def crossed_message(event_id: str, ours_case: str, theirs_case: str) -> str:
     """The history driver's line for one event filed under two numbers."""
     return (
@@ -92,12 +81,12 @@ def crossed_cases(ours: dict[Any, Any], theirs: dict[Any, Any]) -> str | None:
     """The cases.yaml driver's line when theirs holds ours' cases under other ids (the same
     `input`, as `merge.cases` tells one case from another): both sides renumbered."""
     by_input = {
-        _canonical(comparable_input(c, str(k))): k for k, c in ours.items() if isinstance(c, dict) and "input" in c
+        canonical(comparable_input(c, str(k))): k for k, c in ours.items() if isinstance(c, dict) and "input" in c
     }
     pairs = []
     for key, case in sorted(theirs.items(), key=lambda kv: str(kv[0])):
         mine = (
-            by_input.get(_canonical(comparable_input(case, str(key))))
+            by_input.get(canonical(comparable_input(case, str(key))))
             if isinstance(case, dict) and "input" in case
             else None
         )
@@ -116,10 +105,6 @@ def _events(history: str) -> dict[str, dict[str, Any]]:
         if isinstance(event, dict) and isinstance(event.get("id"), str):
             events.setdefault(event["id"], event)
     return events
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def find_crossing(
@@ -165,7 +150,7 @@ def find_crossing(
         if mine is None or yours is None:
             continue  # removed on a side: its ledger entry carries it, the history still maps
         # Each side's recording at its own id's path is one recording under two names (merge.cassettes).
-        if _canonical(comparable_input(mine, o)) != _canonical(comparable_input(yours, t)):
+        if canonical(comparable_input(mine, o)) != canonical(comparable_input(yours, t)):
             raise CrossingError(
                 f"event ids say theirs' {t} is ours' {o}, but their inputs differ "
                 f'(ours "{mine.get("title")}", theirs "{yours.get("title")}")'
@@ -178,8 +163,7 @@ def rewrite_case_ids(history: str, new_id: Callable[[dict[str, Any]], str | None
     """`history` with `case_id` set to `new_id(event)` wherever that is not None.
 
     Every line is decided on the text as given, so a swap (0003 <-> 0004) is one
-    pass. Only the value changes, so the line reads as before apart from the id;
-    the edit is checked by parsing the line back.
+    pass; each line is edited by `appendonly.with_case_id`.
     """
     out, count = [], 0
     for line in re.findall(r"[^\n]*\n|[^\n]+\Z", history):  # lines with their `\n`, split at `\n` only
@@ -187,19 +171,7 @@ def rewrite_case_ids(history: str, new_id: Callable[[dict[str, Any]], str | None
         event = loads_or_none(body) if body.strip() else None
         new = new_id(event) if isinstance(event, dict) else None
         if event is not None and new is not None and new != event.get("case_id"):
-            old = str(event.get("case_id"))
-            expected = {**event, "case_id": new}
-            pattern = re.compile(r'("case_id"\s*:\s*)"' + re.escape(old) + '"')
-            value = json.dumps(new)
-            # A replacement template: its backslashes are doubled so none reads as a group reference.
-            edited = pattern.sub(r"\g<1>" + value.replace("\\", "\\\\"), body, count=1)
-            try:
-                ok = json.loads(edited) == expected
-            except ValueError:
-                ok = False
-            if not ok:  # an escaped key or the like: write the event anew, same key order
-                edited = json.dumps(expected, ensure_ascii=False)
-            line = edited + line[len(body) :]
+            line = with_case_id(body, event, new) + line[len(body) :]
             count += 1
         out.append(line)
     return "".join(out), count

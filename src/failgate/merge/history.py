@@ -42,8 +42,8 @@ from collections.abc import Hashable, Sequence
 from typing import BinaryIO
 
 from failgate.dataset.jsonstrict import loads_or_none
-from failgate.merge.appendonly import EDITED, Tamper, align, canonical
-from failgate.merge.crossed import case_id_only, crossed_message
+from failgate.merge.appendonly import EDITED, Tamper, align, canonical, case_id_only
+from failgate.merge.crossed import crossed_message
 
 CHUNK = 1 << 20
 BOM = b"\xef\xbb\xbf"
