@@ -84,15 +84,17 @@ class Regressions:
         return Regressions(set(self.after), self.unnamed)
 
 
-def regression_counts(events: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Each case's number of regressions in these events (`Regressions`); cases without
-    one are left out."""
-    tallies: dict[str, Regressions] = {}
+def regression_counts(
+    events: Iterable[Mapping[str, Any]], start: Mapping[str, Regressions] | None = None
+) -> dict[str, int]:
+    """Each case's number of regressions in these events (`Regressions`), counted on from
+    `start` (the tallies a fold already holds; left as they are); cases without one are left out."""
+    tallies = {case_id: tally.copy() for case_id, tally in (start or {}).items()}
     for event in events:
         case_id = event.get("case_id")
         if event.get("type") == "regressed" and isinstance(case_id, str):
             tallies.setdefault(case_id, Regressions()).add(event)
-    return {case_id: tally.count for case_id, tally in tallies.items()}
+    return {case_id: tally.count for case_id, tally in tallies.items() if tally.count}
 
 
 @dataclasses.dataclass

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from failgate.dataset.events import event_line, new_event
-from failgate.dataset.history import FAIL, PASS, HistoryFold, Regressions, fold_bytes
+from failgate.dataset.history import FAIL, PASS, HistoryFold, fold_bytes, regression_counts
 from failgate.dataset.model import CASES_FILE, HISTORY_FILE, WATCHLIST_FILE
 from failgate.eval.runner import CaseResult
 
@@ -94,11 +94,7 @@ def plan_events(
 
 def regressed_counts(fold: HistoryFold, events: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Each case's number of regressions (`Regressions`) after appending `events`."""
-    tallies = {case_id: entry.regressed.copy() for case_id, entry in fold.cases.items() if entry.regressions}
-    for event in events:
-        if event["type"] == "regressed":
-            tallies.setdefault(event["case_id"], Regressions()).add(event)
-    return {case_id: tally.count for case_id, tally in tallies.items()}
+    return regression_counts(events, {case_id: entry.regressed for case_id, entry in fold.cases.items()})
 
 
 def actor(repo: Any) -> str:
