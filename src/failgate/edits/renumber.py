@@ -31,6 +31,7 @@ import posixpath
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from failgate.atomic import locked, write_atomic
 from failgate.config import load_config
@@ -130,7 +131,10 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
     stages = repo.get_conflict_stages(cases_path)
     ours_history = (repo.get_blob("HEAD", history_path) or b"").decode("utf-8", "replace")
     theirs_history = (repo.get_blob(theirs_rev, history_path) or b"").decode("utf-8", "replace")
-    crossing = _crossing(repo, theirs_rev, finish, cases_path, ours_history, theirs_history)
+    # Each side's cases as committed, parsed once: the crossing, the cassettes and the recordings read them.
+    ours_cases = cases_by_id((repo.get_blob("HEAD", cases_path) or b"").decode("utf-8", "replace"))
+    theirs_cases = cases_by_id((repo.get_blob(theirs_rev, cases_path) or b"").decode("utf-8", "replace"))
+    crossing = _crossing(theirs_rev, finish, ours_history, theirs_history, ours_cases, theirs_cases)
     kept_because = ""
     if crossing is not None:
         kept_because = _keep_ours_or_refuse(repo, config.base_branch, history_path, crossing, finish)
@@ -161,7 +165,6 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
     used = (
         _ids(directory, repo.read_tree_files("HEAD", directory))
         | _ids(directory, repo.read_tree_files(theirs_rev, directory))
-        | _ids(directory, {HISTORY_FILE: ours_history.encode()})
         | _ids(directory, {CASES_FILE: stages[0]} if stages else {})
     )
     if crossing is None:
@@ -197,8 +200,9 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
                 path=cases_path,
             )
         # Planned before anything is written: a cassette renumber will not move is refused whole.
-        moves = _cassette_moves(repo, theirs_rev, finish, cases_path, prefix, config.dataset_dir, result.renamed)
-        kept = _crossed_recordings(repo, theirs_rev, cases_path, prefix, crossing) if crossing else {}
+        sides = (ours_cases, theirs_cases)
+        moves = _cassette_moves(repo, theirs_rev, finish, sides, prefix, config.dataset_dir, result.renamed)
+        kept = _crossed_recordings(repo, theirs_rev, theirs_cases, prefix, crossing) if crossing else {}
         transaction = Transaction(config.dataset_dir)
         transaction.write(work_cases, result.cases)
         if result.history != history or history_stages is not None:
@@ -240,15 +244,21 @@ def renumber_conflict(only: tuple[str, ...]) -> Renumbered:
 
 
 def _cassette_moves(
-    repo: GitRepo, theirs_rev: str, finish: str, cases_path: str, prefix: str, dataset_dir: Path, renamed: list[Renamed]
+    repo: GitRepo,
+    theirs_rev: str,
+    finish: str,
+    sides: tuple[dict[str, Any], dict[str, Any]],
+    prefix: str,
+    dataset_dir: Path,
+    renamed: list[Renamed],
 ) -> list[CassetteMove]:
     """Where each renamed case's cassette goes (`failgate.merge.cassettes`), read from theirs'
-    revision, HEAD and the base, never from the work tree (it may hold conflict markers)."""
+    revision, HEAD and the base, never from the work tree (it may hold conflict markers).
+    `sides`: ours' and theirs' cases as committed (id -> case)."""
     with_cassette = [r for r in renamed if r.cassette is not None]
     if not with_cassette:
         return []
-    ours_cases = cases_by_id((repo.get_blob("HEAD", cases_path) or b"").decode("utf-8", "replace"))
-    theirs_cases = cases_by_id((repo.get_blob(theirs_rev, cases_path) or b"").decode("utf-8", "replace"))
+    ours_cases, theirs_cases = sides
     if _operation(finish) == "merge":
         base = repo.merge_base("HEAD", theirs_rev)
     else:  # a replayed commit's base is its parent
@@ -282,12 +292,11 @@ def _cassette_moves(
 
 
 def _crossed_recordings(
-    repo: GitRepo, theirs_rev: str, cases_path: str, prefix: str, crossing: Crossing
+    repo: GitRepo, theirs_rev: str, theirs_cases: dict[str, Any], prefix: str, crossing: Crossing
 ) -> dict[str, bytes]:
     """Both sides renumbered and ours' numbering is kept: each of theirs' recordings at its id's
     default path is ours' at the kept id's (`merge.cassettes.crossed_recording`), so ours' file is
     put back as HEAD has it (dataset-relative path -> bytes); a recording that differs is refused."""
-    theirs_cases = cases_by_id((repo.get_blob(theirs_rev, cases_path) or b"").decode("utf-8", "replace"))
     kept: dict[str, bytes] = {}
     for t, o in crossing.pairs():
         case = theirs_cases.get(t)
@@ -305,12 +314,15 @@ def _crossed_recordings(
 
 
 def _crossing(
-    repo: GitRepo, theirs_rev: str, finish: str, cases_path: str, ours_history: str, theirs_history: str
+    theirs_rev: str,
+    finish: str,
+    ours_history: str,
+    theirs_history: str,
+    ours_cases: dict[str, Any],
+    theirs_cases: dict[str, Any],
 ) -> Crossing | None:
     """The crossed renumbering between HEAD and the incoming commit, if any; a crossing
     that cannot be undone here is refused with the way out."""
-    ours_cases = cases_by_id((repo.get_blob("HEAD", cases_path) or b"").decode("utf-8", "replace"))
-    theirs_cases = cases_by_id((repo.get_blob(theirs_rev, cases_path) or b"").decode("utf-8", "replace"))
     operation = _operation(finish)
     try:
         # A merge commit is checked against both parents: no id may vanish from either, so only
