@@ -37,6 +37,10 @@ class RepoAt:
             return self.repo.get_staged_blob(path)
         return self.repo.get_blob(rev, path)
 
+    def project_reader(self, rev: str) -> Callable[[str], bytes | None]:
+        """Paths relative to the configuration root, read at `rev` (how the judge's code is read)."""
+        return lambda path: self.read(rev, join(self.root_rel, path))
+
     def config(self, rev: str) -> ConfigAt:
         if rev not in self._configs:
             self._configs[rev] = config_at(lambda path: self.read(rev, path), self.root_rel)

@@ -125,9 +125,7 @@ def _project_code(at: RepoAt, rev: str, key: str) -> tuple[str | None, dict[str,
     ref = intake.get(key) if isinstance(intake, dict) else None
     if not isinstance(ref, str) or ":" not in ref:
         return (ref if isinstance(ref, str) else None), None
-    return ref, tree_modules(
-        ref.partition(":")[0], lambda path: at.read(rev, join(at.root_rel, path)), code_roots_at(at, rev)
-    )
+    return ref, tree_modules(ref.partition(":")[0], at.project_reader(rev), code_roots_at(at, rev))
 
 
 def project_code_changes(at: RepoAt, commits: list[str], merge_base: str, commit: str) -> list[PolicyChange]:

@@ -60,6 +60,7 @@ def record_judge_change(reason: str | None, by: str | None, base: str | None, jo
     from failgate.eval.judge import JudgeOptions
     from failgate.eval.judge.gold import graded_event
     from failgate.eval.judge.identity import identity, installed_version_of, plugin_uses
+    from failgate.eval.judge.tree_code import files_under
     from failgate.eval.recording import Stamp, actor, record_results
     from failgate.eval.runner import run_eval
     from failgate.gate import judging
@@ -100,14 +101,12 @@ def record_judge_change(reason: str | None, by: str | None, base: str | None, jo
     gold_path = config.root / gold_rel
     gold_now = gold_path.read_bytes() if gold_path.is_file() else None
 
-    def read(path: str) -> bytes | None:
-        target = config.root / path
-        return target.read_bytes() if target.is_file() else None
-
     settings = judging.settings_part(judged_cases, options)
     # The same reading the gate makes of a revision (`judging.identity_at`), over the work tree.
     roots = code_roots(options.pythonpath)
-    after = identity(settings, gold_now, plugin_uses(judged_cases), read, installed_version_of(root), roots)
+    after = identity(
+        settings, gold_now, plugin_uses(judged_cases), files_under(root), installed_version_of(root), roots
+    )
     if after == before:
         raise FailgateError(
             f"the judge here is the base's ({before.fingerprint[:19]} at {merge_base[:10]}, {choice.name}): "

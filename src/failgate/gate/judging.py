@@ -46,9 +46,7 @@ def identity_at(at: RepoAt, rev: str, cases: Sequence[Mapping[str, Any]], root: 
     _, gold = gold_blob(at, rev, section)
     settings = settings_part(cases, JudgeOptions.from_config(section, root))
 
-    def read(path: str) -> bytes | None:
-        return at.read(rev, join(at.root_rel, path))
-
+    read = at.project_reader(rev)
     return identity(settings, gold, plugin_uses(cases), read, installed_version_of(root), code_roots_at(at, rev))
 
 
@@ -103,10 +101,7 @@ def _judge_inputs(at: RepoAt, rev: str, uses: Sequence[str]) -> tuple[Any, ...]:
     section = judge_section(at, rev)
     gold_rel, _ = gold_blob(at, rev, section)
 
-    def read(path: str) -> bytes | None:
-        return at.read(rev, join(at.root_rel, path))
-
-    code = code_identity(uses, read, lambda use: "installed", code_roots_at(at, rev))
+    code = code_identity(uses, at.project_reader(rev), lambda use: "installed", code_roots_at(at, rev))
     gold = at.repo.get_blob_id(rev, join(at.root_rel, gold_rel))
     return json.dumps(section, sort_keys=True, default=str), gold, sorted(code.items())
 

@@ -117,7 +117,6 @@ def _tree_version(module_name: str, root: str | None, pythonpath: Sequence[str] 
     an editable install's version says nothing about what the tree holds now; a version counts
     only for code installed from outside the tree. None: not the tree's code."""
     import os
-    from pathlib import Path
 
     module = sys.modules.get(module_name)
     path = getattr(module, "__file__", None)
@@ -127,13 +126,9 @@ def _tree_version(module_name: str, root: str | None, pythonpath: Sequence[str] 
     if not os.path.realpath(path).startswith(top + os.sep):
         return None  # imported from outside the tree (an installed copy): its version speaks for it
     from failgate.dotted import code_roots
-    from failgate.eval.judge.tree_code import tree_digest, tree_modules
+    from failgate.eval.judge.tree_code import files_under, tree_digest, tree_modules
 
-    def read(relative: str) -> bytes | None:
-        target = Path(top) / relative
-        return target.read_bytes() if target.is_file() else None
-
-    found = tree_modules(module_name, read, code_roots(pythonpath))
+    found = tree_modules(module_name, files_under(top), code_roots(pythonpath))
     return tree_digest(found) if found else None
 
 

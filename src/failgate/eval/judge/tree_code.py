@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 Reader = Callable[[str], "bytes | None"]  # a path relative to the project root -> bytes, None when absent
 MAX_MODULES = 500  # a plugin importing more of the tree than this is hashed up to here and says so
@@ -20,6 +22,16 @@ MAX_MODULES = 500  # a plugin importing more of the tree than this is hashed up 
 def blob_id(data: bytes) -> str:
     """Git's object id for a blob of these bytes (what `git hash-object` prints)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def files_under(root: str | os.PathLike[str]) -> Reader:
+    """The reader of a work tree: paths relative to `root`, None where no file is."""
+
+    def read(relative: str) -> bytes | None:
+        target = Path(root) / relative
+        return target.read_bytes() if target.is_file() else None
+
+    return read
 
 
 def _module_files(module: str) -> tuple[str, str]:
