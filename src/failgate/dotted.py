@@ -50,12 +50,13 @@ def code_roots(configured: Sequence[str] | None = None) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*prefixes, "src/", ""]))
 
 
-def import_dotted(ref: str, root: str | os.PathLike[str] | None = None, paths: Sequence[str] | None = None) -> Any:
-    """`paths`: where the tree's code is (`import_paths`); by default the root alone."""
+def import_dotted(ref: str, root: str | os.PathLike[str] | None = None, pythonpath: Sequence[str] = ()) -> Any:
+    """`ref` from the tree at `root`, imported in the tree's order (`import_paths`: `pythonpath`,
+    `src/`, the root)."""
     module_name, sep, attr = ref.partition(":")
     if not sep or not module_name or not attr:
         raise DottedPathError(f'{ref!r} must look like "package.module:function"')
-    wanted = list(paths) if paths else ([str(root)] if root is not None else [])
+    wanted = list(import_paths(root, pythonpath)) if root is not None else []
     with _IMPORTING:
         for entry in reversed(wanted):
             if entry not in sys.path:

@@ -35,15 +35,15 @@ def test_import_order_is_pythonpath_then_src_then_the_root(tmp_path: Path) -> No
 
 def test_a_src_layout_imports_without_an_install(tmp_path: Path, forget: object) -> None:
     _tree(tmp_path / "src", "from src", package="srcpkg")
-    check = import_dotted("srcpkg.judge:check", tmp_path, import_paths(tmp_path))
+    check = import_dotted("srcpkg.judge:check", tmp_path)
     assert check() == "from src"
 
 
 def test_two_trees_of_the_same_names_each_run_their_own_code(tmp_path: Path, forget: object) -> None:
     base, branch = _tree(tmp_path / "base", "base's"), _tree(tmp_path / "branch", "branch's")
-    branch_check = import_dotted("twinpkg.judge:check", branch, [str(branch)])
+    branch_check = import_dotted("twinpkg.judge:check", branch)
     with code_from([str(base)]):
-        base_check = import_dotted("twinpkg.judge:check", base, [str(base)])
+        base_check = import_dotted("twinpkg.judge:check", base)
         assert base_check() == "base's"
     assert (base_check(), branch_check()) == ("base's", "branch's")
     assert sys.modules["twinpkg.helper"].ANSWER == "branch's"  # the branch's modules are put back
@@ -52,8 +52,8 @@ def test_two_trees_of_the_same_names_each_run_their_own_code(tmp_path: Path, for
 
 def test_control_without_code_from_the_second_tree_gets_the_first_trees_modules(tmp_path: Path, forget: object) -> None:
     base, branch = _tree(tmp_path / "base", "base's"), _tree(tmp_path / "branch", "branch's")
-    import_dotted("twinpkg.judge:check", branch, [str(branch)])
-    assert import_dotted("twinpkg.judge:check", base, [str(base)])() == "branch's"
+    import_dotted("twinpkg.judge:check", branch)
+    assert import_dotted("twinpkg.judge:check", base)() == "branch's"
 
 
 def test_a_tree_folder_named_like_the_standard_library_leaves_failgates_imports_alone(tmp_path: Path) -> None:

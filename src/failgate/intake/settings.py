@@ -112,10 +112,10 @@ def load_redactor(settings: IntakeSettings, root: str | None = None) -> Callable
 
 def load_callable(ref: str, root: str | None, *, what: str, pythonpath: Sequence[str] = ()) -> Callable[..., Any]:
     """Project-local code by dotted path, imported as the agent's code is (`dotted.import_paths`)."""
-    from failgate.dotted import DottedPathError, import_dotted, import_paths
+    from failgate.dotted import DottedPathError, import_dotted
 
     try:
-        target = import_dotted(ref, root, import_paths(root, pythonpath) if root else None)
+        target = import_dotted(ref, root, pythonpath)
     except DottedPathError as exc:
         raise FailgateError(f"cannot load the {what} {ref!r}: {exc}", exit_code=2) from None
     if not callable(target):

@@ -74,11 +74,11 @@ def load_judge(use: str, root: str | None = None, pythonpath: Sequence[str] = ()
     if key in _CACHE:
         return _CACHE[key]
     if ":" in use:
-        from failgate.dotted import DottedPathError, import_dotted, import_paths
+        from failgate.dotted import DottedPathError, import_dotted
 
         module_name = use.partition(":")[0]
         try:
-            obj: Any = import_dotted(use, root, import_paths(root, pythonpath) if root else None)
+            obj: Any = import_dotted(use, root or None, pythonpath)
         except DottedPathError as exc:
             raise RuleError(f"judge {use!r} cannot be loaded: {exc}") from None
         version = _tree_version(module_name, root, pythonpath)
