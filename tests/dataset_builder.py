@@ -16,6 +16,27 @@ REFUND_INPUT = {"messages": [{"role": "user", "content": "Please refund order 88
 POLICY_INPUT = {"messages": [{"role": "user", "content": "What is the warranty on the kettle?"}]}
 
 
+# One valid case as parsed data (the schema's and the rule kinds' tests change one field of a copy).
+VALID_CASE: dict[str, object] = {
+    "id": "AGTFAIL-0001",
+    "title": "Refund issued twice",
+    "failure_mode": "tool_invocation",
+    "severity": "P0",
+    "blast_radius": "irreversible_write",
+    "status": "active",
+    "owner": "payments-agents",
+    "discovered_at": "2026-05-02",
+    "discovered_by": ["incident:INC-311"],
+    "intent": "refund_request",
+    "input": {"messages": [{"role": "user", "content": "refund order 8812"}]},
+    "input_hash": "sha256:" + "ab" * 32,
+    "observed_behavior": "issue_refund was called twice",
+    "expected": [{"contains": "8812"}],
+    "remediation": [],
+    "regressed_count": 0,
+}
+
+
 def case_block(
     case_id: str,
     *,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dataset_builder import VALID_CASE
 from jsonschema import Draft7Validator
 
 from failgate.dataset import schemas
@@ -16,24 +17,7 @@ from failgate.dataset import schemas
 REPO = Path(__file__).resolve().parents[3]
 HASH = "sha256:" + "ab" * 32
 
-BASE_CASE: dict[str, Any] = {
-    "id": "AGTFAIL-0001",
-    "title": "Refund issued twice",
-    "failure_mode": "tool_invocation",
-    "severity": "P0",
-    "blast_radius": "irreversible_write",
-    "status": "active",
-    "owner": "payments-agents",
-    "discovered_at": "2026-05-02",
-    "discovered_by": ["incident:INC-311"],
-    "intent": "refund_request",
-    "input": {"messages": [{"role": "user", "content": "refund order 8812"}]},
-    "input_hash": HASH,
-    "observed_behavior": "issue_refund was called twice",
-    "expected": [{"contains": "8812"}],
-    "remediation": [],
-    "regressed_count": 0,
-}
+BASE_CASE: dict[str, Any] = VALID_CASE
 
 
 def _errors(name: str, doc: Any) -> list[str]:

@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from dataset_builder import VALID_CASE
 
 from failgate.checks.validate import validate_dataset
 from failgate.dataset import schemas
@@ -169,24 +170,7 @@ def test_evaluators_get_what_the_judge_was_given() -> None:
     assert seen[0].case["id"] == "AGTFAIL-0001" and seen[0].options.root == "/somewhere" and seen[0].fresh
 
 
-BASE_CASE: dict[str, Any] = {
-    "id": "AGTFAIL-0001",
-    "title": "Refund issued twice",
-    "failure_mode": "tool_invocation",
-    "severity": "P0",
-    "blast_radius": "irreversible_write",
-    "status": "active",
-    "owner": "payments-agents",
-    "discovered_at": "2026-05-02",
-    "discovered_by": ["incident:INC-311"],
-    "intent": "refund_request",
-    "input": {"messages": [{"role": "user", "content": "refund order 8812"}]},
-    "input_hash": "sha256:" + "ab" * 32,
-    "observed_behavior": "issue_refund was called twice",
-    "expected": [{"contains": "8812"}],
-    "remediation": [],
-    "regressed_count": 0,
-}
+BASE_CASE: dict[str, Any] = VALID_CASE
 
 
 def _doc(changes: dict[str, Any]) -> dict[str, Any]:
