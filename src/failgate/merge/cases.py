@@ -39,7 +39,6 @@ from failgate.dataset.model import case_number
 from failgate.findings import FailgateError
 from failgate.merge.appendonly import canonical
 from failgate.merge.counts import add_regressed_counts
-from failgate.merge.crossed import crossed_cases
 from failgate.merge.keyed import Piece, Problem, Unit, merge_units, pick3
 
 LIST_KEY = "cases"
@@ -320,9 +319,11 @@ def merge_cases(
     collisions = [
         Collision(str(p.key), _title(p.units[1]), _title(p.units[2])) for p in case_problems if is_collision(p)
     ]
-    crossed = (
-        crossed_cases({u.key: u.data for u in so.cases}, {u.key: u.data for u in st.cases}) if collisions else None
-    )
+    crossed = None
+    if collisions:  # only then: the driver's usual run never loads the crossing's module
+        from failgate.merge.crossed import crossed_cases
+
+        crossed = crossed_cases({u.key: u.data for u in so.cases}, {u.key: u.data for u in st.cases})
     if crossed:  # one line for the crossing instead of "renumber theirs" per collision (merge/crossed.py)
         conflicts = [_describe(p, path) for p in header_problems + case_problems if not is_collision(p)] + [crossed]
     # Blank lines at the top of the trailer are what removing the last case

@@ -43,7 +43,6 @@ from typing import BinaryIO
 
 from failgate.dataset.jsonstrict import loads_or_none
 from failgate.merge.appendonly import EDITED, Tamper, align, canonical, case_id_only
-from failgate.merge.crossed import crossed_message
 
 CHUNK = 1 << 20
 BOM = b"\xef\xbb\xbf"
@@ -269,6 +268,9 @@ def _describe_tamper(
         old, new = base.get(tamper.event_id), side.get(tamper.event_id)
         crossed = _crossed(new, old) if name == "ours" else _crossed(old, new)
         if crossed is not None:
+            # Only on a conflict: the driver's usual run never loads the crossing's module.
+            from failgate.merge.crossed import crossed_message
+
             return crossed_message(str(tamper.event_id), *crossed)
     return tamper.describe("base", name, noun)
 
@@ -305,6 +307,8 @@ def merge_fragments(
         mine = by_key.get(event.key)
         crossed = _crossed(mine, event) if noun == "event" and mine is not None else None
         if crossed is not None:
+            from failgate.merge.crossed import crossed_message
+
             conflicts.append(crossed_message(event.label, *crossed))
         elif mine is not None and mine.content != event.content:
             conflicts.append(
