@@ -20,6 +20,7 @@ def command(only: tuple[str, ...]) -> int:
     from failgate.edits.renumber import renumber_conflict
 
     done = renumber_conflict(only)
+    where = f"{done.directory}/" if done.directory else ""  # cassette paths are the dataset's own
     if done.crossing is not None:
         click.echo(
             f"both sides renumbered the same cases, in opposite merge orders: {done.crossing.describe()}; "
@@ -28,7 +29,6 @@ def command(only: tuple[str, ...]) -> int:
             "now superseded: should theirs land on the base branch first, rebase this branch onto it, do not merge"
         )
     if done.kept_cassettes:
-        where = f"{done.directory}/" if done.directory else ""
         click.echo(
             f"kept ours' cassette(s) {', '.join(where + ref for ref in done.kept_cassettes)} as HEAD has them: "
             "theirs' are the same recordings under the crossed ids"
@@ -39,7 +39,6 @@ def command(only: tuple[str, ...]) -> int:
             f"{r.events} {done.history_path} event(s) rewritten"
         )
     for m in done.cassettes:
-        where = f"{done.directory}/" if done.directory else ""
         if m.moved:
             left = f"ours' {m.source} stays as HEAD has it" if m.restore is not None else f"{m.source} removed"
             click.echo(
@@ -52,7 +51,6 @@ def command(only: tuple[str, ...]) -> int:
         click.echo(f"{done.cases_path} still has conflicts failgate cannot resolve:", err=True)
         for message in done.remaining:
             click.echo(f"  {message}", err=True)
-        where = f"{done.directory}/" if done.directory else ""
         moved = "".join(f" {where}{p}" for m in done.cassettes for p in dict.fromkeys((m.target, m.source)))
         click.echo(
             f"Resolve the marked blocks, then `git add {done.cases_path} {done.history_path}{moved}` and "
