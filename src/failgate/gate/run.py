@@ -241,16 +241,14 @@ def evaluate(settings: GateSettings) -> Any:
         # that code, the base's own tree provides it, imported apart from the branch's (the branch's
         # plugins judge only the comparison below).
         base_code: Any = contextlib.nullcontext()
-        if judge_before is not None and judge_after is not None and judge_before.code != judge_after.code:
-            base_root = stack.enter_context(revision_tree(repo, str(merge_base))) / root_rel
+        if merge_base and judge_before and judge_after and judge_before.code != judge_after.code:
+            base_root = stack.enter_context(revision_tree(repo, merge_base)) / root_rel
             section, base_pythonpath = eval_config.section("judge"), review.base_config.raw.get("pythonpath")
             options = dataclasses.replace(
                 JudgeOptions.from_config(section, str(root), base_pythonpath), code_root=str(base_root)
             )
             base_code = code_from(import_paths(str(base_root), options.pythonpath))
-            notes.append(
-                f"plugin judges: the base's code ({merge_base[:10] if merge_base else ''}) decides the verdict"
-            )
+            notes.append(f"plugin judges: the base's code ({merge_base[:10]}) decides the verdict")
         # The consumer's interpreter (its venv, not a pre-commit hook's), importing the tree's code first.
         python = agent_python_for(eval_config, code_root=root, python_root=config.root)
         from failgate.eval.replay import ReplaySettings, gate_section
