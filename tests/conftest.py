@@ -76,6 +76,18 @@ def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProces
     return subprocess.run(["git", *args], cwd=cwd, check=check, capture_output=True, text=True, env=no_git_env())
 
 
+def rebase_continue(cwd: Path, *, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """`git rebase --continue` with the commit message kept (no editor)."""
+    return subprocess.run(
+        ["git", "rebase", "--continue"],
+        cwd=cwd,
+        check=check,
+        capture_output=True,
+        text=True,
+        env={**no_git_env(), "GIT_EDITOR": "true"},
+    )
+
+
 def commit_all(cwd: Path, message: str = "commit") -> str:
     git(cwd, "add", "-A")
     git(cwd, "commit", "-q", "--no-verify", "--allow-empty", "-m", message)

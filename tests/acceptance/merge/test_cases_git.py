@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, no_git_env
+from conftest import commit_all, git, no_git_env, rebase_continue
 from dataset_builder import case_block, event, write_dataset
 
 from failgate.dataset.yamlstrict import load_yaml
@@ -140,13 +140,7 @@ def test_renumber_during_a_rebase_moves_the_replayed_case(repo: Path) -> None:
     assert git(repo, "rebase", "main", check=False).returncode != 0
     result = fg(repo, "renumber")
     assert "git rebase --continue" in result.stdout
-    subprocess.run(
-        ["git", "rebase", "--continue"],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        env={**no_git_env(), "GIT_EDITOR": "true"},
-    )
+    rebase_continue(repo, check=True)
     assert cases(repo, "HEAD")[2:] == [
         ("AGTFAIL-0003", "Refund to a closed card"),
         ("AGTFAIL-0004", "Invented warranty terms"),
@@ -196,13 +190,7 @@ def test_renumber_in_a_multi_commit_rebase_files_later_events_under_the_new_id(r
     commit_all(repo, "feature: a note on its case")
     assert git(repo, "rebase", "main", check=False).returncode != 0
     fg(repo, "renumber")
-    done = subprocess.run(
-        ["git", "rebase", "--continue"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env={**no_git_env(), "GIT_EDITOR": "true"},
-    )
+    done = rebase_continue(repo)
     assert done.returncode == 0, done.stdout + done.stderr
     later = [json.loads(line) for line in (repo / HISTORY).read_text().splitlines()]
     assert next(e for e in later if e["id"] == "01KRNEXT000000000000000009")["case_id"] == "AGTFAIL-0004"

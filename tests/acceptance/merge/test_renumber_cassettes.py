@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, no_git_env
+from conftest import commit_all, git, no_git_env, rebase_continue
 
 from acceptance.merge.test_cases_git import CASES, DATA, HISTORY, fg, promote, repo  # noqa: F401  (the fixture)
 from failgate.dataset.cassette import parse_cassette, render_cassette
@@ -117,13 +117,7 @@ def test_both_recorded_rebase_moves_the_replayed_case_cassette(repo: Path) -> No
     git(repo, "checkout", "-q", "feature")
     assert git(repo, "rebase", "main", check=False).returncode != 0
     result = fg(repo, "renumber")
-    done = subprocess.run(
-        ["git", "rebase", "--continue"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env={**no_git_env(), "GIT_EDITOR": "true"},
-    )
+    done = rebase_continue(repo)
     assert done.returncode == 0, done.stdout + done.stderr
     assert_recordings_follow_their_cases(repo, "HEAD", theirs)
     fg(repo, "validate")

@@ -11,11 +11,10 @@ collision, which still renumbers theirs' case as before.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, no_git_env
+from conftest import commit_all, git, rebase_continue
 from dataset_builder import event
 
 from acceptance.merge.test_cases_git import CASES, HISTORY, cases, collide, fg, promote, repo  # noqa: F401  (the fixture)
@@ -57,16 +56,6 @@ def note(root: Path, number: int, case_id: str) -> None:
     with (root / HISTORY).open("a") as handle:
         handle.write(event(f"01KR9{number:021d}", case_id, "remediated", ts=f"2026-05-1{number}T09:00:00Z"))
     commit_all(root, f"note {number} on {case_id}")
-
-
-def rebase_continue(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "rebase", "--continue"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env={**no_git_env(), "GIT_EDITOR": "true"},
-    )
 
 
 @pytest.mark.parametrize(("ours", "theirs"), [("b", "a"), ("a", "b")])
